@@ -1,0 +1,9 @@
+import { compose, type Handler } from '../src/context.ts';
+import { fallbackHandler } from './fallback.ts';
+import { interactiveHandler } from './interactive.ts';
+import { textHandler } from './text.ts';
+
+/** The turn pipeline, in order. Each handler answers its kind or calls next(). */
+export const handlers: Handler[] = [textHandler, interactiveHandler, fallbackHandler];
+
+export const runTurn = compose(handlers);

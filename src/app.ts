@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { toErrorResponse, AppError } from './errors.ts';
+import { sandboxRoutes } from './sandbox/routes.ts';
+import type { Services } from './services.ts';
+import { signBody } from './webhook/signature.ts';
+import { webhookRoutes } from './webhook/routes.ts';
+
+type Env = { Variables: { requestId: string } };
+
+/** The HTTP surface. Every error goes through the one onError below. */
+export function createApp(s: Services): Hono<Env> {
+  const app = new Hono<Env>();
+
+  app.use('*', async (c, next) => {
+    c.set('requestId', c.req.header('x-request-id') ?? randomUUID());
+    await next();
+    if (c.req.path === '/webhook' && c.req.method === 'POST') s.metrics.webhookRequests.inc({ status: String(c.res.status) });
+  });
+
+  app.onError((err, c) => {
+    const requestId = c.get('requestId') ?? 'unknown';
+    const { status, body } = toErrorResponse(err, requestId);
+    if (err instanceof AppError && status < 500) s.log.warn({ requestId, path: c.req.path, code: body.error.code, msg: err.message }, 'request refused');
+    else s.log.error({ requestId, path: c.req.path, err }, 'request failed');
+    return c.json(body, status as 400);
+  });
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, requestId: c.get('requestId') } }, 404));
+
+  app.route('/webhook', webhookRoutes({ config: s.config, appSecret: s.appSecret, intake: s.intake, log: s.log, metrics: s.metrics }));
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    const checks: Record<string, string> = {};
+    let ok = true;
+    for (const [name, ping] of [
+      ['database', () => s.database.ping()],
+      ['store', () => s.store.ping()],
+    ] as const) {
+      try {
+        await ping();
+        checks[name] = 'ok';
+      } catch (err) {
+        ok = false;
+        checks[name] = `down: ${String(err)}`;
+      }
+    }
+    checks.database_kind = s.database.kind;
+    checks.store_kind = s.store.kind;
+    checks.whatsapp = s.sandbox ? 'sandbox' : 'graph';
+    return c.json({ ok, checks }, ok ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => c.text(await s.metrics.registry.metrics(), 200, { 'content-type': s.metrics.registry.contentType }));
+
+  if (s.sandbox) {
+    const graph = s.sandbox;
+    const postWebhook = async (body: unknown): Promise<Response> => {
+      const raw = JSON.stringify(body);
+      return app.request('/webhook', { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, s.appSecret) } });
+    };
+    graph.deliverWebhook = async (body) => void (await postWebhook(body));
+    app.get('/', (c) => c.redirect('/sandbox'));
+    app.route('/sandbox', sandboxRoutes({ graph, phoneNumberId: s.phoneNumberId, storeName: s.config.STORE_NAME, postWebhook }));
+  }
+
+  return app;
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const str = () => z.preprocess(emptyToUndefined, z.string().trim().min(1).optional());
+const int = (def: number, min = 0) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).default(def));
+
+/** Every env var the service reads. Names are a contract (DESIGN.md). */
+const schema = z
+  .object({
+    PORT: int(3000, 0),
+    DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+    DATABASE_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
+    REDIS_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
+    WHATSAPP_TOKEN: str(),
+    WHATSAPP_PHONE_NUMBER_ID: str(),
+    WHATSAPP_WABA_ID: str(),
+    WHATSAPP_APP_SECRET: str(),
+    WHATSAPP_VERIFY_TOKEN: str(),
+    WHATSAPP_API_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://graph.facebook.com')),
+    WHATSAPP_API_VERSION: z.preprocess(emptyToUndefined, z.string().regex(/^v\d+\.\d+$/, 'expected like v23.0').default('v23.0')),
+    WHATSAPP_MAX_MPS: int(80, 1),
+    WHATSAPP_TIMEOUT_MS: int(10_000, 100),
+    OPENAI_API_KEY: str(),
+    OPENAI_BASE_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
+    OPENAI_MODEL: z.preprocess(emptyToUndefined, z.string().default('gpt-4o-mini')),
+    OPENAI_TRANSCRIBE_MODEL: z.preprocess(emptyToUndefined, z.string().default('whisper-1')),
+    OPENAI_VISION_MODEL: str(),
+    ADMIN_TOKEN: str(),
+    MANAGER_PHONES: z.preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []),
+      z.array(z.string().regex(/^\+?\d{6,15}$/, 'expected comma-separated phone numbers')),
+    ),
+    STORE_NAME: z.preprocess(emptyToUndefined, z.string().default('Vitrina')),
+    CURRENCY: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code').default('KZT')),
+    DEFAULT_LANGUAGE: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z]{2}$/).default('ru')),
+    TZ: str(),
+    LOG_LEVEL: z.preprocess(
+      emptyToUndefined,
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ),
+    INBOX_CONCURRENCY: int(16, 1),
+    INBOX_LEASE_SECONDS: int(60, 1),
+    INBOX_MAX_ATTEMPTS: int(5, 1),
+    OUTBOX_CONCURRENCY: int(16, 1),
+    OUTBOX_MAX_ATTEMPTS: int(6, 1),
+    WORKER_POLL_MS: int(500, 10),
+  })
+  .superRefine((env, ctx) => {
+    if (env.WHATSAPP_TOKEN) {
+      for (const name of ['WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when WHATSAPP_TOKEN is set' });
+      }
+    }
+  });
+
+export type Config = z.infer<typeof schema> & {
+  /** true when no WHATSAPP_TOKEN is set: outbound goes to the in-process sandbox. */
+  sandbox: boolean;
+};
+
+/** Parses the environment once; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${String(i.path[0] ?? '?')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration — ${problems.join('; ')}`, problems);
+  }
+  return { ...parsed.data, sandbox: !parsed.data.WHATSAPP_TOKEN };
+}

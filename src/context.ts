@@ -1,0 +1,107 @@
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/database.ts';
+import type { InboxRow } from './inbox/inbox-repo.ts';
+import type { Logger } from './log.ts';
+import type { Store } from './store/store.ts';
+import * as wa from './whatsapp/messages.ts';
+
+/** Services a handler may use; built once at start-up and passed in, never imported as globals. */
+export interface TurnServices {
+  config: Config;
+  db: Db;
+  store: Store;
+  clock: Clock;
+}
+
+/** What the shopper sent, read once from the raw webhook message. */
+export interface InboundView {
+  wamid: string;
+  type: string;
+  /** Text body, caption or the title of a tapped reply. */
+  text: string | null;
+  /** id of a tapped list row or reply button, or a template quick-reply payload. */
+  replyId: string | null;
+  raw: Record<string, unknown>;
+}
+
+export function readInbound(row: InboxRow): InboundView {
+  const m = row.message as Record<string, any>;
+  let text: string | null = null;
+  let replyId: string | null = null;
+  switch (row.type) {
+    case 'text':
+      text = m.text?.body ?? null;
+      break;
+    case 'interactive': {
+      const reply = m.interactive?.list_reply ?? m.interactive?.button_reply;
+      text = reply?.title ?? null;
+      replyId = reply?.id ?? null;
+      break;
+    }
+    case 'button':
+      text = m.button?.text ?? null;
+      replyId = m.button?.payload ?? null;
+      break;
+    case 'image':
+    case 'video':
+    case 'document':
+      text = m[row.type]?.caption ?? null;
+      break;
+  }
+  return { wamid: row.wamid, type: row.type, text, replyId, raw: m };
+}
+
+/**
+ * One per inbound message (like grammY's Context): the message, the shopper, reply helpers
+ * and services. Replies are collected, then written to the outbox in the same transaction
+ * that marks the message done.
+ */
+export class TurnContext {
+  readonly message: InboundView;
+  readonly replies: wa.OutboundMessage[] = [];
+
+  constructor(
+    readonly inbound: InboxRow,
+    readonly shopper: { key: string; name: string | null },
+    readonly services: TurnServices,
+    readonly log: Logger,
+  ) {
+    this.message = readInbound(inbound);
+  }
+
+  get language(): string {
+    return this.services.config.DEFAULT_LANGUAGE;
+  }
+
+  reply(message: wa.OutboundMessage): this {
+    this.replies.push(message);
+    return this;
+  }
+
+  replyText(body: string): this {
+    return this.reply(wa.text(body));
+  }
+
+  replyButtons(body: string, buttons: wa.ReplyButton[]): this {
+    return this.reply(wa.buttons({ body, buttons }));
+  }
+
+  replyList(opts: Parameters<typeof wa.list>[0]): this {
+    return this.reply(wa.list(opts));
+  }
+}
+
+export type Next = () => Promise<void>;
+export type Handler = (ctx: TurnContext, next: Next) => Promise<void> | void;
+
+/** Koa/grammY-style composition: each handler may answer, or pass the turn on with `next()`. */
+export function compose(handlers: Handler[]): (ctx: TurnContext) => Promise<void> {
+  return (ctx) => {
+    const dispatch = async (i: number): Promise<void> => {
+      const h = handlers[i];
+      if (h) await h(ctx, () => dispatch(i + 1));
+    };
+    return dispatch(0);
+  };
+}

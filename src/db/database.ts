@@ -1,0 +1,70 @@
+import { fileURLToPath } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { sql, type SQL } from 'drizzle-orm';
+import postgres from 'postgres';
+import * as schema from './schema.ts';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** A database handle or an open transaction: repositories accept either. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db;
+
+export interface Database {
+  db: Db;
+  kind: 'postgres' | 'pglite';
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
+const MIGRATION_LOCK = 7_231_004;
+
+/**
+ * Opens Postgres when `databaseUrl` is given, else PGlite in `dataDir` (or in memory for
+ * `dataDir: 'memory://'`). Migrations run on open; on Postgres under an advisory lock so
+ * several processes starting together migrate once.
+ */
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number }): Promise<Database> {
+  if (opts.databaseUrl) {
+    const migrator = postgres(opts.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      await migrator`select pg_advisory_lock(${MIGRATION_LOCK})`;
+      await migratePostgres(drizzlePostgres(migrator), { migrationsFolder: MIGRATIONS });
+      await migrator`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+    } finally {
+      await migrator.end();
+    }
+    const client = postgres(opts.databaseUrl, { max: opts.poolSize ?? 20, onnotice: () => {} });
+    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    return {
+      db,
+      kind: 'postgres',
+      ping: async () => void (await client`select 1`),
+      close: () => client.end({ timeout: 5 }),
+    };
+  }
+  const memory = opts.dataDir.startsWith('memory://');
+  if (!memory) mkdirSync(opts.dataDir, { recursive: true });
+  const client = new PGlite(memory ? undefined : opts.dataDir);
+  const pdb = drizzlePglite(client, { schema });
+  await migratePglite(pdb, { migrationsFolder: MIGRATIONS });
+  return {
+    db: pdb as unknown as Db,
+    kind: 'pglite',
+    ping: async () => void (await client.query('select 1')),
+    close: () => client.close(),
+  };
+}
+
+/** Raw SQL rows, whichever driver answered (postgres.js gives an array, PGlite `{ rows }`). */
+export async function query<T>(db: Tx, q: SQL): Promise<T[]> {
+  const res = (await db.execute(q)) as unknown;
+  return (Array.isArray(res) ? res : (res as { rows: T[] }).rows) as T[];
+}
+
+export { sql };

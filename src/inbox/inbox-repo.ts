@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { query, sql, type Tx } from '../db/database.ts';
+import type { InboundMessage } from '../webhook/normalize.ts';
+
+export interface InboxRow {
+  id: number;
+  wamid: string;
+  shopperKey: string;
+  phoneNumberId: string | null;
+  type: string;
+  message: Record<string, unknown>;
+  contact: Record<string, unknown> | null;
+  attempts: number;
+  claimToken: string;
+  messageAt: Date;
+}
+
+interface RawInboxRow {
+  id: number | string;
+  wamid: string;
+  shopper_key: string;
+  phone_number_id: string | null;
+  type: string;
+  message: Record<string, unknown> | string;
+  contact: Record<string, unknown> | string | null;
+  attempts: number;
+  claim_token: string;
+  message_at: string | Date;
+}
+
+const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+
+function toRow(r: RawInboxRow): InboxRow {
+  return {
+    id: Number(r.id),
+    wamid: r.wamid,
+    shopperKey: r.shopper_key,
+    phoneNumberId: r.phone_number_id,
+    type: r.type,
+    message: json(r.message),
+    contact: r.contact === null ? null : json(r.contact),
+    attempts: Number(r.attempts),
+    claimToken: r.claim_token,
+    messageAt: new Date(r.message_at),
+  };
+}
+
+/**
+ * Inserts every message of one webhook POST in one statement: duplicates (same wamid) are
+ * dropped, shoppers are upserted with their last inbound time (the 24-hour window), and a
+ * username-only shopper keeps the key it was first seen with.
+ * Returns how many rows were new.
+ */
+export async function insertInbound(db: Tx, messages: InboundMessage[], receivedAt: Date): Promise<number> {
+  if (messages.length === 0) return 0;
+  const batch = JSON.stringify(
+    messages.map((m, i) => ({
+      wamid: m.wamid,
+      wa_id: m.waId,
+      user_id: m.userId,
+      name: m.name,
+      pnid: m.phoneNumberId,
+      type: m.type,
+      message: m.message,
+      contact: m.contact,
+      at: m.at.toISOString(),
+      ord: i,
+    })),
+  );
+  const rows = await query<{ n: number | string }>(
+    db,
+    sql`with src as (
+      select x.*, coalesce(
+        (select s.key from shoppers s where x.user_id is not null and s.user_id = x.user_id limit 1),
+        (select s.key from shoppers s where x.wa_id is not null and s.wa_id = x.wa_id limit 1),
+        x.wa_id, x.user_id) as shopper_key
+      from jsonb_to_recordset(${batch}::jsonb) as x(wamid text, wa_id text, user_id text, name text, pnid text,
+        type text, message jsonb, contact jsonb, at timestamptz, ord int)
+    ), ins as (
+      insert into inbox (wamid, shopper_key, phone_number_id, type, message, contact, message_at, received_at)
+      select distinct on (wamid) wamid, shopper_key, pnid, type, message, contact, at, ${receivedAt}::timestamptz
+      from src order by wamid, ord
+      on conflict (wamid) do nothing
+      returning id
+    ), sh as (
+      insert into shoppers (key, wa_id, user_id, name, phone_number_id, last_inbound_at)
+      select shopper_key, max(wa_id), max(user_id), max(name), max(pnid), max(at) from src group by shopper_key
+      on conflict (key) do update set
+        wa_id = coalesce(excluded.wa_id, shoppers.wa_id),
+        user_id = coalesce(excluded.user_id, shoppers.user_id),
+        name = coalesce(excluded.name, shoppers.name),
+        phone_number_id = coalesce(excluded.phone_number_id, shoppers.phone_number_id),
+        last_inbound_at = greatest(excluded.last_inbound_at, shoppers.last_inbound_at)
+    )
+    select count(*) as n from ins`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Claims up to `limit` rows, each the oldest open row of its shopper, so one shopper's
+ * messages are handled one at a time in arrival order. A `processing` row whose lease ran out
+ * (its worker died) is claimable again. Safe with many processes (SKIP LOCKED).
+ */
+export async function claimInbound(db: Tx, opts: { now: Date; leaseMs: number; limit: number }): Promise<InboxRow[]> {
+  const token = randomUUID();
+  const leaseUntil = new Date(opts.now.getTime() + opts.leaseMs);
+  const rows = await query<RawInboxRow>(
+    db,
+    sql`update inbox i set status = 'processing', attempts = i.attempts + 1, lease_until = ${leaseUntil}::timestamptz, claim_token = ${token}
+    where i.id in (
+      select c.id from inbox c
+      where c.status in ('pending', 'processing')
+        and ((c.status = 'pending' and (c.not_before is null or c.not_before <= ${opts.now}::timestamptz))
+          or (c.status = 'processing' and c.lease_until < ${opts.now}::timestamptz))
+        and not exists (select 1 from inbox e where e.shopper_key = c.shopper_key and e.status in ('pending', 'processing') and e.id < c.id)
+      order by c.id
+      limit ${opts.limit}
+      for update skip locked
+    )
+    returning i.id, i.wamid, i.shopper_key, i.phone_number_id, i.type, i.message, i.contact, i.attempts, i.claim_token, i.message_at`,
+  );
+  return rows.map(toRow).sort((a, b) => a.id - b.id);
+}
+
+/** Marks the row done if we still hold it. False means the lease was lost: the caller must roll back. */
+export async function finishInbound(db: Tx, row: InboxRow, status: 'done' | 'failed', now: Date, error?: string): Promise<boolean> {
+  const rows = await query<{ id: number }>(
+    db,
+    sql`update inbox set status = ${status}, finished_at = ${now}::timestamptz, lease_until = null, claim_token = null,
+      last_error = ${error ?? null}
+    where id = ${row.id} and claim_token = ${row.claimToken} and status = 'processing' returning id`,
+  );
+  return rows.length === 1;
+}
+
+/** Puts the row back for another try after `retryAt`, keeping its place at the head of the shopper's line. */
+export async function releaseInbound(db: Tx, row: InboxRow, retryAt: Date, error: string): Promise<void> {
+  await db.execute(
+    sql`update inbox set status = 'pending', not_before = ${retryAt}::timestamptz, lease_until = null, claim_token = null, last_error = ${error}
+    where id = ${row.id} and claim_token = ${row.claimToken} and status = 'processing'`,
+  );
+}
+
+export async function inboxDepth(db: Tx, now: Date): Promise<{ open: number; oldestAgeSeconds: number }> {
+  const rows = await query<{ open: number | string; oldest: string | null }>(
+    db,
+    sql`select count(*) as open, min(received_at) as oldest from inbox where status in ('pending', 'processing')`,
+  );
+  const r = rows[0];
+  return {
+    open: Number(r?.open ?? 0),
+    oldestAgeSeconds: r?.oldest ? Math.max(0, (now.getTime() - new Date(r.oldest).getTime()) / 1000) : 0,
+  };
+}

@@ -1,0 +1,113 @@
+import { TurnContext, type TurnServices } from '../context.ts';
+import type { Db } from '../db/database.ts';
+import { maskId, type Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { enqueueOutbound } from '../outbox/outbox-repo.ts';
+import { Pump } from '../worker/pump.ts';
+import type { WhatsAppClient } from '../whatsapp/client.ts';
+import * as wa from '../whatsapp/messages.ts';
+import { claimInbound, finishInbound, releaseInbound, type InboxRow } from './inbox-repo.ts';
+
+export interface InboxWorkerOptions {
+  services: TurnServices;
+  runTurn: (ctx: TurnContext) => Promise<void>;
+  client: WhatsAppClient;
+  log: Logger;
+  metrics: Metrics;
+  defaultPhoneNumberId: string;
+  concurrency: number;
+  leaseMs: number;
+  maxAttempts: number;
+  pollMs: number;
+  /** Called after replies are committed, to wake the sender. */
+  onReplies?: () => void;
+}
+
+const APOLOGY: Record<string, string> = {
+  ru: 'Извините, не получилось обработать ваше сообщение. Попробуйте ещё раз чуть позже.',
+  kk: 'Кешіріңіз, хабарламаңызды өңдей алмадық. Сәл кейінірек қайталап көріңіз.',
+  en: 'Sorry, we could not process your message. Please try again a little later.',
+};
+
+/**
+ * Turns inbox rows into replies. One message per shopper at a time, in arrival order, many
+ * shoppers in parallel. The replies and the "done" mark commit together, so a crash either
+ * loses both (the row is retried after its lease) or keeps both — never a reply twice.
+ */
+export class InboxWorker {
+  readonly pump: Pump<InboxRow>;
+
+  constructor(private readonly opts: InboxWorkerOptions) {
+    this.pump = new Pump({
+      name: 'inbox',
+      concurrency: opts.concurrency,
+      pollMs: opts.pollMs,
+      log: opts.log,
+      claim: (n) => claimInbound(this.db, { now: this.opts.services.clock.now(), leaseMs: opts.leaseMs, limit: n }),
+      process: (row) => this.handle(row),
+    });
+  }
+
+  private get db(): Db {
+    return this.opts.services.db;
+  }
+
+  private async handle(row: InboxRow): Promise<void> {
+    const { services, log, metrics } = this.opts;
+    const mlog = log.child({ wamid: row.wamid, shopper: maskId(row.shopperKey), attempt: row.attempts });
+    if (row.attempts > this.opts.maxAttempts) return this.giveUp(row, 'lease expired too many times', mlog);
+
+    const started = services.clock.now().getTime();
+    if (row.attempts === 1) {
+      this.opts.client
+        .markRead(row.phoneNumberId ?? this.opts.defaultPhoneNumberId, row.wamid, { typing: true })
+        .catch((err) => mlog.debug({ err: String(err) }, 'mark-as-read failed'));
+    }
+    const name = (row.contact as { profile?: { name?: string } } | null)?.profile?.name ?? null;
+    const ctx = new TurnContext(row, { key: row.shopperKey, name }, services, mlog);
+    try {
+      await this.opts.runTurn(ctx);
+    } catch (err) {
+      mlog.warn({ err }, 'turn failed');
+      metrics.turns.inc({ outcome: 'error' });
+      if (row.attempts >= this.opts.maxAttempts) return this.giveUp(row, String(err), mlog);
+      const retryAt = new Date(services.clock.now().getTime() + 1000 * 2 ** row.attempts);
+      await releaseInbound(this.db, row, retryAt, String(err));
+      return;
+    }
+    const committed = await this.commit(row, 'done', ctx.replies);
+    metrics.turns.inc({ outcome: committed ? 'ok' : 'lease_lost' });
+    metrics.turnLatency.observe((services.clock.now().getTime() - started) / 1000);
+    if (!committed) mlog.warn('lease lost before commit; another worker owns this message');
+  }
+
+  private async giveUp(row: InboxRow, error: string, mlog: Logger): Promise<void> {
+    const lang = this.opts.services.config.DEFAULT_LANGUAGE;
+    const apology = wa.text(APOLOGY[lang] ?? APOLOGY.en!);
+    if (await this.commit(row, 'failed', [apology], error)) {
+      this.opts.metrics.inboxFailed.inc();
+      mlog.error({ error }, 'message failed for good; apology sent');
+    }
+  }
+
+  private async commit(row: InboxRow, status: 'done' | 'failed', replies: wa.OutboundMessage[], error?: string): Promise<boolean> {
+    const now = this.opts.services.clock.now();
+    const ok = await this.db.transaction(async (tx) => {
+      if (!(await finishInbound(tx, row, status, now, error))) return false;
+      await enqueueOutbound(
+        tx,
+        replies.map((message, i) => ({
+          dedupeKey: `in:${row.wamid}:${i}`,
+          shopperKey: row.shopperKey,
+          phoneNumberId: row.phoneNumberId,
+          inboxId: row.id,
+          message,
+        })),
+        now,
+      );
+      return true;
+    });
+    if (ok && replies.length) this.opts.onReplies?.();
+    return ok;
+  }
+}

@@ -1,0 +1,20 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(opts: { level: string; name?: string }): Logger {
+  return pino({
+    name: opts.name ?? 'vitrina',
+    level: opts.level,
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: ['token', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
+  });
+}
+
+/** "77011234567" → "7701***4567". Logs never carry a full phone number or user id. */
+export function maskId(id: string | null | undefined): string {
+  if (!id) return '-';
+  if (id.length <= 6) return '***';
+  return `${id.slice(0, 4)}***${id.slice(-4)}`;
+}

@@ -1,0 +1,44 @@
+import { serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { ConfigError } from './errors.ts';
+import { buildServices } from './services.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`vitrina: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const services = await buildServices(config);
+  const app = createApp(services);
+  services.inbox.pump.start();
+  services.sender.pump.start();
+  const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
+    services.log.info(
+      { port: info.port, database: services.database.kind, store: services.store.kind, whatsapp: services.sandbox ? 'sandbox' : 'graph' },
+      services.sandbox ? `Vitrina is up — open http://localhost:${info.port}/sandbox` : 'Vitrina is up',
+    );
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    services.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close();
+    await services.close().catch((err) => services.log.error({ err }, 'shutdown error'));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+await main();

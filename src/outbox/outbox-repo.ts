@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { query, sql, type Tx } from '../db/database.ts';
+import type { StatusUpdate } from '../webhook/normalize.ts';
+import type { OutboundMessage } from '../whatsapp/messages.ts';
+
+export interface OutboundItem {
+  /** Idempotency key: the same key never produces a second message. */
+  dedupeKey: string;
+  shopperKey: string;
+  phoneNumberId?: string | null;
+  inboxId?: number | null;
+  message: OutboundMessage;
+  /** Sent instead when the 24-hour window is closed; without it such a message fails with a reason. */
+  fallbackTemplate?: OutboundMessage | null;
+}
+
+export interface OutboxRow {
+  id: number;
+  dedupeKey: string;
+  shopperKey: string;
+  phoneNumberId: string | null;
+  payload: OutboundMessage;
+  fallbackTemplate: OutboundMessage | null;
+  attempts: number;
+  claimToken: string;
+  waId: string | null;
+  userId: string | null;
+  lastInboundAt: Date | null;
+}
+
+export const WINDOW_CLOSED_CODE = 131047;
+export const WINDOW_CLOSED_DETAIL = 'outside the 24-hour customer service window and no template was given';
+
+const json = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+
+export async function enqueueOutbound(db: Tx, items: OutboundItem[], now: Date): Promise<number> {
+  if (items.length === 0) return 0;
+  const batch = JSON.stringify(
+    items.map((it, ord) => ({
+      dedupe_key: it.dedupeKey,
+      shopper_key: it.shopperKey,
+      pnid: it.phoneNumberId ?? null,
+      inbox_id: it.inboxId ?? null,
+      payload: it.message,
+      fallback: it.fallbackTemplate ?? null,
+      ord,
+    })),
+  );
+  const rows = await query<{ n: number | string }>(
+    db,
+    sql`with ins as (
+      insert into outbox (dedupe_key, shopper_key, phone_number_id, inbox_id, payload, fallback_template, next_attempt_at, created_at, updated_at)
+      select dedupe_key, shopper_key, pnid, inbox_id, payload, fallback, ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
+      from jsonb_to_recordset(${batch}::jsonb) as x(dedupe_key text, shopper_key text, pnid text, inbox_id bigint, payload jsonb, fallback jsonb, ord int)
+      order by ord
+      on conflict (dedupe_key) do nothing
+      returning id
+    ) select count(*) as n from ins`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Claims due rows, each the oldest open row of its shopper, so a shopper's replies leave in
+ * order. A `sending` row whose lease expired (its sender died mid-call) is claimable again.
+ */
+export async function claimOutbound(db: Tx, opts: { now: Date; leaseMs: number; limit: number }): Promise<OutboxRow[]> {
+  const token = randomUUID();
+  const leaseUntil = new Date(opts.now.getTime() + opts.leaseMs);
+  const rows = await query<Record<string, unknown>>(
+    db,
+    sql`with claimed as (
+      update outbox o set status = 'sending', attempts = o.attempts + 1, lease_until = ${leaseUntil}::timestamptz, claim_token = ${token}
+      where o.id in (
+        select c.id from outbox c
+        where ((c.status = 'pending' and c.next_attempt_at <= ${opts.now}::timestamptz)
+            or (c.status = 'sending' and c.lease_until < ${opts.now}::timestamptz))
+          and not exists (select 1 from outbox e where e.shopper_key = c.shopper_key and e.status in ('pending', 'sending') and e.id < c.id)
+        order by c.id
+        limit ${opts.limit}
+        for update skip locked
+      )
+      returning o.id, o.dedupe_key, o.shopper_key, o.phone_number_id, o.payload, o.fallback_template, o.attempts, o.claim_token
+    )
+    select c.*, s.wa_id, s.user_id, s.last_inbound_at from claimed c left join shoppers s on s.key = c.shopper_key`,
+  );
+  return rows
+    .map((r) => ({
+      id: Number(r.id),
+      dedupeKey: String(r.dedupe_key),
+      shopperKey: String(r.shopper_key),
+      phoneNumberId: (r.phone_number_id as string | null) ?? null,
+      payload: json<OutboundMessage>(r.payload as OutboundMessage)!,
+      fallbackTemplate: json<OutboundMessage>(r.fallback_template as OutboundMessage | null),
+      attempts: Number(r.attempts),
+      claimToken: String(r.claim_token),
+      waId: (r.wa_id as string | null) ?? null,
+      userId: (r.user_id as string | null) ?? null,
+      lastInboundAt: r.last_inbound_at ? new Date(r.last_inbound_at as string) : null,
+    }))
+    .sort((a, b) => a.id - b.id);
+}
+
+const held = (row: OutboxRow) => sql`id = ${row.id} and claim_token = ${row.claimToken} and status = 'sending'`;
+
+/** Meta accepted the message. Statuses that raced ahead of this answer are applied now. */
+export async function markAccepted(db: Tx, row: OutboxRow, wamid: string, now: Date): Promise<void> {
+  await db.execute(
+    sql`update outbox set status = 'accepted', wamid = ${wamid}, lease_until = null, claim_token = null, updated_at = ${now}::timestamptz
+    where ${held(row)}`,
+  );
+  await applyStatuses(db, [wamid], now);
+}
+
+export async function reschedule(db: Tx, row: OutboxRow, at: Date, now: Date, code: number | null, detail: string): Promise<void> {
+  await db.execute(
+    sql`update outbox set status = 'pending', next_attempt_at = ${at}::timestamptz, lease_until = null, claim_token = null,
+      error_code = ${code}, error_detail = ${detail}, updated_at = ${now}::timestamptz
+    where ${held(row)}`,
+  );
+}
+
+export async function markFailed(db: Tx, row: OutboxRow, now: Date, code: number | null, detail: string): Promise<void> {
+  await db.execute(
+    sql`update outbox set status = 'failed', lease_until = null, claim_token = null, error_code = ${code}, error_detail = ${detail},
+      updated_at = ${now}::timestamptz
+    where ${held(row)}`,
+  );
+}
+
+/** The window is closed: the row becomes its fallback template (kept on the row) and is sent as such. */
+export async function swapToTemplate(db: Tx, row: OutboxRow, now: Date): Promise<void> {
+  await db.execute(
+    sql`update outbox set payload = fallback_template, fallback_template = null,
+      error_detail = 'sent as template: outside the 24-hour customer service window', updated_at = ${now}::timestamptz
+    where ${held(row)}`,
+  );
+}
+
+// Statuses only move forward; Meta delivers them out of order. `failed` is final.
+const rank = (col: ReturnType<typeof sql.raw>) =>
+  sql`(case ${col} when 'accepted' then 1 when 'sent' then 2 when 'delivered' then 3 when 'read' then 4 when 'failed' then 9 else 0 end)`;
+
+/** Records status webhooks (deduplicated on wamid+status) and moves the matching outbox rows. */
+export async function recordStatuses(db: Tx, statuses: StatusUpdate[], now: Date): Promise<void> {
+  if (statuses.length === 0) return;
+  const batch = JSON.stringify(
+    statuses.map((s) => ({ wamid: s.wamid, status: s.status, at: s.at.toISOString(), code: s.errorCode, detail: s.errorDetail, raw: s.raw })),
+  );
+  await db.execute(
+    sql`insert into message_statuses (wamid, status, at, error_code, error_detail, raw)
+    select distinct on (wamid, status) wamid, status, at, code, detail, raw
+    from jsonb_to_recordset(${batch}::jsonb) as x(wamid text, status text, at timestamptz, code int, detail text, raw jsonb)
+    order by wamid, status
+    on conflict (wamid, status) do nothing`,
+  );
+  await applyStatuses(db, [...new Set(statuses.map((s) => s.wamid))], now);
+}
+
+/**
+ * Moves outbox rows to the highest-ranked status recorded for their wamid. A late `failed`
+ * 131047 is the closed window: the row's fallback template, if any, is enqueued once.
+ */
+export async function applyStatuses(db: Tx, wamids: string[], now: Date): Promise<void> {
+  const ids = JSON.stringify(wamids);
+  await db.execute(
+    sql`update outbox o set status = best.status, updated_at = ${now}::timestamptz,
+      error_code = coalesce(best.error_code, o.error_code),
+      error_detail = case when best.error_code = ${WINDOW_CLOSED_CODE} then ${WINDOW_CLOSED_DETAIL} else coalesce(best.error_detail, o.error_detail) end
+    from (
+      select distinct on (wamid) wamid, status, error_code, error_detail from message_statuses
+      where wamid in (select jsonb_array_elements_text(${ids}::jsonb))
+        and status in ('sent', 'delivered', 'read', 'failed')
+      order by wamid, ${rank(sql.raw('status'))} desc
+    ) best
+    where o.wamid = best.wamid and ${rank(sql.raw('best.status'))} > ${rank(sql.raw('o.status'))}`,
+  );
+  await db.execute(
+    sql`insert into outbox (dedupe_key, shopper_key, phone_number_id, inbox_id, payload, next_attempt_at, created_at, updated_at)
+    select o.dedupe_key || ':template', o.shopper_key, o.phone_number_id, o.inbox_id, o.fallback_template,
+      ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
+    from outbox o
+    where o.wamid in (select jsonb_array_elements_text(${ids}::jsonb))
+      and o.status = 'failed' and o.error_code = ${WINDOW_CLOSED_CODE} and o.fallback_template is not null
+    on conflict (dedupe_key) do nothing`,
+  );
+}

@@ -1,0 +1,112 @@
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/database.ts';
+import { WhatsAppApiError } from '../errors.ts';
+import { maskId, type Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { Pump } from '../worker/pump.ts';
+import type { WhatsAppClient } from '../whatsapp/client.ts';
+import type { Recipient } from '../whatsapp/messages.ts';
+import {
+  claimOutbound,
+  markAccepted,
+  markFailed,
+  reschedule,
+  swapToTemplate,
+  WINDOW_CLOSED_CODE,
+  WINDOW_CLOSED_DETAIL,
+  type OutboxRow,
+} from './outbox-repo.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+
+const WINDOW_MS = 24 * 3600 * 1000;
+
+export interface SenderOptions {
+  db: Db;
+  client: WhatsAppClient;
+  limiter: RateLimiter;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  defaultPhoneNumberId: string;
+  concurrency: number;
+  maxAttempts: number;
+  pollMs: number;
+  leaseMs?: number;
+  /** Backoff: base × 4^(attempt−1), capped, with jitter in [½, 1]. Random is injectable for tests. */
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  random?: () => number;
+}
+
+/** Delivers the outbox: in order per shopper, within the rate limit, retrying what Meta says is retryable. */
+export class Sender {
+  readonly pump: Pump<OutboxRow>;
+
+  constructor(private readonly opts: SenderOptions) {
+    this.pump = new Pump({
+      name: 'outbox',
+      concurrency: opts.concurrency,
+      pollMs: opts.pollMs,
+      log: opts.log,
+      claim: (n) => claimOutbound(opts.db, { now: opts.clock.now(), leaseMs: opts.leaseMs ?? 60_000, limit: n }),
+      process: (row) => this.deliver(row),
+    });
+  }
+
+  backoffMs(attempt: number): number {
+    const base = this.opts.backoffBaseMs ?? 1000;
+    const cap = this.opts.backoffCapMs ?? 5 * 60_000;
+    const raw = Math.min(cap, base * 4 ** Math.max(0, attempt - 1));
+    return Math.round(raw * (0.5 + 0.5 * (this.opts.random ?? Math.random)()));
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    const { db, clock, log, metrics } = this.opts;
+    const recipient: Recipient | null = row.waId ? { waId: row.waId } : row.userId ? { userId: row.userId } : null;
+    if (!recipient) {
+      await markFailed(db, row, clock.now(), null, 'shopper has neither wa_id nor user_id');
+      metrics.outbound.inc({ status: 'failed', code: 'no_recipient' });
+      return;
+    }
+    let message = row.payload;
+    const windowOpen = row.lastInboundAt !== null && clock.now().getTime() - row.lastInboundAt.getTime() < WINDOW_MS;
+    if (message.type !== 'template' && !windowOpen) {
+      if (!row.fallbackTemplate) {
+        await markFailed(db, row, clock.now(), WINDOW_CLOSED_CODE, WINDOW_CLOSED_DETAIL);
+        metrics.outbound.inc({ status: 'failed', code: String(WINDOW_CLOSED_CODE) });
+        log.info({ outboxId: row.id, shopper: maskId(row.shopperKey) }, 'not sent: 24-hour window closed');
+        return;
+      }
+      await swapToTemplate(db, row, clock.now());
+      message = row.fallbackTemplate;
+    }
+
+    const phoneNumberId = row.phoneNumberId ?? this.opts.defaultPhoneNumberId;
+    await this.opts.limiter.acquire(phoneNumberId);
+    try {
+      const { wamid } = await this.opts.client.send(phoneNumberId, recipient, message);
+      await markAccepted(db, row, wamid, clock.now());
+      metrics.outbound.inc({ status: 'accepted', code: '' });
+    } catch (err) {
+      const e = err instanceof WhatsAppApiError ? err : new WhatsAppApiError({ message: String(err), retryable: true });
+      const code = e.metaCode;
+      metrics.outbound.inc({ status: 'error', code: String(code ?? e.status ?? 'network') });
+      if (code === WINDOW_CLOSED_CODE && row.fallbackTemplate && message.type !== 'template') {
+        // Meta's clock disagrees with ours: send the template now.
+        await swapToTemplate(db, row, clock.now());
+        await reschedule(db, row, clock.now(), clock.now(), code, 'retrying as template after 131047');
+        return;
+      }
+      if (e.retryable && row.attempts < this.opts.maxAttempts) {
+        const at = new Date(clock.now().getTime() + this.backoffMs(row.attempts));
+        await reschedule(db, row, at, clock.now(), code, e.details ?? e.message);
+        log.warn({ outboxId: row.id, code, attempt: row.attempts }, 'send failed; will retry');
+        return;
+      }
+      const detail = code === WINDOW_CLOSED_CODE ? WINDOW_CLOSED_DETAIL : (e.details ?? e.message);
+      await markFailed(db, row, clock.now(), code, detail);
+      metrics.outbound.inc({ status: 'failed', code: String(code ?? '') });
+      log.warn({ outboxId: row.id, code, attempt: row.attempts }, 'send failed for good');
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { BadRequestError } from '../errors.ts';
+import { normalizeWebhook } from '../webhook/normalize.ts';
+import type { SandboxEntry, SandboxGraph } from './sandbox-graph.ts';
+
+const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
+
+/**
+ * The web chat. The page builds the same webhook JSON Meta would send; the server signs it and
+ * posts it through the real /webhook route, so everything runs through the inbox and outbox.
+ */
+export function sandboxRoutes(opts: {
+  graph: SandboxGraph;
+  phoneNumberId: string;
+  storeName: string;
+  postWebhook: (body: unknown) => Promise<Response>;
+}): Hono {
+  const app = new Hono();
+  app.get('/', (c) => c.html(PAGE.replaceAll('{{STORE_NAME}}', escapeHtml(opts.storeName))));
+  app.get('/api/info', (c) => c.json({ phoneNumberId: opts.phoneNumberId, storeName: opts.storeName }));
+  app.get('/api/chats/:chat/messages', (c) => c.json({ messages: opts.graph.history(c.req.param('chat')) }));
+  app.get('/api/chats/:chat/events', (c) =>
+    streamSSE(c, async (stream) => {
+      const queue: SandboxEntry[] = [];
+      let wake: (() => void) | null = null;
+      const off = opts.graph.subscribe(c.req.param('chat'), (e) => {
+        queue.push(e);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        off();
+        wake?.();
+      });
+      while (!stream.aborted) {
+        while (queue.length) await stream.writeSSE({ event: 'entry', data: JSON.stringify(queue.shift()) });
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 15_000);
+        });
+        wake = null;
+        if (!queue.length && !stream.aborted) await stream.writeSSE({ event: 'ping', data: '' });
+      }
+    }),
+  );
+  app.post('/api/webhook', async (c) => {
+    const body = await c.req.json().catch(() => null);
+    const parsed = normalizeWebhook(body);
+    if (!parsed.ok) throw new BadRequestError(parsed.reason);
+    for (const m of parsed.value.messages) opts.graph.recordInbound(m.waId ?? m.userId ?? '?', m.message);
+    const res = await opts.postWebhook(body);
+    return c.json(await res.json(), res.status as 200);
+  });
+  return app;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}

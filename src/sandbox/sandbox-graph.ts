@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Hono } from 'hono';
+import type { Clock } from '../clock.ts';
+import type { FetchLike } from '../whatsapp/client.ts';
+
+export interface SandboxEntry {
+  id: string;
+  direction: 'in' | 'out' | 'read';
+  at: string;
+  /** Outbound: the message as sent to Graph. Inbound: the webhook message object. */
+  message: Record<string, unknown>;
+  status?: string;
+}
+
+/**
+ * An in-process stand-in for the Graph API, used when no WHATSAPP_TOKEN is set. It answers
+ * the calls the client makes with Meta's shapes, keeps each chat for the /sandbox page, and
+ * reports delivery back through the real webhook (signed), like Meta does.
+ */
+export class SandboxGraph {
+  private readonly chats = new Map<string, SandboxEntry[]>();
+  private readonly events = new EventEmitter();
+  private readonly app = new Hono();
+  /** Set by the service: posts a signed webhook body through the real /webhook route. */
+  deliverWebhook: ((body: unknown) => Promise<void>) | null = null;
+
+  constructor(private readonly opts: { clock: Clock; phoneNumberId: string; maxHistory?: number }) {
+    this.events.setMaxListeners(0);
+    this.app.post('/:version/:pnid/messages', async (c) => {
+      const body = (await c.req.json()) as Record<string, unknown>;
+      if (body.status === 'read') {
+        const chat = this.chatOfWamid(String(body.message_id));
+        if (chat) this.push(chat, { id: String(body.message_id), direction: 'read', at: this.now(), message: body });
+        return c.json({ success: true });
+      }
+      const to = typeof body.to === 'string' ? body.to.replace(/^\+/, '') : typeof body.recipient === 'string' ? body.recipient : null;
+      if (!to) {
+        return c.json({ error: { message: '(#100) The parameter to is required.', type: 'OAuthException', code: 100, fbtrace_id: 'sandbox' } }, 400);
+      }
+      const wamid = `wamid.sandbox.${randomUUID()}`;
+      this.push(to, { id: wamid, direction: 'out', at: this.now(), message: body, status: 'accepted' });
+      setImmediate(() => void this.reportStatuses(to, wamid, c.req.param('pnid')));
+      return c.json({ messaging_product: 'whatsapp', contacts: [{ input: String(body.to ?? body.recipient), wa_id: to }], messages: [{ id: wamid }] });
+    });
+    this.app.get('/:version/:mediaId', (c) =>
+      c.json({ error: { message: 'Unsupported get request. Sandbox media is not available yet.', type: 'GraphMethodException', code: 100, fbtrace_id: 'sandbox' } }, 400),
+    );
+  }
+
+  readonly fetch: FetchLike = async (input, init) => {
+    const url = new URL(input);
+    return this.app.fetch(new Request(`http://sandbox${url.pathname}${url.search}`, init));
+  };
+
+  /** Records what the shopper typed, so the page shows both sides. */
+  recordInbound(chat: string, message: Record<string, unknown>): void {
+    this.push(chat, { id: String(message.id), direction: 'in', at: this.now(), message });
+  }
+
+  history(chat: string): SandboxEntry[] {
+    return this.chats.get(chat) ?? [];
+  }
+
+  subscribe(chat: string, fn: (e: SandboxEntry) => void): () => void {
+    this.events.on(chat, fn);
+    return () => this.events.off(chat, fn);
+  }
+
+  private now(): string {
+    return this.opts.clock.now().toISOString();
+  }
+
+  private chatOfWamid(wamid: string): string | null {
+    for (const [chat, entries] of this.chats) if (entries.some((e) => e.id === wamid)) return chat;
+    return null;
+  }
+
+  private push(chat: string, entry: SandboxEntry): void {
+    const list = this.chats.get(chat) ?? [];
+    list.push(entry);
+    const max = this.opts.maxHistory ?? 500;
+    if (list.length > max) list.splice(0, list.length - max);
+    this.chats.set(chat, list);
+    this.events.emit(chat, entry);
+  }
+
+  private async reportStatuses(to: string, wamid: string, pnid: string): Promise<void> {
+    if (!this.deliverWebhook) return;
+    const ts = String(Math.floor(this.opts.clock.now().getTime() / 1000));
+    const statuses = ['sent', 'delivered'].map((status) => ({ id: wamid, status, timestamp: ts, recipient_id: to }));
+    await this.deliverWebhook({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: 'sandbox',
+          changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: 'sandbox', phone_number_id: pnid }, statuses } }],
+        },
+      ],
+    }).catch(() => {});
+  }
+}

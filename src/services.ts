@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { runTurn as defaultRunTurn } from '../handlers/index.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { TurnContext } from './context.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { InboxWorker } from './inbox/inbox-worker.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { RateLimiter } from './outbox/rate-limiter.ts';
+import { Sender } from './outbox/sender.ts';
+import { SandboxGraph } from './sandbox/sandbox-graph.ts';
+import { MemoryStore } from './store/memory-store.ts';
+import { RedisStore } from './store/redis-store.ts';
+import type { Store } from './store/store.ts';
+import { Intake } from './webhook/intake.ts';
+import { WhatsAppClient } from './whatsapp/client.ts';
+
+export interface Services {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  database: Database;
+  store: Store;
+  client: WhatsAppClient;
+  /** Present in sandbox mode (no WHATSAPP_TOKEN). */
+  sandbox: SandboxGraph | null;
+  /** The app secret webhooks are signed with; random per process in sandbox mode. */
+  appSecret: string;
+  phoneNumberId: string;
+  intake: Intake;
+  inbox: InboxWorker;
+  sender: Sender;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  clock?: Clock;
+  log?: Logger;
+  runTurn?: (ctx: TurnContext) => Promise<void>;
+  /** Tests: backoff jitter source. */
+  random?: () => number;
+  backoffBaseMs?: number;
+}
+
+/** Builds every service once, in dependency order; nothing is created lazily or globally. */
+export async function buildServices(config: Config, opts: BuildOptions = {}): Promise<Services> {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger({ level: config.LOG_LEVEL });
+  const metrics = createMetrics({ defaults: !opts.log });
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const store: Store = config.REDIS_URL ? new RedisStore({ url: config.REDIS_URL }) : new MemoryStore({ now: () => clock.now().getTime() });
+  const phoneNumberId = config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox';
+  const sandbox = config.sandbox ? new SandboxGraph({ clock, phoneNumberId }) : null;
+  const client = new WhatsAppClient({
+    baseUrl: sandbox ? 'http://sandbox' : config.WHATSAPP_API_URL,
+    version: config.WHATSAPP_API_VERSION,
+    token: config.WHATSAPP_TOKEN ?? 'sandbox',
+    timeoutMs: config.WHATSAPP_TIMEOUT_MS,
+    fetch: sandbox?.fetch,
+  });
+  const appSecret = config.WHATSAPP_APP_SECRET ?? randomBytes(32).toString('hex');
+
+  const sender = new Sender({
+    db: database.db,
+    client,
+    limiter: new RateLimiter({ store, clock, mps: config.WHATSAPP_MAX_MPS, log }),
+    clock,
+    log,
+    metrics,
+    defaultPhoneNumberId: phoneNumberId,
+    concurrency: config.OUTBOX_CONCURRENCY,
+    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+    pollMs: config.WORKER_POLL_MS,
+    random: opts.random,
+    backoffBaseMs: opts.backoffBaseMs,
+  });
+  const inbox = new InboxWorker({
+    services: { config, db: database.db, store, clock },
+    runTurn: opts.runTurn ?? defaultRunTurn,
+    client,
+    log,
+    metrics,
+    defaultPhoneNumberId: phoneNumberId,
+    concurrency: config.INBOX_CONCURRENCY,
+    leaseMs: config.INBOX_LEASE_SECONDS * 1000,
+    maxAttempts: config.INBOX_MAX_ATTEMPTS,
+    pollMs: config.WORKER_POLL_MS,
+    onReplies: () => sender.pump.notify(),
+  });
+  const intake = new Intake({ db: database.db, clock, log, onMessages: () => inbox.pump.notify() });
+
+  return {
+    config,
+    log,
+    clock,
+    metrics,
+    database,
+    store,
+    client,
+    sandbox,
+    appSecret,
+    phoneNumberId,
+    intake,
+    inbox,
+    sender,
+    async close() {
+      await inbox.pump.stop();
+      await sender.pump.stop();
+      await store.close();
+      await database.close();
+    },
+  };
+}

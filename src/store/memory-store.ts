@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { Lock, Store } from './store.ts';
+
+/** In-process store for the embedded default (one process, so in-process locks are enough). */
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  private lists = new Map<string, string[]>();
+  private locks = new Map<string, { token: string; until: number }>();
+  private buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(private readonly opts: { now?: () => number } = {}) {}
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
+
+  async listPush(key: string, item: string, max: number): Promise<void> {
+    const list = this.lists.get(key) ?? [];
+    list.push(item);
+    if (list.length > max) list.splice(0, list.length - max);
+    this.lists.set(key, list);
+  }
+
+  async listGet(key: string): Promise<string[]> {
+    return [...(this.lists.get(key) ?? [])];
+  }
+
+  async acquireLock(name: string, ttlMs: number): Promise<Lock | null> {
+    const held = this.locks.get(name);
+    if (held && held.until > this.now()) return null;
+    const token = randomUUID();
+    this.locks.set(name, { token, until: this.now() + ttlMs });
+    return { name, token };
+  }
+
+  async releaseLock(lock: Lock): Promise<void> {
+    if (this.locks.get(lock.name)?.token === lock.token) this.locks.delete(lock.name);
+  }
+
+  async takeToken(bucket: string, ratePerSec: number, burst: number, nowMs: number): Promise<number> {
+    const b = this.buckets.get(bucket) ?? { tokens: burst, at: nowMs };
+    const tokens = Math.min(burst, b.tokens + (Math.max(0, nowMs - b.at) * ratePerSec) / 1000);
+    if (tokens >= 1) {
+      this.buckets.set(bucket, { tokens: tokens - 1, at: nowMs });
+      return 0;
+    }
+    this.buckets.set(bucket, { tokens, at: nowMs });
+    return Math.ceil(((1 - tokens) * 1000) / ratePerSec);
+  }
+
+  async ping(): Promise<void> {}
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,26 @@
+/**
+ * What may be lost lives here: conversation context, locks, rate-limit buckets.
+ * Postgres stays the record. Redis in production, memory in the embedded default.
+ */
+export interface Lock {
+  readonly name: string;
+  readonly token: string;
+}
+
+export interface Store {
+  readonly kind: 'redis' | 'memory';
+  /** Appends to a capped list (newest last) and returns nothing; the list keeps `max` items. */
+  listPush(key: string, item: string, max: number, ttlSeconds?: number): Promise<void>;
+  listGet(key: string): Promise<string[]>;
+  /** Takes a lock for `ttlMs`, or null when someone else holds it. */
+  acquireLock(name: string, ttlMs: number): Promise<Lock | null>;
+  /** Releases only if the lock is still ours. */
+  releaseLock(lock: Lock): Promise<void>;
+  /**
+   * Token bucket: `ratePerSec` refill, `burst` capacity, time from the caller's clock.
+   * Returns 0 when a token was taken, else the milliseconds to wait before trying again.
+   */
+  takeToken(bucket: string, ratePerSec: number, burst: number, nowMs: number): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

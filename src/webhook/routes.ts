@@ -1,0 +1,61 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Config } from '../config.ts';
+import { BadRequestError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Intake } from './intake.ts';
+import { normalizeWebhook } from './normalize.ts';
+import { verifySignature } from './signature.ts';
+
+export const MAX_WEBHOOK_BYTES = 3 * 1024 * 1024;
+
+/**
+ * GET: Meta's handshake (verify token). POST: signature over the raw bytes (app secret),
+ * then parse, store, 200. A store failure answers 500 (onError) so Meta redelivers; nothing is lost.
+ */
+export function webhookRoutes(opts: { config: Config; appSecret: string; intake: Intake; log: Logger; metrics: Metrics }): Hono {
+  const app = new Hono();
+
+  app.get('/', (c) => {
+    const mode = c.req.query('hub.mode');
+    const token = c.req.query('hub.verify_token');
+    const challenge = c.req.query('hub.challenge');
+    const expected = opts.config.WHATSAPP_VERIFY_TOKEN;
+    if (mode === 'subscribe' && expected && token === expected && challenge !== undefined) {
+      return c.text(challenge, 200);
+    }
+    opts.log.warn({ mode }, 'webhook verification refused');
+    return c.text('Forbidden', 403);
+  });
+
+  app.post(
+    '/',
+    bodyLimit({
+      maxSize: MAX_WEBHOOK_BYTES,
+      onError: () => {
+        throw new PayloadTooLargeError(`webhook body over ${MAX_WEBHOOK_BYTES} bytes`);
+      },
+    }),
+    async (c) => {
+      const started = performance.now();
+      const raw = new Uint8Array(await c.req.arrayBuffer());
+      if (!verifySignature(raw, c.req.header('x-hub-signature-256'), opts.appSecret)) {
+        throw new UnauthorizedError('missing or invalid X-Hub-Signature-256');
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.from(raw).toString('utf8'));
+      } catch {
+        throw new BadRequestError('body is not valid JSON');
+      }
+      const parsed = normalizeWebhook(body);
+      if (!parsed.ok) throw new BadRequestError(parsed.reason);
+      const result = await opts.intake.ingest(parsed.value);
+      opts.metrics.webhookLatency.observe((performance.now() - started) / 1000);
+      return c.json({ ok: true, ...result }, 200);
+    },
+  );
+
+  return app;
+}

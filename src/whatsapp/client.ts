@@ -1,0 +1,141 @@
+import { WhatsAppApiError } from '../errors.ts';
+import { envelope, type OutboundMessage, type Recipient } from './messages.ts';
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface MediaInfo {
+  id: string;
+  url: string;
+  mimeType: string | null;
+  sha256: string | null;
+  fileSize: number | null;
+}
+
+export interface WhatsAppClientOptions {
+  baseUrl: string;
+  version: string;
+  token: string;
+  timeoutMs?: number;
+  /** The sandbox passes its in-process Graph here; production uses global fetch. */
+  fetch?: FetchLike;
+}
+
+/**
+ * Cloud API client. Every failure is a WhatsAppApiError whose `retryable` comes from Meta's
+ * `code`; timeouts and network errors are retryable with `metaCode` null.
+ */
+export class WhatsAppClient {
+  private readonly fetch: FetchLike;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly opts: WhatsAppClientOptions) {
+    this.fetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+  }
+
+  private url(path: string): string {
+    return `${this.opts.baseUrl.replace(/\/$/, '')}/${this.opts.version}/${path.replace(/^\//, '')}`;
+  }
+
+  private async call<T>(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await this.fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.opts.token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      const timeout = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      throw new WhatsAppApiError({ message: timeout ? `Graph API timed out after ${this.timeoutMs} ms` : `Graph API unreachable: ${String(err)}`, retryable: true });
+    }
+    const raw = await res.text().catch(() => '');
+    let json: unknown = null;
+    try {
+      json = raw ? JSON.parse(raw) : null;
+    } catch {
+      json = null;
+    }
+    if (!res.ok || (json && typeof json === 'object' && 'error' in json)) throw WhatsAppApiError.fromResponse(res.status, json);
+    return json as T;
+  }
+
+  /** Sends one message; resolves with Meta's wamid (accepted, not yet delivered). */
+  async send(phoneNumberId: string, recipient: Recipient, message: OutboundMessage): Promise<{ wamid: string }> {
+    const res = await this.call<{ messages?: Array<{ id?: string }> }>('POST', this.url(`${phoneNumberId}/messages`), envelope(recipient, message));
+    const wamid = res?.messages?.[0]?.id;
+    if (!wamid) throw new WhatsAppApiError({ message: 'Graph API accepted the message without a wamid', retryable: false });
+    return { wamid };
+  }
+
+  /** Marks an inbound message read and, optionally, shows the typing indicator (gone on reply or after 25 s). */
+  async markRead(phoneNumberId: string, wamid: string, opts: { typing?: boolean } = {}): Promise<void> {
+    await this.call('POST', this.url(`${phoneNumberId}/messages`), {
+      messaging_product: 'whatsapp',
+      status: 'read',
+      message_id: wamid,
+      ...(opts.typing ? { typing_indicator: { type: 'text' } } : {}),
+    });
+  }
+
+  async getMedia(mediaId: string): Promise<MediaInfo> {
+    const r = await this.call<{ id?: string; url?: string; mime_type?: string; sha256?: string; file_size?: string | number }>(
+      'GET',
+      this.url(encodeURIComponent(mediaId)),
+    );
+    if (!r?.url) throw new WhatsAppApiError({ message: `media ${mediaId} has no url`, retryable: false });
+    return {
+      id: r.id ?? mediaId,
+      url: r.url,
+      mimeType: r.mime_type ?? null,
+      sha256: r.sha256 ?? null,
+      fileSize: r.file_size !== undefined ? Number(r.file_size) : null,
+    };
+  }
+
+  /**
+   * Authenticated download of a media id. Media URLs expire after 5 minutes: on 404 (or 401/403
+   * from an expired signature) one fresh URL is looked up and tried. Bytes beyond `maxBytes`
+   * abort the download whatever the announced size said.
+   */
+  async downloadMedia(mediaId: string, opts: { maxBytes: number }): Promise<{ info: MediaInfo; data: Buffer }> {
+    for (let attempt = 0; ; attempt++) {
+      const info = await this.getMedia(mediaId);
+      if (info.fileSize !== null && info.fileSize > opts.maxBytes) {
+        throw new WhatsAppApiError({ message: `media ${mediaId} is ${info.fileSize} bytes, over the ${opts.maxBytes} limit`, retryable: false });
+      }
+      let res: Response;
+      try {
+        res = await this.fetch(info.url, {
+          headers: { authorization: `Bearer ${this.opts.token}` },
+          signal: AbortSignal.timeout(this.timeoutMs * 3),
+        });
+      } catch (err) {
+        throw new WhatsAppApiError({ message: `media download failed: ${String(err)}`, retryable: true });
+      }
+      if ((res.status === 404 || res.status === 401 || res.status === 403) && attempt === 0) {
+        await res.body?.cancel();
+        continue;
+      }
+      if (!res.ok || !res.body) throw new WhatsAppApiError({ message: `media download answered HTTP ${res.status}`, status: res.status });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const reader = res.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > opts.maxBytes) {
+          await reader.cancel();
+          throw new WhatsAppApiError({ message: `media ${mediaId} exceeded ${opts.maxBytes} bytes while downloading`, retryable: false });
+        }
+        chunks.push(Buffer.from(value));
+      }
+      return { info, data: Buffer.concat(chunks) };
+    }
+  }
+}

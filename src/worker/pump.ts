@@ -1,0 +1,101 @@
+import type { Logger } from '../log.ts';
+
+export interface PumpOptions<T> {
+  name: string;
+  concurrency: number;
+  /** Claims up to n items; must be safe to call from many processes at once. */
+  claim(n: number): Promise<T[]>;
+  process(item: T): Promise<void>;
+  pollMs: number;
+  log: Logger;
+}
+
+/**
+ * Keeps up to `concurrency` items in flight: a finished item makes room for the next claim
+ * at once, so one slow item (a voice note) does not hold back the others. `notify` wakes an
+ * idle pump; otherwise it polls (other processes may have enqueued work).
+ */
+export class Pump<T> {
+  private inFlight = new Set<Promise<void>>();
+  private running = false;
+  private claiming: Promise<number> | null = null;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly opts: PumpOptions<T>) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  notify(): void {
+    this.wake?.();
+  }
+
+  /** Stops claiming and waits for items in flight to finish. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.notify();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  /** Claims once to fill free slots; resolves with how many items it started. */
+  fill(): Promise<number> {
+    if (this.claiming) return this.claiming;
+    this.claiming = (async () => {
+      const free = this.opts.concurrency - this.inFlight.size;
+      if (free <= 0) return 0;
+      const items = await this.opts.claim(free);
+      for (const item of items) {
+        const p: Promise<void> = this.opts
+          .process(item)
+          .catch((err) => this.opts.log.error({ err, pump: this.opts.name }, 'pump item failed'))
+          .finally(() => {
+            this.inFlight.delete(p);
+            this.notify();
+          });
+        this.inFlight.add(p);
+      }
+      return items.length;
+    })().finally(() => {
+      this.claiming = null;
+    });
+    return this.claiming;
+  }
+
+  /** Runs until nothing is claimable and nothing is in flight (tests and CLI jobs). */
+  async drain(): Promise<void> {
+    for (;;) {
+      const started = await this.fill();
+      if (started === 0 && this.inFlight.size === 0) return;
+      if (started === 0) await Promise.race(this.inFlight);
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let started = 0;
+      try {
+        started = await this.fill();
+      } catch (err) {
+        this.opts.log.warn({ err, pump: this.opts.name }, 'claim failed; retrying');
+      }
+      if (!this.running) break;
+      if (started > 0 && this.inFlight.size < this.opts.concurrency) continue;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        this.timer = setTimeout(resolve, this.opts.pollMs);
+      });
+      if (this.timer) clearTimeout(this.timer);
+      this.wake = null;
+    }
+  }
+}
