@@ -23,6 +23,7 @@ CREATE TABLE "message_statuses" (
 	"at" timestamp with time zone NOT NULL,
 	"error_code" integer,
 	"error_detail" text,
+	"callback" text,
 	"raw" jsonb NOT NULL,
 	CONSTRAINT "message_statuses_wamid_status_pk" PRIMARY KEY("wamid","status")
 );

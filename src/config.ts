@@ -44,6 +44,8 @@ const schema = z
     INBOX_MAX_ATTEMPTS: int(5, 1),
     OUTBOX_CONCURRENCY: int(16, 1),
     OUTBOX_MAX_ATTEMPTS: int(6, 1),
+    /** Longer than a send timeout plus Meta's status latency: see callbackDataFor. */
+    OUTBOX_LEASE_SECONDS: int(60, 1),
     WORKER_POLL_MS: int(500, 10),
   })
   .superRefine((env, ctx) => {

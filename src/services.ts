@@ -42,6 +42,8 @@ export interface BuildOptions {
   /** Tests: backoff jitter source. */
   random?: () => number;
   backoffBaseMs?: number;
+  /** Tests: isolates Redis keys per test database. */
+  redisPrefix?: string;
 }
 
 /** Builds every service once, in dependency order; nothing is created lazily or globally. */
@@ -50,7 +52,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   const log = opts.log ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = createMetrics({ defaults: !opts.log });
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  const store: Store = config.REDIS_URL ? new RedisStore({ url: config.REDIS_URL }) : new MemoryStore({ now: () => clock.now().getTime() });
+  const store: Store = config.REDIS_URL ? new RedisStore({ url: config.REDIS_URL, prefix: opts.redisPrefix }) : new MemoryStore({ now: () => clock.now().getTime() });
   const phoneNumberId = config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox';
   const sandbox = config.sandbox ? new SandboxGraph({ clock, phoneNumberId }) : null;
   const client = new WhatsAppClient({
@@ -73,6 +75,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     concurrency: config.OUTBOX_CONCURRENCY,
     maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
     pollMs: config.WORKER_POLL_MS,
+    leaseMs: config.OUTBOX_LEASE_SECONDS * 1000,
     random: opts.random,
     backoffBaseMs: opts.backoffBaseMs,
   });

@@ -68,3 +68,6 @@ export async function query<T>(db: Tx, q: SQL): Promise<T[]> {
 }
 
 export { sql };
+
+/** Timestamps go into raw SQL as ISO strings: drizzle's postgres.js driver does not serialize Date. */
+export const iso = (d: Date): string => d.toISOString();

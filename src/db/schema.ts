@@ -96,6 +96,8 @@ export const messageStatuses = pgTable(
     at: ts('at').notNull(),
     errorCode: integer('error_code'),
     errorDetail: text('error_detail'),
+    /** `biz_opaque_callback_data` we sent ("vt:<outbox id>"): ties a status to a send whose answer was lost. */
+    callback: text('callback'),
     raw: jsonb('raw').notNull(),
   },
   (t) => [primaryKey({ columns: [t.wamid, t.status] })],

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { query, sql, type Tx } from '../db/database.ts';
+import { iso, query, sql, type Tx } from '../db/database.ts';
 import type { InboundMessage } from '../webhook/normalize.ts';
 
 export interface InboxRow {
@@ -78,7 +78,7 @@ export async function insertInbound(db: Tx, messages: InboundMessage[], received
         type text, message jsonb, contact jsonb, at timestamptz, ord int)
     ), ins as (
       insert into inbox (wamid, shopper_key, phone_number_id, type, message, contact, message_at, received_at)
-      select distinct on (wamid) wamid, shopper_key, pnid, type, message, contact, at, ${receivedAt}::timestamptz
+      select distinct on (wamid) wamid, shopper_key, pnid, type, message, contact, at, ${iso(receivedAt)}::timestamptz
       from src order by wamid, ord
       on conflict (wamid) do nothing
       returning id
@@ -107,12 +107,12 @@ export async function claimInbound(db: Tx, opts: { now: Date; leaseMs: number; l
   const leaseUntil = new Date(opts.now.getTime() + opts.leaseMs);
   const rows = await query<RawInboxRow>(
     db,
-    sql`update inbox i set status = 'processing', attempts = i.attempts + 1, lease_until = ${leaseUntil}::timestamptz, claim_token = ${token}
+    sql`update inbox i set status = 'processing', attempts = i.attempts + 1, lease_until = ${iso(leaseUntil)}::timestamptz, claim_token = ${token}
     where i.id in (
       select c.id from inbox c
       where c.status in ('pending', 'processing')
-        and ((c.status = 'pending' and (c.not_before is null or c.not_before <= ${opts.now}::timestamptz))
-          or (c.status = 'processing' and c.lease_until < ${opts.now}::timestamptz))
+        and ((c.status = 'pending' and (c.not_before is null or c.not_before <= ${iso(opts.now)}::timestamptz))
+          or (c.status = 'processing' and c.lease_until < ${iso(opts.now)}::timestamptz))
         and not exists (select 1 from inbox e where e.shopper_key = c.shopper_key and e.status in ('pending', 'processing') and e.id < c.id)
       order by c.id
       limit ${opts.limit}
@@ -127,7 +127,7 @@ export async function claimInbound(db: Tx, opts: { now: Date; leaseMs: number; l
 export async function finishInbound(db: Tx, row: InboxRow, status: 'done' | 'failed', now: Date, error?: string): Promise<boolean> {
   const rows = await query<{ id: number }>(
     db,
-    sql`update inbox set status = ${status}, finished_at = ${now}::timestamptz, lease_until = null, claim_token = null,
+    sql`update inbox set status = ${status}, finished_at = ${iso(now)}::timestamptz, lease_until = null, claim_token = null,
       last_error = ${error ?? null}
     where id = ${row.id} and claim_token = ${row.claimToken} and status = 'processing' returning id`,
   );
@@ -137,7 +137,7 @@ export async function finishInbound(db: Tx, row: InboxRow, status: 'done' | 'fai
 /** Puts the row back for another try after `retryAt`, keeping its place at the head of the shopper's line. */
 export async function releaseInbound(db: Tx, row: InboxRow, retryAt: Date, error: string): Promise<void> {
   await db.execute(
-    sql`update inbox set status = 'pending', not_before = ${retryAt}::timestamptz, lease_until = null, claim_token = null, last_error = ${error}
+    sql`update inbox set status = 'pending', not_before = ${iso(retryAt)}::timestamptz, lease_until = null, claim_token = null, last_error = ${error}
     where id = ${row.id} and claim_token = ${row.claimToken} and status = 'processing'`,
   );
 }

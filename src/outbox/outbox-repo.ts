@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { query, sql, type Tx } from '../db/database.ts';
+import { iso, query, sql, type Tx } from '../db/database.ts';
 import type { StatusUpdate } from '../webhook/normalize.ts';
 import type { OutboundMessage } from '../whatsapp/messages.ts';
 
@@ -29,6 +29,13 @@ export interface OutboxRow {
 }
 
 export const WINDOW_CLOSED_CODE = 131047;
+
+/**
+ * Sent with every message as `biz_opaque_callback_data`. If a process dies after Meta accepted
+ * a message but before the wamid was stored, the status webhook carrying this value claims the
+ * row, so the message is not sent a second time when its lease runs out.
+ */
+export const callbackDataFor = (outboxId: number) => `vt:${outboxId}`;
 export const WINDOW_CLOSED_DETAIL = 'outside the 24-hour customer service window and no template was given';
 
 const json = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
@@ -50,7 +57,7 @@ export async function enqueueOutbound(db: Tx, items: OutboundItem[], now: Date):
     db,
     sql`with ins as (
       insert into outbox (dedupe_key, shopper_key, phone_number_id, inbox_id, payload, fallback_template, next_attempt_at, created_at, updated_at)
-      select dedupe_key, shopper_key, pnid, inbox_id, payload, fallback, ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
+      select dedupe_key, shopper_key, pnid, inbox_id, payload, fallback, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz
       from jsonb_to_recordset(${batch}::jsonb) as x(dedupe_key text, shopper_key text, pnid text, inbox_id bigint, payload jsonb, fallback jsonb, ord int)
       order by ord
       on conflict (dedupe_key) do nothing
@@ -70,11 +77,11 @@ export async function claimOutbound(db: Tx, opts: { now: Date; leaseMs: number; 
   const rows = await query<Record<string, unknown>>(
     db,
     sql`with claimed as (
-      update outbox o set status = 'sending', attempts = o.attempts + 1, lease_until = ${leaseUntil}::timestamptz, claim_token = ${token}
+      update outbox o set status = 'sending', attempts = o.attempts + 1, lease_until = ${iso(leaseUntil)}::timestamptz, claim_token = ${token}
       where o.id in (
         select c.id from outbox c
-        where ((c.status = 'pending' and c.next_attempt_at <= ${opts.now}::timestamptz)
-            or (c.status = 'sending' and c.lease_until < ${opts.now}::timestamptz))
+        where ((c.status = 'pending' and c.next_attempt_at <= ${iso(opts.now)}::timestamptz)
+            or (c.status = 'sending' and c.lease_until < ${iso(opts.now)}::timestamptz))
           and not exists (select 1 from outbox e where e.shopper_key = c.shopper_key and e.status in ('pending', 'sending') and e.id < c.id)
         order by c.id
         limit ${opts.limit}
@@ -106,7 +113,7 @@ const held = (row: OutboxRow) => sql`id = ${row.id} and claim_token = ${row.clai
 /** Meta accepted the message. Statuses that raced ahead of this answer are applied now. */
 export async function markAccepted(db: Tx, row: OutboxRow, wamid: string, now: Date): Promise<void> {
   await db.execute(
-    sql`update outbox set status = 'accepted', wamid = ${wamid}, lease_until = null, claim_token = null, updated_at = ${now}::timestamptz
+    sql`update outbox set status = 'accepted', wamid = ${wamid}, lease_until = null, claim_token = null, updated_at = ${iso(now)}::timestamptz
     where ${held(row)}`,
   );
   await applyStatuses(db, [wamid], now);
@@ -114,8 +121,8 @@ export async function markAccepted(db: Tx, row: OutboxRow, wamid: string, now: D
 
 export async function reschedule(db: Tx, row: OutboxRow, at: Date, now: Date, code: number | null, detail: string): Promise<void> {
   await db.execute(
-    sql`update outbox set status = 'pending', next_attempt_at = ${at}::timestamptz, lease_until = null, claim_token = null,
-      error_code = ${code}, error_detail = ${detail}, updated_at = ${now}::timestamptz
+    sql`update outbox set status = 'pending', next_attempt_at = ${iso(at)}::timestamptz, lease_until = null, claim_token = null,
+      error_code = ${code}, error_detail = ${detail}, updated_at = ${iso(now)}::timestamptz
     where ${held(row)}`,
   );
 }
@@ -123,7 +130,7 @@ export async function reschedule(db: Tx, row: OutboxRow, at: Date, now: Date, co
 export async function markFailed(db: Tx, row: OutboxRow, now: Date, code: number | null, detail: string): Promise<void> {
   await db.execute(
     sql`update outbox set status = 'failed', lease_until = null, claim_token = null, error_code = ${code}, error_detail = ${detail},
-      updated_at = ${now}::timestamptz
+      updated_at = ${iso(now)}::timestamptz
     where ${held(row)}`,
   );
 }
@@ -132,7 +139,7 @@ export async function markFailed(db: Tx, row: OutboxRow, now: Date, code: number
 export async function swapToTemplate(db: Tx, row: OutboxRow, now: Date): Promise<void> {
   await db.execute(
     sql`update outbox set payload = fallback_template, fallback_template = null,
-      error_detail = 'sent as template: outside the 24-hour customer service window', updated_at = ${now}::timestamptz
+      error_detail = 'sent as template: outside the 24-hour customer service window', updated_at = ${iso(now)}::timestamptz
     where ${held(row)}`,
   );
 }
@@ -145,14 +152,32 @@ const rank = (col: ReturnType<typeof sql.raw>) =>
 export async function recordStatuses(db: Tx, statuses: StatusUpdate[], now: Date): Promise<void> {
   if (statuses.length === 0) return;
   const batch = JSON.stringify(
-    statuses.map((s) => ({ wamid: s.wamid, status: s.status, at: s.at.toISOString(), code: s.errorCode, detail: s.errorDetail, raw: s.raw })),
+    statuses.map((s) => ({
+      wamid: s.wamid,
+      status: s.status,
+      at: s.at.toISOString(),
+      code: s.errorCode,
+      detail: s.errorDetail,
+      callback: s.callback,
+      raw: s.raw,
+    })),
   );
   await db.execute(
-    sql`insert into message_statuses (wamid, status, at, error_code, error_detail, raw)
-    select distinct on (wamid, status) wamid, status, at, code, detail, raw
-    from jsonb_to_recordset(${batch}::jsonb) as x(wamid text, status text, at timestamptz, code int, detail text, raw jsonb)
+    sql`insert into message_statuses (wamid, status, at, error_code, error_detail, callback, raw)
+    select distinct on (wamid, status) wamid, status, at, code, detail, callback, raw
+    from jsonb_to_recordset(${batch}::jsonb) as x(wamid text, status text, at timestamptz, code int, detail text, callback text, raw jsonb)
     order by wamid, status
     on conflict (wamid, status) do nothing`,
+  );
+  // A send whose answer never reached us (crash, timeout) is claimed by its callback data.
+  await db.execute(
+    sql`update outbox o set wamid = x.wamid, status = 'accepted', lease_until = null, claim_token = null, updated_at = ${iso(now)}::timestamptz
+    from (select distinct on (callback) wamid,
+            case when callback ~ '^vt:[0-9]{1,18}$' then substr(callback, 4)::bigint end as outbox_id
+          from jsonb_to_recordset(${batch}::jsonb) as s(wamid text, callback text)
+          where callback is not null order by callback) x
+    where o.id = x.outbox_id and o.wamid is null and o.status in ('pending', 'sending')
+      and not exists (select 1 from outbox w where w.wamid = x.wamid)`,
   );
   await applyStatuses(db, [...new Set(statuses.map((s) => s.wamid))], now);
 }
@@ -164,7 +189,7 @@ export async function recordStatuses(db: Tx, statuses: StatusUpdate[], now: Date
 export async function applyStatuses(db: Tx, wamids: string[], now: Date): Promise<void> {
   const ids = JSON.stringify(wamids);
   await db.execute(
-    sql`update outbox o set status = best.status, updated_at = ${now}::timestamptz,
+    sql`update outbox o set status = best.status, updated_at = ${iso(now)}::timestamptz,
       error_code = coalesce(best.error_code, o.error_code),
       error_detail = case when best.error_code = ${WINDOW_CLOSED_CODE} then ${WINDOW_CLOSED_DETAIL} else coalesce(best.error_detail, o.error_detail) end
     from (
@@ -178,7 +203,7 @@ export async function applyStatuses(db: Tx, wamids: string[], now: Date): Promis
   await db.execute(
     sql`insert into outbox (dedupe_key, shopper_key, phone_number_id, inbox_id, payload, next_attempt_at, created_at, updated_at)
     select o.dedupe_key || ':template', o.shopper_key, o.phone_number_id, o.inbox_id, o.fallback_template,
-      ${now}::timestamptz, ${now}::timestamptz, ${now}::timestamptz
+      ${iso(now)}::timestamptz, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz
     from outbox o
     where o.wamid in (select jsonb_array_elements_text(${ids}::jsonb))
       and o.status = 'failed' and o.error_code = ${WINDOW_CLOSED_CODE} and o.fallback_template is not null

@@ -7,6 +7,7 @@ import { Pump } from '../worker/pump.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
 import type { Recipient } from '../whatsapp/messages.ts';
 import {
+  callbackDataFor,
   claimOutbound,
   markAccepted,
   markFailed,
@@ -84,7 +85,7 @@ export class Sender {
     const phoneNumberId = row.phoneNumberId ?? this.opts.defaultPhoneNumberId;
     await this.opts.limiter.acquire(phoneNumberId);
     try {
-      const { wamid } = await this.opts.client.send(phoneNumberId, recipient, message);
+      const { wamid } = await this.opts.client.send(phoneNumberId, recipient, message, { callbackData: callbackDataFor(row.id) });
       await markAccepted(db, row, wamid, clock.now());
       metrics.outbound.inc({ status: 'accepted', code: '' });
     } catch (err) {

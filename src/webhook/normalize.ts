@@ -31,6 +31,8 @@ export interface StatusUpdate {
   at: Date;
   errorCode: number | null;
   errorDetail: string | null;
+  /** Echo of the `biz_opaque_callback_data` we sent with the message. */
+  callback: string | null;
   raw: Record<string, unknown>;
 }
 
@@ -153,7 +155,14 @@ function readMessagesChange(value: unknown, out: NormalizedWebhook): void {
       out.events.push({ kind: 'rejected', field: 'messages', code: null, detail: issue(s.error), raw });
       continue;
     }
-    out.statuses.push({ wamid: s.data.id, status: s.data.status, at: s.data.timestamp, ...firstError(s.data.errors), raw: raw as Record<string, unknown> });
+    out.statuses.push({
+      wamid: s.data.id,
+      status: s.data.status,
+      at: s.data.timestamp,
+      ...firstError(s.data.errors),
+      callback: s.data.biz_opaque_callback_data ?? null,
+      raw: raw as Record<string, unknown>,
+    });
   }
 
   for (const raw of v.data.errors ?? []) {

@@ -42,6 +42,7 @@ export const statusSchema = z.looseObject({
   timestamp: epoch,
   recipient_id: z.string().optional(),
   recipient_user_id: z.string().optional(),
+  biz_opaque_callback_data: z.string().optional(),
   errors: z.array(asyncError).optional(),
 });
 

@@ -64,9 +64,13 @@ export class WhatsAppClient {
     return json as T;
   }
 
-  /** Sends one message; resolves with Meta's wamid (accepted, not yet delivered). */
-  async send(phoneNumberId: string, recipient: Recipient, message: OutboundMessage): Promise<{ wamid: string }> {
-    const res = await this.call<{ messages?: Array<{ id?: string }> }>('POST', this.url(`${phoneNumberId}/messages`), envelope(recipient, message));
+  /**
+   * Sends one message; resolves with Meta's wamid (accepted, not yet delivered). `callbackData`
+   * goes out as `biz_opaque_callback_data` and comes back in the status webhooks.
+   */
+  async send(phoneNumberId: string, recipient: Recipient, message: OutboundMessage, opts: { callbackData?: string } = {}): Promise<{ wamid: string }> {
+    const body = { ...envelope(recipient, message), ...(opts.callbackData ? { biz_opaque_callback_data: opts.callbackData } : {}) };
+    const res = await this.call<{ messages?: Array<{ id?: string }> }>('POST', this.url(`${phoneNumberId}/messages`), body);
     const wamid = res?.messages?.[0]?.id;
     if (!wamid) throw new WhatsAppApiError({ message: 'Graph API accepted the message without a wamid', retryable: false });
     return { wamid };

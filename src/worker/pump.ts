@@ -71,11 +71,13 @@ export class Pump<T> {
     return this.claiming;
   }
 
-  /** Runs until nothing is claimable and nothing is in flight (tests and CLI jobs). */
-  async drain(): Promise<void> {
+  /** Runs until nothing is claimable and nothing is in flight (tests and CLI jobs); returns items handled. */
+  async drain(): Promise<number> {
+    let total = 0;
     for (;;) {
       const started = await this.fill();
-      if (started === 0 && this.inFlight.size === 0) return;
+      total += started;
+      if (started === 0 && this.inFlight.size === 0) return total;
       if (started === 0) await Promise.race(this.inFlight);
     }
   }

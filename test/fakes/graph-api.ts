@@ -1,0 +1,212 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { signBody } from '../../src/webhook/signature.ts';
+
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/cloud-api/${name}`, import.meta.url), 'utf8'));
+
+/** Meta's error body for a code, in the shape of error_response_130429.json. */
+export function metaError(code: number, details: string, message = `(#${code}) ${details}`) {
+  const body = fixture('error_response_130429.json');
+  body.error.code = code;
+  body.error.message = message;
+  body.error.error_data.details = details;
+  body.error.fbtrace_id = `fake-${randomUUID().slice(0, 8)}`;
+  return body;
+}
+
+export type Fault =
+  | { kind: 'error'; status: number; body: unknown }
+  | { kind: 'hang' }
+  | { kind: 'drop' };
+
+export interface RecordedSend {
+  path: string;
+  body: Record<string, any>;
+  wamid: string;
+}
+
+interface Media {
+  bytes: Buffer;
+  mime: string;
+  /** Announced size; differs from bytes.length to simulate a lying server. */
+  announced: number;
+}
+
+/**
+ * A real HTTP server standing in for graph.facebook.com: answers with the fixture shapes,
+ * records what it got, and injects faults on demand. With `webhook` set it reports each
+ * accepted message back as a signed `sent` status (with biz_opaque_callback_data), retrying
+ * until it gets a 200, as Meta does.
+ */
+export class FakeGraphApi {
+  readonly sends: RecordedSend[] = [];
+  readonly reads: Array<Record<string, any>> = [];
+  readonly requests: Array<{ method: string; path: string; authorization: string | undefined }> = [];
+  private faults: Fault[] = [];
+  private media = new Map<string, Media>();
+  private expireNextDownload = new Set<string>();
+  private hanging: ServerResponse[] = [];
+  private server: Server | null = null;
+  private webhookQueue: Array<{ body: string; tries: number }> = [];
+  private webhookTimer: NodeJS.Timeout | null = null;
+  /** Probability of a random 130429/500 on a send (fault suite). */
+  errorRate = 0;
+  webhook: { url: string; appSecret: string } | null = null;
+  url = '';
+
+  constructor(private readonly opts: { token?: string } = {}) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (this.webhookTimer) clearInterval(this.webhookTimer);
+    for (const res of this.hanging) res.destroy();
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** The next sends answer with these faults, in order. */
+  inject(...faults: Fault[]): void {
+    this.faults.push(...faults);
+  }
+
+  addMedia(id: string, bytes: Buffer, mime: string, announced = bytes.length): void {
+    this.media.set(id, { bytes, mime, announced });
+  }
+
+  /** The next download of this media answers 404, as an expired URL does. */
+  expireUrlOnce(id: string): void {
+    this.expireNextDownload.add(id);
+  }
+
+  sendsTo(waId: string): RecordedSend[] {
+    return this.sends.filter((s) => s.body.to === `+${waId}` || s.body.recipient === waId);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    this.requests.push({ method: req.method ?? '', path: url.pathname, authorization: req.headers.authorization });
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (this.opts.token && req.headers.authorization !== `Bearer ${this.opts.token}`) {
+      return reply(401, { error: { ...fixture('error_object_190_expired_token.json') } });
+    }
+
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (req.method === 'POST' && parts.length === 3 && parts[2] === 'messages') {
+      const body = JSON.parse(raw) as Record<string, any>;
+      if (body.status === 'read') {
+        this.reads.push(body);
+        return reply(200, fixture('mark_as_read_response.json'));
+      }
+      const fault = this.faults.shift() ?? this.randomFault();
+      if (fault?.kind === 'error') return reply(fault.status, fault.body);
+      if (fault?.kind === 'hang') {
+        this.hanging.push(res);
+        return;
+      }
+      if (fault?.kind === 'drop') {
+        res.destroy();
+        return;
+      }
+      const wamid = `wamid.fake.${randomUUID()}`;
+      this.sends.push({ path: url.pathname, body, wamid });
+      const response = fixture('send_message_response.json');
+      response.contacts[0].input = body.to ?? body.recipient;
+      response.contacts[0].wa_id = String(body.to ?? body.recipient).replace(/^\+/, '');
+      response.messages[0].id = wamid;
+      this.reportSent(body, wamid, parts[1]!);
+      return reply(200, response);
+    }
+    if (req.method === 'GET' && parts[0] === 'download' && parts[1]) {
+      const m = this.media.get(parts[1]);
+      if (!m || this.expireNextDownload.delete(parts[1])) return reply(404, metaError(100, 'URL expired'));
+      res.writeHead(200, { 'content-type': m.mime });
+      res.end(m.bytes);
+      return;
+    }
+    if (req.method === 'GET' && parts.length === 2) {
+      const id = decodeURIComponent(parts[1]!);
+      const m = this.media.get(id);
+      if (!m) return reply(400, metaError(100, `Unsupported get request. Object with ID '${id}' does not exist`));
+      const info = fixture('media_url_response.json');
+      Object.assign(info, {
+        id,
+        url: `${this.url}/download/${id}?ext=${randomUUID().slice(0, 6)}`,
+        mime_type: m.mime,
+        sha256: createHash('sha256').update(m.bytes).digest('hex'),
+        file_size: String(m.announced),
+      });
+      return reply(200, info);
+    }
+    return reply(404, metaError(100, `Unknown path components: ${url.pathname}`));
+  }
+
+  private randomFault(): Fault | undefined {
+    if (this.errorRate <= 0 || Math.random() >= this.errorRate) return undefined;
+    return Math.random() < 0.5
+      ? { kind: 'error', status: 400, body: metaError(130429, 'Cloud API message throughput has been reached.') }
+      : { kind: 'error', status: 500, body: metaError(131000, 'Something went wrong') };
+  }
+
+  private reportSent(body: Record<string, any>, wamid: string, pnid: string): void {
+    if (!this.webhook) return;
+    const status = {
+      id: wamid,
+      status: 'sent',
+      timestamp: String(Math.floor(Date.now() / 1000)),
+      recipient_id: String(body.to ?? body.recipient).replace(/^\+/, ''),
+      ...(body.biz_opaque_callback_data ? { biz_opaque_callback_data: body.biz_opaque_callback_data } : {}),
+    };
+    const payload = {
+      object: 'whatsapp_business_account',
+      entry: [{ id: 'fake-waba', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550000000', phone_number_id: pnid }, statuses: [status] } }] }],
+    };
+    this.webhookQueue.push({ body: JSON.stringify(payload), tries: 0 });
+    this.webhookTimer ??= setInterval(() => void this.flushWebhooks(), 50);
+  }
+
+  private flushing = false;
+  private async flushWebhooks(): Promise<void> {
+    if (this.flushing || !this.webhook) return;
+    this.flushing = true;
+    try {
+      const batch = this.webhookQueue.splice(0, 50);
+      const failed: typeof batch = [];
+      await Promise.all(
+        batch.map(async (w) => {
+          try {
+            const r = await fetch(this.webhook!.url, {
+              method: 'POST',
+              body: w.body,
+              headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(w.body, this.webhook!.appSecret) },
+            });
+            if (r.status !== 200) failed.push(w);
+          } catch {
+            failed.push(w);
+          }
+        }),
+      );
+      this.webhookQueue.unshift(...failed);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Status webhooks still waiting for a 200 from the service. */
+  get pendingWebhooks(): number {
+    return this.webhookQueue.length;
+  }
+}
