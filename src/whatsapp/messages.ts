@@ -26,7 +26,7 @@ export function envelope(recipient: Recipient, message: OutboundMessage): Record
 
 export const text = (body: string, opts: { previewUrl?: boolean; replyTo?: string } = {}): OutboundMessage => ({
   type: 'text',
-  text: opts.previewUrl ? { preview_url: true, body } : { body },
+  text: opts.previewUrl !== undefined ? { preview_url: opts.previewUrl, body } : { body },
   ...(opts.replyTo ? { context: { message_id: opts.replyTo } } : {}),
 });
 
@@ -112,7 +112,9 @@ export function media(
   };
 }
 
-export type TemplateParams = Record<string, string> | string[];
+/** Text, or a typed parameter object sent as-is (currency, date_time, …). */
+export type TemplateParam = string | { type: string; [k: string]: unknown };
+export type TemplateParams = Record<string, string> | TemplateParam[];
 
 /**
  * A template send. `body` given as an object sends named parameters (`parameter_name`), as an
@@ -127,7 +129,7 @@ export function template(opts: {
 }): OutboundMessage {
   const params = (p: TemplateParams) =>
     Array.isArray(p)
-      ? p.map((t) => ({ type: 'text', text: t }))
+      ? p.map((t) => (typeof t === 'string' ? { type: 'text', text: t } : t))
       : Object.entries(p).map(([name, t]) => ({ type: 'text', parameter_name: name, text: t }));
   const components: Array<Record<string, unknown>> = [];
   if (opts.header) {
