@@ -9,7 +9,10 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** A clock that only moves when told to; `sleep` advances it instantly. */
+/**
+ * A clock that only moves when told to. `sleep(ms)` moves it to at least now + ms at once, so
+ * concurrent sleepers overlap as they would in real time instead of adding up.
+ */
 export class ManualClock implements Clock {
   private t: number;
   constructor(start: Date | number = Date.UTC(2026, 10, 21, 10, 0, 0)) {
@@ -22,6 +25,8 @@ export class ManualClock implements Clock {
     this.t += ms;
   }
   async sleep(ms: number): Promise<void> {
-    this.t += Math.max(0, ms);
+    const until = this.t + Math.max(0, ms);
+    await Promise.resolve();
+    this.t = Math.max(this.t, until);
   }
 }

@@ -36,7 +36,8 @@ export const WINDOW_CLOSED_CODE = 131047;
  * row, so the message is not sent a second time when its lease runs out.
  */
 export const callbackDataFor = (outboxId: number) => `vt:${outboxId}`;
-export const WINDOW_CLOSED_DETAIL = 'outside the 24-hour customer service window and no template was given';
+export const WINDOW_CLOSED_DETAIL = 'outside the 24-hour customer service window';
+export const WINDOW_CLOSED_NO_TEMPLATE = `${WINDOW_CLOSED_DETAIL} and no template was given`;
 
 const json = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 
@@ -191,7 +192,8 @@ export async function applyStatuses(db: Tx, wamids: string[], now: Date): Promis
   await db.execute(
     sql`update outbox o set status = best.status, updated_at = ${iso(now)}::timestamptz,
       error_code = coalesce(best.error_code, o.error_code),
-      error_detail = case when best.error_code = ${WINDOW_CLOSED_CODE} then ${WINDOW_CLOSED_DETAIL} else coalesce(best.error_detail, o.error_detail) end
+      error_detail = case when best.error_code = ${WINDOW_CLOSED_CODE} then
+        (case when o.fallback_template is null then ${WINDOW_CLOSED_NO_TEMPLATE} else ${WINDOW_CLOSED_DETAIL} || '; sent again as template' end) else coalesce(best.error_detail, o.error_detail) end
     from (
       select distinct on (wamid) wamid, status, error_code, error_detail from message_statuses
       where wamid in (select jsonb_array_elements_text(${ids}::jsonb))

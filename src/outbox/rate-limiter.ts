@@ -10,18 +10,26 @@ import type { Store } from '../store/store.ts';
  */
 export class RateLimiter {
   private readonly local = new MemoryStore();
+  private readonly burst: number;
+  private readonly rate: number;
 
-  constructor(private readonly opts: { store: Store; clock: Clock; mps: number; log: Logger }) {}
+  constructor(private readonly opts: { store: Store; clock: Clock; mps: number; log: Logger }) {
+    // A bucket of capacity C refilled at r/s grants at most C + r in any one-second window, so
+    // C + r = mps keeps every window within Meta's limit while allowing a small burst.
+    this.burst = Math.max(1, Math.ceil(opts.mps / 10));
+    this.rate = Math.max(1, opts.mps - this.burst);
+  }
 
   async acquire(phoneNumberId: string): Promise<void> {
-    const { store, clock, mps } = this.opts;
+    const { store, clock } = this.opts;
+    const bucket = `mps:${phoneNumberId}`;
     for (;;) {
       let wait: number;
       try {
-        wait = await store.takeToken(`mps:${phoneNumberId}`, mps, mps, clock.now().getTime());
+        wait = await store.takeToken(bucket, this.rate, this.burst, clock.now().getTime());
       } catch (err) {
         this.opts.log.warn({ err: String(err) }, 'rate-limit store unavailable; using the in-process bucket');
-        wait = await this.local.takeToken(`mps:${phoneNumberId}`, mps, mps, clock.now().getTime());
+        wait = await this.local.takeToken(bucket, this.rate, this.burst, clock.now().getTime());
       }
       if (wait === 0) return;
       await clock.sleep(wait);

@@ -14,7 +14,7 @@ import {
   reschedule,
   swapToTemplate,
   WINDOW_CLOSED_CODE,
-  WINDOW_CLOSED_DETAIL,
+  WINDOW_CLOSED_NO_TEMPLATE,
   type OutboxRow,
 } from './outbox-repo.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -73,7 +73,7 @@ export class Sender {
     const windowOpen = row.lastInboundAt !== null && clock.now().getTime() - row.lastInboundAt.getTime() < WINDOW_MS;
     if (message.type !== 'template' && !windowOpen) {
       if (!row.fallbackTemplate) {
-        await markFailed(db, row, clock.now(), WINDOW_CLOSED_CODE, WINDOW_CLOSED_DETAIL);
+        await markFailed(db, row, clock.now(), WINDOW_CLOSED_CODE, WINDOW_CLOSED_NO_TEMPLATE);
         metrics.outbound.inc({ status: 'failed', code: String(WINDOW_CLOSED_CODE) });
         log.info({ outboxId: row.id, shopper: maskId(row.shopperKey) }, 'not sent: 24-hour window closed');
         return;
@@ -104,7 +104,7 @@ export class Sender {
         log.warn({ outboxId: row.id, code, attempt: row.attempts }, 'send failed; will retry');
         return;
       }
-      const detail = code === WINDOW_CLOSED_CODE ? WINDOW_CLOSED_DETAIL : (e.details ?? e.message);
+      const detail = code === WINDOW_CLOSED_CODE ? WINDOW_CLOSED_NO_TEMPLATE : (e.details ?? e.message);
       await markFailed(db, row, clock.now(), code, detail);
       metrics.outbound.inc({ status: 'failed', code: String(code ?? '') });
       log.warn({ outboxId: row.id, code, attempt: row.attempts }, 'send failed for good');
