@@ -47,6 +47,8 @@ const schema = z
     /** Longer than a send timeout plus Meta's status latency: see callbackDataFor. */
     OUTBOX_LEASE_SECONDS: int(60, 1),
     WORKER_POLL_MS: int(500, 10),
+    /** `off` runs an intake-only process (webhooks in, no turns or sends): scale intake and workers apart. */
+    WORKERS: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
   })
   .superRefine((env, ctx) => {
     if (env.WHATSAPP_TOKEN) {

@@ -20,8 +20,10 @@ async function main(): Promise<void> {
   // Listen first: after a crash, status webhooks that settle in-doubt sends should land before
   // the workers start reclaiming expired leases.
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
-    services.inbox.pump.start();
-    services.sender.pump.start();
+    if (config.WORKERS === 'on') {
+      services.inbox.pump.start();
+      services.sender.pump.start();
+    }
     services.log.info(
       { port: info.port, database: services.database.kind, store: services.store.kind, whatsapp: services.sandbox ? 'sandbox' : 'graph' },
       services.sandbox ? `Vitrina is up — open http://localhost:${info.port}/sandbox` : 'Vitrina is up',

@@ -64,6 +64,11 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   });
   const appSecret = config.WHATSAPP_APP_SECRET ?? randomBytes(32).toString('hex');
 
+  // Built before the workers so they can yield to it; wired to wake the inbox pump below.
+  let wakeInbox = () => {};
+  const intake = new Intake({ db: database.db, clock, log, onMessages: () => wakeInbox() });
+  const yieldTo = database.kind === 'pglite' ? () => intake.busy : undefined;
+
   const sender = new Sender({
     db: database.db,
     client,
@@ -75,6 +80,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     concurrency: config.OUTBOX_CONCURRENCY,
     maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
     pollMs: config.WORKER_POLL_MS,
+    yieldTo,
     leaseMs: config.OUTBOX_LEASE_SECONDS * 1000,
     random: opts.random,
     backoffBaseMs: opts.backoffBaseMs,
@@ -90,9 +96,10 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     leaseMs: config.INBOX_LEASE_SECONDS * 1000,
     maxAttempts: config.INBOX_MAX_ATTEMPTS,
     pollMs: config.WORKER_POLL_MS,
+    yieldTo,
     onReplies: () => sender.pump.notify(),
   });
-  const intake = new Intake({ db: database.db, clock, log, onMessages: () => inbox.pump.notify() });
+  wakeInbox = () => inbox.pump.notify();
 
   return {
     config,

@@ -50,7 +50,8 @@ describe.each(backends())('at-least-once delivery from Meta ($name)', (backend) 
     h = await startHarness({ backend, graphUrl: graph.url });
     const ts = String(Math.floor(Date.now() / 1000));
     const msg = (id: string, body: string) => ({ from: '77010000012', id, timestamp: ts, type: 'text', text: { body } });
-    const res = await h.post(messagesWebhook('77010000012', [msg('wamid.m.1', 'один'), msg('wamid.m.2', 'два'), msg('wamid.m.1', 'один'), msg('wamid.m.3', 'три')]));
+    // wamids deliberately sort against arrival order: arrival order must win
+    const res = await h.post(messagesWebhook('77010000012', [msg('wamid.m.3', 'один'), msg('wamid.m.2', 'два'), msg('wamid.m.3', 'один'), msg('wamid.m.1', 'три')]));
     expect((await res.json()).inserted).toBe(3);
     await h.drain();
     expect(graph.sendsTo('77010000012').map((s) => s.body.text.body)).toEqual(['Эхо: один', 'Эхо: два', 'Эхо: три']);

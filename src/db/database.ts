@@ -53,11 +53,20 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
   const client = new PGlite(memory ? undefined : opts.dataDir);
   const pdb = drizzlePglite(client, { schema });
   await migratePglite(pdb, { migrationsFolder: MIGRATIONS });
+  // PGlite runs no autovacuum: without this the queue tables bloat and the planner, with no
+  // statistics, scans whole tables for the claim queries.
+  const maintenance = setInterval(() => {
+    client.exec('vacuum analyze inbox, outbox, shoppers, message_statuses').catch(() => {});
+  }, 60_000);
+  maintenance.unref();
   return {
     db: pdb as unknown as Db,
     kind: 'pglite',
     ping: async () => void (await client.query('select 1')),
-    close: () => client.close(),
+    close: async () => {
+      clearInterval(maintenance);
+      await client.close();
+    },
   };
 }
 

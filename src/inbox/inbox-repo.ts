@@ -49,10 +49,10 @@ function toRow(r: RawInboxRow): InboxRow {
  * Inserts every message of one webhook POST in one statement: duplicates (same wamid) are
  * dropped, shoppers are upserted with their last inbound time (the 24-hour window), and a
  * username-only shopper keeps the key it was first seen with.
- * Returns how many rows were new.
+ * Rows get ids (arrival order) in the order given. Returns the wamids that were new.
  */
-export async function insertInbound(db: Tx, messages: InboundMessage[], receivedAt: Date): Promise<number> {
-  if (messages.length === 0) return 0;
+export async function insertInbound(db: Tx, messages: InboundMessage[], receivedAt: Date): Promise<Set<string>> {
+  if (messages.length === 0) return new Set();
   const batch = JSON.stringify(
     messages.map((m, i) => ({
       wamid: m.wamid,
@@ -67,7 +67,7 @@ export async function insertInbound(db: Tx, messages: InboundMessage[], received
       ord: i,
     })),
   );
-  const rows = await query<{ n: number | string }>(
+  const rows = await query<{ wamid: string }>(
     db,
     sql`with src as (
       select x.*, coalesce(
@@ -78,10 +78,11 @@ export async function insertInbound(db: Tx, messages: InboundMessage[], received
         type text, message jsonb, contact jsonb, at timestamptz, ord int)
     ), ins as (
       insert into inbox (wamid, shopper_key, phone_number_id, type, message, contact, message_at, received_at)
-      select distinct on (wamid) wamid, shopper_key, pnid, type, message, contact, at, ${iso(receivedAt)}::timestamptz
-      from src order by wamid, ord
+      select wamid, shopper_key, pnid, type, message, contact, at, ${iso(receivedAt)}::timestamptz
+      from (select distinct on (wamid) * from src order by wamid, ord) first_seen
+      order by ord
       on conflict (wamid) do nothing
-      returning id
+      returning wamid
     ), sh as (
       insert into shoppers (key, wa_id, user_id, name, phone_number_id, last_inbound_at)
       select shopper_key, max(wa_id), max(user_id), max(name), max(pnid), max(at) from src group by shopper_key
@@ -92,31 +93,49 @@ export async function insertInbound(db: Tx, messages: InboundMessage[], received
         phone_number_id = coalesce(excluded.phone_number_id, shoppers.phone_number_id),
         last_inbound_at = greatest(excluded.last_inbound_at, shoppers.last_inbound_at)
     )
-    select count(*) as n from ins`,
+    select wamid from ins`,
   );
-  return Number(rows[0]?.n ?? 0);
+  return new Set(rows.map((r) => r.wamid));
 }
+
+/**
+ * How many of the oldest open rows a claim looks at. Cost per claim is bounded by this, not by
+ * the backlog; the price is that if more than this many open rows belong to shoppers who are
+ * busy or backing off, other shoppers wait until those drain.
+ */
+export const CLAIM_WINDOW = 1000;
 
 /**
  * Claims up to `limit` rows, each the oldest open row of its shopper, so one shopper's
  * messages are handled one at a time in arrival order. A `processing` row whose lease ran out
- * (its worker died) is claimable again. Safe with many processes (SKIP LOCKED).
+ * (its worker died) is claimable again. Safe with many processes (SKIP LOCKED). The oldest
+ * open row of a shopper is always inside the window when any later one is, so looking for
+ * heads only inside the window is exact.
  */
 export async function claimInbound(db: Tx, opts: { now: Date; leaseMs: number; limit: number }): Promise<InboxRow[]> {
   const token = randomUUID();
   const leaseUntil = new Date(opts.now.getTime() + opts.leaseMs);
+  const now = iso(opts.now);
   const rows = await query<RawInboxRow>(
     db,
-    sql`update inbox i set status = 'processing', attempts = i.attempts + 1, lease_until = ${iso(leaseUntil)}::timestamptz, claim_token = ${token}
+    sql`with win as (
+      select id, shopper_key, status, not_before, lease_until from inbox
+      where status in ('pending', 'processing') order by id limit ${CLAIM_WINDOW}
+    ), heads as (
+      select id, status, not_before, lease_until from (
+        select w.*, row_number() over (partition by shopper_key order by id) as pos from win w
+      ) ranked
+      where pos = 1
+        and ((status = 'pending' and (not_before is null or not_before <= ${now}::timestamptz))
+          or (status = 'processing' and lease_until < ${now}::timestamptz))
+      order by id limit ${opts.limit}
+    )
+    update inbox i set status = 'processing', attempts = i.attempts + 1, lease_until = ${iso(leaseUntil)}::timestamptz, claim_token = ${token}
     where i.id in (
-      select c.id from inbox c
-      where c.status in ('pending', 'processing')
-        and ((c.status = 'pending' and (c.not_before is null or c.not_before <= ${iso(opts.now)}::timestamptz))
-          or (c.status = 'processing' and c.lease_until < ${iso(opts.now)}::timestamptz))
-        and not exists (select 1 from inbox e where e.shopper_key = c.shopper_key and e.status in ('pending', 'processing') and e.id < c.id)
-      order by c.id
-      limit ${opts.limit}
-      for update skip locked
+      select c.id from inbox c where c.id in (select id from heads)
+        and ((c.status = 'pending' and (c.not_before is null or c.not_before <= ${now}::timestamptz))
+          or (c.status = 'processing' and c.lease_until < ${now}::timestamptz))
+      for update of c skip locked
     )
     returning i.id, i.wamid, i.shopper_key, i.phone_number_id, i.type, i.message, i.contact, i.attempts, i.claim_token, i.message_at`,
   );

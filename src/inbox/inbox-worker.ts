@@ -19,6 +19,7 @@ export interface InboxWorkerOptions {
   leaseMs: number;
   maxAttempts: number;
   pollMs: number;
+  yieldTo?: () => boolean;
   /** Called after replies are committed, to wake the sender. */
   onReplies?: () => void;
 }
@@ -43,6 +44,7 @@ export class InboxWorker {
       concurrency: opts.concurrency,
       pollMs: opts.pollMs,
       log: opts.log,
+      yieldTo: opts.yieldTo,
       claim: (n) => claimInbound(this.db, { now: this.opts.services.clock.now(), leaseMs: opts.leaseMs, limit: n }),
       process: (row) => this.handle(row),
     });

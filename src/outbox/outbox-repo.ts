@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { iso, query, sql, type Tx } from '../db/database.ts';
+import { CLAIM_WINDOW } from '../inbox/inbox-repo.ts';
 import type { StatusUpdate } from '../webhook/normalize.ts';
 import type { OutboundMessage } from '../whatsapp/messages.ts';
 
@@ -71,22 +72,27 @@ export async function enqueueOutbound(db: Tx, items: OutboundItem[], now: Date):
 /**
  * Claims due rows, each the oldest open row of its shopper, so a shopper's replies leave in
  * order. A `sending` row whose lease expired (its sender died mid-call) is claimable again.
+ * Looks only at the oldest CLAIM_WINDOW open rows, like the inbox claim.
  */
 export async function claimOutbound(db: Tx, opts: { now: Date; leaseMs: number; limit: number }): Promise<OutboxRow[]> {
   const token = randomUUID();
   const leaseUntil = new Date(opts.now.getTime() + opts.leaseMs);
   const rows = await query<Record<string, unknown>>(
     db,
-    sql`with claimed as (
+    sql`with win as (
+      select id, shopper_key from outbox where status in ('pending', 'sending') order by id limit ${CLAIM_WINDOW}
+    ), heads as (
+      select id from (select w.*, row_number() over (partition by shopper_key order by id) as pos from win w) ranked where pos = 1
+    ), claimed as (
       update outbox o set status = 'sending', attempts = o.attempts + 1, lease_until = ${iso(leaseUntil)}::timestamptz, claim_token = ${token}
       where o.id in (
         select c.id from outbox c
-        where ((c.status = 'pending' and c.next_attempt_at <= ${iso(opts.now)}::timestamptz)
+        where c.id in (select id from heads)
+          and ((c.status = 'pending' and c.next_attempt_at <= ${iso(opts.now)}::timestamptz)
             or (c.status = 'sending' and c.lease_until < ${iso(opts.now)}::timestamptz))
-          and not exists (select 1 from outbox e where e.shopper_key = c.shopper_key and e.status in ('pending', 'sending') and e.id < c.id)
         order by c.id
         limit ${opts.limit}
-        for update skip locked
+        for update of c skip locked
       )
       returning o.id, o.dedupe_key, o.shopper_key, o.phone_number_id, o.payload, o.fallback_template, o.attempts, o.claim_token
     )

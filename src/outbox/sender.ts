@@ -32,6 +32,7 @@ export interface SenderOptions {
   concurrency: number;
   maxAttempts: number;
   pollMs: number;
+  yieldTo?: () => boolean;
   leaseMs?: number;
   /** Backoff: base × 4^(attempt−1), capped, with jitter in [½, 1]. Random is injectable for tests. */
   backoffBaseMs?: number;
@@ -49,6 +50,7 @@ export class Sender {
       concurrency: opts.concurrency,
       pollMs: opts.pollMs,
       log: opts.log,
+      yieldTo: opts.yieldTo,
       claim: (n) => claimOutbound(opts.db, { now: opts.clock.now(), leaseMs: opts.leaseMs ?? 60_000, limit: n }),
       process: (row) => this.deliver(row),
     });

@@ -1,11 +1,12 @@
+import { sql } from 'drizzle-orm';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
-import { maskId, type Logger } from '../log.ts';
-import { recordStatuses } from '../outbox/outbox-repo.ts';
 import { templates, webhookEvents } from '../db/schema.ts';
 import { insertInbound } from '../inbox/inbox-repo.ts';
-import type { NormalizedWebhook } from './normalize.ts';
-import { sql } from 'drizzle-orm';
+import type { Logger } from '../log.ts';
+import { recordStatuses } from '../outbox/outbox-repo.ts';
+import { Batcher } from './batcher.ts';
+import type { InboundMessage, NormalizedWebhook, StatusUpdate } from './normalize.ts';
 
 export interface IntakeResult {
   messages: number;
@@ -18,16 +19,47 @@ export interface IntakeResult {
 /**
  * Persists one verified webhook. Every step is idempotent (wamid, wamid+status, template key),
  * so when anything fails the caller answers non-200 and Meta's redelivery completes the work.
- * Nothing slow happens here: no model, no Graph call.
+ * Nothing slow happens here: no model, no Graph call. Messages and statuses of concurrent
+ * requests share one statement each (see Batcher); all messages of one POST are always in the
+ * same statement.
  */
 export class Intake {
-  constructor(private readonly opts: { db: Db; clock: Clock; log: Logger; onMessages?: () => void }) {}
+  private readonly messages: Batcher<InboundMessage, number>;
+  private readonly statuses: Batcher<StatusUpdate, undefined>;
+
+  constructor(private readonly opts: { db: Db; clock: Clock; log: Logger; onMessages?: () => void; maxInFlight?: number }) {
+    const maxInFlight = opts.maxInFlight ?? 2;
+    this.messages = new Batcher({
+      maxInFlight,
+      maxItems: 1000,
+      flush: async (groups) => {
+        const fresh = await insertInbound(opts.db, groups.flat(), opts.clock.now());
+        if (fresh.size > 0) opts.onMessages?.();
+        return groups.map((g) => new Set(g.filter((m) => fresh.has(m.wamid)).map((m) => m.wamid)).size);
+      },
+    });
+    this.statuses = new Batcher({
+      maxInFlight,
+      maxItems: 1000,
+      flush: async (groups) => {
+        await recordStatuses(opts.db, groups.flat(), opts.clock.now());
+        return groups.map(() => undefined);
+      },
+    });
+  }
+
+  /** True while webhook writes are queued or running (workers yield to them on PGlite). */
+  get busy(): boolean {
+    return this.messages.busy || this.statuses.busy;
+  }
 
   async ingest(w: NormalizedWebhook): Promise<IntakeResult> {
     const { db, clock, log } = this.opts;
     const now = clock.now();
-    const inserted = await insertInbound(db, w.messages, now);
-    if (w.statuses.length) await recordStatuses(db, w.statuses, now);
+    const [inserted] = await Promise.all([
+      w.messages.length ? this.messages.add(w.messages) : 0,
+      w.statuses.length ? this.statuses.add(w.statuses) : undefined,
+    ]);
     for (const t of w.templateUpdates) {
       await db
         .insert(templates)
@@ -43,10 +75,6 @@ export class Intake {
         w.events.map((e) => ({ kind: e.kind, field: e.field, code: e.code, detail: e.detail, raw: e.raw ?? null, receivedAt: now })),
       );
       for (const e of w.events) log.warn({ kind: e.kind, field: e.field, code: e.code, detail: e.detail }, 'webhook event recorded');
-    }
-    if (inserted > 0) this.opts.onMessages?.();
-    if (w.messages.length) {
-      log.debug({ shoppers: [...new Set(w.messages.map((m) => maskId(m.waId ?? m.userId)))], inserted }, 'messages stored');
     }
     return {
       messages: w.messages.length,

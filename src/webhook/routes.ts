@@ -29,17 +29,26 @@ export function webhookRoutes(opts: { config: Config; appSecret: string; intake:
     return c.text('Forbidden', 403);
   });
 
+  const tooLarge = () => {
+    throw new PayloadTooLargeError(`webhook body over ${MAX_WEBHOOK_BYTES} bytes`);
+  };
+  // Meta always sends Content-Length: check it and read the body on the adapter's fast path.
+  // A body without one is read as a stream and cut off at the limit.
+  const streamedLimit = bodyLimit({ maxSize: MAX_WEBHOOK_BYTES, onError: tooLarge });
+
   app.post(
     '/',
-    bodyLimit({
-      maxSize: MAX_WEBHOOK_BYTES,
-      onError: () => {
-        throw new PayloadTooLargeError(`webhook body over ${MAX_WEBHOOK_BYTES} bytes`);
-      },
-    }),
+    async (c, next) => {
+      const length = c.req.header('content-length');
+      if (length === undefined) return streamedLimit(c, next);
+      if (!/^\d+$/.test(length)) throw new BadRequestError('invalid Content-Length');
+      if (Number(length) > MAX_WEBHOOK_BYTES) tooLarge();
+      return next();
+    },
     async (c) => {
       const started = performance.now();
       const raw = new Uint8Array(await c.req.arrayBuffer());
+      if (raw.byteLength > MAX_WEBHOOK_BYTES) tooLarge();
       if (!verifySignature(raw, c.req.header('x-hub-signature-256'), opts.appSecret)) {
         throw new UnauthorizedError('missing or invalid X-Hub-Signature-256');
       }

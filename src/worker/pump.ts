@@ -8,6 +8,11 @@ export interface PumpOptions<T> {
   process(item: T): Promise<void>;
   pollMs: number;
   log: Logger;
+  /**
+   * When true, the pump does not claim and checks again shortly. PGlite runs one query at a
+   * time, so workers step aside while webhooks are being stored: Meta gets its 200 first.
+   */
+  yieldTo?: () => boolean;
 }
 
 /**
@@ -47,6 +52,8 @@ export class Pump<T> {
     return this.inFlight.size;
   }
 
+  private lastClaimFull = false;
+
   /** Claims once to fill free slots; resolves with how many items it started. */
   fill(): Promise<number> {
     if (this.claiming) return this.claiming;
@@ -54,6 +61,7 @@ export class Pump<T> {
       const free = this.opts.concurrency - this.inFlight.size;
       if (free <= 0) return 0;
       const items = await this.opts.claim(free);
+      this.lastClaimFull = items.length === free;
       for (const item of items) {
         const p: Promise<void> = this.opts
           .process(item)
@@ -85,13 +93,19 @@ export class Pump<T> {
   private async run(): Promise<void> {
     while (this.running) {
       let started = 0;
+      if (this.opts.yieldTo?.()) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(this.opts.pollMs, 20)));
+        continue;
+      }
       try {
         started = await this.fill();
       } catch (err) {
         this.opts.log.warn({ err, pump: this.opts.name }, 'claim failed; retrying');
       }
       if (!this.running) break;
-      if (started > 0 && this.inFlight.size < this.opts.concurrency) continue;
+      // Claim again at once only if the last claim filled every free slot (more may be
+      // waiting); otherwise wait for a finished item, new work (notify) or the poll.
+      if (started > 0 && this.lastClaimFull && this.inFlight.size < this.opts.concurrency) continue;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         this.timer = setTimeout(resolve, this.opts.pollMs);
