@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -50,7 +51,7 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
   }
   const memory = opts.dataDir.startsWith('memory://');
   if (!memory) mkdirSync(opts.dataDir, { recursive: true });
-  const client = new PGlite(memory ? undefined : opts.dataDir);
+  const client = new PGlite({ dataDir: memory ? undefined : opts.dataDir, extensions: { pg_trgm } });
   const pdb = drizzlePglite(client, { schema });
   await migratePglite(pdb, { migrationsFolder: MIGRATIONS });
   // PGlite runs no autovacuum: without this the queue tables bloat and the planner, with no

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, bigint, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -127,4 +127,138 @@ export const templates = pgTable(
     updatedAt: ts('updated_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.name, t.language] })],
+);
+
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+/**
+ * The catalog. `id` is the store's SKU (also the WhatsApp retailer id). Prices are minor units
+ * (tiyn for KZT); files and the API speak currency units. `search` is a weighted tsvector with
+ * both the Russian (stemmed) and simple (exact word) configurations, so "диваны серые" finds
+ * "Диван угловой серый" and English words in descriptions still match.
+ */
+export const products = pgTable(
+  'products',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    category: text('category').notNull().default(''),
+    brand: text('brand').notNull().default(''),
+    color: text('color').notNull().default(''),
+    style: text('style').notNull().default(''),
+    material: text('material').notNull().default(''),
+    price: bigint('price', { mode: 'number' }).notNull(),
+    oldPrice: bigint('old_price', { mode: 'number' }),
+    currency: text('currency').notNull(),
+    stock: integer('stock').notNull().default(0),
+    imageUrl: text('image_url'),
+    url: text('url'),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    attributes: jsonb('attributes').notNull().default(sql`'{}'::jsonb`),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    search: tsvector('search').generatedAlwaysAs(
+      sql`setweight(to_tsvector('russian'::regconfig, coalesce(name, '')), 'A') ||
+        setweight(to_tsvector('simple'::regconfig, coalesce(name, '')), 'A') ||
+        setweight(to_tsvector('russian'::regconfig, coalesce(category, '') || ' ' || coalesce(brand, '') || ' ' || coalesce(color, '') || ' ' || coalesce(style, '') || ' ' || coalesce(material, '')), 'B') ||
+        setweight(to_tsvector('simple'::regconfig, coalesce(category, '') || ' ' || coalesce(color, '') || ' ' || coalesce(style, '')), 'B') ||
+        setweight(to_tsvector('russian'::regconfig, coalesce(description, '')), 'C') ||
+        setweight(to_tsvector('simple'::regconfig, coalesce(description, '')), 'D')`,
+    ),
+  },
+  (t) => [
+    index('products_search_idx').using('gin', t.search),
+    index('products_category_price_idx').on(t.category, t.price),
+    index('products_price_idx').on(t.price),
+  ],
+);
+
+/** Every price a product has had; written by every upsert that changes the price. */
+export const priceHistory = pgTable(
+  'price_history',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    productId: text('product_id').notNull(),
+    price: bigint('price', { mode: 'number' }).notNull(),
+    oldPrice: bigint('old_price', { mode: 'number' }),
+    at: ts('at').notNull(),
+  },
+  (t) => [index('price_history_product_idx').on(t.productId, t.at)],
+);
+
+/** Words of the catalog, for the trigram "did you mean". */
+export const catalogTerms = pgTable(
+  'catalog_terms',
+  { term: text('term').primaryKey() },
+  (t) => [index('catalog_terms_trgm_idx').using('gin', t.term.op('gin_trgm_ops'))],
+);
+
+/** Product views, keyed so a retried turn records a view once. */
+export const productViews = pgTable(
+  'product_views',
+  {
+    dedupeKey: text('dedupe_key').primaryKey(),
+    shopperKey: text('shopper_key').notNull(),
+    productId: text('product_id').notNull(),
+    at: ts('at').notNull(),
+  },
+  (t) => [index('product_views_shopper_idx').on(t.shopperKey, t.at), index('product_views_product_idx').on(t.productId)],
+);
+
+/** What the shopper told us (budget, colours, style, sizes, categories); Redis caches it. */
+export const preferences = pgTable('preferences', {
+  shopperKey: text('shopper_key').primaryKey(),
+  data: jsonb('data').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+/** Searches, views, taps, alerts, offline answers, escalations, model usage. */
+export const analyticsEvents = pgTable(
+  'analytics_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    dedupeKey: text('dedupe_key'),
+    shopperKey: text('shopper_key'),
+    kind: text('kind').notNull(),
+    data: jsonb('data').notNull(),
+    at: ts('at').notNull(),
+  },
+  (t) => [uniqueIndex('analytics_dedupe_uq').on(t.dedupeKey), index('analytics_kind_at_idx').on(t.kind, t.at)],
+);
+
+/** One active alert per shopper and product. `target_price` in minor units. */
+export const priceAlerts = pgTable(
+  'price_alerts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    shopperKey: text('shopper_key').notNull(),
+    productId: text('product_id').notNull(),
+    kind: text('kind', { enum: ['any', 'percent', 'price'] }).notNull(),
+    percent: integer('percent'),
+    basePrice: bigint('base_price', { mode: 'number' }).notNull(),
+    targetPrice: bigint('target_price', { mode: 'number' }).notNull(),
+    status: text('status', { enum: ['active', 'triggered', 'cancelled'] }).notNull().default('active'),
+    createdAt: ts('created_at').notNull(),
+    triggeredAt: ts('triggered_at'),
+  },
+  (t) => [
+    uniqueIndex('price_alerts_active_uq').on(t.shopperKey, t.productId).where(sql`status = 'active'`),
+    index('price_alerts_product_idx').on(t.productId, t.targetPrice).where(sql`status = 'active'`),
+  ],
+);
+
+/** A conversation handed to a person; at most one open per shopper. */
+export const escalations = pgTable(
+  'escalations',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    shopperKey: text('shopper_key').notNull(),
+    reason: text('reason').notNull(),
+    summary: text('summary').notNull().default(''),
+    status: text('status', { enum: ['open', 'taken', 'closed'] }).notNull().default('open'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('escalations_open_uq').on(t.shopperKey).where(sql`status in ('open', 'taken')`)],
 );
