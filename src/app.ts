@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
+import { adminRoutes } from './admin/routes.ts';
 import { toErrorResponse, AppError } from './errors.ts';
 import { sandboxRoutes } from './sandbox/routes.ts';
 import type { Services } from './services.ts';
@@ -29,6 +30,8 @@ export function createApp(s: Services): Hono<Env> {
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, requestId: c.get('requestId') } }, 404));
 
   app.route('/webhook', webhookRoutes({ config: s.config, appSecret: s.appSecret, intake: s.intake, log: s.log, metrics: s.metrics }));
+
+  app.route('/admin/api', adminRoutes(s));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {

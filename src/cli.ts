@@ -1,15 +1,66 @@
-import { loadConfig } from './config.ts';
+import { importRows, IMPORT_BATCH, parseCatalogFile } from './catalog/import.ts';
+import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { ConfigError } from './errors.ts';
+import { readLiveServer } from './server-info.ts';
 
 const USAGE = `usage: vitrina <command>
 
 commands:
-  migrate     apply database migrations (Postgres when DATABASE_URL is set, else PGlite in DATA_DIR)
+  migrate                apply database migrations (Postgres when DATABASE_URL is set, else PGlite in DATA_DIR)
+  catalog import FILE    import products from CSV or JSON (columns in the README); bad rows are
+                         reported by line and skipped, good rows imported in all-or-nothing batches
 `;
 
+function progress(done: number, total: number): void {
+  if (!process.stderr.isTTY) return;
+  const width = 30;
+  const filled = Math.round((done / Math.max(1, total)) * width);
+  process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
+}
+
+async function catalogImport(config: Config, file: string): Promise<number> {
+  const { rows, errors } = parseCatalogFile(file, config.CURRENCY);
+  for (const e of errors) process.stderr.write(`${file}:${e.line}: ${e.error}\n`);
+  let result: { inserted: number; updated: number; priceChanges: number };
+  const server = config.DATABASE_URL ? null : readLiveServer(config.DATA_DIR);
+  if (server) {
+    // The running embedded server owns the PGlite directory: go through its admin API.
+    result = { inserted: 0, updated: 0, priceChanges: 0 };
+    for (let i = 0; i < rows.length; i += IMPORT_BATCH) {
+      const chunk = rows.slice(i, i + IMPORT_BATCH).map((r) => ({
+        id: r.id, name: r.name, description: r.description, category: r.category, brand: r.brand, color: r.color, style: r.style,
+        material: r.material, price: r.price / 100, old_price: r.oldPrice === null ? undefined : r.oldPrice / 100, currency: r.currency,
+        stock: r.stock, image_url: r.imageUrl ?? undefined, url: r.url ?? undefined, tags: r.tags, attributes: r.attributes,
+      }));
+      const res = await fetch(`http://127.0.0.1:${server.port}/admin/api/products`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${config.ADMIN_TOKEN ?? server.adminToken}` },
+        body: JSON.stringify({ products: chunk }),
+      });
+      if (!res.ok) throw new Error(`admin API answered ${res.status}: ${await res.text()}`);
+      const r = (await res.json()) as typeof result;
+      result.inserted += r.inserted;
+      result.updated += r.updated;
+      result.priceChanges += r.priceChanges;
+      progress(Math.min(rows.length, i + IMPORT_BATCH), rows.length);
+    }
+  } else {
+    const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+    try {
+      result = await importRows(db.db, rows, () => new Date(), progress);
+    } finally {
+      await db.close();
+    }
+  }
+  console.log(
+    `imported ${rows.length} products (${result.inserted} new, ${result.updated} updated, ${result.priceChanges} price changes); ${errors.length} rows skipped`,
+  );
+  return errors.length ? 1 : 0;
+}
+
 async function run(argv: string[]): Promise<number> {
-  const [command] = argv;
+  const [command, sub, arg] = argv;
   switch (command) {
     case 'migrate': {
       const config = loadConfig();
@@ -18,6 +69,10 @@ async function run(argv: string[]): Promise<number> {
       console.log(`migrations applied (${db.kind})`);
       return 0;
     }
+    case 'catalog':
+      if (sub === 'import' && arg) return catalogImport(loadConfig(), arg);
+      process.stderr.write(`vitrina: expected "catalog import FILE"\n${USAGE}`);
+      return 1;
     case undefined:
     case 'help':
     case '--help':
@@ -37,6 +92,7 @@ try {
     console.error(`vitrina: ${err.message}`);
     process.exitCode = 1;
   } else {
-    throw err;
+    console.error(`vitrina: ${(err as Error).message}`);
+    process.exitCode = 1;
   }
 }

@@ -2,6 +2,8 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { ConfigError } from './errors.ts';
+import { loadDemoCatalogIfEmpty } from './catalog/demo.ts';
+import { removeServerInfo, writeServerInfo } from './server-info.ts';
 import { buildServices } from './services.ts';
 
 async function main(): Promise<void> {
@@ -16,6 +18,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const services = await buildServices(config);
+  if (services.database.kind === 'pglite') {
+    await loadDemoCatalogIfEmpty({ db: services.database.db, clock: services.clock, log: services.log, currency: config.CURRENCY });
+  }
   const app = createApp(services);
   // Listen first: after a crash, status webhooks that settle in-doubt sends should land before
   // the workers start reclaiming expired leases.
@@ -24,6 +29,7 @@ async function main(): Promise<void> {
       services.inbox.pump.start();
       services.sender.pump.start();
     }
+    if (services.database.kind === 'pglite') writeServerInfo(config.DATA_DIR, { pid: process.pid, port: info.port, adminToken: services.adminToken });
     services.log.info(
       { port: info.port, database: services.database.kind, store: services.store.kind, whatsapp: services.sandbox ? 'sandbox' : 'graph' },
       services.sandbox ? `Vitrina is up — open http://localhost:${info.port}/sandbox` : 'Vitrina is up',
@@ -38,6 +44,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     server.close();
+    if (services.database.kind === 'pglite') removeServerInfo(config.DATA_DIR);
     await services.close().catch((err) => services.log.error({ err }, 'shutdown error'));
     process.exit(0);
   };

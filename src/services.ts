@@ -28,6 +28,8 @@ export interface Services {
   sandbox: SandboxGraph | null;
   /** The app secret webhooks are signed with; random per process in sandbox mode. */
   appSecret: string;
+  /** ADMIN_TOKEN, or a random one per process (the CLI reads it from DATA_DIR). */
+  adminToken: string;
   phoneNumberId: string;
   intake: Intake;
   inbox: InboxWorker;
@@ -63,6 +65,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     fetch: sandbox?.fetch,
   });
   const appSecret = config.WHATSAPP_APP_SECRET ?? randomBytes(32).toString('hex');
+  const adminToken = config.ADMIN_TOKEN ?? randomBytes(24).toString('hex');
 
   // Built before the workers so they can yield to it; wired to wake the inbox pump below.
   let wakeInbox = () => {};
@@ -111,6 +114,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     client,
     sandbox,
     appSecret,
+    adminToken,
     phoneNumberId,
     intake,
     inbox,

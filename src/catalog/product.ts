@@ -1,0 +1,91 @@
+import { z } from 'zod';
+
+/** Minor units per currency unit (ISO 4217 exponent); tenge, rouble, dollar: 100. */
+export const MINOR = 100;
+
+const text = (max: number) => z.preprocess((v) => (v === null || v === undefined ? '' : String(v).trim()), z.string().max(max));
+const optionalUrl = z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().url().max(2000).optional());
+const money = z.preprocess(
+  (v) => (typeof v === 'string' ? v.replace(/[\s\u00a0\u202f]/g, '').replace(',', '.') : v),
+  z.coerce.number().finite().nonnegative().max(1e12),
+);
+
+/**
+ * A product as files and the admin API give it: prices in currency units. Unknown columns
+ * become free attributes, so a store's extra fields are kept rather than dropped.
+ */
+export const productInput = z
+  .looseObject({
+    id: z.preprocess((v) => (v === null || v === undefined ? v : String(v).trim()), z.string().min(1).max(200).regex(/^[^\s]+$/, 'id must not contain spaces')),
+    name: text(300).pipe(z.string().min(1, 'name is required')),
+    description: text(5000).optional(),
+    category: text(100).optional(),
+    brand: text(100).optional(),
+    color: text(60).optional(),
+    style: text(60).optional(),
+    material: text(100).optional(),
+    price: money,
+    old_price: z.preprocess((v) => (v === '' || v === null ? undefined : v), money.optional()),
+    currency: z.preprocess((v) => (v === '' || v === null || v === undefined ? undefined : String(v).trim().toUpperCase()), z.string().regex(/^[A-Z]{3}$/).optional()),
+    stock: z.preprocess((v) => (v === '' || v === null || v === undefined ? 0 : v), z.coerce.number().int().min(0).max(1e9)),
+    image_url: optionalUrl,
+    url: optionalUrl,
+    tags: z.preprocess(
+      (v) => (typeof v === 'string' ? v.split(/[,;|]/).map((s) => s.trim()).filter(Boolean) : (v ?? [])),
+      z.array(z.string().max(60)).max(50),
+    ),
+    attributes: z.record(z.string(), z.unknown()).optional(),
+  });
+
+export type ProductInput = z.infer<typeof productInput>;
+
+export interface ProductRow {
+  id: string;
+  name: string;
+  description: string;
+  category: string;
+  brand: string;
+  color: string;
+  style: string;
+  material: string;
+  price: number;
+  oldPrice: number | null;
+  currency: string;
+  stock: number;
+  imageUrl: string | null;
+  url: string | null;
+  tags: string[];
+  attributes: Record<string, unknown>;
+}
+
+const KNOWN = new Set(['id', 'name', 'description', 'category', 'brand', 'color', 'style', 'material', 'price', 'old_price', 'currency', 'stock', 'image_url', 'url', 'tags', 'attributes']);
+
+export function toRow(p: ProductInput, defaultCurrency: string): ProductRow {
+  const extra = Object.fromEntries(Object.entries(p).filter(([k, v]) => !KNOWN.has(k) && v !== '' && v !== undefined));
+  return {
+    id: p.id,
+    name: p.name,
+    description: p.description ?? '',
+    category: p.category ?? '',
+    brand: p.brand ?? '',
+    color: (p.color ?? '').toLowerCase(),
+    style: (p.style ?? '').toLowerCase(),
+    material: p.material ?? '',
+    price: Math.round(p.price * MINOR),
+    oldPrice: p.old_price !== undefined ? Math.round(p.old_price * MINOR) : null,
+    currency: p.currency ?? defaultCurrency,
+    stock: p.stock,
+    imageUrl: p.image_url ?? null,
+    url: p.url ?? null,
+    tags: p.tags,
+    attributes: { ...extra, ...(p.attributes ?? {}) },
+  };
+}
+
+export type ValidationResult = { ok: true; row: ProductRow } | { ok: false; error: string };
+
+export function validateProduct(raw: unknown, defaultCurrency: string): ValidationResult {
+  const r = productInput.safeParse(raw);
+  if (!r.success) return { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ') };
+  return { ok: true, row: toRow(r.data, defaultCurrency) };
+}
