@@ -1,6 +1,6 @@
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import type { Db } from './db/database.ts';
+import type { Db, Tx } from './db/database.ts';
 import type { InboxRow } from './inbox/inbox-repo.ts';
 import type { Logger } from './log.ts';
 import type { Store } from './store/store.ts';
@@ -13,6 +13,9 @@ export interface TurnServices {
   store: Store;
   clock: Clock;
 }
+
+/** A write that must happen exactly once per message: it commits with the inbox row. */
+export type Effect = (tx: Tx) => Promise<void>;
 
 /** What the shopper sent, read once from the raw webhook message. */
 export interface InboundView {
@@ -60,6 +63,10 @@ export function readInbound(row: InboxRow): InboundView {
 export class TurnContext {
   readonly message: InboundView;
   readonly replies: wa.OutboundMessage[] = [];
+  readonly effects: Effect[] = [];
+  readonly afterCommits: Array<() => Promise<void>> = [];
+  /** Set by the turn once it knows the shopper's language. */
+  language: string;
 
   constructor(
     readonly inbound: InboxRow,
@@ -68,10 +75,27 @@ export class TurnContext {
     readonly log: Logger,
   ) {
     this.message = readInbound(inbound);
+    this.language = services.config.DEFAULT_LANGUAGE;
   }
 
-  get language(): string {
-    return this.services.config.DEFAULT_LANGUAGE;
+  /**
+   * Registers a side effect (alert set, preference saved, view recorded, escalation opened).
+   * It runs in the transaction that marks the message done, so a retried turn cannot repeat it.
+   */
+  effect(fn: Effect): this {
+    this.effects.push(fn);
+    return this;
+  }
+
+  /** Runs after the commit, best effort (cache refresh, conversation context). */
+  afterCommit(fn: () => Promise<void>): this {
+    this.afterCommits.push(fn);
+    return this;
+  }
+
+  /** A stable key for this message's n-th effect of a kind. */
+  key(kind: string, n: number | string = 0): string {
+    return `${this.inbound.wamid}:${kind}:${n}`;
   }
 
   reply(message: wa.OutboundMessage): this {

@@ -77,7 +77,7 @@ export class InboxWorker {
       await releaseInbound(this.db, row, retryAt, String(err));
       return;
     }
-    const committed = await this.commit(row, 'done', ctx.replies);
+    const committed = await this.commit(row, 'done', ctx.replies, undefined, ctx);
     metrics.turns.inc({ outcome: committed ? 'ok' : 'lease_lost' });
     metrics.turnLatency.observe((services.clock.now().getTime() - started) / 1000);
     if (!committed) mlog.warn('lease lost before commit; another worker owns this message');
@@ -92,10 +92,11 @@ export class InboxWorker {
     }
   }
 
-  private async commit(row: InboxRow, status: 'done' | 'failed', replies: wa.OutboundMessage[], error?: string): Promise<boolean> {
+  private async commit(row: InboxRow, status: 'done' | 'failed', replies: wa.OutboundMessage[], error?: string, ctx?: TurnContext): Promise<boolean> {
     const now = this.opts.services.clock.now();
     const ok = await this.db.transaction(async (tx) => {
       if (!(await finishInbound(tx, row, status, now, error))) return false;
+      for (const effect of ctx?.effects ?? []) await effect(tx);
       await enqueueOutbound(
         tx,
         replies.map((message, i) => ({
@@ -110,6 +111,9 @@ export class InboxWorker {
       return true;
     });
     if (ok && replies.length) this.opts.onReplies?.();
+    if (ok) {
+      for (const fn of ctx?.afterCommits ?? []) await fn().catch((err) => this.opts.log.warn({ err: String(err) }, 'after-commit step failed'));
+    }
     return ok;
   }
 }

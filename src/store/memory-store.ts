@@ -25,6 +25,25 @@ export class MemoryStore implements Store {
     return [...(this.lists.get(key) ?? [])];
   }
 
+  private values = new Map<string, { value: string; until: number }>();
+
+  async get(key: string): Promise<string | null> {
+    const v = this.values.get(key);
+    return v && v.until > this.now() ? v.value : null;
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    this.values.set(key, { value, until: this.now() + ttlSeconds * 1000 });
+  }
+
+  async incr(key: string, ttlMs: number): Promise<number> {
+    const v = this.values.get(key);
+    const live = v && v.until > this.now();
+    const n = (live ? Number(v.value) : 0) + 1;
+    this.values.set(key, { value: String(n), until: live ? v.until : this.now() + ttlMs });
+    return n;
+  }
+
   async acquireLock(name: string, ttlMs: number): Promise<Lock | null> {
     const held = this.locks.get(name);
     if (held && held.until > this.now()) return null;

@@ -52,6 +52,19 @@ export class RedisStore implements Store {
     return this.redis.lrange(this.k(key), 0, -1);
   }
 
+  async get(key: string): Promise<string | null> {
+    return this.redis.get(this.k(key));
+  }
+
+  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.k(key), value, 'EX', ttlSeconds);
+  }
+
+  async incr(key: string, ttlMs: number): Promise<number> {
+    const [[, n]] = (await this.redis.multi().incr(this.k(key)).pexpire(this.k(key), ttlMs, 'NX').exec()) as [[null, number], unknown];
+    return Number(n);
+  }
+
   async acquireLock(name: string, ttlMs: number): Promise<Lock | null> {
     const token = randomUUID();
     const ok = await this.redis.set(this.k(`lock:${name}`), token, 'PX', ttlMs, 'NX');

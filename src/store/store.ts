@@ -12,6 +12,10 @@ export interface Store {
   /** Appends to a capped list (newest last) and returns nothing; the list keeps `max` items. */
   listPush(key: string, item: string, max: number, ttlSeconds?: number): Promise<void>;
   listGet(key: string): Promise<string[]>;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlSeconds: number): Promise<void>;
+  /** Adds 1 to a counter that lives `ttlMs` from its first increment; returns the new count. */
+  incr(key: string, ttlMs: number): Promise<number>;
   /** Takes a lock for `ttlMs`, or null when someone else holds it. */
   acquireLock(name: string, ttlMs: number): Promise<Lock | null>;
   /** Releases only if the lock is still ours. */

@@ -1,0 +1,100 @@
+import { sql } from 'drizzle-orm';
+import type { Db, Tx } from '../src/db/database.ts';
+import { analyticsEvents, preferences, productViews } from '../src/db/schema.ts';
+import type { Store } from '../src/store/store.ts';
+
+/** One line of the conversation kept in the store (Redis): what was said, and what was shown. */
+export interface ContextEntry {
+  role: 'user' | 'assistant';
+  text: string;
+  /** Products an answer showed, in order, so "the second one" resolves. */
+  shown?: Array<{ id: string; name: string }>;
+}
+
+export interface Preferences {
+  /** Currency units. */
+  budgetMax?: number;
+  budgetMin?: number;
+  colors: string[];
+  styles: string[];
+  categories: string[];
+  sizes: string[];
+}
+
+export const emptyPreferences = (): Preferences => ({ colors: [], styles: [], categories: [], sizes: [] });
+
+const ctxKey = (shopper: string) => `ctx:${shopper}`;
+const prefKey = (shopper: string) => `prefs:${shopper}`;
+
+/** The last N messages; empty when the store is down (the bot answers without context). */
+export async function loadContext(store: Store, shopper: string): Promise<ContextEntry[]> {
+  try {
+    return (await store.listGet(ctxKey(shopper))).flatMap((s) => {
+      try {
+        return [JSON.parse(s) as ContextEntry];
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+export async function appendContext(store: Store, shopper: string, entries: ContextEntry[], max: number): Promise<void> {
+  for (const e of entries) await store.listPush(ctxKey(shopper), JSON.stringify(e), max);
+}
+
+export async function loadPreferences(db: Db, store: Store, shopper: string): Promise<Preferences> {
+  try {
+    const cached = await store.get(prefKey(shopper));
+    if (cached) return { ...emptyPreferences(), ...(JSON.parse(cached) as Preferences) };
+  } catch {
+    // the store is down: Postgres is the record
+  }
+  const [row] = await db.select().from(preferences).where(sql`${preferences.shopperKey} = ${shopper}`);
+  return { ...emptyPreferences(), ...((row?.data as Preferences | undefined) ?? {}) };
+}
+
+const union = (a: string[], b: string[] | undefined, max = 10) => [...new Set([...(b ?? []), ...a])].slice(0, max);
+
+export function mergePreferences(p: Preferences, change: Partial<Preferences>): Preferences {
+  return {
+    budgetMax: change.budgetMax ?? p.budgetMax,
+    budgetMin: change.budgetMin ?? p.budgetMin,
+    colors: union(p.colors, change.colors),
+    styles: union(p.styles, change.styles),
+    categories: union(p.categories, change.categories),
+    sizes: union(p.sizes, change.sizes),
+  };
+}
+
+export async function savePreferences(tx: Tx, shopper: string, prefs: Preferences, now: Date): Promise<void> {
+  await tx
+    .insert(preferences)
+    .values({ shopperKey: shopper, data: prefs, updatedAt: now })
+    .onConflictDoUpdate({ target: preferences.shopperKey, set: { data: prefs, updatedAt: now } });
+}
+
+export async function cachePreferences(store: Store, shopper: string, prefs: Preferences): Promise<void> {
+  await store.set(prefKey(shopper), JSON.stringify(prefs), 7 * 24 * 3600);
+}
+
+export async function recordView(tx: Tx, key: string, shopper: string, productId: string, now: Date): Promise<void> {
+  await tx.insert(productViews).values({ dedupeKey: key, shopperKey: shopper, productId, at: now }).onConflictDoNothing();
+}
+
+export async function recordEvent(tx: Tx, key: string | null, shopper: string | null, kind: string, data: Record<string, unknown>, now: Date): Promise<void> {
+  await tx.insert(analyticsEvents).values({ dedupeKey: key, shopperKey: shopper, kind, data, at: now }).onConflictDoNothing();
+}
+
+export function describePreferences(p: Preferences, currency: string): string {
+  const parts: string[] = [];
+  if (p.budgetMax) parts.push(`budget up to ${p.budgetMax} ${currency}`);
+  if (p.budgetMin) parts.push(`budget from ${p.budgetMin} ${currency}`);
+  if (p.colors.length) parts.push(`colours: ${p.colors.join(', ')}`);
+  if (p.styles.length) parts.push(`styles: ${p.styles.join(', ')}`);
+  if (p.categories.length) parts.push(`interested in: ${p.categories.join(', ')}`);
+  if (p.sizes.length) parts.push(`sizes: ${p.sizes.join(', ')}`);
+  return parts.join('; ') || 'nothing yet';
+}

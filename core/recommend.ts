@@ -1,0 +1,68 @@
+import type { Product } from '../src/catalog/catalog-repo.ts';
+import { getProducts } from '../src/catalog/catalog-repo.ts';
+import { MINOR } from '../src/catalog/product.ts';
+import { query, sql, type Tx } from '../src/db/database.ts';
+import type { Preferences } from './memory.ts';
+
+/** Categories that go with a category (sofa → coffee table). Configurable per store. */
+export const DEFAULT_COMPLEMENTS: Record<string, string[]> = {
+  Диваны: ['Столы', 'Декор', 'Освещение', 'Кресла'],
+  Кресла: ['Столы', 'Освещение', 'Декор'],
+  Столы: ['Стулья', 'Освещение'],
+  Стулья: ['Столы'],
+  Кровати: ['Освещение', 'Декор', 'Шкафы'],
+  Шкафы: ['Кровати', 'Декор'],
+  Освещение: ['Декор'],
+  Декор: ['Освещение'],
+};
+
+/**
+ * Recommendations from preferences (budget, colours, styles, categories), viewed categories,
+ * complementary categories and "shoppers who viewed X also viewed Y"; never what the shopper
+ * already viewed, only what is in stock and within budget. With `anchor`, products like it.
+ */
+export async function recommend(
+  db: Tx,
+  opts: { shopper: string; prefs: Preferences; anchor?: Product | null; limit?: number; complements?: Record<string, string[]> },
+): Promise<Product[]> {
+  const complements = opts.complements ?? DEFAULT_COMPLEMENTS;
+  const viewedCats = await query<{ category: string }>(
+    db,
+    sql`select p.category from product_views v join products p on p.id = v.product_id where v.shopper_key = ${opts.shopper}
+    group by p.category order by max(v.at) desc limit 5`,
+  );
+  const main = opts.anchor ? [opts.anchor.category] : [...new Set([...opts.prefs.categories, ...viewedCats.map((r) => r.category)])];
+  const side = opts.anchor ? [] : [...new Set(main.flatMap((c) => complements[c] ?? []))].filter((c) => !main.includes(c));
+  const colors = opts.anchor ? [opts.anchor.color] : opts.prefs.colors;
+  const styles = opts.anchor ? [opts.anchor.style] : opts.prefs.styles;
+  const budget = opts.prefs.budgetMax ? opts.prefs.budgetMax * MINOR : null;
+  const anchorId = opts.anchor?.id ?? null;
+  const j = (xs: string[]) => JSON.stringify(xs.filter(Boolean));
+  const rows = await query<{ id: string }>(
+    db,
+    sql`with viewed as (select distinct product_id from product_views where shopper_key = ${opts.shopper}),
+    co as (
+      select v2.product_id, count(*) as c from product_views v1
+      join product_views v2 on v2.shopper_key = v1.shopper_key and v2.product_id <> v1.product_id
+      where v1.product_id in (select product_id from viewed union select ${anchorId}::text)
+      group by v2.product_id
+    ),
+    cats as (select jsonb_array_elements_text(${j(main)}::jsonb) as c),
+    side as (select jsonb_array_elements_text(${j(side)}::jsonb) as c)
+    select p.id from products p left join co on co.product_id = p.id
+    where p.stock > 0
+      and p.id not in (select product_id from viewed)
+      and (${anchorId}::text is null or p.id <> ${anchorId}::text)
+      and (${budget}::bigint is null or p.price <= ${budget}::bigint)
+      and (p.category in (select c from cats) or p.category in (select c from side) or co.c is not null
+        or (select count(*) from cats) = 0)
+    order by
+      (case when p.category in (select c from cats) then 3 when p.category in (select c from side) then 1.5 else 0 end)
+      + (case when p.color in (select jsonb_array_elements_text(${j(colors)}::jsonb)) then 2 else 0 end)
+      + (case when p.style in (select jsonb_array_elements_text(${j(styles)}::jsonb)) then 2 else 0 end)
+      + least(coalesce(co.c, 0), 5) desc,
+      (p.old_price is not null) desc, p.price asc, p.id
+    limit ${Math.min(opts.limit ?? 10, 10)}`,
+  );
+  return getProducts(db, rows.map((r) => r.id));
+}

@@ -1,0 +1,133 @@
+import type { Product } from '../src/catalog/catalog-repo.ts';
+import { formatPrice } from '../src/catalog/money.ts';
+import * as wa from '../src/whatsapp/messages.ts';
+import type { Lang } from './language.ts';
+import { say, type PhraseBook } from './phrases.ts';
+
+/** What a turn decided to say; code, not the model, turns it into WhatsApp messages. */
+export interface ReplyPlan {
+  text: string;
+  products: Product[];
+  /** Quick replies under the text (≤3), when no product card carries its own. */
+  buttons?: wa.ReplyButton[];
+}
+
+// Cloud API limits (shared/reference/whatsapp-cloud-api.md §3).
+export const LIMITS = {
+  textBody: 4096,
+  interactiveBody: 1024,
+  caption: 1024,
+  listButton: 20,
+  listRows: 10,
+  rowId: 200,
+  rowTitle: 24,
+  rowDescription: 72,
+  sectionTitle: 24,
+  buttons: 3,
+  buttonTitle: 20,
+  buttonId: 256,
+} as const;
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * Shortens to at most `max` UTF-16 units (the stricter way to count), cutting only between
+ * grapheme clusters, so an emoji or a letter with its accents is never split. Adds "…" when cut.
+ */
+export function fit(text: string, max: number): string {
+  const clean = text.replace(/\s+/g, (s) => (s.includes('\n') ? s : ' ')).trim();
+  if (clean.length <= max) return clean;
+  let out = '';
+  for (const { segment } of segmenter.segment(clean)) {
+    if (out.length + segment.length > max - 1) break;
+    out += segment;
+  }
+  return `${out.trimEnd()}…`;
+}
+
+export const ACTION = {
+  alert: (id: string) => `alert:${id}`,
+  alertLevel: (id: string, level: 'any' | '10' | '20') => `alert:${id}:${level}`,
+  similar: (id: string) => `similar:${id}`,
+  manager: 'manager',
+} as const;
+
+function rowDescription(p: Product, lang: Lang, book: PhraseBook): string {
+  const price = formatPrice(p.price, p.currency);
+  const extra = [p.color, p.stock > 0 ? null : say(book, lang, 'out_of_stock')].filter(Boolean).join(' · ');
+  return fit(extra ? `${price} · ${extra}` : price, LIMITS.rowDescription);
+}
+
+export function cardCaption(p: Product, lang: Lang, book: PhraseBook): string {
+  const price = p.oldPrice && p.oldPrice > p.price ? `${formatPrice(p.price, p.currency)}  ~${formatPrice(p.oldPrice, p.currency)}~` : formatPrice(p.price, p.currency);
+  const lines = [
+    `*${p.name}*`,
+    price,
+    [p.color, p.style, p.material].filter(Boolean).join(' · '),
+    say(book, lang, p.stock > 0 ? 'in_stock' : 'out_of_stock'),
+    p.url ?? '',
+  ].filter(Boolean);
+  return fit(lines.join('\n'), LIMITS.caption);
+}
+
+export function cardButtons(p: Product, lang: Lang, book: PhraseBook): wa.ReplyButton[] {
+  return [
+    { id: ACTION.alert(p.id), title: fit(say(book, lang, 'btn_alert'), LIMITS.buttonTitle) },
+    { id: ACTION.similar(p.id), title: fit(say(book, lang, 'btn_similar'), LIMITS.buttonTitle) },
+    { id: ACTION.manager, title: fit(say(book, lang, 'btn_manager'), LIMITS.buttonTitle) },
+  ];
+}
+
+function buttonsMessage(body: string, buttons: wa.ReplyButton[]): wa.OutboundMessage {
+  const seen = new Set<string>();
+  const unique = buttons
+    .map((b) => ({ id: b.id.slice(0, LIMITS.buttonId), title: fit(b.title, LIMITS.buttonTitle) }))
+    .filter((b) => !seen.has(b.title) && seen.add(b.title))
+    .slice(0, LIMITS.buttons);
+  return wa.buttons({ body: fit(body, LIMITS.interactiveBody), buttons: unique });
+}
+
+/** The plan as WhatsApp messages that fit every limit. */
+export function render(plan: ReplyPlan, lang: Lang, book: PhraseBook): wa.OutboundMessage[] {
+  const out: wa.OutboundMessage[] = [];
+  const products = plan.products.slice(0, LIMITS.listRows);
+  const text = plan.text.trim();
+
+  if (products.length >= 2) {
+    let body = text || say(book, lang, 'found', { filters: '' });
+    if (body.length > LIMITS.interactiveBody) {
+      out.push(wa.text(fit(body, LIMITS.textBody)));
+      body = say(book, lang, 'found', { filters: '' });
+    }
+    out.push(
+      wa.list({
+        body: fit(body, LIMITS.interactiveBody),
+        button: fit(say(book, lang, 'list_button'), LIMITS.listButton),
+        sections: [
+          {
+            title: fit(say(book, lang, 'list_section'), LIMITS.sectionTitle),
+            rows: products.map((p) => ({ id: p.id.slice(0, LIMITS.rowId), title: fit(p.name, LIMITS.rowTitle), description: rowDescription(p, lang, book) })),
+          },
+        ],
+      }),
+    );
+    return out;
+  }
+
+  if (products.length === 1) {
+    const p = products[0]!;
+    const caption = cardCaption(p, lang, book);
+    if (text) out.push(wa.text(fit(text, LIMITS.textBody)));
+    if (p.imageUrl) {
+      out.push(wa.media('image', { link: p.imageUrl }, { caption }));
+      out.push(buttonsMessage(fit(p.name, LIMITS.interactiveBody), cardButtons(p, lang, book)));
+    } else {
+      out.push(buttonsMessage(caption, cardButtons(p, lang, book)));
+    }
+    return out;
+  }
+
+  if (plan.buttons?.length) out.push(buttonsMessage(text || '…', plan.buttons));
+  else if (text) out.push(wa.text(fit(text, LIMITS.textBody)));
+  return out;
+}
