@@ -1,6 +1,8 @@
 import type { Handler } from '../src/context.ts';
+import { say } from '../core/phrases.ts';
 
 /** Anything no handler took (stickers, locations, unsupported types) still gets an answer. */
 export const fallbackHandler: Handler = async (ctx) => {
-  ctx.replyText('Пока я понимаю только текст. Напишите, что вы ищете 🙂');
+  const { assistant } = ctx.services;
+  ctx.replyText(say(assistant.phrases, await assistant.languageOf(ctx), 'unsupported'));
 };

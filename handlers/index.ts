@@ -1,9 +1,10 @@
 import { compose, type Handler } from '../src/context.ts';
 import { fallbackHandler } from './fallback.ts';
+import { floodHandler } from './flood.ts';
 import { interactiveHandler } from './interactive.ts';
 import { textHandler } from './text.ts';
 
 /** The turn pipeline, in order. Each handler answers its kind or calls next(). */
-export const handlers: Handler[] = [textHandler, interactiveHandler, fallbackHandler];
+export const handlers: Handler[] = [floodHandler, textHandler, interactiveHandler, fallbackHandler];
 
 export const runTurn = compose(handlers);

@@ -26,6 +26,16 @@ const schema = z
     OPENAI_MODEL: z.preprocess(emptyToUndefined, z.string().default('gpt-4o-mini')),
     OPENAI_TRANSCRIBE_MODEL: z.preprocess(emptyToUndefined, z.string().default('whisper-1')),
     OPENAI_VISION_MODEL: str(),
+    OPENAI_TIMEOUT_MS: int(20_000, 100),
+    /** Model calls per turn (tool loop bound). */
+    OPENAI_MAX_ROUNDS: int(4, 1),
+    /** Messages of conversation context kept per shopper. */
+    CONTEXT_MESSAGES: int(10, 2),
+    /** Turns a shopper may start per minute before the polite pause. */
+    FLOOD_LIMIT_PER_MINUTE: int(20, 1),
+    /** `echo` answers every message with itself: wiring checks, crash test, intake benchmark. */
+    BOT: z.preprocess(emptyToUndefined, z.enum(['assistant', 'echo']).default('assistant')),
+    STORE_TONE: z.preprocess(emptyToUndefined, z.string().default('friendly, brief and helpful, like a good salesperson')),
     ADMIN_TOKEN: str(),
     MANAGER_PHONES: z.preprocess(
       (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []),

@@ -1,3 +1,4 @@
+import type { Assistant } from '../core/assistant.ts';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Db, Tx } from './db/database.ts';
@@ -12,6 +13,7 @@ export interface TurnServices {
   db: Db;
   store: Store;
   clock: Clock;
+  assistant: Assistant;
 }
 
 /** A write that must happen exactly once per message: it commits with the inbox row. */

@@ -1,4 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { Assistant } from '../core/assistant.ts';
+import { asLang } from '../core/language.ts';
+import { createOpenAI } from '../core/llm-assistant.ts';
+import { loadPhrases } from '../core/phrases.ts';
+import { runEchoTurn } from '../handlers/echo.ts';
 import { runTurn as defaultRunTurn } from '../handlers/index.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -21,6 +26,7 @@ export interface Services {
   log: Logger;
   clock: Clock;
   metrics: Metrics;
+  assistant: Assistant;
   database: Database;
   store: Store;
   client: WhatsAppClient;
@@ -88,9 +94,28 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     random: opts.random,
     backoffBaseMs: opts.backoffBaseMs,
   });
+  const assistant = new Assistant({
+    phrases: loadPhrases(),
+    llm: config.OPENAI_API_KEY
+      ? {
+          client: createOpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, timeoutMs: config.OPENAI_TIMEOUT_MS }),
+          model: config.OPENAI_MODEL,
+          timeoutMs: config.OPENAI_TIMEOUT_MS,
+          maxRounds: config.OPENAI_MAX_ROUNDS,
+          storeName: config.STORE_NAME,
+          currency: config.CURRENCY,
+          tone: config.STORE_TONE,
+        }
+      : null,
+    contextSize: config.CONTEXT_MESSAGES,
+    storeName: config.STORE_NAME,
+    currency: config.CURRENCY,
+    defaultLanguage: asLang(config.DEFAULT_LANGUAGE, 'ru'),
+    log,
+  });
   const inbox = new InboxWorker({
-    services: { config, db: database.db, store, clock },
-    runTurn: opts.runTurn ?? defaultRunTurn,
+    services: { config, db: database.db, store, clock, assistant },
+    runTurn: opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn),
     client,
     log,
     metrics,
@@ -109,6 +134,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     log,
     clock,
     metrics,
+    assistant,
     database,
     store,
     client,

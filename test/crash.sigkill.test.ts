@@ -60,6 +60,7 @@ describe('crash: SIGKILL twice during a burst', () => {
         INBOX_LEASE_SECONDS: '2',
         OUTBOX_LEASE_SECONDS: '5',
         WORKER_POLL_MS: '100',
+        BOT: 'echo',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

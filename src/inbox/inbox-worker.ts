@@ -1,3 +1,5 @@
+import { asLang } from '../../core/language.ts';
+import { say } from '../../core/phrases.ts';
 import { TurnContext, type TurnServices } from '../context.ts';
 import type { Db } from '../db/database.ts';
 import { maskId, type Logger } from '../log.ts';
@@ -24,11 +26,6 @@ export interface InboxWorkerOptions {
   onReplies?: () => void;
 }
 
-const APOLOGY: Record<string, string> = {
-  ru: 'Извините, не получилось обработать ваше сообщение. Попробуйте ещё раз чуть позже.',
-  kk: 'Кешіріңіз, хабарламаңызды өңдей алмадық. Сәл кейінірек қайталап көріңіз.',
-  en: 'Sorry, we could not process your message. Please try again a little later.',
-};
 
 /**
  * Turns inbox rows into replies. One message per shopper at a time, in arrival order, many
@@ -67,8 +64,10 @@ export class InboxWorker {
     }
     const name = (row.contact as { profile?: { name?: string } } | null)?.profile?.name ?? null;
     const ctx = new TurnContext(row, { key: row.shopperKey, name }, services, mlog);
+    let committed: boolean;
     try {
       await this.opts.runTurn(ctx);
+      committed = await this.commit(row, 'done', ctx.replies, undefined, ctx);
     } catch (err) {
       mlog.warn({ err }, 'turn failed');
       metrics.turns.inc({ outcome: 'error' });
@@ -77,15 +76,14 @@ export class InboxWorker {
       await releaseInbound(this.db, row, retryAt, String(err));
       return;
     }
-    const committed = await this.commit(row, 'done', ctx.replies, undefined, ctx);
     metrics.turns.inc({ outcome: committed ? 'ok' : 'lease_lost' });
     metrics.turnLatency.observe((services.clock.now().getTime() - started) / 1000);
     if (!committed) mlog.warn('lease lost before commit; another worker owns this message');
   }
 
   private async giveUp(row: InboxRow, error: string, mlog: Logger): Promise<void> {
-    const lang = this.opts.services.config.DEFAULT_LANGUAGE;
-    const apology = wa.text(APOLOGY[lang] ?? APOLOGY.en!);
+    const lang = asLang(this.opts.services.config.DEFAULT_LANGUAGE, 'ru');
+    const apology = wa.text(say(this.opts.services.assistant.phrases, lang, 'apology'));
     if (await this.commit(row, 'failed', [apology], error)) {
       this.opts.metrics.inboxFailed.inc();
       mlog.error({ error }, 'message failed for good; apology sent');

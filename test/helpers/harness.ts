@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { createApp } from '../../src/app.ts';
+import { loadDemoCatalogIfEmpty } from '../../src/catalog/demo.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { buildServices, type BuildOptions, type Services } from '../../src/services.ts';
@@ -30,12 +31,16 @@ export async function startHarness(opts: {
   graphUrl?: string;
   env?: Record<string, string>;
   build?: BuildOptions;
+  /** Load the demo furniture catalog (the embedded default does this at start-up). */
+  demo?: boolean;
 }): Promise<Harness> {
   const clock = new ManualClock(Date.now());
   const env = await opts.backend.env();
   const config = loadConfig({
     ...env,
     LOG_LEVEL: 'silent',
+    // Platform tests use the echo bot so each reply names its message; assistant tests set BOT.
+    BOT: 'echo',
     WHATSAPP_APP_SECRET: APP_SECRET,
     WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
     WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
@@ -49,6 +54,7 @@ export async function startHarness(opts: {
     redisPrefix: env.REDIS_PREFIX,
     ...opts.build,
   });
+  if (opts.demo) await loadDemoCatalogIfEmpty({ db: services.database.db, clock, log: services.log, currency: config.CURRENCY });
   const app = createApp(services);
   return {
     services,

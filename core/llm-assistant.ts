@@ -1,0 +1,81 @@
+import OpenAI from 'openai';
+import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import { describePreferences } from './memory.ts';
+import type { ReplyPlan } from './render.ts';
+import type { Session } from './session.ts';
+import { runTool, toolSpecs } from './tools.ts';
+
+const LANGUAGE_NAME = { ru: 'Russian', kk: 'Kazakh', en: 'English' } as const;
+
+export interface LlmOptions {
+  client: OpenAI;
+  model: string;
+  /** Per model call. */
+  timeoutMs: number;
+  /** Model calls per turn; the last round is asked to answer without tools. */
+  maxRounds: number;
+  storeName: string;
+  currency: string;
+  tone: string;
+}
+
+export interface LlmUsage {
+  promptTokens: number;
+  completionTokens: number;
+  calls: number;
+}
+
+/** Builds the OpenAI client once (the SDK, pointed at OPENAI_BASE_URL when set). */
+export function createOpenAI(opts: { apiKey: string; baseURL?: string; timeoutMs: number }): OpenAI {
+  return new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: opts.timeoutMs, maxRetries: 0 });
+}
+
+/**
+ * The model with tools. The loop is bounded; each call has a timeout; token usage is
+ * reported. The model writes the words; the products come from the tools, never from it.
+ */
+export async function llmAnswer(s: Session, text: string, o: LlmOptions): Promise<{ plan: ReplyPlan; usage: LlmUsage }> {
+  const messages: ChatCompletionMessageParam[] = [
+    {
+      role: 'system',
+      content: [
+        `You are the shopping assistant of "${o.storeName}", a furniture store, chatting in WhatsApp. Tone: ${o.tone}.`,
+        `Always answer in ${LANGUAGE_NAME[s.lang]}. Prices are in ${o.currency}.`,
+        'Use the tools for every product fact; never invent products, prices or ids.',
+        'Products your tools return are shown to the shopper right after your text as a list or a product card: do not list them again, write one to three short sentences.',
+        'When the shopper states a budget, colour, style or size, call track_preference. Ask for a manager with escalate_to_manager when the shopper wants a person or is unhappy.',
+        `What we know about this shopper: ${describePreferences(s.prefs, o.currency)}.`,
+      ].join('\n'),
+    },
+    ...s.history.map((e): ChatCompletionMessageParam =>
+      e.role === 'user'
+        ? { role: 'user', content: e.text }
+        : { role: 'assistant', content: e.shown?.length ? `${e.text}\n[shown: ${e.shown.map((p, i) => `${i + 1}) ${p.id} ${p.name}`).join('; ')}]` : e.text },
+    ),
+    { role: 'user', content: text },
+  ];
+  const usage: LlmUsage = { promptTokens: 0, completionTokens: 0, calls: 0 };
+  const tools = toolSpecs();
+  for (let round = 1; round <= o.maxRounds; round++) {
+    const last = round === o.maxRounds;
+    const res = await o.client.chat.completions.create(
+      { model: o.model, messages, ...(last ? {} : { tools, tool_choice: 'auto' as const }) },
+      { timeout: o.timeoutMs },
+    );
+    usage.calls++;
+    usage.promptTokens += res.usage?.prompt_tokens ?? 0;
+    usage.completionTokens += res.usage?.completion_tokens ?? 0;
+    const msg = res.choices[0]?.message;
+    if (!msg) throw new Error('model answered without a message');
+    const calls = (msg.tool_calls ?? []).filter((c) => c.type === 'function');
+    if (calls.length === 0 || last) {
+      return { plan: { text: msg.content ?? '', products: s.shown }, usage };
+    }
+    messages.push({ role: 'assistant', content: msg.content ?? null, tool_calls: calls });
+    for (const call of calls) {
+      const result = await runTool(s, call.function.name, call.function.arguments);
+      messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
+    }
+  }
+  throw new Error('unreachable');
+}
