@@ -1,4 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { query, sql } from '../src/db/database.ts';
 import { backends } from './helpers/backends.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
@@ -22,7 +23,7 @@ const envelope = (phone: string, message: Record<string, unknown>) => ({
   ],
 });
 
-describe.each(backends())('sandbox mode ($name)', (backend) => {
+describe.each(backends())('sandbox mode, offline assistant, demo catalog ($name)', (backend) => {
   let h: Harness;
   afterEach(() => h?.close());
   afterAll(() => backend.cleanup());
@@ -34,24 +35,46 @@ describe.each(backends())('sandbox mode ($name)', (backend) => {
     return ((await res.json()).messages as Array<{ direction: string; message: any }>).filter((e) => e.direction === 'out').map((e) => e.message);
   };
 
-  it('without WHATSAPP_TOKEN the page is served and messages go through the same inbox and outbox', async () => {
-    h = await startHarness({ backend });
+  it('grey sofas within the budget → a list; a tap → the card; "позовите менеджера" → the handoff starts', async () => {
+    h = await startHarness({ backend, env: { BOT: 'assistant' }, demo: true });
     expect(h.services.sandbox).not.toBeNull();
     const page = await h.app.request('/sandbox');
-    expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>Vitrina · WhatsApp sandbox</title>');
 
-    const res = await send('77019990001', { type: 'text', text: { body: 'меню' } });
-    expect(res.status).toBe(200);
+    expect((await send('77019990001', { type: 'text', text: { body: 'хочу серый диван до 300 тысяч' } })).status).toBe(200);
     await h.drain();
     const [list] = await outbound('77019990001');
-    expect(list).toMatchObject({ to: '+77019990001', type: 'interactive', interactive: { type: 'list', action: { button: 'Каталог' } } });
+    expect(list).toMatchObject({ to: '+77019990001', type: 'interactive', interactive: { type: 'list', action: { button: 'Выбрать' } } });
+    expect(list.interactive.body.text).toBe('Вот что нашлось (серый, диваны, ≤ 300 000 ₸):');
+    const rows = list.interactive.action.sections[0].rows as Array<{ id: string; title: string; description: string }>;
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    const ids = rows.map((r) => r.id);
+    const products = await query<{ id: string; color: string; category: string; price: number }>(
+      h.services.database.db,
+      sql`select id, color, category, price::float8 as price from products where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
+    );
+    for (const p of products) expect(p).toMatchObject({ color: 'серый', category: 'Диваны' });
+    expect(Math.max(...products.map((p) => p.price))).toBeLessThanOrEqual(300_000 * 100);
 
-    // Tapping a row posts the list_reply webhook Meta would send.
-    const row = list.interactive.action.sections[0].rows[1];
+    const row = rows[0]!;
     await send('77019990001', { type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: row.id, title: row.title, description: row.description } } });
     await h.drain();
-    expect((await outbound('77019990001')).at(-1)).toMatchObject({ type: 'text', text: { body: 'Вы выбрали: Кресла' } });
+    const card = (await outbound('77019990001')).at(-1);
+    expect(card.interactive.type).toBe('button');
+    expect(card.interactive.body.text).toMatch(/^\*Диван .* серый\*\n\d{3} \d{3} ₸/);
+    expect(card.interactive.action.buttons.map((b: any) => b.reply)).toEqual([
+      { id: `alert:${row.id}`, title: '🔔 Следить за ценой' },
+      { id: `similar:${row.id}`, title: 'Похожие' },
+      { id: 'manager', title: 'Менеджер' },
+    ]);
+    const views = await query<{ product_id: string }>(h.services.database.db, sql`select product_id from product_views where shopper_key = '77019990001'`);
+    expect(views).toEqual([{ product_id: row.id }]);
+
+    await send('77019990001', { type: 'text', text: { body: 'позовите менеджера' } });
+    await h.drain();
+    expect((await outbound('77019990001')).at(-1)).toMatchObject({ type: 'text', text: { body: 'Передаю разговор менеджеру — он скоро ответит здесь же.' } });
+    const esc = await query<{ status: string; reason: string }>(h.services.database.db, sql`select status, reason from escalations where shopper_key = '77019990001'`);
+    expect(esc).toEqual([{ status: 'open', reason: 'shopper asked for a person' }]);
   });
 
   it('the sandbox page refuses what is not a webhook', async () => {
