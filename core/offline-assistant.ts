@@ -6,7 +6,7 @@ import type { ReplyPlan } from './render.ts';
 import type { Session } from './session.ts';
 
 const MANAGER = /(менеджер|оператор|живой человек|позовите человека|консультант|manager|human|operator|real person|менеджерді|адаммен)/i;
-const GREETING = /^(привет|здравствуй|здрасьте|добрый (день|вечер|утро)|доброе утро|салам|сәлем|салем|hello|hi|hey|good (morning|afternoon|evening))\b/i;
+const GREETING = /^(привет|здравствуй\p{L}*|здрасьте|добрый (день|вечер)|доброе утро|салам|сәлем\p{L}*|салем|hello|hi|hey|good (morning|afternoon|evening))(?=$|[^\p{L}])/iu;
 const HELP = /^(помощь|помоги|help|что ты умеешь|как это работает|көмек|не істей аласың)/i;
 const SIMILAR = /(похож|similar|ұқсас)/i;
 const RECOMMEND = /(посоветуй|порекомендуй|что-нибудь|что нибудь|рекоменд|recommend|suggest|ұсын|кеңес)/i;

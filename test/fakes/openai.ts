@@ -1,0 +1,99 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One scripted answer of the fake chat-completions endpoint. */
+export type Scripted =
+  | { content: string; usage?: { prompt: number; completion: number } }
+  | { toolCalls: Array<{ name: string; args: unknown }>; content?: string | null; usage?: { prompt: number; completion: number } }
+  | { status: number; error: { message: string; type: string; code: string | null } }
+  | { hang: true };
+
+export const RATE_LIMITED: Scripted = {
+  status: 429,
+  error: { message: 'Rate limit reached for gpt-4o-mini in organization org-x on requests per min (RPM): Limit 3, Used 3, Requested 1.', type: 'requests', code: 'rate_limit_exceeded' },
+};
+export const SERVER_ERROR: Scripted = {
+  status: 500,
+  error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null },
+};
+
+/**
+ * A real HTTP server speaking OpenAI's chat-completions JSON (tool_calls, usage, errors),
+ * scripted per test. The app talks to it through the real openai SDK via OPENAI_BASE_URL.
+ * When the script runs out it answers with plain text "ok".
+ */
+export class FakeOpenAI {
+  readonly requests: Array<Record<string, any>> = [];
+  private script: Scripted[] = [];
+  private server: Server | null = null;
+  private hanging: ServerResponse[] = [];
+  private n = 0;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: `Invalid URL (${req.method} ${req.url})`, type: 'invalid_request_error', param: null, code: null } }));
+        return;
+      }
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      this.requests.push(body);
+      this.answer(body, this.script.shift() ?? { content: 'ok' }, res);
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const r of this.hanging) r.destroy();
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  push(...answers: Scripted[]): void {
+    this.script.push(...answers);
+  }
+
+  reset(): void {
+    this.script = [];
+    this.requests.length = 0;
+  }
+
+  private answer(body: Record<string, any>, s: Scripted, res: ServerResponse): void {
+    if ('hang' in s) {
+      this.hanging.push(res);
+      return;
+    }
+    if ('status' in s) {
+      res.writeHead(s.status, { 'content-type': 'application/json', 'x-request-id': `req_${++this.n}` });
+      res.end(JSON.stringify({ error: { ...s.error, param: null } }));
+      return;
+    }
+    const usage = s.usage ?? { prompt: 100, completion: 20 };
+    const message =
+      'toolCalls' in s
+        ? {
+            role: 'assistant',
+            content: s.content ?? null,
+            refusal: null,
+            tool_calls: s.toolCalls.map((c) => ({ id: `call_${++this.n}`, type: 'function', function: { name: c.name, arguments: typeof c.args === 'string' ? c.args : JSON.stringify(c.args) } })),
+          }
+        : { role: 'assistant', content: s.content, refusal: null };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id: `chatcmpl-${++this.n}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: body.model,
+        choices: [{ index: 0, message, logprobs: null, finish_reason: 'toolCalls' in s ? 'tool_calls' : 'stop' }],
+        usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
+        system_fingerprint: 'fp_fake',
+      }),
+    );
+  }
+}
