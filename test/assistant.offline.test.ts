@@ -1,0 +1,118 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { query, sql } from '../src/db/database.ts';
+import { FakeGraphApi } from './fakes/graph-api.ts';
+import { backends } from './helpers/backends.ts';
+import { messagesWebhook, startHarness, textWebhook, type Harness } from './helpers/harness.ts';
+
+describe.each(backends())('offline assistant ($name)', (backend) => {
+  let graph: FakeGraphApi;
+  let h: Harness;
+  beforeAll(async () => {
+    graph = await new FakeGraphApi().start();
+  });
+  afterEach(() => h?.close());
+  afterAll(async () => {
+    await graph.stop();
+    await backend.cleanup();
+  });
+
+  const start = (env: Record<string, string> = {}) => startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ...env } });
+  const say = async (from: string, body: string) => {
+    await h.post(textWebhook({ from, body, at: h.clock.now() }));
+    await h.drain();
+    return graph.sendsTo(from).at(-1)!.body;
+  };
+  const tap = async (from: string, id: string, title: string) => {
+    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    await h.post(messagesWebhook(from, [{ from, id: `wamid.tap.${Math.random()}`, timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id, title } } }]));
+    await h.drain();
+    return graph.sendsTo(from).at(-1)!.body;
+  };
+
+  it('answers in the shopper’s language: ru, kk, en', async () => {
+    h = await start();
+    expect((await say('77030000001', 'привет')).text.body).toMatch(/^Здравствуйте/);
+    expect((await say('77030000001', 'Сәлем')).text.body).toMatch(/^Сәлеметсіз бе/);
+    expect((await say('77030000001', 'hello')).text.body).toMatch(/^Hello/);
+    const kk = await say('77030000001', 'маған 200 мың теңгеге дейін сұр кресло керек');
+    expect(kk.interactive?.body.text ?? kk.text.body).toMatch(/^(Міне, табылғандар|Өкінішке орай)/);
+    const en = await say('77030000001', 'grey sofa under 300k');
+    expect(en.interactive.body.text).toBe('Here is what I found (серый, диваны, ≤ 300 000 ₸):');
+    expect(en.interactive.action.button).toBe('Choose');
+  });
+
+  it('remembers the budget from the words and keeps using it', async () => {
+    h = await start();
+    await say('77030000002', 'хочу серый диван до 300 тысяч');
+    const [prefs] = await query<{ data: any }>(h.services.database.db, sql`select data from preferences where shopper_key = '77030000002'`);
+    expect(prefs!.data).toMatchObject({ budgetMax: 300000, colors: ['серый'], categories: ['Диваны'] });
+    const armchairs = await say('77030000002', 'а кресла?');
+    const ids = armchairs.interactive.action.sections[0].rows.map((r: any) => r.id);
+    const prices = await query<{ price: number }>(h.services.database.db, sql`select price::float8 as price from products where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+    expect(Math.max(...prices.map((p) => p.price))).toBeLessThanOrEqual(300000 * 100);
+  });
+
+  it('"the second one" opens the second product of the last list', async () => {
+    h = await start();
+    const list = await say('77030000003', 'покажи кресла');
+    const second = list.interactive.action.sections[0].rows[1];
+    const card = await say('77030000003', 'второй');
+    expect(card.interactive.action.buttons[0].reply.id).toBe(`alert:${second.id}`);
+  });
+
+  it('price alert through buttons: one active alert per shopper and product, replaced not doubled', async () => {
+    h = await start();
+    const choose = await tap('77030000004', 'alert:ZT-0002', '🔔 Следить за ценой');
+    expect(choose.interactive.action.buttons.map((b: any) => b.reply.id)).toEqual(['alert:ZT-0002:any', 'alert:ZT-0002:10', 'alert:ZT-0002:20']);
+    await tap('77030000004', 'alert:ZT-0002:10', 'Скидка от 10 %');
+    const done = await tap('77030000004', 'alert:ZT-0002:20', 'Скидка от 20 %');
+    expect(done.text.body).toMatch(/^Готово! Сообщу, когда «.+» будет стоить .+ ₸ или меньше\.$/);
+    const alerts = await query<{ kind: string; percent: number; target: number; base: number }>(
+      h.services.database.db,
+      sql`select kind, percent, target_price::float8 as target, base_price::float8 as base from price_alerts where shopper_key = '77030000004' and status = 'active'`,
+    );
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ kind: 'percent', percent: 20 });
+    expect(alerts[0]!.target).toBe(Math.round(alerts[0]!.base * 0.8));
+  });
+
+  it('"Похожие" lists products like it, not the product itself', async () => {
+    h = await start();
+    const similar = await tap('77030000005', 'similar:ZT-0002', 'Похожие');
+    const ids = similar.interactive.action.sections[0].rows.map((r: any) => r.id);
+    expect(ids).not.toContain('ZT-0002');
+    const cats = await query<{ category: string }>(h.services.database.db, sql`select distinct category from products where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+    expect(cats).toEqual([{ category: 'Диваны' }]);
+  });
+
+  it('recommendations skip what the shopper already viewed', async () => {
+    h = await start();
+    const list = await say('77030000006', 'покажи столы');
+    const first = list.interactive.action.sections[0].rows[0];
+    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    await h.post(messagesWebhook('77030000006', [{ from: '77030000006', id: 'wamid.lr.1', timestamp: ts, type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: first.id, title: first.title } } }]));
+    await h.drain();
+    const recs = await say('77030000006', 'посоветуй что-нибудь');
+    expect(recs.interactive.action.sections[0].rows.map((r: any) => r.id)).not.toContain(first.id);
+  });
+
+  it('a flood gets one polite notice and then silence until the minute passes', async () => {
+    h = await start({ FLOOD_LIMIT_PER_MINUTE: '3' });
+    for (let i = 0; i < 6; i++) await h.post(textWebhook({ from: '77030000007', body: `привет ${i}`, at: h.clock.now() }));
+    await h.drain();
+    const bodies = graph.sendsTo('77030000007').map((s) => s.body.text?.body ?? s.body.type);
+    expect(bodies).toHaveLength(4);
+    expect(bodies[3]).toBe('Вы пишете очень часто. Я отвечу на следующее сообщение через минуту.');
+    h.clock.advance(61_000);
+    await say('77030000007', 'привет');
+    expect(graph.sendsTo('77030000007')).toHaveLength(5);
+  });
+
+  it('an unsupported message gets a clear answer', async () => {
+    h = await start();
+    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    await h.post(messagesWebhook('77030000008', [{ from: '77030000008', id: 'wamid.st.1', timestamp: ts, type: 'sticker', sticker: { id: '1', mime_type: 'image/webp' } }]));
+    await h.drain();
+    expect(graph.sendsTo('77030000008')[0]!.body.text.body).toBe('Пока я понимаю текст и кнопки. Напишите, что вы ищете 🙂');
+  });
+});
