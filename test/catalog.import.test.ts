@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { parseCsv } from '../src/catalog/import.ts';
+import { query, sql } from '../src/db/database.ts';
+import { backends } from './helpers/backends.ts';
+import { startHarness, type Harness } from './helpers/harness.ts';
+
+const run = promisify(execFile);
+
+const CSV = `id,name,category,color,price,old_price,stock,tags,width_cm
+A-1,Диван угловой серый,Диваны,серый,"149 990",169990,3,"loft, grey",280
+A-2,,Диваны,серый,100,,1,,
+A-3,"Кресло ""Лофт""",Кресла,зелёный,abc,,1,,
+A-4,Стол,Столы,белый,59990,,0,,
+`;
+
+describe('catalog files', () => {
+  it('CSV: bad rows reported by line, good rows kept, unknown columns become attributes', () => {
+    const r = parseCsv(CSV, 'KZT');
+    expect(r.errors).toEqual([
+      { line: 3, error: 'name: name is required' },
+      { line: 4, error: expect.stringContaining('price:') },
+    ]);
+    expect(r.rows.map((x) => x.id)).toEqual(['A-1', 'A-4']);
+    expect(r.rows[0]).toMatchObject({ price: 14999000, oldPrice: 16999000, currency: 'KZT', tags: ['loft', 'grey'], attributes: { width_cm: '280' } });
+  });
+
+  it('the CLI imports a file into PGlite, reporting skipped lines, exit code 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vt-import-'));
+    const file = join(dir, 'catalog.csv');
+    writeFileSync(file, CSV);
+    const res = await run(process.execPath, ['bin/vitrina.js', 'catalog', 'import', file], { env: { ...process.env, DATA_DIR: join(dir, 'data') } }).catch((e) => e);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`${file}:3: name: name is required`);
+    expect(res.stdout).toContain('imported 2 products (2 new, 0 updated, 0 price changes); 2 rows skipped');
+  });
+});
+
+describe.each(backends())('POST /admin/api/products ($name)', (backend) => {
+  let h: Harness;
+  afterEach(() => h?.close());
+  afterAll(() => backend.cleanup());
+  const post = (body: unknown, token = 'admin-secret') =>
+    h.app.request('/admin/api/products', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+
+  it('needs the admin token', async () => {
+    h = await startHarness({ backend, env: { ADMIN_TOKEN: 'admin-secret' } });
+    expect((await post({ products: [] }, 'wrong')).status).toBe(401);
+    expect((await h.app.request('/admin/api/products', { method: 'POST', body: '{}' })).status).toBe(401);
+  });
+
+  it('upserts, answers counts, and writes every price change to history', async () => {
+    h = await startHarness({ backend, env: { ADMIN_TOKEN: 'admin-secret' } });
+    const first = await post({ products: [{ id: 'B-1', name: 'Диван', price: 200000 }, { id: 'B-2', name: 'Кресло', price: 90000 }, { id: 'B-3', price: 1 }] });
+    expect(await first.json()).toEqual({ received: 3, inserted: 2, updated: 0, priceChanges: 0, rejected: 1, errors: [{ index: 2, error: expect.stringContaining('name') }] });
+    const second = await post({ products: [{ id: 'B-1', name: 'Диван', price: 179990, old_price: 200000 }, { id: 'B-2', name: 'Кресло NEW', price: 90000 }] });
+    expect(await second.json()).toMatchObject({ inserted: 0, updated: 2, priceChanges: 1 });
+    const history = await query<{ product_id: string; price: number }>(h.services.database.db, sql`select product_id, price::float8 as price from price_history order by id`);
+    expect(history).toEqual([
+      { product_id: 'B-1', price: 20000000 },
+      { product_id: 'B-2', price: 9000000 },
+      { product_id: 'B-1', price: 17999000 },
+    ]);
+    expect((await post({ nope: 1 })).status).toBe(400);
+  });
+});
