@@ -59,7 +59,7 @@ function rowDescription(p: Product, lang: Lang, book: PhraseBook): string {
 }
 
 export function cardCaption(p: Product, lang: Lang, book: PhraseBook): string {
-  const price = p.oldPrice && p.oldPrice > p.price ? `${formatPrice(p.price, p.currency)}  ~${formatPrice(p.oldPrice, p.currency)}~` : formatPrice(p.price, p.currency);
+  const price = p.oldPrice && p.oldPrice > p.price ? `${formatPrice(p.price, p.currency)} ~${formatPrice(p.oldPrice, p.currency)}~` : formatPrice(p.price, p.currency);
   const lines = [
     `*${p.name}*`,
     price,

@@ -1,0 +1,110 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { loadPhrases } from '../core/phrases.ts';
+import { fit, LIMITS, render } from '../core/render.ts';
+import type { Product } from '../src/catalog/catalog-repo.ts';
+import { formatPrice } from '../src/catalog/money.ts';
+
+const book = loadPhrases();
+const segments = (s: string) => [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(s)].map((x) => x.segment);
+
+// Long names mixing Cyrillic, Kazakh letters, combining accents, emoji with modifiers and ZWJ.
+const piece = fc.constantFrom('Диван', ' ', 'угловой', '«Осло»', 'әңғқ', '👨‍👩‍👧', '👍🏽', 'é', 'й', '🇰🇿', 'x', '—', '\n');
+const text = fc.array(piece, { minLength: 0, maxLength: 400 }).map((xs) => xs.join(''));
+const product = fc.record({
+  id: fc.string({ minLength: 1, maxLength: 40 }).map((s) => `P${s.replace(/\s/g, '_')}`),
+  name: text.filter((s) => s.trim().length > 0),
+  color: fc.constantFrom('серый', 'жасыл', ''),
+  price: fc.integer({ min: 0, max: 10_000_000_000 }),
+  stock: fc.integer({ min: 0, max: 5 }),
+  imageUrl: fc.constantFrom(null, 'https://cdn.example.com/p.jpg'),
+}).map((p): Product => ({ description: '', category: 'Диваны', brand: '', style: 'лофт', material: '', oldPrice: null, currency: 'KZT', url: null, tags: [], attributes: {}, ...p }));
+
+describe('rendering always fits WhatsApp limits', () => {
+  it('fit() never splits a grapheme and never exceeds the limit', () => {
+    fc.assert(
+      fc.property(text, fc.integer({ min: 2, max: 100 }), (s, max) => {
+        const out = fit(s, max);
+        expect(out.length).toBeLessThanOrEqual(max);
+        const kept = out.endsWith('…') ? out.slice(0, -1) : out;
+        const clean = s.replace(/\s+/g, (w) => (w.includes('\n') ? w : ' ')).trim();
+        // every grapheme of the output is a whole grapheme of the input
+        expect(clean.startsWith(kept) || clean.startsWith(kept.trimEnd())).toBe(true);
+        const cut = segments(kept).join('');
+        expect(segments(clean).join('').startsWith(cut)).toBe(true);
+        if (kept.length && kept.length < clean.length) expect(segments(clean.slice(0, kept.length)).at(-1)).toBe(segments(kept).at(-1));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('any plan renders into messages within every limit', () => {
+    fc.assert(
+      fc.property(text, fc.array(product, { maxLength: 14 }), fc.constantFrom('ru', 'kk', 'en' as const), (t, products, lang) => {
+        const unique = [...new Map(products.map((p) => [p.id, p])).values()];
+        for (const m of render({ text: t, products: unique }, lang, book) as any[]) {
+          if (m.type === 'text') {
+            expect(m.text.body.length).toBeLessThanOrEqual(LIMITS.textBody);
+            expect(m.text.body.length).toBeGreaterThan(0);
+          }
+          if (m.type === 'image') expect(m.image.caption.length).toBeLessThanOrEqual(LIMITS.caption);
+          if (m.type === 'interactive') {
+            const i = m.interactive;
+            expect(i.body.text.length).toBeLessThanOrEqual(LIMITS.interactiveBody);
+            if (i.type === 'list') {
+              expect(i.action.button.length).toBeLessThanOrEqual(LIMITS.listButton);
+              const rows = i.action.sections.flatMap((s: any) => s.rows);
+              expect(rows.length).toBeLessThanOrEqual(LIMITS.listRows);
+              expect(rows.length).toBeGreaterThanOrEqual(2);
+              for (const r of rows) {
+                expect(r.id.length).toBeLessThanOrEqual(LIMITS.rowId);
+                expect(r.title.length).toBeLessThanOrEqual(LIMITS.rowTitle);
+                expect(r.title.length).toBeGreaterThan(0);
+                expect(r.description.length).toBeLessThanOrEqual(LIMITS.rowDescription);
+              }
+              for (const s of i.action.sections) expect(s.title.length).toBeLessThanOrEqual(LIMITS.sectionTitle);
+            }
+            if (i.type === 'button') {
+              expect(i.action.buttons.length).toBeLessThanOrEqual(LIMITS.buttons);
+              const titles = i.action.buttons.map((b: any) => b.reply.title);
+              expect(new Set(titles).size).toBe(titles.length);
+              for (const t2 of titles) expect(t2.length).toBeLessThanOrEqual(LIMITS.buttonTitle);
+            }
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a list row shows the price in the store currency first', () => {
+    const p = { id: 'ZT-1', name: 'Диван угловой «Осло» серый велюр', color: 'серый', price: 14999000, stock: 2, imageUrl: null, description: '', category: 'Диваны', brand: '', style: '', material: '', oldPrice: null, currency: 'KZT', url: null, tags: [], attributes: {} } satisfies Product;
+    const [list] = render({ text: 'Вот:', products: [p, { ...p, id: 'ZT-2', stock: 0 }] }, 'ru', book) as any[];
+    expect(list.interactive.action.sections[0].rows).toEqual([
+      { id: 'ZT-1', title: 'Диван угловой «Осло» се…', description: '149 990 ₸ · серый' },
+      { id: 'ZT-2', title: 'Диван угловой «Осло» се…', description: '149 990 ₸ · серый · нет в наличии' },
+    ]);
+    expect(formatPrice(14999050, 'KZT')).toBe('149 990,50 ₸');
+  });
+
+  it('one product with an image → image with caption, then the three card buttons', () => {
+    const p = { id: 'ZT-9', name: 'Кресло', color: 'зелёный', price: 8999000, oldPrice: 9999000, stock: 1, imageUrl: 'https://cdn.example.com/zt9.jpg', description: '', category: 'Кресла', brand: '', style: 'лофт', material: 'велюр', currency: 'KZT', url: 'https://shop/zt9', tags: [], attributes: {} } satisfies Product;
+    expect(render({ text: '', products: [p] }, 'ru', book)).toEqual([
+      { type: 'image', image: { link: 'https://cdn.example.com/zt9.jpg', caption: '*Кресло*\n89 990 ₸ ~99 990 ₸~\nзелёный · лофт · велюр\nв наличии\nhttps://shop/zt9' } },
+      {
+        type: 'interactive',
+        interactive: {
+          type: 'button',
+          body: { text: 'Кресло' },
+          action: {
+            buttons: [
+              { type: 'reply', reply: { id: 'alert:ZT-9', title: '🔔 Следить за ценой' } },
+              { type: 'reply', reply: { id: 'similar:ZT-9', title: 'Похожие' } },
+              { type: 'reply', reply: { id: 'manager', title: 'Менеджер' } },
+            ],
+          },
+        },
+      },
+    ]);
+  });
+});
