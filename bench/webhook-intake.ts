@@ -53,7 +53,7 @@ async function load(url: string, seconds = SECONDS): Promise<{ rps: number; p50:
 
 async function service(env: Record<string, string>) {
   const port = await freePort();
-  const child = await startProcess('src/main.ts', { ...env, PORT: String(port), WHATSAPP_APP_SECRET: SECRET, LOG_LEVEL: 'warn', BOT: 'echo' }, `http://127.0.0.1:${port}/healthz`);
+  const child = await startProcess('src/main.ts', { ...env, PORT: String(port), WHATSAPP_APP_SECRET: SECRET, LOG_LEVEL: 'warn', BOT: 'echo', TURN_DEBOUNCE_MS: '0' }, `http://127.0.0.1:${port}/healthz`);
   await load(`http://127.0.0.1:${port}/webhook`, 2); // warm-up: JIT, connection pool, prepared plans
   return { child, url: `http://127.0.0.1:${port}/webhook` };
 }

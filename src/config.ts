@@ -52,6 +52,8 @@ const schema = z
     INBOX_CONCURRENCY: int(16, 1),
     INBOX_LEASE_SECONDS: int(60, 1),
     INBOX_MAX_ATTEMPTS: int(5, 1),
+    /** Texts a shopper sends within this gap of each other are answered as one turn. */
+    TURN_DEBOUNCE_MS: int(1500, 0),
     OUTBOX_CONCURRENCY: int(16, 1),
     OUTBOX_MAX_ATTEMPTS: int(6, 1),
     /** Longer than a send timeout plus Meta's status latency: see callbackDataFor. */

@@ -36,7 +36,7 @@ export function readInbound(row: InboxRow): InboundView {
   let replyId: string | null = null;
   switch (row.type) {
     case 'text':
-      text = m.text?.body ?? null;
+      text = [m, ...row.merged.map((r) => r.message as Record<string, any>)].map((x) => x.text?.body ?? '').filter(Boolean).join('\n') || null;
       break;
     case 'interactive': {
       const reply = m.interactive?.list_reply ?? m.interactive?.button_reply;

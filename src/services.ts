@@ -123,6 +123,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     concurrency: config.INBOX_CONCURRENCY,
     leaseMs: config.INBOX_LEASE_SECONDS * 1000,
     maxAttempts: config.INBOX_MAX_ATTEMPTS,
+    debounceMs: config.TURN_DEBOUNCE_MS,
     pollMs: config.WORKER_POLL_MS,
     yieldTo,
     onReplies: () => sender.pump.notify(),

@@ -61,6 +61,7 @@ describe('crash: SIGKILL twice during a burst', () => {
         OUTBOX_LEASE_SECONDS: '5',
         WORKER_POLL_MS: '100',
         BOT: 'echo',
+        TURN_DEBOUNCE_MS: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

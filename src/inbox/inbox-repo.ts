@@ -13,6 +13,9 @@ export interface InboxRow {
   attempts: number;
   claimToken: string;
   messageAt: Date;
+  receivedAt: Date;
+  /** Later text messages of the same burst, handled as one turn with this one. */
+  merged: InboxRow[];
 }
 
 interface RawInboxRow {
@@ -26,6 +29,7 @@ interface RawInboxRow {
   attempts: number;
   claim_token: string;
   message_at: string | Date;
+  received_at: string | Date;
 }
 
 const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
@@ -42,6 +46,8 @@ function toRow(r: RawInboxRow): InboxRow {
     attempts: Number(r.attempts),
     claimToken: r.claim_token,
     messageAt: new Date(r.message_at),
+    receivedAt: new Date(r.received_at),
+    merged: [],
   };
 }
 
@@ -112,20 +118,23 @@ export const CLAIM_WINDOW = 1000;
  * open row of a shopper is always inside the window when any later one is, so looking for
  * heads only inside the window is exact.
  */
-export async function claimInbound(db: Tx, opts: { now: Date; leaseMs: number; limit: number }): Promise<InboxRow[]> {
+export async function claimInbound(db: Tx, opts: { now: Date; leaseMs: number; limit: number; debounceMs?: number }): Promise<InboxRow[]> {
+  // A text waits out the debounce so that a burst ("привет" / "ищу диван" / "серый") is one turn.
+  const settled = iso(new Date(opts.now.getTime() - (opts.debounceMs ?? 0)));
   const token = randomUUID();
   const leaseUntil = new Date(opts.now.getTime() + opts.leaseMs);
   const now = iso(opts.now);
   const rows = await query<RawInboxRow>(
     db,
     sql`with win as (
-      select id, shopper_key, status, not_before, lease_until from inbox
+      select id, shopper_key, status, not_before, lease_until, type, received_at from inbox
       where status in ('pending', 'processing') order by id limit ${CLAIM_WINDOW}
     ), heads as (
       select id, status, not_before, lease_until from (
         select w.*, row_number() over (partition by shopper_key order by id) as pos from win w
       ) ranked
       where pos = 1
+        and (type <> 'text' or received_at <= ${settled}::timestamptz)
         and ((status = 'pending' and (not_before is null or not_before <= ${now}::timestamptz))
           or (status = 'processing' and lease_until < ${now}::timestamptz))
       order by id limit ${opts.limit}
@@ -137,7 +146,37 @@ export async function claimInbound(db: Tx, opts: { now: Date; leaseMs: number; l
           or (c.status = 'processing' and c.lease_until < ${now}::timestamptz))
       for update of c skip locked
     )
-    returning i.id, i.wamid, i.shopper_key, i.phone_number_id, i.type, i.message, i.contact, i.attempts, i.claim_token, i.message_at`,
+    returning i.id, i.wamid, i.shopper_key, i.phone_number_id, i.type, i.message, i.contact, i.attempts, i.claim_token, i.message_at, i.received_at`,
+  );
+  return rows.map(toRow).sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Takes the text messages that followed a claimed text head within `gapMs` of each other (a
+ * burst) under the head's claim, so they are answered as one turn and finished with it.
+ */
+export async function claimBurst(db: Tx, head: InboxRow, opts: { now: Date; gapMs: number; max: number }): Promise<InboxRow[]> {
+  if (head.type !== 'text' || opts.gapMs <= 0) return [];
+  const next = await query<{ id: number | string; type: string; received_at: string }>(
+    db,
+    sql`select id, type, received_at from inbox where shopper_key = ${head.shopperKey} and status = 'pending' and id > ${head.id}
+    order by id limit ${opts.max}`,
+  );
+  const ids: number[] = [];
+  let last = head.receivedAt.getTime();
+  for (const r of next) {
+    const at = new Date(r.received_at).getTime();
+    if (r.type !== 'text' || at - last > opts.gapMs || at > opts.now.getTime()) break;
+    ids.push(Number(r.id));
+    last = at;
+  }
+  if (!ids.length) return [];
+  const rows = await query<RawInboxRow>(
+    db,
+    sql`update inbox set status = 'processing', attempts = attempts + 1, claim_token = ${head.claimToken},
+      lease_until = (select lease_until from inbox where id = ${head.id})
+    where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::bigint) and status = 'pending'
+    returning id, wamid, shopper_key, phone_number_id, type, message, contact, attempts, claim_token, message_at, received_at`,
   );
   return rows.map(toRow).sort((a, b) => a.id - b.id);
 }

@@ -8,7 +8,7 @@ import { enqueueOutbound } from '../outbox/outbox-repo.ts';
 import { Pump } from '../worker/pump.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
 import * as wa from '../whatsapp/messages.ts';
-import { claimInbound, finishInbound, releaseInbound, type InboxRow } from './inbox-repo.ts';
+import { claimBurst, claimInbound, finishInbound, releaseInbound, type InboxRow } from './inbox-repo.ts';
 
 export interface InboxWorkerOptions {
   services: TurnServices;
@@ -20,6 +20,7 @@ export interface InboxWorkerOptions {
   concurrency: number;
   leaseMs: number;
   maxAttempts: number;
+  debounceMs: number;
   pollMs: number;
   yieldTo?: () => boolean;
   /** Called after replies are committed, to wake the sender. */
@@ -42,7 +43,7 @@ export class InboxWorker {
       pollMs: opts.pollMs,
       log: opts.log,
       yieldTo: opts.yieldTo,
-      claim: (n) => claimInbound(this.db, { now: this.opts.services.clock.now(), leaseMs: opts.leaseMs, limit: n }),
+      claim: (n) => claimInbound(this.db, { now: this.opts.services.clock.now(), leaseMs: opts.leaseMs, limit: n, debounceMs: opts.debounceMs }),
       process: (row) => this.handle(row),
     });
   }
@@ -56,6 +57,7 @@ export class InboxWorker {
     const mlog = log.child({ wamid: row.wamid, shopper: maskId(row.shopperKey), attempt: row.attempts });
     if (row.attempts > this.opts.maxAttempts) return this.giveUp(row, 'lease expired too many times', mlog);
 
+    row.merged = await claimBurst(this.db, row, { now: services.clock.now(), gapMs: this.opts.debounceMs, max: 10 });
     const started = services.clock.now().getTime();
     if (row.attempts === 1) {
       this.opts.client
@@ -73,7 +75,7 @@ export class InboxWorker {
       metrics.turns.inc({ outcome: 'error' });
       if (row.attempts >= this.opts.maxAttempts) return this.giveUp(row, String(err), mlog);
       const retryAt = new Date(services.clock.now().getTime() + 1000 * 2 ** row.attempts);
-      await releaseInbound(this.db, row, retryAt, String(err));
+      for (const r of [row, ...row.merged]) await releaseInbound(this.db, r, retryAt, String(err));
       return;
     }
     metrics.turns.inc({ outcome: committed ? 'ok' : 'lease_lost' });
@@ -94,6 +96,7 @@ export class InboxWorker {
     const now = this.opts.services.clock.now();
     const ok = await this.db.transaction(async (tx) => {
       if (!(await finishInbound(tx, row, status, now, error))) return false;
+      for (const m of row.merged) await finishInbound(tx, m, status, now, error);
       for (const effect of ctx?.effects ?? []) await effect(tx);
       await enqueueOutbound(
         tx,

@@ -41,6 +41,7 @@ export async function startHarness(opts: {
     LOG_LEVEL: 'silent',
     // Platform tests use the echo bot so each reply names its message; assistant tests set BOT.
     BOT: 'echo',
+    TURN_DEBOUNCE_MS: '0',
     WHATSAPP_APP_SECRET: APP_SECRET,
     WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
     WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
