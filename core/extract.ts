@@ -52,7 +52,7 @@ const FILLER = new Set(
 );
 
 const NUMBER = String.raw`(\d[\d\s\u00a0.,]*\d|\d)`;
-const SCALE = String.raw`(тысяч\w*|тыс\.?|т\.?|к|k|мың|thousand|млн|миллион\w*|m)?`;
+const SCALE = String.raw`(тысяч\p{L}*|тыс\.?|т\.?|к|k|мың\p{L}*|thousand|млн|миллион\p{L}*|m)?`;
 const UPPER = [
   new RegExp(String.raw`(?:до|не дороже|дешевле|максимум|макс\.?|в пределах|под)\s*${NUMBER}\s*${SCALE}`, 'iu'),
   new RegExp(String.raw`${NUMBER}\s*${SCALE}\s*(?:теңгеге|тг|тенге|₸)?\s*дейін`, 'iu'),

@@ -5,7 +5,7 @@ import { say } from './phrases.ts';
 import type { ReplyPlan } from './render.ts';
 import type { Session } from './session.ts';
 
-const MANAGER = /(менеджер|оператор|живой человек|позовите человека|консультант|manager|human|operator|real person|менеджерді|адаммен)/i;
+const MANAGER = /(менеджер|оператор|жив(ой|ым) человек|позовите человека|консультант|manager|human|operator|real person|менеджерді|адаммен)/i;
 const GREETING = /^(привет|здравствуй\p{L}*|здрасьте|добрый (день|вечер)|доброе утро|салам|сәлем\p{L}*|салем|hello|hi|hey|good (morning|afternoon|evening))(?=$|[^\p{L}])/iu;
 const HELP = /^(помощь|помоги|help|что ты умеешь|как это работает|көмек|не істей аласың)/i;
 const SIMILAR = /(похож|similar|ұқсас)/i;
@@ -26,6 +26,30 @@ export function filtersText(text: string, session: Session, currency: string): s
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
+export type Intent =
+  | { kind: 'manager' }
+  | { kind: 'greeting' }
+  | { kind: 'help' }
+  | { kind: 'ordinal'; n: number }
+  | { kind: 'similar' }
+  | { kind: 'recommend' }
+  | { kind: 'search' };
+
+/** What the words ask for, by rules (also scored by the eval set). */
+export function classify(text: string): Intent {
+  const t = text.trim();
+  if (MANAGER.test(t)) return { kind: 'manager' };
+  if (GREETING.test(t) && t.split(/\s+/).length <= 4) return { kind: 'greeting' };
+  if (HELP.test(t)) return { kind: 'help' };
+  const words = t.toLowerCase().split(/\s+/);
+  if (words.length <= 3) {
+    for (const [re, n] of ORDINALS) if (words.some((w) => re.test(w))) return { kind: 'ordinal', n };
+  }
+  if (SIMILAR.test(t)) return { kind: 'similar' };
+  if (RECOMMEND.test(t) && !extract(t).category) return { kind: 'recommend' };
+  return { kind: 'search' };
+}
+
 /**
  * The rule-based assistant: used with no OPENAI_API_KEY and whenever the model fails, so no
  * shopper is left unanswered. It acts through the same Session as the model's tools.
@@ -34,34 +58,30 @@ export async function offlineAnswer(s: Session, text: string, opts: { storeName:
   const t = text.trim();
   const book = s.deps.phrases;
   const lang = s.lang;
-  if (MANAGER.test(t)) {
-    await s.escalate('shopper asked for a person');
-    return { text: say(book, lang, 'manager_handoff'), products: [] };
-  }
-  if (GREETING.test(t) && t.split(/\s+/).length <= 4) {
-    return { text: say(book, lang, 'greeting', { name: opts.shopperName ? `, ${opts.shopperName}` : '', store: opts.storeName }), products: [] };
-  }
-  if (HELP.test(t)) return { text: say(book, lang, 'help'), products: [] };
-
-  const words = t.toLowerCase().split(/\s+/);
-  if (words.length <= 3) {
-    for (const [re, n] of ORDINALS) {
-      if (words.some((w) => re.test(w))) {
-        const ref = s.lastShown(n);
-        const p = ref ? await s.product(ref.id) : null;
-        if (p) return { text: '', products: [p] };
-      }
+  const intent = classify(t);
+  switch (intent.kind) {
+    case 'manager':
+      await s.escalate('shopper asked for a person');
+      return { text: say(book, lang, 'manager_handoff'), products: [] };
+    case 'greeting':
+      return { text: say(book, lang, 'greeting', { name: opts.shopperName ? `, ${opts.shopperName}` : '', store: opts.storeName }), products: [] };
+    case 'help':
+      return { text: say(book, lang, 'help'), products: [] };
+    case 'ordinal': {
+      const ref = s.lastShown(intent.n);
+      const p = ref ? await s.product(ref.id) : null;
+      if (p) return { text: '', products: [p] };
+      break;
     }
-  }
-  if (SIMILAR.test(t)) {
-    const anchor = s.lastShown(1);
-    const products = await s.recommendations(anchor ? { product_id: anchor.id } : {});
-    return { text: say(book, lang, products.length ? 'recommendations' : 'recommendations_none'), products };
-  }
-  await s.learnFrom(t);
-  if (RECOMMEND.test(t) && !extract(t).category) {
-    const products = await s.recommendations();
-    return { text: say(book, lang, products.length ? 'recommendations' : 'recommendations_none'), products };
+    case 'similar': {
+      const anchor = s.lastShown(1);
+      const products = await s.recommendations(anchor ? { product_id: anchor.id } : {});
+      return { text: say(book, lang, products.length ? 'recommendations' : 'recommendations_none'), products };
+    }
+    case 'recommend': {
+      const products = await s.recommendations();
+      return { text: say(book, lang, products.length ? 'recommendations' : 'recommendations_none'), products };
+    }
   }
   const result = await s.search({ query: t });
   const filters = filtersText(t, s, opts.currency);
