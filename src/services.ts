@@ -50,6 +50,7 @@ export interface BuildOptions {
   /** Tests: backoff jitter source. */
   random?: () => number;
   backoffBaseMs?: number;
+  observeTurn?: (ms: number) => void;
   /** Tests: isolates Redis keys per test database. */
   redisPrefix?: string;
 }
@@ -124,6 +125,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     leaseMs: config.INBOX_LEASE_SECONDS * 1000,
     maxAttempts: config.INBOX_MAX_ATTEMPTS,
     debounceMs: config.TURN_DEBOUNCE_MS,
+    observeTurn: opts.observeTurn,
     pollMs: config.WORKER_POLL_MS,
     yieldTo,
     onReplies: () => sender.pump.notify(),

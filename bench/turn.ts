@@ -1,0 +1,108 @@
+/**
+ * bench/turn: time from inbox claim to committed outbox write, per turn, at a steady 200
+ * turns/s on Postgres + Redis, with a zero-latency fake model (search tool call, then words)
+ * and with the offline assistant. Prints p50/p95/p99 and the rate achieved.
+ *
+ *   npm run bench:turn        (BENCH_SECONDS, BENCH_RATE to tune)
+ */
+import pino from 'pino';
+import postgres from 'postgres';
+import { createApp } from '../src/app.ts';
+import { loadDemoCatalogIfEmpty } from '../src/catalog/demo.ts';
+import { loadConfig } from '../src/config.ts';
+import { buildServices } from '../src/services.ts';
+import { signBody } from '../src/webhook/signature.ts';
+import { FakeGraphApi } from '../test/fakes/graph-api.ts';
+import { FakeOpenAI } from '../test/fakes/openai.ts';
+import { table } from './lib.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const RATE = Number(process.env.BENCH_RATE ?? 200);
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const QUERIES = ['хочу серый диван до 300 тысяч', 'покажи кресла', 'белый шкаф', 'grey sofa under 200k', 'стол журнальный', 'маған жасыл кресло керек'];
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+async function run(mode: 'model' | 'offline'): Promise<Record<string, string | number>> {
+  const graph = await new FakeGraphApi().start();
+  const model = await new FakeOpenAI().start();
+  // Every turn: one search tool call, then the words.
+  const script = () => {
+    for (let i = 0; i < RATE * SECONDS * 2 + 100; i++)
+      model.push({ toolCalls: [{ name: 'search_products', args: { query: 'диван', color: 'серый' } }] }, { content: 'Вот что нашлось' });
+  };
+  if (mode === 'model') script();
+  const db = `vt_bench_turn_${Date.now().toString(36)}`;
+  const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${db}`);
+  const url = new URL(DATABASE_URL);
+  url.pathname = `/${db}`;
+  const latencies: number[] = [];
+  const config = loadConfig({
+    DATABASE_URL: url.toString(),
+    REDIS_URL,
+    WHATSAPP_TOKEN: 't',
+    WHATSAPP_APP_SECRET: 's',
+    WHATSAPP_VERIFY_TOKEN: 'v',
+    WHATSAPP_PHONE_NUMBER_ID: '1',
+    WHATSAPP_API_URL: graph.url,
+    WHATSAPP_MAX_MPS: '1000',
+    TURN_DEBOUNCE_MS: '0',
+    FLOOD_LIMIT_PER_MINUTE: '1000',
+    WORKER_POLL_MS: '50',
+    ...(mode === 'model' ? { OPENAI_API_KEY: 'sk', OPENAI_BASE_URL: model.url } : {}),
+  });
+  const s = await buildServices(config, { log: pino({ level: 'silent' }), observeTurn: (ms) => latencies.push(ms), redisPrefix: `${db}:` });
+  await loadDemoCatalogIfEmpty({ db: s.database.db, clock: s.clock, log: s.log, currency: 'KZT' });
+  const app = createApp(s);
+  s.inbox.pump.start();
+  s.sender.pump.start();
+
+  let n = 0;
+  const total = RATE * SECONDS;
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE));
+      for (; n < due; n++) {
+        const from = `7706${String(n % 500).padStart(7, '0')}`;
+        const body = JSON.stringify({
+          object: 'whatsapp_business_account',
+          entry: [{ id: 'b', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: '1' }, contacts: [{ profile: { name: 'B' }, wa_id: from }],
+            messages: [{ from, id: `wamid.turn.${db}.${n}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: QUERIES[n % QUERIES.length] } }] } }] }],
+        });
+        void app.request('/webhook', { method: 'POST', body, headers: { 'x-hub-signature-256': signBody(body, 's'), 'content-type': 'application/json' } });
+      }
+      if (n >= total) {
+        clearInterval(tick);
+        resolve();
+      }
+    }, 5);
+  });
+  const deadline = Date.now() + 60_000;
+  while (latencies.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const elapsed = (performance.now() - started) / 1000;
+  await s.close();
+  await graph.stop();
+  await model.stop();
+  await admin.unsafe(`drop database if exists ${db} with (force)`);
+  await admin.end();
+  return {
+    assistant: mode === 'model' ? 'fake model (tool call + words)' : 'offline rules',
+    turns: latencies.length,
+    'turns/s': (latencies.length / elapsed).toFixed(0),
+    'p50 ms': pct(latencies, 50).toFixed(1),
+    'p95 ms': pct(latencies, 95).toFixed(1),
+    'p99 ms': pct(latencies, 99).toFixed(1),
+  };
+}
+
+const modes = (process.env.BENCH_MODES ?? 'model,offline').split(',') as Array<'model' | 'offline'>;
+const rows = [];
+for (const m of modes) rows.push(await run(m));
+console.log(`turn: claim → committed outbox write, ${RATE} turns/s offered for ${SECONDS} s, Postgres + Redis, demo catalog`);
+console.log(table(rows));
