@@ -92,5 +92,6 @@ CREATE INDEX "price_history_product_idx" ON "price_history" USING btree ("produc
 CREATE INDEX "product_views_shopper_idx" ON "product_views" USING btree ("shopper_key","at");--> statement-breakpoint
 CREATE INDEX "product_views_product_idx" ON "product_views" USING btree ("product_id");--> statement-breakpoint
 CREATE INDEX "products_search_idx" ON "products" USING gin ("search");--> statement-breakpoint
-CREATE INDEX "products_category_price_idx" ON "products" USING btree ("category","price");--> statement-breakpoint
+CREATE INDEX "products_category_price_idx" ON "products" USING btree (lower("category"),"price");--> statement-breakpoint
+CREATE INDEX "products_color_idx" ON "products" USING btree (lower("color"));--> statement-breakpoint
 CREATE INDEX "products_price_idx" ON "products" USING btree ("price");

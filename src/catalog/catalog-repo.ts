@@ -160,15 +160,26 @@ function filterSql(f: SearchFilters) {
   return sql.join(parts, sql` and `);
 }
 
+/**
+ * How many matches are ranked. A query as broad as "диван" matches a large share of a big
+ * catalog; ranking every match is what makes search slow, so relevance is computed over the
+ * first RANK_CANDIDATES matches the index yields. Narrow queries are ranked exactly.
+ */
+export const RANK_CANDIDATES = 200;
+
 async function ftsSearch(db: Tx, tsq: string, mode: 'and' | 'or', f: SearchFilters, limit: number): Promise<Product[]> {
   const op = mode === 'and' ? ' & ' : ' | ';
   const q = tsq.split(' ').join(op);
   const rows = await query<RawProduct>(
     db,
-    sql`select ${COLUMNS} from products p,
-      (select to_tsquery('russian', ${q}) || to_tsquery('simple', ${q}) as q) qq
-    where p.search @@ qq.q and ${filterSql(f)}
-    order by ts_rank_cd(p.search, qq.q) desc, (p.stock > 0) desc, p.price asc, p.id
+    sql`with qq as materialized (select to_tsquery('russian', ${q}) || to_tsquery('simple', ${q}) as q),
+    candidates as materialized (
+      select p.id, ts_rank(p.search, qq.q) as rank, p.stock, p.price from products p, qq
+      where p.search @@ qq.q and ${filterSql(f)}
+      limit ${RANK_CANDIDATES}
+    )
+    select ${COLUMNS} from candidates c join products p using (id)
+    order by c.rank desc, (c.stock > 0) desc, c.price asc, c.id
     limit ${limit}`,
   );
   return rows.map(toProduct);
@@ -183,7 +194,8 @@ export async function searchProducts(db: Tx, text: string, f: SearchFilters = {}
   const n = Math.max(1, Math.min(limit, MAX_RESULTS));
   const ws = words(text);
   if (ws.length === 0) {
-    const rows = await query<RawProduct>(db, sql`select ${COLUMNS} from products p where ${filterSql(f)} order by (p.stock > 0) desc, p.price asc, p.id limit ${n}`);
+    // Filters alone: cheapest first, along the (lower(category), price) index.
+    const rows = await query<RawProduct>(db, sql`select ${COLUMNS} from products p where ${filterSql(f)} order by p.price asc, p.id limit ${n}`);
     return { products: rows.map(toProduct), didYouMean: null, match: rows.length ? 'filters' : 'none' };
   }
   const all = await ftsSearch(db, ws.join(' '), 'and', f, n);
