@@ -3,7 +3,7 @@
  * turns/s on Postgres + Redis, with a zero-latency fake model (search tool call, then words)
  * and with the offline assistant. Prints p50/p95/p99 and the rate achieved.
  *
- *   npm run bench:turn        (BENCH_SECONDS, BENCH_RATE to tune)
+ *   npm run bench:turn        (BENCH_SECONDS, BENCH_RATES=50,100,200, BENCH_MODES=model,offline)
  */
 import pino from 'pino';
 import postgres from 'postgres';
@@ -17,7 +17,7 @@ import { FakeOpenAI } from '../test/fakes/openai.ts';
 import { table } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const RATE = Number(process.env.BENCH_RATE ?? 200);
+const RATES = (process.env.BENCH_RATES ?? '50,100,200').split(',').map(Number);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const QUERIES = ['хочу серый диван до 300 тысяч', 'покажи кресла', 'белый шкаф', 'grey sofa under 200k', 'стол журнальный', 'маған жасыл кресло керек'];
@@ -27,7 +27,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 
-async function run(mode: 'model' | 'offline'): Promise<Record<string, string | number>> {
+async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<string, string | number>> {
   const graph = await new FakeGraphApi().start();
   const model = await new FakeOpenAI().start();
   // Every turn: one search tool call, then the words.
@@ -93,6 +93,7 @@ async function run(mode: 'model' | 'offline'): Promise<Record<string, string | n
   await admin.end();
   return {
     assistant: mode === 'model' ? 'fake model (tool call + words)' : 'offline rules',
+    offered: `${RATE}/s`,
     turns: latencies.length,
     'turns/s': (latencies.length / elapsed).toFixed(0),
     'p50 ms': pct(latencies, 50).toFixed(1),
@@ -103,6 +104,6 @@ async function run(mode: 'model' | 'offline'): Promise<Record<string, string | n
 
 const modes = (process.env.BENCH_MODES ?? 'model,offline').split(',') as Array<'model' | 'offline'>;
 const rows = [];
-for (const m of modes) rows.push(await run(m));
-console.log(`turn: claim → committed outbox write, ${RATE} turns/s offered for ${SECONDS} s, Postgres + Redis, demo catalog`);
+for (const m of modes) for (const r of RATES) rows.push(await run(m, r));
+console.log(`turn: claim → committed outbox write, ${SECONDS} s per rate, Postgres + Redis, demo catalog; load, fakes and service share one process`);
 console.log(table(rows));

@@ -88,6 +88,13 @@ export async function recordEvent(tx: Tx, key: string | null, shopper: string | 
   await tx.insert(analyticsEvents).values({ dedupeKey: key, shopperKey: shopper, kind, data, at: now }).onConflictDoNothing();
 }
 
+export async function recordEvents(
+  tx: Tx,
+  events: Array<{ dedupeKey: string; shopperKey: string; kind: string; data: Record<string, unknown>; at: Date }>,
+): Promise<void> {
+  if (events.length) await tx.insert(analyticsEvents).values(events).onConflictDoNothing();
+}
+
 export function describePreferences(p: Preferences, currency: string): string {
   const parts: string[] = [];
   if (p.budgetMax) parts.push(`budget up to ${p.budgetMax} ${currency}`);

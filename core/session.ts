@@ -6,7 +6,7 @@ import type { TurnContext } from '../src/context.ts';
 import { escalations, priceAlerts } from '../src/db/schema.ts';
 import { extract } from './extract.ts';
 import type { Lang } from './language.ts';
-import { cachePreferences, mergePreferences, recordEvent, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
+import { cachePreferences, mergePreferences, recordEvents, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
 import type { PhraseBook } from './phrases.ts';
 import { recommend } from './recommend.ts';
 
@@ -59,11 +59,12 @@ export class Session {
   private now() {
     return this.ctx.services.clock.now();
   }
+  private events: Array<{ dedupeKey: string; shopperKey: string; kind: string; data: Record<string, unknown>; at: Date }> = [];
+
+  /** Analytics events of the turn go in with one insert at commit, keyed so a retry adds none. */
   private event(kind: string, data: Record<string, unknown>) {
-    const key = this.ctx.key(kind, this.n++);
-    const shopper = this.shopper;
-    const at = this.now();
-    this.ctx.effect((tx) => recordEvent(tx, key, shopper, kind, data, at));
+    if (this.events.length === 0) this.ctx.effect((tx) => recordEvents(tx, this.events));
+    this.events.push({ dedupeKey: this.ctx.key(kind, this.n++), shopperKey: this.shopper, kind, data, at: this.now() });
   }
 
   async search(args: { query?: string; category?: string; color?: string; style?: string; min_price?: number; max_price?: number; in_stock?: boolean }) {

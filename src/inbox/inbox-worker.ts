@@ -4,7 +4,7 @@ import { TurnContext, type TurnServices } from '../context.ts';
 import type { Db } from '../db/database.ts';
 import { maskId, type Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { enqueueOutbound } from '../outbox/outbox-repo.ts';
+import { enqueueOutbound, finishWithReplies } from '../outbox/outbox-repo.ts';
 import { Pump } from '../worker/pump.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
 import * as wa from '../whatsapp/messages.ts';
@@ -98,23 +98,25 @@ export class InboxWorker {
 
   private async commit(row: InboxRow, status: 'done' | 'failed', replies: wa.OutboundMessage[], error?: string, ctx?: TurnContext): Promise<boolean> {
     const now = this.opts.services.clock.now();
-    const ok = await this.db.transaction(async (tx) => {
-      if (!(await finishInbound(tx, row, status, now, error))) return false;
-      for (const m of row.merged) await finishInbound(tx, m, status, now, error);
-      for (const effect of ctx?.effects ?? []) await effect(tx);
-      await enqueueOutbound(
-        tx,
-        replies.map((message, i) => ({
-          dedupeKey: `in:${row.wamid}:${i}`,
-          shopperKey: row.shopperKey,
-          phoneNumberId: row.phoneNumberId,
-          inboxId: row.id,
-          message,
-        })),
-        now,
-      );
-      return true;
-    });
+    const items = replies.map((message, i) => ({
+      dedupeKey: `in:${row.wamid}:${i}`,
+      shopperKey: row.shopperKey,
+      phoneNumberId: row.phoneNumberId,
+      inboxId: row.id,
+      message,
+    }));
+    const effects = ctx?.effects ?? [];
+    // The common turn (no effects, no burst) is one statement, atomic by itself.
+    const ok =
+      effects.length === 0 && row.merged.length === 0
+        ? await finishWithReplies(this.db, row, status, now, items, error)
+        : await this.db.transaction(async (tx) => {
+            if (!(await finishInbound(tx, row, status, now, error))) return false;
+            for (const m of row.merged) await finishInbound(tx, m, status, now, error);
+            for (const effect of effects) await effect(tx);
+            await enqueueOutbound(tx, items, now);
+            return true;
+          });
     if (ok && replies.length) this.opts.onReplies?.();
     if (ok) {
       for (const fn of ctx?.afterCommits ?? []) await fn().catch((err) => this.opts.log.warn({ err: String(err) }, 'after-commit step failed'));

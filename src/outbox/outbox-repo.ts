@@ -70,6 +70,39 @@ export async function enqueueOutbound(db: Tx, items: OutboundItem[], now: Date):
 }
 
 /**
+ * Marks an inbox row finished (if still held) and enqueues its replies in one statement:
+ * both happen or neither. False when the lease was lost.
+ */
+export async function finishWithReplies(
+  db: Tx,
+  row: { id: number; claimToken: string },
+  status: 'done' | 'failed',
+  now: Date,
+  items: OutboundItem[],
+  error?: string,
+): Promise<boolean> {
+  const batch = JSON.stringify(
+    items.map((it, ord) => ({ dedupe_key: it.dedupeKey, shopper_key: it.shopperKey, pnid: it.phoneNumberId ?? null, inbox_id: it.inboxId ?? null, payload: it.message, fallback: it.fallbackTemplate ?? null, ord })),
+  );
+  const rows = await query<{ id: number }>(
+    db,
+    sql`with fin as (
+      update inbox set status = ${status}, finished_at = ${iso(now)}::timestamptz, lease_until = null, claim_token = null, last_error = ${error ?? null}
+      where id = ${row.id} and claim_token = ${row.claimToken} and status = 'processing' returning id
+    ), ins as (
+      insert into outbox (dedupe_key, shopper_key, phone_number_id, inbox_id, payload, fallback_template, next_attempt_at, created_at, updated_at)
+      select dedupe_key, shopper_key, pnid, inbox_id, payload, fallback, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz
+      from jsonb_to_recordset(${batch}::jsonb) as x(dedupe_key text, shopper_key text, pnid text, inbox_id bigint, payload jsonb, fallback jsonb, ord int)
+      where exists (select 1 from fin)
+      order by ord
+      on conflict (dedupe_key) do nothing
+    )
+    select id from fin`,
+  );
+  return rows.length === 1;
+}
+
+/**
  * Claims due rows, each the oldest open row of its shopper, so a shopper's replies leave in
  * order. A `sending` row whose lease expired (its sender died mid-call) is claimable again.
  * Looks only at the oldest CLAIM_WINDOW open rows, like the inbox claim.
@@ -117,13 +150,18 @@ export async function claimOutbound(db: Tx, opts: { now: Date; leaseMs: number; 
 
 const held = (row: OutboxRow) => sql`id = ${row.id} and claim_token = ${row.claimToken} and status = 'sending'`;
 
-/** Meta accepted the message. Statuses that raced ahead of this answer are applied now. */
+/**
+ * Meta accepted the message. A status that raced ahead of this answer is applied in the same
+ * statement; only then (rare) is the full status pass run for the 131047 fallback.
+ */
 export async function markAccepted(db: Tx, row: OutboxRow, wamid: string, now: Date): Promise<void> {
-  await db.execute(
+  const rows = await query<{ early: boolean }>(
+    db,
     sql`update outbox set status = 'accepted', wamid = ${wamid}, lease_until = null, claim_token = null, updated_at = ${iso(now)}::timestamptz
-    where ${held(row)}`,
+    where ${held(row)}
+    returning exists (select 1 from message_statuses where wamid = ${wamid}) as early`,
   );
-  await applyStatuses(db, [wamid], now);
+  if (rows[0]?.early) await applyStatuses(db, [wamid], now);
 }
 
 export async function reschedule(db: Tx, row: OutboxRow, at: Date, now: Date, code: number | null, detail: string): Promise<void> {

@@ -58,7 +58,7 @@ async function main() {
   const byLang: Record<string, { pass: number; total: number }> = {};
   const failures: string[] = [];
   for (const c of cases) {
-    const guess = client ? await viaModel(client, model, c.text).catch((e) => ({ tool: `error: ${e.message}`, args: {} })) : offline(c.text);
+    const guess: Guess = client ? await viaModel(client, model, c.text).catch((e): Guess => ({ tool: `error: ${e.message}`, args: {} })) : offline(c.text);
     const argsOk = Object.entries(c.args).every(([k, v]) => norm(guess.args[k]) === norm(v));
     const ok = guess.tool === c.tool && argsOk;
     byLang[c.lang] ??= { pass: 0, total: 0 };

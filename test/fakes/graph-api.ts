@@ -4,7 +4,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { signBody } from '../../src/webhook/signature.ts';
 
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/cloud-api/${name}`, import.meta.url), 'utf8'));
+const cache = new Map<string, string>();
+/** A fresh copy of a fixture (read from disk once). */
+const fixture = (name: string) => {
+  if (!cache.has(name)) cache.set(name, readFileSync(new URL(`../fixtures/cloud-api/${name}`, import.meta.url), 'utf8'));
+  return JSON.parse(cache.get(name)!);
+};
 
 /** Meta's error body for a code, in the shape of error_response_130429.json. */
 export function metaError(code: number, details: string, message = `(#${code}) ${details}`) {
