@@ -1,20 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { TemplateError } from '../src/errors.ts';
 import type { Product } from '../src/catalog/catalog-repo.ts';
 import { getProducts } from '../src/catalog/catalog-repo.ts';
 import { MINOR } from '../src/catalog/product.ts';
 import { query, sql, type Tx } from '../src/db/database.ts';
 import type { Preferences } from './memory.ts';
 
-/** Categories that go with a category (sofa → coffee table). Configurable per store. */
-export const DEFAULT_COMPLEMENTS: Record<string, string[]> = {
-  Диваны: ['Столы', 'Декор', 'Освещение', 'Кресла'],
-  Кресла: ['Столы', 'Освещение', 'Декор'],
-  Столы: ['Стулья', 'Освещение'],
-  Стулья: ['Столы'],
-  Кровати: ['Освещение', 'Декор', 'Шкафы'],
-  Шкафы: ['Кровати', 'Декор'],
-  Освещение: ['Декор'],
-  Декор: ['Освещение'],
-};
+export const RECOMMENDATIONS_FILE = new URL('../templates/recommendations.yaml', import.meta.url);
+
+/** Categories that go with a category (sofa → coffee table), from templates/recommendations.yaml. */
+export function loadComplements(path: URL | string = RECOMMENDATIONS_FILE): Record<string, string[]> {
+  const file = String(path instanceof URL ? path.pathname : path);
+  let data: unknown;
+  try {
+    data = parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const pos = (err as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+    throw new TemplateError((err as Error).message.split('\n')[0]!, file, pos?.line, pos?.col);
+  }
+  const r = z.object({ complements: z.record(z.string(), z.array(z.string())) }).safeParse(data);
+  if (!r.success) throw new TemplateError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), file);
+  return r.data.complements;
+}
 
 /**
  * Recommendations from preferences (budget, colours, styles, categories), viewed categories,
@@ -25,7 +34,7 @@ export async function recommend(
   db: Tx,
   opts: { shopper: string; prefs: Preferences; anchor?: Product | null; limit?: number; complements?: Record<string, string[]> },
 ): Promise<Product[]> {
-  const complements = opts.complements ?? DEFAULT_COMPLEMENTS;
+  const complements = opts.complements ?? {};
   const viewedCats = await query<{ category: string }>(
     db,
     sql`select p.category from product_views v join products p on p.id = v.product_id where v.shopper_key = ${opts.shopper}

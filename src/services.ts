@@ -3,6 +3,7 @@ import { Assistant } from '../core/assistant.ts';
 import { asLang } from '../core/language.ts';
 import { createOpenAI } from '../core/llm-assistant.ts';
 import { loadPhrases } from '../core/phrases.ts';
+import { loadComplements } from '../core/recommend.ts';
 import { runEchoTurn } from '../handlers/echo.ts';
 import { runTurn as defaultRunTurn } from '../handlers/index.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -108,6 +109,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
           tone: config.STORE_TONE,
         }
       : null,
+    complements: loadComplements(),
     contextSize: config.CONTEXT_MESSAGES,
     storeName: config.STORE_NAME,
     currency: config.CURRENCY,
