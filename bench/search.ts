@@ -78,3 +78,4 @@ out.push(await measure('pglite (memory)', lite));
 await lite.close();
 console.log(`search: ${SHOPPER_QUERIES.length} shopper queries (filters from the words, typos included), sequential`);
 console.log(table(out));
+process.exit(0);

@@ -107,3 +107,4 @@ const rows = [];
 for (const m of modes) for (const r of RATES) rows.push(await run(m, r));
 console.log(`turn: claim → committed outbox write, ${SECONDS} s per rate, Postgres + Redis, demo catalog; load, fakes and service share one process`);
 console.log(table(rows));
+process.exit(0);

@@ -100,3 +100,4 @@ async function main() {
 }
 
 await main();
+process.exit(0);
