@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { z } from 'zod';
 import { TemplateError } from '../src/errors.ts';
+import { readYamlFile } from '../src/yaml-file.ts';
 import { LANGS, type Lang } from './language.ts';
 
 export const PHRASES_FILE = new URL('../templates/phrases.yaml', import.meta.url);
@@ -12,20 +11,11 @@ export type PhraseBook = Record<Lang, Record<string, string>>;
 
 /** Loads and checks the phrase book: every key in every language. */
 export function loadPhrases(path: URL | string = PHRASES_FILE): PhraseBook {
-  const file = String(path instanceof URL ? path.pathname : path);
-  let data: unknown;
-  try {
-    data = parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    const pos = (err as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
-    throw new TemplateError((err as Error).message.split('\n')[0]!, file, pos?.line, pos?.col);
-  }
-  const book = schema.safeParse(data);
-  if (!book.success) throw new TemplateError(book.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), file);
-  const keys = new Set(LANGS.flatMap((l) => Object.keys(book.data[l])));
-  const missing = LANGS.flatMap((l) => [...keys].filter((k) => !(k in book.data[l])).map((k) => `${l}.${k}`));
-  if (missing.length) throw new TemplateError(`missing phrases: ${missing.join(', ')}`, file);
-  return book.data;
+  const book = readYamlFile(path, schema);
+  const keys = new Set(LANGS.flatMap((l) => Object.keys(book[l])));
+  const missing = LANGS.flatMap((l) => [...keys].filter((k) => !(k in book[l])).map((k) => `${l}.${k}`));
+  if (missing.length) throw new TemplateError(`missing phrases: ${missing.join(', ')}`, path instanceof URL ? path.pathname : path);
+  return book;
 }
 
 /** A phrase with its {{values}} filled in. Unknown keys are a bug and throw. */

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { z } from 'zod';
-import { TemplateError } from '../src/errors.ts';
+import { readYamlFile } from '../src/yaml-file.ts';
 import type { Product } from '../src/catalog/catalog-repo.ts';
 import { getProducts } from '../src/catalog/catalog-repo.ts';
 import { MINOR } from '../src/catalog/product.ts';
@@ -12,17 +10,7 @@ export const RECOMMENDATIONS_FILE = new URL('../templates/recommendations.yaml',
 
 /** Categories that go with a category (sofa → coffee table), from templates/recommendations.yaml. */
 export function loadComplements(path: URL | string = RECOMMENDATIONS_FILE): Record<string, string[]> {
-  const file = String(path instanceof URL ? path.pathname : path);
-  let data: unknown;
-  try {
-    data = parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    const pos = (err as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
-    throw new TemplateError((err as Error).message.split('\n')[0]!, file, pos?.line, pos?.col);
-  }
-  const r = z.object({ complements: z.record(z.string(), z.array(z.string())) }).safeParse(data);
-  if (!r.success) throw new TemplateError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), file);
-  return r.data.complements;
+  return readYamlFile(path, z.object({ complements: z.record(z.string(), z.array(z.string())) })).complements;
 }
 
 /**

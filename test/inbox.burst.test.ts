@@ -1,20 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
-import { FakeGraphApi } from './fakes/graph-api.ts';
-import { backends } from './helpers/backends.ts';
+import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { messagesWebhook, startHarness, textWebhook, type Harness } from './helpers/harness.ts';
 
 describe.each(backends())('bursts become one turn ($name)', (backend) => {
-  let graph: FakeGraphApi;
+  const graph = fakeGraphFor(backend);
   let h: Harness;
-  beforeAll(async () => {
-    graph = await new FakeGraphApi().start();
-  });
   afterEach(() => h?.close());
-  afterAll(async () => {
-    await graph.stop();
-    await backend.cleanup();
-  });
 
   it('texts within 1.5 s of each other are answered once, together; a later one on its own', async () => {
     h = await startHarness({ backend, graphUrl: graph.url, env: { TURN_DEBOUNCE_MS: '1500' } });

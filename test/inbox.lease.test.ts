@@ -1,22 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { TurnContext } from '../src/context.ts';
 import { query, sql } from '../src/db/database.ts';
 import { claimInbound, finishInbound } from '../src/inbox/inbox-repo.ts';
-import { FakeGraphApi } from './fakes/graph-api.ts';
-import { backends } from './helpers/backends.ts';
+import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { startHarness, textWebhook, type Harness } from './helpers/harness.ts';
 
 describe.each(backends())('lease recovery and giving up ($name)', (backend) => {
-  let graph: FakeGraphApi;
+  const graph = fakeGraphFor(backend);
   let h: Harness;
-  beforeAll(async () => {
-    graph = await new FakeGraphApi().start();
-  });
   afterEach(() => h?.close());
-  afterAll(async () => {
-    await graph.stop();
-    await backend.cleanup();
-  });
 
   const inbox = () =>
     query<{ status: string; attempts: number; last_error: string | null }>(h.services.database.db, sql`select status, attempts, last_error from inbox order by id`);

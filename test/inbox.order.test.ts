@@ -1,7 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { TurnContext } from '../src/context.ts';
-import { FakeGraphApi } from './fakes/graph-api.ts';
-import { backends } from './helpers/backends.ts';
+import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { messagesWebhook, startHarness, type Harness } from './helpers/harness.ts';
 
 const SHOPPERS = 30;
@@ -13,16 +12,9 @@ async function jitter(): Promise<void> {
 }
 
 describe.each(backends())('per-shopper order under concurrency ($name)', (backend) => {
-  let graph: FakeGraphApi;
+  const graph = fakeGraphFor(backend);
   let h: Harness;
-  beforeAll(async () => {
-    graph = await new FakeGraphApi().start();
-  });
   afterEach(() => h?.close());
-  afterAll(async () => {
-    await graph.stop();
-    await backend.cleanup();
-  });
 
   it('each shopper’s messages are handled one at a time, in arrival order; shoppers run in parallel', async () => {
     const events: Array<{ shopper: string; n: number; phase: 'start' | 'end' }> = [];

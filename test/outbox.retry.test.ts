@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
-import { FakeGraphApi, metaError } from './fakes/graph-api.ts';
-import { backends } from './helpers/backends.ts';
+import { metaError } from './fakes/graph-api.ts';
+import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { startHarness, textWebhook, type Harness } from './helpers/harness.ts';
 
 const r130429 = { kind: 'error' as const, status: 400, body: metaError(130429, 'Cloud API message throughput has been reached.') };
@@ -11,16 +11,9 @@ const r502bare = { kind: 'error' as const, status: 502, body: 'Bad Gateway' };
 const r131026 = { kind: 'error' as const, status: 400, body: metaError(131026, 'Message Undeliverable.') };
 
 describe.each(backends())('retries against Graph faults ($name)', (backend) => {
-  let graph: FakeGraphApi;
+  const graph = fakeGraphFor(backend);
   let h: Harness;
-  beforeAll(async () => {
-    graph = await new FakeGraphApi().start();
-  });
   afterEach(() => h?.close());
-  afterAll(async () => {
-    await graph.stop();
-    await backend.cleanup();
-  });
 
   const outbox = () =>
     query<{ status: string; attempts: number; error_code: number | null; next_attempt_at: string }>(

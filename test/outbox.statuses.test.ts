@@ -1,23 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
-import { FakeGraphApi } from './fakes/graph-api.ts';
-import { backends } from './helpers/backends.ts';
+import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { startHarness, statusWebhook, textWebhook, type Harness } from './helpers/harness.ts';
 
 const row = async (h: Harness) =>
   (await query<{ status: string; error_code: number | null; wamid: string }>(h.services.database.db, sql`select status, error_code, wamid from outbox order by id limit 1`))[0]!;
 
 describe.each(backends())('status webhooks out of order ($name)', (backend) => {
-  let graph: FakeGraphApi;
+  const graph = fakeGraphFor(backend);
   let h: Harness;
-  beforeAll(async () => {
-    graph = await new FakeGraphApi().start();
-  });
   afterEach(() => h?.close());
-  afterAll(async () => {
-    await graph.stop();
-    await backend.cleanup();
-  });
 
   async function oneReply(from: string): Promise<string> {
     h = await startHarness({ backend, graphUrl: graph.url });

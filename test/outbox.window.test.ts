@@ -1,25 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
 import { enqueueOutbound } from '../src/outbox/outbox-repo.ts';
 import * as wa from '../src/whatsapp/messages.ts';
-import { FakeGraphApi } from './fakes/graph-api.ts';
-import { backends } from './helpers/backends.ts';
+import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { startHarness, statusWebhook, textWebhook, type Harness } from './helpers/harness.ts';
 
 const HOUR = 3600_000;
 const fallback = wa.template({ name: 'price_alert_notification', language: 'ru', body: { product_name: 'Диван Лофт' } });
 
 describe.each(backends())('the 24-hour customer service window ($name)', (backend) => {
-  let graph: FakeGraphApi;
+  const graph = fakeGraphFor(backend);
   let h: Harness;
-  beforeAll(async () => {
-    graph = await new FakeGraphApi().start();
-  });
   afterEach(() => h?.close());
-  afterAll(async () => {
-    await graph.stop();
-    await backend.cleanup();
-  });
 
   async function shopperLastSeen(from: string, hoursAgo: number) {
     h = await startHarness({ backend, graphUrl: graph.url });

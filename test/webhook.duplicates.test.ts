@@ -1,22 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
-import { FakeGraphApi } from './fakes/graph-api.ts';
-import { backends } from './helpers/backends.ts';
+import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { messagesWebhook, startHarness, textWebhook, type Harness } from './helpers/harness.ts';
 
 describe.each(backends())('at-least-once delivery from Meta ($name)', (backend) => {
-  let graph: FakeGraphApi;
+  const graph = fakeGraphFor(backend);
   let h: Harness;
-  beforeAll(async () => {
-    graph = await new FakeGraphApi().start();
-  });
-  afterEach(async () => {
-    await h?.close();
-  });
-  afterAll(async () => {
-    await graph.stop();
-    await backend.cleanup();
-  });
+  afterEach(() => h?.close());
 
   it('one POST delivered three times gets exactly one reply', async () => {
     h = await startHarness({ backend, graphUrl: graph.url });

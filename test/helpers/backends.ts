@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { afterAll, beforeAll } from 'vitest';
+import { FakeGraphApi } from '../fakes/graph-api.ts';
 
 /**
  * Every storage test runs on both stacks. Postgres and Redis are required, never skipped:
@@ -49,4 +51,20 @@ function postgresBackend(): Backend {
       }
     },
   };
+}
+
+/**
+ * The fake Graph API for a describe block: started before its tests, stopped after them,
+ * together with the backend's databases.
+ */
+export function fakeGraphFor(backend: Backend, make: () => FakeGraphApi = () => new FakeGraphApi()): FakeGraphApi {
+  const graph = make();
+  beforeAll(async () => {
+    await graph.start();
+  });
+  afterAll(async () => {
+    await graph.stop();
+    await backend.cleanup();
+  });
+  return graph;
 }
