@@ -1,6 +1,6 @@
 import type { TurnContext } from '../src/context.ts';
 import type { Logger } from '../src/log.ts';
-import { getProducts } from '../src/catalog/catalog-repo.ts';
+import { getProducts, type Product } from '../src/catalog/catalog-repo.ts';
 import { asLang, detectLanguage, type Lang } from './language.ts';
 import { llmAnswer, type LlmOptions } from './llm-assistant.ts';
 import { appendContext, loadContext, loadPreferences, recordEvent } from './memory.ts';
@@ -8,6 +8,7 @@ import { offlineAnswer } from './offline-assistant.ts';
 import { say, type PhraseBook } from './phrases.ts';
 import { ACTION, render, type ReplyPlan } from './render.ts';
 import { Session } from './session.ts';
+import type { PhotoDescription } from '../src/media/media.ts';
 
 export interface AssistantOptions {
   phrases: PhraseBook;
@@ -49,9 +50,18 @@ export class Assistant {
     return asLang(saved, this.opts.defaultLanguage);
   }
 
-  /** Answers the shopper's words. */
-  async reply(ctx: TurnContext, text: string): Promise<void> {
-    const lang = detectLanguage(text, await this.languageOf(ctx));
+  /** A short answer in the shopper's language from the phrase book. */
+  async sayPhrase(ctx: TurnContext, key: string, vars: Record<string, string | number> = {}, lang?: Lang): Promise<void> {
+    ctx.replyText(say(this.phrases, lang ?? (await this.languageOf(ctx)), key, vars));
+  }
+
+  /**
+   * Answers the shopper's words. `lang` overrides detection (Whisper's language for a voice
+   * note); `heard` first shows the transcript ("🎤 …").
+   */
+  async reply(ctx: TurnContext, text: string, opts: { lang?: Lang | null; heard?: boolean } = {}): Promise<void> {
+    const lang = opts.lang ?? detectLanguage(text, await this.languageOf(ctx));
+    if (opts.heard) ctx.replyText(say(this.phrases, lang, 'voice_heard', { text }));
     ctx.afterCommit(() => ctx.services.store.set(langKey(ctx.shopper.key), lang, 30 * 24 * 3600));
     let s = await this.session(ctx, lang);
     await s.learnFrom(text);
@@ -77,6 +87,29 @@ export class Assistant {
       plan = await offline();
     }
     this.deliver(ctx, s, text, plan);
+  }
+
+  /** A photo described by the vision model → look-alike products from the catalog. */
+  async photo(ctx: TurnContext, d: PhotoDescription, caption: string | null): Promise<void> {
+    const lang = caption ? detectLanguage(caption, await this.languageOf(ctx)) : await this.languageOf(ctx);
+    const s = await this.session(ctx, lang);
+    const said = caption ? `📷 ${caption}` : '📷';
+    if (!d.is_product) return this.deliver(ctx, s, said, { text: say(this.phrases, lang, 'photo_not_product'), products: [] });
+    // From the closest match to the broadest, until there are a few look-alikes to choose from.
+    const attempts = [
+      { query: [...d.keywords, d.material ?? ''].join(' '), category: d.category, color: d.color, style: d.style },
+      { category: d.category, color: d.color },
+      { category: d.category },
+    ].filter((a) => a.category || a.query);
+    const found = new Map<string, Product>();
+    for (const a of attempts) {
+      if (found.size >= 3) break;
+      const r = await s.search({ query: a.query, category: a.category ?? undefined, color: a.color ?? undefined, style: a.style ?? undefined });
+      for (const p of r.products) if (found.size < 10) found.set(p.id, p);
+    }
+    const products = [...found.values()];
+    s.shown = products;
+    this.deliver(ctx, s, said, { text: say(this.phrases, lang, products.length ? 'photo_found' : 'photo_none'), products });
   }
 
   /** A list row or "the second one": the product card, and a recorded view. */

@@ -52,6 +52,9 @@ export function createApp(s: Services): Hono<Env> {
     checks.database_kind = s.database.kind;
     checks.store_kind = s.store.kind;
     checks.whatsapp = s.sandbox ? 'sandbox' : 'graph';
+    const ffmpeg = s.media.opts.ffmpeg;
+    checks.ffmpeg = ffmpeg ? `${ffmpeg.source}: ${ffmpeg.path}` : 'missing: voice notes get a polite text answer';
+    checks.model = s.media.opts.openai ? 'openai' : 'offline';
     return c.json({ ok, checks }, ok ? 200 : 503);
   });
   app.get('/metrics', async (c) => c.text(await s.metrics.registry.metrics(), 200, { 'content-type': s.metrics.registry.contentType }));

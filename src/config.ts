@@ -26,6 +26,10 @@ const schema = z
     OPENAI_MODEL: z.preprocess(emptyToUndefined, z.string().default('gpt-4o-mini')),
     OPENAI_TRANSCRIBE_MODEL: z.preprocess(emptyToUndefined, z.string().default('whisper-1')),
     OPENAI_VISION_MODEL: str(),
+    FFMPEG_PATH: str(),
+    /** Voice notes longer than this are refused politely. */
+    VOICE_MAX_SECONDS: int(300, 1),
+    VOICE_CONVERT_TIMEOUT_MS: int(20_000, 100),
     OPENAI_TIMEOUT_MS: int(20_000, 100),
     /** Model calls per turn (tool loop bound). */
     OPENAI_MAX_ROUNDS: int(4, 1),

@@ -1,5 +1,6 @@
 import type { Assistant } from '../core/assistant.ts';
 import type { Clock } from './clock.ts';
+import type { Media } from './media/media.ts';
 import type { Config } from './config.ts';
 import type { Db, Tx } from './db/database.ts';
 import type { InboxRow } from './inbox/inbox-repo.ts';
@@ -14,6 +15,7 @@ export interface TurnServices {
   store: Store;
   clock: Clock;
   assistant: Assistant;
+  media: Media;
 }
 
 /** A write that must happen exactly once per message: it commits with the inbox row. */

@@ -11,6 +11,8 @@ import type { Config } from './config.ts';
 import type { TurnContext } from './context.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { InboxWorker } from './inbox/inbox-worker.ts';
+import { resolveFfmpeg } from './media/ffmpeg.ts';
+import { Media } from './media/media.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { RateLimiter } from './outbox/rate-limiter.ts';
@@ -28,6 +30,7 @@ export interface Services {
   clock: Clock;
   metrics: Metrics;
   assistant: Assistant;
+  media: Media;
   database: Database;
   store: Store;
   client: WhatsAppClient;
@@ -96,11 +99,26 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     random: opts.random,
     backoffBaseMs: opts.backoffBaseMs,
   });
+  const openai = config.OPENAI_API_KEY
+    ? createOpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, timeoutMs: config.OPENAI_TIMEOUT_MS })
+    : null;
+  const ffmpeg = resolveFfmpeg({ ...process.env, FFMPEG_PATH: config.FFMPEG_PATH });
+  const media = new Media({
+    client,
+    ffmpeg,
+    openai,
+    transcribeModel: config.OPENAI_TRANSCRIBE_MODEL,
+    visionModel: config.OPENAI_VISION_MODEL ?? config.OPENAI_MODEL,
+    timeoutMs: config.OPENAI_TIMEOUT_MS,
+    convertTimeoutMs: config.VOICE_CONVERT_TIMEOUT_MS,
+    maxVoiceSeconds: config.VOICE_MAX_SECONDS,
+    log,
+  });
   const assistant = new Assistant({
     phrases: loadPhrases(),
-    llm: config.OPENAI_API_KEY
+    llm: openai
       ? {
-          client: createOpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, timeoutMs: config.OPENAI_TIMEOUT_MS }),
+          client: openai,
           model: config.OPENAI_MODEL,
           timeoutMs: config.OPENAI_TIMEOUT_MS,
           maxRounds: config.OPENAI_MAX_ROUNDS,
@@ -117,7 +135,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     log,
   });
   const inbox = new InboxWorker({
-    services: { config, db: database.db, store, clock, assistant },
+    services: { config, db: database.db, store, clock, assistant, media },
     runTurn: opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn),
     client,
     log,
@@ -140,6 +158,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     clock,
     metrics,
     assistant,
+    media,
     database,
     store,
     client,

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { once } from 'node:events';
 import { WhatsAppApiError } from '../errors.ts';
 import { envelope, type OutboundMessage, type Recipient } from './messages.ts';
 
@@ -102,11 +106,13 @@ export class WhatsAppClient {
   }
 
   /**
-   * Authenticated download of a media id. Media URLs expire after 5 minutes: on 404 (or 401/403
-   * from an expired signature) one fresh URL is looked up and tried. Bytes beyond `maxBytes`
-   * abort the download whatever the announced size said.
+   * Authenticated download of a media id, streamed into the file `to`. Media URLs expire after
+   * 5 minutes: on 404 (or 401/403 from an expired signature) one fresh URL is looked up and
+   * tried. Bytes beyond `maxBytes` abort the download whatever the announced size said; a
+   * partial file is removed. The sha256 of what arrived is returned (hex and base64, since
+   * webhooks carry base64 and the media endpoint hex).
    */
-  async downloadMedia(mediaId: string, opts: { maxBytes: number }): Promise<{ info: MediaInfo; data: Buffer }> {
+  async downloadMedia(mediaId: string, opts: { maxBytes: number; to: string }): Promise<{ info: MediaInfo; bytes: number; sha256: string; sha256Base64: string }> {
     for (let attempt = 0; ; attempt++) {
       const info = await this.getMedia(mediaId);
       if (info.fileSize !== null && info.fileSize > opts.maxBytes) {
@@ -126,20 +132,31 @@ export class WhatsAppClient {
         continue;
       }
       if (!res.ok || !res.body) throw new WhatsAppApiError({ message: `media download answered HTTP ${res.status}`, status: res.status });
-      const chunks: Buffer[] = [];
+      const hash = createHash('sha256');
+      const file = createWriteStream(opts.to);
       let size = 0;
       const reader = res.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > opts.maxBytes) {
-          await reader.cancel();
-          throw new WhatsAppApiError({ message: `media ${mediaId} exceeded ${opts.maxBytes} bytes while downloading`, retryable: false });
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          size += value.byteLength;
+          if (size > opts.maxBytes) {
+            await reader.cancel();
+            throw new WhatsAppApiError({ message: `media ${mediaId} exceeded ${opts.maxBytes} bytes while downloading`, retryable: false });
+          }
+          hash.update(value);
+          if (!file.write(value)) await once(file, 'drain');
         }
-        chunks.push(Buffer.from(value));
+        await new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      } catch (err) {
+        file.destroy();
+        await rm(opts.to, { force: true });
+        if (err instanceof WhatsAppApiError) throw err;
+        throw new WhatsAppApiError({ message: `media download failed: ${String(err)}`, retryable: true });
       }
-      return { info, data: Buffer.concat(chunks) };
+      const digest = hash.digest();
+      return { info, bytes: size, sha256: digest.toString('hex'), sha256Base64: digest.toString('base64') };
     }
   }
 }

@@ -8,6 +8,11 @@ export type Scripted =
   | { status: number; error: { message: string; type: string; code: string | null } }
   | { hang: true };
 
+export type ScriptedTranscription =
+  | { text: string; language: string; noSpeechProb?: number }
+  | { status: number; error: { message: string; type: string; code: string | null } }
+  | { hang: true };
+
 export const RATE_LIMITED: Scripted = {
   status: 429,
   error: { message: 'Rate limit reached for gpt-4o-mini in organization org-x on requests per min (RPM): Limit 3, Used 3, Requested 1.', type: 'requests', code: 'rate_limit_exceeded' },
@@ -24,7 +29,10 @@ export const SERVER_ERROR: Scripted = {
  */
 export class FakeOpenAI {
   readonly requests: Array<Record<string, any>> = [];
+  /** What /audio/transcriptions received, the audio file included. */
+  readonly transcriptions: Array<{ model: string; responseFormat: string; filename: string; audio: Buffer }> = [];
   private script: Scripted[] = [];
+  private transcriptScript: ScriptedTranscription[] = [];
   private server: Server | null = null;
   private hanging: ServerResponse[] = [];
   private n = 0;
@@ -34,6 +42,18 @@ export class FakeOpenAI {
     this.server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
+      if (req.method === 'POST' && req.url?.endsWith('/audio/transcriptions')) {
+        // multipart/form-data, parsed the way any server would
+        const form = await new Request('http://fake/', { method: 'POST', headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) }).formData();
+        const file = form.get('file') as File;
+        this.transcriptions.push({
+          model: String(form.get('model')),
+          responseFormat: String(form.get('response_format')),
+          filename: file.name,
+          audio: Buffer.from(await file.arrayBuffer()),
+        });
+        return this.transcribe(this.transcriptScript.shift() ?? { text: 'привет', language: 'russian' }, res);
+      }
       if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: `Invalid URL (${req.method} ${req.url})`, type: 'invalid_request_error', param: null, code: null } }));
@@ -58,9 +78,37 @@ export class FakeOpenAI {
     this.script.push(...answers);
   }
 
+  pushTranscription(...answers: ScriptedTranscription[]): void {
+    this.transcriptScript.push(...answers);
+  }
+
   reset(): void {
     this.script = [];
+    this.transcriptScript = [];
     this.requests.length = 0;
+    this.transcriptions.length = 0;
+  }
+
+  private transcribe(s: ScriptedTranscription, res: ServerResponse): void {
+    if ('hang' in s) {
+      this.hanging.push(res);
+      return;
+    }
+    if ('status' in s) {
+      res.writeHead(s.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { ...s.error, param: null } }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        task: 'transcribe',
+        language: s.language,
+        duration: 1.9,
+        text: s.text,
+        segments: [{ id: 0, seek: 0, start: 0, end: 1.9, text: s.text, tokens: [], temperature: 0, avg_logprob: -0.3, compression_ratio: 1, no_speech_prob: s.noSpeechProb ?? 0.01 }],
+      }),
+    );
   }
 
   private answer(body: Record<string, any>, s: Scripted, res: ServerResponse): void {

@@ -1,0 +1,150 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type OpenAI from 'openai';
+import { z } from 'zod';
+import type { Lang } from '../../core/language.ts';
+import { WhatsAppApiError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { WhatsAppClient } from '../whatsapp/client.ts';
+import { convertForTranscription, type FfmpegBinary } from './ffmpeg.ts';
+
+/** Meta's limits for what shoppers send: audio 16 MB, images 5 MB. */
+export const MAX_AUDIO_BYTES = 16 * 1024 * 1024;
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+
+export type VoiceResult =
+  | { ok: true; text: string; language: Lang | null; seconds: number }
+  | { ok: false; reason: 'offline' | 'too_long' | 'unreadable' | 'timeout' | 'too_large' | 'no_speech' | 'failed' };
+
+export const photoDescription = z.object({
+  is_product: z.boolean().catch(true),
+  category: z.string().nullable().catch(null),
+  color: z.string().nullable().catch(null),
+  style: z.string().nullable().catch(null),
+  material: z.string().nullable().catch(null),
+  keywords: z.array(z.string()).catch([]),
+});
+export type PhotoDescription = z.infer<typeof photoDescription>;
+
+export type PhotoResult = { ok: true; description: PhotoDescription } | { ok: false; reason: 'offline' | 'too_large' | 'unreadable' | 'failed' };
+
+const WHISPER_LANG: Record<string, Lang> = { russian: 'ru', ru: 'ru', kazakh: 'kk', kk: 'kk', english: 'en', en: 'en' };
+
+export interface MediaOptions {
+  client: WhatsAppClient;
+  ffmpeg: FfmpegBinary | null;
+  /** null with no OPENAI_API_KEY: voice and photos get a polite offline answer. */
+  openai: OpenAI | null;
+  transcribeModel: string;
+  visionModel: string;
+  timeoutMs: number;
+  convertTimeoutMs: number;
+  maxVoiceSeconds: number;
+  log: Logger;
+}
+
+/**
+ * Voice notes and photos: download (size cap while reading, sha256 checked, a fresh URL on
+ * expiry), ffmpeg → Whisper, or vision → a structured description. Every expected failure is
+ * a value; temp files are always removed.
+ */
+export class Media {
+  constructor(readonly opts: MediaOptions) {}
+
+  private async download(dir: string, mediaId: string, maxBytes: number, sha256: string | undefined) {
+    const to = join(dir, 'in');
+    const r = await this.opts.client.downloadMedia(mediaId, { maxBytes, to });
+    if (sha256 && sha256 !== r.sha256 && sha256 !== r.sha256Base64) {
+      throw new WhatsAppApiError({ message: `media ${mediaId} sha256 mismatch`, retryable: false });
+    }
+    return { path: to, mime: r.info.mimeType };
+  }
+
+  private failure(err: unknown): 'too_large' | 'failed' | 'unreadable' {
+    const msg = String((err as Error)?.message ?? err);
+    if (/exceeded|over the/.test(msg)) return 'too_large';
+    if (/sha256/.test(msg)) return 'unreadable';
+    return 'failed';
+  }
+
+  async voice(mediaId: string, sha256?: string): Promise<VoiceResult> {
+    const { openai, ffmpeg, log } = this.opts;
+    if (!openai || !ffmpeg) return { ok: false, reason: 'offline' };
+    const dir = await mkdtemp(join(tmpdir(), 'vitrina-voice-'));
+    try {
+      let input: string;
+      try {
+        input = (await this.download(dir, mediaId, MAX_AUDIO_BYTES, sha256)).path;
+      } catch (err) {
+        log.warn({ err: String(err), mediaId }, 'voice download failed');
+        return { ok: false, reason: this.failure(err) };
+      }
+      const wav = join(dir, 'voice.wav');
+      const conv = await convertForTranscription({ ffmpegPath: ffmpeg.path, input, output: wav, timeoutMs: this.opts.convertTimeoutMs, maxSeconds: this.opts.maxVoiceSeconds });
+      if (!conv.ok) return conv;
+      try {
+        const t = (await openai.audio.transcriptions.create(
+          { file: createReadStream(wav), model: this.opts.transcribeModel, response_format: 'verbose_json' },
+          { timeout: this.opts.timeoutMs },
+        )) as { text: string; language?: string; segments?: Array<{ no_speech_prob?: number }> };
+        const text = (t.text ?? '').trim();
+        const silent = t.segments?.length ? t.segments.every((s) => (s.no_speech_prob ?? 0) > 0.8) : false;
+        if (!text || silent) return { ok: false, reason: 'no_speech' };
+        return { ok: true, text, language: WHISPER_LANG[(t.language ?? '').toLowerCase()] ?? null, seconds: conv.seconds };
+      } catch (err) {
+        log.warn({ err: String(err) }, 'transcription failed');
+        return { ok: false, reason: 'failed' };
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async photo(mediaId: string, opts: { sha256?: string; caption?: string | null } = {}): Promise<PhotoResult> {
+    const { openai, log } = this.opts;
+    if (!openai) return { ok: false, reason: 'offline' };
+    const dir = await mkdtemp(join(tmpdir(), 'vitrina-photo-'));
+    try {
+      let file: { path: string; mime: string | null };
+      try {
+        file = await this.download(dir, mediaId, MAX_IMAGE_BYTES, opts.sha256);
+      } catch (err) {
+        log.warn({ err: String(err), mediaId }, 'photo download failed');
+        return { ok: false, reason: this.failure(err) };
+      }
+      const data = (await readFile(file.path)).toString('base64');
+      try {
+        const res = await openai.chat.completions.create(
+          {
+            model: this.opts.visionModel,
+            response_format: { type: 'json_object' },
+            messages: [
+              {
+                role: 'system',
+                content:
+                  'You look at a shopper’s photo for a furniture store. Answer JSON only: {"is_product": boolean (false for selfies, screenshots of text, memes), "category": one of Диваны, Кресла, Столы, Стулья, Кровати, Шкафы, Освещение, Декор or null, "color": a Russian colour adjective in the masculine (серый, бежевый, чёрный…) or null, "style": one of лофт, скандинавский, классический, современный, минимализм or null, "material": string or null, "keywords": up to 5 Russian words}.',
+              },
+              {
+                role: 'user',
+                content: [
+                  { type: 'text', text: opts.caption ? `Shopper’s caption: ${opts.caption}` : 'No caption.' },
+                  { type: 'image_url', image_url: { url: `data:${file.mime ?? 'image/jpeg'};base64,${data}` } },
+                ],
+              },
+            ],
+          },
+          { timeout: this.opts.timeoutMs },
+        );
+        const parsed = photoDescription.safeParse(JSON.parse(res.choices[0]?.message.content ?? '{}'));
+        return parsed.success ? { ok: true, description: parsed.data } : { ok: false, reason: 'failed' };
+      } catch (err) {
+        log.warn({ err: String(err) }, 'vision failed');
+        return { ok: false, reason: 'failed' };
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
