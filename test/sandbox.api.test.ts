@@ -1,5 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
+import { FakeOpenAI } from './fakes/openai.ts';
 import { backends } from './helpers/backends.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
 
@@ -81,5 +82,35 @@ describe.each(backends())('sandbox mode, offline assistant, demo catalog ($name)
     h = await startHarness({ backend });
     const res = await h.app.request('/sandbox/api/webhook', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"nope":1}' });
     expect(res.status).toBe(400);
+  });
+});
+
+describe('sandbox media', () => {
+  const backend = backends()[0]!;
+  let h: Harness;
+  afterEach(() => h?.close());
+
+  it('an uploaded photo goes through the same download path as Meta media and is answered', async () => {
+    const model = await new FakeOpenAI().start();
+    model.push({ content: JSON.stringify({ is_product: true, category: 'Кресла', color: 'красный', style: null, material: null, keywords: [] }) });
+    h = await startHarness({ backend, env: { BOT: 'assistant', OPENAI_API_KEY: 'sk', OPENAI_BASE_URL: model.url }, demo: true });
+    const jpeg = Buffer.from(await (await import('node:fs/promises')).readFile(new URL('./fixtures/images/red-armchair.jpg', import.meta.url)));
+    const up = await h.app.request('/sandbox/api/media', { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: jpeg });
+    const media = (await up.json()) as { id: string; sha256: string; mime_type: string };
+    expect(media.mime_type).toBe('image/jpeg');
+    const served = await h.app.request(`/sandbox/media/${media.id}`);
+    expect(Buffer.from(await served.arrayBuffer()).equals(jpeg)).toBe(true);
+    await h.app.request('/sandbox/api/webhook', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(envelope('77019990002', { type: 'image', image: { id: media.id, mime_type: 'image/jpeg', sha256: media.sha256, caption: 'красное кресло' } })),
+    });
+    await h.drain();
+    const res = await h.app.request('/sandbox/api/chats/77019990002/messages');
+    const out = ((await res.json()).messages as Array<{ direction: string; message: any }>).filter((e) => e.direction === 'out');
+    expect(out.at(-1)!.message.interactive).toMatchObject({ type: 'list', body: { text: 'Похожие товары по вашему фото:' } });
+    // the vision model saw exactly the uploaded bytes, fetched through the sandbox's Graph
+    expect(model.requests[0]!.messages[1].content[1].image_url.url).toBe(`data:image/jpeg;base64,${jpeg.toString('base64')}`);
+    await model.stop();
   });
 });

@@ -44,7 +44,15 @@ const WAV_BYTES_PER_SECOND = 16_000 * 2;
  * whether or not the container announces its duration (the output is cut just past the cap
  * and measured).
  */
-export function convertForTranscription(opts: { ffmpegPath: string; input: string; output: string; timeoutMs: number; maxSeconds: number }): Promise<Conversion> {
+export function convertForTranscription(opts: {
+  ffmpegPath: string;
+  input: string;
+  output: string;
+  timeoutMs: number;
+  maxSeconds: number;
+  /** Benchmarks: the ffmpeg process id, to sample its memory. */
+  onSpawn?: (pid: number) => void;
+}): Promise<Conversion> {
   return new Promise((resolve) => {
     let settled = false;
     let tooLong = false;
@@ -68,6 +76,10 @@ export function convertForTranscription(opts: { ffmpegPath: string; input: strin
           tooLong = true;
           cmd.kill('SIGKILL');
         }
+      })
+      .on('start', () => {
+        const pid = (cmd as unknown as { ffmpegProc?: { pid?: number } }).ffmpegProc?.pid;
+        if (pid && opts.onSpawn) opts.onSpawn(pid);
       })
       .on('error', () => done(tooLong ? { ok: false, reason: 'too_long' } : { ok: false, reason: 'unreadable' }))
       .on('end', () => {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { BadRequestError } from '../errors.ts';
+import { bodyLimit } from 'hono/body-limit';
+import { BadRequestError, PayloadTooLargeError } from '../errors.ts';
 import { normalizeWebhook } from '../webhook/normalize.ts';
 import type { SandboxEntry, SandboxGraph } from './sandbox-graph.ts';
 
@@ -44,6 +45,17 @@ export function sandboxRoutes(opts: {
       }
     }),
   );
+  // Photos and voice notes from the page: stored like Meta media, downloaded through the same path.
+  app.post('/api/media', bodyLimit({ maxSize: 16 * 1024 * 1024, onError: () => { throw new PayloadTooLargeError('media over 16 MB'); } }), async (c) => {
+    const mime = (c.req.header('content-type') ?? 'application/octet-stream').split(';')[0]!.trim();
+    const bytes = Buffer.from(await c.req.arrayBuffer());
+    if (!bytes.length) throw new BadRequestError('empty upload');
+    return c.json({ ...opts.graph.addMedia(bytes, c.req.header('content-type') ?? mime), mime_type: c.req.header('content-type') ?? mime });
+  });
+  app.get('/media/:id', (c) => {
+    const m = opts.graph.getMedia(c.req.param('id'));
+    return m ? c.body(new Uint8Array(m.bytes), 200, { 'content-type': m.mime }) : c.notFound();
+  });
   app.post('/api/webhook', async (c) => {
     const body = await c.req.json().catch(() => null);
     const parsed = normalizeWebhook(body);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Hono } from 'hono';
 import type { Clock } from '../clock.ts';
@@ -43,15 +43,39 @@ export class SandboxGraph {
       setImmediate(() => void this.reportStatuses(to, wamid, c.req.param('pnid')));
       return c.json({ messaging_product: 'whatsapp', contacts: [{ input: String(body.to ?? body.recipient), wa_id: to }], messages: [{ id: wamid }] });
     });
-    this.app.get('/:version/:mediaId', (c) =>
-      c.json({ error: { message: 'Unsupported get request. Sandbox media is not available yet.', type: 'GraphMethodException', code: 100, fbtrace_id: 'sandbox' } }, 400),
-    );
+    this.app.get('/media-download/:id', (c) => {
+      const m = this.media.get(c.req.param('id'));
+      if (!m) return c.json({ error: { message: 'URL expired', type: 'OAuthException', code: 100, fbtrace_id: 'sandbox' } }, 404);
+      return c.body(new Uint8Array(m.bytes), 200, { 'content-type': m.mime });
+    });
+    this.app.get('/:version/:mediaId', (c) => {
+      const id = c.req.param('mediaId');
+      const m = this.media.get(id);
+      if (!m) {
+        return c.json({ error: { message: `Unsupported get request. Object with ID '${id}' does not exist`, type: 'GraphMethodException', code: 100, fbtrace_id: 'sandbox' } }, 400);
+      }
+      return c.json({ messaging_product: 'whatsapp', url: `http://sandbox/media-download/${id}`, mime_type: m.mime, sha256: m.sha256, file_size: String(m.bytes.length), id });
+    });
   }
 
   readonly fetch: FetchLike = async (input, init) => {
     const url = new URL(input);
     return this.app.fetch(new Request(`http://sandbox${url.pathname}${url.search}`, init));
   };
+
+  private readonly media = new Map<string, { bytes: Buffer; mime: string; sha256: string }>();
+
+  /** Stores a photo or voice note the page uploaded; the bot downloads it like Meta media. */
+  addMedia(bytes: Buffer, mime: string): { id: string; sha256: string } {
+    const id = `sandbox-media-${randomUUID()}`;
+    const sha256 = createHash('sha256').update(bytes).digest('base64');
+    this.media.set(id, { bytes, mime, sha256: createHash('sha256').update(bytes).digest('hex') });
+    return { id, sha256 };
+  }
+
+  getMedia(id: string): { bytes: Buffer; mime: string } | null {
+    return this.media.get(id) ?? null;
+  }
 
   /** Records what the shopper typed, so the page shows both sides. */
   recordInbound(chat: string, message: Record<string, unknown>): void {
