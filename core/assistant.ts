@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { TurnContext } from '../src/context.ts';
 import type { Logger } from '../src/log.ts';
 import { getProducts, type Product } from '../src/catalog/catalog-repo.ts';
@@ -60,9 +61,15 @@ export class Assistant {
    * note); `heard` first shows the transcript ("🎤 …").
    */
   async reply(ctx: TurnContext, text: string, opts: { lang?: Lang | null; heard?: boolean } = {}): Promise<void> {
-    const lang = opts.lang ?? detectLanguage(text, await this.languageOf(ctx));
+    const saved = await ctx.services.store.get(langKey(ctx.shopper.key)).catch(() => null);
+    const lang = opts.lang ?? detectLanguage(text, asLang(saved, this.opts.defaultLanguage));
     if (opts.heard) ctx.replyText(say(this.phrases, lang, 'voice_heard', { text }));
-    ctx.afterCommit(() => ctx.services.store.set(langKey(ctx.shopper.key), lang, 30 * 24 * 3600));
+    if (saved !== lang) {
+      // templates (price alerts, new arrivals) go out in the language the shopper writes in
+      const key = ctx.shopper.key;
+      ctx.effect((tx) => tx.execute(sql`update shoppers set language = ${lang} where key = ${key}`).then(() => undefined));
+      ctx.afterCommit(() => ctx.services.store.set(langKey(key), lang, 30 * 24 * 3600));
+    }
     let s = await this.session(ctx, lang);
     await s.learnFrom(text);
     let plan: ReplyPlan;

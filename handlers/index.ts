@@ -1,4 +1,5 @@
 import { compose, type Handler } from '../src/context.ts';
+import { consentHandler } from './consent.ts';
 import { fallbackHandler } from './fallback.ts';
 import { floodHandler } from './flood.ts';
 import { interactiveHandler } from './interactive.ts';
@@ -7,6 +8,6 @@ import { textHandler } from './text.ts';
 import { voiceHandler } from './voice.ts';
 
 /** The turn pipeline, in order. Each handler answers its kind or calls next(). */
-export const handlers: Handler[] = [floodHandler, textHandler, interactiveHandler, voiceHandler, imageHandler, fallbackHandler];
+export const handlers: Handler[] = [floodHandler, consentHandler, textHandler, interactiveHandler, voiceHandler, imageHandler, fallbackHandler];
 
 export const runTurn = compose(handlers);

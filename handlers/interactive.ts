@@ -14,6 +14,9 @@ export const interactiveHandler: Handler = async (ctx, next) => {
   if (alert) {
     return alert[2] ? assistant.setAlert(ctx, alert[1]!, alert[2] as 'any' | '10' | '20', said) : assistant.alertOptions(ctx, alert[1]!, said);
   }
+  // quick replies of our templates: "Показать товар" carries product:SKU
+  const product = id.match(/^product:(.+)$/);
+  if (product && (await assistant.showProduct(ctx, product[1]!, said))) return;
   const similar = id.match(/^similar:(.+)$/);
   if (similar) return assistant.similar(ctx, similar[1]!, said);
   if (id === 'manager') return assistant.manager(ctx, said, 'shopper tapped the manager button');

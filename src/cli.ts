@@ -1,8 +1,11 @@
 import { importRows, IMPORT_BATCH, parseCatalogFile } from './catalog/import.ts';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, TemplateError } from './errors.ts';
+import { checkTemplates, loadTemplates, preview, TEMPLATE_LANGS, TEMPLATES_FILE, type TemplateLang } from './templates/message-templates.ts';
 import { readLiveServer } from './server-info.ts';
+import { buildServices } from './services.ts';
+import { runJob } from './jobs/jobs.ts';
 
 const USAGE = `usage: vitrina <command>
 
@@ -10,6 +13,10 @@ commands:
   migrate                apply database migrations (Postgres when DATABASE_URL is set, else PGlite in DATA_DIR)
   catalog import FILE    import products from CSV or JSON (columns in the README); bad rows are
                          reported by line and skipped, good rows imported in all-or-nothing batches
+  jobs run NAME          run a scheduled job now (price-alerts) and print what it did as JSON
+  templates check        check templates/message_templates.yaml against Meta's rules (exit 1 on any error)
+  templates preview KEY [--lang ru|kk|en]
+                         show a template as WhatsApp would, with its examples
 `;
 
 function progress(done: number, total: number): void {
@@ -73,6 +80,59 @@ async function run(argv: string[]): Promise<number> {
       if (sub === 'import' && arg) return catalogImport(loadConfig(), arg);
       process.stderr.write(`vitrina: expected "catalog import FILE"\n${USAGE}`);
       return 1;
+    case 'jobs': {
+      if (sub !== 'run' || !arg) {
+        process.stderr.write(`vitrina: expected "jobs run NAME"\n${USAGE}`);
+        return 1;
+      }
+      const config = loadConfig();
+      const server = config.DATABASE_URL ? null : readLiveServer(config.DATA_DIR);
+      if (server) {
+        const res = await fetch(`http://127.0.0.1:${server.port}/admin/api/jobs/${encodeURIComponent(arg)}/run`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${config.ADMIN_TOKEN ?? server.adminToken}` },
+        });
+        console.log(await res.text());
+        return res.ok ? 0 : 1;
+      }
+      const services = await buildServices({ ...config, CRON: 'off' });
+      try {
+        const result = await runJob(services, arg);
+        console.log(JSON.stringify(result));
+        // deliver what the job enqueued before exiting
+        await services.sender.pump.drain();
+        return 0;
+      } finally {
+        await services.close();
+      }
+    }
+    case 'templates': {
+      const file = process.env.TEMPLATES_FILE ?? TEMPLATES_FILE;
+      if (sub === 'check') {
+        const { templates, problems } = checkTemplates(file);
+        for (const p of problems) process.stderr.write(`${p.file}:${p.line}:${p.col}: ${p.message}\n`);
+        if (!problems.length) console.log(`${templates.size} templates OK (${[...templates.keys()].join(', ')})`);
+        return problems.length ? 1 : 0;
+      }
+      if (sub === 'preview' && arg) {
+        const templates = loadTemplates(file);
+        const t = templates.get(arg);
+        if (!t) {
+          process.stderr.write(`vitrina: no template "${arg}" (have: ${[...templates.keys()].join(', ')})\n`);
+          return 1;
+        }
+        const i = argv.indexOf('--lang');
+        const langs = i > 0 ? [argv[i + 1] as TemplateLang] : [...TEMPLATE_LANGS];
+        if (langs.some((l) => !TEMPLATE_LANGS.includes(l))) {
+          process.stderr.write(`vitrina: --lang is one of ${TEMPLATE_LANGS.join(', ')}\n`);
+          return 1;
+        }
+        console.log(langs.map((l) => preview(t, l)).join('\n\n'));
+        return 0;
+      }
+      process.stderr.write(`vitrina: expected "templates check" or "templates preview KEY"\n${USAGE}`);
+      return 1;
+    }
     case undefined:
     case 'help':
     case '--help':
@@ -88,7 +148,7 @@ async function run(argv: string[]): Promise<number> {
 try {
   process.exitCode = await run(process.argv.slice(2));
 } catch (err) {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof TemplateError) {
     console.error(`vitrina: ${err.message}`);
     process.exitCode = 1;
   } else {

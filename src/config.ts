@@ -63,6 +63,10 @@ const schema = z
     /** Longer than a send timeout plus Meta's status latency: see callbackDataFor. */
     OUTBOX_LEASE_SECONDS: int(60, 1),
     WORKER_POLL_MS: int(500, 10),
+    /** When the price-alerts job runs (node-cron syntax); checked at start-up. */
+    PRICE_ALERT_CRON: z.preprocess(emptyToUndefined, z.string().default('0 * * * *')),
+    /** `off`: no cron in this process (jobs still run on demand). */
+    CRON: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
     /** `off` runs an intake-only process (webhooks in, no turns or sends): scale intake and workers apart. */
     WORKERS: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
   })

@@ -5,11 +5,15 @@ import { ConfigError } from './errors.ts';
 import { loadDemoCatalogIfEmpty } from './catalog/demo.ts';
 import { removeServerInfo, writeServerInfo } from './server-info.ts';
 import { buildServices } from './services.ts';
+import cron from 'node-cron';
+import { jobSchedules, runJob } from './jobs/jobs.ts';
 
 async function main(): Promise<void> {
   let config;
+  let schedules;
   try {
     config = loadConfig();
+    schedules = jobSchedules(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`vitrina: ${err.message}`);
@@ -29,6 +33,11 @@ async function main(): Promise<void> {
       services.inbox.pump.start();
       services.sender.pump.start();
     }
+    if (config.CRON === 'on') {
+      // Every process schedules; the job's lock makes each tick run once across them.
+      for (const j of schedules) cron.schedule(j.cron, () => void runJob(services, j.name).catch((err) => services.log.error({ err, job: j.name }, 'job failed')));
+    }
+    services.templates.watch();
     if (services.database.kind === 'pglite') writeServerInfo(config.DATA_DIR, { pid: process.pid, port: info.port, adminToken: services.adminToken });
     services.log.info(
       { port: info.port, database: services.database.kind, store: services.store.kind, whatsapp: services.sandbox ? 'sandbox' : 'graph' },

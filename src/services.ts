@@ -13,6 +13,7 @@ import { openDatabase, type Database } from './db/database.ts';
 import { InboxWorker } from './inbox/inbox-worker.ts';
 import { resolveFfmpeg } from './media/ffmpeg.ts';
 import { Media } from './media/media.ts';
+import { TemplateRegistry } from './templates/registry.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { RateLimiter } from './outbox/rate-limiter.ts';
@@ -31,6 +32,7 @@ export interface Services {
   metrics: Metrics;
   assistant: Assistant;
   media: Media;
+  templates: TemplateRegistry;
   database: Database;
   store: Store;
   client: WhatsAppClient;
@@ -93,6 +95,8 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     defaultPhoneNumberId: phoneNumberId,
     concurrency: config.OUTBOX_CONCURRENCY,
     maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+    templateCategory: (name) => [...templates.current().values()].find((t) => t.name === name)?.category ?? null,
+    checkApproval: !config.sandbox,
     pollMs: config.WORKER_POLL_MS,
     yieldTo,
     leaseMs: config.OUTBOX_LEASE_SECONDS * 1000,
@@ -114,6 +118,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     maxVoiceSeconds: config.VOICE_MAX_SECONDS,
     log,
   });
+  const templates = new TemplateRegistry({ log });
   const assistant = new Assistant({
     phrases: loadPhrases(),
     llm: openai
@@ -159,6 +164,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     metrics,
     assistant,
     media,
+    templates,
     database,
     store,
     client,
@@ -170,6 +176,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     inbox,
     sender,
     async close() {
+      templates.close();
       await inbox.pump.stop();
       await sender.pump.stop();
       await store.close();

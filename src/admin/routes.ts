@@ -5,6 +5,7 @@ import { upsertProducts } from '../catalog/catalog-repo.ts';
 import { validateProduct, type ProductRow } from '../catalog/product.ts';
 import { BadRequestError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts';
 import type { Services } from '../services.ts';
+import { runJob } from '../jobs/jobs.ts';
 
 const MAX_ADMIN_BYTES = 20 * 1024 * 1024;
 const MAX_PRODUCTS = 5000;
@@ -45,5 +46,7 @@ export function adminRoutes(s: Services): Hono {
       return c.json({ received: body.products.length, ...result, rejected: errors.length, errors });
     },
   );
+  /** Runs a job now (once across processes) and answers what it did. */
+  app.post('/jobs/:name/run', async (c) => c.json(await runJob(s, c.req.param('name'))));
   return app;
 }

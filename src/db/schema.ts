@@ -16,6 +16,11 @@ export const shoppers = pgTable(
     name: text('name'),
     phoneNumberId: text('phone_number_id'),
     lastInboundAt: ts('last_inbound_at'),
+    /** ru, kk or en: the language templates go out in. */
+    language: text('language'),
+    /** Set by STOP / СТОП / ТОҚТА or Meta's 131050; cleared by START. Marketing is not sent while set. */
+    marketingOptOutAt: ts('marketing_opt_out_at'),
+    consentChangedAt: ts('consent_changed_at'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
   (t) => [index('shoppers_user_id_idx').on(t.userId), index('shoppers_wa_id_idx').on(t.waId)],

@@ -27,6 +27,7 @@ export interface OutboxRow {
   waId: string | null;
   userId: string | null;
   lastInboundAt: Date | null;
+  marketingOptOutAt: Date | null;
 }
 
 export const WINDOW_CLOSED_CODE = 131047;
@@ -129,7 +130,7 @@ export async function claimOutbound(db: Tx, opts: { now: Date; leaseMs: number; 
       )
       returning o.id, o.dedupe_key, o.shopper_key, o.phone_number_id, o.payload, o.fallback_template, o.attempts, o.claim_token
     )
-    select c.*, s.wa_id, s.user_id, s.last_inbound_at from claimed c left join shoppers s on s.key = c.shopper_key`,
+    select c.*, s.wa_id, s.user_id, s.last_inbound_at, s.marketing_opt_out_at from claimed c left join shoppers s on s.key = c.shopper_key`,
   );
   return rows
     .map((r) => ({
@@ -144,6 +145,7 @@ export async function claimOutbound(db: Tx, opts: { now: Date; leaseMs: number; 
       waId: (r.wa_id as string | null) ?? null,
       userId: (r.user_id as string | null) ?? null,
       lastInboundAt: r.last_inbound_at ? new Date(r.last_inbound_at as string) : null,
+      marketingOptOutAt: r.marketing_opt_out_at ? new Date(r.marketing_opt_out_at as string) : null,
     }))
     .sort((a, b) => a.id - b.id);
 }

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics.ts';
 import { Pump } from '../worker/pump.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
 import type { Recipient } from '../whatsapp/messages.ts';
+import { markOptedOut, OPTED_OUT_CODE, templateStatus } from './consent.ts';
 import {
   callbackDataFor,
   claimOutbound,
@@ -32,6 +33,10 @@ export interface SenderOptions {
   concurrency: number;
   maxAttempts: number;
   pollMs: number;
+  /** UTILITY or MARKETING for a Meta template name (from the YAML), null when unknown. */
+  templateCategory?: (name: string) => string | null;
+  /** Refuse templates Meta reported as not approved (off in the sandbox, which has no Meta). */
+  checkApproval?: boolean;
   yieldTo?: () => boolean;
   leaseMs?: number;
   /** Backoff: base × 4^(attempt−1), capped, with jitter in [½, 1]. Random is injectable for tests. */
@@ -63,6 +68,15 @@ export class Sender {
     return Math.round(raw * (0.5 + 0.5 * (this.opts.random ?? Math.random)()));
   }
 
+  /** Why a template must not go out, or null: marketing to an opted-out shopper, or not approved. */
+  private async templateRefusal(row: OutboxRow, name: string, language: string): Promise<string | null> {
+    if (this.opts.templateCategory?.(name) === 'MARKETING' && row.marketingOptOutAt) return 'shopper opted out of marketing messages';
+    if (!this.opts.checkApproval) return null;
+    const status = await templateStatus(this.opts.db, name, language);
+    // Unknown (never synced) is left to Meta; a known status other than APPROVED is refused here.
+    return status && status !== 'APPROVED' ? `template ${name} (${language}) is ${status}, not APPROVED` : null;
+  }
+
   private async deliver(row: OutboxRow): Promise<void> {
     const { db, clock, log, metrics } = this.opts;
     const recipient: Recipient | null = row.waId ? { waId: row.waId } : row.userId ? { userId: row.userId } : null;
@@ -84,6 +98,15 @@ export class Sender {
       message = row.fallbackTemplate;
     }
 
+    if (message.type === 'template') {
+      const refusal = await this.templateRefusal(row, message.template.name, message.template.language.code);
+      if (refusal) {
+        await markFailed(db, row, clock.now(), null, refusal);
+        metrics.outbound.inc({ status: 'failed', code: 'refused' });
+        log.info({ outboxId: row.id, template: message.template.name, refusal }, 'template not sent');
+        return;
+      }
+    }
     const phoneNumberId = row.phoneNumberId ?? this.opts.defaultPhoneNumberId;
     await this.opts.limiter.acquire(phoneNumberId);
     try {
@@ -100,6 +123,7 @@ export class Sender {
         await reschedule(db, row, clock.now(), clock.now(), code, 'retrying as template after 131047');
         return;
       }
+      if (code === OPTED_OUT_CODE) await markOptedOut(db, row.shopperKey, clock.now());
       if (e.retryable && row.attempts < this.opts.maxAttempts) {
         const at = new Date(clock.now().getTime() + this.backoffMs(row.attempts));
         await reschedule(db, row, at, clock.now(), code, e.details ?? e.message);

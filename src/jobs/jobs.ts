@@ -1,0 +1,42 @@
+import { validate } from 'node-cron';
+import { ConfigError, NotFoundError } from '../errors.ts';
+import type { Services } from '../services.ts';
+import { runPriceAlerts } from './price-alerts.ts';
+
+export type JobResult = { job: string; ran: boolean; reason?: string; counts?: Record<string, number> };
+
+/** Every scheduled job by name; each reports what it did as counts. */
+const JOBS: Record<string, (s: Services) => Promise<Record<string, number>>> = {
+  'price-alerts': async (s) => {
+    const counts = await runPriceAlerts({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.assistant.opts.defaultLanguage });
+    if (counts.enqueued) s.sender.pump.notify();
+    return { ...counts };
+  },
+};
+
+export const JOB_NAMES = Object.keys(JOBS);
+
+/** Cron expressions from the environment, checked at start-up (a bad one names its variable). */
+export function jobSchedules(env: { PRICE_ALERT_CRON: string }): Array<{ name: string; cron: string }> {
+  const list = [{ name: 'price-alerts', cron: env.PRICE_ALERT_CRON, variable: 'PRICE_ALERT_CRON' }];
+  for (const j of list) if (!validate(j.cron)) throw new ConfigError(`invalid configuration — ${j.variable}: "${j.cron}" is not a cron expression`);
+  return list.map(({ name, cron }) => ({ name, cron }));
+}
+
+/**
+ * Runs a job once across all processes: it holds a lock in the store (Redis when scaled out);
+ * a run that finds the lock held reports ran: false.
+ */
+export async function runJob(s: Services, name: string): Promise<JobResult> {
+  const job = JOBS[name];
+  if (!job) throw new NotFoundError(`no job "${name}" (have: ${JOB_NAMES.join(', ')})`);
+  const lock = await s.store.acquireLock(`job:${name}`, 10 * 60_000);
+  if (!lock) return { job: name, ran: false, reason: 'another run holds the lock' };
+  try {
+    const counts = await job(s);
+    s.log.info({ job: name, ...counts }, 'job ran');
+    return { job: name, ran: true, counts };
+  } finally {
+    await s.store.releaseLock(lock);
+  }
+}

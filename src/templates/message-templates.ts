@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, type Node } from 'yaml';
+import { z } from 'zod';
+import { TemplateError } from '../errors.ts';
+import * as wa from '../whatsapp/messages.ts';
+
+export const TEMPLATES_FILE = new URL('../../templates/message_templates.yaml', import.meta.url);
+export const TEMPLATE_LANGS = ['ru', 'kk', 'en'] as const;
+
+const button = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('quick_reply'), text: z.string().min(1).max(25, 'quick-reply text is at most 25 characters') }),
+  z.object({ type: z.literal('url'), text: z.string().min(1).max(25), url: z.string().url() }),
+  z.object({ type: z.literal('phone_number'), text: z.string().min(1).max(25), phone_number: z.string().max(20) }),
+]);
+
+const localized = z.object({
+  header: z.string().min(1).max(60, 'header is at most 60 characters').optional(),
+  body: z.string().min(1).max(1024, 'body is at most 1024 characters'),
+  footer: z.string().min(1).max(60, 'footer is at most 60 characters').optional(),
+  buttons: z.array(button).max(10, 'at most 10 buttons').default([]),
+});
+
+const template = z.object({
+  name: z.string().regex(/^[a-z0-9_]{1,512}$/, 'Meta template names are lowercase letters, digits and _'),
+  category: z.enum(['UTILITY', 'MARKETING']),
+  examples: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'parameter names are lowercase letters, digits and _'), z.string().min(1)).default({}),
+  languages: z.object({ ru: localized, kk: localized, en: localized }),
+});
+
+const fileSchema = z.record(z.string().regex(/^[a-z0-9_]+$/), template);
+
+export type MessageTemplate = z.infer<typeof template> & { key: string };
+export type TemplateSet = Map<string, MessageTemplate>;
+export type TemplateLang = (typeof TEMPLATE_LANGS)[number];
+
+export interface TemplateProblem {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+}
+
+const params = (text: string | undefined) => [...(text ?? '').matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)].map((m) => m[1]!);
+
+/**
+ * Reads and checks the template file: the zod shape plus Meta's rules (name charset, header ≤60
+ * with at most one parameter, body ≤1024, footer ≤60, quick replies ≤25, ≤10 buttons, ≤2 URL
+ * buttons, the same parameters in every language, an example for each). Every problem carries
+ * the file:line:col of the YAML node it is about.
+ */
+export function checkTemplates(path: URL | string = TEMPLATES_FILE): { templates: TemplateSet; problems: TemplateProblem[] } {
+  const file = path instanceof URL ? path.pathname : path;
+  const text = readFileSync(path, 'utf8');
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const problems: TemplateProblem[] = [];
+  const at = (offset: number, message: string) => {
+    const { line, col } = lc.linePos(offset);
+    problems.push({ file, line, col, message });
+  };
+  const nodeAt = (p: Array<string | number>): Node | null => {
+    for (let i = p.length; i >= 0; i--) {
+      const n = doc.getIn(p.slice(0, i), true) as Node | undefined;
+      if (n && typeof n === 'object' && 'range' in n && n.range) return n;
+    }
+    return null;
+  };
+  const report = (p: Array<string | number>, message: string) => at(nodeAt(p)?.range?.[0] ?? 0, message);
+
+  for (const e of doc.errors) at(e.pos[0], e.message.split('\n')[0]!);
+  if (problems.length) return { templates: new Map(), problems };
+
+  const parsed = fileSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) report(i.path as Array<string | number>, `${i.path.join('.')}: ${i.message}`);
+    return { templates: new Map(), problems };
+  }
+  const templates: TemplateSet = new Map();
+  for (const [key, t] of Object.entries(parsed.data)) {
+    const expected = [...new Set(params(t.languages.ru.body).concat(params(t.languages.ru.header)))].sort();
+    for (const lang of TEMPLATE_LANGS) {
+      const l = t.languages[lang];
+      const found = [...new Set(params(l.body).concat(params(l.header)))].sort();
+      for (const p of [...params(l.body), ...params(l.header)]) {
+        if (!/^[a-z][a-z0-9_]*$/.test(p)) report([key, 'languages', lang, 'body'], `parameter "{{${p}}}" must be lowercase letters, digits and _`);
+        else if (!(p in t.examples)) report([key, 'examples'], `parameter "${p}" has no example`);
+      }
+      if (params(l.header).length > 1) report([key, 'languages', lang, 'header'], 'a text header takes at most one parameter');
+      if (found.join(',') !== expected.join(',')) {
+        report([key, 'languages', lang], `${lang} uses parameters [${found.join(', ')}] but ru uses [${expected.join(', ')}]: every language needs the same`);
+      }
+      if (l.buttons.filter((b) => b.type === 'url').length > 2) report([key, 'languages', lang, 'buttons'], 'at most 2 URL buttons');
+      const kinds = l.buttons.map((b) => (b.type === 'quick_reply' ? 'q' : 'o')).join('');
+      if (/q+o+q|o+q+o/.test(kinds)) report([key, 'languages', lang, 'buttons'], 'quick replies must be grouped apart from other buttons');
+    }
+    for (const name of Object.keys(t.examples)) {
+      if (!expected.includes(name)) report([key, 'examples', name], `example "${name}" is not used by any text`);
+    }
+    templates.set(key, { ...t, key });
+  }
+  return { templates, problems };
+}
+
+/** Loads the set or throws the first problem as a TemplateError (start-up, hot reload). */
+export function loadTemplates(path: URL | string = TEMPLATES_FILE): TemplateSet {
+  const { templates, problems } = checkTemplates(path);
+  const p = problems[0];
+  if (p) throw new TemplateError(problems.length > 1 ? `${p.message} (and ${problems.length - 1} more)` : p.message, p.file, p.line, p.col);
+  return templates;
+}
+
+const fill = (text: string, values: Record<string, string>) => text.replace(/\{\{\s*([a-z0-9_]+)\s*\}\}/g, (_, k: string) => values[k] ?? `{{${k}}}`);
+
+/** The template as a shopper would see it, with the examples filled in. */
+export function preview(t: MessageTemplate, lang: TemplateLang): string {
+  const l = t.languages[lang];
+  const lines = [`── ${t.name} · ${lang} · ${t.category}`];
+  if (l.header) lines.push(`*${fill(l.header, t.examples)}*`);
+  lines.push(fill(l.body, t.examples));
+  if (l.footer) lines.push(`_${l.footer}_`);
+  for (const b of l.buttons) lines.push(`[ ${b.text} ]${b.type === 'url' ? ` → ${b.url}` : ''}`);
+  return lines.join('\n');
+}
+
+/**
+ * The send payload: named parameters for header and body, quick replies carrying `payloads`
+ * (by button index) so a tap comes back as an action. Unknown or missing values are an error:
+ * Meta would answer 132000 for a parameter count mismatch.
+ */
+export function templateMessage(t: MessageTemplate, lang: TemplateLang, values: Record<string, string>, payloads: string[] = []): wa.OutboundMessage {
+  const l = t.languages[lang];
+  const pick = (text: string | undefined) => Object.fromEntries(params(text).map((p) => [p, values[p] ?? '']));
+  const missing = [...params(l.body), ...params(l.header)].filter((p) => !values[p]);
+  if (missing.length) throw new TemplateError(`template ${t.key}: no value for ${missing.join(', ')}`);
+  const header = params(l.header).length ? pick(l.header) : undefined;
+  return wa.template({
+    name: t.name,
+    language: lang,
+    header,
+    body: pick(l.body),
+    quickReplies: l.buttons.filter((b) => b.type === 'quick_reply').map((_, i) => payloads[i] ?? `tpl:${t.key}:${i}`),
+  });
+}

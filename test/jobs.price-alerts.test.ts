@@ -1,0 +1,140 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { query, sql } from '../src/db/database.ts';
+import { jobSchedules } from '../src/jobs/jobs.ts';
+import { runPriceAlerts } from '../src/jobs/price-alerts.ts';
+import { enqueueOutbound } from '../src/outbox/outbox-repo.ts';
+import { templateMessage } from '../src/templates/message-templates.ts';
+import { metaError } from './fakes/graph-api.ts';
+import { backends, fakeGraphFor } from './helpers/backends.ts';
+import { messagesWebhook, startHarness, textWebhook, type Harness } from './helpers/harness.ts';
+
+describe.each(backends())('price alerts and consent ($name)', (backend) => {
+  const graph = fakeGraphFor(backend);
+  let h: Harness;
+  afterEach(() => h?.close());
+
+  const start = () => startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm' } });
+  const tap = async (from: string, type: 'button_reply' | 'template', id: string, title: string) => {
+    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const msg =
+      type === 'template'
+        ? { from, id: `wamid.t.${Math.random()}`, timestamp: ts, type: 'button', button: { payload: id, text: title } }
+        : { from, id: `wamid.t.${Math.random()}`, timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id, title } } };
+    await h.post(messagesWebhook(from, [msg]));
+    await h.drain();
+  };
+  const admin = (path: string, body?: unknown) =>
+    h.app.request(path, { method: 'POST', headers: { authorization: 'Bearer adm', 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+
+  it('set an alert, lower the price, run price-alerts → one price_alert_notification; run again → nothing more', async () => {
+    h = await start();
+    const from = '77060000001';
+    await h.post(textWebhook({ from, body: 'привет', at: h.clock.now() }));
+    await tap(from, 'button_reply', 'alert:ZT-0002:10', 'Скидка от 10 %');
+    const [p] = await query<{ name: string; price: number }>(h.services.database.db, sql`select name, price::float8 as price from products where id = 'ZT-0002'`);
+    const before = graph.sendsTo(from).length;
+
+    const newPrice = Math.floor((p!.price / 100) * 0.85);
+    const up = await admin('/admin/api/products', { products: [{ id: 'ZT-0002', name: p!.name, price: newPrice, old_price: p!.price / 100, category: 'Диваны', stock: 3 }] });
+    expect((await up.json()).priceChanges).toBe(1);
+
+    const run = await admin('/admin/api/jobs/price-alerts/run');
+    expect(await run.json()).toEqual({ job: 'price-alerts', ran: true, counts: { due: 1, triggered: 1, enqueued: 1 } });
+    await h.drain();
+    const sent = graph.sendsTo(from).slice(before);
+    expect(sent).toHaveLength(1);
+    const fmt = (n: number) => `${String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ')} ₸`;
+    expect(sent[0]!.body.template).toEqual({
+      name: 'price_alert_notification',
+      language: { code: 'ru' },
+      components: [
+        { type: 'body', parameters: [
+          { type: 'text', parameter_name: 'product_name', text: p!.name },
+          { type: 'text', parameter_name: 'new_price', text: fmt(newPrice) },
+          { type: 'text', parameter_name: 'old_price', text: fmt(p!.price / 100) },
+        ] },
+        { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'product:ZT-0002' }] },
+        { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'manager' }] },
+      ],
+    });
+
+    expect(await (await admin('/admin/api/jobs/price-alerts/run')).json()).toMatchObject({ ran: true, counts: { due: 0, triggered: 0, enqueued: 0 } });
+    await h.drain();
+    expect(graph.sendsTo(from).slice(before)).toHaveLength(1);
+
+    // the template's "Показать товар" opens the card
+    await tap(from, 'template', 'product:ZT-0002', 'Показать товар');
+    expect(graph.sendsTo(from).at(-1)!.body.interactive.action.buttons[0].reply.id).toBe('alert:ZT-0002');
+  });
+
+  it('two concurrent runs and a retried send still alert exactly once', async () => {
+    h = await start();
+    const db = h.services.database.db;
+    await h.post(textWebhook({ from: '77060000002', body: 'привет', at: h.clock.now() }));
+    await tap('77060000002', 'button_reply', 'alert:ZT-0003:any', 'Любое снижение');
+    await db.execute(sql`update products set price = price - 100000 where id = 'ZT-0003'`);
+    graph.inject({ kind: 'error', status: 500, body: metaError(131000, 'Something went wrong') });
+    const opts = { db, now: h.clock.now(), templates: h.services.templates.current(), defaultLanguage: 'ru' as const };
+    const [a, b] = await Promise.all([runPriceAlerts(opts), runPriceAlerts(opts)]);
+    expect(a.triggered + b.triggered).toBe(1);
+    for (let i = 0; i < 5; i++) {
+      await h.drain();
+      h.clock.advance(60_000);
+    }
+    expect(graph.sendsTo('77060000002').filter((s) => s.body.type === 'template')).toHaveLength(1);
+    const rows = await query<{ n: number }>(db, sql`select count(*)::int as n from outbox where dedupe_key like 'alert:%'`);
+    expect(rows[0]!.n).toBe(1);
+  });
+
+  it('СТОП stops marketing at send time, confirmed in the shopper’s language; START resumes', async () => {
+    h = await start();
+    const from = '77060000003';
+    const db = h.services.database.db;
+    const t = h.services.templates.current().get('new_arrivals_notification')!;
+    const marketing = (n: number) =>
+      enqueueOutbound(db, [{ dedupeKey: `na:${n}`, shopperKey: from, message: templateMessage(t, 'ru', { customer_name: 'Айгерим', category: 'диваны' }) }], h.clock.now());
+    await h.post(textWebhook({ from, body: 'СТОП', at: h.clock.now() }));
+    await h.drain();
+    expect(graph.sendsTo(from).at(-1)!.body.text.body).toMatch(/^Готово, больше не буду присылать рекламные сообщения/);
+    await marketing(1);
+    await h.drain();
+    expect(graph.sendsTo(from).filter((s) => s.body.type === 'template')).toHaveLength(0);
+    const [row] = await query<{ status: string; error_detail: string }>(db, sql`select status, error_detail from outbox where dedupe_key = 'na:1'`);
+    expect(row).toEqual({ status: 'failed', error_detail: 'shopper opted out of marketing messages' });
+    // utility messages still go out
+    await h.post(textWebhook({ from, body: 'START', at: h.clock.now() }));
+    await h.drain();
+    expect(graph.sendsTo(from).at(-1)!.body.text.body).toBe("Done, I'll tell you about new arrivals again. To stop, reply STOP.");
+    await marketing(2);
+    await h.drain();
+    expect(graph.sendsTo(from).filter((s) => s.body.type === 'template')).toHaveLength(1);
+  });
+
+  it('Meta’s 131050 marks the shopper opted out; a template Meta did not approve is refused with a clear reason', async () => {
+    h = await start();
+    const from = '77060000004';
+    const db = h.services.database.db;
+    await h.post(textWebhook({ from, body: 'привет', at: h.clock.now() }));
+    await h.drain();
+    const t = h.services.templates.current().get('new_arrivals_notification')!;
+    graph.inject({ kind: 'error', status: 400, body: metaError(131050, 'Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.') });
+    await enqueueOutbound(db, [{ dedupeKey: 'na:x', shopperKey: from, message: templateMessage(t, 'ru', { customer_name: 'A', category: 'b' }) }], h.clock.now());
+    await h.drain();
+    const [s] = await query<{ out: string | null }>(db, sql`select marketing_opt_out_at::text as out from shoppers where key = ${from}`);
+    expect(s!.out).not.toBeNull();
+
+    await db.execute(sql`insert into templates (name, language, status, updated_at) values ('back_in_stock', 'ru', 'REJECTED', now())`);
+    const b = h.services.templates.current().get('back_in_stock')!;
+    await enqueueOutbound(db, [{ dedupeKey: 'bis:x', shopperKey: from, message: templateMessage(b, 'ru', { product_name: 'X', price: '1 ₸' }) }], h.clock.now());
+    await h.drain();
+    const [r] = await query<{ error_detail: string }>(db, sql`select error_detail from outbox where dedupe_key = 'bis:x'`);
+    expect(r!.error_detail).toBe('template back_in_stock (ru) is REJECTED, not APPROVED');
+  });
+});
+
+describe('job schedules', () => {
+  it('a bad cron expression stops start-up naming its variable', () => {
+    expect(() => jobSchedules({ PRICE_ALERT_CRON: 'every hour' })).toThrow('PRICE_ALERT_CRON: "every hour" is not a cron expression');
+    expect(jobSchedules({ PRICE_ALERT_CRON: '*/15 * * * *' })).toEqual([{ name: 'price-alerts', cron: '*/15 * * * *' }]);
+  });
+});
