@@ -4,6 +4,8 @@ import { openDatabase } from './db/database.ts';
 import { ConfigError, TemplateError } from './errors.ts';
 import { checkTemplates, loadTemplates, preview, TEMPLATE_LANGS, TEMPLATES_FILE, type TemplateLang } from './templates/message-templates.ts';
 import { readLiveServer } from './server-info.ts';
+import { syncTemplates, templatesStatus } from './templates/meta-sync.ts';
+import { WhatsAppClient } from './whatsapp/client.ts';
 import { buildServices } from './services.ts';
 import { runJob } from './jobs/jobs.ts';
 
@@ -17,6 +19,8 @@ commands:
   templates check        check templates/message_templates.yaml against Meta's rules (exit 1 on any error)
   templates preview KEY [--lang ru|kk|en]
                          show a template as WhatsApp would, with its examples
+  templates sync         create the templates Meta does not have; list where Meta's text differs
+  templates status       Meta's approval state of each template language (recorded for sending)
 `;
 
 function progress(done: number, total: number): void {
@@ -130,7 +134,31 @@ async function run(argv: string[]): Promise<number> {
         console.log(langs.map((l) => preview(t, l)).join('\n\n'));
         return 0;
       }
-      process.stderr.write(`vitrina: expected "templates check" or "templates preview KEY"\n${USAGE}`);
+      if (sub === 'sync' || sub === 'status') {
+        const config = loadConfig();
+        if (!config.WHATSAPP_TOKEN || !config.WHATSAPP_WABA_ID) {
+          process.stderr.write('vitrina: templates sync/status talk to Meta: set WHATSAPP_TOKEN and WHATSAPP_WABA_ID\n');
+          return 1;
+        }
+        const templates = loadTemplates(file);
+        const client = new WhatsAppClient({ baseUrl: config.WHATSAPP_API_URL, version: config.WHATSAPP_API_VERSION, token: config.WHATSAPP_TOKEN, timeoutMs: config.WHATSAPP_TIMEOUT_MS });
+        const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+        try {
+          const args = { client, wabaId: config.WHATSAPP_WABA_ID, db: db.db, templates, now: new Date() };
+          if (sub === 'sync') {
+            const r = await syncTemplates(args);
+            for (const c of r.created) console.log(`created  ${c.name} (${c.language}) id ${c.id}: ${c.status}`);
+            for (const d of r.differences) console.log(`differs  ${d.name} (${d.language}) ${d.component}:\n  ours: ${d.ours}\n  meta: ${d.meta}`);
+            console.log(`${r.created.length} created, ${r.differences.length} differences, ${r.unchanged} unchanged`);
+          } else {
+            for (const r of await templatesStatus(args)) console.log(`${r.status.padEnd(9)} ${r.name} (${r.language})${r.id ? ` id ${r.id}` : ''}`);
+          }
+          return 0;
+        } finally {
+          await db.close();
+        }
+      }
+      process.stderr.write(`vitrina: expected "templates check|preview KEY|sync|status"\n${USAGE}`);
       return 1;
     }
     case undefined:

@@ -68,6 +68,21 @@ export class WhatsAppClient {
     return json as T;
   }
 
+  /** A Graph GET on a path under the API version (templates, phone numbers). */
+  graphGet<T>(path: string, query: Record<string, string> = {}): Promise<T> {
+    const qs = new URLSearchParams(query).toString();
+    return this.call<T>('GET', `${this.url(path)}${qs ? `?${qs}` : ''}`);
+  }
+
+  /** Follows a `paging.next` URL Graph handed back. */
+  graphGetUrl<T>(url: string): Promise<T> {
+    return this.call<T>('GET', url);
+  }
+
+  graphPost<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('POST', this.url(path), body);
+  }
+
   /**
    * Sends one message; resolves with Meta's wamid (accepted, not yet delivered). `callbackData`
    * goes out as `biz_opaque_callback_data` and comes back in the status webhooks.

@@ -49,6 +49,9 @@ export class FakeGraphApi {
   readonly sends: RecordedSend[] = [];
   readonly reads: Array<Record<string, any>> = [];
   readonly requests: Array<{ method: string; path: string; authorization: string | undefined }> = [];
+  /** Templates Meta "has" for the WABA; tests seed and inspect them. */
+  readonly templates: Array<{ id: string; name: string; language: string; category: string; status: string; components: Array<Record<string, any>> }> = [];
+  readonly templatePosts: Array<Record<string, any>> = [];
   private faults: Fault[] = [];
   private media = new Map<string, Media>();
   private expireNextDownload = new Set<string>();
@@ -110,6 +113,25 @@ export class FakeGraphApi {
     }
 
     const parts = url.pathname.split('/').filter(Boolean);
+    if (parts.length === 3 && parts[2] === 'message_templates') {
+      if (req.method === 'POST') {
+        const body = JSON.parse(raw) as Record<string, any>;
+        this.templatePosts.push(body);
+        if (this.templates.some((t) => t.name === body.name && t.language === body.language)) {
+          return reply(400, metaError(100, `Content in this language already exists`, 'Invalid parameter'));
+        }
+        const created = { id: String(1_000_000_000 + this.templates.length), name: body.name, language: body.language, category: String(body.category).toUpperCase(), status: 'PENDING', components: body.components };
+        this.templates.push(created);
+        return reply(200, { id: created.id, status: created.status, category: created.category });
+      }
+      // GET with cursor paging, in the shape of template_list_fields_response.json
+      const limit = Number(url.searchParams.get('limit') ?? 25);
+      const after = Number(url.searchParams.get('after') ?? 0);
+      const data = this.templates.slice(after, after + limit);
+      const paging: Record<string, unknown> = { cursors: { before: String(after), after: String(after + data.length) } };
+      if (after + limit < this.templates.length) paging.next = `${this.url}${url.pathname}?limit=${limit}&after=${after + limit}`;
+      return reply(200, { data, paging });
+    }
     if (req.method === 'POST' && parts.length === 3 && parts[2] === 'messages') {
       const body = JSON.parse(raw) as Record<string, any>;
       if (body.status === 'read') {
