@@ -154,7 +154,9 @@ export class Assistant {
     const r = await s.setPriceAlert({ product_id: productId, drop_percent: level === 'any' ? undefined : Number(level) });
     const text = !r.ok
       ? say(this.phrases, lang, 'product_missing')
-      : r.kind === 'any'
+      : r.kind === 'stock'
+        ? say(this.phrases, lang, 'alert_set_stock', { name: r.product.name })
+        : r.kind === 'any'
         ? say(this.phrases, lang, 'alert_set_any', { name: r.product.name })
         : say(this.phrases, lang, 'alert_set', { name: r.product.name, target: r.targetText });
     this.deliver(ctx, s, said, { text, products: [] });

@@ -110,7 +110,7 @@ export class Session {
   async setPriceAlert(args: { product_id: string; target_price?: number; drop_percent?: number }) {
     const p = (await getProducts(this.db, [args.product_id]))[0];
     if (!p) return { ok: false as const, error: 'product not found' };
-    const kind = args.target_price ? 'price' : args.drop_percent ? 'percent' : 'any';
+    const kind = p.stock <= 0 ? 'stock' : args.target_price ? 'price' : args.drop_percent ? 'percent' : 'any';
     const target =
       kind === 'price'
         ? Math.round(args.target_price! * MINOR)

@@ -17,6 +17,9 @@ export const interactiveHandler: Handler = async (ctx, next) => {
   // quick replies of our templates: "Показать товар" carries product:SKU
   const product = id.match(/^product:(.+)$/);
   if (product && (await assistant.showProduct(ctx, product[1]!, said))) return;
+  // new_arrivals_notification's "Показать новинки" carries arrivals:<category>
+  const arrivals = id.match(/^arrivals:(.+)$/);
+  if (arrivals) return assistant.reply(ctx, arrivals[1]!);
   const similar = id.match(/^similar:(.+)$/);
   if (similar) return assistant.similar(ctx, similar[1]!, said);
   if (id === 'manager') return assistant.manager(ctx, said, 'shopper tapped the manager button');

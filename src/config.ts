@@ -65,6 +65,8 @@ const schema = z
     WORKER_POLL_MS: int(500, 10),
     /** When the price-alerts job runs (node-cron syntax); checked at start-up. */
     PRICE_ALERT_CRON: z.preprocess(emptyToUndefined, z.string().default('0 * * * *')),
+    /** Weekly new-arrivals suggestions (default Monday 11:00 in TZ). */
+    NEW_ARRIVALS_CRON: z.preprocess(emptyToUndefined, z.string().default('0 11 * * 1')),
     /** `off`: no cron in this process (jobs still run on demand). */
     CRON: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
     /** `off` runs an intake-only process (webhooks in, no turns or sends): scale intake and workers apart. */

@@ -39,7 +39,7 @@ describe.each(backends())('price alerts and consent ($name)', (backend) => {
     expect((await up.json()).priceChanges).toBe(1);
 
     const run = await admin('/admin/api/jobs/price-alerts/run');
-    expect(await run.json()).toEqual({ job: 'price-alerts', ran: true, counts: { due: 1, triggered: 1, enqueued: 1 } });
+    expect(await run.json()).toEqual({ job: 'price-alerts', ran: true, counts: { due: 1, triggered: 1, enqueued: 1, backInStock: 0 } });
     await h.drain();
     const sent = graph.sendsTo(from).slice(before);
     expect(sent).toHaveLength(1);
@@ -132,9 +132,81 @@ describe.each(backends())('price alerts and consent ($name)', (backend) => {
   });
 });
 
+describe.each(backends())('back in stock and new arrivals ($name)', (backend) => {
+  const graph = fakeGraphFor(backend);
+  let h: Harness;
+  afterEach(() => h?.close());
+  const admin = (path: string, body?: unknown) =>
+    h.app.request(path, { method: 'POST', headers: { authorization: 'Bearer adm', 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+
+  it('an alert set on an out-of-stock product fires back_in_stock once when stock returns', async () => {
+    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm' } });
+    const from = '77060000010';
+    const db = h.services.database.db;
+    await db.execute(sql`update products set stock = 0 where id = 'ZT-0005'`);
+    await h.post(textWebhook({ from, body: 'привет', at: h.clock.now() }));
+    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    await h.post(messagesWebhook(from, [{ from, id: 'wamid.bis.1', timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'alert:ZT-0005:any', title: 'Любое снижение' } } }]));
+    await h.drain();
+    expect(graph.sendsTo(from).at(-1)!.body.text.body).toMatch(/сейчас нет в наличии — сообщу, как только появится\.$/);
+    expect((await (await admin('/admin/api/jobs/price-alerts/run')).json()).counts).toMatchObject({ triggered: 0, backInStock: 0 });
+    await db.execute(sql`update products set stock = 4 where id = 'ZT-0005'`);
+    expect((await (await admin('/admin/api/jobs/price-alerts/run')).json()).counts).toMatchObject({ backInStock: 1 });
+    expect((await (await admin('/admin/api/jobs/price-alerts/run')).json()).counts).toMatchObject({ backInStock: 0 });
+    await h.drain();
+    const templates = graph.sendsTo(from).filter((x) => x.body.type === 'template');
+    expect(templates.map((x) => x.body.template.name)).toEqual(['back_in_stock']);
+    expect(templates[0]!.body.template.components[0].parameters[0]).toMatchObject({ parameter_name: 'product_name' });
+  });
+
+  it('new arrivals: quiet, opted-in shoppers with new products in their categories, at most once a week', async () => {
+    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm' } });
+    for (const [from, body] of [['77060000011', 'покажи кресла'], ['77060000012', 'покажи кресла'], ['77060000013', 'покажи кресла']]) {
+      await h.post(textWebhook({ from: from!, body: body!, at: h.clock.now() }));
+    }
+    await h.post(textWebhook({ from: '77060000012', body: 'СТОП', at: h.clock.now() }));
+    await h.drain();
+    h.clock.advance(8 * 24 * 3600 * 1000);
+    await h.post(textWebhook({ from: '77060000013', body: 'привет', at: h.clock.now() }));
+    await h.drain();
+    await admin('/admin/api/products', { products: [{ id: 'NEW-1', name: 'Кресло «Новинка» зелёное', category: 'Кресла', color: 'зелёный', price: 99990, stock: 2 }] });
+    expect(await (await admin('/admin/api/jobs/new-arrivals/run')).json()).toEqual({ job: 'new-arrivals', ran: true, counts: { candidates: 1, enqueued: 1 } });
+    expect((await (await admin('/admin/api/jobs/new-arrivals/run')).json()).counts).toEqual({ candidates: 1, enqueued: 0 });
+    await h.drain();
+    const got = (from: string) => graph.sendsTo(from).filter((x) => x.body.type === 'template').map((x) => x.body.template);
+    expect(got('77060000011')).toEqual([
+      {
+        name: 'new_arrivals_notification',
+        language: { code: 'ru' },
+        components: [
+          { type: 'body', parameters: [{ type: 'text', parameter_name: 'customer_name', text: 'Test Shopper' }, { type: 'text', parameter_name: 'category', text: 'кресла' }] },
+          { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'arrivals:Кресла' }] },
+          { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'unsubscribe' }] },
+        ],
+      },
+    ]);
+    expect(got('77060000012')).toEqual([]);
+    expect(got('77060000013')).toEqual([]);
+  });
+});
+
+describe('jobs from the CLI', () => {
+  it('vitrina jobs run price-alerts prints what it did as JSON', async () => {
+    const { execFile } = await import('node:child_process');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['bin/vitrina.js', 'jobs', 'run', 'price-alerts'], { env: { ...process.env, DATA_DIR: join(mkdtempSync(join(tmpdir(), 'vt-jobs-')), 'd') } }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    );
+    expect(JSON.parse(out)).toEqual({ job: 'price-alerts', ran: true, counts: { due: 0, triggered: 0, enqueued: 0, backInStock: 0 } });
+  });
+});
+
 describe('job schedules', () => {
   it('a bad cron expression stops start-up naming its variable', () => {
-    expect(() => jobSchedules({ PRICE_ALERT_CRON: 'every hour' })).toThrow('PRICE_ALERT_CRON: "every hour" is not a cron expression');
-    expect(jobSchedules({ PRICE_ALERT_CRON: '*/15 * * * *' })).toEqual([{ name: 'price-alerts', cron: '*/15 * * * *' }]);
+    expect(() => jobSchedules({ PRICE_ALERT_CRON: 'every hour', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toThrow('PRICE_ALERT_CRON: "every hour" is not a cron expression');
+    expect(() => jobSchedules({ PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '61 * * * *' })).toThrow('NEW_ARRIVALS_CRON');
+    expect(jobSchedules({ PRICE_ALERT_CRON: '*/15 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toEqual([{ name: 'price-alerts', cron: '*/15 * * * *' }, { name: 'new-arrivals', cron: '0 11 * * 1' }]);
   });
 });

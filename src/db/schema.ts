@@ -241,7 +241,8 @@ export const priceAlerts = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     shopperKey: text('shopper_key').notNull(),
     productId: text('product_id').notNull(),
-    kind: text('kind', { enum: ['any', 'percent', 'price'] }).notNull(),
+    /** `stock`: the product was out of stock when set; fires back_in_stock when it returns. */
+    kind: text('kind', { enum: ['any', 'percent', 'price', 'stock'] }).notNull(),
     percent: integer('percent'),
     basePrice: bigint('base_price', { mode: 'number' }).notNull(),
     targetPrice: bigint('target_price', { mode: 'number' }).notNull(),

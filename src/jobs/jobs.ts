@@ -1,6 +1,7 @@
 import { validate } from 'node-cron';
 import { ConfigError, NotFoundError } from '../errors.ts';
 import type { Services } from '../services.ts';
+import { runNewArrivals } from './new-arrivals.ts';
 import { runPriceAlerts } from './price-alerts.ts';
 
 export type JobResult = { job: string; ran: boolean; reason?: string; counts?: Record<string, number> };
@@ -9,16 +10,24 @@ export type JobResult = { job: string; ran: boolean; reason?: string; counts?: R
 const JOBS: Record<string, (s: Services) => Promise<Record<string, number>>> = {
   'price-alerts': async (s) => {
     const counts = await runPriceAlerts({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.assistant.opts.defaultLanguage });
-    if (counts.enqueued) s.sender.pump.notify();
+    if (counts.enqueued || counts.backInStock) s.sender.pump.notify();
     return { ...counts };
+  },
+  'new-arrivals': async (s) => {
+    const counts = await runNewArrivals({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.assistant.opts.defaultLanguage });
+    if (counts.enqueued) s.sender.pump.notify();
+    return counts;
   },
 };
 
 export const JOB_NAMES = Object.keys(JOBS);
 
 /** Cron expressions from the environment, checked at start-up (a bad one names its variable). */
-export function jobSchedules(env: { PRICE_ALERT_CRON: string }): Array<{ name: string; cron: string }> {
-  const list = [{ name: 'price-alerts', cron: env.PRICE_ALERT_CRON, variable: 'PRICE_ALERT_CRON' }];
+export function jobSchedules(env: { PRICE_ALERT_CRON: string; NEW_ARRIVALS_CRON: string }): Array<{ name: string; cron: string }> {
+  const list = [
+    { name: 'price-alerts', cron: env.PRICE_ALERT_CRON, variable: 'PRICE_ALERT_CRON' },
+    { name: 'new-arrivals', cron: env.NEW_ARRIVALS_CRON, variable: 'NEW_ARRIVALS_CRON' },
+  ];
   for (const j of list) if (!validate(j.cron)) throw new ConfigError(`invalid configuration — ${j.variable}: "${j.cron}" is not a cron expression`);
   return list.map(({ name, cron }) => ({ name, cron }));
 }
