@@ -7,6 +7,7 @@ import { readLiveServer } from './server-info.ts';
 import { syncTemplates, templatesStatus } from './templates/meta-sync.ts';
 import { WhatsAppClient } from './whatsapp/client.ts';
 import { buildServices } from './services.ts';
+import { createLogger } from './log.ts';
 import { runJob } from './jobs/jobs.ts';
 
 const USAGE = `usage: vitrina <command>
@@ -99,7 +100,7 @@ async function run(argv: string[]): Promise<number> {
         console.log(await res.text());
         return res.ok ? 0 : 1;
       }
-      const services = await buildServices({ ...config, CRON: 'off' });
+      const services = await buildServices({ ...config, CRON: 'off' }, { log: createLogger({ level: config.LOG_LEVEL, stderr: true }) });
       try {
         const result = await runJob(services, arg);
         console.log(JSON.stringify(result));

@@ -2,14 +2,18 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(opts: { level: string; name?: string }): Logger {
-  return pino({
+/** JSON logs; the CLI passes `stderr: true` so its stdout stays the command's answer. */
+export function createLogger(opts: { level: string; name?: string; stderr?: boolean }): Logger {
+  return pino(
+    {
     name: opts.name ?? 'vitrina',
     level: opts.level,
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: ['token', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
-  });
+    },
+    pino.destination(opts.stderr ? 2 : 1),
+  );
 }
 
 /** "77011234567" → "7701***4567". Logs never carry a full phone number or user id. */
