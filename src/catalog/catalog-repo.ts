@@ -194,13 +194,12 @@ export async function searchProducts(db: Tx, text: string, f: SearchFilters = {}
   const n = Math.max(1, Math.min(limit, MAX_RESULTS));
   const ws = words(text);
   if (ws.length === 0) {
-    // Filters alone: in stock first, then cheapest — among the RANK_CANDIDATES cheapest, read
-    // along the (lower(category), price) index.
-    const rows = await query<RawProduct>(
-      db,
-      sql`with cheapest as materialized (select p.id, p.price, p.stock from products p where ${filterSql(f)} order by p.price asc, p.id limit ${RANK_CANDIDATES})
-      select ${COLUMNS} from cheapest c join products p using (id) order by (c.stock > 0) desc, c.price asc, c.id limit ${n}`,
-    );
+    // Filters alone: in stock first, then cheapest, along the (lower(category), price, id)
+    // index, stopping after n rows; out-of-stock rows only when too few are in stock.
+    const byPrice = (stock: ReturnType<typeof sql>, limit: number) =>
+      query<RawProduct>(db, sql`select ${COLUMNS} from products p where ${filterSql(f)} and ${stock} order by p.price asc, p.id limit ${limit}`);
+    const rows = await byPrice(sql`p.stock > 0`, n);
+    if (rows.length < n && !f.inStock) rows.push(...(await byPrice(sql`p.stock <= 0`, n - rows.length)));
     return { products: rows.map(toProduct), didYouMean: null, match: rows.length ? 'filters' : 'none' };
   }
   const all = await ftsSearch(db, ws.join(' '), 'and', f, n);

@@ -175,7 +175,7 @@ export const products = pgTable(
   (t) => [
     index('products_search_idx').using('gin', t.search),
     // filters compare lower(...) so "диваны" and "Диваны" are the same category
-    index('products_category_price_idx').on(sql`lower(${t.category})`, t.price),
+    index('products_category_price_idx').on(sql`lower(${t.category})`, t.price, t.id),
     index('products_color_idx').on(sql`lower(${t.color})`),
     index('products_price_idx').on(t.price),
   ],
