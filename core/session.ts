@@ -4,6 +4,8 @@ import { formatPrice } from '../src/catalog/money.ts';
 import { MINOR } from '../src/catalog/product.ts';
 import type { TurnContext } from '../src/context.ts';
 import { escalations, priceAlerts } from '../src/db/schema.ts';
+import { enqueueOutbound } from '../src/outbox/outbox-repo.ts';
+import { templateMessage } from '../src/templates/message-templates.ts';
 import { extract } from './extract.ts';
 import type { Lang } from './language.ts';
 import { cachePreferences, mergePreferences, recordEvents, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
@@ -152,11 +154,26 @@ export class Session {
     const shopper = this.shopper;
     const at = this.now();
     const summary = this.history.slice(-6).map((e) => `${e.role === 'user' ? '🧑' : '🤖'} ${e.text}`).join('\n');
+    const { config, templates } = this.ctx.services;
+    const customer = `${this.ctx.shopper.name ?? ''} (${shopper})`.trim();
     this.ctx.effect(async (tx) => {
-      await tx
+      const [created] = await tx
         .insert(escalations)
         .values({ shopperKey: shopper, reason: reason.slice(0, 500), summary, createdAt: at, updatedAt: at })
-        .onConflictDoNothing();
+        .onConflictDoNothing()
+        .returning({ id: escalations.id });
+      const t = templates.current().get('escalation_new');
+      if (!created || !t) return;
+      // every manager gets escalation_new with a "Взять" quick reply (take:<id>)
+      await enqueueOutbound(
+        tx,
+        config.MANAGER_PHONES.map((phone) => ({
+          dedupeKey: `esc:${created.id}:notify:${phone}`,
+          shopperKey: phone.replace(/^\+/, ''),
+          message: templateMessage(t, 'ru', { customer, reason: reason.slice(0, 200) || '—', summary: summary.slice(0, 700) || '—' }, [`take:${created.id}`]),
+        })),
+        at,
+      );
     });
     this.event('escalation', { reason });
     return { ok: true };

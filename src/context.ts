@@ -1,6 +1,7 @@
 import type { Assistant } from '../core/assistant.ts';
 import type { Clock } from './clock.ts';
 import type { Media } from './media/media.ts';
+import type { TemplateRegistry } from './templates/registry.ts';
 import type { Config } from './config.ts';
 import type { Db, Tx } from './db/database.ts';
 import type { InboxRow } from './inbox/inbox-repo.ts';
@@ -16,6 +17,7 @@ export interface TurnServices {
   clock: Clock;
   assistant: Assistant;
   media: Media;
+  templates: TemplateRegistry;
 }
 
 /** A write that must happen exactly once per message: it commits with the inbox row. */

@@ -13,6 +13,7 @@ import { openDatabase, type Database } from './db/database.ts';
 import { InboxWorker } from './inbox/inbox-worker.ts';
 import { resolveFfmpeg } from './media/ffmpeg.ts';
 import { Media } from './media/media.ts';
+import { ensureManagers } from './escalations/escalations.ts';
 import { TemplateRegistry } from './templates/registry.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -67,6 +68,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   const log = opts.log ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = createMetrics({ defaults: !opts.log });
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  await ensureManagers(database.db, config.MANAGER_PHONES);
   const store: Store = config.REDIS_URL ? new RedisStore({ url: config.REDIS_URL, prefix: opts.redisPrefix }) : new MemoryStore({ now: () => clock.now().getTime() });
   const phoneNumberId = config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox';
   const sandbox = config.sandbox ? new SandboxGraph({ clock, phoneNumberId }) : null;
@@ -140,7 +142,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     log,
   });
   const inbox = new InboxWorker({
-    services: { config, db: database.db, store, clock, assistant, media },
+    services: { config, db: database.db, store, clock, assistant, media, templates },
     runTurn: opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn),
     client,
     log,

@@ -3,9 +3,13 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { upsertProducts } from '../catalog/catalog-repo.ts';
 import { validateProduct, type ProductRow } from '../catalog/product.ts';
-import { BadRequestError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts';
+import { BadRequestError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { runJob } from '../jobs/jobs.ts';
+import { randomUUID } from 'node:crypto';
+import { closeEscalation, getEscalation, listEscalations, takeEscalation } from '../escalations/escalations.ts';
+import { enqueueOutbound } from '../outbox/outbox-repo.ts';
+import * as wa from '../whatsapp/messages.ts';
 
 const MAX_ADMIN_BYTES = 20 * 1024 * 1024;
 const MAX_PRODUCTS = 5000;
@@ -46,6 +50,28 @@ export function adminRoutes(s: Services): Hono {
       return c.json({ received: body.products.length, ...result, rejected: errors.length, errors });
     },
   );
+  app.get('/escalations', async (c) => c.json({ escalations: await listEscalations(s.database.db, c.req.query('status')) }));
+  app.post('/escalations/:id/take', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { manager?: string };
+    const ok = await takeEscalation(s.database.db, Number(c.req.param('id')), body.manager ?? 'console', s.clock.now());
+    return c.json({ ok }, ok ? 200 : 409);
+  });
+  app.post('/escalations/:id/reply', async (c) => {
+    const body = (await c.req.json().catch(() => null)) as { text?: string } | null;
+    if (!body?.text?.trim()) throw new BadRequestError('expected {"text": "..."}');
+    const esc = await getEscalation(s.database.db, Number(c.req.param('id')));
+    if (!esc || esc.status === 'closed') throw new NotFoundError('no open escalation with this id');
+    // Idempotency-Key makes a retried reply send once
+    const key = c.req.header('idempotency-key') ?? randomUUID();
+    await enqueueOutbound(s.database.db, [{ dedupeKey: `esc:${esc.id}:reply:${key}`, shopperKey: esc.shopperKey, message: wa.text(body.text.trim()) }], s.clock.now());
+    s.sender.pump.notify();
+    return c.json({ ok: true });
+  });
+  app.post('/escalations/:id/close', async (c) => {
+    const ok = await closeEscalation(s.database.db, Number(c.req.param('id')), s.clock.now());
+    return c.json({ ok }, ok ? 200 : 409);
+  });
+
   /** Runs a job now (once across processes) and answers what it did. */
   app.post('/jobs/:name/run', async (c) => c.json(await runJob(s, c.req.param('name'))));
   return app;

@@ -265,6 +265,10 @@ export const escalations = pgTable(
     reason: text('reason').notNull(),
     summary: text('summary').notNull().default(''),
     status: text('status', { enum: ['open', 'taken', 'closed'] }).notNull().default('open'),
+    /** Who took it: a manager's phone, or a console user. */
+    takenBy: text('taken_by'),
+    takenAt: ts('taken_at'),
+    closedAt: ts('closed_at'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },

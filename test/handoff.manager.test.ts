@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { query, sql } from '../src/db/database.ts';
+import { backends, fakeGraphFor } from './helpers/backends.ts';
+import { messagesWebhook, startHarness, textWebhook, type Harness } from './helpers/harness.ts';
+
+const M1 = '77080000001';
+const M2 = '77080000002';
+
+describe.each(backends())('handing a conversation to a manager ($name)', (backend) => {
+  const graph = fakeGraphFor(backend);
+  let h: Harness;
+  afterEach(() => h?.close());
+
+  const start = () => startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', MANAGER_PHONES: `+${M1},+${M2}`, ADMIN_TOKEN: 'adm' } });
+  const say = (from: string, body: string) => h.post(textWebhook({ from, body, at: h.clock.now() }));
+  const tapTake = (from: string, payload: string) =>
+    h.post(messagesWebhook(from, [{ from, id: `wamid.take.${from}.${Math.random()}`, timestamp: String(Math.floor(h.clock.now().getTime() / 1000)), type: 'button', button: { payload, text: 'Взять' } }]));
+  const texts = (to: string) => graph.sendsTo(to).map((s) => s.body.text?.body ?? s.body.interactive?.body?.text ?? s.body.type);
+
+  it('ask → managers notified → silence → first taker wins → relay both ways → close → the bot is back', async () => {
+    h = await start();
+    const shopper = '77080000100';
+    await say(shopper, 'позовите менеджера');
+    await h.drain();
+    expect(texts(shopper)).toEqual(['Передаю разговор менеджеру — он скоро ответит здесь же.']);
+    const [esc] = await query<{ id: number }>(h.services.database.db, sql`select id::int as id from escalations where shopper_key = ${shopper}`);
+    for (const m of [M1, M2]) {
+      const tpl = graph.sendsTo(m).at(-1)!.body.template;
+      expect(tpl.name).toBe('escalation_new');
+      expect(tpl.components.at(-1)).toEqual({ type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: `take:${esc!.id}` }] });
+    }
+
+    await say(shopper, 'алло?');
+    await h.drain();
+    expect(texts(shopper)).toHaveLength(1); // the bot stays quiet
+
+    await tapTake(M1, `take:${esc!.id}`);
+    await tapTake(M2, `take:${esc!.id}`);
+    await h.drain();
+    // both tapped in the same moment: exactly one wins, the other is told twice
+    const mine = `Запрос #${esc!.id} ваш. Пишите — сообщения уйдут покупателю.`;
+    const winners = [M1, M2].filter((m) => texts(m).includes(mine));
+    expect(winners).toHaveLength(1);
+    const [winner] = winners as [string];
+    const loser = winner === M1 ? M2 : M1;
+    expect(texts(loser)).toEqual(expect.arrayContaining([`Запрос #${esc!.id} уже взят или закрыт.`, `Запрос #${esc!.id} взял другой менеджер.`]));
+
+    await say(winner, 'Здравствуйте! Чем помочь?');
+    await h.drain();
+    expect(texts(shopper).at(-1)).toBe('Здравствуйте! Чем помочь?');
+    await say(shopper, 'Нужен диван');
+    await h.drain();
+    expect(texts(winner).at(-1)).toBe(`👤 Test Shopper (#${esc!.id}): Нужен диван`);
+
+    await say(winner, '/close');
+    await h.drain();
+    expect(texts(shopper).at(-1)).toBe('Менеджер завершил разговор. Я снова на связи — чем помочь?');
+    await say(shopper, 'привет');
+    await h.drain();
+    expect(texts(shopper).at(-1)).toMatch(/^Здравствуйте, Test Shopper!/);
+  });
+
+  it('a manager’s messages never reach the assistant', async () => {
+    h = await start();
+    await say(M2, 'хочу серый диван');
+    await h.drain();
+    expect(texts(M2).at(-1)).toBe('Команды: /list — очередь, /take N — взять, /close — завершить.');
+  });
+
+  it('the admin API lists, takes, replies (idempotently) and closes', async () => {
+    h = await start();
+    const shopper = '77080000101';
+    await say(shopper, 'менеджер');
+    await h.drain();
+    const api = (path: string, body?: unknown, headers: Record<string, string> = {}) =>
+      h.app.request(`/admin/api${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: 'Bearer adm', 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const list = (await (await api('/escalations?status=open')).json()).escalations;
+    expect(list).toHaveLength(1);
+    const id = list[0].id;
+    expect((await api(`/escalations/${id}/take`, { manager: 'console:aigerim' })).status).toBe(200);
+    expect((await api(`/escalations/${id}/take`, { manager: 'console:other' })).status).toBe(409);
+    for (let i = 0; i < 2; i++) expect((await api(`/escalations/${id}/reply`, { text: 'Добрый день!' }, { 'idempotency-key': 'r1' })).status).toBe(200);
+    await h.drain();
+    expect(texts(shopper).filter((t) => t === 'Добрый день!')).toHaveLength(1);
+    expect((await api(`/escalations/${id}/close`, {})).status).toBe(200);
+    expect((await api(`/escalations/${id}/reply`, { text: 'x' })).status).toBe(404);
+  });
+});
