@@ -176,6 +176,7 @@ export class Session {
       );
     });
     this.event('escalation', { reason });
+    this.ctx.afterCommit(async () => this.ctx.services.escalationEvents.changed(null));
     return { ok: true };
   }
 

@@ -23,11 +23,14 @@ function describe(text: string | null, type: string): string {
  * took it (or wait for one).
  */
 export const handoffHandler: Handler = async (ctx, next) => {
-  const { db, clock } = ctx.services;
+  const { db, clock, escalationEvents } = ctx.services;
+  // the console refreshes after anything that touches a hand-off
+  const touched = () => ctx.afterCommit(async () => escalationEvents.changed(null));
   const me = ctx.shopper.key;
   const text = ctx.message.text?.trim() ?? '';
 
   if (managers(ctx).includes(me)) {
+    touched();
     const take = text.match(/^\/take\s+(\d+)$/) ?? (ctx.message.replyId ?? '').match(/^take:(\d+)$/);
     if (text === '/list') {
       const open = await listEscalations(db, 'open');
@@ -59,6 +62,7 @@ export const handoffHandler: Handler = async (ctx, next) => {
 
   const esc = await activeEscalation(db, me);
   if (!esc) return next();
+  touched();
   if (esc.status === 'taken' && esc.takenBy) {
     relay(ctx, esc.takenBy, wa.text(`👤 ${ctx.shopper.name ?? me} (#${esc.id}): ${describe(ctx.message.text, ctx.message.type)}`));
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes.ts';
+import { consoleRoutes } from './console/routes.ts';
 import { toErrorResponse, AppError } from './errors.ts';
 import { sandboxRoutes } from './sandbox/routes.ts';
 import type { Services } from './services.ts';
@@ -32,6 +33,7 @@ export function createApp(s: Services): Hono<Env> {
   app.route('/webhook', webhookRoutes({ config: s.config, appSecret: s.appSecret, intake: s.intake, log: s.log, metrics: s.metrics }));
 
   app.route('/admin/api', adminRoutes(s));
+  app.route('/console', consoleRoutes(s));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {

@@ -14,6 +14,7 @@ import { InboxWorker } from './inbox/inbox-worker.ts';
 import { resolveFfmpeg } from './media/ffmpeg.ts';
 import { Media } from './media/media.ts';
 import { ensureManagers } from './escalations/escalations.ts';
+import { EscalationEvents } from './escalations/events.ts';
 import { TemplateRegistry } from './templates/registry.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -34,6 +35,7 @@ export interface Services {
   assistant: Assistant;
   media: Media;
   templates: TemplateRegistry;
+  escalationEvents: EscalationEvents;
   database: Database;
   store: Store;
   client: WhatsAppClient;
@@ -121,6 +123,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     log,
   });
   const templates = new TemplateRegistry({ log });
+  const escalationEvents = new EscalationEvents();
   const assistant = new Assistant({
     phrases: loadPhrases(),
     llm: openai
@@ -142,7 +145,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     log,
   });
   const inbox = new InboxWorker({
-    services: { config, db: database.db, store, clock, assistant, media, templates },
+    services: { config, db: database.db, store, clock, assistant, media, templates, escalationEvents },
     runTurn: opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn),
     client,
     log,
@@ -167,6 +170,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     assistant,
     media,
     templates,
+    escalationEvents,
     database,
     store,
     client,

@@ -7,7 +7,7 @@ import { BadRequestError, NotFoundError, PayloadTooLargeError, UnauthorizedError
 import type { Services } from '../services.ts';
 import { runJob } from '../jobs/jobs.ts';
 import { randomUUID } from 'node:crypto';
-import { closeEscalation, getEscalation, listEscalations, takeEscalation } from '../escalations/escalations.ts';
+import { closeEscalation, conversation, getEscalation, listEscalations, takeEscalation } from '../escalations/escalations.ts';
 import { enqueueOutbound } from '../outbox/outbox-repo.ts';
 import * as wa from '../whatsapp/messages.ts';
 
@@ -51,9 +51,15 @@ export function adminRoutes(s: Services): Hono {
     },
   );
   app.get('/escalations', async (c) => c.json({ escalations: await listEscalations(s.database.db, c.req.query('status')) }));
+  app.get('/escalations/:id/messages', async (c) => {
+    const esc = await getEscalation(s.database.db, Number(c.req.param('id')));
+    if (!esc) throw new NotFoundError('no escalation with this id');
+    return c.json({ escalation: esc, messages: await conversation(s.database.db, esc.shopperKey) });
+  });
   app.post('/escalations/:id/take', async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as { manager?: string };
     const ok = await takeEscalation(s.database.db, Number(c.req.param('id')), body.manager ?? 'console', s.clock.now());
+    if (ok) s.escalationEvents.changed(Number(c.req.param('id')));
     return c.json({ ok }, ok ? 200 : 409);
   });
   app.post('/escalations/:id/reply', async (c) => {
@@ -65,10 +71,12 @@ export function adminRoutes(s: Services): Hono {
     const key = c.req.header('idempotency-key') ?? randomUUID();
     await enqueueOutbound(s.database.db, [{ dedupeKey: `esc:${esc.id}:reply:${key}`, shopperKey: esc.shopperKey, message: wa.text(body.text.trim()) }], s.clock.now());
     s.sender.pump.notify();
+    s.escalationEvents.changed(esc.id);
     return c.json({ ok: true });
   });
   app.post('/escalations/:id/close', async (c) => {
     const ok = await closeEscalation(s.database.db, Number(c.req.param('id')), s.clock.now());
+    if (ok) s.escalationEvents.changed(Number(c.req.param('id')));
     return c.json({ ok }, ok ? 200 : 409);
   });
 

@@ -66,6 +66,37 @@ export async function closeEscalation(db: Tx, id: number, now: Date): Promise<bo
   return rows.length === 1;
 }
 
+export interface ConversationLine {
+  direction: 'in' | 'out';
+  at: Date;
+  text: string;
+}
+
+/** The shopper's conversation (what they sent, what the bot and managers sent), oldest first. */
+export async function conversation(db: Tx, shopperKey: string, limit = 100): Promise<ConversationLine[]> {
+  const rows = await query<{ direction: 'in' | 'out'; at: string; body: Record<string, any> | string }>(
+    db,
+    sql`select * from (
+      select 'in' as direction, received_at as at, message as body from inbox where shopper_key = ${shopperKey}
+      union all
+      select 'out' as direction, created_at as at, payload as body from outbox where shopper_key = ${shopperKey}
+    ) x order by at desc, direction asc limit ${limit}`,
+  );
+  return rows
+    .map((r) => {
+      const b = (typeof r.body === 'string' ? JSON.parse(r.body) : r.body) as Record<string, any>;
+      const text =
+        b.text?.body ??
+        b.interactive?.body?.text ??
+        b.interactive?.list_reply?.title ??
+        b.interactive?.button_reply?.title ??
+        b.button?.text ??
+        (b.template ? `[шаблон ${b.template.name}]` : `[${b.type}]`);
+      return { direction: r.direction, at: new Date(r.at), text: String(text) };
+    })
+    .reverse();
+}
+
 /** Managers get shopper rows too, so the outbox can address them (phones from MANAGER_PHONES). */
 export async function ensureManagers(db: Tx, phones: string[]): Promise<void> {
   for (const p of phones.map((x) => x.replace(/^\+/, ''))) {

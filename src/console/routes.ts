@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { timingSafeEqual } from 'node:crypto';
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { UnauthorizedError } from '../errors.ts';
+import type { Services } from '../services.ts';
+
+const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
+
+const same = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/**
+ * `/console`: the managers' page (it signs in with the admin token and uses the admin API) and
+ * its server-sent events. EventSource cannot send headers, so the stream takes the token as a
+ * query parameter.
+ */
+export function consoleRoutes(s: Services): Hono {
+  const app = new Hono();
+  app.get('/', (c) => c.html(PAGE.replaceAll('{{STORE_NAME}}', s.config.STORE_NAME.replace(/[&<>"']/g, ''))));
+  app.get('/events', (c) => {
+    const token = c.req.query('token') ?? '';
+    if (!token || !same(token, s.adminToken)) throw new UnauthorizedError('console events need ?token=<ADMIN_TOKEN>');
+    return streamSSE(c, async (stream) => {
+      let wake: (() => void) | null = null;
+      let pending = false;
+      const onChange = () => {
+        pending = true;
+        wake?.();
+      };
+      s.escalationEvents.on('changed', onChange);
+      stream.onAbort(() => {
+        s.escalationEvents.off('changed', onChange);
+        wake?.();
+      });
+      await stream.writeSSE({ event: 'changed', data: 'hello' });
+      while (!stream.aborted) {
+        if (pending) {
+          pending = false;
+          await stream.writeSSE({ event: 'changed', data: String(Date.now()) });
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 15_000);
+        });
+        wake = null;
+        if (!pending && !stream.aborted) await stream.writeSSE({ event: 'ping', data: '' });
+      }
+    });
+  });
+  return app;
+}
