@@ -68,6 +68,11 @@ const schema = z
     /** Weekly new-arrivals suggestions (default Monday 11:00 in TZ). */
     NEW_ARRIVALS_CRON: z.preprocess(emptyToUndefined, z.string().default('0 11 * * 1')),
     /** `off`: no cron in this process (jobs still run on demand). */
+    /** Not taken within this many minutes: managers reminded, shopper told. */
+    ESCALATION_SLA_MINUTES: int(5, 1),
+    ESCALATION_SLA_CRON: z.preprocess(emptyToUndefined, z.string().default('* * * * *')),
+    /** Bitrix24 inbound webhook, e.g. https://company.bitrix24.kz/rest/1/abc123 — each escalation becomes a lead. */
+    BITRIX24_WEBHOOK_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
     CRON: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
     /** `off` runs an intake-only process (webhooks in, no turns or sends): scale intake and workers apart. */
     WORKERS: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),

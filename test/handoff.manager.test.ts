@@ -67,6 +67,30 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     expect(texts(M2).at(-1)).toBe('Команды: /list — очередь, /take N — взять, /close — завершить.');
   });
 
+  it('SLA: not taken in time → managers reminded and the shopper told, once; quiet for 24 h → closed, the bot is back', async () => {
+    h = await start();
+    const shopper = '77080000102';
+    const run = async () => (await (await h.app.request('/admin/api/jobs/escalation-sla/run', { method: 'POST', headers: { authorization: 'Bearer adm' } })).json()).counts;
+    await say(shopper, 'позовите менеджера');
+    await h.drain();
+    expect(await run()).toEqual({ reminded: 0, closed: 0 });
+    h.clock.advance(6 * 60_000);
+    expect(await run()).toEqual({ reminded: 1, closed: 0 });
+    expect(await run()).toEqual({ reminded: 0, closed: 0 });
+    await h.drain();
+    expect(texts(shopper).filter((t) => t.startsWith('Менеджеры сейчас заняты'))).toHaveLength(1);
+    for (const m of [M1, M2]) {
+      const reminders = graph.sendsTo(m).filter((x) => x.body.template?.components[0].parameters[1].text.startsWith('⏰'));
+      expect(reminders.length).toBeGreaterThanOrEqual(1);
+    }
+    h.clock.advance(25 * 3600_000);
+    expect(await run()).toEqual({ reminded: 0, closed: 1 });
+    await h.drain();
+    await say(shopper, 'привет');
+    await h.drain();
+    expect(texts(shopper).at(-1)).toMatch(/^Здравствуйте, Test Shopper!/);
+  });
+
   it('the admin API lists, takes, replies (idempotently) and closes', async () => {
     h = await start();
     const shopper = '77080000101';

@@ -269,6 +269,8 @@ export const escalations = pgTable(
     takenBy: text('taken_by'),
     takenAt: ts('taken_at'),
     closedAt: ts('closed_at'),
+    /** Bitrix24 lead created for it (integrations/bitrix24), null until then. */
+    crmLeadId: text('crm_lead_id'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },

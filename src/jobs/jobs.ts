@@ -1,6 +1,7 @@
 import { validate } from 'node-cron';
 import { ConfigError, NotFoundError } from '../errors.ts';
 import type { Services } from '../services.ts';
+import { runEscalationSla } from './escalation-sla.ts';
 import { runNewArrivals } from './new-arrivals.ts';
 import { runPriceAlerts } from './price-alerts.ts';
 
@@ -13,6 +14,11 @@ const JOBS: Record<string, (s: Services) => Promise<Record<string, number>>> = {
     if (counts.enqueued || counts.backInStock) s.sender.pump.notify();
     return { ...counts };
   },
+  'escalation-sla': async (s) => {
+    const counts = await runEscalationSla({ db: s.database.db, now: s.clock.now(), slaMinutes: s.config.ESCALATION_SLA_MINUTES, managers: s.config.MANAGER_PHONES, templates: s.templates.current() });
+    s.sender.pump.notify();
+    return counts;
+  },
   'new-arrivals': async (s) => {
     const counts = await runNewArrivals({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.assistant.opts.defaultLanguage });
     if (counts.enqueued) s.sender.pump.notify();
@@ -23,8 +29,9 @@ const JOBS: Record<string, (s: Services) => Promise<Record<string, number>>> = {
 export const JOB_NAMES = Object.keys(JOBS);
 
 /** Cron expressions from the environment, checked at start-up (a bad one names its variable). */
-export function jobSchedules(env: { PRICE_ALERT_CRON: string; NEW_ARRIVALS_CRON: string }): Array<{ name: string; cron: string }> {
+export function jobSchedules(env: { PRICE_ALERT_CRON: string; NEW_ARRIVALS_CRON: string; ESCALATION_SLA_CRON?: string }): Array<{ name: string; cron: string }> {
   const list = [
+    ...(env.ESCALATION_SLA_CRON ? [{ name: 'escalation-sla', cron: env.ESCALATION_SLA_CRON, variable: 'ESCALATION_SLA_CRON' }] : []),
     { name: 'price-alerts', cron: env.PRICE_ALERT_CRON, variable: 'PRICE_ALERT_CRON' },
     { name: 'new-arrivals', cron: env.NEW_ARRIVALS_CRON, variable: 'NEW_ARRIVALS_CRON' },
   ];
