@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
+import { FakeBitrix24 } from './fakes/bitrix24.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { messagesWebhook, startHarness, textWebhook, type Harness } from './helpers/harness.ts';
 
@@ -108,5 +109,37 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     expect(texts(shopper).filter((t) => t === 'Добрый день!')).toHaveLength(1);
     expect((await api(`/escalations/${id}/close`, {})).status).toBe(200);
     expect((await api(`/escalations/${id}/reply`, { text: 'x' })).status).toBe(404);
+  });
+});
+
+describe('Bitrix24 leads', () => {
+  const backend = backends()[0]!;
+  const graph = fakeGraphFor(backend);
+  let h: Harness;
+  afterEach(() => h?.close());
+
+  it('each escalation becomes one lead, retried after a failure, never doubled', async () => {
+    const crm = await new FakeBitrix24().start();
+    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', BITRIX24_WEBHOOK_URL: crm.url } });
+    await h.post(textWebhook({ from: '77080000200', body: 'позовите менеджера', at: h.clock.now(), name: 'Айгерим' }));
+    await h.drain();
+    const run = async () => (await (await h.app.request('/admin/api/jobs/crm-sync/run', { method: 'POST', headers: { authorization: 'Bearer adm' } })).json()).counts;
+    crm.inject({ status: 503, error: 'QUERY_LIMIT_EXCEEDED', description: 'Too many requests' });
+    expect(await run()).toEqual({ pending: 1, created: 0, failed: 1 });
+    expect(await run()).toEqual({ pending: 1, created: 1, failed: 0 });
+    expect(await run()).toEqual({ pending: 0, created: 0, failed: 0 });
+    expect(crm.leads).toHaveLength(1);
+    expect(crm.leads[0]!.fields).toMatchObject({
+      TITLE: 'WhatsApp: shopper asked for a person',
+      NAME: 'Айгерим',
+      ORIGIN_ID: expect.stringMatching(/^vitrina-escalation-\d+$/),
+      PHONE: [{ VALUE: '+77080000200', VALUE_TYPE: 'MOBILE' }],
+      COMMENTS: expect.any(String),
+    });
+    // a lead created but not recorded (crash between) is found by ORIGIN_ID, not created again
+    await h.services.database.db.execute(sql`update escalations set crm_lead_id = null`);
+    expect(await run()).toEqual({ pending: 1, created: 1, failed: 0 });
+    expect(crm.leads).toHaveLength(1);
+    await crm.stop();
   });
 });

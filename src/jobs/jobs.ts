@@ -3,6 +3,8 @@ import { ConfigError, NotFoundError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { runEscalationSla } from './escalation-sla.ts';
 import { runNewArrivals } from './new-arrivals.ts';
+import { runCrmSync } from './crm-sync.ts';
+import { Bitrix24Client } from '../../integrations/bitrix24/client.ts';
 import { runPriceAlerts } from './price-alerts.ts';
 
 export type JobResult = { job: string; ran: boolean; reason?: string; counts?: Record<string, number> };
@@ -19,6 +21,10 @@ const JOBS: Record<string, (s: Services) => Promise<Record<string, number>>> = {
     s.sender.pump.notify();
     return counts;
   },
+  'crm-sync': async (s) => {
+    if (!s.config.BITRIX24_WEBHOOK_URL) return { pending: 0, created: 0, failed: 0 };
+    return runCrmSync({ db: s.database.db, crm: new Bitrix24Client({ webhookUrl: s.config.BITRIX24_WEBHOOK_URL }), log: s.log });
+  },
   'new-arrivals': async (s) => {
     const counts = await runNewArrivals({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.assistant.opts.defaultLanguage });
     if (counts.enqueued) s.sender.pump.notify();
@@ -29,9 +35,15 @@ const JOBS: Record<string, (s: Services) => Promise<Record<string, number>>> = {
 export const JOB_NAMES = Object.keys(JOBS);
 
 /** Cron expressions from the environment, checked at start-up (a bad one names its variable). */
-export function jobSchedules(env: { PRICE_ALERT_CRON: string; NEW_ARRIVALS_CRON: string; ESCALATION_SLA_CRON?: string }): Array<{ name: string; cron: string }> {
+export function jobSchedules(env: {
+  PRICE_ALERT_CRON: string;
+  NEW_ARRIVALS_CRON: string;
+  ESCALATION_SLA_CRON?: string;
+  BITRIX24_WEBHOOK_URL?: string;
+}): Array<{ name: string; cron: string }> {
   const list = [
     ...(env.ESCALATION_SLA_CRON ? [{ name: 'escalation-sla', cron: env.ESCALATION_SLA_CRON, variable: 'ESCALATION_SLA_CRON' }] : []),
+    ...(env.BITRIX24_WEBHOOK_URL && env.ESCALATION_SLA_CRON ? [{ name: 'crm-sync', cron: env.ESCALATION_SLA_CRON, variable: 'ESCALATION_SLA_CRON' }] : []),
     { name: 'price-alerts', cron: env.PRICE_ALERT_CRON, variable: 'PRICE_ALERT_CRON' },
     { name: 'new-arrivals', cron: env.NEW_ARRIVALS_CRON, variable: 'NEW_ARRIVALS_CRON' },
   ];
