@@ -82,8 +82,16 @@ export class Assistant {
         const at = ctx.services.clock.now();
         ctx.effect((tx) => recordEvent(tx, key, ctx.shopper.key, 'model_usage', { model: this.opts.llm!.model, ...usage }, at));
         if (!plan.text.trim() && !plan.products.length) plan = await offline();
+        await ctx.services.store.set(`model-fails:${ctx.shopper.key}`, '0', 3600).catch(() => {});
       } catch (err) {
         ctx.log.warn({ err: String(err) }, 'model failed; offline answer');
+        // the assistant failing twice in a row for a shopper hands them to a person
+        const fails = await ctx.services.store.incr(`model-fails:${ctx.shopper.key}`, 3600_000).catch(() => 0);
+        if (fails >= 2) {
+          s = new Session(ctx, s.deps, lang, s.prefs, s.history);
+          await s.escalate('the assistant failed twice in a row');
+          return this.deliver(ctx, s, text, { text: say(this.phrases, lang, 'manager_handoff'), products: [] });
+        }
         const key = ctx.key('offline_answer');
         const at = ctx.services.clock.now();
         ctx.effect((tx) => recordEvent(tx, key, ctx.shopper.key, 'offline_answer', { reason: String(err).slice(0, 300) }, at));

@@ -6,6 +6,7 @@ import type { ReplyPlan } from './render.ts';
 import type { Session } from './session.ts';
 
 const MANAGER = /(менеджер|оператор|жив(ой|ым) человек|позовите человека|консультант|manager|human|operator|real person|менеджерді|адаммен)/i;
+const COMPLAINT = /(жалоб|ужасн|отвратител|обманул|обман |верните деньги|возврат денег|не работает|сломал|брак|complain|terrible|awful|refund|scam|broken|шағым|алдады)/i;
 const GREETING = /^(привет|здравствуй\p{L}*|здрасьте|добрый (день|вечер)|доброе утро|салам|сәлем\p{L}*|салем|hello|hi|hey|good (morning|afternoon|evening))(?=$|[^\p{L}])/iu;
 const HELP = /^(помощь|помоги|help|что ты умеешь|как это работает|көмек|не істей аласың)/i;
 const SIMILAR = /(похож|similar|ұқсас)/i;
@@ -28,6 +29,7 @@ export function filtersText(text: string, session: Session, currency: string): s
 
 export type Intent =
   | { kind: 'manager' }
+  | { kind: 'complaint' }
   | { kind: 'greeting' }
   | { kind: 'help' }
   | { kind: 'ordinal'; n: number }
@@ -39,6 +41,7 @@ export type Intent =
 export function classify(text: string): Intent {
   const t = text.trim();
   if (MANAGER.test(t)) return { kind: 'manager' };
+  if (COMPLAINT.test(t)) return { kind: 'complaint' };
   if (GREETING.test(t) && t.split(/\s+/).length <= 4) return { kind: 'greeting' };
   if (HELP.test(t)) return { kind: 'help' };
   const words = t.toLowerCase().split(/\s+/);
@@ -62,6 +65,9 @@ export async function offlineAnswer(s: Session, text: string, opts: { storeName:
   switch (intent.kind) {
     case 'manager':
       await s.escalate('shopper asked for a person');
+      return { text: say(book, lang, 'manager_handoff'), products: [] };
+    case 'complaint':
+      await s.escalate('complaint');
       return { text: say(book, lang, 'manager_handoff'), products: [] };
     case 'greeting':
       return { text: say(book, lang, 'greeting', { name: opts.shopperName ? `, ${opts.shopperName}` : '', store: opts.storeName }), products: [] };

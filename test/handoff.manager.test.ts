@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
 import { FakeBitrix24 } from './fakes/bitrix24.ts';
+import { FakeOpenAI, SERVER_ERROR } from './fakes/openai.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { messagesWebhook, startHarness, textWebhook, type Harness } from './helpers/harness.ts';
 
@@ -59,6 +60,31 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     await say(shopper, 'привет');
     await h.drain();
     expect(texts(shopper).at(-1)).toMatch(/^Здравствуйте, Test Shopper!/);
+  });
+
+  it('triggers: a catalog order, and the model failing twice in a row', async () => {
+    const model = new FakeOpenAI();
+    await model.start();
+    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', MANAGER_PHONES: `+${M1}`, OPENAI_API_KEY: 'sk', OPENAI_BASE_URL: model.url } });
+    const reasons = async (who: string) =>
+      (await query<{ reason: string }>(h.services.database.db, sql`select reason from escalations where shopper_key = ${who}`)).map((r) => r.reason);
+    model.push(SERVER_ERROR, SERVER_ERROR);
+    await say('77080000301', 'какой-то вопрос');
+    await say('77080000301', 'ещё вопрос');
+    await h.drain();
+    expect(await reasons('77080000301')).toEqual(['the assistant failed twice in a row']);
+    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    await h.post(messagesWebhook('77080000302', [{ from: '77080000302', id: 'wamid.order.1', timestamp: ts, type: 'order', order: { catalog_id: 'c1', text: '', product_items: [{ product_retailer_id: 'ZT-0001', quantity: 2, item_price: 183990, currency: 'KZT' }] } }]));
+    await h.drain();
+    expect(await reasons('77080000302')).toEqual(['order to confirm: ZT-0001 × 2 (183990 KZT)']);
+    await model.stop();
+  });
+
+  it('offline, complaint words hand the shopper to a person', async () => {
+    h = await start();
+    await say('77080000303', 'это ужасно, диван сломался, верните деньги');
+    await h.drain();
+    expect((await query<{ reason: string }>(h.services.database.db, sql`select reason from escalations where shopper_key = '77080000303'`)).map((r) => r.reason)).toEqual(['complaint']);
   });
 
   it('a manager’s messages never reach the assistant', async () => {

@@ -24,7 +24,7 @@ type Guess = { tool: string; args: Record<string, unknown> };
 
 function offline(text: string): Guess {
   const intent = classify(text);
-  if (intent.kind === 'manager') return { tool: 'escalate_to_manager', args: {} };
+  if (intent.kind === 'manager' || intent.kind === 'complaint') return { tool: 'escalate_to_manager', args: {} };
   if (intent.kind === 'recommend' || intent.kind === 'similar') return { tool: 'get_recommendations', args: {} };
   if (intent.kind === 'greeting' || intent.kind === 'help' || intent.kind === 'ordinal') return { tool: 'none', args: {} };
   const ex = extract(text);
