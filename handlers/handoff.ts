@@ -65,6 +65,13 @@ export const handoffHandler: Handler = async (ctx, next) => {
   touched();
   if (esc.status === 'taken' && esc.takenBy) {
     relay(ctx, esc.takenBy, wa.text(`👤 ${ctx.shopper.name ?? me} (#${esc.id}): ${describe(ctx.message.text, ctx.message.type)}`));
+    // photos, voice notes, videos and documents go along as themselves
+    const kind = ctx.message.type as 'image' | 'audio' | 'video' | 'document';
+    const media = ['image', 'audio', 'video', 'document'].includes(kind) ? (ctx.message.raw[kind] as { id?: string } | undefined) : undefined;
+    if (media?.id) {
+      const fwd = await ctx.services.media.forward(media.id, ctx.inbound.phoneNumberId ?? ctx.services.config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox');
+      if (fwd) relay(ctx, esc.takenBy, wa.media(kind, { id: fwd.id }), 'media');
+    }
   }
   // open and not yet taken: the shopper was told a person will reply; the bot stays quiet
 };

@@ -54,6 +54,17 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     await h.drain();
     expect(texts(winner).at(-1)).toBe(`👤 Test Shopper (#${esc!.id}): Нужен диван`);
 
+    // a photo from the shopper reaches the manager as a photo (downloaded, uploaded again)
+    const photo = Buffer.from('\xff\xd8\xff fake jpeg bytes', 'binary');
+    graph.addMedia('shopper-photo', photo, 'image/jpeg');
+    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    await h.post(messagesWebhook(shopper, [{ from: shopper, id: 'wamid.handoff.photo', timestamp: ts, type: 'image', image: { id: 'shopper-photo', mime_type: 'image/jpeg', caption: 'вот такой' } }]));
+    await h.drain();
+    const forwarded = graph.sendsTo(winner).at(-1)!.body;
+    expect(forwarded.type).toBe('image');
+    expect(graph.uploads.map((u) => u.id)).toContain(forwarded.image.id);
+    expect(texts(winner).at(-2)).toBe(`👤 Test Shopper (#${esc!.id}): вот такой`);
+
     await say(winner, '/close');
     await h.drain();
     expect(texts(shopper).at(-1)).toBe('Менеджер завершил разговор. Я снова на связи — чем помочь?');

@@ -69,6 +69,26 @@ export class Media {
     return 'failed';
   }
 
+  /**
+   * Re-sends a shopper's media to someone else (a manager): inbound media ids cannot be sent
+   * on, so the file is downloaded and uploaded again. Null when that fails.
+   */
+  async forward(mediaId: string, phoneNumberId: string): Promise<{ id: string; mime: string } | null> {
+    const dir = await mkdtemp(join(tmpdir(), 'vitrina-fwd-'));
+    try {
+      const to = join(dir, 'media');
+      const r = await this.opts.client.downloadMedia(mediaId, { maxBytes: MAX_AUDIO_BYTES, to });
+      const mime = r.info.mimeType ?? 'application/octet-stream';
+      const { id } = await this.opts.client.uploadMedia(phoneNumberId, await readFile(to), mime);
+      return { id, mime };
+    } catch (err) {
+      this.opts.log.warn({ err: String(err), mediaId }, 'media not forwarded');
+      return null;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   async voice(mediaId: string, sha256?: string): Promise<VoiceResult> {
     const { openai, ffmpeg, log } = this.opts;
     if (!openai || !ffmpeg) return { ok: false, reason: 'offline' };

@@ -43,6 +43,13 @@ export class SandboxGraph {
       setImmediate(() => void this.reportStatuses(to, wamid, c.req.param('pnid')));
       return c.json({ messaging_product: 'whatsapp', contacts: [{ input: String(body.to ?? body.recipient), wa_id: to }], messages: [{ id: wamid }] });
     });
+    this.app.post('/:version/:pnid/media', async (c) => {
+      const form = await c.req.formData();
+      const file = form.get('file');
+      if (!(file instanceof File)) return c.json({ error: { message: '(#100) The parameter file is required.', type: 'OAuthException', code: 100, fbtrace_id: 'sandbox' } }, 400);
+      const { id } = this.addMedia(Buffer.from(await file.arrayBuffer()), String(form.get('type') ?? file.type));
+      return c.json({ id });
+    });
     this.app.get('/media-download/:id', (c) => {
       const m = this.media.get(c.req.param('id'));
       if (!m) return c.json({ error: { message: 'URL expired', type: 'OAuthException', code: 100, fbtrace_id: 'sandbox' } }, 404);

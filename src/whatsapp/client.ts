@@ -74,6 +74,23 @@ export class WhatsAppClient {
     return this.call<T>('GET', `${this.url(path)}${qs ? `?${qs}` : ''}`);
   }
 
+  /** Uploads a file as media (`POST /{phone-number-id}/media`, multipart); resolves with its id. */
+  async uploadMedia(phoneNumberId: string, data: Uint8Array, mimeType: string, filename = 'file'): Promise<{ id: string }> {
+    const form = new FormData();
+    form.set('messaging_product', 'whatsapp');
+    form.set('type', mimeType);
+    form.set('file', new Blob([new Uint8Array(data)], { type: mimeType }), filename);
+    let res: Response;
+    try {
+      res = await this.fetch(this.url(`${phoneNumberId}/media`), { method: 'POST', headers: { authorization: `Bearer ${this.opts.token}` }, body: form, signal: AbortSignal.timeout(this.timeoutMs * 3) });
+    } catch (err) {
+      throw new WhatsAppApiError({ message: `media upload failed: ${String(err)}`, retryable: true });
+    }
+    const json = (await res.json().catch(() => null)) as { id?: string } | null;
+    if (!res.ok || !json?.id) throw WhatsAppApiError.fromResponse(res.status, json);
+    return { id: json.id };
+  }
+
   /** Follows a `paging.next` URL Graph handed back. */
   graphGetUrl<T>(url: string): Promise<T> {
     return this.call<T>('GET', url);

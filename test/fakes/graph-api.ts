@@ -52,6 +52,7 @@ export class FakeGraphApi {
   /** Templates Meta "has" for the WABA; tests seed and inspect them. */
   readonly templates: Array<{ id: string; name: string; language: string; category: string; status: string; components: Array<Record<string, any>> }> = [];
   readonly templatePosts: Array<Record<string, any>> = [];
+  readonly uploads: Array<{ id: string; type: string; product: string }> = [];
   private faults: Fault[] = [];
   private media = new Map<string, Media>();
   private expireNextDownload = new Set<string>();
@@ -131,6 +132,16 @@ export class FakeGraphApi {
       const paging: Record<string, unknown> = { cursors: { before: String(after), after: String(after + data.length) } };
       if (after + limit < this.templates.length) paging.next = `${this.url}${url.pathname}?limit=${limit}&after=${after + limit}`;
       return reply(200, { data, paging });
+    }
+    if (req.method === 'POST' && parts.length === 3 && parts[2] === 'media') {
+      const form = await new Request('http://fake/', { method: 'POST', headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) }).formData();
+      const file = form.get('file') as File;
+      const id = `uploaded-${randomUUID()}`;
+      this.addMedia(id, Buffer.from(await file.arrayBuffer()), String(form.get('type') ?? file.type));
+      this.uploads.push({ id, type: String(form.get('type')), product: String(form.get('messaging_product')) });
+      const response = fixture('media_upload_response.json');
+      response.id = id;
+      return reply(200, response);
     }
     if (req.method === 'POST' && parts.length === 3 && parts[2] === 'messages') {
       const body = JSON.parse(raw) as Record<string, any>;
