@@ -73,7 +73,7 @@ export class Assistant {
     let s = await this.session(ctx, lang);
     await s.learnFrom(text);
     let plan: ReplyPlan;
-    const offline = () => offlineAnswer(s, text, { storeName: this.opts.storeName, currency: this.opts.currency, shopperName: ctx.shopper.name });
+    const offline = () => offlineAnswer(s, text, { storeName: this.opts.storeName, currency: this.opts.currency, shopperName: ctx.shopper.name, handoffText: this.handoffText(ctx, lang) });
     if (this.opts.llm) {
       try {
         const { plan: p, usage } = await llmAnswer(s, text, this.opts.llm);
@@ -90,7 +90,7 @@ export class Assistant {
         if (fails >= 2) {
           s = new Session(ctx, s.deps, lang, s.prefs, s.history);
           await s.escalate('the assistant failed twice in a row');
-          return this.deliver(ctx, s, text, { text: say(this.phrases, lang, 'manager_handoff'), products: [] });
+          return this.deliver(ctx, s, text, { text: this.handoffText(ctx, lang), products: [] });
         }
         const key = ctx.key('offline_answer');
         const at = ctx.services.clock.now();
@@ -184,7 +184,16 @@ export class Assistant {
     const lang = await this.languageOf(ctx);
     const s = await this.session(ctx, lang);
     await s.escalate(reason);
-    this.deliver(ctx, s, said, { text: say(this.phrases, lang, 'manager_handoff'), products: [] });
+    this.deliver(ctx, s, said, { text: this.handoffText(ctx, lang), products: [] });
+  }
+
+  /** "A person will reply", and when: inside working hours soon, outside them from the opening time. */
+  handoffText(ctx: TurnContext, lang: Lang): string {
+    const { WORKING_HOURS, TZ } = ctx.services.config;
+    const [open, close] = WORKING_HOURS.split('-') as [string, string];
+    const now = new Intl.DateTimeFormat('en-GB', { timeZone: TZ ?? 'Asia/Almaty', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ctx.services.clock.now());
+    const inside = open <= close ? now >= open && now < close : now >= open || now < close;
+    return inside ? say(this.phrases, lang, 'manager_handoff') : say(this.phrases, lang, 'manager_after_hours', { opens: open });
   }
 
   private deliver(ctx: TurnContext, s: Session, said: string, plan: ReplyPlan): void {

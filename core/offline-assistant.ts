@@ -57,7 +57,7 @@ export function classify(text: string): Intent {
  * The rule-based assistant: used with no OPENAI_API_KEY and whenever the model fails, so no
  * shopper is left unanswered. It acts through the same Session as the model's tools.
  */
-export async function offlineAnswer(s: Session, text: string, opts: { storeName: string; currency: string; shopperName: string | null }): Promise<ReplyPlan> {
+export async function offlineAnswer(s: Session, text: string, opts: { storeName: string; currency: string; shopperName: string | null; handoffText?: string }): Promise<ReplyPlan> {
   const t = text.trim();
   const book = s.deps.phrases;
   const lang = s.lang;
@@ -65,10 +65,10 @@ export async function offlineAnswer(s: Session, text: string, opts: { storeName:
   switch (intent.kind) {
     case 'manager':
       await s.escalate('shopper asked for a person');
-      return { text: say(book, lang, 'manager_handoff'), products: [] };
+      return { text: opts.handoffText ?? say(book, lang, 'manager_handoff'), products: [] };
     case 'complaint':
       await s.escalate('complaint');
-      return { text: say(book, lang, 'manager_handoff'), products: [] };
+      return { text: opts.handoffText ?? say(book, lang, 'manager_handoff'), products: [] };
     case 'greeting':
       return { text: say(book, lang, 'greeting', { name: opts.shopperName ? `, ${opts.shopperName}` : '', store: opts.storeName }), products: [] };
     case 'help':

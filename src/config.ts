@@ -70,6 +70,8 @@ const schema = z
     /** `off`: no cron in this process (jobs still run on demand). */
     /** Not taken within this many minutes: managers reminded, shopper told. */
     ESCALATION_SLA_MINUTES: int(5, 1),
+    /** When managers answer, in TZ (default Asia/Almaty), e.g. 09:00-20:00. */
+    WORKING_HOURS: z.preprocess(emptyToUndefined, z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'expected HH:MM-HH:MM').default('09:00-20:00')),
     ESCALATION_SLA_CRON: z.preprocess(emptyToUndefined, z.string().default('* * * * *')),
     /** Bitrix24 inbound webhook, e.g. https://company.bitrix24.kz/rest/1/abc123 — each escalation becomes a lead. */
     BITRIX24_WEBHOOK_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),

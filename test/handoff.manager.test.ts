@@ -98,6 +98,17 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     expect((await query<{ reason: string }>(h.services.database.db, sql`select reason from escalations where shopper_key = '77080000303'`)).map((r) => r.reason)).toEqual(['complaint']);
   });
 
+  it('outside working hours the shopper is told when a person will reply', async () => {
+    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', MANAGER_PHONES: `+${M1}`, WORKING_HOURS: '09:00-20:00', TZ: 'Asia/Almaty' } });
+    // move the clock to the next 03:00 in Almaty (UTC+5)
+    const now = h.clock.now().getTime();
+    const hourAlmaty = (new Date(now).getUTCHours() + 5) % 24;
+    h.clock.advance((((27 - hourAlmaty) % 24) * 60 - new Date(now).getUTCMinutes()) * 60_000);
+    await say('77080000400', 'позовите менеджера');
+    await h.drain();
+    expect(texts('77080000400')).toEqual(['Передал ваш запрос менеджеру. Сейчас нерабочее время — ответим с 09:00.']);
+  });
+
   it('a manager’s messages never reach the assistant', async () => {
     h = await start();
     await say(M2, 'хочу серый диван');

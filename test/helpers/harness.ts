@@ -42,6 +42,8 @@ export async function startHarness(opts: {
     // Platform tests use the echo bot so each reply names its message; assistant tests set BOT.
     BOT: 'echo',
     TURN_DEBOUNCE_MS: '0',
+    // tests run at any hour: managers are always "at work" unless a test says otherwise
+    WORKING_HOURS: '00:00-24:00',
     WHATSAPP_APP_SECRET: APP_SECRET,
     WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
     WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
