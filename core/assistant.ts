@@ -42,13 +42,32 @@ export class Assistant {
     const { db, store } = ctx.services;
     const [history, prefs] = await Promise.all([loadContext(store, ctx.shopper.key), loadPreferences(db, store, ctx.shopper.key)]);
     ctx.language = lang;
-    return new Session(ctx, { phrases: this.opts.phrases, complements: this.opts.complements }, lang, prefs, history);
+    return new Session(ctx, { phrases: this.opts.phrases, complements: this.opts.complements, summarize: this.summarizer() }, lang, prefs, history);
   }
 
   /** The language of a tap: the one the shopper last wrote in. */
   async languageOf(ctx: TurnContext): Promise<Lang> {
     const saved = await ctx.services.store.get(langKey(ctx.shopper.key)).catch(() => null);
     return asLang(saved, this.opts.defaultLanguage);
+  }
+
+  /** The model writes managers a short hand-off summary; any failure falls back to the digest. */
+  private summarizer(): ((digest: string) => Promise<string>) | undefined {
+    const llm = this.opts.llm;
+    if (!llm) return undefined;
+    return async (digest) => {
+      const res = await llm.client.chat.completions.create(
+        {
+          model: llm.model,
+          messages: [
+            { role: 'system', content: 'Summarize for a store manager, in Russian, in at most 3 short lines: what the shopper wants, budget and preferences, products discussed, why a person is needed.' },
+            { role: 'user', content: digest || '(no conversation yet)' },
+          ],
+        },
+        { timeout: llm.timeoutMs },
+      );
+      return res.choices[0]?.message.content?.trim() || digest;
+    };
   }
 
   /** A short answer in the shopper's language from the phrase book. */
@@ -88,14 +107,15 @@ export class Assistant {
         // the assistant failing twice in a row for a shopper hands them to a person
         const fails = await ctx.services.store.incr(`model-fails:${ctx.shopper.key}`, 3600_000).catch(() => 0);
         if (fails >= 2) {
-          s = new Session(ctx, s.deps, lang, s.prefs, s.history);
+          // the model is failing: the managers get the plain digest
+          s = new Session(ctx, { ...s.deps, summarize: undefined }, lang, s.prefs, s.history);
           await s.escalate('the assistant failed twice in a row');
           return this.deliver(ctx, s, text, { text: this.handoffText(ctx, lang), products: [] });
         }
         const key = ctx.key('offline_answer');
         const at = ctx.services.clock.now();
         ctx.effect((tx) => recordEvent(tx, key, ctx.shopper.key, 'offline_answer', { reason: String(err).slice(0, 300) }, at));
-        s = new Session(ctx, s.deps, lang, s.prefs, s.history);
+        s = new Session(ctx, { ...s.deps, summarize: undefined }, lang, s.prefs, s.history);
         plan = await offline();
       }
     } else {

@@ -8,13 +8,15 @@ import { enqueueOutbound } from '../src/outbox/outbox-repo.ts';
 import { templateMessage } from '../src/templates/message-templates.ts';
 import { extract } from './extract.ts';
 import type { Lang } from './language.ts';
-import { cachePreferences, mergePreferences, recordEvents, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
+import { cachePreferences, describePreferences, mergePreferences, recordEvents, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
 import type { PhraseBook } from './phrases.ts';
 import { recommend } from './recommend.ts';
 
 export interface AssistantDeps {
   phrases: PhraseBook;
   complements?: Record<string, string[]>;
+  /** With a model: writes the hand-off summary for managers; without, a plain digest is used. */
+  summarize?: (digest: string) => Promise<string>;
 }
 
 /** A product as tools report it to the model: facts only, prices in currency units. */
@@ -153,7 +155,13 @@ export class Session {
     this.escalated = true;
     const shopper = this.shopper;
     const at = this.now();
-    const summary = this.history.slice(-6).map((e) => `${e.role === 'user' ? '🧑' : '🤖'} ${e.text}`).join('\n');
+    const digest = [
+      ...this.history.slice(-6).map((e) => `${e.role === 'user' ? '🧑' : '🤖'} ${e.text}`),
+      describePreferences(this.prefs, this.ctx.services.config.CURRENCY) === 'nothing yet' ? '' : `⭐ ${describePreferences(this.prefs, this.ctx.services.config.CURRENCY)}`,
+    ]
+      .filter(Boolean)
+      .join('\n');
+    const summary = this.deps.summarize ? await this.deps.summarize(digest).catch(() => digest) : digest;
     const { config, templates } = this.ctx.services;
     const customer = `${this.ctx.shopper.name ?? ''} (${shopper})`.trim();
     this.ctx.effect(async (tx) => {

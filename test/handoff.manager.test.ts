@@ -91,6 +91,26 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     await model.stop();
   });
 
+  it('with a model, managers get a model-written summary; without one, the digest', async () => {
+    const model = new FakeOpenAI();
+    await model.start();
+    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', MANAGER_PHONES: `+${M1}`, OPENAI_API_KEY: 'sk', OPENAI_BASE_URL: model.url } });
+    model.push(
+      { toolCalls: [{ name: 'escalate_to_manager', args: { reason: 'хочет оформить заказ' } }] },
+      { content: 'Хочет серый диван до 300 000 ₸, готова оформить.' },
+      { content: 'Передаю менеджеру.' },
+    );
+    await say('77080000500', 'хочу оформить серый диван до 300 тысяч, позовите человека');
+    await h.drain();
+    expect(model.requests[1]!.messages[0].content).toMatch(/^Summarize for a store manager/);
+    expect(model.requests[1]!.messages[1].content).toContain('⭐ budget up to 300000 KZT');
+    const [row] = await query<{ summary: string; reason: string }>(h.services.database.db, sql`select summary, reason from escalations where shopper_key = '77080000500'`);
+    expect(row).toEqual({ summary: 'Хочет серый диван до 300 000 ₸, готова оформить.', reason: 'хочет оформить заказ' });
+    const tpl = graph.sendsTo(M1).at(-1)!.body.template;
+    expect(tpl.components[0].parameters[2]).toEqual({ type: 'text', parameter_name: 'summary', text: 'Хочет серый диван до 300 000 ₸, готова оформить.' });
+    await model.stop();
+  });
+
   it('offline, complaint words hand the shopper to a person', async () => {
     h = await start();
     await say('77080000303', 'это ужасно, диван сломался, верните деньги');
