@@ -12,6 +12,19 @@ function relay(ctx: TurnContext, to: string, message: wa.OutboundMessage, n: num
   ctx.effect(async (tx) => void (await enqueueOutbound(tx, [{ dedupeKey: key, shopperKey: to, message }], at)));
 }
 
+/**
+ * Photos, voice notes, videos and documents go along as themselves: inbound media ids cannot be
+ * re-sent, so the file is downloaded and uploaded again. Null for other messages or on failure.
+ */
+async function forwardMedia(ctx: TurnContext): Promise<wa.OutboundMessage | null> {
+  const kind = ctx.message.type as 'image' | 'audio' | 'video' | 'document';
+  if (!['image', 'audio', 'video', 'document'].includes(kind)) return null;
+  const media = ctx.message.raw[kind] as { id?: string } | undefined;
+  if (!media?.id) return null;
+  const fwd = await ctx.services.media.forward(media.id, ctx.inbound.phoneNumberId ?? ctx.services.config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox');
+  return fwd ? wa.media(kind, { id: fwd.id }) : null;
+}
+
 function describe(text: string | null, type: string): string {
   return text ?? `[${type}]`;
 }
@@ -55,8 +68,13 @@ export const handoffHandler: Handler = async (ctx, next) => {
       } else ctx.replyText('Нет запроса в работе.');
       return;
     }
-    if (owned) relay(ctx, owned.shopperKey, wa.text(describe(ctx.message.text, ctx.message.type)));
-    else ctx.replyText('Команды: /list — очередь, /take N — взять, /close — завершить.');
+    if (!owned) {
+      ctx.replyText('Команды: /list — очередь, /take N — взять, /close — завершить.');
+      return;
+    }
+    const fwd = await forwardMedia(ctx);
+    if (fwd) relay(ctx, owned.shopperKey, fwd, 'media');
+    if (ctx.message.text || !fwd) relay(ctx, owned.shopperKey, wa.text(describe(ctx.message.text, ctx.message.type)));
     return;
   }
 
@@ -65,13 +83,8 @@ export const handoffHandler: Handler = async (ctx, next) => {
   touched();
   if (esc.status === 'taken' && esc.takenBy) {
     relay(ctx, esc.takenBy, wa.text(`👤 ${ctx.shopper.name ?? me} (#${esc.id}): ${describe(ctx.message.text, ctx.message.type)}`));
-    // photos, voice notes, videos and documents go along as themselves
-    const kind = ctx.message.type as 'image' | 'audio' | 'video' | 'document';
-    const media = ['image', 'audio', 'video', 'document'].includes(kind) ? (ctx.message.raw[kind] as { id?: string } | undefined) : undefined;
-    if (media?.id) {
-      const fwd = await ctx.services.media.forward(media.id, ctx.inbound.phoneNumberId ?? ctx.services.config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox');
-      if (fwd) relay(ctx, esc.takenBy, wa.media(kind, { id: fwd.id }), 'media');
-    }
+    const fwd = await forwardMedia(ctx);
+    if (fwd) relay(ctx, esc.takenBy, fwd, 'media');
   }
   // open and not yet taken: the shopper was told a person will reply; the bot stays quiet
 };

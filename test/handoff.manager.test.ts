@@ -64,6 +64,13 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     expect(forwarded.type).toBe('image');
     expect(graph.uploads.map((u) => u.id)).toContain(forwarded.image.id);
     expect(texts(winner).at(-2)).toBe(`👤 Test Shopper (#${esc!.id}): вот такой`);
+    // and a voice note from the manager reaches the shopper as a voice note
+    graph.addMedia('manager-voice', Buffer.from('OggS manager voice'), 'audio/ogg');
+    await h.post(messagesWebhook(winner, [{ from: winner, id: 'wamid.handoff.voice', timestamp: ts, type: 'audio', audio: { id: 'manager-voice', mime_type: 'audio/ogg', voice: true } }]));
+    await h.drain();
+    const toShopper = graph.sendsTo(shopper).at(-1)!.body;
+    expect(toShopper.type).toBe('audio');
+    expect(graph.uploads.map((u) => u.id)).toContain(toShopper.audio.id);
 
     await say(winner, '/close');
     await h.drain();
