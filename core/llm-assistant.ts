@@ -25,9 +25,45 @@ export interface LlmUsage {
   calls: number;
 }
 
-/** Builds the OpenAI client once (the SDK, pointed at OPENAI_BASE_URL when set). */
-export function createOpenAI(opts: { apiKey: string; baseURL?: string; timeoutMs: number }): OpenAI {
-  return new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: opts.timeoutMs, maxRetries: 0 });
+/** What each model call reports to /metrics. */
+export interface ModelObserver {
+  call(endpoint: string, outcome: string, seconds: number): void;
+  tokens(endpoint: string, prompt: number, completion: number): void;
+}
+
+/**
+ * Builds the OpenAI client once (the SDK, pointed at OPENAI_BASE_URL when set). Every call,
+ * chat, transcription or vision, passes through one fetch that reports its time, outcome and
+ * token usage, so no call site can forget to.
+ */
+export function createOpenAI(opts: { apiKey: string; baseURL?: string; timeoutMs: number; observe?: ModelObserver }): OpenAI {
+  const observe = opts.observe;
+  const observed: typeof fetch | undefined = observe
+    ? async (input, init) => {
+        const endpoint = new URL(input instanceof Request ? input.url : String(input)).pathname.split('/').slice(-2).join('/');
+        const started = performance.now();
+        const took = () => (performance.now() - started) / 1000;
+        let res: Response;
+        try {
+          res = await fetch(input, init);
+        } catch (err) {
+          const name = (err as Error).name;
+          observe.call(endpoint, name === 'AbortError' || name === 'TimeoutError' ? 'timeout' : 'network', took());
+          throw err;
+        }
+        observe.call(endpoint, res.ok ? 'ok' : `http_${res.status}`, took());
+        if (res.ok && res.headers.get('content-type')?.includes('json')) {
+          // Read before the SDK does, so usage is counted by the time the call returns.
+          const j = (await res
+            .clone()
+            .json()
+            .catch(() => null)) as { usage?: { prompt_tokens?: number; completion_tokens?: number } } | null;
+          if (j?.usage) observe.tokens(endpoint, j.usage.prompt_tokens ?? 0, j.usage.completion_tokens ?? 0);
+        }
+        return res;
+      }
+    : undefined;
+  return new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: opts.timeoutMs, maxRetries: 0, fetch: observed });
 }
 
 /**

@@ -15,8 +15,10 @@ export function createApp(s: Services): Hono<Env> {
   const app = new Hono<Env>();
 
   app.use('*', async (c, next) => {
-    c.set('requestId', c.req.header('x-request-id') ?? randomUUID());
+    const requestId = c.req.header('x-request-id') ?? randomUUID();
+    c.set('requestId', requestId);
     await next();
+    c.header('x-request-id', requestId);
     if (c.req.path === '/webhook' && c.req.method === 'POST') s.metrics.webhookRequests.inc({ status: String(c.res.status) });
   });
 
@@ -30,34 +32,15 @@ export function createApp(s: Services): Hono<Env> {
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, requestId: c.get('requestId') } }, 404));
 
-  app.route('/webhook', webhookRoutes({ config: s.config, appSecret: s.appSecret, intake: s.intake, log: s.log, metrics: s.metrics }));
+  app.route('/webhook', webhookRoutes({ config: s.config, appSecret: s.appSecret, intake: s.intake, log: s.log, metrics: s.metrics, draining: () => s.health.draining }));
 
   app.route('/admin/api', adminRoutes(s));
   app.route('/console', consoleRoutes(s));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
-    const checks: Record<string, string> = {};
-    let ok = true;
-    for (const [name, ping] of [
-      ['database', () => s.database.ping()],
-      ['store', () => s.store.ping()],
-    ] as const) {
-      try {
-        await ping();
-        checks[name] = 'ok';
-      } catch (err) {
-        ok = false;
-        checks[name] = `down: ${String(err)}`;
-      }
-    }
-    checks.database_kind = s.database.kind;
-    checks.store_kind = s.store.kind;
-    checks.whatsapp = s.sandbox ? 'sandbox' : 'graph';
-    const ffmpeg = s.media.opts.ffmpeg;
-    checks.ffmpeg = ffmpeg ? `${ffmpeg.source}: ${ffmpeg.path}` : 'missing: voice notes get a polite text answer';
-    checks.model = s.media.opts.openai ? 'openai' : 'offline';
-    return c.json({ ok, checks }, ok ? 200 : 503);
+    const r = await s.health.readiness();
+    return c.json(r, r.ok ? 200 : 503);
   });
   app.get('/metrics', async (c) => c.text(await s.metrics.registry.metrics(), 200, { 'content-type': s.metrics.registry.contentType }));
 

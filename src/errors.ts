@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'payload_too_large'
   | 'not_found'
+  | 'unavailable'
   | 'whatsapp_api'
   | 'template';
 
@@ -47,6 +48,16 @@ export class NotFoundError extends AppError {
   readonly code = 'not_found' as const;
   readonly httpStatus = 404;
   name = 'NotFoundError';
+}
+
+/**
+ * The service cannot take the request now (shutting down, database unreachable). Webhooks get
+ * a 503 so Meta redelivers, to this instance later or to another one.
+ */
+export class UnavailableError extends AppError {
+  readonly code = 'unavailable' as const;
+  readonly httpStatus = 503;
+  name = 'UnavailableError';
 }
 
 /** Meta error codes worth retrying (throughput, pair rate, transient platform errors). */

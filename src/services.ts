@@ -11,11 +11,14 @@ import type { Config } from './config.ts';
 import type { TurnContext } from './context.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { InboxWorker } from './inbox/inbox-worker.ts';
+import { inboxDepth } from './inbox/inbox-repo.ts';
+import { outboxDepth } from './outbox/outbox-repo.ts';
 import { resolveFfmpeg } from './media/ffmpeg.ts';
 import { Media } from './media/media.ts';
 import { ensureManagers } from './escalations/escalations.ts';
 import { EscalationEvents } from './escalations/events.ts';
 import { TemplateRegistry } from './templates/registry.ts';
+import { Health } from './health.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { RateLimiter } from './outbox/rate-limiter.ts';
@@ -49,7 +52,9 @@ export interface Services {
   intake: Intake;
   inbox: InboxWorker;
   sender: Sender;
-  close(): Promise<void>;
+  health: Health;
+  /** Stops the workers (finishing or releasing claimed work within `graceMs`) and closes connections. */
+  close(opts?: { graceMs?: number }): Promise<void>;
 }
 
 export interface BuildOptions {
@@ -70,6 +75,10 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   const log = opts.log ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = createMetrics({ defaults: !opts.log });
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  metrics.watchQueues(async () => {
+    const now = clock.now();
+    return { inbox: await inboxDepth(database.db, now), outbox: await outboxDepth(database.db, now) };
+  });
   await ensureManagers(database.db, config.MANAGER_PHONES);
   const store: Store = config.REDIS_URL ? new RedisStore({ url: config.REDIS_URL, prefix: opts.redisPrefix }) : new MemoryStore({ now: () => clock.now().getTime() });
   const phoneNumberId = config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox';
@@ -108,7 +117,21 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     backoffBaseMs: opts.backoffBaseMs,
   });
   const openai = config.OPENAI_API_KEY
-    ? createOpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL, timeoutMs: config.OPENAI_TIMEOUT_MS })
+    ? createOpenAI({
+        apiKey: config.OPENAI_API_KEY,
+        baseURL: config.OPENAI_BASE_URL,
+        timeoutMs: config.OPENAI_TIMEOUT_MS,
+        observe: {
+          call: (endpoint, outcome, seconds) => {
+            metrics.modelCalls.inc({ endpoint, outcome });
+            metrics.modelLatency.observe({ endpoint }, seconds);
+          },
+          tokens: (endpoint, prompt, completion) => {
+            metrics.modelTokens.inc({ endpoint, kind: 'prompt' }, prompt);
+            metrics.modelTokens.inc({ endpoint, kind: 'completion' }, completion);
+          },
+        },
+      })
     : null;
   const ffmpeg = resolveFfmpeg({ ...process.env, FFMPEG_PATH: config.FFMPEG_PATH });
   const media = new Media({
@@ -162,6 +185,8 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   });
   wakeInbox = () => inbox.pump.notify();
 
+  const health = new Health({ database, store, templates, media, sandbox });
+
   return {
     config,
     log,
@@ -181,10 +206,17 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     intake,
     inbox,
     sender,
-    async close() {
+    health,
+    async close(opts = {}) {
+      health.draining = true;
       templates.close();
-      await inbox.pump.stop();
-      await sender.pump.stop();
+      const graceMs = opts.graceMs;
+      // The sender keeps going while turns finish, so their replies can still leave now.
+      if (graceMs === undefined) await inbox.pump.stop();
+      else await inbox.stop({ graceMs: graceMs * 0.6 });
+      // A send still in flight after its share keeps its lease; its status webhook or the
+      // lease settles it later, so nothing is sent twice.
+      await sender.pump.stop(graceMs === undefined ? {} : { graceMs: graceMs * 0.3 });
       await store.close();
       await database.close();
     },

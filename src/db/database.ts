@@ -46,7 +46,7 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
       db,
       kind: 'postgres',
       ping: async () => void (await client`select 1`),
-      close: () => client.end({ timeout: 5 }),
+      close: () => client.end({ timeout: 2 }),
     };
   }
   const memory = opts.dataDir.startsWith('memory://');

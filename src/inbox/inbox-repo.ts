@@ -192,6 +192,20 @@ export async function finishInbound(db: Tx, row: InboxRow, status: 'done' | 'fai
   return rows.length === 1;
 }
 
+/**
+ * Shutdown: gives a claimed row back at once, without counting the attempt, so another
+ * process takes it now instead of after the lease. A turn still running here then loses its
+ * commit (the claim token no longer matches): the reply is written once, by whoever finishes.
+ */
+export async function handBackInbound(db: Tx, row: InboxRow): Promise<boolean> {
+  const rows = await query<{ id: number }>(
+    db,
+    sql`update inbox set status = 'pending', attempts = greatest(attempts - 1, 0), lease_until = null, claim_token = null
+    where id = ${row.id} and claim_token = ${row.claimToken} and status = 'processing' returning id`,
+  );
+  return rows.length === 1;
+}
+
 /** Puts the row back for another try after `retryAt`, keeping its place at the head of the shopper's line. */
 export async function releaseInbound(db: Tx, row: InboxRow, retryAt: Date, error: string): Promise<void> {
   await db.execute(

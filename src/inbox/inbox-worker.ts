@@ -8,7 +8,7 @@ import { enqueueOutbound, finishWithReplies } from '../outbox/outbox-repo.ts';
 import { Pump } from '../worker/pump.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
 import * as wa from '../whatsapp/messages.ts';
-import { claimBurst, claimInbound, finishInbound, releaseInbound, type InboxRow } from './inbox-repo.ts';
+import { claimBurst, claimInbound, finishInbound, handBackInbound, releaseInbound, type InboxRow } from './inbox-repo.ts';
 
 export interface InboxWorkerOptions {
   services: TurnServices;
@@ -46,8 +46,28 @@ export class InboxWorker {
       log: opts.log,
       yieldTo: opts.yieldTo,
       claim: (n) => claimInbound(this.db, { now: this.opts.services.clock.now(), leaseMs: opts.leaseMs, limit: n, debounceMs: opts.debounceMs }),
-      process: (row) => this.handle(row),
+      process: (row) => {
+        this.held.add(row);
+        return this.handle(row).finally(() => this.held.delete(row));
+      },
     });
+  }
+
+  /** Rows this process has claimed and not finished. */
+  private readonly held = new Set<InboxRow>();
+
+  /**
+   * Graceful stop: no new claims, turns in flight get `graceMs` to finish, then whatever is
+   * still held is handed back for another process. Returns how many rows were handed back.
+   */
+  async stop(opts: { graceMs: number }): Promise<number> {
+    if (await this.pump.stop(opts)) return 0;
+    let handed = 0;
+    for (const row of [...this.held]) {
+      for (const r of [row, ...(row.merged ?? [])]) if (await handBackInbound(this.db, r).catch(() => false)) handed++;
+    }
+    if (handed) this.opts.log.info({ handed }, 'unfinished messages handed back for another process');
+    return handed;
   }
 
   private get db(): Db {
@@ -85,6 +105,7 @@ export class InboxWorker {
     metrics.turnLatency.observe((services.clock.now().getTime() - started) / 1000);
     this.opts.observeTurn?.(performance.now() - startedPrecise);
     if (!committed) mlog.warn('lease lost before commit; another worker owns this message');
+    else mlog.info({ type: row.type, ms: services.clock.now().getTime() - started, replies: ctx.replies.length, merged: row.merged.length }, 'message answered');
   }
 
   private async giveUp(row: InboxRow, error: string, mlog: Logger): Promise<void> {

@@ -58,12 +58,24 @@ export function jobSchedules(env: {
 export async function runJob(s: Services, name: string): Promise<JobResult> {
   const job = JOBS[name];
   if (!job) throw new NotFoundError(`no job "${name}" (have: ${JOB_NAMES.join(', ')})`);
-  const lock = await s.store.acquireLock(`job:${name}`, 10 * 60_000);
-  if (!lock) return { job: name, ran: false, reason: 'another run holds the lock' };
+  // Store down: no lock can be had, so the tick is skipped rather than risk running twice.
+  const lock = await s.store.acquireLock(`job:${name}`, 10 * 60_000).catch((err) => {
+    s.metrics.jobRuns.inc({ job: name, outcome: 'failed' });
+    throw err;
+  });
+  if (!lock) {
+    s.metrics.jobRuns.inc({ job: name, outcome: 'skipped' });
+    return { job: name, ran: false, reason: 'another run holds the lock' };
+  }
   try {
     const counts = await job(s);
+    s.metrics.jobRuns.inc({ job: name, outcome: 'ran' });
+    for (const [count, n] of Object.entries(counts)) if (n) s.metrics.jobItems.inc({ job: name, count }, n);
     s.log.info({ job: name, ...counts }, 'job ran');
     return { job: name, ran: true, counts };
+  } catch (err) {
+    s.metrics.jobRuns.inc({ job: name, outcome: 'failed' });
+    throw err;
   } finally {
     await s.store.releaseLock(lock);
   }

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Config } from '../config.ts';
-import { BadRequestError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts';
+import { BadRequestError, PayloadTooLargeError, UnauthorizedError, UnavailableError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Intake } from './intake.ts';
@@ -14,8 +14,16 @@ export const MAX_WEBHOOK_BYTES = 3 * 1024 * 1024;
  * GET: Meta's handshake (verify token). POST: signature over the raw bytes (app secret),
  * then parse, store, 200. A store failure answers 500 (onError) so Meta redelivers; nothing is lost.
  */
-export function webhookRoutes(opts: { config: Config; appSecret: string; intake: Intake; log: Logger; metrics: Metrics }): Hono {
-  const app = new Hono();
+export function webhookRoutes(opts: {
+  config: Config;
+  appSecret: string;
+  intake: Intake;
+  log: Logger;
+  metrics: Metrics;
+  /** True once SIGTERM arrived: POSTs get 503 so Meta redelivers to an instance that stays. */
+  draining: () => boolean;
+}): Hono<{ Variables: { requestId: string } }> {
+  const app = new Hono<{ Variables: { requestId: string } }>();
 
   app.get('/', (c) => {
     const mode = c.req.query('hub.mode');
@@ -39,6 +47,7 @@ export function webhookRoutes(opts: { config: Config; appSecret: string; intake:
   app.post(
     '/',
     async (c, next) => {
+      if (opts.draining()) throw new UnavailableError('shutting down; Meta will redeliver');
       const length = c.req.header('content-length');
       if (length === undefined) return streamedLimit(c, next);
       if (!/^\d+$/.test(length)) throw new BadRequestError('invalid Content-Length');
@@ -60,8 +69,15 @@ export function webhookRoutes(opts: { config: Config; appSecret: string; intake:
       }
       const parsed = normalizeWebhook(body);
       if (!parsed.ok) throw new BadRequestError(parsed.reason);
-      const result = await opts.intake.ingest(parsed.value);
+      let result: Awaited<ReturnType<Intake['ingest']>>;
+      try {
+        result = await opts.intake.ingest(parsed.value);
+      } catch (err) {
+        opts.log.error({ requestId: c.get('requestId'), err: String(err) }, 'webhook not stored; answering 503 so Meta redelivers');
+        throw new UnavailableError('could not store the webhook; Meta will redeliver');
+      }
       opts.metrics.webhookLatency.observe((performance.now() - started) / 1000);
+      if (opts.log.isLevelEnabled('debug')) opts.log.debug({ requestId: c.get('requestId'), wamids: parsed.value.messages.map((m) => m.wamid), statuses: parsed.value.statuses.length }, 'webhook stored');
       return c.json({ ok: true, ...result }, 200);
     },
   );

@@ -40,12 +40,19 @@ export class Pump<T> {
     this.wake?.();
   }
 
-  /** Stops claiming and waits for items in flight to finish. */
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming and waits for items in flight to finish, for at most `graceMs` when given.
+   * Resolves true when nothing is left in flight.
+   */
+  async stop(opts: { graceMs?: number } = {}): Promise<boolean> {
     this.running = false;
     this.notify();
     await this.loop;
-    await Promise.allSettled([...this.inFlight]);
+    const settled = Promise.allSettled([...this.inFlight]).then(() => true);
+    if (opts.graceMs === undefined) return settled;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), opts.graceMs)));
+    return Promise.race([settled, timeout]).finally(() => clearTimeout(timer));
   }
 
   get busy(): number {
