@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     }
     if (config.CRON === 'on') {
       // Every process schedules; the job's lock makes each tick run once across them.
-      for (const j of schedules) cron.schedule(j.cron, () => void runJob(services, j.name).catch((err) => services.log.error({ err, job: j.name }, 'job failed')));
+      for (const j of schedules) cron.schedule(j.cron, (tick) => void runJob(services, j.name, { tick: tick.date }).catch((err) => services.log.error({ err, job: j.name }, 'job failed')));
     }
     services.templates.watch();
     if (services.database.kind === 'pglite') writeServerInfo(config.DATA_DIR, { pid: process.pid, port: info.port, adminToken: services.adminToken });

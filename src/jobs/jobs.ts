@@ -53,11 +53,25 @@ export function jobSchedules(env: {
 
 /**
  * Runs a job once across all processes: it holds a lock in the store (Redis when scaled out);
- * a run that finds the lock held reports ran: false.
+ * a run that finds the lock held reports ran: false. A cron run also claims its `tick` (the
+ * scheduled second) for good, so a process whose timer fires after another's run has already
+ * finished and released the lock does not run that tick a second time.
  */
-export async function runJob(s: Services, name: string): Promise<JobResult> {
+export async function runJob(s: Services, name: string, opts: { tick?: Date } = {}): Promise<JobResult> {
   const job = JOBS[name];
   if (!job) throw new NotFoundError(`no job "${name}" (have: ${JOB_NAMES.join(', ')})`);
+  const tick = opts.tick ? new Date(Math.floor(opts.tick.getTime() / 1000) * 1000).toISOString() : undefined;
+  if (tick) {
+    const claimed = await s.store.acquireLock(`job:${name}:tick:${tick}`, 60 * 60_000).catch((err) => {
+      s.metrics.jobRuns.inc({ job: name, outcome: 'failed' });
+      throw err;
+    });
+    if (!claimed) {
+      s.metrics.jobRuns.inc({ job: name, outcome: 'skipped' });
+      s.log.debug({ job: name, tick }, 'job tick already run by another process');
+      return { job: name, ran: false, reason: 'another process ran this tick' };
+    }
+  }
   // Store down: no lock can be had, so the tick is skipped rather than risk running twice.
   const lock = await s.store.acquireLock(`job:${name}`, 10 * 60_000).catch((err) => {
     s.metrics.jobRuns.inc({ job: name, outcome: 'failed' });
@@ -71,7 +85,7 @@ export async function runJob(s: Services, name: string): Promise<JobResult> {
     const counts = await job(s);
     s.metrics.jobRuns.inc({ job: name, outcome: 'ran' });
     for (const [count, n] of Object.entries(counts)) if (n) s.metrics.jobItems.inc({ job: name, count }, n);
-    s.log.info({ job: name, ...counts }, 'job ran');
+    s.log.info({ job: name, ...(tick ? { tick } : {}), ...counts }, 'job ran');
     return { job: name, ran: true, counts };
   } catch (err) {
     s.metrics.jobRuns.inc({ job: name, outcome: 'failed' });

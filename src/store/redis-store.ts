@@ -30,9 +30,12 @@ export class RedisStore implements Store {
     this.prefix = opts.prefix ?? 'vitrina:';
     this.redis = new Redis(opts.url, {
       lazyConnect: false,
-      maxRetriesPerRequest: 2,
+      maxRetriesPerRequest: 1,
       enableOfflineQueue: true,
       connectTimeout: 2000,
+      // A reply that does not come in a second is treated as Redis being down.
+      commandTimeout: 1000,
+      retryStrategy: (times) => Math.min(times * 100, 1000),
     });
     // Connection errors surface on the calls that need Redis; the event itself is not fatal.
     this.redis.on('error', () => {});
@@ -40,50 +43,61 @@ export class RedisStore implements Store {
     this.redis.defineCommand('vtRelease', { numberOfKeys: 1, lua: RELEASE });
   }
 
+  /**
+   * Everything here may be lost (see Store), so while Redis is away callers get an error at
+   * once and degrade (no context, the in-process rate bucket) instead of each waiting for a
+   * reconnect. Commands issued while a connection attempt is under way still queue.
+   */
+  private get r(): Redis {
+    const st = this.redis.status;
+    if (st === 'reconnecting' || st === 'close' || st === 'end') throw new Error(`Redis unavailable (${st})`);
+    return this.redis;
+  }
+
   private k(key: string): string {
     return this.prefix + key;
   }
 
   async listPush(key: string, item: string, max: number, ttlSeconds = 30 * 24 * 3600): Promise<void> {
-    await this.redis.multi().rpush(this.k(key), item).ltrim(this.k(key), -max, -1).expire(this.k(key), ttlSeconds).exec();
+    await this.r.multi().rpush(this.k(key), item).ltrim(this.k(key), -max, -1).expire(this.k(key), ttlSeconds).exec();
   }
 
   async listGet(key: string): Promise<string[]> {
-    return this.redis.lrange(this.k(key), 0, -1);
+    return this.r.lrange(this.k(key), 0, -1);
   }
 
   async get(key: string): Promise<string | null> {
-    return this.redis.get(this.k(key));
+    return this.r.get(this.k(key));
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    await this.redis.set(this.k(key), value, 'EX', ttlSeconds);
+    await this.r.set(this.k(key), value, 'EX', ttlSeconds);
   }
 
   async incr(key: string, ttlMs: number): Promise<number> {
-    const [[, n]] = (await this.redis.multi().incr(this.k(key)).pexpire(this.k(key), ttlMs, 'NX').exec()) as [[null, number], unknown];
+    const [[, n]] = (await this.r.multi().incr(this.k(key)).pexpire(this.k(key), ttlMs, 'NX').exec()) as [[null, number], unknown];
     return Number(n);
   }
 
   async acquireLock(name: string, ttlMs: number): Promise<Lock | null> {
     const token = randomUUID();
-    const ok = await this.redis.set(this.k(`lock:${name}`), token, 'PX', ttlMs, 'NX');
+    const ok = await this.r.set(this.k(`lock:${name}`), token, 'PX', ttlMs, 'NX');
     return ok === 'OK' ? { name, token } : null;
   }
 
   async releaseLock(lock: Lock): Promise<void> {
-    await (this.redis as unknown as { vtRelease(k: string, t: string): Promise<number> }).vtRelease(this.k(`lock:${lock.name}`), lock.token);
+    await (this.r as unknown as { vtRelease(k: string, t: string): Promise<number> }).vtRelease(this.k(`lock:${lock.name}`), lock.token);
   }
 
   async takeToken(bucket: string, ratePerSec: number, burst: number, nowMs: number): Promise<number> {
-    const r = await (this.redis as unknown as {
+    const r = await (this.r as unknown as {
       vtTakeToken(k: string, rate: number, burst: number, now: number): Promise<number>;
     }).vtTakeToken(this.k(`bucket:${bucket}`), ratePerSec, burst, nowMs);
     return Number(r);
   }
 
   async ping(): Promise<void> {
-    await this.redis.ping();
+    await this.r.ping();
   }
 
   async close(): Promise<void> {

@@ -24,7 +24,9 @@ export function metaError(code: number, details: string, message = `(#${code}) $
 export type Fault =
   | { kind: 'error'; status: number; body: unknown }
   | { kind: 'hang' }
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /** Meta took the message (it is sent and its status webhook follows) but the answer never comes. */
+  | { kind: 'accept-then-hang' };
 
 export interface RecordedSend {
   path: string;
@@ -60,8 +62,10 @@ export class FakeGraphApi {
   private server: Server | null = null;
   private webhookQueue: Array<{ body: string; tries: number }> = [];
   private webhookTimer: NodeJS.Timeout | null = null;
-  /** Probability of a random 130429/500 on a send (fault suite). */
+  /** Probability of a random fault on a send (fault suite): 130429, 500, a timeout, or accepted with the answer lost. */
   errorRate = 0;
+  /** How many of each random fault were injected. */
+  readonly faultCounts: Record<string, number> = {};
   webhook: { url: string; appSecret: string } | null = null;
   url = '';
 
@@ -161,6 +165,11 @@ export class FakeGraphApi {
       }
       const wamid = `wamid.fake.${randomUUID()}`;
       this.sends.push({ path: url.pathname, body, wamid });
+      if (fault?.kind === 'accept-then-hang') {
+        this.reportSent(body, wamid, parts[1]!);
+        this.hanging.push(res);
+        return;
+      }
       const response = fixture('send_message_response.json');
       response.contacts[0].input = body.to ?? body.recipient;
       response.contacts[0].wa_id = String(body.to ?? body.recipient).replace(/^\+/, '');
@@ -194,9 +203,16 @@ export class FakeGraphApi {
 
   private randomFault(): Fault | undefined {
     if (this.errorRate <= 0 || Math.random() >= this.errorRate) return undefined;
-    return Math.random() < 0.5
-      ? { kind: 'error', status: 400, body: metaError(130429, 'Cloud API message throughput has been reached.') }
-      : { kind: 'error', status: 500, body: metaError(131000, 'Something went wrong') };
+    const faults: Fault[] = [
+      { kind: 'error', status: 400, body: metaError(130429, 'Cloud API message throughput has been reached.') },
+      { kind: 'error', status: 500, body: metaError(131000, 'Something went wrong') },
+      { kind: 'hang' },
+      { kind: 'accept-then-hang' },
+    ];
+    const fault = faults[Math.floor(Math.random() * faults.length)]!;
+    const name = fault.kind === 'error' ? `http ${fault.status}` : fault.kind;
+    this.faultCounts[name] = (this.faultCounts[name] ?? 0) + 1;
+    return fault;
   }
 
   private reportSent(body: Record<string, any>, wamid: string, pnid: string): void {

@@ -36,6 +36,7 @@ export class FakeOpenAI {
   private server: Server | null = null;
   private hanging: ServerResponse[] = [];
   private n = 0;
+  private port = 0;
   url = '';
 
   async start(): Promise<this> {
@@ -63,8 +64,10 @@ export class FakeOpenAI {
       this.requests.push(body);
       this.answer(body, this.script.shift() ?? { content: 'ok' }, res);
     });
-    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
+    // Started again after stop() (an outage), it comes back on the same port.
+    await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
+    this.port = (this.server.address() as AddressInfo).port;
+    this.url = `http://127.0.0.1:${this.port}/v1`;
     return this;
   }
 

@@ -1,0 +1,79 @@
+import postgres from 'postgres';
+import type { FakeGraphApi } from '../fakes/graph-api.ts';
+import { waitFor } from './service-process.ts';
+
+export interface Sent {
+  from: string;
+  text: string;
+}
+
+export interface Ledger {
+  sent: number;
+  answered: number;
+  missing: string[];
+  duplicated: string[];
+  outOfOrder: string[];
+  replies: number;
+}
+
+/**
+ * Matches what shoppers sent with what reached the fake Graph, for the echo bot: each reply
+ * names the message(s) it answers ("Эхо: a" or, for a merged burst, "Эхо: a\nb"). Every text
+ * must be answered exactly once, and each shopper's answers must come in the order sent.
+ */
+export function echoLedger(sent: Sent[], graph: FakeGraphApi): Ledger {
+  const answeredLines = new Map<string, string[]>();
+  for (const s of graph.sends) {
+    const body = s.body.text?.body as string | undefined;
+    if (!body?.startsWith('Эхо: ')) continue;
+    const to = String(s.body.to).replace(/^\+/, '');
+    const list = answeredLines.get(to) ?? [];
+    list.push(...body.slice('Эхо: '.length).split('\n'));
+    answeredLines.set(to, list);
+  }
+  const ledger: Ledger = { sent: sent.length, answered: 0, missing: [], duplicated: [], outOfOrder: [], replies: graph.sends.length };
+  const byShopper = new Map<string, string[]>();
+  for (const s of sent) byShopper.set(s.from, [...(byShopper.get(s.from) ?? []), s.text]);
+  for (const [from, texts] of byShopper) {
+    const got = answeredLines.get(from) ?? [];
+    for (const t of texts) {
+      const n = got.filter((g) => g === t).length;
+      if (n === 0) ledger.missing.push(t);
+      else if (n > 1) ledger.duplicated.push(t);
+      else ledger.answered++;
+    }
+    const firstSeen = [...new Set(got.filter((g) => texts.includes(g)))];
+    if (firstSeen.join('\n') !== texts.filter((t) => firstSeen.includes(t)).join('\n')) ledger.outOfOrder.push(from);
+  }
+  return ledger;
+}
+
+/** Prints the scenario's account: what it sent, what was answered, and whether the two match. */
+export function printLedger(scenario: string, l: Ledger, extra = ''): void {
+  const match = l.answered === l.sent && !l.missing.length && !l.duplicated.length && !l.outOfOrder.length;
+  console.log(
+    `[fault] ${scenario}: sent ${l.sent} messages; answered ${l.answered} exactly once in ${l.replies} replies; ` +
+      `missing ${l.missing.length}, duplicated ${l.duplicated.length}, out of order ${l.outOfOrder.length} → ${match ? 'MATCH' : 'MISMATCH'}` +
+      (extra ? `; ${extra}` : ''),
+  );
+}
+
+/** Waits until the shared database has nothing open and Meta's status webhooks are all delivered. */
+export async function waitDrained(databaseUrl: string, graph: FakeGraphApi, expectReplies: number, describe: () => string, timeoutMs = 90_000): Promise<void> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await waitFor(
+      'inbox and outbox to drain',
+      async () => {
+        const [open] = await sql`select
+          (select count(*) from inbox where status in ('pending', 'processing'))::int as inbox,
+          (select count(*) from outbox where status in ('pending', 'sending'))::int as outbox`.catch(() => [{ inbox: -1, outbox: -1 }]);
+        return open!.inbox === 0 && open!.outbox === 0 && graph.pendingWebhooks === 0 && graph.sends.length >= expectReplies;
+      },
+      timeoutMs,
+      describe,
+    );
+  } finally {
+    await sql.end();
+  }
+}
