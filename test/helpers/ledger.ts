@@ -77,3 +77,45 @@ export async function waitDrained(databaseUrl: string, graph: FakeGraphApi, expe
     await sql.end();
   }
 }
+
+/**
+ * The same account for any bot, from the database: every inbound wamid must be `done`, and
+ * the replies of its turn (outbox rows with its inbox id, matched to what Graph received by
+ * biz_opaque_callback_data) must have reached Graph exactly once each, in the shopper's order.
+ */
+export async function turnLedger(databaseUrl: string, sentWamids: string[], graph: FakeGraphApi): Promise<Ledger> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const inbox = await sql<Array<{ id: string; wamid: string; shopper_key: string; status: string }>>`select id::text, wamid, shopper_key, status from inbox order by id`;
+    const outbox = await sql<Array<{ id: string; inbox_id: string | null }>>`select id::text, inbox_id::text from outbox`;
+    const inboxOf = new Map(outbox.map((o) => [`vt:${o.id}`, o.inbox_id]));
+    const sendsPerCallback = new Map<string, number>();
+    const turnsSeen: Array<string | null> = [];
+    for (const s of graph.sends) {
+      const cb = String(s.body.biz_opaque_callback_data ?? '');
+      sendsPerCallback.set(cb, (sendsPerCallback.get(cb) ?? 0) + 1);
+      turnsSeen.push(inboxOf.get(cb) ?? null);
+    }
+    const ledger: Ledger = { sent: sentWamids.length, answered: 0, missing: [], duplicated: [], outOfOrder: [], replies: graph.sends.length };
+    const byWamid = new Map(inbox.map((r) => [r.wamid, r]));
+    const answeredTurns = new Set(turnsSeen.filter((t): t is string => t !== null));
+    for (const w of sentWamids) {
+      const row = byWamid.get(w);
+      if (!row || row.status !== 'done' || !answeredTurns.has(row.id)) ledger.missing.push(w);
+      else ledger.answered++;
+    }
+    for (const [cb, n] of sendsPerCallback) if (n > 1) ledger.duplicated.push(cb);
+    // Per shopper, turns must reach Graph in the order their messages arrived.
+    const shopperOf = new Map(inbox.map((r) => [r.id, r.shopper_key]));
+    const lastTurn = new Map<string, number>();
+    for (const t of turnsSeen) {
+      if (t === null) continue;
+      const shopper = shopperOf.get(t)!;
+      if (Number(t) < (lastTurn.get(shopper) ?? 0)) ledger.outOfOrder.push(shopper);
+      lastTurn.set(shopper, Math.max(Number(t), lastTurn.get(shopper) ?? 0));
+    }
+    return ledger;
+  } finally {
+    await sql.end();
+  }
+}

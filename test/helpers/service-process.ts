@@ -107,6 +107,8 @@ export class ServiceProcess {
 export class MetaDelivery {
   refused = 0;
   delivered = 0;
+  /** Every answer by HTTP status (0: connection refused or cut). */
+  readonly statuses: Record<number, number> = {};
   private turn = 0;
 
   constructor(private readonly opts: { targets: () => string[]; pauseMs?: number; paused?: () => Promise<void> | null }) {}
@@ -123,6 +125,7 @@ export class MetaDelivery {
         body,
         headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(body, APP_SECRET) },
       }).then((r) => r.status, () => 0);
+      this.statuses[status] = (this.statuses[status] ?? 0) + 1;
       if (status === 200) {
         this.delivered++;
         return;
