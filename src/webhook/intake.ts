@@ -72,7 +72,7 @@ export class Intake {
     }
     if (w.events.length) {
       await db.insert(webhookEvents).values(
-        w.events.map((e) => ({ kind: e.kind, field: e.field, code: e.code, detail: e.detail, raw: e.raw ?? null, receivedAt: now })),
+        w.events.map((e) => ({ kind: e.kind, field: e.field, code: e.code, detail: e.detail, raw: asJsonRecord(e.raw), receivedAt: now })),
       );
       for (const e of w.events) log.warn({ kind: e.kind, field: e.field, code: e.code, detail: e.detail }, 'webhook event recorded');
     }
@@ -84,4 +84,12 @@ export class Intake {
       events: w.events.length,
     };
   }
+}
+
+/**
+ * The rejected piece as it arrived. A JSON null (`"messages": [null]`) would read as SQL NULL
+ * and break the insert, failing the whole POST forever; it is wrapped instead.
+ */
+function asJsonRecord(raw: unknown): unknown {
+  return raw !== null && typeof raw === 'object' ? raw : { value: raw ?? null };
 }
