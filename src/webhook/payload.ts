@@ -4,10 +4,13 @@ import { z } from 'zod';
  * Webhook shapes from Meta's reference and the fixtures in shared/reference. Every object is
  * loose: unknown fields and message types are kept, because Meta adds them without notice.
  */
+// Seconds up to 9999-12-31: a larger one is not a date Postgres (or toISOString) can store.
+const MAX_EPOCH_SECONDS = 253_402_300_799;
+
 const epoch = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) {
-    ctx.addIssue({ code: 'custom', message: 'timestamp is not a number of seconds' });
+  if (!Number.isFinite(n) || n <= 0 || n > MAX_EPOCH_SECONDS) {
+    ctx.addIssue({ code: 'custom', message: 'timestamp is not a number of seconds before the year 10000' });
     return z.NEVER;
   }
   return new Date(n * 1000);
