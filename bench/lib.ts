@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
@@ -35,4 +36,20 @@ export function table(rows: Array<Record<string, string | number>>): string {
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(width[i]!)).join(' | ')} |`;
   return [line(cols), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
+}
+
+/** One line of the combined table `npm run bench` prints. */
+export interface Headline {
+  benchmark: string;
+  measure: string;
+  result: string;
+  goal: string;
+  /** Absent where the issue asks only for the number. */
+  met?: boolean;
+}
+
+/** Hands a benchmark's headline numbers to `bench/all.ts` (a JSON line per headline in BENCH_SUMMARY). */
+export function headline(lines: Headline[]): void {
+  const file = process.env.BENCH_SUMMARY;
+  if (file) appendFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 }

@@ -12,7 +12,7 @@ import { query, sql } from '../src/db/database.ts';
 import { runPriceAlerts } from '../src/jobs/price-alerts.ts';
 import { buildServices } from '../src/services.ts';
 import { FakeGraphApi } from '../test/fakes/graph-api.ts';
-import { table } from './lib.ts';
+import { table, headline } from './lib.ts';
 
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 1_000_000);
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
@@ -73,6 +73,12 @@ try {
   await s.sender.pump.stop();
   console.log(`price-alerts: ${active} active alerts over ${PRODUCTS} products on Postgres; ${counts.triggered} triggered, ${counts.enqueued} enqueued`);
   console.log(table(rows));
+  const seconds = (label: string) => Number(rows.find((r) => String(r.step).startsWith(label))?.seconds);
+  headline([
+    { benchmark: 'price-alerts', measure: `scan ${ALERTS} alerts over ${PRODUCTS} products`, result: `${seconds('scan')} s`, goal: '≤ 5 s', met: seconds('scan') <= 5 },
+    { benchmark: 'price-alerts', measure: `mark ${counts.triggered} triggered + enqueue`, result: `${seconds('job: mark')} s`, goal: 'reported' },
+    { benchmark: 'price-alerts', measure: 'send pace, WHATSAPP_MAX_MPS=80', result: `${pace.toFixed(1)}/s`, goal: '≤ 80/s', met: pace <= 80 },
+  ]);
   console.log(`send pace: ${sent} templates in ${SEND_SECONDS} s = ${pace.toFixed(1)}/s against WHATSAPP_MAX_MPS=80 (10,000 take about ${(DUE / 80 / 60).toFixed(1)} min)`);
 } finally {
   await s.close();

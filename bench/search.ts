@@ -10,7 +10,7 @@ import { searchProducts, upsertProducts } from '../src/catalog/catalog-repo.ts';
 import { productInput, toRow, type ProductRow } from '../src/catalog/product.ts';
 import { extract } from '../core/extract.ts';
 import { openDatabase, type Database } from '../src/db/database.ts';
-import { table } from './lib.ts';
+import { table, headline } from './lib.ts';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
@@ -78,4 +78,13 @@ out.push(await measure('pglite (memory)', lite));
 await lite.close();
 console.log(`search: ${SHOPPER_QUERIES.length} shopper queries (filters from the words, typos included), sequential`);
 console.log(table(out));
+headline(
+  out.map((r) => ({
+    benchmark: 'search',
+    measure: `${r.backend}, ${r.products} products`,
+    result: `p50 ${r['p50 ms']} ms, p95 ${r['p95 ms']} ms`,
+    goal: r.backend === 'postgres' ? 'p95 ≤ 10 ms' : 'reported',
+    ...(r.backend === 'postgres' ? { met: Number(r['p95 ms']) <= 10 } : {}),
+  })),
+);
 process.exit(0);

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertForTranscription, resolveFfmpeg } from '../src/media/ffmpeg.ts';
-import { table } from './lib.ts';
+import { table, headline } from './lib.ts';
 
 const ffmpeg = resolveFfmpeg();
 if (!ffmpeg) throw new Error('no ffmpeg');
@@ -61,4 +61,16 @@ for (const seconds of [15, 60, 180]) {
 rmSync(dir, { recursive: true, force: true });
 console.log(`voice: OGG/Opus → 16 kHz mono WAV, ffmpeg from ${ffmpeg.source} (${ffmpeg.path}), median of 5`);
 console.log(table(rows));
+const sixty = rows.find((r) => r.note === '60 s');
+const peaks = rows.map((r) => Number(r['ffmpeg peak MB']));
+headline([
+  ...(sixty ? [{ benchmark: 'voice', measure: `60 s note, ${ffmpeg.source} ffmpeg`, result: `${sixty['median ms']} ms median`, goal: '≤ 150 ms', met: Number(sixty['median ms']) <= 150 }] : []),
+  {
+    benchmark: 'voice',
+    measure: `ffmpeg peak memory, ${rows.map((r) => r.note).join(' / ')}`,
+    result: peaks.map((p) => `${p} MB`).join(' / '),
+    goal: 'flat as notes grow',
+    met: Math.max(...peaks) <= Math.min(...peaks) * 1.25,
+  },
+]);
 process.exit(0);

@@ -9,7 +9,7 @@ import { rmSync } from 'node:fs';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { signBody } from '../src/webhook/signature.ts';
-import { freePort, startProcess, stopProcess, table } from './lib.ts';
+import { freePort, startProcess, stopProcess, table, headline } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
@@ -97,6 +97,21 @@ async function main() {
 
   console.log(`webhook-intake: ${CONNECTIONS} connections, ${SECONDS} s per target, one signed text message per POST, unique wamids`);
   console.log(table(rows));
+  headline(
+    rows.slice(1).map((r) => {
+      const pg = String(r.target).startsWith('postgres');
+      const rps = Number(r['req/s']);
+      const p99 = Number(r['p99 ms']);
+      const vs = Number(r['vs bare']);
+      return {
+        benchmark: 'webhook-intake',
+        measure: String(r.target),
+        result: `${rps} req/s, p99 ${p99} ms, ${vs.toFixed(2)} of bare`,
+        goal: pg ? '≥ 3000 req/s, p99 ≤ 50 ms, ≥ 0.25 of bare' : 'reported',
+        ...(pg ? { met: rps >= 3000 && p99 <= 50 && vs >= 0.25 } : {}),
+      };
+    }),
+  );
 }
 
 await main();

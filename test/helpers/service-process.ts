@@ -111,7 +111,7 @@ export class MetaDelivery {
   readonly statuses: Record<number, number> = {};
   private turn = 0;
 
-  constructor(private readonly opts: { targets: () => string[]; pauseMs?: number; paused?: () => Promise<void> | null }) {}
+  constructor(private readonly opts: { targets: () => string[]; pauseMs?: number; paused?: () => Promise<unknown> | null }) {}
 
   async post(payload: unknown): Promise<void> {
     const body = JSON.stringify(payload);
