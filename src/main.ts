@@ -5,7 +5,7 @@ import { ConfigError } from './errors.ts';
 import { loadDemoCatalogIfEmpty } from './catalog/demo.ts';
 import { removeServerInfo, writeServerInfo } from './server-info.ts';
 import { buildServices } from './services.ts';
-import cron from 'node-cron';
+import cron, { type ScheduledTask } from 'node-cron';
 import { jobSchedules, runJob } from './jobs/jobs.ts';
 
 /** Time given to claimed work on SIGTERM; connections close after it. */
@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     await loadDemoCatalogIfEmpty({ db: services.database.db, clock: services.clock, log: services.log, currency: config.CURRENCY });
   }
   const app = createApp(services);
+  const tasks: ScheduledTask[] = [];
   // Listen first: after a crash, status webhooks that settle in-doubt sends should land before
   // the workers start reclaiming expired leases.
   const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
@@ -38,7 +39,9 @@ async function main(): Promise<void> {
     }
     if (config.CRON === 'on') {
       // Every process schedules; the job's lock makes each tick run once across them.
-      for (const j of schedules) cron.schedule(j.cron, (tick) => void runJob(services, j.name, { tick: tick.date }).catch((err) => services.log.error({ err, job: j.name }, 'job failed')));
+      for (const j of schedules) {
+        tasks.push(cron.schedule(j.cron, (tick) => void runJob(services, j.name, { tick: tick.date }).catch((err) => services.log.error({ err, job: j.name }, 'job failed'))));
+      }
     }
     services.templates.watch();
     if (services.database.kind === 'pglite') writeServerInfo(config.DATA_DIR, { pid: process.pid, port: info.port, adminToken: services.adminToken });
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 9_500);
     force.unref();
+    for (const t of tasks) void t.stop();
     server.close();
     if ('closeIdleConnections' in server) server.closeIdleConnections();
     if (services.database.kind === 'pglite') removeServerInfo(config.DATA_DIR);

@@ -116,7 +116,7 @@ export class Sender {
     } catch (err) {
       const e = err instanceof WhatsAppApiError ? err : new WhatsAppApiError({ message: String(err), retryable: true });
       const code = e.metaCode;
-      metrics.outbound.inc({ status: 'error', code: String(code ?? e.status ?? 'network') });
+      metrics.outbound.inc({ status: 'error', code: String(code ?? e.status ?? (e.details === 'timeout' ? 'timeout' : 'network')) });
       if (code === WINDOW_CLOSED_CODE && row.fallbackTemplate && message.type !== 'template') {
         // Meta's clock disagrees with ours: send the template now.
         await swapToTemplate(db, row, clock.now());

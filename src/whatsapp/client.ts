@@ -55,7 +55,7 @@ export class WhatsAppClient {
       });
     } catch (err) {
       const timeout = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-      throw new WhatsAppApiError({ message: timeout ? `Graph API timed out after ${this.timeoutMs} ms` : `Graph API unreachable: ${String(err)}`, retryable: true });
+      throw new WhatsAppApiError({ message: timeout ? `Graph API timed out after ${this.timeoutMs} ms` : `Graph API unreachable: ${String(err)}`, details: timeout ? 'timeout' : 'network', retryable: true });
     }
     const raw = await res.text().catch(() => '');
     let json: unknown = null;
