@@ -108,7 +108,8 @@ export async function finishWithReplies(
  * order. A `sending` row whose lease expired (its sender died mid-call) is claimable again.
  * Looks only at the oldest CLAIM_WINDOW open rows, like the inbox claim.
  */
-export async function claimOutbound(db: Tx, opts: { now: Date; leaseMs: number; limit: number }): Promise<OutboxRow[]> {
+export async function claimOutbound(db: Tx, opts: { now: Date; leaseMs: number; limit: number; exclude?: number[] }): Promise<OutboxRow[]> {
+  const exclude = JSON.stringify(opts.exclude ?? []);
   const token = randomUUID();
   const leaseUntil = new Date(opts.now.getTime() + opts.leaseMs);
   const rows = await query<Record<string, unknown>>(
@@ -122,6 +123,7 @@ export async function claimOutbound(db: Tx, opts: { now: Date; leaseMs: number; 
       where o.id in (
         select c.id from outbox c
         where c.id in (select id from heads)
+          and c.id not in (select (jsonb_array_elements_text(${exclude}::jsonb))::bigint)
           and ((c.status = 'pending' and c.next_attempt_at <= ${iso(opts.now)}::timestamptz)
             or (c.status = 'sending' and c.lease_until < ${iso(opts.now)}::timestamptz))
         order by c.id
@@ -154,13 +156,15 @@ const held = (row: OutboxRow) => sql`id = ${row.id} and claim_token = ${row.clai
 
 /**
  * Meta accepted the message. A status that raced ahead of this answer is applied in the same
- * statement; only then (rare) is the full status pass run for the 131047 fallback.
+ * statement; only then (rare) is the full status pass run for the 131047 fallback. Matched by
+ * id, not by claim: Meta has the message, so the row is accepted even if its lease ran out
+ * meanwhile (a database outage) and it went back to pending; that stops a second send.
  */
 export async function markAccepted(db: Tx, row: OutboxRow, wamid: string, now: Date): Promise<void> {
   const rows = await query<{ early: boolean }>(
     db,
     sql`update outbox set status = 'accepted', wamid = ${wamid}, lease_until = null, claim_token = null, updated_at = ${iso(now)}::timestamptz
-    where ${held(row)}
+    where id = ${row.id} and wamid is null and status in ('pending', 'sending')
     returning exists (select 1 from message_statuses where wamid = ${wamid}) as early`,
   );
   if (rows[0]?.early) await applyStatuses(db, [wamid], now);

@@ -56,10 +56,17 @@ export class Sender {
       pollMs: opts.pollMs,
       log: opts.log,
       yieldTo: opts.yieldTo,
-      claim: (n) => claimOutbound(opts.db, { now: opts.clock.now(), leaseMs: opts.leaseMs ?? 60_000, limit: n }),
-      process: (row) => this.deliver(row),
+      // Rows still in this process (a send whose acceptance waits for the database) are never
+      // claimed again by it, even when their lease has run out.
+      claim: (n) => claimOutbound(opts.db, { now: opts.clock.now(), leaseMs: opts.leaseMs ?? 60_000, limit: n, exclude: [...this.held] }),
+      process: (row) => {
+        this.held.add(row.id);
+        return this.deliver(row).finally(() => this.held.delete(row.id));
+      },
     });
   }
+
+  private readonly held = new Set<number>();
 
   backoffMs(attempt: number): number {
     const base = this.opts.backoffBaseMs ?? 1000;
@@ -109,10 +116,9 @@ export class Sender {
     }
     const phoneNumberId = row.phoneNumberId ?? this.opts.defaultPhoneNumberId;
     await this.opts.limiter.acquire(phoneNumberId);
+    let wamid: string;
     try {
-      const { wamid } = await this.opts.client.send(phoneNumberId, recipient, message, { callbackData: callbackDataFor(row.id) });
-      await markAccepted(db, row, wamid, clock.now());
-      metrics.outbound.inc({ status: 'accepted', code: '' });
+      ({ wamid } = await this.opts.client.send(phoneNumberId, recipient, message, { callbackData: callbackDataFor(row.id) }));
     } catch (err) {
       const e = err instanceof WhatsAppApiError ? err : new WhatsAppApiError({ message: String(err), retryable: true });
       const code = e.metaCode;
@@ -134,6 +140,33 @@ export class Sender {
       await markFailed(db, row, clock.now(), code, detail);
       metrics.outbound.inc({ status: 'failed', code: String(code ?? '') });
       log.warn({ outboxId: row.id, code, attempt: row.attempts }, 'send failed for good');
+      return;
+    }
+    metrics.outbound.inc({ status: 'accepted', code: '' });
+    await this.recordAccepted(row, wamid);
+  }
+
+  /**
+   * Meta has the message; only our record of it is missing. A database error here must not
+   * count as a failed send (that would send it again): the wamid is held in memory and written
+   * as soon as the database answers. Should the process die meanwhile, the status webhook's
+   * callback data settles the row.
+   */
+  private async recordAccepted(row: OutboxRow, wamid: string): Promise<void> {
+    const { db, clock, log } = this.opts;
+    for (let attempt = 0, wait = 100; ; attempt++, wait = Math.min(wait * 2, 2000)) {
+      try {
+        await markAccepted(db, row, wamid, clock.now());
+        if (attempt > 0) log.info({ outboxId: row.id, attempts: attempt + 1 }, 'accepted send recorded after the database came back');
+        return;
+      } catch (err) {
+        if (attempt === 0) log.warn({ outboxId: row.id, err: String(err) }, 'Meta accepted the message but the database is unreachable; holding its wamid');
+        if (attempt >= 600) {
+          log.error({ outboxId: row.id }, 'gave up recording an accepted send; its status webhook will settle it');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, wait));
+      }
     }
   }
 }
