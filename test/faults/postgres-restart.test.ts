@@ -67,7 +67,8 @@ describe('fault: Postgres restarted mid-run', () => {
     printLedger(
       'Postgres restarted',
       ledger,
-      `webhook answers: ${JSON.stringify(meta.statuses)} (non-200 answers were delivered again, as Meta does); /readyz during the outage: ${duringOutage.readyz}`,
+      `webhook answers: ${JSON.stringify(meta.statuses)} (non-200 answers were delivered again, as Meta does); /readyz during the outage: ${duringOutage.readyz}; ` +
+        `${svc.logLines().filter((l) => String(l.msg).startsWith('Meta accepted the message but')).length} sends accepted by Meta during the outage held until it was back`,
     );
     expect(ledger).toMatchObject({ sent: SHOPPERS * PER_SHOPPER, answered: SHOPPERS * PER_SHOPPER, missing: [], duplicated: [], outOfOrder: [] });
     expect(meta.statuses[503]).toBeGreaterThanOrEqual(50);
