@@ -1,14 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+export { freePort } from '../test/helpers/free-port.ts';
 
 /** Starts `node --import tsx <script>` with env and waits until GET <health> answers 200. */
 export async function startProcess(script: string, env: Record<string, string>, health: string): Promise<ChildProcess> {

@@ -11,8 +11,7 @@ import type { Config } from './config.ts';
 import type { TurnContext } from './context.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { InboxWorker } from './inbox/inbox-worker.ts';
-import { inboxDepth } from './inbox/inbox-repo.ts';
-import { outboxDepth } from './outbox/outbox-repo.ts';
+import { queueDepth } from './worker/queue-depth.ts';
 import { resolveFfmpeg } from './media/ffmpeg.ts';
 import { Media } from './media/media.ts';
 import { ensureManagers } from './escalations/escalations.ts';
@@ -75,10 +74,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   const log = opts.log ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = createMetrics({ defaults: !opts.log });
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  metrics.watchQueues(async () => {
-    const now = clock.now();
-    return { inbox: await inboxDepth(database.db, now), outbox: await outboxDepth(database.db, now) };
-  });
+  metrics.watchQueues(() => queueDepth(database.db, clock.now()));
   await ensureManagers(database.db, config.MANAGER_PHONES);
   const store: Store = config.REDIS_URL ? new RedisStore({ url: config.REDIS_URL, prefix: opts.redisPrefix }) : new MemoryStore({ now: () => clock.now().getTime() });
   const phoneNumberId = config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox';

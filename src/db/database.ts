@@ -30,6 +30,13 @@ const MIGRATION_LOCK = 7_231_004;
  * `dataDir: 'memory://'`). Migrations run on open; on Postgres under an advisory lock so
  * several processes starting together migrate once.
  */
+/**
+ * postgres.js waits `backoff(retries)` seconds before reconnecting, with retries counted
+ * across the whole pool; its default grows to 20 s, and queries queue for that long after a
+ * restart, so webhooks would hang instead of answering 503. Capped at half a second here.
+ */
+const reconnectDelaySeconds = (retries: number) => Math.min(0.05 * 2 ** retries, 0.5);
+
 export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number }): Promise<Database> {
   if (opts.databaseUrl) {
     const migrator = postgres(opts.databaseUrl, { max: 1, onnotice: () => {} });
@@ -40,7 +47,7 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     } finally {
       await migrator.end();
     }
-    const client = postgres(opts.databaseUrl, { max: opts.poolSize ?? 20, onnotice: () => {} });
+    const client = postgres(opts.databaseUrl, { max: opts.poolSize ?? 20, onnotice: () => {}, backoff: reconnectDelaySeconds, connect_timeout: 5 });
     const db = drizzlePostgres(client, { schema }) as unknown as Db;
     return {
       db,

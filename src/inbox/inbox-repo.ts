@@ -213,15 +213,3 @@ export async function releaseInbound(db: Tx, row: InboxRow, retryAt: Date, error
     where id = ${row.id} and claim_token = ${row.claimToken} and status = 'processing'`,
   );
 }
-
-export async function inboxDepth(db: Tx, now: Date): Promise<{ open: number; oldestAgeSeconds: number }> {
-  const rows = await query<{ open: number | string; oldest: string | null }>(
-    db,
-    sql`select count(*) as open, min(received_at) as oldest from inbox where status in ('pending', 'processing')`,
-  );
-  const r = rows[0];
-  return {
-    open: Number(r?.open ?? 0),
-    oldestAgeSeconds: r?.oldest ? Math.max(0, (now.getTime() - new Date(r.oldest).getTime()) / 1000) : 0,
-  };
-}

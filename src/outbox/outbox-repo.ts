@@ -262,16 +262,3 @@ export async function applyStatuses(db: Tx, wamids: string[], now: Date): Promis
     on conflict (dedupe_key) do nothing`,
   );
 }
-
-/** Open outbound work for /metrics: pending or sending, and the oldest one's age. */
-export async function outboxDepth(db: Tx, now: Date): Promise<{ open: number; oldestAgeSeconds: number }> {
-  const rows = await query<{ open: number | string; oldest: string | null }>(
-    db,
-    sql`select count(*) as open, min(created_at) as oldest from outbox where status in ('pending', 'sending')`,
-  );
-  const r = rows[0];
-  return {
-    open: Number(r?.open ?? 0),
-    oldestAgeSeconds: r?.oldest ? Math.max(0, (now.getTime() - new Date(r.oldest).getTime()) / 1000) : 0,
-  };
-}

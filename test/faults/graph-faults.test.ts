@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraphApi } from '../fakes/graph-api.ts';
-import { backends } from '../helpers/backends.ts';
+import { describe, expect, it } from 'vitest';
+import { faultStack } from '../helpers/fault-stack.ts';
 import { textWebhook } from '../helpers/harness.ts';
 import { echoLedger, printLedger, waitDrained, type Sent } from '../helpers/ledger.ts';
-import { RedisServer } from '../helpers/redis-server.ts';
-import { MetaDelivery, ServiceProcess } from '../helpers/service-process.ts';
+import { MetaDelivery, type ServiceProcess } from '../helpers/service-process.ts';
 
 const SHOPPERS = 50;
 const PER_SHOPPER = 8;
@@ -15,32 +13,11 @@ const PER_SHOPPER = 8;
  * our callback data settles it). Every message is answered exactly once, in order.
  */
 describe('fault: Graph 429/5xx/timeouts on 20% of sends', () => {
-  const backend = backends()[1]!;
-  const graph = new FakeGraphApi();
-  const redis = new RedisServer();
-  let svc: ServiceProcess;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    await graph.start();
-    await redis.start();
-    env = await backend.env();
-    svc = new ServiceProcess({
-      graphUrl: graph.url,
-      env: { DATABASE_URL: env.DATABASE_URL!, REDIS_URL: redis.url, WHATSAPP_TIMEOUT_MS: '400', OUTBOX_MAX_ATTEMPTS: '12' },
-    });
-    await svc.start();
-    graph.webhook = { url: `${svc.url}/webhook`, appSecret: 'test-app-secret' };
-    graph.errorRate = 0.2;
-  });
-  afterAll(async () => {
-    await svc?.kill();
-    await graph.stop();
-    await redis.stop();
-    await backend.cleanup();
-  });
+  const stack = faultStack({ env: { WHATSAPP_TIMEOUT_MS: '400', OUTBOX_MAX_ATTEMPTS: '12' } });
 
   it('answers every message exactly once despite the faults', async () => {
+    const [svc] = stack.services as [ServiceProcess];
+    stack.graph.errorRate = 0.2;
     const meta = new MetaDelivery({ targets: () => [svc.url] });
     const sent: Sent[] = [];
     await Promise.all(
@@ -53,12 +30,12 @@ describe('fault: Graph 429/5xx/timeouts on 20% of sends', () => {
         }
       }),
     );
-    await waitDrained(env.DATABASE_URL!, graph, SHOPPERS * PER_SHOPPER, () => svc.tail(), 180_000);
-    const ledger = echoLedger(sent, graph);
+    await waitDrained(stack.databaseUrl, stack.graph, SHOPPERS * PER_SHOPPER, () => svc.tail(), 180_000);
+    const ledger = echoLedger(sent, stack.graph);
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     const outbound = metrics.split('\n').filter((l) => l.startsWith('vitrina_outbound_total{')).join(', ');
-    printLedger('Graph faults on 20% of sends', ledger, `faults injected ${JSON.stringify(graph.faultCounts)}; ${outbound}`);
-    expect(Object.keys(graph.faultCounts).sort()).toEqual(['accept-then-hang', 'hang', 'http 400', 'http 500']);
+    printLedger('Graph faults on 20% of sends', ledger, `faults injected ${JSON.stringify(stack.graph.faultCounts)}; ${outbound}`);
+    expect(Object.keys(stack.graph.faultCounts).sort()).toEqual(['accept-then-hang', 'hang', 'http 400', 'http 500']);
     expect(ledger).toMatchObject({ sent: SHOPPERS * PER_SHOPPER, answered: SHOPPERS * PER_SHOPPER, missing: [], duplicated: [], outOfOrder: [] });
   });
 });

@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraphApi } from '../fakes/graph-api.ts';
-import { FakeOpenAI } from '../fakes/openai.ts';
-import { backends } from '../helpers/backends.ts';
+import { describe, expect, it } from 'vitest';
+import { faultStack } from '../helpers/fault-stack.ts';
 import { textWebhook } from '../helpers/harness.ts';
 import { printLedger, turnLedger, waitDrained } from '../helpers/ledger.ts';
-import { RedisServer } from '../helpers/redis-server.ts';
-import { MetaDelivery, ServiceProcess } from '../helpers/service-process.ts';
+import { MetaDelivery, type ServiceProcess } from '../helpers/service-process.ts';
 
 const SHOPPERS = 40;
 
@@ -14,34 +11,10 @@ const SHOPPERS = 40;
  * message is still answered once: by the model, or by the offline rules while it is out.
  */
 describe('fault: model outage', () => {
-  const backend = backends()[1]!;
-  const graph = new FakeGraphApi();
-  const model = new FakeOpenAI();
-  const redis = new RedisServer();
-  let svc: ServiceProcess;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    await graph.start();
-    await model.start();
-    await redis.start();
-    env = await backend.env();
-    svc = new ServiceProcess({
-      graphUrl: graph.url,
-      env: { DATABASE_URL: env.DATABASE_URL!, REDIS_URL: redis.url, BOT: 'assistant', OPENAI_API_KEY: 'sk-fault', OPENAI_BASE_URL: model.url, OPENAI_TIMEOUT_MS: '2000' },
-    });
-    await svc.start();
-    graph.webhook = { url: `${svc.url}/webhook`, appSecret: 'test-app-secret' };
-  });
-  afterAll(async () => {
-    await svc?.kill();
-    await graph.stop();
-    await model.stop();
-    await redis.stop();
-    await backend.cleanup();
-  });
+  const stack = faultStack({ model: true, env: { BOT: 'assistant', OPENAI_TIMEOUT_MS: '2000' } });
 
   it('answers with the offline rules while the model is out, and with the model after', async () => {
+    const [svc] = stack.services as [ServiceProcess];
     const meta = new MetaDelivery({ targets: () => [svc.url] });
     const wamids: string[] = [];
     const round = async (r: number) => {
@@ -52,16 +25,16 @@ describe('fault: model outage', () => {
           wamids.push(wamid);
         }),
       );
-      await waitDrained(env.DATABASE_URL!, graph, 0, () => svc.tail());
+      await waitDrained(stack.databaseUrl, stack.graph, 0, () => svc.tail());
     };
     await round(0);
-    await model.stop();
+    await stack.model!.stop();
     await round(1);
-    await model.start();
+    await stack.model!.start();
     await round(2);
 
-    const ledger = await turnLedger(env.DATABASE_URL!, wamids, graph);
-    const byModel = graph.sends.filter((s) => s.body.text?.body === 'ok').length;
+    const ledger = await turnLedger(stack.databaseUrl, wamids, stack.graph);
+    const byModel = stack.graph.sends.filter((s) => s.body.text?.body === 'ok').length;
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     const calls = metrics.split('\n').filter((l) => l.startsWith('vitrina_model_calls_total{')).join(', ');
     printLedger('model outage', ledger, `${byModel} answers written by the model, ${ledger.replies - byModel} by the offline rules; ${calls}`);

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraphApi } from '../fakes/graph-api.ts';
+import { describe, expect, it } from 'vitest';
+import { faultStack } from '../helpers/fault-stack.ts';
 import { textWebhook } from '../helpers/harness.ts';
 import { printLedger, turnLedger, waitDrained } from '../helpers/ledger.ts';
-import { PostgresServer } from '../helpers/postgres-server.ts';
-import { RedisServer } from '../helpers/redis-server.ts';
-import { MetaDelivery, ServiceProcess, waitFor } from '../helpers/service-process.ts';
+import { MetaDelivery, type ServiceProcess, waitFor } from '../helpers/service-process.ts';
 
 const SHOPPERS = 40;
 const PER_SHOPPER = 8;
@@ -15,28 +13,10 @@ const PER_SHOPPER = 8;
  * once it is back, every message is answered exactly once.
  */
 describe('fault: Postgres restarted mid-run', () => {
-  const graph = new FakeGraphApi();
-  const redis = new RedisServer();
-  const pg = new PostgresServer();
-  let svc: ServiceProcess;
-
-  beforeAll(async () => {
-    await graph.start();
-    await redis.start();
-    await pg.init();
-    pg.start();
-    svc = new ServiceProcess({ graphUrl: graph.url, env: { DATABASE_URL: pg.url, REDIS_URL: redis.url } });
-    await svc.start();
-    graph.webhook = { url: `${svc.url}/webhook`, appSecret: 'test-app-secret' };
-  });
-  afterAll(async () => {
-    await svc?.kill();
-    await graph.stop();
-    await redis.stop();
-    pg.destroy();
-  });
+  const stack = faultStack({ postgres: 'private' });
 
   it('refuses webhooks while the database is down and answers each message once after', async () => {
+    const [svc] = stack.services as [ServiceProcess];
     const meta = new MetaDelivery({ targets: () => [svc.url], pauseMs: 50 });
     const wamids: string[] = [];
     let restarted: Promise<void> | null = null;
@@ -49,21 +29,21 @@ describe('fault: Postgres restarted mid-run', () => {
           wamids.push(wamid);
           if (wamids.length === 100 && !restarted) {
             restarted = (async () => {
-              pg.stop();
+              stack.pg!.stop();
               duringOutage.refusedBefore = meta.refused;
               // the outage lasts until Meta has been refused a good number of times
-              await waitFor('webhooks to be refused', async () => meta.refused - duringOutage.refusedBefore >= 50, 30_000);
+              await waitFor('webhooks to be refused', async () => meta.refused - duringOutage.refusedBefore >= 50, 30_000, () => `${JSON.stringify(meta.statuses)}\n${svc.tail()}`);
               duringOutage.readyz = (await fetch(`${svc.url}/readyz`)).status;
               duringOutage.refusedAfter = meta.refused;
-              pg.start();
+              stack.pg!.start();
             })();
           }
         }
       }),
     );
     await restarted;
-    await waitDrained(pg.url, graph, SHOPPERS * PER_SHOPPER, () => svc.tail());
-    const ledger = await turnLedger(pg.url, wamids, graph);
+    await waitDrained(stack.pg!.url, stack.graph, SHOPPERS * PER_SHOPPER, () => svc.tail());
+    const ledger = await turnLedger(stack.pg!.url, wamids, stack.graph);
     printLedger(
       'Postgres restarted',
       ledger,

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraphApi } from '../fakes/graph-api.ts';
-import { backends } from '../helpers/backends.ts';
+import { describe, expect, it } from 'vitest';
+import { faultStack } from '../helpers/fault-stack.ts';
 import { textWebhook } from '../helpers/harness.ts';
 import { printLedger, turnLedger, waitDrained } from '../helpers/ledger.ts';
-import { RedisServer } from '../helpers/redis-server.ts';
-import { MetaDelivery, ServiceProcess } from '../helpers/service-process.ts';
+import { MetaDelivery, type ServiceProcess } from '../helpers/service-process.ts';
 
 const SHOPPERS = 40;
 const PER_SHOPPER = 6;
@@ -14,28 +12,10 @@ const PER_SHOPPER = 6;
  * again, empty. The assistant keeps answering: context is lost, Postgres stays the record.
  */
 describe('fault: Redis stopped and started mid-run', () => {
-  const backend = backends()[1]!;
-  const graph = new FakeGraphApi();
-  const redis = new RedisServer();
-  let svc: ServiceProcess;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    await graph.start();
-    await redis.start();
-    env = await backend.env();
-    svc = new ServiceProcess({ graphUrl: graph.url, env: { DATABASE_URL: env.DATABASE_URL!, REDIS_URL: redis.url, BOT: 'assistant' } });
-    await svc.start();
-    graph.webhook = { url: `${svc.url}/webhook`, appSecret: 'test-app-secret' };
-  });
-  afterAll(async () => {
-    await svc?.kill();
-    await graph.stop();
-    await redis.stop();
-    await backend.cleanup();
-  });
+  const stack = faultStack({ env: { BOT: 'assistant' } });
 
   it('answers every message exactly once while Redis is down and after it is back', async () => {
+    const [svc] = stack.services as [ServiceProcess];
     const meta = new MetaDelivery({ targets: () => [svc.url] });
     const wamids: string[] = [];
     const readiness: string[] = [];
@@ -49,19 +29,19 @@ describe('fault: Redis stopped and started mid-run', () => {
           }
         }),
       );
-      await waitDrained(env.DATABASE_URL!, graph, 0, () => svc.tail());
+      await waitDrained(stack.databaseUrl, stack.graph, 0, () => svc.tail());
       const r = await fetch(`${svc.url}/readyz`);
       const body = (await r.json()) as { checks: { store: string } };
       readiness.push(`${r.status} store ${body.checks.store.slice(0, 40)}`);
     };
 
     await phase(0);
-    await redis.stop();
+    await stack.redis.stop();
     await phase(1);
-    await redis.start();
+    await stack.redis.start();
     await phase(2);
 
-    const ledger = await turnLedger(env.DATABASE_URL!, wamids, graph);
+    const ledger = await turnLedger(stack.databaseUrl, wamids, stack.graph);
     printLedger('Redis stopped and started', ledger, `readiness per phase: ${readiness.join(' | ')}`);
     expect(ledger).toMatchObject({ sent: SHOPPERS * PER_SHOPPER, answered: SHOPPERS * PER_SHOPPER, missing: [], duplicated: [], outOfOrder: [] });
     expect(readiness[0]).toMatch(/^200 store ok/);

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraphApi } from '../fakes/graph-api.ts';
-import { backends } from '../helpers/backends.ts';
+import { describe, expect, it } from 'vitest';
+import { faultStack } from '../helpers/fault-stack.ts';
 import { PHONE_NUMBER_ID, textWebhook } from '../helpers/harness.ts';
 import { echoLedger, printLedger, waitDrained, type Sent } from '../helpers/ledger.ts';
-import { RedisServer } from '../helpers/redis-server.ts';
-import { MetaDelivery, ServiceProcess } from '../helpers/service-process.ts';
+import { MetaDelivery, type ServiceProcess } from '../helpers/service-process.ts';
 
 const SHOPPERS = 80;
 const BURSTS = 3;
@@ -15,28 +13,10 @@ const BURST_SIZE = 4;
  * while the service is SIGKILLed twice. Every message must be answered exactly once, in order.
  */
 describe('fault: SIGKILL during bursts', () => {
-  const backend = backends()[1]!;
-  const graph = new FakeGraphApi();
-  const redis = new RedisServer();
-  let svc: ServiceProcess;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    await graph.start();
-    await redis.start();
-    env = await backend.env();
-    svc = new ServiceProcess({ graphUrl: graph.url, env: { DATABASE_URL: env.DATABASE_URL!, REDIS_URL: redis.url, TURN_DEBOUNCE_MS: '150' } });
-    await svc.start();
-    graph.webhook = { url: `${svc.url}/webhook`, appSecret: 'test-app-secret' };
-  });
-  afterAll(async () => {
-    await svc?.kill();
-    await graph.stop();
-    await redis.stop();
-    await backend.cleanup();
-  });
+  const stack = faultStack({ env: { TURN_DEBOUNCE_MS: '150' } });
 
   it('answers every message of every burst exactly once, in order', async () => {
+    const [svc] = stack.services as [ServiceProcess];
     let restarting: Promise<unknown> | null = null;
     const meta = new MetaDelivery({ targets: () => [svc.url], paused: () => restarting });
     const sent: Sent[] = [];
@@ -62,11 +42,11 @@ describe('fault: SIGKILL during bursts', () => {
       }),
     );
     if (restarting) await restarting;
-    await waitDrained(env.DATABASE_URL!, graph, 0, () => svc.tail());
-    const ledger = echoLedger(sent, graph);
-    printLedger('SIGKILL during bursts', ledger, `${kills} kills, ${meta.refused} deliveries refused or cut and repeated, ${graph.sends.length} replies for ${sent.length} messages (bursts merged)`);
+    await waitDrained(stack.databaseUrl, stack.graph, 0, () => svc.tail());
+    const ledger = echoLedger(sent, stack.graph);
+    printLedger('SIGKILL during bursts', ledger, `${kills} kills, ${meta.refused} deliveries refused or cut and repeated, ${stack.graph.sends.length} replies for ${sent.length} messages (bursts merged)`);
     expect(kills).toBe(2);
     expect(ledger).toMatchObject({ sent: SHOPPERS * BURSTS * BURST_SIZE, answered: SHOPPERS * BURSTS * BURST_SIZE, missing: [], duplicated: [], outOfOrder: [] });
-    expect(graph.sends.every((s) => s.body.to !== undefined && s.path.includes(PHONE_NUMBER_ID))).toBe(true);
+    expect(stack.graph.sends.every((s) => s.body.to !== undefined && s.path.includes(PHONE_NUMBER_ID))).toBe(true);
   });
 });

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraphApi } from '../fakes/graph-api.ts';
-import { backends } from '../helpers/backends.ts';
+import { describe, expect, it } from 'vitest';
+import { faultStack } from '../helpers/fault-stack.ts';
 import { textWebhook } from '../helpers/harness.ts';
 import { echoLedger, printLedger, waitDrained, type Sent } from '../helpers/ledger.ts';
-import { RedisServer } from '../helpers/redis-server.ts';
-import { MetaDelivery, ServiceProcess, waitFor } from '../helpers/service-process.ts';
+import { MetaDelivery, type ServiceProcess, waitFor } from '../helpers/service-process.ts';
 
 const SHOPPERS = 100;
 const PER_SHOPPER = 10;
@@ -16,37 +14,13 @@ const JOBS = ['price-alerts', 'escalation-sla'];
  * and each job runs once per tick across the two.
  */
 describe('fault: two processes on one Postgres and Redis', () => {
-  const backend = backends()[1]!;
-  const graph = new FakeGraphApi();
-  const redis = new RedisServer();
-  let a: ServiceProcess;
-  let b: ServiceProcess;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    await graph.start();
-    await redis.start();
-    env = await backend.env();
-    const shared = {
-      DATABASE_URL: env.DATABASE_URL!,
-      REDIS_URL: redis.url,
-      LOG_LEVEL: 'info',
-      PRICE_ALERT_CRON: '* * * * * *',
-      ESCALATION_SLA_CRON: '* * * * * *',
-    };
-    a = await new ServiceProcess({ graphUrl: graph.url, env: shared, name: 'A' }).start();
-    b = await new ServiceProcess({ graphUrl: graph.url, env: shared, name: 'B' }).start();
-    graph.webhook = { url: `${a.url}/webhook`, appSecret: 'test-app-secret' };
-  });
-  afterAll(async () => {
-    await a?.kill();
-    await b?.kill();
-    await graph.stop();
-    await redis.stop();
-    await backend.cleanup();
+  const stack = faultStack({
+    instances: 2,
+    env: { LOG_LEVEL: 'info', PRICE_ALERT_CRON: '* * * * * *', ESCALATION_SLA_CRON: '* * * * * *' },
   });
 
   it('answers each message once and runs each job once per tick', async () => {
+    const [a, b] = stack.services as [ServiceProcess, ServiceProcess];
     const meta = new MetaDelivery({ targets: () => [a.url, b.url] });
     const sent: Sent[] = [];
     await Promise.all(
@@ -59,13 +33,13 @@ describe('fault: two processes on one Postgres and Redis', () => {
         }
       }),
     );
-    await waitDrained(env.DATABASE_URL!, graph, SHOPPERS * PER_SHOPPER, () => a.tail() + b.tail());
+    await waitDrained(stack.databaseUrl, stack.graph, SHOPPERS * PER_SHOPPER, () => a.tail() + b.tail());
     const runs = () => [...a.logLines(), ...b.logLines()].filter((l) => l.msg === 'job ran' && l.tick);
     // let cron tick a few more times with both processes idle
     const ticksBefore = new Set(runs().map((r) => r.tick)).size;
     await waitFor('five more cron ticks', async () => new Set(runs().map((r) => r.tick)).size >= ticksBefore + 5, 30_000);
 
-    const ledger = echoLedger(sent, graph);
+    const ledger = echoLedger(sent, stack.graph);
     const answeredBy = { A: a.logLines().filter((l) => l.msg === 'message answered').length, B: b.logLines().filter((l) => l.msg === 'message answered').length };
     const perJob = JOBS.map((job) => {
       const ticks = runs().filter((r) => r.job === job).map((r) => r.tick as string);

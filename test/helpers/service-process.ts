@@ -1,15 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.ts';
 import { signBody } from '../../src/webhook/signature.ts';
 import { APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN } from './harness.ts';
 
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+export { freePort };
 
 /** Polls `check` until it returns a value (not undefined/false) or the deadline passes. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000, describe?: () => string): Promise<T> {
@@ -120,10 +114,12 @@ export class MetaDelivery {
       if (wait) await wait;
       const targets = this.opts.targets();
       const target = targets[this.turn++ % targets.length]!;
+      // Meta gives up on a webhook that takes too long and delivers it again later.
       const status = await fetch(`${target}/webhook`, {
         method: 'POST',
         body,
         headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(body, APP_SECRET) },
+        signal: AbortSignal.timeout(10_000),
       }).then((r) => r.status, () => 0);
       this.statuses[status] = (this.statuses[status] ?? 0) + 1;
       if (status === 200) {
