@@ -61,22 +61,21 @@ export async function runJob(s: Services, name: string, opts: { tick?: Date } = 
   const job = JOBS[name];
   if (!job) throw new NotFoundError(`no job "${name}" (have: ${JOB_NAMES.join(', ')})`);
   const tick = opts.tick ? new Date(Math.floor(opts.tick.getTime() / 1000) * 1000).toISOString() : undefined;
-  if (tick) {
-    const claimed = await s.store.acquireLock(`job:${name}:tick:${tick}`, 60 * 60_000).catch((err) => {
+  // Store down: no lock can be had, so the tick is skipped rather than risk running twice.
+  const lockOrFail = (key: string, ttlMs: number) =>
+    s.store.acquireLock(key, ttlMs).catch((err) => {
       s.metrics.jobRuns.inc({ job: name, outcome: 'failed' });
       throw err;
     });
+  if (tick) {
+    const claimed = await lockOrFail(`job:${name}:tick:${tick}`, 60 * 60_000);
     if (!claimed) {
       s.metrics.jobRuns.inc({ job: name, outcome: 'skipped' });
       s.log.debug({ job: name, tick }, 'job tick already run by another process');
       return { job: name, ran: false, reason: 'another process ran this tick' };
     }
   }
-  // Store down: no lock can be had, so the tick is skipped rather than risk running twice.
-  const lock = await s.store.acquireLock(`job:${name}`, 10 * 60_000).catch((err) => {
-    s.metrics.jobRuns.inc({ job: name, outcome: 'failed' });
-    throw err;
-  });
+  const lock = await lockOrFail(`job:${name}`, 10 * 60_000);
   if (!lock) {
     s.metrics.jobRuns.inc({ job: name, outcome: 'skipped' });
     return { job: name, ran: false, reason: 'another run holds the lock' };
