@@ -25,6 +25,14 @@ export interface AssistantOptions {
 
 const langKey = (shopper: string) => `lang:${shopper}`;
 
+// Building an Intl.DateTimeFormat costs far more than using one: one per time zone.
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+const clockFormat = (tz: string) => {
+  let f = clockFormats.get(tz);
+  if (!f) clockFormats.set(tz, (f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })));
+  return f;
+};
+
 /**
  * The shopping assistant: one entry for words (`reply`) and one per action a button or list
  * row carries. Each loads the shopper's context and preferences, decides a reply plan (model
@@ -211,7 +219,7 @@ export class Assistant {
   handoffText(ctx: TurnContext, lang: Lang): string {
     const { WORKING_HOURS, TZ } = ctx.services.config;
     const [open, close] = WORKING_HOURS.split('-') as [string, string];
-    const now = new Intl.DateTimeFormat('en-GB', { timeZone: TZ ?? 'Asia/Almaty', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ctx.services.clock.now());
+    const now = clockFormat(TZ ?? 'Asia/Almaty').format(ctx.services.clock.now());
     const inside = open <= close ? now >= open && now < close : now >= open || now < close;
     return inside ? say(this.phrases, lang, 'manager_handoff') : say(this.phrases, lang, 'manager_after_hours', { opens: open });
   }

@@ -42,7 +42,7 @@ export async function loadContext(store: Store, shopper: string): Promise<Contex
 }
 
 export async function appendContext(store: Store, shopper: string, entries: ContextEntry[], max: number): Promise<void> {
-  for (const e of entries) await store.listPush(ctxKey(shopper), JSON.stringify(e), max);
+  if (entries.length) await store.listPush(ctxKey(shopper), entries.map((e) => JSON.stringify(e)), max);
 }
 
 export async function loadPreferences(db: Db, store: Store, shopper: string): Promise<Preferences> {

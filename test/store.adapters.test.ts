@@ -18,6 +18,8 @@ describe.each(stores)('store port (%s)', (_, make) => {
     for (let i = 1; i <= 12; i++) await store.listPush('ctx:1', `m${i}`, 10);
     expect(await store.listGet('ctx:1')).toEqual(['m3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11', 'm12']);
     expect(await store.listGet('ctx:none')).toEqual([]);
+    await store.listPush('ctx:1', ['a', 'b', 'c'], 4);
+    expect(await store.listGet('ctx:1')).toEqual(['m12', 'a', 'b', 'c']);
   });
 
   it('a lock is exclusive until released, and only its holder can release it', async () => {

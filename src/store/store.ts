@@ -9,8 +9,8 @@ export interface Lock {
 
 export interface Store {
   readonly kind: 'redis' | 'memory';
-  /** Appends to a capped list (newest last) and returns nothing; the list keeps `max` items. */
-  listPush(key: string, item: string, max: number, ttlSeconds?: number): Promise<void>;
+  /** Appends items to a capped list (newest last), in one round trip; the list keeps `max` items. */
+  listPush(key: string, items: string | string[], max: number, ttlSeconds?: number): Promise<void>;
   listGet(key: string): Promise<string[]>;
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
