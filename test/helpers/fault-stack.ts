@@ -58,13 +58,17 @@ export function faultStack(opts: { env?: Record<string, string>; model?: boolean
     stack.graph.webhook = { url: `${stack.services[0]!.url}/webhook`, appSecret: APP_SECRET };
   });
 
+  // Servers first, each step on its own: a step that fails must not leave a cluster running.
   afterAll(async () => {
-    for (const s of stack.services) await s.kill();
-    await stack.graph.stop();
-    await stack.model?.stop();
-    await stack.redis.stop();
-    stack.pg?.destroy();
-    await backend.cleanup();
+    const steps: Array<() => unknown> = [
+      ...stack.services.map((s) => () => s.kill()),
+      () => stack.pg?.destroy(),
+      () => stack.redis.stop(),
+      () => stack.graph.stop(),
+      () => stack.model?.stop(),
+      () => backend.cleanup(),
+    ];
+    for (const step of steps) await Promise.resolve().then(step).catch((err) => console.error('fault stack teardown:', err));
   });
 
   return stack;

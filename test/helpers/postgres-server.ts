@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './service-process.ts';
@@ -49,11 +49,19 @@ export class PostgresServer {
     this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-m', 'fast', '-w', 'stop']);
   }
 
+  /** Stops the cluster (immediate mode; SIGKILL to the postmaster if pg_ctl cannot) and removes it. */
   destroy(): void {
+    if (!this.dir) return;
     try {
-      this.stop();
+      this.run('pg_ctl', ['-D', join(this.dir, 'data'), '-m', 'immediate', '-w', 'stop']);
     } catch {
-      // already stopped
+      // not running (no postmaster.pid), or pg_ctl failed: then the postmaster goes by force
+      try {
+        const pid = Number(readFileSync(join(this.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+        if (pid) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already stopped
+      }
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
