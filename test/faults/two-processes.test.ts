@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { FakeGraphApi } from '../fakes/graph-api.ts';
 import { faultStack } from '../helpers/fault-stack.ts';
 import { textWebhook } from '../helpers/harness.ts';
 import { echoLedger, printLedger, waitDrained, type Sent } from '../helpers/ledger.ts';
@@ -57,5 +58,30 @@ describe('fault: two processes on one Postgres and Redis', () => {
       expect(j.ticks).toBeGreaterThanOrEqual(5);
       expect(j.runs).toBe(j.ticks);
     }
+  });
+
+  it('one instance SIGKILLed halfway: the other answers everything, its leased messages included', async () => {
+    const [a, b] = stack.services as [ServiceProcess, ServiceProcess];
+    let bAlive = true;
+    const meta = new MetaDelivery({ targets: () => (bAlive ? [a.url, b.url] : [a.url]) });
+    const sent: Sent[] = [];
+    let killed: Promise<unknown> | null = null;
+    await Promise.all(
+      Array.from({ length: SHOPPERS }, async (_, i) => {
+        const from = `7711${String(i).padStart(7, '0')}`;
+        for (let k = 0; k < PER_SHOPPER; k++) {
+          const text = `s${i}-m${k}`;
+          await meta.post(textWebhook({ from, body: text, wamid: `wamid.failover.${i}.${k}` }));
+          sent.push({ from, text });
+          if (sent.length === (SHOPPERS * PER_SHOPPER) / 2) killed = b.kill('SIGKILL').then(() => (bAlive = false));
+        }
+      }),
+    );
+    await killed;
+    await waitDrained(stack.databaseUrl, stack.graph, SHOPPERS * PER_SHOPPER * 2, () => a.tail());
+    const mine = new Set(sent.map((x) => x.from));
+    const ledger = echoLedger(sent, { sends: stack.graph.sends.filter((x) => mine.has(String(x.body.to).replace(/^\+/, ''))) } as FakeGraphApi);
+    printLedger('one of two instances killed', ledger, `${meta.refused} deliveries to the dead instance refused and sent to the live one`);
+    expect(ledger).toMatchObject({ sent: SHOPPERS * PER_SHOPPER, answered: SHOPPERS * PER_SHOPPER, missing: [], duplicated: [], outOfOrder: [] });
   });
 });
