@@ -15,7 +15,7 @@ describe.each(stores)('store port (%s)', (_, make) => {
   afterAll(() => store.close());
 
   it('keeps the last N items of a context list, oldest first', async () => {
-    for (let i = 1; i <= 12; i++) await store.listPush('ctx:1', `m${i}`, 10);
+    for (let i = 1; i <= 12; i++) await store.listPush('ctx:1', [`m${i}`], 10);
     expect(await store.listGet('ctx:1')).toEqual(['m3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11', 'm12']);
     expect(await store.listGet('ctx:none')).toEqual([]);
     await store.listPush('ctx:1', ['a', 'b', 'c'], 4);

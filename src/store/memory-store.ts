@@ -14,9 +14,9 @@ export class MemoryStore implements Store {
     return this.opts.now ? this.opts.now() : Date.now();
   }
 
-  async listPush(key: string, items: string | string[], max: number): Promise<void> {
+  async listPush(key: string, items: string[], max: number): Promise<void> {
     const list = this.lists.get(key) ?? [];
-    list.push(...(typeof items === 'string' ? [items] : items));
+    list.push(...items);
     if (list.length > max) list.splice(0, list.length - max);
     this.lists.set(key, list);
   }

@@ -61,8 +61,8 @@ export class RedisStore implements Store {
     return this.prefix + key;
   }
 
-  async listPush(key: string, items: string | string[], max: number, ttlSeconds = 30 * 24 * 3600): Promise<void> {
-    await this.r.multi().rpush(this.k(key), ...(typeof items === 'string' ? [items] : items)).ltrim(this.k(key), -max, -1).expire(this.k(key), ttlSeconds).exec();
+  async listPush(key: string, items: string[], max: number, ttlSeconds = 30 * 24 * 3600): Promise<void> {
+    await this.r.multi().rpush(this.k(key), ...items).ltrim(this.k(key), -max, -1).expire(this.k(key), ttlSeconds).exec();
   }
 
   async listGet(key: string): Promise<string[]> {

@@ -10,7 +10,7 @@ export interface Lock {
 export interface Store {
   readonly kind: 'redis' | 'memory';
   /** Appends items to a capped list (newest last), in one round trip; the list keeps `max` items. */
-  listPush(key: string, items: string | string[], max: number, ttlSeconds?: number): Promise<void>;
+  listPush(key: string, items: string[], max: number, ttlSeconds?: number): Promise<void>;
   listGet(key: string): Promise<string[]>;
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;

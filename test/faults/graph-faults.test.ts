@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { faultStack } from '../helpers/fault-stack.ts';
-import { textWebhook } from '../helpers/harness.ts';
-import { echoLedger, printLedger, waitDrained, type Sent } from '../helpers/ledger.ts';
+import { echoLedger, printLedger, shoppersSend, waitDrained } from '../helpers/ledger.ts';
 import { MetaDelivery, type ServiceProcess } from '../helpers/service-process.ts';
 
 const SHOPPERS = 50;
@@ -19,17 +18,7 @@ describe('fault: Graph 429/5xx/timeouts on 20% of sends', () => {
     const [svc] = stack.services as [ServiceProcess];
     stack.graph.errorRate = 0.2;
     const meta = new MetaDelivery({ targets: () => [svc.url] });
-    const sent: Sent[] = [];
-    await Promise.all(
-      Array.from({ length: SHOPPERS }, async (_, i) => {
-        const from = `7708${String(i).padStart(7, '0')}`;
-        for (let k = 0; k < PER_SHOPPER; k++) {
-          const text = `s${i}-m${k}`;
-          await meta.post(textWebhook({ from, body: text, wamid: `wamid.graph.${i}.${k}` }));
-          sent.push({ from, text });
-        }
-      }),
-    );
+    const sent = await shoppersSend(meta, { prefix: '7708', tag: 'graph', shoppers: SHOPPERS, perShopper: PER_SHOPPER });
     await waitDrained(stack.databaseUrl, stack.graph, SHOPPERS * PER_SHOPPER, () => svc.tail(), 180_000);
     const ledger = echoLedger(sent, stack.graph);
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { faultStack } from '../helpers/fault-stack.ts';
-import { textWebhook } from '../helpers/harness.ts';
-import { printLedger, turnLedger, waitDrained } from '../helpers/ledger.ts';
+import { printLedger, shoppersSend, turnLedger, waitDrained } from '../helpers/ledger.ts';
 import { MetaDelivery, type ServiceProcess, waitFor } from '../helpers/service-process.ts';
 
 const SHOPPERS = 40;
@@ -18,30 +17,28 @@ describe('fault: Postgres restarted mid-run', () => {
   it('refuses webhooks while the database is down and answers each message once after', async () => {
     const [svc] = stack.services as [ServiceProcess];
     const meta = new MetaDelivery({ targets: () => [svc.url], pauseMs: 50 });
-    const wamids: string[] = [];
     let restarted: Promise<void> | null = null;
     const duringOutage = { refusedBefore: 0, refusedAfter: 0, readyz: 0 };
-    await Promise.all(
-      Array.from({ length: SHOPPERS }, async (_, i) => {
-        for (let k = 0; k < PER_SHOPPER; k++) {
-          const wamid = `wamid.pg.${i}.${k}`;
-          await meta.post(textWebhook({ from: `7707${String(i).padStart(7, '0')}`, body: `s${i}-m${k}`, wamid }));
-          wamids.push(wamid);
-          if (wamids.length === 100 && !restarted) {
-            restarted = (async () => {
-              stack.pg!.stop();
-              duringOutage.refusedBefore = meta.refused;
-              // the outage lasts until Meta has been refused a good number of times
-              await waitFor('webhooks to be refused', async () => meta.refused - duringOutage.refusedBefore >= 50, 30_000, () => `${JSON.stringify(meta.statuses)}\n${svc.tail()}`);
-              duringOutage.readyz = (await fetch(`${svc.url}/readyz`)).status;
-              duringOutage.refusedAfter = meta.refused;
-              stack.pg!.start();
-            })();
-          }
-        }
-      }),
-    );
+    const restart = async () => {
+      stack.pg!.stop();
+      duringOutage.refusedBefore = meta.refused;
+      // the outage lasts until Meta has been refused a good number of times
+      await waitFor('webhooks to be refused', async () => meta.refused - duringOutage.refusedBefore >= 50, 30_000, () => `${JSON.stringify(meta.statuses)}\n${svc.tail()}`);
+      duringOutage.readyz = (await fetch(`${svc.url}/readyz`)).status;
+      duringOutage.refusedAfter = meta.refused;
+      stack.pg!.start();
+    };
+    const sent = await shoppersSend(meta, {
+      prefix: '7707',
+      tag: 'pg',
+      shoppers: SHOPPERS,
+      perShopper: PER_SHOPPER,
+      onSent: (so) => {
+        if (so.length === 100 && !restarted) restarted = restart();
+      },
+    });
     await restarted;
+    const wamids = sent.map((x) => x.wamid!);
     await waitDrained(stack.pg!.url, stack.graph, SHOPPERS * PER_SHOPPER, () => svc.tail());
     const ledger = await turnLedger(stack.pg!.url, wamids, stack.graph);
     printLedger(

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FakeGraphApi } from '../fakes/graph-api.ts';
 import { faultStack } from '../helpers/fault-stack.ts';
-import { textWebhook } from '../helpers/harness.ts';
-import { echoLedger, printLedger, waitDrained, type Sent } from '../helpers/ledger.ts';
+import { echoLedger, printLedger, shoppersSend, waitDrained } from '../helpers/ledger.ts';
 import { MetaDelivery, type ServiceProcess, waitFor } from '../helpers/service-process.ts';
 
 const SHOPPERS = 100;
@@ -23,17 +22,7 @@ describe('fault: two processes on one Postgres and Redis', () => {
   it('answers each message once and runs each job once per tick', async () => {
     const [a, b] = stack.services as [ServiceProcess, ServiceProcess];
     const meta = new MetaDelivery({ targets: () => [a.url, b.url] });
-    const sent: Sent[] = [];
-    await Promise.all(
-      Array.from({ length: SHOPPERS }, async (_, i) => {
-        const from = `7710${String(i).padStart(7, '0')}`;
-        for (let k = 0; k < PER_SHOPPER; k++) {
-          const text = `s${i}-m${k}`;
-          await meta.post(textWebhook({ from, body: text, wamid: `wamid.two.${i}.${k}` }));
-          sent.push({ from, text });
-        }
-      }),
-    );
+    const sent = await shoppersSend(meta, { prefix: '7710', tag: 'two', shoppers: SHOPPERS, perShopper: PER_SHOPPER });
     await waitDrained(stack.databaseUrl, stack.graph, SHOPPERS * PER_SHOPPER, () => a.tail() + b.tail());
     const runs = () => [...a.logLines(), ...b.logLines()].filter((l) => l.msg === 'job ran' && l.tick);
     // let cron tick a few more times with both processes idle
@@ -64,19 +53,16 @@ describe('fault: two processes on one Postgres and Redis', () => {
     const [a, b] = stack.services as [ServiceProcess, ServiceProcess];
     let bAlive = true;
     const meta = new MetaDelivery({ targets: () => (bAlive ? [a.url, b.url] : [a.url]) });
-    const sent: Sent[] = [];
     let killed: Promise<unknown> | null = null;
-    await Promise.all(
-      Array.from({ length: SHOPPERS }, async (_, i) => {
-        const from = `7711${String(i).padStart(7, '0')}`;
-        for (let k = 0; k < PER_SHOPPER; k++) {
-          const text = `s${i}-m${k}`;
-          await meta.post(textWebhook({ from, body: text, wamid: `wamid.failover.${i}.${k}` }));
-          sent.push({ from, text });
-          if (sent.length === (SHOPPERS * PER_SHOPPER) / 2) killed = b.kill('SIGKILL').then(() => (bAlive = false));
-        }
-      }),
-    );
+    const sent = await shoppersSend(meta, {
+      prefix: '7711',
+      tag: 'failover',
+      shoppers: SHOPPERS,
+      perShopper: PER_SHOPPER,
+      onSent: (so) => {
+        if (so.length === (SHOPPERS * PER_SHOPPER) / 2) killed = b.kill('SIGKILL').then(() => (bAlive = false));
+      },
+    });
     await killed;
     await waitDrained(stack.databaseUrl, stack.graph, SHOPPERS * PER_SHOPPER * 2, () => a.tail());
     const mine = new Set(sent.map((x) => x.from));

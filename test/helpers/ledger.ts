@@ -1,10 +1,38 @@
 import postgres from 'postgres';
 import type { FakeGraphApi } from '../fakes/graph-api.ts';
-import { waitFor } from './service-process.ts';
+import { textWebhook } from './harness.ts';
+import { waitFor, type MetaDelivery } from './service-process.ts';
 
 export interface Sent {
   from: string;
   text: string;
+  wamid?: string;
+}
+
+/**
+ * All shoppers at once, each sending `perShopper` texts (`s<i>-m<k>`) one after another through
+ * Meta-like delivery; shopper i is `<prefix>` + i in 7 digits, wamids `wamid.<tag>.<i>.<k>`.
+ * `onSent` runs after each delivered message (where a scenario injects its fault). Returns
+ * what was sent, in delivery order.
+ */
+export async function shoppersSend(
+  meta: MetaDelivery,
+  opts: { prefix: string; tag: string; shoppers: number; perShopper: number; onSent?: (sent: Sent[]) => void },
+): Promise<Sent[]> {
+  const sent: Sent[] = [];
+  await Promise.all(
+    Array.from({ length: opts.shoppers }, async (_, i) => {
+      const from = `${opts.prefix}${String(i).padStart(7, '0')}`;
+      for (let k = 0; k < opts.perShopper; k++) {
+        const text = `s${i}-m${k}`;
+        const wamid = `wamid.${opts.tag}.${i}.${k}`;
+        await meta.post(textWebhook({ from, body: text, wamid }));
+        sent.push({ from, text, wamid });
+        opts.onSent?.(sent);
+      }
+    }),
+  );
+  return sent;
 }
 
 export interface Ledger {
