@@ -204,7 +204,8 @@ export class FakeGraphApi {
   private randomFault(): Fault | undefined {
     if (this.errorRate <= 0 || Math.random() >= this.errorRate) return undefined;
     const faults: Fault[] = [
-      { kind: 'error', status: 400, body: metaError(130429, 'Cloud API message throughput has been reached.') },
+      // HTTP 429 here; the retry tests send 130429 as HTTP 400, as Meta's reference does: retries go by code
+      { kind: 'error', status: 429, body: metaError(130429, 'Cloud API message throughput has been reached.') },
       { kind: 'error', status: 500, body: metaError(131000, 'Something went wrong') },
       { kind: 'hang' },
       { kind: 'accept-then-hang' },
