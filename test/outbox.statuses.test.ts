@@ -52,4 +52,24 @@ describe.each(backends())('status webhooks out of order ($name)', (backend) => {
     await markAccepted(db, claimed!, early, h.clock.now());
     expect(await row(h)).toMatchObject({ status: 'delivered', wamid: early });
   });
+
+  it('a send left in flight by a dead process waits a lease of this one’s uptime for its status webhook, then goes out once', async () => {
+    h = await startHarness({ backend, graphUrl: graph.url, env: { OUTBOX_LEASE_SECONDS: '60' } });
+    const { claimOutbound, callbackDataFor } = await import('../src/outbox/outbox-repo.ts');
+    const db = h.services.database.db;
+    await h.post(textWebhook({ from: '77010000024', body: 'a' }));
+    await h.post(textWebhook({ from: '77010000025', body: 'b' }));
+    await h.services.inbox.pump.drain();
+    // a process that died mid-send claimed both rows with a short lease, long run out now
+    const dead = await claimOutbound(db, { now: h.clock.now(), leaseMs: 1000, limit: 2 });
+    expect(dead).toHaveLength(2);
+    h.clock.advance(30_000);
+    expect(await h.services.sender.pump.drain()).toBe(0);
+    // Meta had taken the first one: its status webhook settles it
+    await h.post(statusWebhook([{ id: 'wamid.dead.1', status: 'sent', timestamp: ts(1), recipient_id: '77010000024', biz_opaque_callback_data: callbackDataFor(dead[0]!.id) }]));
+    h.clock.advance(30_000);
+    expect(await h.services.sender.pump.drain()).toBe(1);
+    expect(graph.sendsTo('77010000024')).toHaveLength(0);
+    expect(graph.sendsTo('77010000025')).toHaveLength(1);
+  });
 });

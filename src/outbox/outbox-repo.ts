@@ -108,7 +108,10 @@ export async function finishWithReplies(
  * order. A `sending` row whose lease expired (its sender died mid-call) is claimable again.
  * Looks only at the oldest CLAIM_WINDOW open rows, like the inbox claim.
  */
-export async function claimOutbound(db: Tx, opts: { now: Date; leaseMs: number; limit: number; exclude?: number[] }): Promise<OutboxRow[]> {
+export async function claimOutbound(
+  db: Tx,
+  opts: { now: Date; leaseMs: number; limit: number; exclude?: number[]; reclaimInDoubt?: boolean },
+): Promise<OutboxRow[]> {
   const exclude = JSON.stringify(opts.exclude ?? []);
   const token = randomUUID();
   const leaseUntil = new Date(opts.now.getTime() + opts.leaseMs);
@@ -125,7 +128,7 @@ export async function claimOutbound(db: Tx, opts: { now: Date; leaseMs: number; 
         where c.id in (select id from heads)
           and c.id not in (select (jsonb_array_elements_text(${exclude}::jsonb))::bigint)
           and ((c.status = 'pending' and c.next_attempt_at <= ${iso(opts.now)}::timestamptz)
-            or (c.status = 'sending' and c.lease_until < ${iso(opts.now)}::timestamptz))
+            or (c.status = 'sending' and c.lease_until < ${iso(opts.now)}::timestamptz and ${opts.reclaimInDoubt ?? true}))
         order by c.id
         limit ${opts.limit}
         for update of c skip locked

@@ -50,6 +50,7 @@ export class Sender {
   readonly pump: Pump<OutboxRow>;
 
   constructor(private readonly opts: SenderOptions) {
+    this.startedAt = opts.clock.now().getTime();
     this.pump = new Pump({
       name: 'outbox',
       concurrency: opts.concurrency,
@@ -57,8 +58,14 @@ export class Sender {
       log: opts.log,
       yieldTo: opts.yieldTo,
       // Rows still in this process (a send whose acceptance waits for the database) are never
-      // claimed again by it, even when their lease has run out.
-      claim: (n) => claimOutbound(opts.db, { now: opts.clock.now(), leaseMs: opts.leaseMs ?? 60_000, limit: n, exclude: [...this.held] }),
+      // claimed again by it, even when their lease has run out. A send left in flight by a
+      // dead process is reclaimed only once this one has been up a whole lease: its status
+      // webhook, which settles it, could not arrive while no process was listening.
+      claim: (n) => {
+        const now = opts.clock.now();
+        const leaseMs = opts.leaseMs ?? 60_000;
+        return claimOutbound(opts.db, { now, leaseMs, limit: n, exclude: [...this.held], reclaimInDoubt: now.getTime() - this.startedAt >= leaseMs });
+      },
       process: (row) => {
         this.held.add(row.id);
         return this.deliver(row).finally(() => this.held.delete(row.id));
@@ -67,6 +74,7 @@ export class Sender {
   }
 
   private readonly held = new Set<number>();
+  private readonly startedAt: number;
 
   backoffMs(attempt: number): number {
     const base = this.opts.backoffBaseMs ?? 1000;
