@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../src/db/database.ts';
 import { analyticsEvents, preferences, productViews } from '../src/db/schema.ts';
-import type { Store } from '../src/store/store.ts';
+import { storeKeys, type Store } from '../src/store/store.ts';
 
 /** One line of the conversation kept in the store (Redis): what was said, and what was shown. */
 export interface ContextEntry {
@@ -23,8 +23,8 @@ export interface Preferences {
 
 export const emptyPreferences = (): Preferences => ({ colors: [], styles: [], categories: [], sizes: [] });
 
-const ctxKey = (shopper: string) => `ctx:${shopper}`;
-const prefKey = (shopper: string) => `prefs:${shopper}`;
+const ctxKey = storeKeys.context;
+const prefKey = storeKeys.preferences;
 
 /** The last N messages; empty when the store is down (the bot answers without context). */
 export async function loadContext(store: Store, shopper: string): Promise<ContextEntry[]> {

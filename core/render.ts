@@ -1,6 +1,7 @@
 import type { Product } from '../src/catalog/catalog-repo.ts';
 import { formatPrice } from '../src/catalog/money.ts';
 import * as wa from '../src/whatsapp/messages.ts';
+import { fit, LIMITS } from '../src/whatsapp/limits.ts';
 import type { Lang } from './language.ts';
 import { say, type PhraseBook } from './phrases.ts';
 
@@ -10,39 +11,6 @@ export interface ReplyPlan {
   products: Product[];
   /** Quick replies under the text (≤3), when no product card carries its own. */
   buttons?: wa.ReplyButton[];
-}
-
-// Cloud API limits (shared/reference/whatsapp-cloud-api.md §3).
-export const LIMITS = {
-  textBody: 4096,
-  interactiveBody: 1024,
-  caption: 1024,
-  listButton: 20,
-  listRows: 10,
-  rowId: 200,
-  rowTitle: 24,
-  rowDescription: 72,
-  sectionTitle: 24,
-  buttons: 3,
-  buttonTitle: 20,
-  buttonId: 256,
-} as const;
-
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
-/**
- * Shortens to at most `max` UTF-16 units (the stricter way to count), cutting only between
- * grapheme clusters, so an emoji or a letter with its accents is never split. Adds "…" when cut.
- */
-export function fit(text: string, max: number): string {
-  const clean = text.replace(/\s+/g, (s) => (s.includes('\n') ? s : ' ')).trim();
-  if (clean.length <= max) return clean;
-  let out = '';
-  for (const { segment } of segmenter.segment(clean)) {
-    if (out.length + segment.length > max - 1) break;
-    out += segment;
-  }
-  return `${out.trimEnd()}…`;
 }
 
 export const ACTION = {

@@ -3,9 +3,8 @@ import { getProducts, searchProducts, type Product, type SearchFilters } from '.
 import { formatPrice } from '../src/catalog/money.ts';
 import { MINOR } from '../src/catalog/product.ts';
 import type { TurnContext } from '../src/context.ts';
-import { escalations, priceAlerts } from '../src/db/schema.ts';
-import { enqueueOutbound } from '../src/outbox/outbox-repo.ts';
-import { templateMessage } from '../src/templates/message-templates.ts';
+import { priceAlerts } from '../src/db/schema.ts';
+import { customerLabel } from '../src/handoff/handoff.ts';
 import { extract } from './extract.ts';
 import type { Lang } from './language.ts';
 import { cachePreferences, describePreferences, mergePreferences, recordEvents, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
@@ -162,29 +161,11 @@ export class Session {
       .filter(Boolean)
       .join('\n');
     const summary = this.deps.summarize ? await this.deps.summarize(digest).catch(() => digest) : digest;
-    const { config, templates } = this.ctx.services;
-    const customer = `${this.ctx.shopper.name ?? ''} (${shopper})`.trim();
-    this.ctx.effect(async (tx) => {
-      const [created] = await tx
-        .insert(escalations)
-        .values({ shopperKey: shopper, reason: reason.slice(0, 500), summary, createdAt: at, updatedAt: at })
-        .onConflictDoNothing()
-        .returning({ id: escalations.id });
-      const t = templates.current().get('escalation_new');
-      if (!created || !t) return;
-      // every manager gets escalation_new with a "Взять" quick reply (take:<id>)
-      await enqueueOutbound(
-        tx,
-        config.MANAGER_PHONES.map((phone) => ({
-          dedupeKey: `esc:${created.id}:notify:${phone}`,
-          shopperKey: phone.replace(/^\+/, ''),
-          message: templateMessage(t, 'ru', { customer, reason: reason.slice(0, 200) || '—', summary: summary.slice(0, 700) || '—' }, [`take:${created.id}`]),
-        })),
-        at,
-      );
-    });
+    const { handoff } = this.ctx.services;
+    const customer = customerLabel(this.ctx.shopper.name, shopper);
+    this.ctx.effect(async (tx) => void (await handoff.open(tx, { shopperKey: shopper, customer, reason, summary, at })));
     this.event('escalation', { reason });
-    this.ctx.afterCommit(async () => this.ctx.services.escalationEvents.changed(null));
+    this.ctx.afterCommit(async () => handoff.events.changed(null));
     return { ok: true };
   }
 

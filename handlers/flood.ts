@@ -1,5 +1,6 @@
 import type { Handler } from '../src/context.ts';
 import { say } from '../core/phrases.ts';
+import { storeKeys } from '../src/store/store.ts';
 
 /**
  * A shopper over FLOOD_LIMIT_PER_MINUTE turns gets one polite notice and then silence (no
@@ -11,7 +12,7 @@ export const floodHandler: Handler = async (ctx, next) => {
   const minute = Math.floor(clock.now().getTime() / 60_000);
   let count: number;
   try {
-    count = await store.incr(`flood:${ctx.shopper.key}:${minute}`, 61_000);
+    count = await store.incr(storeKeys.flood(ctx.shopper.key, minute), 61_000);
   } catch {
     return next();
   }

@@ -1,90 +1,91 @@
 import type { Handler, TurnContext } from '../src/context.ts';
-import { enqueueOutbound } from '../src/outbox/outbox-repo.ts';
-import { activeEscalation, closeEscalation, listEscalations, ownedBy, takeEscalation } from '../src/escalations/escalations.ts';
+import { MANAGER_TEXT } from '../src/handoff/handoff.ts';
+import { enqueueOutbound, type OutboundItem } from '../src/outbox/outbox-repo.ts';
 import * as wa from '../src/whatsapp/messages.ts';
+import { encodePayload, parsePayload } from '../src/whatsapp/payloads.ts';
 
-const managers = (ctx: TurnContext) => ctx.services.config.MANAGER_PHONES.map((p) => p.replace(/^\+/, ''));
-
-/** Queues a message to someone other than the sender, keyed by this inbound message. */
-function relay(ctx: TurnContext, to: string, message: wa.OutboundMessage, n: number | string = 0): void {
-  const key = ctx.key('relay', `${to}:${n}`);
+/** Queues messages to someone other than the sender, in the turn's transaction. */
+function queue(ctx: TurnContext, items: OutboundItem[]): void {
   const at = ctx.services.clock.now();
-  ctx.effect(async (tx) => void (await enqueueOutbound(tx, [{ dedupeKey: key, shopperKey: to, message }], at)));
+  if (items.length) ctx.effect(async (tx) => void (await enqueueOutbound(tx, items, at)));
 }
 
 /**
  * Photos, voice notes, videos and documents go along as themselves: inbound media ids cannot be
- * re-sent, so the file is downloaded and uploaded again. Null for other messages or on failure.
+ * re-sent, so the file is downloaded and uploaded again, keeping what makes it what it is (a
+ * voice note stays a voice note, a document keeps its file name). Null for other messages or on
+ * failure.
  */
 async function forwardMedia(ctx: TurnContext): Promise<wa.OutboundMessage | null> {
   const kind = ctx.message.type as 'image' | 'audio' | 'video' | 'document';
   if (!['image', 'audio', 'video', 'document'].includes(kind)) return null;
-  const media = ctx.message.raw[kind] as { id?: string } | undefined;
+  const media = ctx.message.raw[kind] as { id?: string; voice?: boolean; filename?: string } | undefined;
   if (!media?.id) return null;
   const fwd = await ctx.services.media.forward(media.id, ctx.inbound.phoneNumberId ?? ctx.services.config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox');
-  return fwd ? wa.media(kind, { id: fwd.id }) : null;
+  if (!fwd) return null;
+  return wa.media(kind, { id: fwd.id }, { voice: kind === 'audio' && media.voice === true, filename: kind === 'document' ? media.filename : undefined });
 }
 
-function describe(text: string | null, type: string): string {
-  return text ?? `[${type}]`;
-}
+const describe = (ctx: TurnContext) => ctx.message.text ?? `[${ctx.message.type}]`;
 
-/**
- * The hand-off. A manager's messages never reach the assistant: they are commands (/list,
- * /take N, /close, the "Взять" quick reply) or text relayed to the shopper they own. A shopper
- * with an open or taken escalation gets no bot answers: their messages go to the manager who
- * took it (or wait for one).
- */
-export const handoffHandler: Handler = async (ctx, next) => {
-  const { db, clock, escalationEvents } = ctx.services;
-  // the console refreshes after anything that touches a hand-off
-  const touched = () => ctx.afterCommit(async () => escalationEvents.changed(null));
+/** A manager's message: a command (/list, /take N, /close, the template and card buttons) or words for their shopper. */
+const fromManager = async (ctx: TurnContext): Promise<void> => {
+  const { db, handoff } = ctx.services;
   const me = ctx.shopper.key;
   const text = ctx.message.text?.trim() ?? '';
+  const tap = parsePayload(ctx.message.replyId);
+  const takeId = tap?.kind === 'take' ? tap.escalation : Number(text.match(/^\/take\s+(\d+)$/)?.[1] ?? NaN);
+  ctx.afterCommit(async () => handoff.events.changed(null));
 
-  if (managers(ctx).includes(me)) {
-    touched();
-    const take = text.match(/^\/take\s+(\d+)$/) ?? (ctx.message.replyId ?? '').match(/^take:(\d+)$/);
-    if (text === '/list') {
-      const open = await listEscalations(db, 'open');
-      ctx.replyText(open.length ? open.map((e) => `#${e.id} · ${e.reason}\n${e.summary.slice(0, 200)}`).join('\n\n') : 'Очередь пуста.');
-      return;
-    }
-    if (take) {
-      const id = Number(take[1]);
-      if (!(await takeEscalation(db, id, me, clock.now()))) {
-        ctx.replyText(`Запрос #${id} уже взят или закрыт.`);
-        return;
-      }
-      ctx.reply(wa.buttons({ body: `Запрос #${id} ваш. Пишите — сообщения уйдут покупателю.`, buttons: [{ id: `close:${id}`, title: 'Завершить' }] }));
-      for (const other of managers(ctx).filter((m) => m !== me)) relay(ctx, other, wa.text(`Запрос #${id} взял другой менеджер.`), id);
-      return;
-    }
-    const owned = await ownedBy(db, me);
-    if (text === '/close' || (ctx.message.replyId ?? '').startsWith('close:')) {
-      if (owned && (await closeEscalation(db, owned.id, clock.now()))) {
-        ctx.replyText(`Запрос #${owned.id} закрыт.`);
-        relay(ctx, owned.shopperKey, wa.text('Менеджер завершил разговор. Я снова на связи — чем помочь?'), 'closed');
-      } else ctx.replyText('Нет запроса в работе.');
-      return;
-    }
-    if (!owned) {
-      ctx.replyText('Команды: /list — очередь, /take N — взять, /close — завершить.');
-      return;
-    }
-    const fwd = await forwardMedia(ctx);
-    if (fwd) relay(ctx, owned.shopperKey, fwd, 'media');
-    if (ctx.message.text || !fwd) relay(ctx, owned.shopperKey, wa.text(describe(ctx.message.text, ctx.message.type)));
+  if (text === '/list') {
+    const open = await handoff.list('open');
+    ctx.replyText(open.length ? open.map((e) => `#${e.id} · ${e.reason}\n${e.summary.slice(0, 200)}`).join('\n\n') : MANAGER_TEXT.queueEmpty);
     return;
   }
-
-  const esc = await activeEscalation(db, me);
-  if (!esc) return next();
-  touched();
-  if (esc.status === 'taken' && esc.takenBy) {
-    relay(ctx, esc.takenBy, wa.text(`👤 ${ctx.shopper.name ?? me} (#${esc.id}): ${describe(ctx.message.text, ctx.message.type)}`));
-    const fwd = await forwardMedia(ctx);
-    if (fwd) relay(ctx, esc.takenBy, fwd, 'media');
+  if (Number.isInteger(takeId)) {
+    if (!(await handoff.take(db, takeId, me))) {
+      ctx.replyText(MANAGER_TEXT.notOpen(takeId));
+      return;
+    }
+    ctx.replyButtons(MANAGER_TEXT.taken(takeId), [{ id: encodePayload({ kind: 'close', escalation: takeId }), title: MANAGER_TEXT.closeButton }]);
+    const others = handoff.managers.filter((m) => m !== me);
+    queue(ctx, others.map((m) => ({ dedupeKey: ctx.key('relay', `${m}:${takeId}`), shopperKey: m, message: wa.text(MANAGER_TEXT.takenByOther(takeId)) })));
+    return;
   }
-  // open and not yet taken: the shopper was told a person will reply; the bot stays quiet
+  if (tap?.kind === 'resume') {
+    for (const line of await handoff.resume(db, tap.escalation, me)) ctx.replyText(line);
+    return;
+  }
+  const owned = await handoff.ownedBy(db, me);
+  if (text === '/close' || tap?.kind === 'close') {
+    const closed = owned && (await handoff.close(db, owned.id, { shopperKey: owned.shopperKey, dedupeKey: ctx.key('relay', `${owned.shopperKey}:closed`) }));
+    ctx.replyText(closed ? MANAGER_TEXT.closed(owned.id) : MANAGER_TEXT.nothingOwned);
+    return;
+  }
+  if (!owned) {
+    ctx.replyText(MANAGER_TEXT.help);
+    return;
+  }
+  const fwd = await forwardMedia(ctx);
+  const items: OutboundItem[] = [];
+  if (fwd) items.push({ dedupeKey: ctx.key('relay', `${owned.shopperKey}:media`), shopperKey: owned.shopperKey, message: fwd });
+  if (ctx.message.text || !fwd) items.push({ dedupeKey: ctx.key('relay', `${owned.shopperKey}:0`), shopperKey: owned.shopperKey, message: wa.text(describe(ctx)) });
+  queue(ctx, items);
+};
+
+/**
+ * The hand-off in the turn pipeline (the flow itself lives in src/handoff). A manager's messages
+ * never reach the assistant. A shopper with an open or taken escalation gets no bot answers:
+ * their messages go to the manager who took it (or wait for one, shown in the console).
+ */
+export const handoffHandler: Handler = async (ctx, next) => {
+  const { db, handoff } = ctx.services;
+  if (handoff.isManager(ctx.shopper.key)) return fromManager(ctx);
+  const esc = await handoff.active(db, ctx.shopper.key);
+  if (!esc) return next();
+  ctx.afterCommit(async () => handoff.events.changed(null));
+  if (esc.status === 'taken' && esc.takenBy) {
+    const fwd = await forwardMedia(ctx);
+    queue(ctx, await handoff.relayToManager(esc, { who: ctx.shopper.name ?? ctx.shopper.key, text: describe(ctx), dedupeKey: ctx.key('relay', `${esc.takenBy}:0`) }, fwd));
+  }
 };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes.ts';
 import { consoleRoutes } from './console/routes.ts';
+import { HTTPException } from 'hono/http-exception';
 import { toErrorResponse, AppError } from './errors.ts';
 import { sandboxRoutes } from './sandbox/routes.ts';
 import type { Services } from './services.ts';
@@ -25,8 +26,9 @@ export function createApp(s: Services): Hono<Env> {
   app.onError((err, c) => {
     const requestId = c.get('requestId') ?? 'unknown';
     const { status, body } = toErrorResponse(err, requestId);
-    if (err instanceof AppError && status < 500) s.log.warn({ requestId, path: c.req.path, code: body.error.code, msg: err.message }, 'request refused');
+    if ((err instanceof AppError || err instanceof HTTPException) && status < 500) s.log.warn({ requestId, path: c.req.path, code: body.error.code, msg: err.message }, 'request refused');
     else s.log.error({ requestId, path: c.req.path, err }, 'request failed');
+    if (err instanceof HTTPException && status === 401) c.header('www-authenticate', 'Bearer realm="vitrina"');
     return c.json(body, status as 400);
   });
 

@@ -2,7 +2,7 @@ import type { Assistant } from '../core/assistant.ts';
 import type { Clock } from './clock.ts';
 import type { Media } from './media/media.ts';
 import type { TemplateRegistry } from './templates/registry.ts';
-import type { EscalationEvents } from './escalations/events.ts';
+import type { Handoff } from './handoff/handoff.ts';
 import type { Config } from './config.ts';
 import type { Db, Tx } from './db/database.ts';
 import type { InboxRow } from './inbox/inbox-repo.ts';
@@ -19,7 +19,7 @@ export interface TurnServices {
   assistant: Assistant;
   media: Media;
   templates: TemplateRegistry;
-  escalationEvents: EscalationEvents;
+  handoff: Handoff;
 }
 
 /** A write that must happen exactly once per message: it commits with the inbox row. */

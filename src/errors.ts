@@ -1,3 +1,5 @@
+import { HTTPException } from 'hono/http-exception';
+
 /**
  * The closed set of errors Vitrina raises. Everything else is a bug.
  * `toErrorResponse` is the one place they become HTTP answers.
@@ -30,6 +32,10 @@ export class BadRequestError extends AppError {
   readonly code = 'bad_request' as const;
   readonly httpStatus = 400;
   name = 'BadRequestError';
+  /** Field errors of a request body, by path ("products.3.price"). */
+  constructor(message: string, readonly fields?: Record<string, string[]>) {
+    super(message);
+  }
 }
 
 export class UnauthorizedError extends AppError {
@@ -121,9 +127,18 @@ export class TemplateError extends AppError {
   }
 }
 
-export function toErrorResponse(err: unknown, requestId: string): { status: number; body: { error: { code: string; message: string; requestId: string } } } {
+export type ErrorBody = { error: { code: string; message: string; requestId: string; fields?: Record<string, string[]> } };
+
+/** Hono's own refusals (bearerAuth, bodyLimit) in our shape. */
+const HTTP_CODES: Record<number, ErrorCode> = { 400: 'bad_request', 401: 'unauthorized', 413: 'payload_too_large', 404: 'not_found' };
+
+export function toErrorResponse(err: unknown, requestId: string): { status: number; body: ErrorBody } {
   if (err instanceof AppError) {
-    return { status: err.httpStatus, body: { error: { code: err.code, message: err.message, requestId } } };
+    const fields = err instanceof BadRequestError && err.fields ? { fields: err.fields } : {};
+    return { status: err.httpStatus, body: { error: { code: err.code, message: err.message, requestId, ...fields } } };
+  }
+  if (err instanceof HTTPException && HTTP_CODES[err.status]) {
+    return { status: err.status, body: { error: { code: HTTP_CODES[err.status]!, message: err.message || 'refused', requestId } } };
   }
   return { status: 500, body: { error: { code: 'internal', message: 'internal error', requestId } } };
 }

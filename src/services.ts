@@ -14,8 +14,9 @@ import { InboxWorker } from './inbox/inbox-worker.ts';
 import { queueDepth } from './worker/queue-depth.ts';
 import { resolveFfmpeg } from './media/ffmpeg.ts';
 import { Media } from './media/media.ts';
-import { ensureManagers } from './escalations/escalations.ts';
-import { EscalationEvents } from './escalations/events.ts';
+import { EscalationEvents } from './handoff/events.ts';
+import { Handoff } from './handoff/handoff.ts';
+import { Bitrix24Client } from '../integrations/bitrix24/client.ts';
 import { TemplateRegistry } from './templates/registry.ts';
 import { Health } from './health.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -37,7 +38,7 @@ export interface Services {
   assistant: Assistant;
   media: Media;
   templates: TemplateRegistry;
-  escalationEvents: EscalationEvents;
+  handoff: Handoff;
   database: Database;
   store: Store;
   client: WhatsAppClient;
@@ -75,7 +76,6 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   const metrics = createMetrics({ defaults: !opts.log });
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   metrics.watchQueues(() => queueDepth(database.db, clock.now()));
-  await ensureManagers(database.db, config.MANAGER_PHONES);
   const store: Store = config.REDIS_URL ? new RedisStore({ url: config.REDIS_URL, prefix: opts.redisPrefix }) : new MemoryStore({ now: () => clock.now().getTime() });
   const phoneNumberId = config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox';
   const sandbox = config.sandbox ? new SandboxGraph({ clock, phoneNumberId }) : null;
@@ -142,7 +142,17 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     log,
   });
   const templates = new TemplateRegistry({ log });
-  const escalationEvents = new EscalationEvents();
+  const handoff = new Handoff({
+    db: database.db,
+    clock,
+    log,
+    templates,
+    events: new EscalationEvents(),
+    managerPhones: config.MANAGER_PHONES,
+    slaMinutes: config.ESCALATION_SLA_MINUTES,
+    crm: config.BITRIX24_WEBHOOK_URL ? new Bitrix24Client({ webhookUrl: config.BITRIX24_WEBHOOK_URL }) : null,
+  });
+  await handoff.ensureManagers();
   const assistant = new Assistant({
     phrases: loadPhrases(),
     llm: openai
@@ -164,7 +174,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     log,
   });
   const inbox = new InboxWorker({
-    services: { config, db: database.db, store, clock, assistant, media, templates, escalationEvents },
+    services: { config, db: database.db, store, clock, assistant, media, templates, handoff },
     runTurn: opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn),
     client,
     log,
@@ -191,7 +201,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     assistant,
     media,
     templates,
-    escalationEvents,
+    handoff,
     database,
     store,
     client,

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadPhrases } from '../core/phrases.ts';
-import { fit, LIMITS, render } from '../core/render.ts';
+import { render } from '../core/render.ts';
+import { fit, LIMITS } from '../src/whatsapp/limits.ts';
 import type { Product } from '../src/catalog/catalog-repo.ts';
 import { formatPrice } from '../src/catalog/money.ts';
 

@@ -1,86 +1,102 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
 import { upsertProducts } from '../catalog/catalog-repo.ts';
 import { validateProduct, type ProductRow } from '../catalog/product.ts';
-import { BadRequestError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts';
-import type { Services } from '../services.ts';
+import { BadRequestError, NotFoundError, PayloadTooLargeError } from '../errors.ts';
 import { runJob } from '../jobs/jobs.ts';
-import { randomUUID } from 'node:crypto';
-import { closeEscalation, conversation, getEscalation, listEscalations, takeEscalation } from '../escalations/escalations.ts';
-import { enqueueOutbound } from '../outbox/outbox-repo.ts';
-import * as wa from '../whatsapp/messages.ts';
+import { sameSecret } from '../secret.ts';
+import type { Services } from '../services.ts';
+import { exportShopper, forgetShopper } from '../shoppers/shopper-data.ts';
 
 const MAX_ADMIN_BYTES = 20 * 1024 * 1024;
 const MAX_PRODUCTS = 5000;
 
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
+/** zod's issues as `{ "products.3.price": ["…"] }`. */
+const fieldErrors = (issues: z.core.$ZodIssue[]) =>
+  issues.reduce<Record<string, string[]>>((acc, i) => {
+    const path = i.path.join('.') || '(body)';
+    (acc[path] ??= []).push(i.message);
+    return acc;
+  }, {});
+
+/** A JSON body checked with zod: a malformed or invalid one is a 400 naming each field. */
+const body = <T extends z.ZodType>(schema: T) =>
+  zValidator('json', schema, (result) => {
+    if (!result.success) throw new BadRequestError('invalid request body', fieldErrors(result.error.issues));
+  });
+
+const id = z.coerce.number().int().positive();
+const escalationParam = zValidator('param', z.object({ id }), (r) => {
+  if (!r.success) throw new BadRequestError('escalation id must be a positive integer', fieldErrors(r.error.issues));
+});
 
 /** `/admin/api/*`, Bearer ADMIN_TOKEN. */
 export function adminRoutes(s: Services): Hono {
   const app = new Hono();
-  app.use('*', async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    if (!token || !same(token, s.adminToken)) throw new UnauthorizedError('admin API needs Authorization: Bearer <ADMIN_TOKEN>');
-    await next();
-  });
+  app.use('*', bearerAuth({ verifyToken: (token) => sameSecret(token, s.adminToken), invalidTokenMessage: 'admin API needs Authorization: Bearer <ADMIN_TOKEN>', noAuthenticationHeader: { message: 'admin API needs Authorization: Bearer <ADMIN_TOKEN>' } }));
 
   /** Upsert: `{"products": [...]}` in currency units. Bad items are reported by index; good ones commit together. */
   app.post(
     '/products',
     bodyLimit({ maxSize: MAX_ADMIN_BYTES, onError: () => { throw new PayloadTooLargeError(`body over ${MAX_ADMIN_BYTES} bytes`); } }),
+    body(z.object({ products: z.array(z.unknown()).max(MAX_PRODUCTS, `at most ${MAX_PRODUCTS} products per request`) })),
     async (c) => {
-      const body = (await c.req.json().catch(() => null)) as { products?: unknown } | null;
-      if (!body || !Array.isArray(body.products)) throw new BadRequestError('expected {"products": [...]}');
-      if (body.products.length > MAX_PRODUCTS) throw new BadRequestError(`at most ${MAX_PRODUCTS} products per request`);
+      const { products } = c.req.valid('json');
       const rows: ProductRow[] = [];
       const errors: Array<{ index: number; error: string }> = [];
-      body.products.forEach((raw, index) => {
+      products.forEach((raw, index) => {
         const v = validateProduct(raw, s.config.CURRENCY);
         if (v.ok) rows.push(v.row);
         else errors.push({ index, error: v.error });
       });
       const result = await s.database.db.transaction((tx) => upsertProducts(tx, rows, s.clock.now()));
-      s.log.info({ received: body.products.length, ...result, rejected: errors.length }, 'products upserted');
-      return c.json({ received: body.products.length, ...result, rejected: errors.length, errors });
+      s.log.info({ received: products.length, ...result, rejected: errors.length }, 'products upserted');
+      return c.json({ received: products.length, ...result, rejected: errors.length, errors });
     },
   );
-  app.get('/escalations', async (c) => c.json({ escalations: await listEscalations(s.database.db, c.req.query('status')) }));
-  app.get('/escalations/:id/messages', async (c) => {
-    const esc = await getEscalation(s.database.db, Number(c.req.param('id')));
+
+  app.get('/escalations', zValidator('query', z.object({ status: z.enum(['open', 'taken', 'closed']).optional() }), (r) => {
+    if (!r.success) throw new BadRequestError('status is open, taken or closed', fieldErrors(r.error.issues));
+  }), async (c) => c.json({ escalations: await s.handoff.list(c.req.valid('query').status) }));
+  app.get('/escalations/:id/messages', escalationParam, async (c) => {
+    const esc = await s.handoff.get(c.req.valid('param').id);
     if (!esc) throw new NotFoundError('no escalation with this id');
-    return c.json({ escalation: esc, messages: await conversation(s.database.db, esc.shopperKey) });
+    return c.json({ escalation: esc, messages: await s.handoff.conversation(esc.shopperKey) });
   });
-  app.post('/escalations/:id/take', async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { manager?: string };
-    const ok = await takeEscalation(s.database.db, Number(c.req.param('id')), body.manager ?? 'console', s.clock.now());
-    if (ok) s.escalationEvents.changed(Number(c.req.param('id')));
+  app.post('/escalations/:id/take', escalationParam, body(z.object({ manager: z.string().trim().min(1).max(100).default('console') }).default({ manager: 'console' })), async (c) => {
+    const ok = await s.handoff.take(s.database.db, c.req.valid('param').id, c.req.valid('json').manager);
     return c.json({ ok }, ok ? 200 : 409);
   });
-  app.post('/escalations/:id/reply', async (c) => {
-    const body = (await c.req.json().catch(() => null)) as { text?: string } | null;
-    if (!body?.text?.trim()) throw new BadRequestError('expected {"text": "..."}');
-    const esc = await getEscalation(s.database.db, Number(c.req.param('id')));
+  app.post('/escalations/:id/reply', escalationParam, body(z.object({ text: z.string().trim().min(1, 'text is required').max(4096) })), async (c) => {
+    const esc = await s.handoff.get(c.req.valid('param').id);
     if (!esc || esc.status === 'closed') throw new NotFoundError('no open escalation with this id');
     // Idempotency-Key makes a retried reply send once
-    const key = c.req.header('idempotency-key') ?? randomUUID();
-    await enqueueOutbound(s.database.db, [{ dedupeKey: `esc:${esc.id}:reply:${key}`, shopperKey: esc.shopperKey, message: wa.text(body.text.trim()) }], s.clock.now());
+    await s.handoff.reply(esc, c.req.valid('json').text, c.req.header('idempotency-key') ?? randomUUID());
     s.sender.pump.notify();
-    s.escalationEvents.changed(esc.id);
     return c.json({ ok: true });
   });
-  app.post('/escalations/:id/close', async (c) => {
-    const ok = await closeEscalation(s.database.db, Number(c.req.param('id')), s.clock.now());
-    if (ok) s.escalationEvents.changed(Number(c.req.param('id')));
+  app.post('/escalations/:id/close', escalationParam, async (c) => {
+    const ok = await s.handoff.close(s.database.db, c.req.valid('param').id);
     return c.json({ ok }, ok ? 200 : 409);
   });
 
   /** Runs a job now (once across processes) and answers what it did. */
   app.post('/jobs/:name/run', async (c) => c.json(await runJob(s, c.req.param('name'))));
+
+  /** A shopper's data on request (personal-data laws): by phone number, shopper key or user id. */
+  app.get('/shoppers/:who/export', async (c) => {
+    const data = await exportShopper({ db: s.database.db, store: s.store }, c.req.param('who'));
+    if (!data) throw new NotFoundError('no shopper with this phone number or id');
+    return c.json(data);
+  });
+  app.post('/shoppers/:who/forget', async (c) => {
+    const result = await forgetShopper({ db: s.database.db, store: s.store, clock: s.clock, log: s.log }, c.req.param('who'));
+    if (!result) throw new NotFoundError('no shopper with this phone number or id');
+    return c.json(result);
+  });
   return app;
 }

@@ -1,17 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { UnauthorizedError } from '../errors.ts';
+import { sameSecret } from '../secret.ts';
 import type { Services } from '../services.ts';
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
 
-const same = (a: string, b: string) => {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-};
 
 /**
  * `/console`: the managers' page (it signs in with the admin token and uses the admin API) and
@@ -23,7 +18,7 @@ export function consoleRoutes(s: Services): Hono {
   app.get('/', (c) => c.html(PAGE.replaceAll('{{STORE_NAME}}', s.config.STORE_NAME.replace(/[&<>"']/g, ''))));
   app.get('/events', (c) => {
     const token = c.req.query('token') ?? '';
-    if (!token || !same(token, s.adminToken)) throw new UnauthorizedError('console events need ?token=<ADMIN_TOKEN>');
+    if (!sameSecret(token, s.adminToken)) throw new UnauthorizedError('console events need ?token=<ADMIN_TOKEN>');
     return streamSSE(c, async (stream) => {
       let wake: (() => void) | null = null;
       let pending = false;
@@ -31,9 +26,9 @@ export function consoleRoutes(s: Services): Hono {
         pending = true;
         wake?.();
       };
-      s.escalationEvents.on('changed', onChange);
+      s.handoff.events.on('changed', onChange);
       stream.onAbort(() => {
-        s.escalationEvents.off('changed', onChange);
+        s.handoff.events.off('changed', onChange);
         wake?.();
       });
       await stream.writeSSE({ event: 'changed', data: 'hello' });

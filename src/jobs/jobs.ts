@@ -1,10 +1,7 @@
 import { validate } from 'node-cron';
 import { ConfigError, NotFoundError } from '../errors.ts';
 import type { Services } from '../services.ts';
-import { runEscalationSla } from './escalation-sla.ts';
 import { runNewArrivals } from './new-arrivals.ts';
-import { runCrmSync } from './crm-sync.ts';
-import { Bitrix24Client } from '../../integrations/bitrix24/client.ts';
 import { runPriceAlerts } from './price-alerts.ts';
 
 export type JobResult = { job: string; ran: boolean; reason?: string; counts?: Record<string, number> };
@@ -17,14 +14,11 @@ const JOBS: Record<string, (s: Services) => Promise<Record<string, number>>> = {
     return { ...counts };
   },
   'escalation-sla': async (s) => {
-    const counts = await runEscalationSla({ db: s.database.db, now: s.clock.now(), slaMinutes: s.config.ESCALATION_SLA_MINUTES, managers: s.config.MANAGER_PHONES, templates: s.templates.current() });
+    const counts = await s.handoff.runSla();
     s.sender.pump.notify();
     return counts;
   },
-  'crm-sync': async (s) => {
-    if (!s.config.BITRIX24_WEBHOOK_URL) return { pending: 0, created: 0, failed: 0 };
-    return runCrmSync({ db: s.database.db, crm: new Bitrix24Client({ webhookUrl: s.config.BITRIX24_WEBHOOK_URL }), log: s.log });
-  },
+  'crm-sync': (s) => s.handoff.syncCrm(),
   'new-arrivals': async (s) => {
     const counts = await runNewArrivals({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.assistant.opts.defaultLanguage });
     if (counts.enqueued) s.sender.pump.notify();

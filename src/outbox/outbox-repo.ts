@@ -31,6 +31,10 @@ export interface OutboxRow {
 }
 
 export const WINDOW_CLOSED_CODE = 131047;
+const WINDOW_MS = 24 * 3600 * 1000;
+
+/** Free-form messages reach someone only within 24 hours of their last message to us. */
+export const insideWindow = (lastInboundAt: Date | null, now: Date) => lastInboundAt !== null && now.getTime() - lastInboundAt.getTime() < WINDOW_MS;
 
 /**
  * Sent with every message as `biz_opaque_callback_data`. If a process dies after Meta accepted

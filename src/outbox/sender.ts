@@ -8,6 +8,7 @@ import type { WhatsAppClient } from '../whatsapp/client.ts';
 import type { Recipient } from '../whatsapp/messages.ts';
 import { markOptedOut, OPTED_OUT_CODE, templateStatus } from './consent.ts';
 import {
+  insideWindow,
   callbackDataFor,
   claimOutbound,
   markAccepted,
@@ -20,7 +21,6 @@ import {
 } from './outbox-repo.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
-const WINDOW_MS = 24 * 3600 * 1000;
 
 export interface SenderOptions {
   db: Db;
@@ -101,7 +101,7 @@ export class Sender {
       return;
     }
     let message = row.payload;
-    const windowOpen = row.lastInboundAt !== null && clock.now().getTime() - row.lastInboundAt.getTime() < WINDOW_MS;
+    const windowOpen = insideWindow(row.lastInboundAt, clock.now());
     if (message.type !== 'template' && !windowOpen) {
       if (!row.fallbackTemplate) {
         await markFailed(db, row, clock.now(), WINDOW_CLOSED_CODE, WINDOW_CLOSED_NO_TEMPLATE);

@@ -32,6 +32,13 @@ export class MemoryStore implements Store {
     return v && v.until > this.now() ? v.value : null;
   }
 
+  async del(keys: string[]): Promise<void> {
+    for (const k of keys) {
+      this.values.delete(k);
+      this.lists.delete(k);
+    }
+  }
+
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
     this.values.set(key, { value, until: this.now() + ttlSeconds * 1000 });
   }

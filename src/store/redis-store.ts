@@ -73,6 +73,10 @@ export class RedisStore implements Store {
     return this.r.get(this.k(key));
   }
 
+  async del(keys: string[]): Promise<void> {
+    if (keys.length) await this.r.del(...keys.map((k) => this.k(k)));
+  }
+
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
     await this.r.set(this.k(key), value, 'EX', ttlSeconds);
   }

@@ -13,6 +13,8 @@ export interface Store {
   listPush(key: string, items: string[], max: number, ttlSeconds?: number): Promise<void>;
   listGet(key: string): Promise<string[]>;
   get(key: string): Promise<string | null>;
+  /** Removes keys (any kind: values, lists, counters). */
+  del(keys: string[]): Promise<void>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   /** Adds 1 to a counter that lives `ttlMs` from its first increment; returns the new count. */
   incr(key: string, ttlMs: number): Promise<number>;
@@ -27,4 +29,19 @@ export interface Store {
   takeToken(bucket: string, ratePerSec: number, burst: number, nowMs: number): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Every per-shopper key kept in the store, named in one place (forgetting a shopper clears them all). */
+export const storeKeys = {
+  context: (shopper: string) => `ctx:${shopper}`,
+  preferences: (shopper: string) => `prefs:${shopper}`,
+  language: (shopper: string) => `lang:${shopper}`,
+  modelFails: (shopper: string) => `model-fails:${shopper}`,
+  flood: (shopper: string, minute: number) => `flood:${shopper}:${minute}`,
+} as const;
+
+/** The keys a shopper's data may sit under now (flood counters: this minute and the last). */
+export function shopperStoreKeys(shopper: string, nowMs: number): string[] {
+  const minute = Math.floor(nowMs / 60_000);
+  return [storeKeys.context(shopper), storeKeys.preferences(shopper), storeKeys.language(shopper), storeKeys.modelFails(shopper), storeKeys.flood(shopper, minute), storeKeys.flood(shopper, minute - 1)];
 }

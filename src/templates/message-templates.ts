@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
 import { TemplateError } from '../errors.ts';
+import { fitParams, flattenParam, LIMITS } from '../whatsapp/limits.ts';
 import * as wa from '../whatsapp/messages.ts';
 
 export const TEMPLATES_FILE = new URL('../../templates/message_templates.yaml', import.meta.url);
@@ -123,21 +124,30 @@ export function preview(t: MessageTemplate, lang: TemplateLang): string {
 }
 
 /**
- * The send payload: named parameters for header and body, quick replies carrying `payloads`
- * (by button index) so a tap comes back as an action. Unknown or missing values are an error:
- * Meta would answer 132000 for a parameter count mismatch.
+ * The send payload, and the one place template parameters are built: named parameters for
+ * header and body, quick replies carrying `payloads` (by button index) so a tap comes back as an
+ * action. Every value is made one Meta accepts (flattened: no new line, tab or run of spaces,
+ * else 132018) and shortened so the filled header stays within 60 characters and the body
+ * within 1024. A missing value is an error: Meta would answer 132000 for a parameter mismatch.
  */
 export function templateMessage(t: MessageTemplate, lang: TemplateLang, values: Record<string, string>, payloads: string[] = []): wa.OutboundMessage {
   const l = t.languages[lang];
-  const pick = (text: string | undefined) => Object.fromEntries(params(text).map((p) => [p, values[p] ?? '']));
-  const missing = [...params(l.body), ...params(l.header)].filter((p) => !values[p]);
+  const flat = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, flattenParam(v ?? '')]));
+  const missing = [...params(l.body), ...params(l.header)].filter((p) => !flat[p]);
   if (missing.length) throw new TemplateError(`template ${t.key}: no value for ${missing.join(', ')}`);
-  const header = params(l.header).length ? pick(l.header) : undefined;
+  const component = (text: string | undefined, limit: number) => {
+    const used = params(text);
+    const fixed = (text ?? '').replace(/\{\{\s*[a-z0-9_]+\s*\}\}/g, '').length;
+    // a parameter used twice counts twice; equal values get equal cuts
+    const fitted = fitParams(Object.fromEntries(used.map((p, i) => [String(i), flat[p]!])), limit - fixed);
+    return Object.fromEntries(used.map((p, i) => [p, fitted[String(i)]!]));
+  };
+  const header = params(l.header).length ? component(l.header, LIMITS.templateHeader) : undefined;
   return wa.template({
     name: t.name,
     language: lang,
     header,
-    body: pick(l.body),
+    body: component(l.body, LIMITS.templateBody),
     quickReplies: l.buttons.filter((b) => b.type === 'quick_reply').map((_, i) => payloads[i] ?? `tpl:${t.key}:${i}`),
   });
 }

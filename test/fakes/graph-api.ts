@@ -21,6 +21,21 @@ export function metaError(code: number, details: string, message = `(#${code}) $
   return body;
 }
 
+/**
+ * Rules Meta enforces on a send that its OpenAPI spec does not encode, answered as Meta does.
+ * 132018: a template text parameter with a new line, a tab or more than 4 consecutive spaces.
+ */
+export function refusal(body: Record<string, any>): Record<string, unknown> | null {
+  for (const c of body.template?.components ?? []) {
+    for (const p of c.parameters ?? []) {
+      if (p.type === 'text' && /[\n\t]| {5,}/.test(String(p.text))) {
+        return metaError(132018, 'Param text cannot have new-line/tab characters or more than 4 consecutive spaces', '(#132018) There was an issue with the parameters in your template.');
+      }
+    }
+  }
+  return null;
+}
+
 export type Fault =
   | { kind: 'error'; status: number; body: unknown }
   | { kind: 'hang' }
@@ -153,6 +168,8 @@ export class FakeGraphApi {
         this.reads.push(body);
         return reply(200, fixture('mark_as_read_response.json'));
       }
+      const refused = refusal(body);
+      if (refused) return reply(400, refused);
       const fault = this.faults.shift() ?? this.randomFault();
       if (fault?.kind === 'error') return reply(fault.status, fault.body);
       if (fault?.kind === 'hang') {

@@ -1,0 +1,217 @@
+import type { Bitrix24Client } from '../../integrations/bitrix24/client.ts';
+import type { Clock } from '../clock.ts';
+import type { Db, Tx } from '../db/database.ts';
+import type { Logger } from '../log.ts';
+import { enqueueOutbound, insideWindow, type OutboundItem } from '../outbox/outbox-repo.ts';
+import { templateMessage } from '../templates/message-templates.ts';
+import type { TemplateRegistry } from '../templates/registry.ts';
+import * as wa from '../whatsapp/messages.ts';
+import { encodePayload } from '../whatsapp/payloads.ts';
+import * as repo from './escalations.ts';
+import type { EscalationEvents } from './events.ts';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** What managers read, in the manager language (Russian until the store profile names one). */
+export const MANAGER_TEXT = {
+  queueEmpty: 'Очередь пуста.',
+  taken: (id: number) => `Запрос #${id} ваш. Пишите — сообщения уйдут покупателю.`,
+  takenByOther: (id: number) => `Запрос #${id} взял другой менеджер.`,
+  notOpen: (id: number) => `Запрос #${id} уже взят или закрыт.`,
+  closeButton: 'Завершить',
+  closed: (id: number) => `Запрос #${id} закрыт.`,
+  nothingOwned: 'Нет запроса в работе.',
+  help: 'Команды: /list — очередь, /take N — взять, /close — завершить.',
+  resumed: (id: number) => `Вы снова на связи по запросу #${id}. Пишите — сообщения уйдут покупателю.`,
+  waiting: (id: number, lines: string[]) => `Пока окно было закрыто, покупатель (#${id}) написал:\n${lines.join('\n')}`,
+  slaReason: (minutes: number, reason: string) => `⏰ ждёт дольше ${minutes} мин: ${reason}`,
+  relayed: (who: string, id: number, text: string) => `👤 ${who} (#${id}): ${text}`,
+} as const;
+
+/** What the shopper reads about the hand-off (Russian until the phrase book carries it). */
+const SHOPPER_TEXT = {
+  managerClosed: 'Менеджер завершил разговор. Я снова на связи — чем помочь?',
+  slaBusy: 'Менеджеры сейчас заняты — ответим вам как можно скорее. Спасибо за терпение!',
+  autoClosed: 'Разговор с менеджером завершён. Я снова на связи — чем помочь?',
+} as const;
+
+/** A manager's WhatsApp number as a shopper key: digits only (MANAGER_PHONES may carry a "+"). */
+export const managerKey = (phone: string) => phone.replace(/^\+/, '');
+
+/**
+ * The hand-off to a person, in one place: opening an escalation and notifying managers, taking,
+ * relaying both ways (a template when a manager's 24-hour window is closed), closing, the SLA
+ * reminders and the CRM lead. Writes that belong to a shopper's turn take its transaction;
+ * every message is keyed so a retried turn or job sends nothing twice.
+ */
+export class Handoff {
+  /** Manager numbers as shopper keys, normalised once. */
+  readonly managers: string[];
+
+  constructor(
+    private readonly opts: {
+      db: Db;
+      clock: Clock;
+      log: Logger;
+      templates: TemplateRegistry;
+      events: EscalationEvents;
+      managerPhones: string[];
+      slaMinutes: number;
+      crm: Bitrix24Client | null;
+    },
+  ) {
+    this.managers = [...new Set(opts.managerPhones.map(managerKey))];
+  }
+
+  get events(): EscalationEvents {
+    return this.opts.events;
+  }
+
+  isManager(key: string): boolean {
+    return this.managers.includes(key);
+  }
+
+  /** Start-up: managers are addressable like shoppers. */
+  async ensureManagers(): Promise<void> {
+    await repo.ensureManagers(this.opts.db, this.managers);
+  }
+
+  private notifyManagers(id: number, vals: { customer: string; reason: string; summary: string }, key: (manager: string) => string): OutboundItem[] {
+    const t = this.opts.templates.current().get('escalation_new');
+    if (!t) return [];
+    const message = templateMessage(t, 'ru', { customer: vals.customer, reason: vals.reason || '—', summary: vals.summary || '—' }, [encodePayload({ kind: 'take', escalation: id })]);
+    return this.managers.map((m) => ({ dedupeKey: key(m), shopperKey: m, message }));
+  }
+
+  /**
+   * Opens an escalation in the turn's transaction (none when one is already open) and queues
+   * escalation_new with its "Взять" to every manager. Returns the new id, or null.
+   */
+  async open(tx: Tx, e: { shopperKey: string; customer: string; reason: string; summary: string; at: Date }): Promise<number | null> {
+    const id = await repo.insertEscalation(tx, { shopperKey: e.shopperKey, reason: e.reason.slice(0, 500), summary: e.summary, at: e.at });
+    if (id === null) return null;
+    await enqueueOutbound(tx, this.notifyManagers(id, e, (m) => `esc:${id}:notify:${m}`), e.at);
+    return id;
+  }
+
+  active(db: Tx, shopperKey: string) {
+    return repo.activeEscalation(db, shopperKey);
+  }
+  list(status?: string) {
+    return repo.listEscalations(this.opts.db, status);
+  }
+  get(id: number) {
+    return repo.getEscalation(this.opts.db, id);
+  }
+  ownedBy(db: Tx, manager: string) {
+    return repo.ownedBy(db, manager);
+  }
+  conversation(shopperKey: string) {
+    return repo.conversation(this.opts.db, shopperKey);
+  }
+
+  /** First taker wins. Returns false when it was already taken or closed. */
+  async take(db: Tx, id: number, by: string): Promise<boolean> {
+    const ok = await repo.takeEscalation(db, id, by, this.opts.clock.now());
+    if (ok) this.opts.events.changed(id);
+    return ok;
+  }
+
+  /** Closes it; the shopper is told the bot is back (when `tell` gives the key of the message). */
+  async close(db: Tx, id: number, tellShopper?: { shopperKey: string; dedupeKey: string }): Promise<boolean> {
+    const now = this.opts.clock.now();
+    const ok = await repo.closeEscalation(db, id, now);
+    if (ok && tellShopper) await enqueueOutbound(db, [{ dedupeKey: tellShopper.dedupeKey, shopperKey: tellShopper.shopperKey, message: wa.text(SHOPPER_TEXT.managerClosed) }], now);
+    if (ok) this.opts.events.changed(id);
+    return ok;
+  }
+
+  /** A console or API reply to the shopper; the same idempotency key sends it once. */
+  async reply(esc: repo.Escalation, text: string, idempotencyKey: string): Promise<void> {
+    await enqueueOutbound(this.opts.db, [{ dedupeKey: `esc:${esc.id}:reply:${idempotencyKey}`, shopperKey: esc.shopperKey, message: wa.text(text) }], this.opts.clock.now());
+    this.opts.events.changed(esc.id);
+  }
+
+  /**
+   * The shopper's words to the manager who took the escalation. Inside the manager's 24-hour
+   * window they go as text (with escalation_message as the fallback should Meta's clock say the
+   * window closed); outside it only escalation_message goes, once per closed window (its key
+   * names the manager's last message), since free-form text would fail with 131047.
+   */
+  async relayToManager(
+    esc: repo.Escalation,
+    words: { who: string; text: string; dedupeKey: string },
+    extra: wa.OutboundMessage | null,
+  ): Promise<OutboundItem[]> {
+    const manager = esc.takenBy!;
+    const now = this.opts.clock.now();
+    const last = await repo.lastInboundAt(this.opts.db, manager);
+    const t = this.opts.templates.current().get('escalation_message');
+    const template = t ? templateMessage(t, 'ru', { customer: words.who, request: String(esc.id), text: words.text }, [encodePayload({ kind: 'resume', escalation: esc.id })]) : null;
+    if (!insideWindow(last, now)) {
+      if (!template) return [];
+      return [{ dedupeKey: `esc:${esc.id}:window:${manager}:${last?.toISOString() ?? 'never'}`, shopperKey: manager, message: template }];
+    }
+    const items: OutboundItem[] = [{ dedupeKey: words.dedupeKey, shopperKey: manager, message: wa.text(MANAGER_TEXT.relayed(words.who, esc.id, words.text)), fallbackTemplate: template }];
+    if (extra) items.push({ dedupeKey: `${words.dedupeKey}:media`, shopperKey: manager, message: extra });
+    return items;
+  }
+
+  /** "Ответить" on escalation_message: the window is open again; the messages that waited come along. */
+  async resume(db: Tx, id: number, manager: string): Promise<string[]> {
+    const esc = await repo.getEscalation(db, id);
+    if (!esc || esc.status !== 'taken' || esc.takenBy !== manager) return [MANAGER_TEXT.nothingOwned];
+    const lines = await repo.conversation(db, esc.shopperKey, 30);
+    const lastOut = lines.map((l, i) => ({ l, i })).filter(({ l }) => l.direction === 'out').at(-1)?.i ?? -1;
+    const waiting = lines.slice(lastOut + 1).filter((l) => l.direction === 'in').map((l) => `· ${l.text}`);
+    return waiting.length ? [MANAGER_TEXT.resumed(id), MANAGER_TEXT.waiting(id, waiting)] : [MANAGER_TEXT.resumed(id)];
+  }
+
+  /**
+   * The SLA job: escalations not taken within the SLA remind every manager (escalation_new
+   * again) and tell the shopper, once each; escalations quiet for 24 h are closed and the
+   * shopper is back with the bot.
+   */
+  async runSla(): Promise<{ reminded: number; closed: number }> {
+    const { db, clock, slaMinutes } = this.opts;
+    const now = clock.now();
+    let reminded = 0;
+    for (const e of await repo.openSince(db, new Date(now.getTime() - slaMinutes * 60_000))) {
+      const items: OutboundItem[] = [
+        { dedupeKey: `esc:${e.id}:sla:shopper`, shopperKey: e.shopperKey, message: wa.text(SHOPPER_TEXT.slaBusy) },
+        ...this.notifyManagers(e.id, { customer: customerLabel(e.name, e.shopperKey), reason: MANAGER_TEXT.slaReason(slaMinutes, e.reason), summary: e.summary }, (m) => `esc:${e.id}:sla:${m}`),
+      ];
+      if ((await enqueueOutbound(db, items, now)) > 0) reminded++;
+    }
+    const quiet = await repo.closeQuiet(db, new Date(now.getTime() - DAY_MS), now);
+    await enqueueOutbound(db, quiet.map((e) => ({ dedupeKey: `esc:${e.id}:auto-closed`, shopperKey: e.shopperKey, message: wa.text(SHOPPER_TEXT.autoClosed) })), now);
+    if (quiet.length) this.opts.events.changed(null);
+    return { reminded, closed: quiet.length };
+  }
+
+  /**
+   * Each escalation becomes a Bitrix24 lead. Escalations without a lead are retried on every run;
+   * ORIGIN_ID lets a retry find the lead it already created instead of adding another.
+   */
+  async syncCrm(): Promise<{ pending: number; created: number; failed: number }> {
+    const { db, crm, log } = this.opts;
+    if (!crm) return { pending: 0, created: 0, failed: 0 };
+    const rows = await repo.withoutLead(db, 100);
+    let created = 0;
+    let failed = 0;
+    for (const r of rows) {
+      const res = await crm.addLead({ originId: `vitrina-escalation-${r.id}`, title: `WhatsApp: ${r.reason}`.slice(0, 255), name: r.name ?? r.shopperKey, phone: r.waId, comments: r.summary });
+      if (res.ok) {
+        await repo.setLead(db, r.id, res.value);
+        created++;
+      } else {
+        failed++;
+        log.warn({ escalation: r.id, error: res.error, retryable: res.retryable }, 'Bitrix24 lead not created; will retry');
+      }
+    }
+    return { pending: rows.length, created, failed };
+  }
+}
+
+/** How managers see a shopper: the profile name and the key. */
+export const customerLabel = (name: string | null, key: string) => `${name ?? ''} (${key})`.trim();

@@ -1,0 +1,103 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { eq, inArray, or, sql } from 'drizzle-orm';
+import type { Clock } from '../clock.ts';
+import { query, type Db } from '../db/database.ts';
+import { analyticsEvents, escalations, inbox, messageStatuses, outbox, preferences, priceAlerts, productViews, shoppers } from '../db/schema.ts';
+import type { Logger } from '../log.ts';
+import { shopperStoreKeys, type Store } from '../store/store.ts';
+
+/**
+ * A shopper's data on request, as Kazakhstan's and Russia's personal-data laws give a person the
+ * right to see and erase what a business keeps about them. Found by phone number (with or without
+ * "+"), shopper key or business-scoped user id.
+ */
+async function findShopper(db: Db, who: string) {
+  const id = who.trim().replace(/^\+/, '');
+  if (!id) return null;
+  const [row] = await db.select().from(shoppers).where(or(eq(shoppers.key, id), eq(shoppers.waId, id), eq(shoppers.userId, who.trim())));
+  return row ?? null;
+}
+
+/** Everything we keep about the shopper, as JSON: profile, messages both ways, preferences, alerts, escalations, views. */
+export async function exportShopper(deps: { db: Db; store: Store }, who: string) {
+  const { db } = deps;
+  const shopper = await findShopper(db, who);
+  if (!shopper) return null;
+  const key = shopper.key;
+  const [received, sent, prefs, alerts, handoffs, views] = await Promise.all([
+    db.select({ wamid: inbox.wamid, type: inbox.type, message: inbox.message, at: inbox.receivedAt }).from(inbox).where(eq(inbox.shopperKey, key)).orderBy(inbox.id),
+    db.select({ wamid: outbox.wamid, message: outbox.payload, status: outbox.status, at: outbox.createdAt }).from(outbox).where(eq(outbox.shopperKey, key)).orderBy(outbox.id),
+    db.select({ data: preferences.data, updatedAt: preferences.updatedAt }).from(preferences).where(eq(preferences.shopperKey, key)),
+    db.select().from(priceAlerts).where(eq(priceAlerts.shopperKey, key)).orderBy(priceAlerts.id),
+    db.select({ id: escalations.id, reason: escalations.reason, summary: escalations.summary, status: escalations.status, createdAt: escalations.createdAt, closedAt: escalations.closedAt }).from(escalations).where(eq(escalations.shopperKey, key)).orderBy(escalations.id),
+    db.select({ productId: productViews.productId, at: productViews.at }).from(productViews).where(eq(productViews.shopperKey, key)).orderBy(productViews.at),
+  ]);
+  const { key: _key, ...profile } = shopper;
+  return {
+    shopper: { key, ...profile },
+    messages: [...received.map((m) => ({ direction: 'in' as const, ...m })), ...sent.map((m) => ({ direction: 'out' as const, ...m }))].sort((a, b) => a.at.getTime() - b.at.getTime()),
+    preferences: prefs[0]?.data ?? null,
+    priceAlerts: alerts.map(({ shopperKey: _s, ...a }) => a),
+    escalations: handoffs,
+    productViews: views,
+    exportedAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * Erases the shopper's personal data in Postgres and the store in one transaction: messages,
+ * their statuses, preferences, alerts, views, the shopper row and any raw webhook that names
+ * them. Analytics events and escalations stay for the counts, under a random pseudonym, with the
+ * words they held removed. The log line and the audit event carry counts only.
+ */
+export async function forgetShopper(deps: { db: Db; store: Store; clock: Clock; log: Logger }, who: string) {
+  const { db, store, clock, log } = deps;
+  const shopper = await findShopper(db, who);
+  if (!shopper) return null;
+  const key = shopper.key;
+  const ids = [key, shopper.waId, shopper.userId].filter((x): x is string => !!x);
+  const pseudonym = `forgotten:${createHash('sha256').update(randomUUID()).digest('hex').slice(0, 16)}`;
+  const now = clock.now();
+  const counts = await db.transaction(async (tx) => {
+    const wamids = (await tx.select({ wamid: outbox.wamid }).from(outbox).where(eq(outbox.shopperKey, key))).map((r) => r.wamid).filter((w): w is string => !!w);
+    const n = async (q: Promise<unknown[]>) => (await q).length;
+    const statuses =
+      (wamids.length ? await n(tx.delete(messageStatuses).where(inArray(messageStatuses.wamid, wamids)).returning({ w: messageStatuses.wamid })) : 0) +
+      (await n(tx.delete(messageStatuses).where(inArray(sql`${messageStatuses.raw}->>'recipient_id'`, ids)).returning({ w: messageStatuses.wamid })));
+    const result = {
+      messagesIn: await n(tx.delete(inbox).where(eq(inbox.shopperKey, key)).returning({ id: inbox.id })),
+      messagesOut: await n(tx.delete(outbox).where(eq(outbox.shopperKey, key)).returning({ id: outbox.id })),
+      statuses,
+      preferences: await n(tx.delete(preferences).where(eq(preferences.shopperKey, key)).returning({ k: preferences.shopperKey })),
+      priceAlerts: await n(tx.delete(priceAlerts).where(eq(priceAlerts.shopperKey, key)).returning({ id: priceAlerts.id })),
+      productViews: await n(tx.delete(productViews).where(eq(productViews.shopperKey, key)).returning({ k: productViews.dedupeKey })),
+      // raw webhooks kept for diagnosis (errors, rejected pieces) that mention them
+      webhookEvents: (
+        await query<{ id: number }>(tx, sql`delete from webhook_events where ${or(...ids.map((id) => sql`strpos(raw::text, ${id}) > 0`))} returning id`)
+      ).length,
+      escalations: await n(
+        tx.update(escalations).set({ shopperKey: pseudonym, reason: '', summary: '', updatedAt: now }).where(eq(escalations.shopperKey, key)).returning({ id: escalations.id }),
+      ),
+      analyticsEvents: await n(
+        tx
+          .update(analyticsEvents)
+          .set({ shopperKey: pseudonym, data: sql`${analyticsEvents.data} - 'query' - 'reason' - 'change' - 'text'` })
+          .where(eq(analyticsEvents.shopperKey, key))
+          .returning({ id: analyticsEvents.id }),
+      ),
+      shopper: await n(tx.delete(shoppers).where(eq(shoppers.key, key)).returning({ k: shoppers.key })),
+    };
+    await tx.insert(analyticsEvents).values({ dedupeKey: `forget:${pseudonym}`, shopperKey: pseudonym, kind: 'shopper_forgotten', data: result, at: now });
+    return result;
+  });
+  let store_ = 'cleared';
+  try {
+    await store.del(shopperStoreKeys(key, now.getTime()));
+  } catch (err) {
+    // the cache expires by itself (context 30 days at most); Postgres, the record, is clean
+    store_ = 'unreachable';
+    log.warn({ err: String(err) }, 'forget: store unreachable; cached context expires on its own');
+  }
+  log.info({ pseudonym, ...counts, store: store_ }, 'shopper data erased on request');
+  return { forgotten: true as const, pseudonym, erased: counts, store: store_ };
+}

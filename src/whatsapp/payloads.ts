@@ -1,0 +1,81 @@
+/**
+ * The ids our reply buttons and list rows carry, and the payloads of our templates' quick
+ * replies: what a tap means, encoded and parsed here only. A list row's id is a bare product id
+ * (Meta gives rows 200 characters, buttons 256), so anything without a known prefix parses as a
+ * product row.
+ */
+export type Payload =
+  | { kind: 'alert'; product: string; level?: AlertLevel }
+  | { kind: 'similar'; product: string }
+  | { kind: 'product'; product: string }
+  | { kind: 'arrivals'; category: string }
+  | { kind: 'manager' }
+  | { kind: 'unsubscribe' }
+  | { kind: 'take'; escalation: number }
+  | { kind: 'close'; escalation: number }
+  | { kind: 'resume'; escalation: number }
+  /** A template quick reply sent without a payload of ours (its key and button index). */
+  | { kind: 'template'; template: string; index: number }
+  /** A list row: the bare product id. */
+  | { kind: 'row'; product: string };
+
+export type AlertLevel = 'any' | '10' | '20';
+const LEVELS: readonly string[] = ['any', '10', '20'];
+
+export function encodePayload(p: Payload): string {
+  switch (p.kind) {
+    case 'alert':
+      return p.level ? `alert:${p.product}:${p.level}` : `alert:${p.product}`;
+    case 'similar':
+    case 'product':
+      return `${p.kind}:${p.product}`;
+    case 'arrivals':
+      return `arrivals:${p.category}`;
+    case 'manager':
+    case 'unsubscribe':
+      return p.kind;
+    case 'take':
+    case 'close':
+    case 'resume':
+      return `${p.kind}:${p.escalation}`;
+    case 'template':
+      return `tpl:${p.template}:${p.index}`;
+    case 'row':
+      return p.product;
+  }
+}
+
+/** What a tapped id means; null for an empty id. */
+export function parsePayload(id: string | null | undefined): Payload | null {
+  if (!id) return null;
+  if (id === 'manager' || id === 'unsubscribe') return { kind: id };
+  const colon = id.indexOf(':');
+  const prefix = colon > 0 ? id.slice(0, colon) : '';
+  const rest = id.slice(colon + 1);
+  switch (prefix) {
+    case 'alert': {
+      // product ids may hold colons: the level is the last part only when it is one of ours
+      const last = rest.lastIndexOf(':');
+      const level = last > 0 ? rest.slice(last + 1) : '';
+      return LEVELS.includes(level) ? { kind: 'alert', product: rest.slice(0, last), level: level as AlertLevel } : { kind: 'alert', product: rest };
+    }
+    case 'similar':
+    case 'product':
+      if (rest) return { kind: prefix, product: rest };
+      break;
+    case 'arrivals':
+      if (rest) return { kind: 'arrivals', category: rest };
+      break;
+    case 'take':
+    case 'close':
+    case 'resume':
+      if (/^\d+$/.test(rest)) return { kind: prefix, escalation: Number(rest) };
+      break;
+    case 'tpl': {
+      const m = rest.match(/^([a-z0-9_]+):(\d+)$/);
+      if (m) return { kind: 'template', template: m[1]!, index: Number(m[2]) };
+      break;
+    }
+  }
+  return { kind: 'row', product: id };
+}
