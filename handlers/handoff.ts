@@ -86,6 +86,6 @@ export const handoffHandler: Handler = async (ctx, next) => {
   ctx.afterCommit(async () => handoff.events.changed(null));
   if (esc.status === 'taken' && esc.takenBy) {
     const fwd = await forwardMedia(ctx);
-    queue(ctx, await handoff.relayToManager(esc, { who: ctx.shopper.name ?? ctx.shopper.key, text: describe(ctx), dedupeKey: ctx.key('relay', `${esc.takenBy}:0`) }, fwd));
+    queue(ctx, await handoff.relayToManager(esc, { who: ctx.shopper.name ?? ctx.shopper.key, text: describe(ctx), dedupeKey: ctx.key('relay', `${esc.takenBy}:0`), inboxId: ctx.inbound.id }, fwd));
   }
 };

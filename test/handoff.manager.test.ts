@@ -187,6 +187,131 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
   });
 });
 
+describe.each(backends())('hand-off edge cases a store meets ($name)', (backend) => {
+  const graph = fakeGraphFor(backend);
+  let h: Harness;
+  afterEach(() => h?.close());
+  const start = () => startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', MANAGER_PHONES: `+${M1},+${M2}`, ADMIN_TOKEN: 'adm', ESCALATION_SLA_MINUTES: '5' } });
+  const say = (from: string, body: string) => h.post(textWebhook({ from, body, at: h.clock.now() }));
+  const tap = (from: string, payload: string, text: string) =>
+    h.post(messagesWebhook(from, [{ from, id: `wamid.tap.${from}.${Math.random()}`, timestamp: String(Math.floor(h.clock.now().getTime() / 1000)), type: 'button', button: { payload, text } }]));
+  const escalationOf = async (shopper: string) => (await query<{ id: number }>(h.services.database.db, sql`select id::int as id from escalations where shopper_key = ${shopper}`))[0]!.id;
+  const failed = async () => query<{ shopper_key: string; error_code: number }>(h.services.database.db, sql`select shopper_key, error_code from outbox where status = 'failed'`);
+
+  it('a shopper who chatted first still reaches the managers: the digest goes out as one line Meta accepts, also in the SLA reminder', async () => {
+    h = await start();
+    const shopper = '77080000600';
+    await say(shopper, 'хочу серый диван до 300 тысяч');
+    await h.drain();
+    await say(shopper, 'а угловой есть?');
+    await h.drain();
+    await say(shopper, 'позовите менеджера');
+    await h.drain();
+    await h.app.request('/admin/api/jobs/escalation-sla/run', { method: 'POST', headers: { authorization: 'Bearer adm' } });
+    h.clock.advance(6 * 60_000);
+    await h.app.request('/admin/api/jobs/escalation-sla/run', { method: 'POST', headers: { authorization: 'Bearer adm' } });
+    await h.drain();
+    expect(await failed()).toEqual([]);
+    for (const m of [M1, M2]) {
+      const sent = graph.sendsTo(m).map((x) => x.body.template);
+      expect(sent.map((t) => t.name)).toEqual(['escalation_new', 'escalation_new']);
+      const summary = sent[0].components[0].parameters[2].text as string;
+      expect(summary).toContain('🧑 хочу серый диван до 300 тысяч · 🤖');
+      expect(summary).not.toMatch(/[\n\t]| {5}/);
+    }
+  });
+
+  it('a manager outside the 24-hour window gets escalation_message once per closed window; "Ответить" opens it and brings what waited', async () => {
+    h = await start();
+    const shopper = '77080000601';
+    await say(shopper, 'позовите менеджера');
+    await h.drain();
+    const id = await escalationOf(shopper);
+    await tap(M1, `take:${id}`, 'Взять');
+    await h.drain();
+    h.clock.advance(25 * 3600_000); // the manager has been quiet for a day
+    const before = graph.sendsTo(M1).length;
+    await say(shopper, 'диван ещё в наличии?');
+    await h.drain();
+    await say(shopper, 'жду ответа\tпожалуйста');
+    await h.drain();
+    const outside = graph.sendsTo(M1).slice(before).map((x) => x.body);
+    expect(outside).toHaveLength(1);
+    expect(outside[0]).toMatchObject({
+      type: 'template',
+      template: {
+        name: 'escalation_message',
+        language: { code: 'ru' },
+        components: [
+          { type: 'body', parameters: [
+            { type: 'text', parameter_name: 'customer', text: 'Test Shopper' },
+            { type: 'text', parameter_name: 'request', text: String(id) },
+            { type: 'text', parameter_name: 'text', text: 'диван ещё в наличии?' },
+          ] },
+          { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: `resume:${id}` }] },
+        ],
+      },
+    });
+    // (M2, who never wrote, could not be told by text that M1 took it: that one fails with 131047)
+    expect((await failed()).filter((f) => f.shopper_key !== M2)).toEqual([]);
+    // the console shows every word as always
+    const console_ = await (await h.app.request(`/admin/api/escalations/${id}/messages`, { headers: { authorization: 'Bearer adm' } })).json();
+    expect(console_.messages.filter((m: { direction: string }) => m.direction === 'in').map((m: { text: string }) => m.text)).toEqual(['позовите менеджера', 'диван ещё в наличии?', 'жду ответа\tпожалуйста']);
+
+    await tap(M1, `resume:${id}`, 'Ответить');
+    await h.drain();
+    const texts = graph.sendsTo(M1).slice(before + 1).map((x) => x.body.text?.body);
+    expect(texts).toEqual([`Вы снова на связи по запросу #${id}. Пишите — сообщения уйдут покупателю.`, `Пока окно было закрыто, покупатель (#${id}) написал:\n· диван ещё в наличии?\n· жду ответа\tпожалуйста`]);
+    await say(shopper, 'спасибо');
+    await h.drain();
+    expect(graph.sendsTo(M1).at(-1)!.body.text.body).toBe(`👤 Test Shopper (#${id}): спасибо`);
+  });
+
+  it('a forwarded voice note stays a voice note and a document keeps its file name', async () => {
+    h = await start();
+    const shopper = '77080000602';
+    await say(shopper, 'позовите менеджера');
+    await h.drain();
+    await tap(M2, `take:${await escalationOf(shopper)}`, 'Взять');
+    await h.drain();
+    graph.addMedia('voice-1', Buffer.from('OggS voice'), 'audio/ogg');
+    graph.addMedia('doc-1', Buffer.from('%PDF-1.4 invoice'), 'application/pdf');
+    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    await h.post(messagesWebhook(shopper, [
+      { from: shopper, id: 'wamid.fwd.voice', timestamp: ts, type: 'audio', audio: { id: 'voice-1', mime_type: 'audio/ogg; codecs=opus', voice: true } },
+      { from: shopper, id: 'wamid.fwd.doc', timestamp: ts, type: 'document', document: { id: 'doc-1', mime_type: 'application/pdf', filename: 'чек-0042.pdf' } },
+    ]));
+    await h.drain();
+    const media = graph.sendsTo(M2).map((x) => x.body).filter((b) => b.type === 'audio' || b.type === 'document');
+    expect(media).toEqual([
+      expect.objectContaining({ type: 'audio', audio: { id: expect.stringMatching(/^uploaded-/), voice: true } }),
+      expect.objectContaining({ type: 'document', document: { id: expect.stringMatching(/^uploaded-/), filename: 'чек-0042.pdf' } }),
+    ]);
+  });
+
+  it('the admin API checks every body and names the fields; the token goes through bearerAuth', async () => {
+    h = await start();
+    const api = (path: string, body: unknown, auth = 'Bearer adm') =>
+      h.app.request(`/admin/api${path}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    let r = await api('/escalations/abc/take', {});
+    expect(r.status).toBe(400);
+    expect((await r.json()).error).toMatchObject({ code: 'bad_request', fields: { id: [expect.any(String)] } });
+    r = await api('/escalations/1/reply', { text: 42 });
+    expect(r.status).toBe(400);
+    expect((await r.json()).error.fields).toEqual({ text: [expect.any(String)] });
+    r = await api('/escalations/1/reply', '{not json');
+    expect(r.status).toBe(400);
+    r = await api('/products', { products: 'all of them' });
+    expect((await r.json()).error).toMatchObject({ code: 'bad_request', fields: { products: [expect.any(String)] } });
+    r = await api('/escalations/1/close', {}, 'Bearer wrong');
+    expect(r.status).toBe(401);
+    expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await r.json()).error.code).toBe('unauthorized');
+    r = await api('/escalations/1/close', {}, '');
+    expect(r.status).toBe(401);
+  });
+});
+
 describe('Bitrix24 leads', () => {
   const backend = backends()[0]!;
   const graph = fakeGraphFor(backend);

@@ -1,6 +1,6 @@
-import { and, desc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, isNull, like, lte, sql } from 'drizzle-orm';
 import { query, type Tx } from '../db/database.ts';
-import { escalations, shoppers } from '../db/schema.ts';
+import { escalations, inbox, outbox, shoppers } from '../db/schema.ts';
 
 export interface Escalation {
   id: number;
@@ -129,10 +129,10 @@ export async function conversation(db: Tx, shopperKey: string, limit = 100): Pro
   const rows = await query<{ direction: 'in' | 'out'; at: string; body: Record<string, any> | string }>(
     db,
     sql`select * from (
-      select 'in' as direction, received_at as at, message as body from inbox where shopper_key = ${shopperKey}
+      select 'in' as direction, received_at as at, id, message as body from inbox where shopper_key = ${shopperKey}
       union all
-      select 'out' as direction, created_at as at, payload as body from outbox where shopper_key = ${shopperKey}
-    ) x order by at desc, direction asc limit ${limit}`,
+      select 'out' as direction, created_at as at, id, payload as body from outbox where shopper_key = ${shopperKey}
+    ) x order by at desc, direction asc, id desc limit ${limit}`,
   );
   return rows
     .map((r) => {
@@ -147,6 +147,30 @@ export async function conversation(db: Tx, shopperKey: string, limit = 100): Pro
       return { direction: r.direction, at: new Date(r.at), text: String(text) };
     })
     .reverse();
+}
+
+/**
+ * What the shopper wrote since the latest message keyed `keyPrefix…` went out for them (its
+ * `inbox_id` is the first message that waited), oldest first.
+ */
+export async function waitingSince(db: Tx, shopperKey: string, keyPrefix: string): Promise<string[]> {
+  const [mark] = await db
+    .select({ inboxId: outbox.inboxId })
+    .from(outbox)
+    .where(and(like(outbox.dedupeKey, `${keyPrefix}%`), isNotNull(outbox.inboxId)))
+    .orderBy(desc(outbox.id))
+    .limit(1);
+  if (!mark?.inboxId) return [];
+  const rows = await db
+    .select({ type: inbox.type, message: inbox.message })
+    .from(inbox)
+    .where(and(eq(inbox.shopperKey, shopperKey), gte(inbox.id, mark.inboxId)))
+    .orderBy(inbox.id)
+    .limit(30);
+  return rows.map((r) => {
+    const m = r.message as Record<string, any>;
+    return String(m.text?.body ?? m[r.type]?.caption ?? m.button?.text ?? m.interactive?.list_reply?.title ?? m.interactive?.button_reply?.title ?? `[${r.type}]`);
+  });
 }
 
 /** When someone last wrote to us (null: never): a manager's 24-hour window. */

@@ -140,7 +140,7 @@ export class Handoff {
    */
   async relayToManager(
     esc: repo.Escalation,
-    words: { who: string; text: string; dedupeKey: string },
+    words: { who: string; text: string; dedupeKey: string; inboxId: number },
     extra: wa.OutboundMessage | null,
   ): Promise<OutboundItem[]> {
     const manager = esc.takenBy!;
@@ -150,7 +150,7 @@ export class Handoff {
     const template = t ? templateMessage(t, 'ru', { customer: words.who, request: String(esc.id), text: words.text }, [encodePayload({ kind: 'resume', escalation: esc.id })]) : null;
     if (!insideWindow(last, now)) {
       if (!template) return [];
-      return [{ dedupeKey: `esc:${esc.id}:window:${manager}:${last?.toISOString() ?? 'never'}`, shopperKey: manager, message: template }];
+      return [{ dedupeKey: `${windowKey(esc.id, manager)}${last?.toISOString() ?? 'never'}`, shopperKey: manager, message: template, inboxId: words.inboxId }];
     }
     const items: OutboundItem[] = [{ dedupeKey: words.dedupeKey, shopperKey: manager, message: wa.text(MANAGER_TEXT.relayed(words.who, esc.id, words.text)), fallbackTemplate: template }];
     if (extra) items.push({ dedupeKey: `${words.dedupeKey}:media`, shopperKey: manager, message: extra });
@@ -161,9 +161,7 @@ export class Handoff {
   async resume(db: Tx, id: number, manager: string): Promise<string[]> {
     const esc = await repo.getEscalation(db, id);
     if (!esc || esc.status !== 'taken' || esc.takenBy !== manager) return [MANAGER_TEXT.nothingOwned];
-    const lines = await repo.conversation(db, esc.shopperKey, 30);
-    const lastOut = lines.map((l, i) => ({ l, i })).filter(({ l }) => l.direction === 'out').at(-1)?.i ?? -1;
-    const waiting = lines.slice(lastOut + 1).filter((l) => l.direction === 'in').map((l) => `· ${l.text}`);
+    const waiting = (await repo.waitingSince(db, esc.shopperKey, windowKey(id, manager))).map((l) => `· ${l}`);
     return waiting.length ? [MANAGER_TEXT.resumed(id), MANAGER_TEXT.waiting(id, waiting)] : [MANAGER_TEXT.resumed(id)];
   }
 
@@ -212,6 +210,9 @@ export class Handoff {
     return { pending: rows.length, created, failed };
   }
 }
+
+/** escalation_message's outbox key: one per escalation, manager and closed window (the manager's last message). */
+const windowKey = (id: number, manager: string) => `esc:${id}:window:${manager}:`;
 
 /** How managers see a shopper: the profile name and the key. */
 export const customerLabel = (name: string | null, key: string) => `${name ?? ''} (${key})`.trim();
