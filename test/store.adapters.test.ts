@@ -22,14 +22,12 @@ describe.each(stores)('store port (%s)', (_, make) => {
     expect(await store.listGet('ctx:1')).toEqual(['m12', 'a', 'b', 'c']);
   });
 
-  it('a lock is exclusive until released, and only its holder can release it', async () => {
-    const a = await store.acquireLock('job:x', 10_000);
-    expect(a).not.toBeNull();
-    expect(await store.acquireLock('job:x', 10_000)).toBeNull();
-    await store.releaseLock({ name: 'job:x', token: 'not-mine' });
-    expect(await store.acquireLock('job:x', 10_000)).toBeNull();
-    await store.releaseLock(a!);
-    expect(await store.acquireLock('job:x', 10_000)).not.toBeNull();
+  it('del removes values and lists alike', async () => {
+    await store.set('lang:9', 'kk', 60);
+    await store.listPush('ctx:9', ['a'], 10);
+    await store.del(['lang:9', 'ctx:9', 'never-set']);
+    expect(await store.get('lang:9')).toBeNull();
+    expect(await store.listGet('ctx:9')).toEqual([]);
   });
 
   it('a token bucket grants its burst, then asks to wait the refill time', async () => {
@@ -40,14 +38,5 @@ describe.each(stores)('store port (%s)', (_, make) => {
     expect(await store.takeToken(bucket, 10, 2, t)).toBe(100);
     expect(await store.takeToken(bucket, 10, 2, t + 100)).toBe(0);
     expect(await store.takeToken(bucket, 10, 2, t + 100)).toBe(100);
-  });
-});
-
-describe('memory store lock expiry', () => {
-  it('an expired lock can be taken again', async () => {
-    const store = new MemoryStore({ now: () => now });
-    expect(await store.acquireLock('l', 1000)).not.toBeNull();
-    now += 1001;
-    expect(await store.acquireLock('l', 1000)).not.toBeNull();
   });
 });

@@ -276,3 +276,24 @@ export const escalations = pgTable(
   },
   (t) => [uniqueIndex('escalations_open_uq').on(t.shopperKey).where(sql`status in ('open', 'taken')`)],
 );
+
+/**
+ * Cron ticks claimed across processes: the first process to insert (job, tick) runs it. In
+ * Postgres, not Redis, so jobs run while Redis is away; rows older than a day are pruned.
+ */
+export const jobTicks = pgTable(
+  'job_ticks',
+  {
+    job: text('job').notNull(),
+    tick: ts('tick').notNull(),
+    claimedAt: ts('claimed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.job, t.tick] })],
+);
+
+/** One run of a job at a time across processes: a lease that a crashed holder cannot keep. */
+export const jobLocks = pgTable('job_locks', {
+  job: text('job').primaryKey(),
+  holder: text('holder').notNull(),
+  lockedUntil: ts('locked_until').notNull(),
+});

@@ -3,6 +3,7 @@ import { ConfigError, NotFoundError } from '../errors.ts';
 import type { Services } from '../services.ts';
 import { runNewArrivals } from './new-arrivals.ts';
 import { runPriceAlerts } from './price-alerts.ts';
+import { JobClaims } from './job-claims.ts';
 
 export type JobResult = { job: string; ran: boolean; reason?: string; counts?: Record<string, number> };
 
@@ -46,30 +47,27 @@ export function jobSchedules(env: {
 }
 
 /**
- * Runs a job once across all processes: it holds a lock in the store (Redis when scaled out);
- * a run that finds the lock held reports ran: false. A cron run also claims its `tick` (the
- * scheduled second) for good, so a process whose timer fires after another's run has already
- * finished and released the lock does not run that tick a second time.
+ * Runs a job once across all processes: the run holds the job's lease in Postgres, and a run
+ * that finds it held reports ran: false. A cron run also claims its `tick` (the scheduled
+ * second) for good, so a process whose timer fires after another's run has already finished
+ * does not run that tick a second time. Postgres down: nothing is claimed and nothing runs
+ * (the jobs need it anyway); Redis down changes nothing.
  */
 export async function runJob(s: Services, name: string, opts: { tick?: Date } = {}): Promise<JobResult> {
   const job = JOBS[name];
   if (!job) throw new NotFoundError(`no job "${name}" (have: ${JOB_NAMES.join(', ')})`);
-  const tick = opts.tick ? new Date(Math.floor(opts.tick.getTime() / 1000) * 1000).toISOString() : undefined;
-  // Store down: no lock can be had, so the tick is skipped rather than risk running twice.
-  const lockOrFail = (key: string, ttlMs: number) =>
-    s.store.acquireLock(key, ttlMs).catch((err) => {
-      s.metrics.jobRuns.inc({ job: name, outcome: 'failed' });
-      throw err;
-    });
-  if (tick) {
-    const claimed = await lockOrFail(`job:${name}:tick:${tick}`, 60 * 60_000);
-    if (!claimed) {
-      s.metrics.jobRuns.inc({ job: name, outcome: 'skipped' });
-      s.log.debug({ job: name, tick }, 'job tick already run by another process');
-      return { job: name, ran: false, reason: 'another process ran this tick' };
-    }
+  const claims = new JobClaims(s.database.db);
+  const tick = opts.tick ? new Date(Math.floor(opts.tick.getTime() / 1000) * 1000) : undefined;
+  const failed = (err: unknown) => {
+    s.metrics.jobRuns.inc({ job: name, outcome: 'failed' });
+    throw err;
+  };
+  if (tick && !(await claims.claimTick(name, tick, s.clock.now()).catch(failed))) {
+    s.metrics.jobRuns.inc({ job: name, outcome: 'skipped' });
+    s.log.debug({ job: name, tick }, 'job tick already run by another process');
+    return { job: name, ran: false, reason: 'another process ran this tick' };
   }
-  const lock = await lockOrFail(`job:${name}`, 10 * 60_000);
+  const lock = await claims.lock(name, 10 * 60_000, s.clock.now()).catch(failed);
   if (!lock) {
     s.metrics.jobRuns.inc({ job: name, outcome: 'skipped' });
     return { job: name, ran: false, reason: 'another run holds the lock' };
@@ -78,12 +76,11 @@ export async function runJob(s: Services, name: string, opts: { tick?: Date } = 
     const counts = await job(s);
     s.metrics.jobRuns.inc({ job: name, outcome: 'ran' });
     for (const [count, n] of Object.entries(counts)) if (n) s.metrics.jobItems.inc({ job: name, count }, n);
-    s.log.info({ job: name, ...(tick ? { tick } : {}), ...counts }, 'job ran');
+    s.log.info({ job: name, ...(tick ? { tick: tick.toISOString() } : {}), ...counts }, 'job ran');
     return { job: name, ran: true, counts };
   } catch (err) {
-    s.metrics.jobRuns.inc({ job: name, outcome: 'failed' });
-    throw err;
+    return failed(err);
   } finally {
-    await s.store.releaseLock(lock);
+    await claims.unlock(lock).catch((err) => s.log.warn({ job: name, err: String(err) }, 'job lease not released; it runs out by itself'));
   }
 }

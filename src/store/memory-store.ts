@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type { Lock, Store } from './store.ts';
+import type { Store } from './store.ts';
 
-/** In-process store for the embedded default (one process, so in-process locks are enough). */
+/** In-process store for the embedded default (one process). */
 export class MemoryStore implements Store {
   readonly kind = 'memory' as const;
   private lists = new Map<string, string[]>();
-  private locks = new Map<string, { token: string; until: number }>();
   private buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(private readonly opts: { now?: () => number } = {}) {}
@@ -49,18 +47,6 @@ export class MemoryStore implements Store {
     const n = (live ? Number(v.value) : 0) + 1;
     this.values.set(key, { value: String(n), until: live ? v.until : this.now() + ttlMs });
     return n;
-  }
-
-  async acquireLock(name: string, ttlMs: number): Promise<Lock | null> {
-    const held = this.locks.get(name);
-    if (held && held.until > this.now()) return null;
-    const token = randomUUID();
-    this.locks.set(name, { token, until: this.now() + ttlMs });
-    return { name, token };
-  }
-
-  async releaseLock(lock: Lock): Promise<void> {
-    if (this.locks.get(lock.name)?.token === lock.token) this.locks.delete(lock.name);
   }
 
   async takeToken(bucket: string, ratePerSec: number, burst: number, nowMs: number): Promise<number> {

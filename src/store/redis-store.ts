@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Lock, Store } from './store.ts';
+import type { Store } from './store.ts';
 
 // Token bucket in one round trip. Time comes from the caller so every process (and test) agrees.
 const TAKE_TOKEN = `
@@ -18,8 +17,6 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
 return wait
 `;
-
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
@@ -43,7 +40,6 @@ export class RedisStore implements Store {
     // Connection errors surface on the calls that need Redis; the event itself is not fatal.
     this.redis.on('error', () => {});
     this.redis.defineCommand('vtTakeToken', { numberOfKeys: 1, lua: TAKE_TOKEN });
-    this.redis.defineCommand('vtRelease', { numberOfKeys: 1, lua: RELEASE });
   }
 
   /**
@@ -84,16 +80,6 @@ export class RedisStore implements Store {
   async incr(key: string, ttlMs: number): Promise<number> {
     const [[, n]] = (await this.r.multi().incr(this.k(key)).pexpire(this.k(key), ttlMs, 'NX').exec()) as [[null, number], unknown];
     return Number(n);
-  }
-
-  async acquireLock(name: string, ttlMs: number): Promise<Lock | null> {
-    const token = randomUUID();
-    const ok = await this.r.set(this.k(`lock:${name}`), token, 'PX', ttlMs, 'NX');
-    return ok === 'OK' ? { name, token } : null;
-  }
-
-  async releaseLock(lock: Lock): Promise<void> {
-    await (this.r as unknown as { vtRelease(k: string, t: string): Promise<number> }).vtRelease(this.k(`lock:${lock.name}`), lock.token);
   }
 
   async takeToken(bucket: string, ratePerSec: number, burst: number, nowMs: number): Promise<number> {

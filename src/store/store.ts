@@ -1,12 +1,7 @@
 /**
- * What may be lost lives here: conversation context, locks, rate-limit buckets.
+ * What may be lost lives here: conversation context, caches, rate-limit buckets.
  * Postgres stays the record. Redis in production, memory in the embedded default.
  */
-export interface Lock {
-  readonly name: string;
-  readonly token: string;
-}
-
 export interface Store {
   readonly kind: 'redis' | 'memory';
   /** Appends items to a capped list (newest last), in one round trip; the list keeps `max` items. */
@@ -18,10 +13,6 @@ export interface Store {
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   /** Adds 1 to a counter that lives `ttlMs` from its first increment; returns the new count. */
   incr(key: string, ttlMs: number): Promise<number>;
-  /** Takes a lock for `ttlMs`, or null when someone else holds it. */
-  acquireLock(name: string, ttlMs: number): Promise<Lock | null>;
-  /** Releases only if the lock is still ours. */
-  releaseLock(lock: Lock): Promise<void>;
   /**
    * Token bucket: `ratePerSec` refill, `burst` capacity, time from the caller's clock.
    * Returns 0 when a token was taken, else the milliseconds to wait before trying again.
