@@ -23,7 +23,6 @@ export interface AssistantOptions {
   log: Logger;
 }
 
-const langKey = (shopper: string) => `lang:${shopper}`;
 
 // Building an Intl.DateTimeFormat costs far more than using one: one per time zone.
 const clockFormats = new Map<string, Intl.DateTimeFormat>();
@@ -53,10 +52,12 @@ export class Assistant {
     return new Session(ctx, { phrases: this.opts.phrases, complements: this.opts.complements, summarize: this.summarizer() }, lang, prefs, history);
   }
 
-  /** The language of a tap: the one the shopper last wrote in. */
+  /**
+   * The language of a tap: the one the shopper last wrote in, as Postgres records it (read with
+   * the inbox claim), so a Redis restart cannot turn a Kazakh shopper Russian.
+   */
   async languageOf(ctx: TurnContext): Promise<Lang> {
-    const saved = await ctx.services.store.get(langKey(ctx.shopper.key)).catch(() => null);
-    return asLang(saved, this.opts.defaultLanguage);
+    return asLang(ctx.shopper.language, this.opts.defaultLanguage);
   }
 
   /** The model writes managers a short hand-off summary; any failure falls back to the digest. */
@@ -88,14 +89,13 @@ export class Assistant {
    * note); `heard` first shows the transcript ("🎤 …").
    */
   async reply(ctx: TurnContext, text: string, opts: { lang?: Lang | null; heard?: boolean } = {}): Promise<void> {
-    const saved = await ctx.services.store.get(langKey(ctx.shopper.key)).catch(() => null);
+    const saved = ctx.shopper.language ?? null;
     const lang = opts.lang ?? detectLanguage(text, asLang(saved, this.opts.defaultLanguage));
     if (opts.heard) ctx.replyText(say(this.phrases, lang, 'voice_heard', { text }));
     if (saved !== lang) {
       // templates (price alerts, new arrivals) go out in the language the shopper writes in
       const key = ctx.shopper.key;
       ctx.effect((tx) => tx.execute(sql`update shoppers set language = ${lang} where key = ${key}`).then(() => undefined));
-      ctx.afterCommit(() => ctx.services.store.set(langKey(key), lang, 30 * 24 * 3600));
     }
     let s = await this.session(ctx, lang);
     await s.learnFrom(text);

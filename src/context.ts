@@ -78,7 +78,7 @@ export class TurnContext {
 
   constructor(
     readonly inbound: InboxRow,
-    readonly shopper: { key: string; name: string | null },
+    readonly shopper: { key: string; name: string | null; language?: string | null },
     readonly services: TurnServices,
     readonly log: Logger,
   ) {

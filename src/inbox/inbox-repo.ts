@@ -14,6 +14,8 @@ export interface InboxRow {
   claimToken: string;
   messageAt: Date;
   receivedAt: Date;
+  /** The shopper's saved language (Postgres, the record), read with the claim: no extra round trip. */
+  shopperLanguage: string | null;
   /** Later text messages of the same burst, handled as one turn with this one. */
   merged: InboxRow[];
 }
@@ -30,6 +32,7 @@ interface RawInboxRow {
   claim_token: string;
   message_at: string | Date;
   received_at: string | Date;
+  shopper_language?: string | null;
 }
 
 const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
@@ -47,6 +50,7 @@ function toRow(r: RawInboxRow): InboxRow {
     claimToken: r.claim_token,
     messageAt: new Date(r.message_at),
     receivedAt: new Date(r.received_at),
+    shopperLanguage: r.shopper_language ?? null,
     merged: [],
   };
 }
@@ -146,7 +150,8 @@ export async function claimInbound(db: Tx, opts: { now: Date; leaseMs: number; l
           or (c.status = 'processing' and c.lease_until < ${now}::timestamptz))
       for update of c skip locked
     )
-    returning i.id, i.wamid, i.shopper_key, i.phone_number_id, i.type, i.message, i.contact, i.attempts, i.claim_token, i.message_at, i.received_at`,
+    returning i.id, i.wamid, i.shopper_key, i.phone_number_id, i.type, i.message, i.contact, i.attempts, i.claim_token, i.message_at, i.received_at,
+      (select s.language from shoppers s where s.key = i.shopper_key) as shopper_language`,
   );
   return rows.map(toRow).sort((a, b) => a.id - b.id);
 }

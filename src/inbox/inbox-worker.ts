@@ -88,7 +88,7 @@ export class InboxWorker {
         .catch((err) => mlog.debug({ err: String(err) }, 'mark-as-read failed'));
     }
     const name = (row.contact as { profile?: { name?: string } } | null)?.profile?.name ?? null;
-    const ctx = new TurnContext(row, { key: row.shopperKey, name }, services, mlog);
+    const ctx = new TurnContext(row, { key: row.shopperKey, name, language: row.shopperLanguage }, services, mlog);
     let committed: boolean;
     try {
       await this.opts.runTurn(ctx);
@@ -109,7 +109,7 @@ export class InboxWorker {
   }
 
   private async giveUp(row: InboxRow, error: string, mlog: Logger): Promise<void> {
-    const lang = asLang(this.opts.services.config.DEFAULT_LANGUAGE, 'ru');
+    const lang = asLang(row.shopperLanguage ?? this.opts.services.config.DEFAULT_LANGUAGE, 'ru');
     const apology = wa.text(say(this.opts.services.assistant.phrases, lang, 'apology'));
     if (await this.commit(row, 'failed', [apology], error)) {
       this.opts.metrics.inboxFailed.inc();
