@@ -1,28 +1,28 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { importRows, IMPORT_BATCH, parseCatalogFile } from './catalog/import.ts';
+import { toInput } from './catalog/product.ts';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
-import { ConfigError, TemplateError } from './errors.ts';
-import { checkTemplates, loadTemplates, preview, TEMPLATE_LANGS, TEMPLATES_FILE, type TemplateLang } from './templates/message-templates.ts';
-import { readLiveServer } from './server-info.ts';
-import { syncTemplates, templatesStatus } from './templates/meta-sync.ts';
-import { WhatsAppClient } from './whatsapp/client.ts';
-import { buildServices } from './services.ts';
-import { createLogger } from './log.ts';
 import { runJob } from './jobs/jobs.ts';
+import { createLogger } from './log.ts';
+import { readLiveServer } from './server-info.ts';
+import { buildServices } from './services.ts';
+import { exportShopper, forgetShopper } from './shoppers/shopper-data.ts';
+import { syncTemplates, templatesStatus } from './templates/meta-sync.ts';
+import { checkTemplates, loadTemplates, preview, TEMPLATE_LANGS, TEMPLATES_FILE, type TemplateLang } from './templates/message-templates.ts';
+import { WhatsAppClient } from './whatsapp/client.ts';
 
-const USAGE = `usage: vitrina <command>
+/** A CLI failure the user can fix: printed as one line, exit code 1. */
+class UsageError extends Error {}
 
-commands:
-  migrate                apply database migrations (Postgres when DATABASE_URL is set, else PGlite in DATA_DIR)
-  catalog import FILE    import products from CSV or JSON (columns in the README); bad rows are
-                         reported by line and skipped, good rows imported in all-or-nothing batches
-  jobs run NAME          run a scheduled job now (price-alerts) and print what it did as JSON
-  templates check        check templates/message_templates.yaml against Meta's rules (exit 1 on any error)
-  templates preview KEY [--lang ru|kk|en]
-                         show a template as WhatsApp would, with its examples
-  templates sync         create the templates Meta does not have; list where Meta's text differs
-  templates status       Meta's approval state of each template language (recorded for sending)
-`;
+interface Command {
+  usage: string;
+  summary: string;
+  options?: ParseArgsConfig['options'];
+  /** Number of positional arguments expected (after the command words). */
+  positionals: number;
+  run(args: { positionals: string[]; values: Record<string, string | boolean | undefined> }): Promise<number>;
+}
 
 function progress(done: number, total: number): void {
   if (!process.stderr.isTTY) return;
@@ -31,30 +31,32 @@ function progress(done: number, total: number): void {
   process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
 }
 
+/**
+ * PGlite allows one process per data directory: while the embedded server holds it, commands
+ * that need the database go through its admin API. Null when they may open the database.
+ */
+function liveServer(config: Config): ((path: string, init?: { method?: string; body?: unknown }) => Promise<Response>) | null {
+  const server = config.DATABASE_URL ? null : readLiveServer(config.DATA_DIR);
+  if (!server) return null;
+  return (path, init = {}) =>
+    fetch(`http://127.0.0.1:${server.port}/admin/api${path}`, {
+      method: init.method ?? 'GET',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${config.ADMIN_TOKEN ?? server.adminToken}` },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    });
+}
+
 async function catalogImport(config: Config, file: string): Promise<number> {
   const { rows, errors } = parseCatalogFile(file, config.CURRENCY);
   for (const e of errors) process.stderr.write(`${file}:${e.line}: ${e.error}\n`);
-  let result: { inserted: number; updated: number; priceChanges: number };
-  const server = config.DATABASE_URL ? null : readLiveServer(config.DATA_DIR);
-  if (server) {
-    // The running embedded server owns the PGlite directory: go through its admin API.
-    result = { inserted: 0, updated: 0, priceChanges: 0 };
+  let result = { inserted: 0, updated: 0, priceChanges: 0 };
+  const api = liveServer(config);
+  if (api) {
     for (let i = 0; i < rows.length; i += IMPORT_BATCH) {
-      const chunk = rows.slice(i, i + IMPORT_BATCH).map((r) => ({
-        id: r.id, name: r.name, description: r.description, category: r.category, brand: r.brand, color: r.color, style: r.style,
-        material: r.material, price: r.price / 100, old_price: r.oldPrice === null ? undefined : r.oldPrice / 100, currency: r.currency,
-        stock: r.stock, image_url: r.imageUrl ?? undefined, url: r.url ?? undefined, tags: r.tags, attributes: r.attributes,
-      }));
-      const res = await fetch(`http://127.0.0.1:${server.port}/admin/api/products`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${config.ADMIN_TOKEN ?? server.adminToken}` },
-        body: JSON.stringify({ products: chunk }),
-      });
+      const res = await api('/products', { method: 'POST', body: { products: rows.slice(i, i + IMPORT_BATCH).map(toInput) } });
       if (!res.ok) throw new Error(`admin API answered ${res.status}: ${await res.text()}`);
       const r = (await res.json()) as typeof result;
-      result.inserted += r.inserted;
-      result.updated += r.updated;
-      result.priceChanges += r.priceChanges;
+      result = { inserted: result.inserted + r.inserted, updated: result.updated + r.updated, priceChanges: result.priceChanges + r.priceChanges };
       progress(Math.min(rows.length, i + IMPORT_BATCH), rows.length);
     }
   } else {
@@ -65,123 +67,202 @@ async function catalogImport(config: Config, file: string): Promise<number> {
       await db.close();
     }
   }
-  console.log(
-    `imported ${rows.length} products (${result.inserted} new, ${result.updated} updated, ${result.priceChanges} price changes); ${errors.length} rows skipped`,
-  );
+  console.log(`imported ${rows.length} products (${result.inserted} new, ${result.updated} updated, ${result.priceChanges} price changes); ${errors.length} rows skipped`);
   return errors.length ? 1 : 0;
 }
 
-async function run(argv: string[]): Promise<number> {
-  const [command, sub, arg] = argv;
-  switch (command) {
-    case 'migrate': {
+/** Runs `fn` with the services (CRON off), or through the live embedded server's admin API. */
+async function withServices(config: Config, viaApi: (api: NonNullable<ReturnType<typeof liveServer>>) => Promise<number>, fn: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<number>): Promise<number> {
+  const api = liveServer(config);
+  if (api) return viaApi(api);
+  const services = await buildServices({ ...config, CRON: 'off' }, { log: createLogger({ level: config.LOG_LEVEL, stderr: true }) });
+  try {
+    return await fn(services);
+  } finally {
+    await services.close();
+  }
+}
+
+const printResponse = async (res: Response) => {
+  console.log(await res.text());
+  return res.ok ? 0 : 1;
+};
+
+const COMMANDS: Record<string, Command> = {
+  migrate: {
+    usage: 'migrate',
+    summary: 'apply database migrations (Postgres when DATABASE_URL is set, else PGlite in DATA_DIR)',
+    positionals: 0,
+    async run() {
       const config = loadConfig();
       const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
       await db.close();
       console.log(`migrations applied (${db.kind})`);
       return 0;
-    }
-    case 'catalog':
-      if (sub === 'import' && arg) return catalogImport(loadConfig(), arg);
-      process.stderr.write(`vitrina: expected "catalog import FILE"\n${USAGE}`);
-      return 1;
-    case 'jobs': {
-      if (sub !== 'run' || !arg) {
-        process.stderr.write(`vitrina: expected "jobs run NAME"\n${USAGE}`);
-        return 1;
-      }
-      const config = loadConfig();
-      const server = config.DATABASE_URL ? null : readLiveServer(config.DATA_DIR);
-      if (server) {
-        const res = await fetch(`http://127.0.0.1:${server.port}/admin/api/jobs/${encodeURIComponent(arg)}/run`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${config.ADMIN_TOKEN ?? server.adminToken}` },
-        });
-        console.log(await res.text());
-        return res.ok ? 0 : 1;
-      }
-      const services = await buildServices({ ...config, CRON: 'off' }, { log: createLogger({ level: config.LOG_LEVEL, stderr: true }) });
-      try {
-        const result = await runJob(services, arg);
-        console.log(JSON.stringify(result));
-        // deliver what the job enqueued before exiting
-        await services.sender.pump.drain();
-        return 0;
-      } finally {
-        await services.close();
-      }
-    }
-    case 'templates': {
-      const file = process.env.TEMPLATES_FILE ?? TEMPLATES_FILE;
-      if (sub === 'check') {
-        const { templates, problems } = checkTemplates(file);
-        for (const p of problems) process.stderr.write(`${p.file}:${p.line}:${p.col}: ${p.message}\n`);
-        if (!problems.length) console.log(`${templates.size} templates OK (${[...templates.keys()].join(', ')})`);
-        return problems.length ? 1 : 0;
-      }
-      if (sub === 'preview' && arg) {
-        const templates = loadTemplates(file);
-        const t = templates.get(arg);
-        if (!t) {
-          process.stderr.write(`vitrina: no template "${arg}" (have: ${[...templates.keys()].join(', ')})\n`);
-          return 1;
-        }
-        const i = argv.indexOf('--lang');
-        const langs = i > 0 ? [argv[i + 1] as TemplateLang] : [...TEMPLATE_LANGS];
-        if (langs.some((l) => !TEMPLATE_LANGS.includes(l))) {
-          process.stderr.write(`vitrina: --lang is one of ${TEMPLATE_LANGS.join(', ')}\n`);
-          return 1;
-        }
-        console.log(langs.map((l) => preview(t, l)).join('\n\n'));
-        return 0;
-      }
-      if (sub === 'sync' || sub === 'status') {
-        const config = loadConfig();
-        if (!config.WHATSAPP_TOKEN || !config.WHATSAPP_WABA_ID) {
-          process.stderr.write('vitrina: templates sync/status talk to Meta: set WHATSAPP_TOKEN and WHATSAPP_WABA_ID\n');
-          return 1;
-        }
-        const templates = loadTemplates(file);
-        const client = new WhatsAppClient({ baseUrl: config.WHATSAPP_API_URL, version: config.WHATSAPP_API_VERSION, token: config.WHATSAPP_TOKEN, timeoutMs: config.WHATSAPP_TIMEOUT_MS });
-        const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-        try {
-          const args = { client, wabaId: config.WHATSAPP_WABA_ID, db: db.db, templates, now: new Date() };
-          if (sub === 'sync') {
-            const r = await syncTemplates(args);
-            for (const c of r.created) console.log(`created  ${c.name} (${c.language}) id ${c.id}: ${c.status}`);
-            for (const d of r.differences) console.log(`differs  ${d.name} (${d.language}) ${d.component}:\n  ours: ${d.ours}\n  meta: ${d.meta}`);
-            console.log(`${r.created.length} created, ${r.differences.length} differences, ${r.unchanged} unchanged`);
-          } else {
-            for (const r of await templatesStatus(args)) console.log(`${r.status.padEnd(9)} ${r.name} (${r.language})${r.id ? ` id ${r.id}` : ''}`);
-          }
+    },
+  },
+  'catalog import': {
+    usage: 'catalog import FILE',
+    summary: 'import products from CSV or JSON; bad rows are reported by line and skipped, good rows imported in all-or-nothing batches',
+    positionals: 1,
+    run: ({ positionals }) => catalogImport(loadConfig(), positionals[0]!),
+  },
+  'jobs run': {
+    usage: 'jobs run NAME',
+    summary: 'run a scheduled job now (price-alerts, new-arrivals, escalation-sla, crm-sync) and print what it did as JSON',
+    positionals: 1,
+    run: ({ positionals: [name] }) =>
+      withServices(
+        loadConfig(),
+        async (api) => printResponse(await api(`/jobs/${encodeURIComponent(name!)}/run`, { method: 'POST' })),
+        async (s) => {
+          console.log(JSON.stringify(await runJob(s, name!)));
+          // deliver what the job enqueued before exiting
+          await s.sender.pump.drain();
           return 0;
-        } finally {
-          await db.close();
-        }
-      }
-      process.stderr.write(`vitrina: expected "templates check|preview KEY|sync|status"\n${USAGE}`);
-      return 1;
-    }
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return command === undefined ? 1 : 0;
-    default:
-      process.stderr.write(`vitrina: unknown command "${command}"\n${USAGE}`);
-      return 1;
+        },
+      ),
+  },
+  'templates check': {
+    usage: 'templates check',
+    summary: "check templates/message_templates.yaml against Meta's rules (exit 1 on any error)",
+    positionals: 0,
+    async run() {
+      const { templates, problems } = checkTemplates(templatesFile());
+      for (const p of problems) process.stderr.write(`${p.file}:${p.line}:${p.col}: ${p.message}\n`);
+      if (!problems.length) console.log(`${templates.size} templates OK (${[...templates.keys()].join(', ')})`);
+      return problems.length ? 1 : 0;
+    },
+  },
+  'templates preview': {
+    usage: 'templates preview KEY [--lang ru|kk|en]',
+    summary: 'show a template as WhatsApp would, with its examples',
+    options: { lang: { type: 'string' } },
+    positionals: 1,
+    async run({ positionals: [key], values }) {
+      const templates = loadTemplates(templatesFile());
+      const t = templates.get(key!);
+      if (!t) throw new UsageError(`no template "${key}" (have: ${[...templates.keys()].join(', ')})`);
+      const langs = values.lang ? [values.lang as TemplateLang] : [...TEMPLATE_LANGS];
+      if (langs.some((l) => !TEMPLATE_LANGS.includes(l))) throw new UsageError(`--lang is one of ${TEMPLATE_LANGS.join(', ')}`);
+      console.log(langs.map((l) => preview(t, l)).join('\n\n'));
+      return 0;
+    },
+  },
+  'templates sync': {
+    usage: 'templates sync',
+    summary: 'create the templates Meta does not have; list where Meta’s text differs',
+    positionals: 0,
+    run: () =>
+      withMeta(async (args) => {
+        const r = await syncTemplates(args);
+        for (const c of r.created) console.log(`created  ${c.name} (${c.language}) id ${c.id}: ${c.status}`);
+        for (const d of r.differences) console.log(`differs  ${d.name} (${d.language}) ${d.component}:\n  ours: ${d.ours}\n  meta: ${d.meta}`);
+        console.log(`${r.created.length} created, ${r.differences.length} differences, ${r.unchanged} unchanged`);
+      }),
+  },
+  'templates status': {
+    usage: 'templates status',
+    summary: "Meta's approval state of each template language (recorded for sending)",
+    positionals: 0,
+    run: () =>
+      withMeta(async (args) => {
+        for (const r of await templatesStatus(args)) console.log(`${r.status.padEnd(9)} ${r.name} (${r.language})${r.id ? ` id ${r.id}` : ''}`);
+      }),
+  },
+  'shopper export': {
+    usage: 'shopper export PHONE|USER_ID',
+    summary: "print everything kept about a shopper as JSON (messages, preferences, alerts, escalations)",
+    positionals: 1,
+    run: ({ positionals: [who] }) =>
+      withServices(
+        loadConfig(),
+        async (api) => printResponse(await api(`/shoppers/${encodeURIComponent(who!)}/export`)),
+        async (s) => {
+          const data = await exportShopper({ db: s.database.db, store: s.store }, who!);
+          if (!data) throw new UsageError('no shopper with this phone number or id');
+          console.log(JSON.stringify(data, null, 2));
+          return 0;
+        },
+      ),
+  },
+  'shopper forget': {
+    usage: 'shopper forget PHONE|USER_ID',
+    summary: "erase a shopper's personal data everywhere (Postgres and Redis); analytics counts stay",
+    positionals: 1,
+    run: ({ positionals: [who] }) =>
+      withServices(
+        loadConfig(),
+        async (api) => printResponse(await api(`/shoppers/${encodeURIComponent(who!)}/forget`, { method: 'POST' })),
+        async (s) => {
+          const result = await forgetShopper({ db: s.database.db, store: s.store, clock: s.clock, log: s.log }, who!);
+          if (!result) throw new UsageError('no shopper with this phone number or id');
+          console.log(JSON.stringify(result));
+          return 0;
+        },
+      ),
+  },
+};
+
+const templatesFile = () => process.env.TEMPLATES_FILE ?? TEMPLATES_FILE;
+
+async function withMeta(fn: (args: Parameters<typeof syncTemplates>[0]) => Promise<void>): Promise<number> {
+  const config = loadConfig();
+  if (!config.WHATSAPP_TOKEN || !config.WHATSAPP_WABA_ID) throw new UsageError('templates sync/status talk to Meta: set WHATSAPP_TOKEN and WHATSAPP_WABA_ID');
+  const client = new WhatsAppClient({ baseUrl: config.WHATSAPP_API_URL, version: config.WHATSAPP_API_VERSION, token: config.WHATSAPP_TOKEN, timeoutMs: config.WHATSAPP_TIMEOUT_MS });
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  try {
+    await fn({ client, wabaId: config.WHATSAPP_WABA_ID, db: db.db, templates: loadTemplates(templatesFile()), now: new Date() });
+    return 0;
+  } finally {
+    await db.close();
   }
+}
+
+const USAGE = `usage: vitrina <command> [--help]
+
+commands:
+${Object.values(COMMANDS)
+  .map((c) => `  ${c.usage.padEnd(40)} ${c.summary}`)
+  .join('\n')}
+`;
+
+const help = (c: Command) => `usage: vitrina ${c.usage}\n\n${c.summary}\n`;
+
+async function run(argv: string[]): Promise<number> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = [`${words[0]} ${words[1]}`, words[0]].find((n) => n && COMMANDS[n]);
+  if (!name) {
+    if (!words.length && argv.some((a) => a === '--help' || a === '-h')) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    process.stderr.write(words.length ? `vitrina: unknown command "${words.slice(0, 2).join(' ')}"\n${USAGE}` : USAGE);
+    return 1;
+  }
+  const command = COMMANDS[name]!;
+  const rest = argv.slice(argv.indexOf(words[name.split(' ').length - 1]!) + 1);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    process.stderr.write(`vitrina: ${(err as Error).message}\n${help(command)}`);
+    return 1;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(help(command));
+    return 0;
+  }
+  if (parsed.positionals.length !== command.positionals) {
+    process.stderr.write(`vitrina: expected "${command.usage}"\n${help(command)}`);
+    return 1;
+  }
+  return command.run({ positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | undefined> });
 }
 
 try {
   process.exitCode = await run(process.argv.slice(2));
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof TemplateError) {
-    console.error(`vitrina: ${err.message}`);
-    process.exitCode = 1;
-  } else {
-    console.error(`vitrina: ${(err as Error).message}`);
-    process.exitCode = 1;
-  }
+  console.error(`vitrina: ${(err as Error).message}`);
+  process.exitCode = 1;
 }

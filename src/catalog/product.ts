@@ -82,6 +82,15 @@ export function toRow(p: ProductInput, defaultCurrency: string): ProductRow {
   };
 }
 
+/** The row back in the input shape (currency units): what the admin API takes. */
+export function toInput(r: ProductRow): Record<string, unknown> {
+  return {
+    id: r.id, name: r.name, description: r.description, category: r.category, brand: r.brand, color: r.color, style: r.style, material: r.material,
+    price: r.price / MINOR, old_price: r.oldPrice === null ? undefined : r.oldPrice / MINOR, currency: r.currency, stock: r.stock,
+    image_url: r.imageUrl ?? undefined, url: r.url ?? undefined, tags: r.tags, attributes: r.attributes,
+  };
+}
+
 export type ValidationResult = { ok: true; row: ProductRow } | { ok: false; error: string };
 
 export function validateProduct(raw: unknown, defaultCurrency: string): ValidationResult {
