@@ -1,0 +1,73 @@
+/**
+ * The assistant's ports: everything `core/` needs from the platform, and the only file in
+ * `core/` that imports `src/`. The platform implements these (handlers' TurnContext is a
+ * `Turn`; src/services.ts builds the services); swapping a storage or messaging adapter never
+ * touches the rest of core. Values re-exported here are pure data formats (WhatsApp payloads,
+ * Meta's limits, money, the payload codec) and the catalog and record queries the assistant
+ * runs inside a turn's transaction.
+ */
+import type { Config } from '../src/config.ts';
+import type { Clock } from '../src/clock.ts';
+import type { Db, Tx } from '../src/db/database.ts';
+import type { Handoff } from '../src/handoff/handoff.ts';
+import type { Logger } from '../src/log.ts';
+import type { Store } from '../src/store/store.ts';
+import type { TemplateRegistry } from '../src/templates/registry.ts';
+import type { OutboundMessage } from '../src/whatsapp/messages.ts';
+
+export type { Config, Clock, Db, Tx, Handoff, Logger, Store, OutboundMessage };
+export type { Product, SearchFilters } from '../src/catalog/catalog-repo.ts';
+export type { PhotoDescription } from '../src/media/media.ts';
+export { getProducts, searchProducts } from '../src/catalog/catalog-repo.ts';
+export { formatPrice } from '../src/catalog/money.ts';
+export { MINOR } from '../src/catalog/product.ts';
+export { query, sql } from '../src/db/database.ts';
+export { analyticsEvents, preferences, priceAlerts, productViews } from '../src/db/schema.ts';
+export { TemplateError } from '../src/errors.ts';
+export { customerLabel } from '../src/handoff/handoff.ts';
+export { storeKeys } from '../src/store/store.ts';
+export { fit, LIMITS } from '../src/whatsapp/limits.ts';
+export * as wa from '../src/whatsapp/messages.ts';
+export { encodePayload, parsePayload, type AlertLevel, type Payload } from '../src/whatsapp/payloads.ts';
+export { readYamlFile } from '../src/yaml-file.ts';
+
+/** The services a turn reaches; built once at start-up. */
+export interface CoreServices {
+  config: Config;
+  db: Db;
+  store: Store;
+  clock: Clock;
+  templates: TemplateRegistry;
+  handoff: Handoff;
+}
+
+/** A write that must happen exactly once per message: it commits with the inbox row. */
+export type Effect = (tx: Tx) => Promise<void>;
+
+/** What the shopper sent, read once from the raw webhook message. */
+export interface InboundView {
+  wamid: string;
+  type: string;
+  /** Text body, caption or the title of a tapped reply. */
+  text: string | null;
+  /** id of a tapped list row or reply button, or a template quick-reply payload. */
+  replyId: string | null;
+  raw: Record<string, unknown>;
+}
+
+/** The turn as core sees it: one inbound message, its shopper, reply and effect collectors. */
+export interface Turn {
+  readonly message: InboundView;
+  readonly shopper: { key: string; name: string | null; language?: string | null };
+  readonly services: CoreServices;
+  readonly log: Logger;
+  language: string;
+  /** Registers a side effect, run in the transaction that marks the message done. */
+  effect(fn: Effect): this;
+  /** Runs after the commit, best effort (cache refresh, conversation context). */
+  afterCommit(fn: () => Promise<void>): this;
+  /** A stable key for this message's n-th effect of a kind. */
+  key(kind: string, n?: number | string): string;
+  reply(message: OutboundMessage): this;
+  replyText(body: string): this;
+}
