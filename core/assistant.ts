@@ -1,7 +1,4 @@
 import { sql } from 'drizzle-orm';
-import type { TurnContext } from '../src/context.ts';
-import type { Logger } from '../src/log.ts';
-import { getProducts, type Product } from '../src/catalog/catalog-repo.ts';
 import { asLang, detectLanguage, type Lang } from './language.ts';
 import { llmAnswer, type LlmOptions } from './llm-assistant.ts';
 import { appendContext, loadContext, loadPreferences, recordEvent } from './memory.ts';
@@ -9,7 +6,7 @@ import { offlineAnswer } from './offline-assistant.ts';
 import { say, type PhraseBook } from './phrases.ts';
 import { ACTION, render, type ReplyPlan } from './render.ts';
 import { Session } from './session.ts';
-import type { PhotoDescription } from '../src/media/media.ts';
+import { getProducts, type Logger, type PhotoDescription, type Product, type Turn } from './ports.ts';
 
 export interface AssistantOptions {
   phrases: PhraseBook;
@@ -45,7 +42,7 @@ export class Assistant {
     return this.opts.phrases;
   }
 
-  private async session(ctx: TurnContext, lang: Lang): Promise<Session> {
+  private async session(ctx: Turn, lang: Lang): Promise<Session> {
     const { db, store } = ctx.services;
     const [history, prefs] = await Promise.all([loadContext(store, ctx.shopper.key), loadPreferences(db, store, ctx.shopper.key)]);
     ctx.language = lang;
@@ -56,7 +53,7 @@ export class Assistant {
    * The language of a tap: the one the shopper last wrote in, as Postgres records it (read with
    * the inbox claim), so a Redis restart cannot turn a Kazakh shopper Russian.
    */
-  async languageOf(ctx: TurnContext): Promise<Lang> {
+  async languageOf(ctx: Turn): Promise<Lang> {
     return asLang(ctx.shopper.language, this.opts.defaultLanguage);
   }
 
@@ -80,7 +77,7 @@ export class Assistant {
   }
 
   /** A short answer in the shopper's language from the phrase book. */
-  async sayPhrase(ctx: TurnContext, key: string, vars: Record<string, string | number> = {}, lang?: Lang): Promise<void> {
+  async sayPhrase(ctx: Turn, key: string, vars: Record<string, string | number> = {}, lang?: Lang): Promise<void> {
     ctx.replyText(say(this.phrases, lang ?? (await this.languageOf(ctx)), key, vars));
   }
 
@@ -88,7 +85,7 @@ export class Assistant {
    * Answers the shopper's words. `lang` overrides detection (Whisper's language for a voice
    * note); `heard` first shows the transcript ("🎤 …").
    */
-  async reply(ctx: TurnContext, text: string, opts: { lang?: Lang | null; heard?: boolean } = {}): Promise<void> {
+  async reply(ctx: Turn, text: string, opts: { lang?: Lang | null; heard?: boolean } = {}): Promise<void> {
     const saved = ctx.shopper.language ?? null;
     const lang = opts.lang ?? detectLanguage(text, asLang(saved, this.opts.defaultLanguage));
     if (opts.heard) ctx.replyText(say(this.phrases, lang, 'voice_heard', { text }));
@@ -133,7 +130,7 @@ export class Assistant {
   }
 
   /** A photo described by the vision model → look-alike products from the catalog. */
-  async photo(ctx: TurnContext, d: PhotoDescription, caption: string | null): Promise<void> {
+  async photo(ctx: Turn, d: PhotoDescription, caption: string | null): Promise<void> {
     const lang = caption ? detectLanguage(caption, await this.languageOf(ctx)) : await this.languageOf(ctx);
     const s = await this.session(ctx, lang);
     const said = caption ? `📷 ${caption}` : '📷';
@@ -156,7 +153,7 @@ export class Assistant {
   }
 
   /** A list row or "the second one": the product card, and a recorded view. */
-  async showProduct(ctx: TurnContext, productId: string, said: string): Promise<boolean> {
+  async showProduct(ctx: Turn, productId: string, said: string): Promise<boolean> {
     const s = await this.session(ctx, await this.languageOf(ctx));
     const p = await s.product(productId);
     if (!p) return false;
@@ -168,7 +165,7 @@ export class Assistant {
   }
 
   /** "🔔 Следить за ценой": how to watch it. */
-  async alertOptions(ctx: TurnContext, productId: string, said: string): Promise<void> {
+  async alertOptions(ctx: Turn, productId: string, said: string): Promise<void> {
     const lang = await this.languageOf(ctx);
     const s = await this.session(ctx, lang);
     const [p] = await getProducts(ctx.services.db, [productId]);
@@ -184,7 +181,7 @@ export class Assistant {
     });
   }
 
-  async setAlert(ctx: TurnContext, productId: string, level: 'any' | '10' | '20', said: string): Promise<void> {
+  async setAlert(ctx: Turn, productId: string, level: 'any' | '10' | '20', said: string): Promise<void> {
     const lang = await this.languageOf(ctx);
     const s = await this.session(ctx, lang);
     const r = await s.setPriceAlert({ product_id: productId, drop_percent: level === 'any' ? undefined : Number(level) });
@@ -198,7 +195,7 @@ export class Assistant {
     this.deliver(ctx, s, said, { text, products: [] });
   }
 
-  async similar(ctx: TurnContext, productId: string, said: string): Promise<void> {
+  async similar(ctx: Turn, productId: string, said: string): Promise<void> {
     const lang = await this.languageOf(ctx);
     const s = await this.session(ctx, lang);
     const products = await s.recommendations({ product_id: productId });
@@ -208,7 +205,7 @@ export class Assistant {
     this.deliver(ctx, s, said, { text: say(this.phrases, lang, products.length ? 'recommendations' : 'recommendations_none'), products });
   }
 
-  async manager(ctx: TurnContext, said: string, reason: string): Promise<void> {
+  async manager(ctx: Turn, said: string, reason: string): Promise<void> {
     const lang = await this.languageOf(ctx);
     const s = await this.session(ctx, lang);
     await s.escalate(reason);
@@ -216,7 +213,7 @@ export class Assistant {
   }
 
   /** "A person will reply", and when: inside working hours soon, outside them from the opening time. */
-  handoffText(ctx: TurnContext, lang: Lang): string {
+  handoffText(ctx: Turn, lang: Lang): string {
     const { WORKING_HOURS, TZ } = ctx.services.config;
     const [open, close] = WORKING_HOURS.split('-') as [string, string];
     const now = clockFormat(TZ ?? 'Asia/Almaty').format(ctx.services.clock.now());
@@ -224,7 +221,7 @@ export class Assistant {
     return inside ? say(this.phrases, lang, 'manager_handoff') : say(this.phrases, lang, 'manager_after_hours', { opens: open });
   }
 
-  private deliver(ctx: TurnContext, s: Session, said: string, plan: ReplyPlan): void {
+  private deliver(ctx: Turn, s: Session, said: string, plan: ReplyPlan): void {
     for (const m of render(plan, s.lang, this.phrases)) ctx.reply(m);
     const shown = plan.products.slice(0, 10).map((p) => ({ id: p.id, name: p.name }));
     const store = ctx.services.store;

@@ -16,3 +16,10 @@ export function detectLanguage(text: string, fallback: Lang): Lang {
 export function asLang(v: string | null | undefined, fallback: Lang): Lang {
   return v === 'ru' || v === 'kk' || v === 'en' ? v : fallback;
 }
+
+const SPOKEN: Record<string, Lang> = { russian: 'ru', ru: 'ru', kazakh: 'kk', kk: 'kk', english: 'en', en: 'en' };
+
+/** A language as a speech model names it ("kazakh", "ru"), or null when it is not one we speak. */
+export function spokenLanguage(name: string | null | undefined): Lang | null {
+  return SPOKEN[(name ?? '').toLowerCase()] ?? null;
+}

@@ -1,7 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Db, Tx } from '../src/db/database.ts';
-import { analyticsEvents, preferences, productViews } from '../src/db/schema.ts';
-import { storeKeys, type Store } from '../src/store/store.ts';
+import { analyticsEvents, preferences, productViews, storeKeys, type Db, type Store, type Tx } from './ports.ts';
 
 /** One line of the conversation kept in the store (Redis): what was said, and what was shown. */
 export interface ContextEntry {

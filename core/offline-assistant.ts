@@ -1,9 +1,8 @@
-import { formatPrice } from '../src/catalog/money.ts';
-import { MINOR } from '../src/catalog/product.ts';
 import { extract } from './extract.ts';
 import { say } from './phrases.ts';
 import type { ReplyPlan } from './render.ts';
 import type { Session } from './session.ts';
+import { MINOR, formatPrice } from './ports.ts';
 
 const MANAGER = /(менеджер|оператор|жив(ой|ым) человек|позовите человека|консультант|manager|human|operator|real person|менеджерді|адаммен)/i;
 const COMPLAINT = /(жалоб|ужасн|отвратител|обманул|обман |верните деньги|возврат денег|не работает|сломал|брак|complain|terrible|awful|refund|scam|broken|шағым|алдады)/i;

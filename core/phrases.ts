@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { TemplateError } from '../src/errors.ts';
-import { readYamlFile } from '../src/yaml-file.ts';
 import { LANGS, type Lang } from './language.ts';
+import { TemplateError, readYamlFile } from './ports.ts';
 
 export const PHRASES_FILE = new URL('../templates/phrases.yaml', import.meta.url);
 

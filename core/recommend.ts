@@ -1,10 +1,6 @@
 import { z } from 'zod';
-import { readYamlFile } from '../src/yaml-file.ts';
-import type { Product } from '../src/catalog/catalog-repo.ts';
-import { getProducts } from '../src/catalog/catalog-repo.ts';
-import { MINOR } from '../src/catalog/product.ts';
-import { query, sql, type Tx } from '../src/db/database.ts';
 import type { Preferences } from './memory.ts';
+import { MINOR, getProducts, query, readYamlFile, sql, type Product, type Tx } from './ports.ts';
 
 export const RECOMMENDATIONS_FILE = new URL('../templates/recommendations.yaml', import.meta.url);
 

@@ -1,9 +1,6 @@
-import type { Product } from '../src/catalog/catalog-repo.ts';
-import { formatPrice } from '../src/catalog/money.ts';
-import * as wa from '../src/whatsapp/messages.ts';
-import { fit, LIMITS } from '../src/whatsapp/limits.ts';
 import type { Lang } from './language.ts';
 import { say, type PhraseBook } from './phrases.ts';
+import { wa, LIMITS, fit, formatPrice, type Product } from './ports.ts';
 
 /** What a turn decided to say; code, not the model, turns it into WhatsApp messages. */
 export interface ReplyPlan {

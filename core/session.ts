@@ -1,15 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { getProducts, searchProducts, type Product, type SearchFilters } from '../src/catalog/catalog-repo.ts';
-import { formatPrice } from '../src/catalog/money.ts';
-import { MINOR } from '../src/catalog/product.ts';
-import type { TurnContext } from '../src/context.ts';
-import { priceAlerts } from '../src/db/schema.ts';
-import { customerLabel } from '../src/handoff/handoff.ts';
 import { extract } from './extract.ts';
 import type { Lang } from './language.ts';
 import { cachePreferences, describePreferences, mergePreferences, recordEvents, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
 import type { PhraseBook } from './phrases.ts';
 import { recommend } from './recommend.ts';
+import { MINOR, customerLabel, formatPrice, getProducts, priceAlerts, searchProducts, type Product, type SearchFilters, type Turn } from './ports.ts';
 
 export interface AssistantDeps {
   phrases: PhraseBook;
@@ -46,7 +41,7 @@ export class Session {
   private n = 0;
 
   constructor(
-    readonly ctx: TurnContext,
+    readonly ctx: Turn,
     readonly deps: AssistantDeps,
     readonly lang: Lang,
     public prefs: Preferences,

@@ -1,4 +1,4 @@
-import type { Handler } from '../src/context.ts';
+import type { Handler } from './context.ts';
 import { detectLanguage } from '../core/language.ts';
 import { setMarketingConsent } from '../src/outbox/consent.ts';
 

@@ -1,4 +1,4 @@
-import { compose, type Handler } from '../src/context.ts';
+import { compose, type Handler } from './context.ts';
 
 /**
  * BOT=echo: answers every message with what it received. For checking the WhatsApp wiring

@@ -1,4 +1,4 @@
-import type { Handler } from '../src/context.ts';
+import type { Handler } from './context.ts';
 import { say } from '../core/phrases.ts';
 
 /** Anything no handler took (stickers, locations, unsupported types) still gets an answer. */

@@ -1,4 +1,4 @@
-import type { Handler } from '../src/context.ts';
+import type { Handler } from './context.ts';
 import { say } from '../core/phrases.ts';
 import { storeKeys } from '../src/store/store.ts';
 

@@ -1,4 +1,4 @@
-import type { Handler, TurnContext } from '../src/context.ts';
+import type { Handler, TurnContext } from './context.ts';
 import { MANAGER_TEXT } from '../src/handoff/handoff.ts';
 import { enqueueOutbound, type OutboundItem } from '../src/outbox/outbox-repo.ts';
 import * as wa from '../src/whatsapp/messages.ts';

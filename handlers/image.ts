@@ -1,4 +1,4 @@
-import type { Handler } from '../src/context.ts';
+import type { Handler } from './context.ts';
 
 /**
  * A photo (with its caption): the vision model describes it, the catalog finds look-alikes.

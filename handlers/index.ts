@@ -1,4 +1,4 @@
-import { compose, type Handler } from '../src/context.ts';
+import { compose, type Handler } from './context.ts';
 import { consentHandler } from './consent.ts';
 import { fallbackHandler } from './fallback.ts';
 import { floodHandler } from './flood.ts';

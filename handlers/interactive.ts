@@ -1,4 +1,4 @@
-import type { Handler } from '../src/context.ts';
+import type { Handler } from './context.ts';
 
 /**
  * Taps: a list row (its id is a product id) opens that product's card; our reply buttons

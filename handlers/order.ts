@@ -1,4 +1,4 @@
-import type { Handler } from '../src/context.ts';
+import type { Handler } from './context.ts';
 
 /** A WhatsApp catalog `order` (a cart to confirm) is for a person: it opens a hand-off with the cart. */
 export const orderHandler: Handler = async (ctx, next) => {

@@ -1,4 +1,4 @@
-import type { Handler } from '../src/context.ts';
+import type { Handler } from './context.ts';
 
 /** Words go to the assistant (the model with tools, or the offline rules). */
 export const textHandler: Handler = async (ctx, next) => {

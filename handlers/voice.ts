@@ -1,4 +1,5 @@
-import type { Handler } from '../src/context.ts';
+import { spokenLanguage } from '../core/language.ts';
+import type { Handler } from './context.ts';
 
 /**
  * A voice note (or forwarded audio): ffmpeg → Whisper; the transcript becomes the turn and
@@ -11,7 +12,7 @@ export const voiceHandler: Handler = async (ctx, next) => {
   const { assistant, media, config } = ctx.services;
   if (!audio?.id) return assistant.sayPhrase(ctx, 'voice_unreadable');
   const r = await media.voice(audio.id, audio.sha256);
-  if (r.ok) return assistant.reply(ctx, r.text, { lang: r.language, heard: true });
+  if (r.ok) return assistant.reply(ctx, r.text, { lang: spokenLanguage(r.language), heard: true });
   ctx.log.info({ reason: r.reason }, 'voice note not transcribed');
   switch (r.reason) {
     case 'offline':

@@ -1,5 +1,9 @@
 import { APIConnectionError } from 'openai';
-import type { Services } from './services.ts';
+import type { Database } from './db/database.ts';
+import type { Media } from './media/media.ts';
+import type { SandboxGraph } from './sandbox/sandbox-graph.ts';
+import type { Store } from './store/store.ts';
+import type { TemplateRegistry } from './templates/registry.ts';
 
 export interface Readiness {
   ok: boolean;
@@ -18,7 +22,7 @@ export class Health {
   draining = false;
   private modelProbe: { at: number; result: Promise<string> } | null = null;
 
-  constructor(private readonly s: Pick<Services, 'database' | 'store' | 'templates' | 'media' | 'sandbox'>) {}
+  constructor(private readonly s: { database: Database; store: Store; templates: TemplateRegistry; media: Media; sandbox: SandboxGraph | null }) {}
 
   async readiness(): Promise<Readiness> {
     const { s } = this;

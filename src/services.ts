@@ -8,7 +8,8 @@ import { runEchoTurn } from '../handlers/echo.ts';
 import { runTurn as defaultRunTurn } from '../handlers/index.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import type { TurnContext } from './context.ts';
+import { say } from '../core/phrases.ts';
+import { TurnContext, type TurnServices } from '../handlers/context.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { InboxWorker } from './inbox/inbox-worker.ts';
 import { queueDepth } from './worker/queue-depth.ts';
@@ -29,6 +30,7 @@ import { RedisStore } from './store/redis-store.ts';
 import type { Store } from './store/store.ts';
 import { Intake } from './webhook/intake.ts';
 import { WhatsAppClient } from './whatsapp/client.ts';
+import * as wa from './whatsapp/messages.ts';
 
 export interface Services {
   config: Config;
@@ -173,9 +175,17 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     defaultLanguage: asLang(config.DEFAULT_LANGUAGE, 'ru'),
     log,
   });
+  const turnServices: TurnServices = { config, db: database.db, store, clock, assistant, media, templates, handoff };
+  const handle = opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn);
   const inbox = new InboxWorker({
-    services: { config, db: database.db, store, clock, assistant, media, templates, handoff },
-    runTurn: opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn),
+    db: database.db,
+    clock,
+    runTurn: async (row, shopper, turnLog) => {
+      const ctx = new TurnContext(row, shopper, turnServices, turnLog);
+      await handle(ctx);
+      return ctx;
+    },
+    apology: (language) => wa.text(say(assistant.phrases, asLang(language ?? config.DEFAULT_LANGUAGE, 'ru'), 'apology')),
     client,
     log,
     metrics,

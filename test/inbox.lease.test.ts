@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TurnContext } from '../src/context.ts';
+import type { TurnContext } from '../handlers/context.ts';
 import { query, sql } from '../src/db/database.ts';
 import { claimInbound, finishInbound } from '../src/inbox/inbox-repo.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';

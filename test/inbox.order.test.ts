@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TurnContext } from '../src/context.ts';
+import type { TurnContext } from '../handlers/context.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { messagesWebhook, startHarness, type Harness } from './helpers/harness.ts';
 

@@ -1,7 +1,5 @@
-import { asLang } from '../../core/language.ts';
-import { say } from '../../core/phrases.ts';
-import { TurnContext, type TurnServices } from '../context.ts';
-import type { Db } from '../db/database.ts';
+import type { Clock } from '../clock.ts';
+import type { Db, Tx } from '../db/database.ts';
 import { maskId, type Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { enqueueOutbound, finishWithReplies } from '../outbox/outbox-repo.ts';
@@ -10,9 +8,30 @@ import type { WhatsAppClient } from '../whatsapp/client.ts';
 import * as wa from '../whatsapp/messages.ts';
 import { claimBurst, claimInbound, finishInbound, handBackInbound, releaseInbound, type InboxRow } from './inbox-repo.ts';
 
+/** Who sent the message, as the turn sees them. */
+export interface TurnShopper {
+  key: string;
+  name: string | null;
+  /** Saved language (Postgres), null for a new shopper. */
+  language: string | null;
+}
+
+/** What a turn decided: replies, and writes to commit with them. */
+export interface TurnResult {
+  readonly replies: wa.OutboundMessage[];
+  /** Writes that must happen exactly once: they run in the transaction that marks the message done. */
+  readonly effects: Array<(tx: Tx) => Promise<void>>;
+  /** Best-effort steps after the commit (caches, conversation context). */
+  readonly afterCommits: Array<() => Promise<void>>;
+}
+
 export interface InboxWorkerOptions {
-  services: TurnServices;
-  runTurn: (ctx: TurnContext) => Promise<void>;
+  db: Db;
+  clock: Clock;
+  /** The handlers (built with the services in src/services.ts). */
+  runTurn: (row: InboxRow, shopper: TurnShopper, log: Logger) => Promise<TurnResult>;
+  /** The message a shopper gets when their message failed for good, in their language. */
+  apology: (language: string | null) => wa.OutboundMessage;
   client: WhatsAppClient;
   log: Logger;
   metrics: Metrics;
@@ -45,7 +64,7 @@ export class InboxWorker {
       pollMs: opts.pollMs,
       log: opts.log,
       yieldTo: opts.yieldTo,
-      claim: (n) => claimInbound(this.db, { now: this.opts.services.clock.now(), leaseMs: opts.leaseMs, limit: n, debounceMs: opts.debounceMs }),
+      claim: (n) => claimInbound(this.db, { now: this.opts.clock.now(), leaseMs: opts.leaseMs, limit: n, debounceMs: opts.debounceMs }),
       process: (row) => {
         this.held.add(row);
         return this.handle(row).finally(() => this.held.delete(row));
@@ -71,54 +90,52 @@ export class InboxWorker {
   }
 
   private get db(): Db {
-    return this.opts.services.db;
+    return this.opts.db;
   }
 
   private async handle(row: InboxRow): Promise<void> {
     const startedPrecise = performance.now();
-    const { services, log, metrics } = this.opts;
+    const { clock, log, metrics } = this.opts;
     const mlog = log.child({ wamid: row.wamid, shopper: maskId(row.shopperKey), attempt: row.attempts });
     if (row.attempts > this.opts.maxAttempts) return this.giveUp(row, 'lease expired too many times', mlog);
 
-    row.merged = await claimBurst(this.db, row, { now: services.clock.now(), gapMs: this.opts.debounceMs, max: 10 });
-    const started = services.clock.now().getTime();
+    row.merged = await claimBurst(this.db, row, { now: clock.now(), gapMs: this.opts.debounceMs, max: 10 });
+    const started = clock.now().getTime();
     if (row.attempts === 1) {
       this.opts.client
         .markRead(row.phoneNumberId ?? this.opts.defaultPhoneNumberId, row.wamid, { typing: true })
         .catch((err) => mlog.debug({ err: String(err) }, 'mark-as-read failed'));
     }
     const name = (row.contact as { profile?: { name?: string } } | null)?.profile?.name ?? null;
-    const ctx = new TurnContext(row, { key: row.shopperKey, name, language: row.shopperLanguage }, services, mlog);
     let committed: boolean;
+    let ctx: TurnResult;
     try {
-      await this.opts.runTurn(ctx);
+      ctx = await this.opts.runTurn(row, { key: row.shopperKey, name, language: row.shopperLanguage }, mlog);
       committed = await this.commit(row, 'done', ctx.replies, undefined, ctx);
     } catch (err) {
       mlog.warn({ err }, 'turn failed');
       metrics.turns.inc({ outcome: 'error' });
       if (row.attempts >= this.opts.maxAttempts) return this.giveUp(row, String(err), mlog);
-      const retryAt = new Date(services.clock.now().getTime() + 1000 * 2 ** row.attempts);
+      const retryAt = new Date(clock.now().getTime() + 1000 * 2 ** row.attempts);
       for (const r of [row, ...row.merged]) await releaseInbound(this.db, r, retryAt, String(err));
       return;
     }
     metrics.turns.inc({ outcome: committed ? 'ok' : 'lease_lost' });
-    metrics.turnLatency.observe((services.clock.now().getTime() - started) / 1000);
+    metrics.turnLatency.observe((clock.now().getTime() - started) / 1000);
     this.opts.observeTurn?.(performance.now() - startedPrecise);
     if (!committed) mlog.warn('lease lost before commit; another worker owns this message');
-    else mlog.info({ type: row.type, ms: services.clock.now().getTime() - started, replies: ctx.replies.length, merged: row.merged.length }, 'message answered');
+    else mlog.info({ type: row.type, ms: clock.now().getTime() - started, replies: ctx.replies.length, merged: row.merged.length }, 'message answered');
   }
 
   private async giveUp(row: InboxRow, error: string, mlog: Logger): Promise<void> {
-    const lang = asLang(row.shopperLanguage ?? this.opts.services.config.DEFAULT_LANGUAGE, 'ru');
-    const apology = wa.text(say(this.opts.services.assistant.phrases, lang, 'apology'));
-    if (await this.commit(row, 'failed', [apology], error)) {
+    if (await this.commit(row, 'failed', [this.opts.apology(row.shopperLanguage)], error)) {
       this.opts.metrics.inboxFailed.inc();
       mlog.error({ error }, 'message failed for good; apology sent');
     }
   }
 
-  private async commit(row: InboxRow, status: 'done' | 'failed', replies: wa.OutboundMessage[], error?: string, ctx?: TurnContext): Promise<boolean> {
-    const now = this.opts.services.clock.now();
+  private async commit(row: InboxRow, status: 'done' | 'failed', replies: wa.OutboundMessage[], error?: string, ctx?: TurnResult): Promise<boolean> {
+    const now = this.opts.clock.now();
     const items = replies.map((message, i) => ({
       dedupeKey: `in:${row.wamid}:${i}`,
       shopperKey: row.shopperKey,
@@ -140,7 +157,7 @@ export class InboxWorker {
           });
     if (ok && replies.length) this.opts.onReplies?.();
     if (ok) {
-      for (const fn of ctx?.afterCommits ?? []) await fn().catch((err) => this.opts.log.warn({ err: String(err) }, 'after-commit step failed'));
+      for (const fn of ctx?.afterCommits ?? []) await fn().catch((err: unknown) => this.opts.log.warn({ err: String(err) }, 'after-commit step failed'));
     }
     return ok;
   }

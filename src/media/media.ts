@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type OpenAI from 'openai';
 import { z } from 'zod';
-import type { Lang } from '../../core/language.ts';
 import { WhatsAppApiError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
@@ -15,7 +14,8 @@ export const MAX_AUDIO_BYTES = 16 * 1024 * 1024;
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 export type VoiceResult =
-  | { ok: true; text: string; language: Lang | null; seconds: number }
+  /** `language` as Whisper names it ("kazakh", "ru"…); core/language.ts reads it. */
+  | { ok: true; text: string; language: string | null; seconds: number }
   | { ok: false; reason: 'offline' | 'too_long' | 'unreadable' | 'timeout' | 'too_large' | 'no_speech' | 'failed' };
 
 export const photoDescription = z.object({
@@ -30,7 +30,6 @@ export type PhotoDescription = z.infer<typeof photoDescription>;
 
 export type PhotoResult = { ok: true; description: PhotoDescription } | { ok: false; reason: 'offline' | 'too_large' | 'unreadable' | 'failed' };
 
-const WHISPER_LANG: Record<string, Lang> = { russian: 'ru', ru: 'ru', kazakh: 'kk', kk: 'kk', english: 'en', en: 'en' };
 
 export interface MediaOptions {
   client: WhatsAppClient;
@@ -112,7 +111,7 @@ export class Media {
         const text = (t.text ?? '').trim();
         const silent = t.segments?.length ? t.segments.every((s) => (s.no_speech_prob ?? 0) > 0.8) : false;
         if (!text || silent) return { ok: false, reason: 'no_speech' };
-        return { ok: true, text, language: WHISPER_LANG[(t.language ?? '').toLowerCase()] ?? null, seconds: conv.seconds };
+        return { ok: true, text, language: t.language ?? null, seconds: conv.seconds };
       } catch (err) {
         log.warn({ err: String(err) }, 'transcription failed');
         return { ok: false, reason: 'failed' };

@@ -1,39 +1,16 @@
 import type { Assistant } from '../core/assistant.ts';
-import type { Clock } from './clock.ts';
-import type { Media } from './media/media.ts';
-import type { TemplateRegistry } from './templates/registry.ts';
-import type { Handoff } from './handoff/handoff.ts';
-import type { Config } from './config.ts';
-import type { Db, Tx } from './db/database.ts';
-import type { InboxRow } from './inbox/inbox-repo.ts';
-import type { Logger } from './log.ts';
-import type { Store } from './store/store.ts';
-import * as wa from './whatsapp/messages.ts';
+import type { CoreServices, Effect, InboundView, Turn } from '../core/ports.ts';
+import type { InboxRow } from '../src/inbox/inbox-repo.ts';
+import type { Logger } from '../src/log.ts';
+import type { Media } from '../src/media/media.ts';
+import * as wa from '../src/whatsapp/messages.ts';
+
+export type { Effect, InboundView };
 
 /** Services a handler may use; built once at start-up and passed in, never imported as globals. */
-export interface TurnServices {
-  config: Config;
-  db: Db;
-  store: Store;
-  clock: Clock;
+export interface TurnServices extends CoreServices {
   assistant: Assistant;
   media: Media;
-  templates: TemplateRegistry;
-  handoff: Handoff;
-}
-
-/** A write that must happen exactly once per message: it commits with the inbox row. */
-export type Effect = (tx: Tx) => Promise<void>;
-
-/** What the shopper sent, read once from the raw webhook message. */
-export interface InboundView {
-  wamid: string;
-  type: string;
-  /** Text body, caption or the title of a tapped reply. */
-  text: string | null;
-  /** id of a tapped list row or reply button, or a template quick-reply payload. */
-  replyId: string | null;
-  raw: Record<string, unknown>;
 }
 
 export function readInbound(row: InboxRow): InboundView {
@@ -68,7 +45,7 @@ export function readInbound(row: InboxRow): InboundView {
  * and services. Replies are collected, then written to the outbox in the same transaction
  * that marks the message done.
  */
-export class TurnContext {
+export class TurnContext implements Turn {
   readonly message: InboundView;
   readonly replies: wa.OutboundMessage[] = [];
   readonly effects: Effect[] = [];
