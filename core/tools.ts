@@ -7,8 +7,8 @@ import { brief, type Session } from './session.ts';
  * values the model can read, never as exceptions in the loop.
  */
 const search = z.object({
-  query: z.string().max(300).optional(),
-  category: z.string().max(60).optional(),
+  query: z.string().max(300).optional().describe('what the shopper is looking for, in their words'),
+  category: z.string().max(60).optional().describe('a catalog category'),
   color: z.string().max(40).optional(),
   style: z.string().max(40).optional(),
   min_price: z.number().nonnegative().optional(),
@@ -26,33 +26,26 @@ const preference = z.object({
   categories: z.array(z.string().max(60)).max(10).optional(),
   sizes: z.array(z.string().max(40)).max(10).optional(),
 });
-const escalate = z.object({ reason: z.string().max(500).default('') });
+const escalate = z.object({ reason: z.string().max(500).default('').describe('why a person is needed') });
 
 interface Tool<S extends z.ZodType> {
   description: string;
   schema: S;
-  parameters: Record<string, unknown>;
   run(s: Session, args: z.infer<S>): Promise<unknown>;
 }
 
 const tool = <S extends z.ZodType>(t: Tool<S>) => t;
 
+/** The JSON Schema the model sees, generated from the zod schema the arguments are checked with, so the two cannot drift. */
+export function parametersOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return json;
+}
+
 export const TOOLS = {
   search_products: tool({
     description: 'Search the store catalog. Put the shopper’s words in query; use filters for category, colour, style and price (store currency units).',
     schema: search,
-    parameters: {
-      type: 'object',
-      properties: {
-        query: { type: 'string', description: 'what the shopper is looking for, in their words' },
-        category: { type: 'string', description: 'catalog category, e.g. Диваны, Кресла, Столы, Стулья, Кровати, Шкафы, Освещение, Декор' },
-        color: { type: 'string' },
-        style: { type: 'string', description: 'лофт, скандинавский, классический, современный, минимализм' },
-        min_price: { type: 'number' },
-        max_price: { type: 'number' },
-        in_stock: { type: 'boolean' },
-      },
-    },
     run: async (s, a) => {
       const r = await s.search(a);
       return { count: r.products.length, products: r.products.map(brief), did_you_mean: r.didYouMean };
@@ -61,13 +54,11 @@ export const TOOLS = {
   get_recommendations: tool({
     description: 'Suggest products from the shopper’s preferences and history, or products similar to product_id.',
     schema: recommendations,
-    parameters: { type: 'object', properties: { product_id: { type: 'string' } } },
     run: async (s, a) => ({ products: (await s.recommendations(a)).map(brief) }),
   }),
   get_product_details: tool({
     description: 'Full details of one product; the shopper is shown its card.',
     schema: details,
-    parameters: { type: 'object', properties: { product_id: { type: 'string' } }, required: ['product_id'] },
     run: async (s, a) => {
       const p = await s.product(a.product_id);
       return p ? { product: { ...brief(p), description: p.description, url: p.url, stock: p.stock } } : { error: 'product not found' };
@@ -76,11 +67,6 @@ export const TOOLS = {
   set_price_alert: tool({
     description: 'Tell the shopper when a product gets cheaper: any drop, a percentage, or a target price.',
     schema: alert,
-    parameters: {
-      type: 'object',
-      properties: { product_id: { type: 'string' }, target_price: { type: 'number' }, drop_percent: { type: 'number' } },
-      required: ['product_id'],
-    },
     run: async (s, a) => {
       const r = await s.setPriceAlert(a);
       return r.ok ? { ok: true, product_id: r.product.id, kind: r.kind, target_price_text: r.targetText } : r;
@@ -89,17 +75,6 @@ export const TOOLS = {
   track_preference: tool({
     description: 'Remember what the shopper told about budget, colours, styles, sizes or categories.',
     schema: preference,
-    parameters: {
-      type: 'object',
-      properties: {
-        budget_max: { type: 'number' },
-        budget_min: { type: 'number' },
-        colors: { type: 'array', items: { type: 'string' } },
-        styles: { type: 'array', items: { type: 'string' } },
-        categories: { type: 'array', items: { type: 'string' } },
-        sizes: { type: 'array', items: { type: 'string' } },
-      },
-    },
     run: async (s, a) => {
       const prefs = await s.trackPreference({
         budgetMax: a.budget_max,
@@ -115,7 +90,6 @@ export const TOOLS = {
   escalate_to_manager: tool({
     description: 'Hand the conversation to a store manager when the shopper asks for a person, complains, or you cannot help.',
     schema: escalate,
-    parameters: { type: 'object', properties: { reason: { type: 'string' } }, required: ['reason'] },
     run: async (s, a) => s.escalate(a.reason || 'model decided'),
   }),
 } as const;
@@ -125,7 +99,7 @@ export type ToolName = keyof typeof TOOLS;
 export const toolSpecs = () =>
   (Object.entries(TOOLS) as Array<[ToolName, Tool<z.ZodType>]>).map(([name, t]) => ({
     type: 'function' as const,
-    function: { name, description: t.description, parameters: t.parameters },
+    function: { name, description: t.description, parameters: parametersOf(t.schema) },
   }));
 
 /** Runs one tool call; bad JSON, unknown tools and invalid arguments come back as readable errors. */

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { toolSpecs, TOOLS } from '../core/tools.ts';
+
+describe('tool schemas the model sees', () => {
+  it('are generated from the zod schemas that check the arguments: required fields agree', () => {
+    for (const spec of toolSpecs()) {
+      const { schema } = TOOLS[spec.function.name];
+      const shape = (schema as unknown as { shape: Record<string, { safeParse(v: unknown): { success: boolean } }> }).shape;
+      const requiredByZod = Object.entries(shape).filter(([, field]) => !field.safeParse(undefined).success).map(([k]) => k).sort();
+      const params = spec.function.parameters as { required?: string[]; properties: Record<string, unknown> };
+      expect([...(params.required ?? [])].sort(), spec.function.name).toEqual(requiredByZod);
+      expect(Object.keys(params.properties).sort(), spec.function.name).toEqual(Object.keys(shape).sort());
+    }
+  });
+
+  it('escalate_to_manager may come without a reason, and the model is told so', () => {
+    const spec = toolSpecs().find((t) => t.function.name === 'escalate_to_manager')!;
+    expect(spec.function.parameters).toMatchObject({ type: 'object', properties: { reason: { type: 'string', maxLength: 500 } } });
+    expect((spec.function.parameters as { required?: string[] }).required ?? []).toEqual([]);
+    expect(TOOLS.escalate_to_manager.schema.safeParse({}).success).toBe(true);
+  });
+});
