@@ -6,7 +6,7 @@ import { offlineAnswer } from './offline-assistant.ts';
 import { say, type PhraseBook } from './phrases.ts';
 import { ACTION, render, type ReplyPlan } from './render.ts';
 import { Session } from './session.ts';
-import { getProducts, type Logger, type PhotoDescription, type Product, type Turn } from './ports.ts';
+import { getProducts, storeKeys, type Logger, type PhotoDescription, type Product, type Turn } from './ports.ts';
 
 export interface AssistantOptions {
   phrases: PhraseBook;
@@ -106,11 +106,11 @@ export class Assistant {
         const at = ctx.services.clock.now();
         ctx.effect((tx) => recordEvent(tx, key, ctx.shopper.key, 'model_usage', { model: this.opts.llm!.model, ...usage }, at));
         if (!plan.text.trim() && !plan.products.length) plan = await offline();
-        await ctx.services.store.set(`model-fails:${ctx.shopper.key}`, '0', 3600).catch(() => {});
+        await ctx.services.store.set(storeKeys.modelFails(ctx.shopper.key), '0', 3600).catch((e: unknown) => ctx.log.debug({ err: String(e) }, 'store down: model failure count not reset'));
       } catch (err) {
         ctx.log.warn({ err: String(err) }, 'model failed; offline answer');
         // the assistant failing twice in a row for a shopper hands them to a person
-        const fails = await ctx.services.store.incr(`model-fails:${ctx.shopper.key}`, 3600_000).catch(() => 0);
+        const fails = await ctx.services.store.incr(storeKeys.modelFails(ctx.shopper.key), 3600_000).catch((e: unknown) => (ctx.log.debug({ err: String(e) }, 'store down: model failures not counted'), 0));
         if (fails >= 2) {
           // the model is failing: the managers get the plain digest
           s = new Session(ctx, { ...s.deps, summarize: undefined }, lang, s.prefs, s.history);

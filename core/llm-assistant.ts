@@ -57,6 +57,7 @@ export function createOpenAI(opts: { apiKey: string; baseURL?: string; timeoutMs
           const j = (await res
             .clone()
             .json()
+            // an unreadable body fails the SDK's own parse of it, and the turn logs that
             .catch(() => null)) as { usage?: { prompt_tokens?: number; completion_tokens?: number } } | null;
           if (j?.usage) observe.tokens(endpoint, j.usage.prompt_tokens ?? 0, j.usage.completion_tokens ?? 0);
         }

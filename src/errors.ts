@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'not_found'
   | 'unavailable'
   | 'whatsapp_api'
-  | 'template';
+  | 'template'
+  | 'media';
 
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
@@ -124,6 +125,16 @@ export class TemplateError extends AppError {
   constructor(message: string, readonly file?: string, readonly line?: number, readonly col?: number) {
     super(file ? `${file}:${line ?? 0}:${col ?? 0}: ${message}` : message);
     this.name = 'TemplateError';
+  }
+}
+
+/** Media we were sent that cannot be used: over the size cap, or not what its hash says. */
+export class MediaError extends AppError {
+  readonly code = 'media' as const;
+  readonly httpStatus = 422;
+  constructor(message: string, readonly problem: 'too_large' | 'corrupt') {
+    super(message);
+    this.name = 'MediaError';
   }
 }
 

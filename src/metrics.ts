@@ -14,10 +14,11 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
   if (opts.defaults) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   let readDepth: (() => Promise<QueueDepth>) | null = null;
+  let onDepthError: ((err: unknown) => void) | null = null;
   // One query per scrape feeds all four gauges.
   let depthOnce: Promise<QueueDepth | null> | null = null;
   const depth = () => {
-    depthOnce ??= (readDepth ? readDepth().catch(() => null) : Promise.resolve(null)).finally(() => setTimeout(() => (depthOnce = null), 0));
+    depthOnce ??= (readDepth ? readDepth().catch((err: unknown) => (onDepthError?.(err), null)) : Promise.resolve(null)).finally(() => setTimeout(() => (depthOnce = null), 0));
     return depthOnce;
   };
   const queueGauge = (name: string, help: string, pick: (d: QueueDepth) => number) =>
@@ -34,8 +35,10 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
   return {
     registry,
     /** Wires the queue gauges to the database once it is open. */
-    watchQueues(fn: () => Promise<QueueDepth>) {
+    /** The queue gauges read `fn` at scrape time; a failed read leaves them unset and is reported to `onError`. */
+    watchQueues(fn: () => Promise<QueueDepth>, onError?: (err: unknown) => void) {
       readDepth = fn;
+      onDepthError = onError ?? null;
     },
     webhookRequests: new Counter({ name: 'vitrina_webhook_requests_total', help: 'Webhook POSTs by HTTP status', labelNames: ['status'], registers }),
     webhookLatency: new Histogram({

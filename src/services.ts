@@ -76,11 +76,11 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = createMetrics({ defaults: !opts.log });
-  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  metrics.watchQueues(() => queueDepth(database.db, clock.now()));
+  const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, log });
+  metrics.watchQueues(() => queueDepth(database.db, clock.now()), (err) => log.warn({ err: String(err) }, 'queue depth not read for /metrics'));
   const store: Store = config.REDIS_URL ? new RedisStore({ url: config.REDIS_URL, prefix: opts.redisPrefix }) : new MemoryStore({ now: () => clock.now().getTime() });
   const phoneNumberId = config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox';
-  const sandbox = config.sandbox ? new SandboxGraph({ clock, phoneNumberId }) : null;
+  const sandbox = config.sandbox ? new SandboxGraph({ clock, phoneNumberId, log }) : null;
   const client = new WhatsAppClient({
     baseUrl: sandbox ? 'http://sandbox' : config.WHATSAPP_API_URL,
     version: config.WHATSAPP_API_VERSION,

@@ -9,6 +9,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql, type SQL } from 'drizzle-orm';
 import postgres from 'postgres';
+import type { Logger } from '../log.ts';
 import * as schema from './schema.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -37,7 +38,7 @@ const MIGRATION_LOCK = 7_231_004;
  */
 const reconnectDelaySeconds = (retries: number) => Math.min(0.05 * 2 ** retries, 0.5);
 
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number }): Promise<Database> {
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number; log?: Logger }): Promise<Database> {
   if (opts.databaseUrl) {
     const migrator = postgres(opts.databaseUrl, { max: 1, onnotice: () => {} });
     try {
@@ -64,7 +65,7 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
   // PGlite runs no autovacuum: without this the queue tables bloat and the planner, with no
   // statistics, scans whole tables for the claim queries.
   const maintenance = setInterval(() => {
-    client.exec('vacuum analyze inbox, outbox, shoppers, message_statuses').catch(() => {});
+    client.exec('vacuum analyze inbox, outbox, shoppers, message_statuses').catch((err: unknown) => opts.log?.warn({ err: String(err) }, 'PGlite maintenance (vacuum) failed; retried in a minute'));
   }, 60_000);
   maintenance.unref();
   return {

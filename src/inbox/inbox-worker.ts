@@ -83,7 +83,7 @@ export class InboxWorker {
     if (await this.pump.stop(opts)) return 0;
     let handed = 0;
     for (const row of [...this.held]) {
-      for (const r of [row, ...row.merged]) if (await handBackInbound(this.db, r).catch(() => false)) handed++;
+      for (const r of [row, ...row.merged]) if (await handBackInbound(this.db, r).catch((err: unknown) => (this.opts.log.warn({ err: String(err), wamid: r.wamid }, 'not handed back; its lease expires instead'), false))) handed++;
     }
     if (handed) this.opts.log.info({ handed }, 'unfinished messages handed back for another process');
     return handed;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type OpenAI from 'openai';
 import { z } from 'zod';
-import { WhatsAppApiError } from '../errors.ts';
+import { MediaError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
 import { convertForTranscription, type FfmpegBinary } from './ffmpeg.ts';
@@ -56,16 +56,14 @@ export class Media {
     const to = join(dir, 'in');
     const r = await this.opts.client.downloadMedia(mediaId, { maxBytes, to });
     if (sha256 && sha256 !== r.sha256 && sha256 !== r.sha256Base64) {
-      throw new WhatsAppApiError({ message: `media ${mediaId} sha256 mismatch`, retryable: false });
+      throw new MediaError(`media ${mediaId} sha256 mismatch`, 'corrupt');
     }
     return { path: to, mime: r.info.mimeType };
   }
 
   private failure(err: unknown): 'too_large' | 'failed' | 'unreadable' {
-    const msg = String((err as Error)?.message ?? err);
-    if (/exceeded|over the/.test(msg)) return 'too_large';
-    if (/sha256/.test(msg)) return 'unreadable';
-    return 'failed';
+    if (!(err instanceof MediaError)) return 'failed';
+    return err.problem === 'too_large' ? 'too_large' : 'unreadable';
   }
 
   /**

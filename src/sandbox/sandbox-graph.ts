@@ -1,3 +1,4 @@
+import type { Logger } from '../log.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Hono } from 'hono';
@@ -25,7 +26,7 @@ export class SandboxGraph {
   /** Set by the service: posts a signed webhook body through the real /webhook route. */
   deliverWebhook: ((body: unknown) => Promise<void>) | null = null;
 
-  constructor(private readonly opts: { clock: Clock; phoneNumberId: string; maxHistory?: number }) {
+  constructor(private readonly opts: { clock: Clock; phoneNumberId: string; maxHistory?: number; log?: Logger }) {
     this.events.setMaxListeners(0);
     this.app.post('/:version/:pnid/messages', async (c) => {
       const body = (await c.req.json()) as Record<string, unknown>;
@@ -128,6 +129,6 @@ export class SandboxGraph {
           changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: 'sandbox', phone_number_id: pnid }, statuses } }],
         },
       ],
-    }).catch(() => {});
+    }).catch((err: unknown) => this.opts.log?.warn({ err: String(err) }, 'sandbox: status webhook not delivered'));
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
-import { WhatsAppApiError } from '../errors.ts';
+import { MediaError, WhatsAppApiError } from '../errors.ts';
 import { envelope, type OutboundMessage, type Recipient } from './messages.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -148,7 +148,7 @@ export class WhatsAppClient {
     for (let attempt = 0; ; attempt++) {
       const info = await this.getMedia(mediaId);
       if (info.fileSize !== null && info.fileSize > opts.maxBytes) {
-        throw new WhatsAppApiError({ message: `media ${mediaId} is ${info.fileSize} bytes, over the ${opts.maxBytes} limit`, retryable: false });
+        throw new MediaError(`media ${mediaId} is ${info.fileSize} bytes, over the ${opts.maxBytes} limit`, 'too_large');
       }
       let res: Response;
       try {
@@ -175,7 +175,7 @@ export class WhatsAppClient {
           size += value.byteLength;
           if (size > opts.maxBytes) {
             await reader.cancel();
-            throw new WhatsAppApiError({ message: `media ${mediaId} exceeded ${opts.maxBytes} bytes while downloading`, retryable: false });
+            throw new MediaError(`media ${mediaId} exceeded ${opts.maxBytes} bytes while downloading`, 'too_large');
           }
           hash.update(value);
           if (!file.write(value)) await once(file, 'drain');
@@ -184,7 +184,7 @@ export class WhatsAppClient {
       } catch (err) {
         file.destroy();
         await rm(opts.to, { force: true });
-        if (err instanceof WhatsAppApiError) throw err;
+        if (err instanceof WhatsAppApiError || err instanceof MediaError) throw err;
         throw new WhatsAppApiError({ message: `media download failed: ${String(err)}`, retryable: true });
       }
       const digest = hash.digest();
