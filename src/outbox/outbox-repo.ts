@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { SQL } from 'drizzle-orm';
 import { iso, query, sql, type Tx } from '../db/database.ts';
 import { CLAIM_WINDOW } from '../inbox/inbox-repo.ts';
 import type { StatusUpdate } from '../webhook/normalize.ts';
@@ -47,30 +48,26 @@ export const WINDOW_CLOSED_NO_TEMPLATE = `${WINDOW_CLOSED_DETAIL} and no templat
 
 const json = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 
-export async function enqueueOutbound(db: Tx, items: OutboundItem[], now: Date): Promise<number> {
-  if (items.length === 0) return 0;
+/**
+ * The one outbox INSERT: items in order (ids follow it), duplicates by dedupe key dropped.
+ * `onlyIf` names a CTE that must have a row (finishing the inbox row) for anything to go in.
+ */
+function insertOutbound(items: OutboundItem[], now: Date, onlyIf?: SQL): SQL {
   const batch = JSON.stringify(
-    items.map((it, ord) => ({
-      dedupe_key: it.dedupeKey,
-      shopper_key: it.shopperKey,
-      pnid: it.phoneNumberId ?? null,
-      inbox_id: it.inboxId ?? null,
-      payload: it.message,
-      fallback: it.fallbackTemplate ?? null,
-      ord,
-    })),
+    items.map((it, ord) => ({ dedupe_key: it.dedupeKey, shopper_key: it.shopperKey, pnid: it.phoneNumberId ?? null, inbox_id: it.inboxId ?? null, payload: it.message, fallback: it.fallbackTemplate ?? null, ord })),
   );
-  const rows = await query<{ n: number | string }>(
-    db,
-    sql`with ins as (
-      insert into outbox (dedupe_key, shopper_key, phone_number_id, inbox_id, payload, fallback_template, next_attempt_at, created_at, updated_at)
+  return sql`insert into outbox (dedupe_key, shopper_key, phone_number_id, inbox_id, payload, fallback_template, next_attempt_at, created_at, updated_at)
       select dedupe_key, shopper_key, pnid, inbox_id, payload, fallback, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz
       from jsonb_to_recordset(${batch}::jsonb) as x(dedupe_key text, shopper_key text, pnid text, inbox_id bigint, payload jsonb, fallback jsonb, ord int)
+      ${onlyIf ? sql`where exists (select 1 from ${onlyIf})` : sql``}
       order by ord
-      on conflict (dedupe_key) do nothing
-      returning id
-    ) select count(*) as n from ins`,
-  );
+      on conflict (dedupe_key) do nothing`;
+}
+
+/** Queues messages; returns how many were new (a repeated dedupe key adds nothing). */
+export async function enqueueOutbound(db: Tx, items: OutboundItem[], now: Date): Promise<number> {
+  if (items.length === 0) return 0;
+  const rows = await query<{ n: number | string }>(db, sql`with ins as (${insertOutbound(items, now)} returning id) select count(*) as n from ins`);
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -86,22 +83,12 @@ export async function finishWithReplies(
   items: OutboundItem[],
   error?: string,
 ): Promise<boolean> {
-  const batch = JSON.stringify(
-    items.map((it, ord) => ({ dedupe_key: it.dedupeKey, shopper_key: it.shopperKey, pnid: it.phoneNumberId ?? null, inbox_id: it.inboxId ?? null, payload: it.message, fallback: it.fallbackTemplate ?? null, ord })),
-  );
   const rows = await query<{ id: number }>(
     db,
     sql`with fin as (
       update inbox set status = ${status}, finished_at = ${iso(now)}::timestamptz, lease_until = null, claim_token = null, last_error = ${error ?? null}
       where id = ${row.id} and claim_token = ${row.claimToken} and status = 'processing' returning id
-    ), ins as (
-      insert into outbox (dedupe_key, shopper_key, phone_number_id, inbox_id, payload, fallback_template, next_attempt_at, created_at, updated_at)
-      select dedupe_key, shopper_key, pnid, inbox_id, payload, fallback, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz
-      from jsonb_to_recordset(${batch}::jsonb) as x(dedupe_key text, shopper_key text, pnid text, inbox_id bigint, payload jsonb, fallback jsonb, ord int)
-      where exists (select 1 from fin)
-      order by ord
-      on conflict (dedupe_key) do nothing
-    )
+    ), ins as (${insertOutbound(items, now, sql.raw('fin'))})
     select id from fin`,
   );
   return rows.length === 1;
