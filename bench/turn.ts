@@ -14,6 +14,7 @@ import { buildServices } from '../src/services.ts';
 import { signBody } from '../src/webhook/signature.ts';
 import { FakeGraphApi } from '../test/fakes/graph-api.ts';
 import { FakeOpenAI } from '../test/fakes/openai.ts';
+import { messagesEnvelope, textMessage } from '../src/webhook/envelopes.ts';
 import { table, headline } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -70,11 +71,7 @@ async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<stri
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE));
       for (; n < due; n++) {
         const from = `7706${String(n % 500).padStart(7, '0')}`;
-        const body = JSON.stringify({
-          object: 'whatsapp_business_account',
-          entry: [{ id: 'b', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: '1' }, contacts: [{ profile: { name: 'B' }, wa_id: from }],
-            messages: [{ from, id: `wamid.turn.${db}.${n}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: QUERIES[n % QUERIES.length] } }] } }] }],
-        });
+        const body = JSON.stringify(messagesEnvelope({ phoneNumberId: '1', from, name: 'B', messages: [textMessage({ from, id: `wamid.turn.${db}.${n}`, body: QUERIES[n % QUERIES.length]! })] }));
         void app.request('/webhook', { method: 'POST', body, headers: { 'x-hub-signature-256': signBody(body, 's'), 'content-type': 'application/json' } });
       }
       if (n >= total) {

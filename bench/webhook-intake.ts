@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { signBody } from '../src/webhook/signature.ts';
+import { messagesEnvelope, textMessage } from '../src/webhook/envelopes.ts';
 import { freePort, startProcess, stopProcess, table, headline } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -22,15 +23,7 @@ const run = Date.now().toString(36);
 function body(): string {
   const n = ++seq;
   const from = `7705${String(n % 5000).padStart(7, '0')}`;
-  return JSON.stringify({
-    object: 'whatsapp_business_account',
-    entry: [{ id: 'bench', changes: [{ field: 'messages', value: {
-      messaging_product: 'whatsapp',
-      metadata: { display_phone_number: '15550000000', phone_number_id: 'bench' },
-      contacts: [{ profile: { name: 'Bench' }, wa_id: from }],
-      messages: [{ from, id: `wamid.bench.${run}.${n}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: `диван ${n}` } }],
-    } }] }],
-  });
+  return JSON.stringify(messagesEnvelope({ phoneNumberId: 'bench', wabaId: 'bench', from, name: 'Bench', messages: [textMessage({ from, id: `wamid.bench.${run}.${n}`, body: `диван ${n}` })] }));
 }
 
 async function load(url: string, seconds = SECONDS): Promise<{ rps: number; p50: number; p99: number; non2xx: number; errors: number }> {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
-import { messagesWebhook, startHarness, textWebhook, type Harness } from './helpers/harness.ts';
+import { messagesWebhook, startHarness, textWebhook, type Harness, unixSeconds } from './helpers/harness.ts';
 
 describe.each(backends())('offline assistant ($name)', (backend) => {
   const graph = fakeGraphFor(backend);
@@ -15,7 +15,7 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
     return graph.sendsTo(from).at(-1)!.body;
   };
   const tap = async (from: string, id: string, title: string) => {
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook(from, [{ from, id: `wamid.tap.${Math.random()}`, timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id, title } } }]));
     await h.drain();
     return graph.sendsTo(from).at(-1)!.body;
@@ -81,7 +81,7 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
     h = await start();
     const list = await say('77030000006', 'покажи столы');
     const first = list.interactive.action.sections[0].rows[0];
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook('77030000006', [{ from: '77030000006', id: 'wamid.lr.1', timestamp: ts, type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: first.id, title: first.title } } }]));
     await h.drain();
     const recs = await say('77030000006', 'посоветуй что-нибудь');
@@ -102,7 +102,7 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
 
   it('an unsupported message gets a clear answer', async () => {
     h = await start();
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook('77030000008', [{ from: '77030000008', id: 'wamid.st.1', timestamp: ts, type: 'sticker', sticker: { id: '1', mime_type: 'image/webp' } }]));
     await h.drain();
     expect(graph.sendsTo('77030000008')[0]!.body.text.body).toBe('Пока я понимаю текст и кнопки. Напишите, что вы ищете 🙂');

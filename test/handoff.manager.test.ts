@@ -3,7 +3,7 @@ import { query, sql } from '../src/db/database.ts';
 import { FakeBitrix24 } from './fakes/bitrix24.ts';
 import { FakeOpenAI, SERVER_ERROR } from './fakes/openai.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
-import { messagesWebhook, startHarness, textWebhook, type Harness } from './helpers/harness.ts';
+import { messagesWebhook, startHarness, textWebhook, type Harness, unixSeconds } from './helpers/harness.ts';
 
 const M1 = '77080000001';
 const M2 = '77080000002';
@@ -16,7 +16,7 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
   const start = () => startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', MANAGER_PHONES: `+${M1},+${M2}`, ADMIN_TOKEN: 'adm' } });
   const say = (from: string, body: string) => h.post(textWebhook({ from, body, at: h.clock.now() }));
   const tapTake = (from: string, payload: string) =>
-    h.post(messagesWebhook(from, [{ from, id: `wamid.take.${from}.${Math.random()}`, timestamp: String(Math.floor(h.clock.now().getTime() / 1000)), type: 'button', button: { payload, text: 'Взять' } }]));
+    h.post(messagesWebhook(from, [{ from, id: `wamid.take.${from}.${Math.random()}`, timestamp: unixSeconds(h.clock.now()), type: 'button', button: { payload, text: 'Взять' } }]));
   const texts = (to: string) => graph.sendsTo(to).map((s) => s.body.text?.body ?? s.body.interactive?.body?.text ?? s.body.type);
 
   it('ask → managers notified → silence → first taker wins → relay both ways → close → the bot is back', async () => {
@@ -57,7 +57,7 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     // a photo from the shopper reaches the manager as a photo (downloaded, uploaded again)
     const photo = Buffer.from('\xff\xd8\xff fake jpeg bytes', 'binary');
     graph.addMedia('shopper-photo', photo, 'image/jpeg');
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook(shopper, [{ from: shopper, id: 'wamid.handoff.photo', timestamp: ts, type: 'image', image: { id: 'shopper-photo', mime_type: 'image/jpeg', caption: 'вот такой' } }]));
     await h.drain();
     const forwarded = graph.sendsTo(winner).at(-1)!.body;
@@ -91,7 +91,7 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     await say('77080000301', 'ещё вопрос');
     await h.drain();
     expect(await reasons('77080000301')).toEqual(['the assistant failed twice in a row']);
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook('77080000302', [{ from: '77080000302', id: 'wamid.order.1', timestamp: ts, type: 'order', order: { catalog_id: 'c1', text: '', product_items: [{ product_retailer_id: 'ZT-0001', quantity: 2, item_price: 183990, currency: 'KZT' }] } }]));
     await h.drain();
     expect(await reasons('77080000302')).toEqual(['order to confirm: ZT-0001 × 2 (183990 KZT)']);
@@ -194,7 +194,7 @@ describe.each(backends())('hand-off edge cases a store meets ($name)', (backend)
   const start = () => startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', MANAGER_PHONES: `+${M1},+${M2}`, ADMIN_TOKEN: 'adm', ESCALATION_SLA_MINUTES: '5' } });
   const say = (from: string, body: string) => h.post(textWebhook({ from, body, at: h.clock.now() }));
   const tap = (from: string, payload: string, text: string) =>
-    h.post(messagesWebhook(from, [{ from, id: `wamid.tap.${from}.${Math.random()}`, timestamp: String(Math.floor(h.clock.now().getTime() / 1000)), type: 'button', button: { payload, text } }]));
+    h.post(messagesWebhook(from, [{ from, id: `wamid.tap.${from}.${Math.random()}`, timestamp: unixSeconds(h.clock.now()), type: 'button', button: { payload, text } }]));
   const escalationOf = async (shopper: string) => (await query<{ id: number }>(h.services.database.db, sql`select id::int as id from escalations where shopper_key = ${shopper}`))[0]!.id;
   const failed = async () => query<{ shopper_key: string; error_code: number }>(h.services.database.db, sql`select shopper_key, error_code from outbox where status = 'failed'`);
 
@@ -276,7 +276,7 @@ describe.each(backends())('hand-off edge cases a store meets ($name)', (backend)
     await h.drain();
     graph.addMedia('voice-1', Buffer.from('OggS voice'), 'audio/ogg');
     graph.addMedia('doc-1', Buffer.from('%PDF-1.4 invoice'), 'application/pdf');
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook(shopper, [
       { from: shopper, id: 'wamid.fwd.voice', timestamp: ts, type: 'audio', audio: { id: 'voice-1', mime_type: 'audio/ogg; codecs=opus', voice: true } },
       { from: shopper, id: 'wamid.fwd.doc', timestamp: ts, type: 'document', document: { id: 'doc-1', mime_type: 'application/pdf', filename: 'чек-0042.pdf' } },

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
-import { messagesWebhook, startHarness, textWebhook, type Harness } from './helpers/harness.ts';
+import { messagesWebhook, startHarness, textWebhook, type Harness, unixSeconds } from './helpers/harness.ts';
 
 describe.each(backends())('bursts become one turn ($name)', (backend) => {
   const graph = fakeGraphFor(backend);
@@ -34,7 +34,7 @@ describe.each(backends())('bursts become one turn ($name)', (backend) => {
   it('a tap is not delayed, and it ends a burst', async () => {
     h = await startHarness({ backend, graphUrl: graph.url, env: { TURN_DEBOUNCE_MS: '1500' } });
     const from = '77040000002';
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook(from, [{ from, id: 'wamid.b.tap', timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'manager', title: 'Менеджер' } } }]));
     await h.drain();
     expect(graph.sendsTo(from).map((s) => s.body.text.body)).toEqual(['Эхо: [interactive manager]']);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TurnContext } from '../handlers/context.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
-import { messagesWebhook, startHarness, type Harness } from './helpers/harness.ts';
+import { messagesWebhook, startHarness, type Harness, unixSeconds } from './helpers/harness.ts';
 
 const SHOPPERS = 30;
 const PER_SHOPPER = 8;
@@ -32,7 +32,7 @@ describe.each(backends())('per-shopper order under concurrency ($name)', (backen
     };
     h = await startHarness({ backend, graphUrl: graph.url, env: { INBOX_CONCURRENCY: '8' }, build: { runTurn } });
     const shopper = (i: number) => `7703${String(i).padStart(7, '0')}`;
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     // Interleaved arrival: round n carries message n of every shopper; some POSTs carry two.
     const posts: Array<Promise<Response>> = [];
     for (let n = 0; n < PER_SHOPPER; n += 2) {

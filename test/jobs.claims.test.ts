@@ -4,7 +4,7 @@ import { runJob } from '../src/jobs/jobs.ts';
 import { JobClaims } from '../src/jobs/job-claims.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { freePort } from './helpers/free-port.ts';
-import { messagesWebhook, startHarness, textWebhook, type Harness } from './helpers/harness.ts';
+import { messagesWebhook, startHarness, textWebhook, type Harness, unixSeconds } from './helpers/harness.ts';
 
 describe.each(backends())('job claims live in the database ($name)', (backend) => {
   const graph = fakeGraphFor(backend);
@@ -39,7 +39,7 @@ describe.each(backends())('job claims live in the database ($name)', (backend) =
     h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', ...(backend.name === 'postgres+redis' ? { REDIS_URL: redisDown } : {}) } });
     const from = '77060000900';
     await h.post(textWebhook({ from, body: 'привет', at: h.clock.now() }));
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook(from, [{ from, id: 'wamid.claims.tap', timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'alert:ZT-0003:any', title: 'Любое снижение' } } }]));
     await h.drain();
     await h.services.database.db.execute(sql`update products set price = price - 100000 where id = 'ZT-0003'`);

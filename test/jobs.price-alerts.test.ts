@@ -6,7 +6,7 @@ import { enqueueOutbound } from '../src/outbox/outbox-repo.ts';
 import { templateMessage } from '../src/templates/message-templates.ts';
 import { metaError } from './fakes/graph-api.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
-import { messagesWebhook, startHarness, textWebhook, type Harness } from './helpers/harness.ts';
+import { messagesWebhook, startHarness, textWebhook, type Harness, unixSeconds } from './helpers/harness.ts';
 
 describe.each(backends())('price alerts and consent ($name)', (backend) => {
   const graph = fakeGraphFor(backend);
@@ -15,7 +15,7 @@ describe.each(backends())('price alerts and consent ($name)', (backend) => {
 
   const start = () => startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm' } });
   const tap = async (from: string, type: 'button_reply' | 'template', id: string, title: string) => {
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     const msg =
       type === 'template'
         ? { from, id: `wamid.t.${Math.random()}`, timestamp: ts, type: 'button', button: { payload: id, text: title } }
@@ -145,7 +145,7 @@ describe.each(backends())('back in stock and new arrivals ($name)', (backend) =>
     const db = h.services.database.db;
     await db.execute(sql`update products set stock = 0 where id = 'ZT-0005'`);
     await h.post(textWebhook({ from, body: 'привет', at: h.clock.now() }));
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook(from, [{ from, id: 'wamid.bis.1', timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'alert:ZT-0005:any', title: 'Любое снижение' } } }]));
     await h.drain();
     expect(graph.sendsTo(from).at(-1)!.body.text.body).toMatch(/сейчас нет в наличии — сообщу, как только появится\.$/);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { shopperStoreKeys } from '../src/store/store.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
-import { messagesWebhook, startHarness, textWebhook, type Harness } from './helpers/harness.ts';
+import { messagesWebhook, startHarness, textWebhook, type Harness, unixSeconds } from './helpers/harness.ts';
 
 describe.each(backends())('the shopper’s language is kept in Postgres, not the cache ($name)', (backend) => {
   const graph = fakeGraphFor(backend);
@@ -15,7 +15,7 @@ describe.each(backends())('the shopper’s language is kept in Postgres, not the
     await h.drain();
     // everything the store held for the shopper is gone, as after a Redis restart
     await h.services.store.del(shopperStoreKeys(from, h.clock.now().getTime()));
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook(from, [{ from, id: 'wamid.lang.tap', timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'alert:ZT-0002', title: '🔔' } } }]));
     await h.drain();
     const answer = graph.sendsTo(from).at(-1)!.body.interactive;

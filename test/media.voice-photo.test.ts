@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
 import { FakeOpenAI, SERVER_ERROR } from './fakes/openai.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
-import { messagesWebhook, startHarness, type Harness } from './helpers/harness.ts';
+import { messagesWebhook, startHarness, type Harness, unixSeconds } from './helpers/harness.ts';
 
 const voice = (name: string) => readFileSync(new URL(`./fixtures/voice/${name}`, import.meta.url));
 const photo = readFileSync(new URL('./fixtures/images/red-armchair.jpg', import.meta.url));
@@ -32,7 +32,7 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
   const sendAudio = async (from: string, bytes: Buffer, mime: string, opts: { sha256?: string } = {}) => {
     const id = `audio-${++n}`;
     graph.addMedia(id, bytes, mime);
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook(from, [{ from, id: `wamid.voice.${n}`, timestamp: ts, type: 'audio', audio: { mime_type: mime, sha256: opts.sha256 ?? b64sha(bytes), id, voice: true } }]));
     await h.drain();
     return graph.sendsTo(from).map((s) => s.body);
@@ -95,7 +95,7 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     h = await start();
     const big = Buffer.alloc(16 * 1024 * 1024 + 10, 1);
     graph.addMedia('liar', big, 'audio/ogg', 1000);
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook('77050000006', [{ from: '77050000006', id: 'wamid.voice.big', timestamp: ts, type: 'audio', audio: { mime_type: 'audio/ogg', id: 'liar', voice: true } }]));
     await h.drain();
     expect(graph.sendsTo('77050000006').map((s) => s.body.text.body)).toEqual(['Файл слишком большой. Пришлите поменьше или напишите текстом.']);
@@ -108,7 +108,7 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     model.pushTranscription({ text: 'привет', language: 'russian' });
     graph.addMedia('exp', voice('voice-ru.ogg'), 'audio/ogg');
     graph.expireUrlOnce('exp');
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook('77050000007', [{ from: '77050000007', id: 'wamid.voice.exp', timestamp: ts, type: 'audio', audio: { mime_type: 'audio/ogg', id: 'exp', voice: true } }]));
     await h.drain();
     expect(model.transcriptions).toHaveLength(1);
@@ -144,7 +144,7 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     h = await start();
     model.push({ content: JSON.stringify({ is_product: true, category: 'Кресла', color: 'красный', style: null, material: 'велюр', keywords: ['кресло'] }) });
     graph.addMedia('img-1', photo, 'image/jpeg');
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook('77050000011', [{ from: '77050000011', id: 'wamid.img.1', timestamp: ts, type: 'image', image: { mime_type: 'image/jpeg', sha256: b64sha(photo), id: 'img-1', caption: 'хочу такое' } }]));
     await h.drain();
     const req = model.requests[0]!;
@@ -163,7 +163,7 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     h = await start();
     model.push({ content: JSON.stringify({ is_product: false, category: null, color: null, style: null, material: null, keywords: [] }) });
     graph.addMedia('img-2', photo, 'image/jpeg');
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook('77050000012', [{ from: '77050000012', id: 'wamid.img.2', timestamp: ts, type: 'image', image: { mime_type: 'image/jpeg', id: 'img-2' } }]));
     await h.drain();
     expect(graph.sendsTo('77050000012')[0]!.body.text.body).toBe('На фото не вижу мебели. Пришлите фото товара или опишите, что ищете.');
@@ -174,7 +174,7 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     const replies = await sendAudio('77050000013', voice('voice-ru.ogg'), 'audio/ogg');
     expect(replies.map((r) => r.text.body)).toEqual(['Сейчас я не могу прослушать голосовое — напишите, пожалуйста, текстом.']);
     graph.addMedia('img-3', photo, 'image/jpeg');
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook('77050000013', [{ from: '77050000013', id: 'wamid.img.3', timestamp: ts, type: 'image', image: { mime_type: 'image/jpeg', id: 'img-3', caption: 'красное кресло' } }]));
     await h.drain();
     expect(graph.sendsTo('77050000013').at(-1)!.body.interactive.type).toBe('list');

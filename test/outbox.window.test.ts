@@ -3,7 +3,7 @@ import { query, sql } from '../src/db/database.ts';
 import { enqueueOutbound } from '../src/outbox/outbox-repo.ts';
 import * as wa from '../src/whatsapp/messages.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
-import { startHarness, statusWebhook, textWebhook, type Harness } from './helpers/harness.ts';
+import { startHarness, statusWebhook, textWebhook, type Harness, unixSeconds } from './helpers/harness.ts';
 
 const HOUR = 3600_000;
 const fallback = wa.template({ name: 'price_alert_notification', language: 'ru', body: { product_name: 'Диван Лофт' } });
@@ -61,7 +61,7 @@ describe.each(backends())('the 24-hour customer service window ($name)', (backen
     await h.drain();
     const wamid = graph.sendsTo('77010000034').at(-1)!.wamid;
     const failed = statusWebhook([
-      { id: wamid, status: 'failed', timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '77010000034', errors: [{ code: 131047, title: 'Re-engagement message', error_data: { details: 'more than 24 hours' } }] },
+      { id: wamid, status: 'failed', timestamp: unixSeconds(), recipient_id: '77010000034', errors: [{ code: 131047, title: 'Re-engagement message', error_data: { details: 'more than 24 hours' } }] },
     ]);
     await h.post(failed);
     await h.post(failed);

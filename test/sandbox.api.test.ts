@@ -2,27 +2,11 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
 import { FakeOpenAI } from './fakes/openai.ts';
 import { backends } from './helpers/backends.ts';
-import { startHarness, type Harness } from './helpers/harness.ts';
+import { messagesEnvelope } from '../src/webhook/envelopes.ts';
+import { startHarness, type Harness, unixSeconds } from './helpers/harness.ts';
 
-const envelope = (phone: string, message: Record<string, unknown>) => ({
-  object: 'whatsapp_business_account',
-  entry: [
-    {
-      id: 'sandbox',
-      changes: [
-        {
-          field: 'messages',
-          value: {
-            messaging_product: 'whatsapp',
-            metadata: { display_phone_number: 'sandbox', phone_number_id: 'sandbox' },
-            contacts: [{ profile: { name: 'Айгерим' }, wa_id: phone }],
-            messages: [{ from: phone, id: `wamid.sandbox.${Math.random()}`, timestamp: String(Math.floor(Date.now() / 1000)), ...message }],
-          },
-        },
-      ],
-    },
-  ],
-});
+const envelope = (phone: string, message: Record<string, unknown>) =>
+  messagesEnvelope({ phoneNumberId: 'sandbox', displayPhoneNumber: 'sandbox', wabaId: 'sandbox', from: phone, name: 'Айгерим', messages: [{ from: phone, id: `wamid.sandbox.${Math.random()}`, timestamp: unixSeconds(), ...message }] });
 
 describe.each(backends())('sandbox mode, offline assistant, demo catalog ($name)', (backend) => {
   let h: Harness;

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
 import { storeKeys } from '../src/store/store.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
-import { messagesWebhook, startHarness, statusWebhook, textWebhook, type Harness } from './helpers/harness.ts';
+import { messagesWebhook, startHarness, statusWebhook, textWebhook, type Harness, unixSeconds } from './helpers/harness.ts';
 
 const run = promisify(execFile);
 const SHOPPER = '77019990011';
@@ -24,7 +24,7 @@ describe.each(backends())('a shopper’s data on request: export and forget ($na
     h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', MANAGER_PHONES: '+77080000001' }, build: { log: pino({ level: 'info' }, sink) } });
     await h.post(textWebhook({ from: SHOPPER, body: 'хочу серый диван до 300 тысяч', at: h.clock.now(), name: 'Айгерим' }));
     await h.drain();
-    const ts = String(Math.floor(h.clock.now().getTime() / 1000));
+    const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook(SHOPPER, [{ from: SHOPPER, id: 'wamid.rights.alert', timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'alert:ZT-0002:10', title: 'Скидка от 10 %' } } }], 'Айгерим'));
     await h.drain();
     const [sent] = graph.sendsTo(SHOPPER);

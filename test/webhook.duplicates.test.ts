@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
-import { messagesWebhook, startHarness, textWebhook, type Harness } from './helpers/harness.ts';
+import { messagesWebhook, startHarness, textWebhook, type Harness, unixSeconds } from './helpers/harness.ts';
 
 describe.each(backends())('at-least-once delivery from Meta ($name)', (backend) => {
   const graph = fakeGraphFor(backend);
@@ -38,7 +38,7 @@ describe.each(backends())('at-least-once delivery from Meta ($name)', (backend) 
 
   it('a POST with several messages (one repeated inside it) stores each once, in order', async () => {
     h = await startHarness({ backend, graphUrl: graph.url });
-    const ts = String(Math.floor(Date.now() / 1000));
+    const ts = unixSeconds();
     const msg = (id: string, body: string) => ({ from: '77010000012', id, timestamp: ts, type: 'text', text: { body } });
     // wamids deliberately sort against arrival order: arrival order must win
     const res = await h.post(messagesWebhook('77010000012', [msg('wamid.m.3', 'один'), msg('wamid.m.2', 'два'), msg('wamid.m.3', 'один'), msg('wamid.m.1', 'три')]));
@@ -50,7 +50,7 @@ describe.each(backends())('at-least-once delivery from Meta ($name)', (backend) 
   it('status webhooks never start a bot turn', async () => {
     h = await startHarness({ backend, graphUrl: graph.url });
     const before = graph.sends.length;
-    const ts = String(Math.floor(Date.now() / 1000));
+    const ts = unixSeconds();
     await h.post({
       object: 'whatsapp_business_account',
       entry: [{ id: '1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', statuses: [{ id: 'wamid.unknown', status: 'delivered', timestamp: ts, recipient_id: '77010000013' }] } }] }],
@@ -63,7 +63,7 @@ describe.each(backends())('at-least-once delivery from Meta ($name)', (backend) 
 
   it('a username-only shopper is answered with `recipient`, and keeps one key when the phone appears later', async () => {
     h = await startHarness({ backend, graphUrl: graph.url });
-    const ts = String(Math.floor(Date.now() / 1000));
+    const ts = unixSeconds();
     const bsuid = 'US.13491208655302741918';
     const first = messagesWebhook('x', [{ from_user_id: bsuid, id: 'wamid.u.1', timestamp: ts, type: 'text', text: { body: 'привет' } }]);
     first.entry[0]!.changes[0]!.value.contacts = [{ profile: { name: 'Sheena' }, user_id: bsuid } as never];

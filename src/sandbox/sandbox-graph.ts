@@ -1,3 +1,4 @@
+import { statusesEnvelope, unixSeconds } from '../webhook/envelopes.ts';
 import type { Logger } from '../log.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -119,16 +120,8 @@ export class SandboxGraph {
 
   private async reportStatuses(to: string, wamid: string, pnid: string): Promise<void> {
     if (!this.deliverWebhook) return;
-    const ts = String(Math.floor(this.opts.clock.now().getTime() / 1000));
+    const ts = unixSeconds(this.opts.clock.now());
     const statuses = ['sent', 'delivered'].map((status) => ({ id: wamid, status, timestamp: ts, recipient_id: to }));
-    await this.deliverWebhook({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: 'sandbox',
-          changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: 'sandbox', phone_number_id: pnid }, statuses } }],
-        },
-      ],
-    }).catch((err: unknown) => this.opts.log?.warn({ err: String(err) }, 'sandbox: status webhook not delivered'));
+    await this.deliverWebhook(statusesEnvelope({ phoneNumberId: pnid, displayPhoneNumber: 'sandbox', wabaId: 'sandbox', statuses })).catch((err: unknown) => this.opts.log?.warn({ err: String(err) }, 'sandbox: status webhook not delivered'));
   }
 }

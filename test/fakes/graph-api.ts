@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { statusesEnvelope, unixSeconds } from '../../src/webhook/envelopes.ts';
 import { signBody } from '../../src/webhook/signature.ts';
 
 const cache = new Map<string, string>();
@@ -238,14 +239,11 @@ export class FakeGraphApi {
     const status = {
       id: wamid,
       status: 'sent',
-      timestamp: String(Math.floor(Date.now() / 1000)),
+      timestamp: unixSeconds(),
       recipient_id: String(body.to ?? body.recipient).replace(/^\+/, ''),
       ...(body.biz_opaque_callback_data ? { biz_opaque_callback_data: body.biz_opaque_callback_data } : {}),
     };
-    const payload = {
-      object: 'whatsapp_business_account',
-      entry: [{ id: 'fake-waba', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550000000', phone_number_id: pnid }, statuses: [status] } }] }],
-    };
+    const payload = statusesEnvelope({ phoneNumberId: pnid, displayPhoneNumber: '15550000000', wabaId: 'fake-waba', statuses: [status] });
     this.webhookQueue.push({ body: JSON.stringify(payload), tries: 0 });
     this.webhookTimer ??= setInterval(() => void this.flushWebhooks(), 50);
   }

@@ -5,6 +5,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { buildServices, type BuildOptions, type Services } from '../../src/services.ts';
 import { signBody } from '../../src/webhook/signature.ts';
+import { messagesEnvelope, statusesEnvelope, textMessage, unixSeconds } from '../../src/webhook/envelopes.ts';
 import type { Backend } from './backends.ts';
 
 export const APP_SECRET = 'test-app-secret';
@@ -88,42 +89,15 @@ let seq = 0;
 
 /** A text-message webhook in the shape of inbound_text.json. */
 export function textWebhook(opts: { from: string; body: string; wamid?: string; at?: Date; name?: string }) {
-  return messagesWebhook(opts.from, [
-    {
-      from: opts.from,
-      id: opts.wamid ?? `wamid.test.${Date.now()}.${++seq}`,
-      timestamp: String(Math.floor((opts.at ?? new Date()).getTime() / 1000)),
-      type: 'text',
-      text: { body: opts.body },
-    },
-  ], opts.name);
+  return messagesWebhook(opts.from, [textMessage({ from: opts.from, id: opts.wamid ?? `wamid.test.${Date.now()}.${++seq}`, body: opts.body, at: opts.at })], opts.name);
 }
 
 export function messagesWebhook(from: string, messages: Array<Record<string, unknown>>, name = 'Test Shopper') {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '419561257915477',
-        changes: [
-          {
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550783881', phone_number_id: PHONE_NUMBER_ID },
-              contacts: [{ profile: { name }, wa_id: from }],
-              messages,
-            },
-            field: 'messages',
-          },
-        ],
-      },
-    ],
-  };
+  return messagesEnvelope({ phoneNumberId: PHONE_NUMBER_ID, from, name, messages });
 }
 
 export function statusWebhook(statuses: Array<Record<string, unknown>>) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [{ id: '1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: PHONE_NUMBER_ID }, statuses } }] }],
-  };
+  return statusesEnvelope({ phoneNumberId: PHONE_NUMBER_ID, statuses });
 }
+
+export { unixSeconds };
