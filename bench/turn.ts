@@ -1,7 +1,8 @@
 /**
  * bench/turn: time from inbox claim to committed outbox write, per turn, at a steady 200
  * turns/s on Postgres + Redis, with a zero-latency fake model (search tool call, then words)
- * and with the offline assistant. Prints p50/p95/p99 and the rate achieved.
+ * and with the offline assistant. Prints p50/p95/p99, the rate achieved and the CPU time per
+ * turn (process.cpuUsage over the run ÷ turns: it moves less between machines than latency).
  *
  *   npm run bench:turn        (BENCH_SECONDS, BENCH_RATES=50,100,200, BENCH_MODES=model,offline)
  */
@@ -66,6 +67,7 @@ async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<stri
   let n = 0;
   const total = RATE * SECONDS;
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   await new Promise<void>((resolve) => {
     const tick = setInterval(() => {
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE));
@@ -83,6 +85,7 @@ async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<stri
   const deadline = Date.now() + 60_000;
   while (latencies.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   await s.close();
   await graph.stop();
   await model.stop();
@@ -96,6 +99,8 @@ async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<stri
     'p50 ms': pct(latencies, 50).toFixed(1),
     'p95 ms': pct(latencies, 95).toFixed(1),
     'p99 ms': pct(latencies, 99).toFixed(1),
+    // user + system CPU of the whole process (service, fakes and load) per answered turn
+    'CPU ms/turn': ((cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length)).toFixed(2),
   };
 }
 
