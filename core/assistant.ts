@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { asLang, detectLanguage, type Lang } from './language.ts';
 import { llmAnswer, type LlmOptions } from './llm-assistant.ts';
-import { appendContext, loadContext, loadPreferences, recordEvent } from './memory.ts';
+import { appendContext, loadContext, loadPreferences } from './memory.ts';
 import { offlineAnswer } from './offline-assistant.ts';
 import { say, type PhraseBook } from './phrases.ts';
 import { ACTION, render, type ReplyPlan } from './render.ts';
@@ -102,9 +102,7 @@ export class Assistant {
       try {
         const { plan: p, usage } = await llmAnswer(s, text, this.opts.llm);
         plan = p;
-        const key = ctx.key('model_usage');
-        const at = ctx.services.clock.now();
-        ctx.effect((tx) => recordEvent(tx, key, ctx.shopper.key, 'model_usage', { model: this.opts.llm!.model, ...usage }, at));
+        ctx.event('model_usage', { model: this.opts.llm!.model, ...usage });
         if (!plan.text.trim() && !plan.products.length) plan = await offline();
         await ctx.services.store.set(storeKeys.modelFails(ctx.shopper.key), '0', 3600).catch((e: unknown) => ctx.log.debug({ err: String(e) }, 'store down: model failure count not reset'));
       } catch (err) {
@@ -117,9 +115,7 @@ export class Assistant {
           await s.escalate('the assistant failed twice in a row');
           return this.deliver(ctx, s, text, { text: this.handoffText(ctx, lang), products: [] });
         }
-        const key = ctx.key('offline_answer');
-        const at = ctx.services.clock.now();
-        ctx.effect((tx) => recordEvent(tx, key, ctx.shopper.key, 'offline_answer', { reason: String(err).slice(0, 300) }, at));
+        ctx.event('offline_answer', { reason: String(err).slice(0, 300) });
         s = new Session(ctx, { ...s.deps, summarize: undefined }, lang, s.prefs, s.history);
         plan = await offline();
       }
@@ -157,9 +153,7 @@ export class Assistant {
     const s = await this.session(ctx, await this.languageOf(ctx));
     const p = await s.product(productId);
     if (!p) return false;
-    const key = ctx.key('list_tap');
-    const at = ctx.services.clock.now();
-    ctx.effect((tx) => recordEvent(tx, key, ctx.shopper.key, 'list_tap', { product: p.id }, at));
+    ctx.event('list_tap', { product: p.id });
     this.deliver(ctx, s, said, { text: '', products: [p] });
     return true;
   }
@@ -199,9 +193,7 @@ export class Assistant {
     const lang = await this.languageOf(ctx);
     const s = await this.session(ctx, lang);
     const products = await s.recommendations({ product_id: productId });
-    const key = ctx.key('recommendation_tap');
-    const at = ctx.services.clock.now();
-    ctx.effect((tx) => recordEvent(tx, key, ctx.shopper.key, 'recommendation_tap', { anchor: productId }, at));
+    ctx.event('recommendation_tap', { anchor: productId });
     this.deliver(ctx, s, said, { text: say(this.phrases, lang, products.length ? 'recommendations' : 'recommendations_none'), products });
   }
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { analyticsEvents, preferences, productViews, storeKeys, type Db, type Store, type Tx } from './ports.ts';
+import { preferences, productViews, storeKeys, type Db, type Store, type Tx } from './ports.ts';
 
 /** One line of the conversation kept in the store (Redis): what was said, and what was shown. */
 export interface ContextEntry {
@@ -80,17 +80,6 @@ export async function cachePreferences(store: Store, shopper: string, prefs: Pre
 
 export async function recordView(tx: Tx, key: string, shopper: string, productId: string, now: Date): Promise<void> {
   await tx.insert(productViews).values({ dedupeKey: key, shopperKey: shopper, productId, at: now }).onConflictDoNothing();
-}
-
-export async function recordEvent(tx: Tx, key: string | null, shopper: string | null, kind: string, data: Record<string, unknown>, now: Date): Promise<void> {
-  await tx.insert(analyticsEvents).values({ dedupeKey: key, shopperKey: shopper, kind, data, at: now }).onConflictDoNothing();
-}
-
-export async function recordEvents(
-  tx: Tx,
-  events: Array<{ dedupeKey: string; shopperKey: string; kind: string; data: Record<string, unknown>; at: Date }>,
-): Promise<void> {
-  if (events.length) await tx.insert(analyticsEvents).values(events).onConflictDoNothing();
 }
 
 export function describePreferences(p: Preferences, currency: string): string {

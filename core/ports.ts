@@ -64,6 +64,8 @@ export interface Turn {
   language: string;
   /** Registers a side effect, run in the transaction that marks the message done. */
   effect(fn: Effect): this;
+  /** An analytics event, written with the turn's other effects (one insert for all). */
+  event(kind: string, data: Record<string, unknown>): this;
   /** Runs after the commit, best effort (cache refresh, conversation context). */
   afterCommit(fn: () => Promise<void>): this;
   /** A stable key for this message's n-th effect of a kind. */

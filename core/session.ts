@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { extract } from './extract.ts';
 import type { Lang } from './language.ts';
-import { cachePreferences, describePreferences, mergePreferences, recordEvents, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
+import { cachePreferences, describePreferences, mergePreferences, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
 import type { PhraseBook } from './phrases.ts';
 import { recommend } from './recommend.ts';
 import { MINOR, customerLabel, formatPrice, getProducts, priceAlerts, searchProducts, type Product, type SearchFilters, type Turn } from './ports.ts';
@@ -29,6 +29,8 @@ export function brief(p: Product) {
   };
 }
 
+const pendingPreferences = new WeakMap<Turn, { prefs: Preferences }>();
+
 /**
  * The state of one turn and the actions both assistants take through it. Every action is for
  * `ctx.shopper`, whatever a model's arguments say; writes are effects committed with the
@@ -38,7 +40,6 @@ export class Session {
   shown: Product[] = [];
   escalated = false;
   didYouMean: string | null = null;
-  private n = 0;
 
   constructor(
     readonly ctx: Turn,
@@ -57,12 +58,8 @@ export class Session {
   private now() {
     return this.ctx.services.clock.now();
   }
-  private events: Array<{ dedupeKey: string; shopperKey: string; kind: string; data: Record<string, unknown>; at: Date }> = [];
-
-  /** Analytics events of the turn go in with one insert at commit, keyed so a retry adds none. */
   private event(kind: string, data: Record<string, unknown>) {
-    if (this.events.length === 0) this.ctx.effect((tx) => recordEvents(tx, this.events));
-    this.events.push({ dedupeKey: this.ctx.key(kind, this.n++), shopperKey: this.shopper, kind, data, at: this.now() });
+    this.ctx.event(kind, data);
   }
 
   async search(args: { query?: string; category?: string; color?: string; style?: string; min_price?: number; max_price?: number; in_stock?: boolean }) {
@@ -135,11 +132,18 @@ export class Session {
     const next = mergePreferences(this.prefs, change);
     if (JSON.stringify(next) === JSON.stringify(this.prefs)) return next;
     this.prefs = next;
-    const shopper = this.shopper;
-    const at = this.now();
-    const store = this.ctx.services.store;
-    this.ctx.effect((tx) => savePreferences(tx, shopper, next, at));
-    this.ctx.afterCommit(() => cachePreferences(store, shopper, next));
+    // however often they change in a turn, preferences are written once, as they end up
+    const pending = pendingPreferences.get(this.ctx);
+    if (pending) pending.prefs = next;
+    else {
+      const latest = { prefs: next };
+      pendingPreferences.set(this.ctx, latest);
+      const shopper = this.shopper;
+      const at = this.now();
+      const store = this.ctx.services.store;
+      this.ctx.effect((tx) => savePreferences(tx, shopper, latest.prefs, at));
+      this.ctx.afterCommit(() => cachePreferences(store, shopper, latest.prefs));
+    }
     this.event('preference', { change });
     return next;
   }

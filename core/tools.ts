@@ -96,11 +96,13 @@ export const TOOLS = {
 
 export type ToolName = keyof typeof TOOLS;
 
-export const toolSpecs = () =>
-  (Object.entries(TOOLS) as Array<[ToolName, Tool<z.ZodType>]>).map(([name, t]) => ({
-    type: 'function' as const,
-    function: { name, description: t.description, parameters: parametersOf(t.schema) },
-  }));
+const SPECS = (Object.entries(TOOLS) as Array<[ToolName, Tool<z.ZodType>]>).map(([name, t]) => ({
+  type: 'function' as const,
+  function: { name, description: t.description, parameters: parametersOf(t.schema) },
+}));
+
+/** The tools as the chat-completions API takes them (generated once). */
+export const toolSpecs = () => SPECS;
 
 /** Runs one tool call; bad JSON, unknown tools and invalid arguments come back as readable errors. */
 export async function runTool(s: Session, name: string, rawArgs: string): Promise<unknown> {

@@ -1,5 +1,6 @@
 import type { Assistant } from '../core/assistant.ts';
 import type { CoreServices, Effect, InboundView, Turn } from '../core/ports.ts';
+import { analyticsEvents } from '../src/db/schema.ts';
 import type { InboxRow } from '../src/inbox/inbox-repo.ts';
 import type { Logger } from '../src/log.ts';
 import type { Media } from '../src/media/media.ts';
@@ -69,6 +70,18 @@ export class TurnContext implements Turn {
    */
   effect(fn: Effect): this {
     this.effects.push(fn);
+    return this;
+  }
+
+  private readonly events: Array<typeof analyticsEvents.$inferInsert> = [];
+
+  /**
+   * An analytics event of this turn. All of them go in with one insert at commit, each keyed by
+   * the message and its place in the turn, so a retried turn adds none.
+   */
+  event(kind: string, data: Record<string, unknown>): this {
+    if (this.events.length === 0) this.effect(async (tx) => void (await tx.insert(analyticsEvents).values(this.events).onConflictDoNothing()));
+    this.events.push({ dedupeKey: this.key(kind, this.events.length), shopperKey: this.shopper.key, kind, data, at: this.services.clock.now() });
     return this;
   }
 

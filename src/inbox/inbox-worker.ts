@@ -2,7 +2,7 @@ import type { Clock } from '../clock.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { maskId, type Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { enqueueOutbound, finishWithReplies } from '../outbox/outbox-repo.ts';
+import { finishWithReplies } from '../outbox/outbox-repo.ts';
 import { Pump } from '../worker/pump.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
 import * as wa from '../whatsapp/messages.ts';
@@ -48,6 +48,8 @@ export interface InboxWorkerOptions {
   onReplies?: () => void;
 }
 
+
+const LEASE_LOST = Symbol('lease lost');
 
 /**
  * Turns inbox rows into replies. One message per shopper at a time, in arrival order, many
@@ -148,13 +150,25 @@ export class InboxWorker {
     const ok =
       effects.length === 0 && row.merged.length === 0
         ? await finishWithReplies(this.db, row, status, now, items, error)
-        : await this.db.transaction(async (tx) => {
-            if (!(await finishInbound(tx, row, status, now, error))) return false;
-            for (const m of row.merged) await finishInbound(tx, m, status, now, error);
-            for (const effect of effects) await effect(tx);
-            await enqueueOutbound(tx, items, now);
-            return true;
-          });
+        : await this.db
+            .transaction(async (tx) => {
+              // The turn's writes are issued together: postgres.js pipelines them on the
+              // transaction's connection (one round trip between BEGIN and COMMIT; PGlite runs
+              // them in turn). Should the lease have been lost, all of it rolls back.
+              const settled = await Promise.allSettled([
+                finishWithReplies(tx, row, status, now, items, error),
+                ...row.merged.map((m) => finishInbound(tx, m, status, now, error)),
+                ...effects.map((effect) => effect(tx)),
+              ]);
+              const failed = settled.find((r) => r.status === 'rejected');
+              if (failed) throw failed.reason;
+              if (!(settled[0] as PromiseFulfilledResult<boolean>).value) throw LEASE_LOST;
+              return true;
+            })
+            .catch((err: unknown) => {
+              if (err === LEASE_LOST) return false;
+              throw err;
+            });
     if (ok && replies.length) this.opts.onReplies?.();
     if (ok) {
       for (const fn of ctx?.afterCommits ?? []) await fn().catch((err: unknown) => this.opts.log.warn({ err: String(err) }, 'after-commit step failed'));
