@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { asLang, detectLanguage, type Lang } from './language.ts';
 import { llmAnswer, type LlmOptions } from './llm-assistant.ts';
-import { appendContext, loadContext, loadPreferences } from './memory.ts';
+import { appendContext, loadContext, savedPreferences } from './memory.ts';
 import { offlineAnswer } from './offline-assistant.ts';
 import { say, type PhraseBook } from './phrases.ts';
 import { ACTION, render, type ReplyPlan } from './render.ts';
@@ -44,7 +44,8 @@ export class Assistant {
 
   private async session(ctx: Turn, lang: Lang): Promise<Session> {
     const { db, store } = ctx.services;
-    const [history, prefs] = await Promise.all([loadContext(store, ctx.shopper.key), loadPreferences(db, store, ctx.shopper.key)]);
+    const history = await loadContext(ctx.services.store, ctx.shopper.key);
+    const prefs = savedPreferences(ctx.shopper.preferences);
     ctx.language = lang;
     return new Session(ctx, { phrases: this.opts.phrases, complements: this.opts.complements, summarize: this.summarizer() }, lang, prefs, history);
   }

@@ -22,7 +22,6 @@ export interface Preferences {
 export const emptyPreferences = (): Preferences => ({ colors: [], styles: [], categories: [], sizes: [] });
 
 const ctxKey = storeKeys.context;
-const prefKey = storeKeys.preferences;
 
 /** The last N messages; empty when the store is down (the bot answers without context). */
 export async function loadContext(store: Store, shopper: string): Promise<ContextEntry[]> {
@@ -43,15 +42,9 @@ export async function appendContext(store: Store, shopper: string, entries: Cont
   if (entries.length) await store.listPush(ctxKey(shopper), entries.map((e) => JSON.stringify(e)), max);
 }
 
-export async function loadPreferences(db: Db, store: Store, shopper: string): Promise<Preferences> {
-  try {
-    const cached = await store.get(prefKey(shopper));
-    if (cached) return { ...emptyPreferences(), ...(JSON.parse(cached) as Preferences) };
-  } catch {
-    // the store is down: Postgres is the record
-  }
-  const [row] = await db.select().from(preferences).where(sql`${preferences.shopperKey} = ${shopper}`);
-  return { ...emptyPreferences(), ...((row?.data as Preferences | undefined) ?? {}) };
+/** Preferences as Postgres keeps them (read with the inbox claim), or empty ones. */
+export function savedPreferences(data: Record<string, unknown> | null): Preferences {
+  return { ...emptyPreferences(), ...((data as Partial<Preferences> | null) ?? {}) };
 }
 
 const union = (a: string[], b: string[] | undefined, max = 10) => [...new Set([...(b ?? []), ...a])].slice(0, max);
@@ -72,10 +65,6 @@ export async function savePreferences(tx: Tx, shopper: string, prefs: Preference
     .insert(preferences)
     .values({ shopperKey: shopper, data: prefs, updatedAt: now })
     .onConflictDoUpdate({ target: preferences.shopperKey, set: { data: prefs, updatedAt: now } });
-}
-
-export async function cachePreferences(store: Store, shopper: string, prefs: Preferences): Promise<void> {
-  await store.set(prefKey(shopper), JSON.stringify(prefs), 7 * 24 * 3600);
 }
 
 export async function recordView(tx: Tx, key: string, shopper: string, productId: string, now: Date): Promise<void> {

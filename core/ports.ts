@@ -58,7 +58,8 @@ export interface InboundView {
 /** The turn as core sees it: one inbound message, its shopper, reply and effect collectors. */
 export interface Turn {
   readonly message: InboundView;
-  readonly shopper: { key: string; name: string | null; language?: string | null };
+  /** Who wrote, with what Postgres records of them (read with the inbox claim). */
+  readonly shopper: { key: string; name: string | null; language: string | null; preferences: Record<string, unknown> | null };
   readonly services: CoreServices;
   readonly log: Logger;
   language: string;

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { extract } from './extract.ts';
 import type { Lang } from './language.ts';
-import { cachePreferences, describePreferences, mergePreferences, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
+import { describePreferences, mergePreferences, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
 import type { PhraseBook } from './phrases.ts';
 import { recommend } from './recommend.ts';
 import { MINOR, customerLabel, formatPrice, getProducts, priceAlerts, searchProducts, type Product, type SearchFilters, type Turn } from './ports.ts';
@@ -140,9 +140,7 @@ export class Session {
       pendingPreferences.set(this.ctx, latest);
       const shopper = this.shopper;
       const at = this.now();
-      const store = this.ctx.services.store;
       this.ctx.effect((tx) => savePreferences(tx, shopper, latest.prefs, at));
-      this.ctx.afterCommit(() => cachePreferences(store, shopper, latest.prefs));
     }
     this.event('preference', { change });
     return next;

@@ -2,6 +2,7 @@ import type { Assistant } from '../core/assistant.ts';
 import type { CoreServices, Effect, InboundView, Turn } from '../core/ports.ts';
 import { analyticsEvents } from '../src/db/schema.ts';
 import type { InboxRow } from '../src/inbox/inbox-repo.ts';
+import type { TurnShopper } from '../src/inbox/inbox-worker.ts';
 import type { Logger } from '../src/log.ts';
 import type { Media } from '../src/media/media.ts';
 import * as wa from '../src/whatsapp/messages.ts';
@@ -56,7 +57,7 @@ export class TurnContext implements Turn {
 
   constructor(
     readonly inbound: InboxRow,
-    readonly shopper: { key: string; name: string | null; language?: string | null },
+    readonly shopper: TurnShopper,
     readonly services: TurnServices,
     readonly log: Logger,
   ) {

@@ -79,9 +79,10 @@ const fromManager = async (ctx: TurnContext): Promise<void> => {
  * their messages go to the manager who took it (or wait for one, shown in the console).
  */
 export const handoffHandler: Handler = async (ctx, next) => {
-  const { db, handoff } = ctx.services;
+  const { handoff } = ctx.services;
   if (handoff.isManager(ctx.shopper.key)) return fromManager(ctx);
-  const esc = await handoff.active(db, ctx.shopper.key);
+  // read with the inbox claim (no round trip of its own)
+  const esc = ctx.inbound.activeEscalation;
   if (!esc) return next();
   ctx.afterCommit(async () => handoff.events.changed(null));
   if (esc.status === 'taken' && esc.takenBy) {

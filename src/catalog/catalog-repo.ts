@@ -195,11 +195,10 @@ export async function searchProducts(db: Tx, text: string, f: SearchFilters = {}
   const ws = words(text);
   if (ws.length === 0) {
     // Filters alone: in stock first, then cheapest, along the (lower(category), price, id)
-    // index, stopping after n rows; out-of-stock rows only when too few are in stock.
-    const byPrice = (stock: ReturnType<typeof sql>, limit: number) =>
-      query<RawProduct>(db, sql`select ${COLUMNS} from products p where ${filterSql(f)} and ${stock} order by p.price asc, p.id limit ${limit}`);
-    const rows = await byPrice(sql`p.stock > 0`, n);
-    if (rows.length < n && !f.inStock) rows.push(...(await byPrice(sql`p.stock <= 0`, n - rows.length)));
+    // index, stopping after n rows; out-of-stock rows only when too few are in stock. One
+    // statement: the second branch of the append runs only when the first ran short.
+    const byPrice = (stock: ReturnType<typeof sql>) => sql`(select ${COLUMNS} from products p where ${filterSql(f)} and ${stock} order by p.price asc, p.id limit ${n})`;
+    const rows = await query<RawProduct>(db, f.inStock ? byPrice(sql`p.stock > 0`) : sql`${byPrice(sql`p.stock > 0`)} union all ${byPrice(sql`p.stock <= 0`)} limit ${n}`);
     return { products: rows.map(toProduct), didYouMean: null, match: rows.length ? 'filters' : 'none' };
   }
   const all = await ftsSearch(db, ws.join(' '), 'and', f, n);

@@ -1,3 +1,4 @@
+import type { Escalation } from '../handoff/escalations.ts';
 import { randomUUID } from 'node:crypto';
 import { iso, query, sql, type Tx } from '../db/database.ts';
 import type { InboundMessage } from '../webhook/normalize.ts';
@@ -14,8 +15,13 @@ export interface InboxRow {
   claimToken: string;
   messageAt: Date;
   receivedAt: Date;
-  /** The shopper's saved language (Postgres, the record), read with the claim: no extra round trip. */
+  /**
+   * What the turn needs to know of the shopper, read from Postgres (the record) with the claim,
+   * so a turn spends no round trip on it: saved language, preferences, the open hand-off.
+   */
   shopperLanguage: string | null;
+  shopperPreferences: Record<string, unknown> | null;
+  activeEscalation: Escalation | null;
   /** Later text messages of the same burst, handled as one turn with this one. */
   merged: InboxRow[];
 }
@@ -33,9 +39,12 @@ interface RawInboxRow {
   message_at: string | Date;
   received_at: string | Date;
   shopper_language?: string | null;
+  shopper_preferences?: Record<string, unknown> | string | null;
+  active_escalation?: (Omit<Escalation, 'createdAt'> & { createdAt: string }) | string | null;
 }
 
 const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+const toEscalation = (e: Omit<Escalation, 'createdAt'> & { createdAt: string }): Escalation => ({ ...e, id: Number(e.id), createdAt: new Date(e.createdAt) });
 
 function toRow(r: RawInboxRow): InboxRow {
   return {
@@ -51,6 +60,8 @@ function toRow(r: RawInboxRow): InboxRow {
     messageAt: new Date(r.message_at),
     receivedAt: new Date(r.received_at),
     shopperLanguage: r.shopper_language ?? null,
+    shopperPreferences: r.shopper_preferences ? json(r.shopper_preferences) : null,
+    activeEscalation: r.active_escalation ? toEscalation(json(r.active_escalation)) : null,
     merged: [],
   };
 }
@@ -151,7 +162,10 @@ export async function claimInbound(db: Tx, opts: { now: Date; leaseMs: number; l
       for update of c skip locked
     )
     returning i.id, i.wamid, i.shopper_key, i.phone_number_id, i.type, i.message, i.contact, i.attempts, i.claim_token, i.message_at, i.received_at,
-      (select s.language from shoppers s where s.key = i.shopper_key) as shopper_language`,
+      (select s.language from shoppers s where s.key = i.shopper_key) as shopper_language,
+      (select p.data from preferences p where p.shopper_key = i.shopper_key) as shopper_preferences,
+      (select json_build_object('id', e.id, 'shopperKey', e.shopper_key, 'reason', e.reason, 'summary', e.summary, 'status', e.status, 'takenBy', e.taken_by, 'createdAt', e.created_at)
+        from escalations e where e.shopper_key = i.shopper_key and e.status in ('open', 'taken')) as active_escalation`,
   );
   return rows.map(toRow).sort((a, b) => a.id - b.id);
 }

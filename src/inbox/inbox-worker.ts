@@ -14,6 +14,8 @@ export interface TurnShopper {
   name: string | null;
   /** Saved language (Postgres), null for a new shopper. */
   language: string | null;
+  /** Saved preferences (Postgres), null when none. */
+  preferences: Record<string, unknown> | null;
 }
 
 /** What a turn decided: replies, and writes to commit with them. */
@@ -112,7 +114,7 @@ export class InboxWorker {
     let committed: boolean;
     let ctx: TurnResult;
     try {
-      ctx = await this.opts.runTurn(row, { key: row.shopperKey, name, language: row.shopperLanguage }, mlog);
+      ctx = await this.opts.runTurn(row, { key: row.shopperKey, name, language: row.shopperLanguage, preferences: row.shopperPreferences }, mlog);
       committed = await this.commit(row, 'done', ctx.replies, undefined, ctx);
     } catch (err) {
       mlog.warn({ err }, 'turn failed');

@@ -25,8 +25,6 @@ export interface Store {
 /** Every per-shopper key kept in the store, named in one place (forgetting a shopper clears them all). */
 export const storeKeys = {
   context: (shopper: string) => `ctx:${shopper}`,
-  preferences: (shopper: string) => `prefs:${shopper}`,
-  language: (shopper: string) => `lang:${shopper}`,
   modelFails: (shopper: string) => `model-fails:${shopper}`,
   flood: (shopper: string, minute: number) => `flood:${shopper}:${minute}`,
 } as const;
@@ -34,5 +32,6 @@ export const storeKeys = {
 /** The keys a shopper's data may sit under now (flood counters: this minute and the last). */
 export function shopperStoreKeys(shopper: string, nowMs: number): string[] {
   const minute = Math.floor(nowMs / 60_000);
-  return [storeKeys.context(shopper), storeKeys.preferences(shopper), storeKeys.language(shopper), storeKeys.modelFails(shopper), storeKeys.flood(shopper, minute), storeKeys.flood(shopper, minute - 1)];
+  // `prefs:` and `lang:` were caches of earlier versions (expiring within 30 days): erased too
+  return [storeKeys.context(shopper), storeKeys.modelFails(shopper), storeKeys.flood(shopper, minute), storeKeys.flood(shopper, minute - 1), `prefs:${shopper}`, `lang:${shopper}`];
 }
