@@ -93,7 +93,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
 
   // Built before the workers so they can yield to it; wired to wake the inbox pump below.
   let wakeInbox = () => {};
-  const intake = new Intake({ db: database.db, clock, log, onMessages: () => wakeInbox() });
+  const intake = new Intake({ db: database.db, clock, log, onMessages: () => wakeInbox(), urgent: database.urgent });
   const yieldTo = database.kind === 'pglite' ? () => intake.busy : undefined;
 
   const sender = new Sender({

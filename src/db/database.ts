@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
@@ -19,6 +20,8 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db;
 export interface Database {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** Runs `fn` with its statements ahead of others waiting (PGlite); webhook intake uses it. */
+  urgent<T>(fn: () => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -53,6 +56,7 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     return {
       db,
       kind: 'postgres',
+      urgent: (fn) => fn(),
       ping: async () => void (await client`select 1`),
       close: () => client.end({ timeout: 2 }),
     };
@@ -60,23 +64,73 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
   const memory = opts.dataDir.startsWith('memory://');
   if (!memory) mkdirSync(opts.dataDir, { recursive: true });
   const client = new PGlite({ dataDir: memory ? undefined : opts.dataDir, extensions: { pg_trgm } });
-  const pdb = drizzlePglite(client, { schema });
+  const front = gateByPriority(client);
+  const pdb = drizzlePglite(front, { schema });
   await migratePglite(pdb, { migrationsFolder: MIGRATIONS });
   // PGlite runs no autovacuum: without this the queue tables bloat and the planner, with no
-  // statistics, scans whole tables for the claim queries.
-  const maintenance = setInterval(() => {
-    client.exec('vacuum analyze inbox, outbox, shoppers, message_statuses').catch((err: unknown) => opts.log?.warn({ err: String(err) }, 'PGlite maintenance (vacuum) failed; retried in a minute'));
-  }, 60_000);
+  // statistics, walks the whole primary key for the claim queries (50 ms and growing instead of
+  // 1 ms). Statistics are cheap and refreshed every few seconds; vacuum once a minute.
+  const upkeep = (what: 'analyze' | 'vacuum analyze') =>
+    front.exec(`${what} inbox, outbox, shoppers, message_statuses`).catch((err: unknown) => opts.log?.warn({ err: String(err) }, `PGlite maintenance (${what}) failed; retried later`));
+  let ticks = 0;
+  const maintenance = setInterval(() => void upkeep(++ticks % 12 === 0 ? 'vacuum analyze' : 'analyze'), 5_000);
   maintenance.unref();
   return {
     db: pdb as unknown as Db,
     kind: 'pglite',
-    ping: async () => void (await client.query('select 1')),
+    urgent: (fn) => URGENT.run(true, fn),
+    ping: async () => void (await front.query('select 1')),
     close: async () => {
       clearInterval(maintenance);
       await client.close();
     },
   };
+}
+
+const URGENT = new AsyncLocalStorage<true>();
+/** After this many urgent statements in a row, one waiting other statement goes, so workers are never starved. */
+const URGENT_STREAK = 4;
+
+/**
+ * PGlite runs one statement (or transaction) at a time, first come first served. Webhook
+ * writes marked urgent go ahead of the workers' queued statements instead, so a burst of
+ * webhooks is answered within one statement's wait while the workers catch up behind it.
+ * Statements inside a transaction run on its own handle and are not gated again; PGlite's own
+ * internal calls go to the real client, so only what drizzle and we send waits here.
+ */
+function gateByPriority(client: PGlite): PGlite {
+  let busy = false;
+  let streak = 0;
+  const urgent: Array<() => void> = [];
+  const other: Array<() => void> = [];
+  // The next statement starts on setImmediate: PGlite answers through microtasks, so a
+  // worker's chain of statements would otherwise keep the event loop from reading sockets
+  // (webhooks waited seconds); in between, pending I/O runs and new webhooks get in line.
+  const release = () => {
+    busy = false;
+    if (urgent.length || other.length) {
+      busy = true;
+      setImmediate(() => {
+        const next = urgent.length && (streak < URGENT_STREAK || !other.length) ? (streak++, urgent.shift()) : ((streak = 0), other.shift() ?? urgent.shift());
+        next!();
+      });
+    }
+  };
+  const gated =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      if (busy) await new Promise<void>((resolve) => (URGENT.getStore() ? urgent : other).push(resolve));
+      busy = true;
+      try {
+        return await fn(...args);
+      } finally {
+        release();
+      }
+    };
+  const c = client as unknown as Record<'query' | 'exec' | 'transaction', (...args: unknown[]) => Promise<unknown>>;
+  const front = Object.create(client) as typeof c;
+  for (const m of ['query', 'exec', 'transaction'] as const) front[m] = gated(c[m].bind(client));
+  return front as unknown as PGlite;
 }
 
 /** Raw SQL rows, whichever driver answered (postgres.js gives an array, PGlite `{ rows }`). */

@@ -27,13 +27,13 @@ export class Intake {
   private readonly messages: Batcher<InboundMessage, number>;
   private readonly statuses: Batcher<StatusUpdate, undefined>;
 
-  constructor(private readonly opts: { db: Db; clock: Clock; log: Logger; onMessages?: () => void; maxInFlight?: number }) {
+  constructor(private readonly opts: { db: Db; clock: Clock; log: Logger; onMessages?: () => void; maxInFlight?: number; urgent?: <T>(fn: () => Promise<T>) => Promise<T> }) {
     const maxInFlight = opts.maxInFlight ?? 2;
     this.messages = new Batcher({
       maxInFlight,
       maxItems: 1000,
       flush: async (groups) => {
-        const fresh = await insertInbound(opts.db, groups.flat(), opts.clock.now());
+        const fresh = await this.urgent(() => insertInbound(opts.db, groups.flat(), opts.clock.now()));
         if (fresh.size > 0) opts.onMessages?.();
         return groups.map((g) => new Set(g.filter((m) => fresh.has(m.wamid)).map((m) => m.wamid)).size);
       },
@@ -42,10 +42,15 @@ export class Intake {
       maxInFlight,
       maxItems: 1000,
       flush: async (groups) => {
-        await recordStatuses(opts.db, groups.flat(), opts.clock.now());
+        await this.urgent(() => recordStatuses(opts.db, groups.flat(), opts.clock.now()));
         return groups.map(() => undefined);
       },
     });
+  }
+
+  /** Webhook writes go ahead of the workers' statements where the database serialises them (PGlite). */
+  private urgent<T>(fn: () => Promise<T>): Promise<T> {
+    return this.opts.urgent ? this.opts.urgent(fn) : fn();
   }
 
   /** True while webhook writes are queued or running (workers yield to them on PGlite). */
