@@ -2,7 +2,8 @@ import type { Clock } from '../clock.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { maskId, type Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { finishWithReplies } from '../outbox/outbox-repo.ts';
+import { Batcher } from '../db/batcher.ts';
+import { finishManyWithReplies, finishWithReplies } from '../outbox/outbox-repo.ts';
 import { Pump } from '../worker/pump.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
 import * as wa from '../whatsapp/messages.ts';
@@ -76,6 +77,15 @@ export class InboxWorker {
     });
   }
 
+  private readonly finisher = new Batcher<Parameters<typeof finishManyWithReplies>[1][number], boolean>({
+    maxInFlight: 2,
+    maxItems: 200,
+    flush: async (groups) => {
+      const done = await finishManyWithReplies(this.db, groups.flat(), this.opts.clock.now());
+      return groups.map((g) => done.has(g[0]!.row.id));
+    },
+  });
+
   /** Rows this process has claimed and not finished. */
   private readonly held = new Set<InboxRow>();
 
@@ -148,10 +158,11 @@ export class InboxWorker {
       message,
     }));
     const effects = ctx?.effects ?? [];
-    // The common turn (no effects, no burst) is one statement, atomic by itself.
+    // The common turn (no effects, no burst) is one statement, atomic by itself, shared with
+    // the other turns finishing at the same moment (group commit).
     const ok =
       effects.length === 0 && row.merged.length === 0
-        ? await finishWithReplies(this.db, row, status, now, items, error)
+        ? await this.finisher.add([{ row, status, items, error }])
         : await this.db
             .transaction(async (tx) => {
               // The turn's writes are issued together: postgres.js pipelines them on the

@@ -50,7 +50,7 @@ const json = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JS
 
 /**
  * The one outbox INSERT: items in order (ids follow it), duplicates by dedupe key dropped.
- * `onlyIf` names a CTE that must have a row (finishing the inbox row) for anything to go in.
+ * `onlyIf` is a condition on each item (its inbox row was finished) for it to go in.
  */
 function insertOutbound(items: OutboundItem[], now: Date, onlyIf?: SQL): SQL {
   const batch = JSON.stringify(
@@ -59,7 +59,7 @@ function insertOutbound(items: OutboundItem[], now: Date, onlyIf?: SQL): SQL {
   return sql`insert into outbox (dedupe_key, shopper_key, phone_number_id, inbox_id, payload, fallback_template, next_attempt_at, created_at, updated_at)
       select dedupe_key, shopper_key, pnid, inbox_id, payload, fallback, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz
       from jsonb_to_recordset(${batch}::jsonb) as x(dedupe_key text, shopper_key text, pnid text, inbox_id bigint, payload jsonb, fallback jsonb, ord int)
-      ${onlyIf ? sql`where exists (select 1 from ${onlyIf})` : sql``}
+      ${onlyIf ? sql`where ${onlyIf}` : sql``}
       order by ord
       on conflict (dedupe_key) do nothing`;
 }
@@ -88,10 +88,33 @@ export async function finishWithReplies(
     sql`with fin as (
       update inbox set status = ${status}, finished_at = ${iso(now)}::timestamptz, lease_until = null, claim_token = null, last_error = ${error ?? null}
       where id = ${row.id} and claim_token = ${row.claimToken} and status = 'processing' returning id
-    ), ins as (${insertOutbound(items, now, sql.raw('fin'))})
+    ), ins as (${insertOutbound(items, now, sql`exists (select 1 from fin)`)})
     select id from fin`,
   );
   return rows.length === 1;
+}
+
+/**
+ * Many turns finished at once (group commit): each inbox row is marked done if still held, and
+ * only the replies of rows that were go in. Returns the ids finished.
+ */
+export async function finishManyWithReplies(
+  db: Tx,
+  turns: Array<{ row: { id: number; claimToken: string }; status: 'done' | 'failed'; items: OutboundItem[]; error?: string }>,
+  now: Date,
+): Promise<Set<number>> {
+  const held = JSON.stringify(turns.map((t) => ({ id: t.row.id, token: t.row.claimToken, status: t.status, error: t.error ?? null })));
+  const items = turns.flatMap((t) => t.items.map((it) => ({ ...it, inboxId: t.row.id })));
+  const rows = await query<{ id: number | string }>(
+    db,
+    sql`with fin as (
+      update inbox i set status = x.status, finished_at = ${iso(now)}::timestamptz, lease_until = null, claim_token = null, last_error = x.error
+      from jsonb_to_recordset(${held}::jsonb) as x(id bigint, token text, status text, error text)
+      where i.id = x.id and i.claim_token = x.token and i.status = 'processing' returning i.id
+    ), ins as (${insertOutbound(items, now, sql`inbox_id in (select id from fin)`)})
+    select id from fin`,
+  );
+  return new Set(rows.map((r) => Number(r.id)));
 }
 
 /**
@@ -155,13 +178,20 @@ const held = (row: OutboxRow) => sql`id = ${row.id} and claim_token = ${row.clai
  * meanwhile (a database outage) and it went back to pending; that stops a second send.
  */
 export async function markAccepted(db: Tx, row: OutboxRow, wamid: string, now: Date): Promise<void> {
-  const rows = await query<{ early: boolean }>(
+  await markManyAccepted(db, [{ id: row.id, wamid }], now);
+}
+
+/** Meta accepted these messages (one statement for many sends: group commit). */
+export async function markManyAccepted(db: Tx, sends: Array<{ id: number; wamid: string }>, now: Date): Promise<void> {
+  const rows = await query<{ wamid: string; early: boolean }>(
     db,
-    sql`update outbox set status = 'accepted', wamid = ${wamid}, lease_until = null, claim_token = null, updated_at = ${iso(now)}::timestamptz
-    where id = ${row.id} and wamid is null and status in ('pending', 'sending')
-    returning exists (select 1 from message_statuses where wamid = ${wamid}) as early`,
+    sql`update outbox o set status = 'accepted', wamid = x.wamid, lease_until = null, claim_token = null, updated_at = ${iso(now)}::timestamptz
+    from jsonb_to_recordset(${JSON.stringify(sends)}::jsonb) as x(id bigint, wamid text)
+    where o.id = x.id and o.wamid is null and o.status in ('pending', 'sending')
+    returning o.wamid, exists (select 1 from message_statuses s where s.wamid = x.wamid) as early`,
   );
-  if (rows[0]?.early) await applyStatuses(db, [wamid], now);
+  const early = rows.filter((r) => r.early).map((r) => r.wamid);
+  if (early.length) await applyStatuses(db, early, now);
 }
 
 export async function reschedule(db: Tx, row: OutboxRow, at: Date, now: Date, code: number | null, detail: string): Promise<void> {

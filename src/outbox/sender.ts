@@ -3,6 +3,7 @@ import type { Db } from '../db/database.ts';
 import { WhatsAppApiError } from '../errors.ts';
 import { maskId, type Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { Batcher } from '../db/batcher.ts';
 import { Pump } from '../worker/pump.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
 import type { Recipient } from '../whatsapp/messages.ts';
@@ -11,7 +12,7 @@ import {
   insideWindow,
   callbackDataFor,
   claimOutbound,
-  markAccepted,
+  markManyAccepted,
   markFailed,
   reschedule,
   swapToTemplate,
@@ -48,6 +49,15 @@ export interface SenderOptions {
 /** Delivers the outbox: in order per shopper, within the rate limit, retrying what Meta says is retryable. */
 export class Sender {
   readonly pump: Pump<OutboxRow>;
+  /** Accepted sends recorded together (group commit): one statement for the sends answered at the same moment. */
+  private readonly accepted = new Batcher<{ id: number; wamid: string }, undefined>({
+    maxInFlight: 2,
+    maxItems: 200,
+    flush: async (groups) => {
+      await markManyAccepted(this.opts.db, groups.flat(), this.opts.clock.now());
+      return groups.map(() => undefined);
+    },
+  });
 
   constructor(private readonly opts: SenderOptions) {
     this.startedAt = opts.clock.now().getTime();
@@ -161,10 +171,10 @@ export class Sender {
    * callback data settles the row.
    */
   private async recordAccepted(row: OutboxRow, wamid: string): Promise<void> {
-    const { db, clock, log } = this.opts;
+    const { log } = this.opts;
     for (let attempt = 0, wait = 100; ; attempt++, wait = Math.min(wait * 2, 2000)) {
       try {
-        await markAccepted(db, row, wamid, clock.now());
+        await this.accepted.add([{ id: row.id, wamid }]);
         if (attempt > 0) log.info({ outboxId: row.id, attempts: attempt + 1 }, 'accepted send recorded after the database came back');
         return;
       } catch (err) {

@@ -5,7 +5,7 @@ import { templates, webhookEvents } from '../db/schema.ts';
 import { insertInbound } from '../inbox/inbox-repo.ts';
 import type { Logger } from '../log.ts';
 import { recordStatuses } from '../outbox/outbox-repo.ts';
-import { Batcher } from './batcher.ts';
+import { Batcher } from '../db/batcher.ts';
 import type { InboundMessage, NormalizedWebhook, StatusUpdate } from './normalize.ts';
 
 export interface IntakeResult {

@@ -1,5 +1,5 @@
 /**
- * Group commit for the webhook hot path: concurrent requests hand their items in, and one
+ * Group commit: concurrent callers (webhook requests, finished turns) hand their items in, and one
  * statement stores the items of many requests. Each request still waits for the commit that
  * holds its items before it answers 200, so nothing is acknowledged before it is durable.
  * At most `maxInFlight` flushes run at once; arrivals meanwhile form the next batch.
