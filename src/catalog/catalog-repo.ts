@@ -1,7 +1,8 @@
 import { iso, query, sql, type Tx } from '../db/database.ts';
 import type { ProductRow } from './product.ts';
 
-export interface Product extends ProductRow {}
+/** A catalog product as the service uses it: the one shape (declared in product.ts), prices in minor units. */
+export type Product = ProductRow;
 
 export interface UpsertResult {
   inserted: number;
