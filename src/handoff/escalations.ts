@@ -118,6 +118,20 @@ export async function setLead(db: Tx, id: number, leadId: string): Promise<void>
   await db.update(escalations).set({ crmLeadId: leadId }).where(eq(escalations.id, id));
 }
 
+/** A message either way (inbound webhook or outbound payload) as one line for a person to read. */
+function lineText(b: Record<string, any>): string {
+  const type = String(b.type ?? '');
+  return String(
+    b.text?.body ??
+      b.interactive?.body?.text ??
+      b.interactive?.list_reply?.title ??
+      b.interactive?.button_reply?.title ??
+      b.button?.text ??
+      b[type]?.caption ??
+      (b.template ? `[шаблон ${b.template.name}]` : `[${type}]`),
+  );
+}
+
 export interface ConversationLine {
   direction: 'in' | 'out';
   at: Date;
@@ -137,14 +151,7 @@ export async function conversation(db: Tx, shopperKey: string, limit = 100): Pro
   return rows
     .map((r) => {
       const b = (typeof r.body === 'string' ? JSON.parse(r.body) : r.body) as Record<string, any>;
-      const text =
-        b.text?.body ??
-        b.interactive?.body?.text ??
-        b.interactive?.list_reply?.title ??
-        b.interactive?.button_reply?.title ??
-        b.button?.text ??
-        (b.template ? `[шаблон ${b.template.name}]` : `[${b.type}]`);
-      return { direction: r.direction, at: new Date(r.at), text: String(text) };
+      return { direction: r.direction, at: new Date(r.at), text: lineText(b) };
     })
     .reverse();
 }
@@ -167,10 +174,7 @@ export async function waitingSince(db: Tx, shopperKey: string, keyPrefix: string
     .where(and(eq(inbox.shopperKey, shopperKey), gte(inbox.id, mark.inboxId)))
     .orderBy(inbox.id)
     .limit(30);
-  return rows.map((r) => {
-    const m = r.message as Record<string, any>;
-    return String(m.text?.body ?? m[r.type]?.caption ?? m.button?.text ?? m.interactive?.list_reply?.title ?? m.interactive?.button_reply?.title ?? `[${r.type}]`);
-  });
+  return rows.map((r) => lineText(r.message as Record<string, any>));
 }
 
 /** When someone last wrote to us (null: never): a manager's 24-hour window. */
