@@ -6,7 +6,7 @@ import { offlineAnswer } from './offline-assistant.ts';
 import { say, type PhraseBook } from './phrases.ts';
 import { ACTION, render, type ReplyPlan } from './render.ts';
 import { Session } from './session.ts';
-import { getProducts, storeKeys, type Logger, type PhotoDescription, type Product, type Turn } from './ports.ts';
+import { getProducts, type Logger, type PhotoDescription, type Product, type Turn } from './ports.ts';
 
 export interface AssistantOptions {
   phrases: PhraseBook;
@@ -105,12 +105,12 @@ export class Assistant {
         plan = p;
         ctx.event('model_usage', { model: this.opts.llm!.model, ...usage });
         if (!plan.text.trim() && !plan.products.length) plan = await offline();
-        await ctx.services.store.set(storeKeys.modelFails(ctx.shopper.key), '0', 3600).catch((e: unknown) => ctx.log.debug({ err: String(e) }, 'store down: model failure count not reset'));
       } catch (err) {
         ctx.log.warn({ err: String(err) }, 'model failed; offline answer');
-        // the assistant failing twice in a row for a shopper hands them to a person
-        const fails = await ctx.services.store.incr(storeKeys.modelFails(ctx.shopper.key), 3600_000).catch((e: unknown) => (ctx.log.debug({ err: String(e) }, 'store down: model failures not counted'), 0));
-        if (fails >= 2) {
+        // the assistant failing twice in a row for a shopper hands them to a person: the last
+        // answer the model was asked for, in the conversation context, failed too
+        const previous = [...s.history].reverse().find((e) => e.model !== undefined);
+        if (previous?.model === 'failed') {
           // the model is failing: the managers get the plain digest
           s = new Session(ctx, { ...s.deps, summarize: undefined }, lang, s.prefs, s.history);
           await s.escalate('the assistant failed twice in a row');
@@ -118,8 +118,9 @@ export class Assistant {
         }
         ctx.event('offline_answer', { reason: String(err).slice(0, 300) });
         s = new Session(ctx, { ...s.deps, summarize: undefined }, lang, s.prefs, s.history);
-        plan = await offline();
+        return this.deliver(ctx, s, text, await offline(), 'failed');
       }
+      return this.deliver(ctx, s, text, plan, 'ok');
     } else {
       plan = await offline();
     }
@@ -214,12 +215,12 @@ export class Assistant {
     return inside ? say(this.phrases, lang, 'manager_handoff') : say(this.phrases, lang, 'manager_after_hours', { opens: open });
   }
 
-  private deliver(ctx: Turn, s: Session, said: string, plan: ReplyPlan): void {
+  private deliver(ctx: Turn, s: Session, said: string, plan: ReplyPlan, model?: 'ok' | 'failed'): void {
     for (const m of render(plan, s.lang, this.phrases)) ctx.reply(m);
     const shown = plan.products.slice(0, 10).map((p) => ({ id: p.id, name: p.name }));
     const store = ctx.services.store;
     ctx.afterCommit(() =>
-      appendContext(store, ctx.shopper.key, [{ role: 'user', text: said }, { role: 'assistant', text: plan.text, shown }], this.opts.contextSize),
+      appendContext(store, ctx.shopper.key, [{ role: 'user', text: said }, { role: 'assistant', text: plan.text, shown, ...(model ? { model } : {}) }], this.opts.contextSize),
     );
   }
 }

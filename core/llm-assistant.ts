@@ -52,16 +52,14 @@ export function createOpenAI(opts: { apiKey: string; baseURL?: string; timeoutMs
           throw err;
         }
         observe.call(endpoint, res.ok ? 'ok' : `http_${res.status}`, took());
-        if (res.ok && res.headers.get('content-type')?.includes('json')) {
-          // Read before the SDK does, so usage is counted by the time the call returns.
-          const j = (await res
-            .clone()
-            .json()
-            // an unreadable body fails the SDK's own parse of it, and the turn logs that
-            .catch(() => null)) as { usage?: { prompt_tokens?: number; completion_tokens?: number } } | null;
-          if (j?.usage) observe.tokens(endpoint, j.usage.prompt_tokens ?? 0, j.usage.completion_tokens ?? 0);
-        }
-        return res;
+        if (!res.ok || !res.headers.get('content-type')?.includes('json')) return res;
+        // Read once, before the SDK does, so usage is counted by the time the call returns; the
+        // SDK parses the same text (a clone would tee the stream and parse it twice).
+        const body = await res.text();
+        const usage = body.slice(body.lastIndexOf('"usage"'));
+        const tokens = (name: string) => Number(usage.match(new RegExp(`"${name}"\\s*:\\s*(\\d+)`))?.[1] ?? 0);
+        if (usage.startsWith('"usage"')) observe.tokens(endpoint, tokens('prompt_tokens'), tokens('completion_tokens'));
+        return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
       }
     : undefined;
   return new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: opts.timeoutMs, maxRetries: 0, fetch: observed });

@@ -7,6 +7,8 @@ export interface ContextEntry {
   text: string;
   /** Products an answer showed, in order, so "the second one" resolves. */
   shown?: Array<{ id: string; name: string }>;
+  /** For an answer the model was asked for: whether it answered or failed (two failures in a row hand over to a person). */
+  model?: 'ok' | 'failed';
 }
 
 export interface Preferences {

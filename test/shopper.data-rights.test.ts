@@ -49,7 +49,7 @@ describe.each(backends())('a shopper’s data on request: export and forget ($na
     expect(exported.escalations).toEqual([expect.objectContaining({ reason: expect.any(String), status: 'open' })]);
 
     const eventsBefore = await count('analytics_events');
-    await h.services.store.set(storeKeys.modelFails(SHOPPER), '1', 3600);
+    await h.services.store.set(storeKeys.flood(SHOPPER, Math.floor(h.clock.now().getTime() / 60_000)), '1', 3600);
     const forgot = await (await api(`/shoppers/${SHOPPER}/forget`, 'POST')).json();
     expect(forgot).toMatchObject({ forgotten: true, store: 'cleared', erased: { shopper: 1, priceAlerts: 1, preferences: 1, escalations: 1 } });
     expect(forgot.erased.messagesIn).toBe(3);
@@ -69,7 +69,7 @@ describe.each(backends())('a shopper’s data on request: export and forget ($na
     ] as const) {
       expect(await count(table, where), table).toBe(0);
     }
-    expect(await h.services.store.get(storeKeys.modelFails(SHOPPER))).toBeNull();
+    expect(await h.services.store.get(storeKeys.flood(SHOPPER, Math.floor(h.clock.now().getTime() / 60_000)))).toBeNull();
     expect(await h.services.store.listGet(storeKeys.context(SHOPPER))).toEqual([]);
     // the counts stay: every event is still there (under a pseudonym), plus the audit record
     expect(await count('analytics_events')).toBe(eventsBefore + 1);

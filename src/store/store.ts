@@ -25,13 +25,12 @@ export interface Store {
 /** Every per-shopper key kept in the store, named in one place (forgetting a shopper clears them all). */
 export const storeKeys = {
   context: (shopper: string) => `ctx:${shopper}`,
-  modelFails: (shopper: string) => `model-fails:${shopper}`,
   flood: (shopper: string, minute: number) => `flood:${shopper}:${minute}`,
 } as const;
 
 /** The keys a shopper's data may sit under now (flood counters: this minute and the last). */
 export function shopperStoreKeys(shopper: string, nowMs: number): string[] {
   const minute = Math.floor(nowMs / 60_000);
-  // `prefs:` and `lang:` were caches of earlier versions (expiring within 30 days): erased too
-  return [storeKeys.context(shopper), storeKeys.modelFails(shopper), storeKeys.flood(shopper, minute), storeKeys.flood(shopper, minute - 1), `prefs:${shopper}`, `lang:${shopper}`];
+  // `prefs:`, `lang:` and `model-fails:` were keys of earlier versions (expiring within 30 days): erased too
+  return [storeKeys.context(shopper), storeKeys.flood(shopper, minute), storeKeys.flood(shopper, minute - 1), `prefs:${shopper}`, `lang:${shopper}`, `model-fails:${shopper}`];
 }
