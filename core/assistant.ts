@@ -4,9 +4,9 @@ import { llmAnswer, type LlmOptions } from './llm-assistant.ts';
 import { appendContext, loadContext, savedPreferences } from './memory.ts';
 import { offlineAnswer } from './offline-assistant.ts';
 import { say, type PhraseBook } from './phrases.ts';
-import { ACTION, render, type ReplyPlan } from './render.ts';
+import { render, type ReplyPlan } from './render.ts';
 import { Session } from './session.ts';
-import { getProducts, type Logger, type PhotoDescription, type Product, type Turn } from './ports.ts';
+import { encodePayload, getProducts, type AlertLevel, type Logger, type PhotoDescription, type Product, type Turn } from './ports.ts';
 
 export interface AssistantOptions {
   phrases: PhraseBook;
@@ -170,14 +170,14 @@ export class Assistant {
       text: say(this.phrases, lang, 'alert_choose', { name: p.name }),
       products: [],
       buttons: [
-        { id: ACTION.alertLevel(p.id, 'any'), title: say(this.phrases, lang, 'btn_alert_any') },
-        { id: ACTION.alertLevel(p.id, '10'), title: say(this.phrases, lang, 'btn_alert_10') },
-        { id: ACTION.alertLevel(p.id, '20'), title: say(this.phrases, lang, 'btn_alert_20') },
+        { id: encodePayload({ kind: 'alert', product: p.id, level: 'any' }), title: say(this.phrases, lang, 'btn_alert_any') },
+        { id: encodePayload({ kind: 'alert', product: p.id, level: '10' }), title: say(this.phrases, lang, 'btn_alert_10') },
+        { id: encodePayload({ kind: 'alert', product: p.id, level: '20' }), title: say(this.phrases, lang, 'btn_alert_20') },
       ],
     });
   }
 
-  async setAlert(ctx: Turn, productId: string, level: 'any' | '10' | '20', said: string): Promise<void> {
+  async setAlert(ctx: Turn, productId: string, level: AlertLevel, said: string): Promise<void> {
     const lang = await this.languageOf(ctx);
     const s = await this.session(ctx, lang);
     const r = await s.setPriceAlert({ product_id: productId, drop_percent: level === 'any' ? undefined : Number(level) });

@@ -1,6 +1,6 @@
 import type { Lang } from './language.ts';
 import { say, type PhraseBook } from './phrases.ts';
-import { wa, LIMITS, fit, formatPrice, type Product } from './ports.ts';
+import { wa, LIMITS, encodePayload, fit, formatPrice, type Product } from './ports.ts';
 
 /** What a turn decided to say; code, not the model, turns it into WhatsApp messages. */
 export interface ReplyPlan {
@@ -10,12 +10,6 @@ export interface ReplyPlan {
   buttons?: wa.ReplyButton[];
 }
 
-export const ACTION = {
-  alert: (id: string) => `alert:${id}`,
-  alertLevel: (id: string, level: 'any' | '10' | '20') => `alert:${id}:${level}`,
-  similar: (id: string) => `similar:${id}`,
-  manager: 'manager',
-} as const;
 
 function rowDescription(p: Product, lang: Lang, book: PhraseBook): string {
   const price = formatPrice(p.price, p.currency);
@@ -37,9 +31,9 @@ export function cardCaption(p: Product, lang: Lang, book: PhraseBook): string {
 
 export function cardButtons(p: Product, lang: Lang, book: PhraseBook): wa.ReplyButton[] {
   return [
-    { id: ACTION.alert(p.id), title: fit(say(book, lang, 'btn_alert'), LIMITS.buttonTitle) },
-    { id: ACTION.similar(p.id), title: fit(say(book, lang, 'btn_similar'), LIMITS.buttonTitle) },
-    { id: ACTION.manager, title: fit(say(book, lang, 'btn_manager'), LIMITS.buttonTitle) },
+    { id: encodePayload({ kind: 'alert', product: p.id }), title: fit(say(book, lang, 'btn_alert'), LIMITS.buttonTitle) },
+    { id: encodePayload({ kind: 'similar', product: p.id }), title: fit(say(book, lang, 'btn_similar'), LIMITS.buttonTitle) },
+    { id: encodePayload({ kind: 'manager' }), title: fit(say(book, lang, 'btn_manager'), LIMITS.buttonTitle) },
   ];
 }
 
@@ -71,7 +65,7 @@ export function render(plan: ReplyPlan, lang: Lang, book: PhraseBook): wa.Outbou
         sections: [
           {
             title: fit(say(book, lang, 'list_section'), LIMITS.sectionTitle),
-            rows: products.map((p) => ({ id: p.id.slice(0, LIMITS.rowId), title: fit(p.name, LIMITS.rowTitle), description: rowDescription(p, lang, book) })),
+            rows: products.map((p) => ({ id: encodePayload({ kind: 'row', product: p.id }).slice(0, LIMITS.rowId), title: fit(p.name, LIMITS.rowTitle), description: rowDescription(p, lang, book) })),
           },
         ],
       }),

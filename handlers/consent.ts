@@ -1,3 +1,4 @@
+import { parsePayload } from '../src/whatsapp/payloads.ts';
 import type { Handler } from './context.ts';
 import { detectLanguage } from '../core/language.ts';
 import { setMarketingConsent } from '../src/outbox/consent.ts';
@@ -11,7 +12,7 @@ const START = /^(start|старт|бастау|подписаться|subscribe)
  * shopper's language, checked by the sender at send time.
  */
 export const consentHandler: Handler = async (ctx, next) => {
-  const words = (ctx.message.type === 'text' ? ctx.message.text : ctx.message.replyId === 'unsubscribe' ? 'unsubscribe' : ctx.message.type === 'button' ? ctx.message.text : null)?.trim() ?? '';
+  const words = (ctx.message.type === 'text' ? ctx.message.text : parsePayload(ctx.message.replyId)?.kind === 'unsubscribe' ? 'unsubscribe' : ctx.message.type === 'button' ? ctx.message.text : null)?.trim() ?? '';
   const stop = STOP.test(words);
   if (!stop && !START.test(words)) return next();
   const { assistant, clock } = ctx.services;

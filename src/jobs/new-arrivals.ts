@@ -1,3 +1,4 @@
+import { encodePayload } from '../whatsapp/payloads.ts';
 import { iso, query, sql, type Db } from '../db/database.ts';
 import { enqueueOutbound } from '../outbox/outbox-repo.ts';
 import { templateMessage, type TemplateLang, type TemplateSet } from '../templates/message-templates.ts';
@@ -45,7 +46,7 @@ export async function runNewArrivals(opts: { db: Db; now: Date; templates: Templ
       return {
         dedupeKey: `arrivals:${r.key}:${week}`,
         shopperKey: r.key,
-        message: templateMessage(t, lang, { customer_name: r.name?.trim() || '🙂', category: r.category.toLowerCase() }, [`arrivals:${r.category}`, 'unsubscribe']),
+        message: templateMessage(t, lang, { customer_name: r.name?.trim() || '🙂', category: r.category.toLowerCase() }, [encodePayload({ kind: 'arrivals', category: r.category }), encodePayload({ kind: 'unsubscribe' })]),
       };
     }),
     opts.now,

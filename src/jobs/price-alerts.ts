@@ -1,3 +1,4 @@
+import { encodePayload } from '../whatsapp/payloads.ts';
 import { formatPrice } from '../catalog/money.ts';
 import { iso, query, sql, type Db } from '../db/database.ts';
 import { enqueueOutbound } from '../outbox/outbox-repo.ts';
@@ -61,7 +62,7 @@ async function fire(
         rows.map((r) => ({
           dedupeKey: key(r),
           shopperKey: r.shopper_key,
-          message: templateMessage(t, (['ru', 'kk', 'en'].includes(r.language ?? '') ? r.language : opts.defaultLanguage) as TemplateLang, values(r), [`product:${r.product_id}`, 'manager']),
+          message: templateMessage(t, (['ru', 'kk', 'en'].includes(r.language ?? '') ? r.language : opts.defaultLanguage) as TemplateLang, values(r), [encodePayload({ kind: 'product', product: r.product_id }), encodePayload({ kind: 'manager' })]),
         })),
         opts.now,
       );

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { TemplateError } from '../errors.ts';
 import { fitParams, flattenParam, LIMITS } from '../whatsapp/limits.ts';
 import * as wa from '../whatsapp/messages.ts';
+import { encodePayload } from '../whatsapp/payloads.ts';
 
 export const TEMPLATES_FILE = new URL('../../templates/message_templates.yaml', import.meta.url);
 export const TEMPLATE_LANGS = ['ru', 'kk', 'en'] as const;
@@ -148,6 +149,6 @@ export function templateMessage(t: MessageTemplate, lang: TemplateLang, values: 
     language: lang,
     header,
     body: component(l.body, LIMITS.templateBody),
-    quickReplies: l.buttons.filter((b) => b.type === 'quick_reply').map((_, i) => payloads[i] ?? `tpl:${t.key}:${i}`),
+    quickReplies: l.buttons.filter((b) => b.type === 'quick_reply').map((_, i) => payloads[i] ?? encodePayload({ kind: 'template', template: t.key, index: i })),
   });
 }
