@@ -26,7 +26,7 @@ function body(): string {
   return JSON.stringify(messagesEnvelope({ phoneNumberId: 'bench', wabaId: 'bench', from, name: 'Bench', messages: [textMessage({ from, id: `wamid.bench.${run}.${n}`, body: `диван ${n}` })] }));
 }
 
-async function load(url: string, seconds = SECONDS): Promise<{ rps: number; p50: number; p99: number; non2xx: number; errors: number }> {
+async function load(url: string, seconds = SECONDS): Promise<{ rps: number; p50: number; p99: number; max: number; non2xx: number; errors: number }> {
   const result = await autocannon({
     url,
     method: 'POST',
@@ -41,7 +41,7 @@ async function load(url: string, seconds = SECONDS): Promise<{ rps: number; p50:
       },
     ],
   });
-  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, non2xx: result.non2xx, errors: result.errors };
 }
 
 async function service(env: Record<string, string>) {
@@ -54,7 +54,7 @@ async function service(env: Record<string, string>) {
 async function main() {
   const rows: Array<Record<string, string | number>> = [];
   const row = (target: string, r: Awaited<ReturnType<typeof load>>, base: number) =>
-    rows.push({ target, 'req/s': r.rps, 'p50 ms': r.p50, 'p99 ms': r.p99, 'non-200': r.non2xx + r.errors, 'vs bare': (r.rps / base).toFixed(2) });
+    rows.push({ target, 'req/s': r.rps, 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max, 'non-200': r.non2xx + r.errors, 'vs bare': (r.rps / base).toFixed(2) });
 
   const barePort = await freePort();
   const bare = await startProcess('bench/bare-server.ts', { PORT: String(barePort) }, `http://127.0.0.1:${barePort}/`);
@@ -92,17 +92,20 @@ async function main() {
   console.log(table(rows));
   headline(
     rows.slice(1).map((r) => {
-      const pg = String(r.target).startsWith('postgres');
+      const target = String(r.target);
       const rps = Number(r['req/s']);
       const p99 = Number(r['p99 ms']);
+      const max = Number(r['max ms']);
       const vs = Number(r['vs bare']);
-      return {
-        benchmark: 'webhook-intake',
-        measure: String(r.target),
-        result: `${rps} req/s, p99 ${p99} ms, ${vs.toFixed(2)} of bare`,
-        goal: pg ? '≥ 3000 req/s, p99 ≤ 50 ms, ≥ 0.25 of bare' : 'reported',
-        ...(pg ? { met: rps >= 3000 && p99 <= 50 && vs >= 0.25 } : {}),
-      };
+      const non200 = Number(r['non-200']);
+      // the goals of the house-and-hardening issue; the rest is reported
+      const goal =
+        target === 'postgres+redis, workers on'
+          ? { goal: '≥ 0.3 of bare, p99 ≤ 50 ms', met: vs >= 0.3 && p99 <= 50 }
+          : target === 'pglite+memory, workers on'
+            ? { goal: 'every webhook 200 within 1 s', met: non200 === 0 && max <= 1000 }
+            : { goal: 'reported' };
+      return { benchmark: 'webhook-intake', measure: target, result: `${rps} req/s, p99 ${p99} ms, max ${max} ms, ${non200} non-200, ${vs.toFixed(2)} of bare`, ...goal };
     }),
   );
 }
