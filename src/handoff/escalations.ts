@@ -23,12 +23,6 @@ const COLS = {
 };
 const ACTIVE = inArray(escalations.status, ['open', 'taken']);
 
-/** The shopper's open or taken escalation: while there is one, the bot stays quiet. */
-export async function activeEscalation(db: Tx, shopperKey: string): Promise<Escalation | null> {
-  const [row] = await db.select(COLS).from(escalations).where(and(eq(escalations.shopperKey, shopperKey), ACTIVE));
-  return row ?? null;
-}
-
 export async function listEscalations(db: Tx, status?: string): Promise<Escalation[]> {
   const q = db.select(COLS).from(escalations);
   return status

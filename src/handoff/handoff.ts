@@ -94,9 +94,6 @@ export class Handoff {
     return id;
   }
 
-  active(db: Tx, shopperKey: string) {
-    return repo.activeEscalation(db, shopperKey);
-  }
   list(status?: string) {
     return repo.listEscalations(this.opts.db, status);
   }
