@@ -11,6 +11,9 @@ import { productInput, toRow, type ProductRow } from '../src/catalog/product.ts'
 import { extract } from '../core/extract.ts';
 import { openDatabase, type Database } from '../src/db/database.ts';
 import { table, headline } from './lib.ts';
+import { loadVocabulary } from '../src/catalog/vocabulary.ts';
+
+const vocabulary = loadVocabulary();
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
@@ -48,7 +51,7 @@ async function measure(name: string, d: Database) {
   let found = 0;
   for (let i = 0; i < QUERIES + 50; i++) {
     const q = SHOPPER_QUERIES[i % SHOPPER_QUERIES.length]!;
-    const ex = extract(q);
+    const ex = extract(q, vocabulary);
     const t = performance.now();
     const r = await searchProducts(d.db, ex.rest, { category: ex.category, color: ex.color, style: ex.style, maxPrice: ex.budgetMax ? ex.budgetMax * 100 : null });
     if (i >= 50) {

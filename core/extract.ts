@@ -1,7 +1,9 @@
+import { normalizeWord, type Lexicon, type Vocabulary } from './ports.ts';
+
 /**
  * Deterministic reading of a shopper's words: budget ("до 300 тысяч" → 300 000), colour,
- * category and style in ru, kk and en, mapped to the catalog's canonical values, plus what is
- * left to search for. Used by the offline assistant and to record preferences without a model.
+ * category and style in ru, kk and en, mapped to the catalog's values through the store's
+ * vocabulary (templates/vocabulary.yaml), plus what is left to search for. Used by the offline assistant and to record preferences without a model.
  */
 export interface Extracted {
   /** Currency units (not minor). */
@@ -14,36 +16,6 @@ export interface Extracted {
   rest: string;
 }
 
-// [stem regex, canonical value]; stems match the start of a word.
-const COLORS: Array<[RegExp, string]> = [
-  [/^(сер|grey|gray|сұр)/, 'серый'],
-  [/^(беж|beige)/, 'бежевый'],
-  [/^(бел|white|ақ$)/, 'белый'],
-  [/^(черн|чёрн|black|қара)/, 'чёрный'],
-  [/^(зелен|зелён|green|жасыл)/, 'зелёный'],
-  [/^(син|blue|көк)/, 'синий'],
-  [/^(коричн|brown|қоңыр)/, 'коричневый'],
-  [/^(красн|red$|қызыл)/, 'красный'],
-  [/^(желт|жёлт|yellow|сары)/, 'жёлтый'],
-  [/^(голуб|light-?blue)/, 'голубой'],
-];
-const CATEGORIES: Array<[RegExp, string]> = [
-  [/^(диван|sofa|couch)/, 'Диваны'],
-  [/^(кресл|armchair)/, 'Кресла'],
-  [/^(стол(?!б)|table|desk|үстел)/, 'Столы'],
-  [/^(стул|chair|орындық)/, 'Стулья'],
-  [/^(кроват|bed$|beds$|төсек|кереует)/, 'Кровати'],
-  [/^(шкаф|стеллаж|wardrobe|shelv)/, 'Шкафы'],
-  [/^(ламп|светил|люстр|торшер|бра$|lamp|light|chandelier|шам)/, 'Освещение'],
-  [/^(декор|ваз|зеркал|подушк|картин|ков[её]р|decor|vase|mirror|cushion|rug|айна)/, 'Декор'],
-];
-const STYLES: Array<[RegExp, string]> = [
-  [/^(лофт|loft)/, 'лофт'],
-  [/^(сканди|scandi)/, 'скандинавский'],
-  [/^(классич|classic)/, 'классический'],
-  [/^(современ|модерн|modern|заманауи)/, 'современный'],
-  [/^(минимал|minimal)/, 'минимализм'],
-];
 const FILLER = new Set(
   `хочу хотел хотела хотим покажи покажите показать нужен нужна нужно нужны ищу ищем мне нам пожалуйста какой какая какие есть ли
   а и в во на с со для по из у до от что-нибудь что нибудь подешевле дешевле недорого недорогой недорогие купить найди найдите подбери
@@ -68,23 +40,21 @@ function amount(num: string, scale: string | undefined): number | null {
   return Math.round(n * mult);
 }
 
-function firstMatch(words: string[], table: Array<[RegExp, string]>): { value: string | null; used: Set<number> } {
+function firstMatch(words: string[], lexicon: Lexicon): { value: string | null; used: Set<number> } {
   const used = new Set<number>();
   let value: string | null = null;
   words.forEach((w, i) => {
-    for (const [re, v] of table) {
-      if (re.test(w)) {
-        value ??= v;
-        used.add(i);
-        return;
-      }
-    }
+    const v = lexicon.find(w);
+    if (v === null) return;
+    value ??= v;
+    used.add(i);
   });
   return { value, used };
 }
 
-export function extract(text: string): Extracted {
-  let rest = text.toLowerCase().replace(/ё/g, 'е');
+/** Reads the words with the store's vocabulary (catalog values and the words shoppers use for them). */
+export function extract(text: string, vocabulary: Vocabulary): Extracted {
+  let rest = normalizeWord(text);
   let budgetMax: number | null = null;
   let budgetMin: number | null = null;
   for (const re of UPPER) {
@@ -104,9 +74,9 @@ export function extract(text: string): Extracted {
     }
   }
   const words = rest.match(/[\p{L}\p{N}-]+/gu) ?? [];
-  const color = firstMatch(words, COLORS.map(([re, v]) => [new RegExp(re.source.replace(/ё/g, 'е'), re.flags), v]));
-  const category = firstMatch(words, CATEGORIES);
-  const style = firstMatch(words, STYLES);
+  const color = firstMatch(words, vocabulary.colors);
+  const category = firstMatch(words, vocabulary.categories);
+  const style = firstMatch(words, vocabulary.styles);
   const used = new Set([...color.used, ...category.used, ...style.used]);
   const left = words.filter((w, i) => !used.has(i) && !FILLER.has(w) && !/^\d+$/.test(w) && w.length > 1);
   return { budgetMax, budgetMin, color: color.value, category: category.value, style: style.value, rest: left.join(' ') };

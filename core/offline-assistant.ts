@@ -3,6 +3,7 @@ import { say } from './phrases.ts';
 import type { ReplyPlan } from './render.ts';
 import type { Session } from './session.ts';
 import { MINOR, formatPrice } from './ports.ts';
+import type { Vocabulary } from './ports.ts';
 
 const MANAGER = /(менеджер|оператор|жив(ой|ым) человек|позовите человека|консультант|manager|human|operator|real person|менеджерді|адаммен)/i;
 const COMPLAINT = /(жалоб|ужасн|отвратител|обманул|обман |верните деньги|возврат денег|не работает|сломал|брак|complain|terrible|awful|refund|scam|broken|шағым|алдады)/i;
@@ -20,7 +21,7 @@ const ORDINALS: Array<[RegExp, number]> = [
 
 /** Describes the filters a search used, for the answer text: " (серый, Диваны, до 300 000 ₸)". */
 export function filtersText(text: string, session: Session, currency: string): string {
-  const ex = extract(text);
+  const ex = extract(text, session.vocabulary);
   const budget = ex.budgetMax ?? session.prefs.budgetMax;
   const parts = [ex.color, ex.category?.toLowerCase(), ex.style, budget ? `≤ ${formatPrice(budget * MINOR, currency)}` : null].filter(Boolean);
   return parts.length ? ` (${parts.join(', ')})` : '';
@@ -37,7 +38,7 @@ export type Intent =
   | { kind: 'search' };
 
 /** What the words ask for, by rules (also scored by the eval set). */
-export function classify(text: string): Intent {
+export function classify(text: string, vocabulary: Vocabulary): Intent {
   const t = text.trim();
   if (MANAGER.test(t)) return { kind: 'manager' };
   if (COMPLAINT.test(t)) return { kind: 'complaint' };
@@ -48,7 +49,7 @@ export function classify(text: string): Intent {
     for (const [re, n] of ORDINALS) if (words.some((w) => re.test(w))) return { kind: 'ordinal', n };
   }
   if (SIMILAR.test(t)) return { kind: 'similar' };
-  if (RECOMMEND.test(t) && !extract(t).category) return { kind: 'recommend' };
+  if (RECOMMEND.test(t) && !extract(t, vocabulary).category) return { kind: 'recommend' };
   return { kind: 'search' };
 }
 
@@ -60,7 +61,7 @@ export async function offlineAnswer(s: Session, text: string, opts: { storeName:
   const t = text.trim();
   const book = s.deps.phrases;
   const lang = s.lang;
-  const intent = classify(t);
+  const intent = classify(t, s.vocabulary);
   switch (intent.kind) {
     case 'manager':
       await s.escalate('shopper asked for a person');

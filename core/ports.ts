@@ -13,12 +13,14 @@ import type { Handoff } from '../src/handoff/handoff.ts';
 import type { Logger } from '../src/log.ts';
 import type { Store } from '../src/store/store.ts';
 import type { TemplateRegistry } from '../src/templates/registry.ts';
+import type { Vocabulary } from '../src/catalog/vocabulary.ts';
 import type { OutboundMessage } from '../src/whatsapp/messages.ts';
 
 export type { Config, Clock, Db, Tx, Handoff, Logger, Store, OutboundMessage };
 export type { Product, SearchFilters } from '../src/catalog/catalog-repo.ts';
 export type { PhotoDescription } from '../src/media/media.ts';
 export { getProducts, searchProducts } from '../src/catalog/catalog-repo.ts';
+export { normalizeWord, type Lexicon, type Vocabulary } from '../src/catalog/vocabulary.ts';
 export { formatPrice } from '../src/catalog/money.ts';
 export { MINOR } from '../src/catalog/product.ts';
 export { query, sql } from '../src/db/database.ts';
@@ -39,6 +41,8 @@ export interface CoreServices {
   clock: Clock;
   templates: TemplateRegistry;
   handoff: Handoff;
+  /** The store's words for its categories, colours and styles. */
+  vocabulary: Vocabulary;
 }
 
 /** A write that must happen exactly once per message: it commits with the inbox row. */

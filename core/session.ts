@@ -52,6 +52,9 @@ export class Session {
   get db() {
     return this.ctx.services.db;
   }
+  get vocabulary() {
+    return this.ctx.services.vocabulary;
+  }
   get shopper() {
     return this.ctx.shopper.key;
   }
@@ -63,13 +66,13 @@ export class Session {
   }
 
   async search(args: { query?: string; category?: string; color?: string; style?: string; min_price?: number; max_price?: number; in_stock?: boolean }) {
-    const ex = extract(args.query ?? '');
+    const ex = extract(args.query ?? '', this.vocabulary);
     const maxPrice = args.max_price ?? ex.budgetMax ?? this.prefs.budgetMax ?? null;
     const minPrice = args.min_price ?? ex.budgetMin ?? null;
     const filters: SearchFilters = {
       category: args.category ?? ex.category,
-      color: args.color ? (extract(args.color).color ?? args.color) : ex.color,
-      style: args.style ? (extract(args.style).style ?? args.style) : ex.style,
+      color: args.color ? (extract(args.color, this.vocabulary).color ?? args.color) : ex.color,
+      style: args.style ? (extract(args.style, this.vocabulary).style ?? args.style) : ex.style,
       maxPrice: maxPrice != null ? maxPrice * MINOR : null,
       minPrice: minPrice != null ? minPrice * MINOR : null,
       inStock: args.in_stock ?? false,
@@ -168,7 +171,7 @@ export class Session {
 
   /** Preferences read from the words themselves, without a model. */
   async learnFrom(text: string) {
-    const ex = extract(text);
+    const ex = extract(text, this.vocabulary);
     const change: Partial<Preferences> = {};
     if (ex.budgetMax) change.budgetMax = ex.budgetMax;
     if (ex.budgetMin) change.budgetMin = ex.budgetMin;

@@ -15,6 +15,7 @@ import { InboxWorker } from './inbox/inbox-worker.ts';
 import { queueDepth } from './worker/queue-depth.ts';
 import { resolveFfmpeg } from './media/ffmpeg.ts';
 import { Media } from './media/media.ts';
+import { loadVocabulary } from './catalog/vocabulary.ts';
 import { EscalationEvents } from './handoff/events.ts';
 import { Handoff } from './handoff/handoff.ts';
 import { Bitrix24Client } from '../integrations/bitrix24/client.ts';
@@ -132,7 +133,10 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
       })
     : null;
   const ffmpeg = resolveFfmpeg({ ...process.env, FFMPEG_PATH: config.FFMPEG_PATH });
+  const vocabulary = loadVocabulary();
   const media = new Media({
+    vocabulary,
+    storeName: config.STORE_NAME,
     client,
     ffmpeg,
     openai,
@@ -175,7 +179,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     defaultLanguage: asLang(config.DEFAULT_LANGUAGE, 'ru'),
     log,
   });
-  const turnServices: TurnServices = { config, db: database.db, store, clock, assistant, media, templates, handoff };
+  const turnServices: TurnServices = { config, db: database.db, store, clock, assistant, media, templates, handoff, vocabulary };
   const handle = opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn);
   const inbox = new InboxWorker({
     db: database.db,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type OpenAI from 'openai';
 import { z } from 'zod';
+import type { Vocabulary } from '../catalog/vocabulary.ts';
 import { MediaError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
@@ -33,6 +34,9 @@ export type PhotoResult = { ok: true; description: PhotoDescription } | { ok: fa
 
 export interface MediaOptions {
   client: WhatsAppClient;
+  /** The store's words the vision model answers in. */
+  vocabulary: Vocabulary;
+  storeName: string;
   ffmpeg: FfmpegBinary | null;
   /** null with no OPENAI_API_KEY: voice and photos get a polite offline answer. */
   openai: OpenAI | null;
@@ -119,6 +123,18 @@ export class Media {
     }
   }
 
+  /** What the vision model is asked, in the store's own words: its categories, colours and styles from the vocabulary. */
+  private visionPrompt(): string {
+    const { vocabulary: v, storeName } = this.opts;
+    const oneOf = (values: string[]) => (values.length ? `one of ${values.join(', ')}` : 'string');
+    return [
+      `You look at a shopper’s photo for the store "${storeName}", which sells ${v.categories.values.join(', ')}.`,
+      'Answer JSON only: {"is_product": boolean (false for selfies, screenshots of text, memes),',
+      `"category": ${oneOf(v.categories.values)} or null, "color": ${oneOf(v.colors.values)} or null, "style": ${oneOf(v.styles.values)} or null,`,
+      '"material": string or null, "keywords": up to 5 words in the language of the category names}.',
+    ].join(' ');
+  }
+
   async photo(mediaId: string, opts: { sha256?: string; caption?: string | null } = {}): Promise<PhotoResult> {
     const { openai, log } = this.opts;
     if (!openai) return { ok: false, reason: 'offline' };
@@ -140,8 +156,7 @@ export class Media {
             messages: [
               {
                 role: 'system',
-                content:
-                  'You look at a shopper’s photo for a furniture store. Answer JSON only: {"is_product": boolean (false for selfies, screenshots of text, memes), "category": one of Диваны, Кресла, Столы, Стулья, Кровати, Шкафы, Освещение, Декор or null, "color": a Russian colour adjective in the masculine (серый, бежевый, чёрный…) or null, "style": one of лофт, скандинавский, классический, современный, минимализм or null, "material": string or null, "keywords": up to 5 Russian words}.',
+                content: this.visionPrompt(),
               },
               {
                 role: 'user',

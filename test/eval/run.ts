@@ -11,6 +11,9 @@ import OpenAI from 'openai';
 import { extract } from '../../core/extract.ts';
 import { classify } from '../../core/offline-assistant.ts';
 import { toolSpecs } from '../../core/tools.ts';
+import { loadVocabulary } from '../../src/catalog/vocabulary.ts';
+
+const vocabulary = loadVocabulary();
 
 interface Case {
   lang: 'ru' | 'kk' | 'en';
@@ -23,11 +26,11 @@ const cases = JSON.parse(readFileSync(new URL('./utterances.json', import.meta.u
 type Guess = { tool: string; args: Record<string, unknown> };
 
 function offline(text: string): Guess {
-  const intent = classify(text);
+  const intent = classify(text, vocabulary);
   if (intent.kind === 'manager' || intent.kind === 'complaint') return { tool: 'escalate_to_manager', args: {} };
   if (intent.kind === 'recommend' || intent.kind === 'similar') return { tool: 'get_recommendations', args: {} };
   if (intent.kind === 'greeting' || intent.kind === 'help' || intent.kind === 'ordinal') return { tool: 'none', args: {} };
-  const ex = extract(text);
+  const ex = extract(text, vocabulary);
   return { tool: 'search_products', args: { category: ex.category, color: ex.color, style: ex.style, max_price: ex.budgetMax } };
 }
 
