@@ -12,7 +12,6 @@ import type { Db, Tx } from '../src/db/database.ts';
 import type { Handoff } from '../src/handoff/handoff.ts';
 import type { Logger } from '../src/log.ts';
 import type { Store } from '../src/store/store.ts';
-import type { TemplateRegistry } from '../src/templates/registry.ts';
 import type { Vocabulary } from '../src/catalog/vocabulary.ts';
 import type { OutboundMessage } from '../src/whatsapp/messages.ts';
 
@@ -39,7 +38,6 @@ export interface CoreServices {
   db: Db;
   store: Store;
   clock: Clock;
-  templates: TemplateRegistry;
   handoff: Handoff;
   /** The store's words for its categories, colours and styles. */
   vocabulary: Vocabulary;

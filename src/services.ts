@@ -179,7 +179,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     defaultLanguage: asLang(config.DEFAULT_LANGUAGE, 'ru'),
     log,
   });
-  const turnServices: TurnServices = { config, db: database.db, store, clock, assistant, media, templates, handoff, vocabulary };
+  const turnServices: TurnServices = { config, db: database.db, store, clock, assistant, media, handoff, vocabulary };
   const handle = opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn);
   const inbox = new InboxWorker({
     db: database.db,
