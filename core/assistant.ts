@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { asLang, detectLanguage, type Lang } from './language.ts';
-import { llmAnswer, type LlmOptions } from './llm-assistant.ts';
+import { LANGUAGE_NAME, llmAnswer, type LlmOptions } from './llm-assistant.ts';
 import { appendContext, loadContext, savedPreferences } from './memory.ts';
 import { offlineAnswer } from './offline-assistant.ts';
-import { say, type PhraseBook } from './phrases.ts';
+import { say, type PhraseBook } from './ports.ts';
 import { render, type ReplyPlan } from './render.ts';
 import { Session } from './session.ts';
 import { encodePayload, getProducts, type AlertLevel, type Logger, type PhotoDescription, type Product, type Turn } from './ports.ts';
@@ -13,9 +13,6 @@ export interface AssistantOptions {
   /** null: no OPENAI_API_KEY, the offline assistant answers everything. */
   llm: LlmOptions | null;
   contextSize: number;
-  storeName: string;
-  currency: string;
-  defaultLanguage: Lang;
   complements?: Record<string, string[]>;
   log: Logger;
 }
@@ -47,7 +44,7 @@ export class Assistant {
     const history = await loadContext(ctx.services.store, ctx.shopper.key);
     const prefs = savedPreferences(ctx.shopper.preferences);
     ctx.language = lang;
-    return new Session(ctx, { phrases: this.opts.phrases, complements: this.opts.complements, summarize: this.summarizer() }, lang, prefs, history);
+    return new Session(ctx, { phrases: this.opts.phrases, complements: this.opts.complements, summarize: this.summarizer(ctx) }, lang, prefs, history);
   }
 
   /**
@@ -55,19 +52,22 @@ export class Assistant {
    * the inbox claim), so a Redis restart cannot turn a Kazakh shopper Russian.
    */
   async languageOf(ctx: Turn): Promise<Lang> {
-    return asLang(ctx.shopper.language, this.opts.defaultLanguage);
+    const profile = ctx.services.profile.current();
+    const lang = asLang(ctx.shopper.language, profile.defaultLanguage);
+    return profile.languages.includes(lang) ? lang : profile.defaultLanguage;
   }
 
   /** The model writes managers a short hand-off summary; any failure falls back to the digest. */
-  private summarizer(): ((digest: string) => Promise<string>) | undefined {
+  private summarizer(ctx: Turn): ((digest: string) => Promise<string>) | undefined {
     const llm = this.opts.llm;
     if (!llm) return undefined;
+    const language = LANGUAGE_NAME[ctx.services.profile.current().managerLanguage];
     return async (digest) => {
       const res = await llm.client.chat.completions.create(
         {
           model: llm.model,
           messages: [
-            { role: 'system', content: 'Summarize for a store manager, in Russian, in at most 3 short lines: what the shopper wants, budget and preferences, products discussed, why a person is needed.' },
+            { role: 'system', content: `Summarize for a store manager, in ${language}, in at most 3 short lines: what the shopper wants, budget and preferences, products discussed, why a person is needed.` },
             { role: 'user', content: digest || '(no conversation yet)' },
           ],
         },
@@ -88,7 +88,10 @@ export class Assistant {
    */
   async reply(ctx: Turn, text: string, opts: { lang?: Lang | null; heard?: boolean } = {}): Promise<void> {
     const saved = ctx.shopper.language ?? null;
-    const lang = opts.lang ?? detectLanguage(text, asLang(saved, this.opts.defaultLanguage));
+    const profile = ctx.services.profile.current();
+    const detected = opts.lang ?? detectLanguage(text, await this.languageOf(ctx), ctx.services.vocabulary.current());
+    // a store answers only in the languages it offers
+    const lang = profile.languages.includes(detected) ? detected : await this.languageOf(ctx);
     if (opts.heard) ctx.replyText(say(this.phrases, lang, 'voice_heard', { text }));
     if (saved !== lang) {
       // templates (price alerts, new arrivals) go out in the language the shopper writes in
@@ -98,7 +101,7 @@ export class Assistant {
     let s = await this.session(ctx, lang);
     await s.learnFrom(text);
     let plan: ReplyPlan;
-    const offline = () => offlineAnswer(s, text, { storeName: this.opts.storeName, currency: this.opts.currency, shopperName: ctx.shopper.name, handoffText: this.handoffText(ctx, lang) });
+    const offline = () => offlineAnswer(s, text, { shopperName: ctx.shopper.name, handoffText: this.handoffText(ctx, lang) });
     if (this.opts.llm) {
       try {
         const { plan: p, usage } = await llmAnswer(s, text, this.opts.llm);
@@ -129,7 +132,9 @@ export class Assistant {
 
   /** A photo described by the vision model → look-alike products from the catalog. */
   async photo(ctx: Turn, d: PhotoDescription, caption: string | null): Promise<void> {
-    const lang = caption ? detectLanguage(caption, await this.languageOf(ctx)) : await this.languageOf(ctx);
+    const known = await this.languageOf(ctx);
+    const seen = caption ? detectLanguage(caption, known, ctx.services.vocabulary.current()) : known;
+    const lang = ctx.services.profile.current().languages.includes(seen) ? seen : known;
     const s = await this.session(ctx, lang);
     const said = caption ? `📷 ${caption}` : '📷';
     if (!d.is_product) return this.deliver(ctx, s, said, { text: say(this.phrases, lang, 'photo_not_product'), products: [] });
@@ -143,6 +148,7 @@ export class Assistant {
     for (const a of attempts) {
       if (found.size >= 3) break;
       const r = await s.search({ query: a.query, category: a.category ?? undefined, color: a.color ?? undefined, style: a.style ?? undefined });
+      if (r.relaxed.length) continue;
       for (const p of r.products) if (found.size < 10) found.set(p.id, p);
     }
     const products = [...found.values()];
@@ -208,9 +214,9 @@ export class Assistant {
 
   /** "A person will reply", and when: inside working hours soon, outside them from the opening time. */
   handoffText(ctx: Turn, lang: Lang): string {
-    const { WORKING_HOURS, TZ } = ctx.services.config;
+    const { WORKING_HOURS } = ctx.services.config;
     const [open, close] = WORKING_HOURS.split('-') as [string, string];
-    const now = clockFormat(TZ ?? 'Asia/Almaty').format(ctx.services.clock.now());
+    const now = clockFormat(ctx.services.profile.current().timeZone).format(ctx.services.clock.now());
     const inside = open <= close ? now >= open && now < close : now >= open || now < close;
     return inside ? say(this.phrases, lang, 'manager_handoff') : say(this.phrases, lang, 'manager_after_hours', { opens: open });
   }

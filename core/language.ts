@@ -1,20 +1,43 @@
-export type Lang = 'ru' | 'kk' | 'en';
-export const LANGS: Lang[] = ['ru', 'kk', 'en'];
+import { LANGS, asLang, normalize, type Lang, type Vocabulary } from './ports.ts';
+
+export { LANGS, asLang, type Lang };
 
 const KAZAKH_LETTERS = /[әғқңөұүһі]/i;
-const KAZAKH_WORDS = /(^|[^\p{L}])(сәлем|салем|керек|қанша|бар ма|маған|көрсет|рахмет|иә|жоқ|қандай|дейін|теңге)([^\p{L}]|$)/iu;
+// Kazakh words that are not Russian, also as typed without the Kazakh letters
+const KAZAKH_WORDS = new Set(
+  `сәлем салем сәлеметсіз салеметсиз керек кerek қанша канша маған маган көрсет корсет көрсетіңіз корсетиниз рахмет рахмeт иә иа жоқ жок
+  қандай кандай дейін дейин теңге бар ма ме бе ба па пе іздеймін издеймин сатып алғым алгым келеді келеди үшін ушин және жане
+  мен бізге бизге балаға балага ұлыма улыма қызыма кызыма түсті тусти арзан қымбат кымбат жақсы жаксы болады бола ала аласыз`.split(/\s+/),
+);
 
-/** The shopper's language from their words: Kazakh letters or words → kk, Cyrillic → ru, Latin → en. */
-export function detectLanguage(text: string, fallback: Lang): Lang {
-  if (KAZAKH_LETTERS.test(text) || KAZAKH_WORDS.test(text)) return 'kk';
-  const cyr = (text.match(/[\u0400-\u04ff]/g) ?? []).length;
-  const lat = (text.match(/[a-z]/gi) ?? []).length;
+/**
+ * The shopper's language from their words. Kazakh letters or Kazakh words → kk. Otherwise
+ * Cyrillic words against Latin ones, where Latin words the catalog knows (a brand, a value),
+ * model numbers ("R50") and capitalised names ("Canon EOS") do not count: "хочу Canon EOS R50"
+ * is Russian, and a product name alone keeps the language the shopper was using.
+ */
+export function detectLanguage(text: string, fallback: Lang, vocabulary?: Vocabulary): Lang {
+  if (KAZAKH_LETTERS.test(text)) return 'kk';
+  const raw = text.match(/[\p{L}\p{N}]+/gu) ?? [];
+  let cyr = 0;
+  let lat = 0;
+  let kk = 0;
+  for (const w of raw) {
+    const n = normalize(w);
+    if (/[\u0400-\u04ff]/.test(w)) {
+      if (KAZAKH_WORDS.has(n)) kk++;
+      // a catalog word alone («диван») is said the same in a Kazakh conversation
+      if (!vocabulary?.knows(n) || KAZAKH_WORDS.has(n)) cyr++;
+    } else if (/[a-z]/i.test(w)) {
+      // a capital starts a name inside a phrase ("Canon EOS"); one word alone ("START") is a word
+      const name = /\d/.test(w) || (raw.length > 1 && /^[A-Z]/.test(w)) || vocabulary?.knows(n);
+      if (!name) lat++;
+    }
+  }
+  if (kk > 0 && kk * 3 >= cyr) return 'kk';
   if (cyr === 0 && lat === 0) return fallback;
-  return cyr >= lat ? 'ru' : 'en';
-}
-
-export function asLang(v: string | null | undefined, fallback: Lang): Lang {
-  return v === 'ru' || v === 'kk' || v === 'en' ? v : fallback;
+  if (cyr > lat) return 'ru';
+  return lat > 0 ? 'en' : fallback;
 }
 
 const SPOKEN: Record<string, Lang> = { russian: 'ru', ru: 'ru', kazakh: 'kk', kk: 'kk', english: 'en', en: 'en' };

@@ -5,7 +5,7 @@ import type { ReplyPlan } from './render.ts';
 import type { Session } from './session.ts';
 import { runTool, toolSpecs } from './tools.ts';
 
-const LANGUAGE_NAME = { ru: 'Russian', kk: 'Kazakh', en: 'English' } as const;
+export const LANGUAGE_NAME = { ru: 'Russian', kk: 'Kazakh', en: 'English' } as const;
 
 export interface LlmOptions {
   client: OpenAI;
@@ -14,9 +14,6 @@ export interface LlmOptions {
   timeoutMs: number;
   /** Model calls per turn; the last round is asked to answer without tools. */
   maxRounds: number;
-  storeName: string;
-  currency: string;
-  tone: string;
 }
 
 export interface LlmUsage {
@@ -70,16 +67,19 @@ export function createOpenAI(opts: { apiKey: string; baseURL?: string; timeoutMs
  * reported. The model writes the words; the products come from the tools, never from it.
  */
 export async function llmAnswer(s: Session, text: string, o: LlmOptions): Promise<{ plan: ReplyPlan; usage: LlmUsage }> {
+  const p = s.profile;
+  const categories = s.vocabulary.values('category');
   const messages: ChatCompletionMessageParam[] = [
     {
       role: 'system',
       content: [
-        `You are the shopping assistant of "${o.storeName}", a store that sells ${s.vocabulary.categories.values.join(', ')}, chatting in WhatsApp. Tone: ${o.tone}.`,
-        `Always answer in ${LANGUAGE_NAME[s.lang]}. Prices are in ${o.currency}.`,
+        `You are the shopping assistant of "${p.name}", chatting in WhatsApp. The store sells ${p.sells}.${categories.length ? ` Catalog categories: ${categories.slice(0, 40).join(', ')}.` : ''} Tone: ${p.tone}.`,
+        `Always answer in ${LANGUAGE_NAME[s.lang]}. Prices are in ${p.currency}.`,
         'Use the tools for every product fact; never invent products, prices or ids.',
         'Products your tools return are shown to the shopper right after your text as a list or a product card: do not list them again, write one to three short sentences.',
         'When the shopper states a budget, colour, style or size, call track_preference. Ask for a manager with escalate_to_manager when the shopper wants a person or is unhappy.',
-        `What we know about this shopper: ${describePreferences(s.prefs, o.currency)}.`,
+        'When a search says filters were relaxed, tell the shopper what was not found and what you show instead. For "cheaper", "bigger", "in black" or "more like this", search again in the category of the products shown.',
+        `What we know about this shopper: ${describePreferences(s.prefs, p.currency)}.`,
       ].join('\n'),
     },
     ...s.history.map((e): ChatCompletionMessageParam =>
@@ -90,7 +90,7 @@ export async function llmAnswer(s: Session, text: string, o: LlmOptions): Promis
     { role: 'user', content: text },
   ];
   const usage: LlmUsage = { promptTokens: 0, completionTokens: 0, calls: 0 };
-  const tools = toolSpecs();
+  const tools = toolSpecs(s.vocabulary);
   for (let round = 1; round <= o.maxRounds; round++) {
     const last = round === o.maxRounds;
     const res = await o.client.chat.completions.create(

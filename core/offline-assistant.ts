@@ -1,8 +1,7 @@
 import { extract } from './extract.ts';
-import { say } from './phrases.ts';
+import { say } from './ports.ts';
 import type { ReplyPlan } from './render.ts';
-import type { Session } from './session.ts';
-import { MINOR, formatPrice } from './ports.ts';
+import type { SearchOutcome, Session } from './session.ts';
 import type { Vocabulary } from './ports.ts';
 
 const MANAGER = /(менеджер|оператор|жив(ой|ым) человек|позовите человека|консультант|manager|human|operator|real person|менеджерді|адаммен)/i;
@@ -19,12 +18,21 @@ const ORDINALS: Array<[RegExp, number]> = [
   [/(пят|fifth|бесінші|^5$)/i, 5],
 ];
 
-/** Describes the filters a search used, for the answer text: " (серый, Диваны, до 300 000 ₸)". */
-export function filtersText(text: string, session: Session, currency: string): string {
-  const ex = extract(text, session.vocabulary);
-  const budget = ex.budgetMax ?? session.prefs.budgetMax;
-  const parts = [ex.color, ex.category?.toLowerCase(), ex.style, budget ? `≤ ${formatPrice(budget * MINOR, currency)}` : null].filter(Boolean);
-  return parts.length ? ` (${parts.join(', ')})` : '';
+/** The answer's first line for a search: what was found, with the filters in the shopper's words, and what was let go. */
+export function searchText(s: Session, out: SearchOutcome): string {
+  const book = s.deps.phrases;
+  const lang = s.lang;
+  const filters = out.labels.length ? ` (${out.labels.join(', ')})` : '';
+  let line: string;
+  if (!out.products.length) line = say(book, lang, 'found_none', { filters });
+  else if (out.relaxed.length)
+    line = say(book, lang, 'relaxed', {
+      wanted: out.relaxed.map((r) => r.said).join(', '),
+      filters,
+      relaxed: out.relaxed.map((r) => say(book, lang, `relaxed_${r.what}`)).join(', '),
+    });
+  else line = say(book, lang, 'found', { filters });
+  return out.didYouMean ? `${say(book, lang, 'did_you_mean', { words: out.didYouMean })}\n${line}` : line;
 }
 
 export type Intent =
@@ -48,16 +56,23 @@ export function classify(text: string, vocabulary: Vocabulary): Intent {
   if (words.length <= 3) {
     for (const [re, n] of ORDINALS) if (words.some((w) => re.test(w))) return { kind: 'ordinal', n };
   }
-  if (SIMILAR.test(t)) return { kind: 'similar' };
+  if (SIMILAR.test(t) || vocabulary.read(t).followUps.has('similar')) return { kind: 'similar' };
   if (RECOMMEND.test(t) && !extract(t, vocabulary).category) return { kind: 'recommend' };
   return { kind: 'search' };
 }
+
+/** A greeting's example request, in the shopper's language, from the store profile. */
+function example(s: Session): string {
+  const list = s.profile.examples[s.lang] ?? s.profile.examples[s.profile.defaultLanguage] ?? [];
+  return list.length ? list[Math.abs(hash(s.shopper)) % list.length]! : '';
+}
+const hash = (t: string) => [...t].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, 0);
 
 /**
  * The rule-based assistant: used with no OPENAI_API_KEY and whenever the model fails, so no
  * shopper is left unanswered. It acts through the same Session as the model's tools.
  */
-export async function offlineAnswer(s: Session, text: string, opts: { storeName: string; currency: string; shopperName: string | null; handoffText?: string }): Promise<ReplyPlan> {
+export async function offlineAnswer(s: Session, text: string, opts: { shopperName: string | null; handoffText?: string }): Promise<ReplyPlan> {
   const t = text.trim();
   const book = s.deps.phrases;
   const lang = s.lang;
@@ -69,8 +84,10 @@ export async function offlineAnswer(s: Session, text: string, opts: { storeName:
     case 'complaint':
       await s.escalate('complaint');
       return { text: opts.handoffText ?? say(book, lang, 'manager_handoff'), products: [] };
-    case 'greeting':
-      return { text: say(book, lang, 'greeting', { name: opts.shopperName ? `, ${opts.shopperName}` : '', store: opts.storeName }), products: [] };
+    case 'greeting': {
+      const ex = example(s);
+      return { text: say(book, lang, ex ? 'greeting' : 'greeting_plain', { name: opts.shopperName ? `, ${opts.shopperName}` : '', store: s.profile.name, example: ex }), products: [] };
+    }
     case 'help':
       return { text: say(book, lang, 'help'), products: [] };
     case 'ordinal': {
@@ -80,8 +97,8 @@ export async function offlineAnswer(s: Session, text: string, opts: { storeName:
       break;
     }
     case 'similar': {
-      const anchor = s.lastShown(1);
-      const products = await s.recommendations(anchor ? { product_id: anchor.id } : {});
+      const shown = s.recentlyShown();
+      const products = await s.recommendations(shown.length ? { product_id: shown[0]! } : {});
       return { text: say(book, lang, products.length ? 'recommendations' : 'recommendations_none'), products };
     }
     case 'recommend': {
@@ -89,9 +106,17 @@ export async function offlineAnswer(s: Session, text: string, opts: { storeName:
       return { text: say(book, lang, products.length ? 'recommendations' : 'recommendations_none'), products };
     }
   }
-  const result = await s.search({ query: t });
-  const filters = filtersText(t, s, opts.currency);
-  const lines = [say(book, lang, result.products.length ? 'found' : 'found_none', { filters })];
-  if (result.didYouMean) lines.unshift(say(book, lang, 'did_you_mean', { words: result.didYouMean }));
-  return { text: lines.join('\n'), products: result.products };
+  const r = extract(t, s.vocabulary);
+  const asks = new Set([...r.followUps].filter((f) => f !== 'similar'));
+  // "cheaper?", "bigger?", "other ones?", or a bare "in black?" after products were shown
+  const refinesShown = !r.category && (asks.size > 0 || (r.rest.length === 0 && Object.keys(r.filters).length > 0));
+  if (refinesShown) {
+    const out = await s.followUp(t, asks);
+    if (out) {
+      if (!out.products.length) return { text: say(book, lang, 'follow_up_none'), products: [] };
+      return { text: searchText(s, out), products: out.products };
+    }
+  }
+  const out = await s.search({ query: t });
+  return { text: searchText(s, out), products: out.products };
 }

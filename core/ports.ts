@@ -13,15 +13,19 @@ import type { Handoff } from '../src/handoff/handoff.ts';
 import type { Logger } from '../src/log.ts';
 import type { Store } from '../src/store/store.ts';
 import type { Vocabulary } from '../src/catalog/vocabulary.ts';
+import type { Profile } from '../src/profile/store-profile.ts';
 import type { OutboundMessage } from '../src/whatsapp/messages.ts';
 
-export type { Config, Clock, Db, Tx, Handoff, Logger, Store, OutboundMessage };
+export type { Config, Clock, Db, Tx, Handoff, Logger, Store, OutboundMessage, Profile, Vocabulary };
 export type { Product, SearchFilters } from '../src/catalog/catalog-repo.ts';
 export type { PhotoDescription } from '../src/media/media.ts';
-export { getProducts, searchProducts } from '../src/catalog/catalog-repo.ts';
-export { normalizeWord, type Lexicon, type Vocabulary } from '../src/catalog/vocabulary.ts';
-export { formatPrice } from '../src/catalog/money.ts';
-export { MINOR } from '../src/catalog/product.ts';
+export { getProducts, searchProducts, searchConfigs } from '../src/catalog/catalog-repo.ts';
+export { FIELDS, type Field, type Reading } from '../src/catalog/vocabulary.ts';
+export type { FollowUp } from '../src/catalog/lexicon.ts';
+export { normalize } from '../src/catalog/words.ts';
+export { formatPrice, fromMinor, toMinor } from '../src/catalog/money.ts';
+export { LANGS, LOCALE, asLang, isLang, type Lang } from '../src/lang.ts';
+export { say, type PhraseBook } from '../src/phrases.ts';
 export { query, sql } from '../src/db/database.ts';
 export { analyticsEvents, preferences, priceAlerts, productViews } from '../src/db/schema.ts';
 export { TemplateError } from '../src/errors.ts';
@@ -39,8 +43,10 @@ export interface CoreServices {
   store: Store;
   clock: Clock;
   handoff: Handoff;
-  /** The store's words for its categories, colours and styles. */
-  vocabulary: Vocabulary;
+  /** The store's profile (store.yaml), current at the turn's start. */
+  profile: { current(): Profile };
+  /** The catalog's vocabulary: its values and the words that name them. */
+  vocabulary: { current(): Vocabulary };
 }
 
 /** A write that must happen exactly once per message: it commits with the inbox row. */

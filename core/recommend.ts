@@ -1,12 +1,14 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { Preferences } from './memory.ts';
-import { MINOR, getProducts, query, readYamlFile, sql, type Product, type Tx } from './ports.ts';
+import { getProducts, toMinor, query, readYamlFile, sql, type Product, type Tx } from './ports.ts';
 
 export const RECOMMENDATIONS_FILE = new URL('../templates/recommendations.yaml', import.meta.url);
 
 /** Categories that go with a category (sofa → coffee table), from templates/recommendations.yaml. */
 export function loadComplements(path: URL | string = RECOMMENDATIONS_FILE): Record<string, string[]> {
-  return readYamlFile(path, z.object({ complements: z.record(z.string(), z.array(z.string())) })).complements;
+  if (!existsSync(path)) return {};
+  return readYamlFile(path, z.object({ complements: z.record(z.string(), z.array(z.string())).default({}) }).nullable().transform((v) => v ?? { complements: {} })).complements;
 }
 
 /**
@@ -16,7 +18,7 @@ export function loadComplements(path: URL | string = RECOMMENDATIONS_FILE): Reco
  */
 export async function recommend(
   db: Tx,
-  opts: { shopper: string; prefs: Preferences; anchor?: Product | null; limit?: number; complements?: Record<string, string[]> },
+  opts: { shopper: string; prefs: Preferences; anchor?: Product | null; limit?: number; complements?: Record<string, string[]>; currency: string },
 ): Promise<Product[]> {
   const complements = opts.complements ?? {};
   const viewedCats = await query<{ category: string }>(
@@ -28,7 +30,7 @@ export async function recommend(
   const side = opts.anchor ? [] : [...new Set(main.flatMap((c) => complements[c] ?? []))].filter((c) => !main.includes(c));
   const colors = opts.anchor ? [opts.anchor.color] : opts.prefs.colors;
   const styles = opts.anchor ? [opts.anchor.style] : opts.prefs.styles;
-  const budget = opts.prefs.budgetMax ? opts.prefs.budgetMax * MINOR : null;
+  const budget = opts.prefs.budgetMax ? toMinor(opts.prefs.budgetMax, opts.currency) : null;
   const anchorId = opts.anchor?.id ?? null;
   const j = (xs: string[]) => JSON.stringify(xs.filter(Boolean));
   const rows = await query<{ id: string }>(
@@ -43,7 +45,7 @@ export async function recommend(
     cats as (select jsonb_array_elements_text(${j(main)}::jsonb) as c),
     side as (select jsonb_array_elements_text(${j(side)}::jsonb) as c)
     select p.id from products p left join co on co.product_id = p.id
-    where p.stock > 0
+    where p.stock > 0 and p.active
       and p.id not in (select product_id from viewed)
       and (${anchorId}::text is null or p.id <> ${anchorId}::text)
       and (${budget}::bigint is null or p.price <= ${budget}::bigint)

@@ -1,5 +1,5 @@
 import type { Lang } from './language.ts';
-import { say, type PhraseBook } from './phrases.ts';
+import { say, type PhraseBook } from './ports.ts';
 import { wa, LIMITS, encodePayload, fit, formatPrice, type Product } from './ports.ts';
 
 /** What a turn decided to say; code, not the model, turns it into WhatsApp messages. */
@@ -12,13 +12,13 @@ export interface ReplyPlan {
 
 
 function rowDescription(p: Product, lang: Lang, book: PhraseBook): string {
-  const price = formatPrice(p.price, p.currency);
+  const price = formatPrice(p.price, p.currency, lang);
   const extra = [p.color, p.stock > 0 ? null : say(book, lang, 'out_of_stock')].filter(Boolean).join(' · ');
   return fit(extra ? `${price} · ${extra}` : price, LIMITS.rowDescription);
 }
 
 export function cardCaption(p: Product, lang: Lang, book: PhraseBook): string {
-  const price = p.oldPrice && p.oldPrice > p.price ? `${formatPrice(p.price, p.currency)} ~${formatPrice(p.oldPrice, p.currency)}~` : formatPrice(p.price, p.currency);
+  const price = p.oldPrice && p.oldPrice > p.price ? `${formatPrice(p.price, p.currency, lang)} ~${formatPrice(p.oldPrice, p.currency, lang)}~` : formatPrice(p.price, p.currency, lang);
   const lines = [
     `*${p.name}*`,
     price,

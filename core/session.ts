@@ -2,9 +2,26 @@ import { sql } from 'drizzle-orm';
 import { extract } from './extract.ts';
 import type { Lang } from './language.ts';
 import { describePreferences, mergePreferences, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
-import type { PhraseBook } from './phrases.ts';
+import type { PhraseBook } from './ports.ts';
 import { recommend } from './recommend.ts';
-import { MINOR, customerLabel, formatPrice, getProducts, priceAlerts, searchProducts, type Product, type SearchFilters, type Turn } from './ports.ts';
+import {
+  FIELDS,
+  customerLabel,
+  formatPrice,
+  fromMinor,
+  getProducts,
+  priceAlerts,
+  searchConfigs,
+  searchProducts,
+  toMinor,
+  type Field,
+  type FollowUp,
+  type Product,
+  type Profile,
+  type SearchFilters,
+  type Turn,
+  type Vocabulary,
+} from './ports.ts';
 
 export interface AssistantDeps {
   phrases: PhraseBook;
@@ -14,20 +31,41 @@ export interface AssistantDeps {
 }
 
 /** A product as tools report it to the model: facts only, prices in currency units. */
-export function brief(p: Product) {
+export function brief(p: Product, lang: Lang) {
   return {
     id: p.id,
     name: p.name,
-    price: p.price / MINOR,
-    price_text: formatPrice(p.price, p.currency),
-    old_price: p.oldPrice ? p.oldPrice / MINOR : null,
+    price: fromMinor(p.price, p.currency),
+    price_text: formatPrice(p.price, p.currency, lang),
+    old_price: p.oldPrice ? fromMinor(p.oldPrice, p.currency) : null,
     category: p.category,
-    color: p.color,
-    style: p.style,
-    material: p.material,
+    brand: p.brand || null,
+    color: p.color || null,
+    style: p.style || null,
+    material: p.material || null,
     in_stock: p.stock > 0,
   };
 }
+
+/** What a search asked for and what it gave up to find something, for the answer's words. */
+export interface SearchOutcome {
+  products: Product[];
+  didYouMean: string | null;
+  match: 'all' | 'any' | 'filters' | 'none';
+  /** The shopper's words for each filter used: "(grey, sofa, ≤ $300)". */
+  labels: string[];
+  /** What was let go, in order, with the shopper's words for it ("black", "under $100"). */
+  relaxed: Array<{ what: 'color' | 'style' | 'material' | 'brand' | 'words' | 'budget'; said: string }>;
+}
+
+export type SearchArgs = { query?: string; category?: string; brand?: string; color?: string; style?: string; min_price?: number; max_price?: number; in_stock?: boolean };
+
+/**
+ * The order filters are let go when nothing matches: words the catalog may not use first ("for
+ * kindergarten"), then style, material, colour, brand, budget. The category always stays, and
+ * with nothing left to keep, nothing is shown: no random products for "do you sell kayaks?".
+ */
+const RELAX_ORDER = ['words', 'style', 'material', 'color', 'brand', 'budget'] as const;
 
 const pendingPreferences = new WeakMap<Turn, { prefs: Preferences }>();
 
@@ -41,19 +79,26 @@ export class Session {
   escalated = false;
   didYouMean: string | null = null;
 
+  /** The catalog's words and the store's profile as they were when the turn began. */
+  readonly vocabulary: Vocabulary;
+  readonly profile: Profile;
+
   constructor(
     readonly ctx: Turn,
     readonly deps: AssistantDeps,
     readonly lang: Lang,
     public prefs: Preferences,
     readonly history: ContextEntry[],
-  ) {}
+  ) {
+    this.vocabulary = ctx.services.vocabulary.current();
+    this.profile = ctx.services.profile.current();
+  }
 
   get db() {
     return this.ctx.services.db;
   }
-  get vocabulary() {
-    return this.ctx.services.vocabulary;
+  price(units: number): string {
+    return formatPrice(toMinor(units, this.profile.currency), this.profile.currency, this.lang);
   }
   get shopper() {
     return this.ctx.shopper.key;
@@ -65,28 +110,118 @@ export class Session {
     this.ctx.event(kind, data);
   }
 
-  async search(args: { query?: string; category?: string; color?: string; style?: string; min_price?: number; max_price?: number; in_stock?: boolean }) {
-    const ex = extract(args.query ?? '', this.vocabulary);
-    const maxPrice = args.max_price ?? ex.budgetMax ?? this.prefs.budgetMax ?? null;
-    const minPrice = args.min_price ?? ex.budgetMin ?? null;
-    const filters: SearchFilters = {
-      category: args.category ?? ex.category,
-      color: args.color ? (extract(args.color, this.vocabulary).color ?? args.color) : ex.color,
-      style: args.style ? (extract(args.style, this.vocabulary).style ?? args.style) : ex.style,
-      maxPrice: maxPrice != null ? maxPrice * MINOR : null,
-      minPrice: minPrice != null ? minPrice * MINOR : null,
-      inStock: args.in_stock ?? false,
-    };
-    const result = await searchProducts(this.db, ex.rest, filters);
+  /**
+   * Searches with the shopper's words and the model's arguments, both read through the
+   * vocabulary onto the catalog's own values. When nothing matches, filters are let go in
+   * RELAX_ORDER (never the category) and the outcome says which; a category with products never
+   * answers "nothing found".
+   */
+  async search(args: SearchArgs, base: SearchFilters = {}): Promise<SearchOutcome> {
+    const v = this.vocabulary;
+    const r = extract(args.query ?? '', v);
+    const filters: SearchFilters = { ...base, inStock: args.in_stock ?? base.inStock ?? false };
+    const said: Partial<Record<Field, string>> = {};
+    const missing: SearchOutcome['relaxed'] = [];
+    const words = [...r.rest];
+    for (const field of FIELDS) {
+      const arg = (args as Record<string, unknown>)[field];
+      if (typeof arg === 'string' && arg.trim()) {
+        const values = v.map(field, arg);
+        if (values.length) {
+          filters[field] = values;
+          said[field] = arg.toLowerCase();
+        } else if (field === 'color' || field === 'material' || field === 'style') missing.push({ what: field, said: arg.toLowerCase() });
+        else words.push(...v.read(arg).rest);
+      } else if (r.filters[field]) {
+        filters[field] = r.filters[field];
+        said[field] = r.said[field]!;
+      }
+    }
+    for (const [field, word] of Object.entries(r.missing)) if (!filters[field as Field] && !missing.some((m) => m.what === field)) missing.push({ what: field as 'color' | 'material', said: word });
+    const max = args.max_price ?? r.budgetMax ?? this.prefs.budgetMax ?? null;
+    const min = args.min_price ?? r.budgetMin ?? null;
+    const cur = this.profile.currency;
+    // a follow-up's own bound ("cheaper than these") holds whatever the words add
+    if (max != null) filters.maxPrice = Math.min(toMinor(max, cur), base.maxPrice ?? Infinity);
+    if (min != null) filters.minPrice = Math.max(toMinor(min, cur), base.minPrice ?? 0);
+    const opts = { configs: searchConfigs(this.profile.languages) };
+
+    let result = await searchProducts(this.db, words, filters, opts);
+    const relaxed = [...missing];
+    let f = { ...filters };
+    let ws = words;
+    for (const step of RELAX_ORDER) {
+      if (result.products.length) break;
+      if (step === 'words') {
+        const keeps = FIELDS.some((k) => f[k]?.length) || f.maxPrice != null || f.minPrice != null || base.excludeIds?.length;
+        if (!ws.length || !keeps) continue;
+        relaxed.push({ what: 'words', said: ws.map((a) => a[0]).join(' ') });
+        ws = [];
+      } else if (step === 'budget') {
+        if (f.maxPrice == null && f.minPrice == null) continue;
+        // a follow-up's own bound ("cheaper than these") is not the shopper's budget to let go
+        if ((f.maxPrice ?? null) === (base.maxPrice ?? null) && (f.minPrice ?? null) === (base.minPrice ?? null)) continue;
+        relaxed.push({ what: 'budget', said: this.budgetLabel(f) });
+        f = { ...f, maxPrice: base.maxPrice ?? null, minPrice: base.minPrice ?? null };
+      } else {
+        if (!f[step]) continue;
+        relaxed.push({ what: step, said: said[step] ?? f[step]![0]! });
+        f = { ...f, [step]: null };
+      }
+      result = await searchProducts(this.db, ws, f, opts);
+    }
+    const kept = (field: Field) => (f[field] ? said[field] : undefined);
+    const labels = [kept('color'), kept('brand'), kept('category'), kept('style'), kept('material'), f.maxPrice != null || f.minPrice != null ? this.budgetLabel(f) : undefined].filter((x): x is string => !!x);
     this.shown = result.products;
     this.didYouMean = result.didYouMean;
-    this.event('search', { query: args.query ?? '', filters, found: result.products.length, match: result.match });
-    return result;
+    this.event('search', { query: args.query ?? '', filters: f, found: result.products.length, match: result.match, relaxed: relaxed.map((x) => x.what) });
+    return { ...result, labels, relaxed: result.products.length ? relaxed : [] };
+  }
+
+  private budgetLabel(f: SearchFilters): string {
+    const cur = this.profile.currency;
+    const fmt = (m: number) => formatPrice(m, cur, this.lang);
+    if (f.maxPrice != null && f.minPrice != null) return `${fmt(f.minPrice)}–${fmt(f.maxPrice)}`;
+    if (f.maxPrice != null) return `≤ ${fmt(f.maxPrice)}`;
+    return f.minPrice != null ? `≥ ${fmt(f.minPrice)}` : '';
+  }
+
+  /**
+   * A follow-up on the products last shown ("cheaper?", "in black?", "bigger?", "other ones"):
+   * their category, with the change the words ask for, never the products already shown.
+   * null when nothing was shown yet.
+   */
+  async followUp(text: string, asks: Set<FollowUp>, args: SearchArgs = {}): Promise<SearchOutcome | null> {
+    const ids = this.recentlyShown();
+    if (!ids.length) return null;
+    const shown = await getProducts(this.db, ids);
+    if (!shown.length) return null;
+    const categories = [...new Set(shown.map((p) => p.category).filter(Boolean))];
+    // "other ones" leaves the shown products out; "in black?" may well mean one of them
+    const ownFilters = Object.keys(extract(text, this.vocabulary).filters).length > 0 || !!args.color || !!args.brand || !!args.style;
+    const base: SearchFilters = { category: categories.length ? categories : null, excludeIds: ownFilters ? [] : shown.map((p) => p.id) };
+    const prices = shown.map((p) => p.price);
+    if (asks.has('cheaper')) base.maxPrice = Math.min(...prices) - 1;
+    if (asks.has('pricier')) base.minPrice = Math.max(...prices) + 1;
+    if (asks.has('bigger') || asks.has('smaller')) {
+      const size = sizeAttribute(shown, this.vocabulary.sizeKeys());
+      if (size) base.attribute = asks.has('bigger') ? { key: size.key, above: size.max } : { key: size.key, below: size.min };
+    }
+    return this.search({ ...args, query: text, category: undefined }, base);
+  }
+
+  /** Ids shown by the last answer that showed products. */
+  recentlyShown(): string[] {
+    for (let i = this.history.length - 1; i >= 0; i--) {
+      const shown = this.history[i]!.shown;
+      if (shown?.length) return shown.map((p) => p.id);
+    }
+    return [];
   }
 
   async recommendations(args: { product_id?: string } = {}) {
     const anchor = args.product_id ? ((await getProducts(this.db, [args.product_id]))[0] ?? null) : null;
-    const products = await recommend(this.db, { shopper: this.shopper, prefs: this.prefs, anchor, complements: this.deps.complements });
+    const products = await recommend(this.db, { shopper: this.shopper, prefs: this.prefs, anchor, complements: this.deps.complements, currency: this.profile.currency });
     this.shown = products;
     this.event('recommendations', { anchor: anchor?.id ?? null, shown: products.map((p) => p.id) });
     return products;
@@ -111,7 +246,7 @@ export class Session {
     const kind = p.stock <= 0 ? 'stock' : args.target_price ? 'price' : args.drop_percent ? 'percent' : 'any';
     const target =
       kind === 'price'
-        ? Math.round(args.target_price! * MINOR)
+        ? toMinor(args.target_price!, p.currency)
         : kind === 'percent'
           ? Math.round(p.price * (1 - Math.min(90, Math.max(1, args.drop_percent!)) / 100))
           : p.price - 1;
@@ -128,7 +263,7 @@ export class Session {
         });
     });
     this.event('alert_set', { product: p.id, kind, target });
-    return { ok: true as const, product: p, kind, target, targetText: formatPrice(target, p.currency) };
+    return { ok: true as const, product: p, kind, target, targetText: formatPrice(target, p.currency, this.lang) };
   }
 
   async trackPreference(change: Partial<Preferences>) {
@@ -156,7 +291,7 @@ export class Session {
     const at = this.now();
     const digest = [
       ...this.history.slice(-6).map((e) => `${e.role === 'user' ? '🧑' : '🤖'} ${e.text}`),
-      describePreferences(this.prefs, this.ctx.services.config.CURRENCY) === 'nothing yet' ? '' : `⭐ ${describePreferences(this.prefs, this.ctx.services.config.CURRENCY)}`,
+      describePreferences(this.prefs, this.profile.currency) === 'nothing yet' ? '' : `⭐ ${describePreferences(this.prefs, this.profile.currency)}`,
     ]
       .filter(Boolean)
       .join('\n');
@@ -189,4 +324,16 @@ export class Session {
     }
     return null;
   }
+}
+
+/** A numeric size-like attribute the shown products share, with its range. */
+function sizeAttribute(products: Product[], keys: (k: string) => boolean): { key: string; min: number; max: number } | null {
+  const counts = new Map<string, number[]>();
+  for (const p of products)
+    for (const [k, v] of Object.entries(p.attributes)) {
+      const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+([.,]\d+)?$/.test(v) ? Number(v.replace(',', '.')) : NaN;
+      if (Number.isFinite(n) && keys(k)) counts.set(k, [...(counts.get(k) ?? []), n]);
+    }
+  const best = [...counts.entries()].sort((a, b) => b[1].length - a[1].length)[0];
+  return best ? { key: best[0], min: Math.min(...best[1]), max: Math.max(...best[1]) } : null;
 }

@@ -1,20 +1,40 @@
 import { z } from 'zod';
 import { brief, type Session } from './session.ts';
+import type { Vocabulary } from './ports.ts';
 
 /**
  * The model's tools. None takes a shopper id: every tool acts for the shopper of the webhook.
  * Arguments are checked with zod; unknown ones are dropped; expected failures come back as
  * values the model can read, never as exceptions in the loop.
  */
-const search = z.object({
-  query: z.string().max(300).optional().describe('what the shopper is looking for, in their words'),
-  category: z.string().max(60).optional().describe('a catalog category'),
-  color: z.string().max(40).optional(),
-  style: z.string().max(40).optional(),
-  min_price: z.number().nonnegative().optional(),
-  max_price: z.number().positive().optional(),
-  in_stock: z.boolean().optional(),
-});
+/** Categories up to this many are an enum the model must choose from; more are examples. */
+const ENUM_MAX = 80;
+
+const valuesOf = (field: string, values: string[], max: number, what: string) => {
+  const base = z.string().max(max);
+  if (!values.length) return base.optional().describe(what);
+  if (field === 'category' && values.length <= ENUM_MAX) return z.enum(values as [string, ...string[]]).optional().describe(what);
+  return base.optional().describe(`${what}; the catalog's own values include: ${values.slice(0, 30).join(', ')}`).meta({ examples: values.slice(0, 10) });
+};
+
+/** search_products' arguments, with the catalog's categories as an enum and its colours, styles and brands as examples. */
+function searchSchema(v: Vocabulary) {
+  return z.object({
+    query: z.string().max(300).optional().describe('what the shopper is looking for, in their words, with model names and numbers'),
+    category: valuesOf('category', v.values('category'), 100, 'a catalog category'),
+    brand: valuesOf('brand', v.values('brand'), 100, 'a brand'),
+    color: valuesOf('color', v.values('color'), 60, 'a colour'),
+    style: valuesOf('style', v.values('style'), 60, 'a style'),
+    min_price: z.number().nonnegative().optional().describe('store currency units'),
+    max_price: z.number().positive().optional().describe('store currency units'),
+    in_stock: z.boolean().optional(),
+    refine: z
+      .enum(['cheaper', 'pricier', 'bigger', 'smaller', 'other'])
+      .optional()
+      .describe('a follow-up on the products shown last ("cheaper?", "bigger?", "in black?"): searches their category for cheaper, pricier, bigger, smaller or other ones, with the other filters applied'),
+  });
+}
+const searchBase = searchSchema({ values: () => [] } as unknown as Vocabulary);
 const recommendations = z.object({ product_id: z.string().max(200).optional() });
 const details = z.object({ product_id: z.string().min(1).max(200) });
 const alert = z.object({ product_id: z.string().min(1).max(200), target_price: z.number().positive().optional(), drop_percent: z.number().min(1).max(90).optional() });
@@ -45,23 +65,29 @@ export function parametersOf(schema: z.ZodType): Record<string, unknown> {
 export const TOOLS = {
   search_products: tool({
     description: 'Search the store catalog. Put the shopper’s words in query; use filters for category, colour, style and price (store currency units).',
-    schema: search,
+    schema: searchBase,
     run: async (s, a) => {
-      const r = await s.search(a);
-      return { count: r.products.length, products: r.products.map(brief), did_you_mean: r.didYouMean };
+      const { refine, ...args } = a as typeof a & { refine?: 'cheaper' | 'pricier' | 'bigger' | 'smaller' | 'other' };
+      const r = (refine ? await s.followUp(args.query ?? '', new Set(refine === 'other' ? [] : [refine]), args) : null) ?? (await s.search(args));
+      return {
+        count: r.products.length,
+        products: r.products.map((p) => brief(p, s.lang)),
+        did_you_mean: r.didYouMean,
+        ...(r.relaxed.length ? { relaxed: r.relaxed.map((x) => `${x.what}: ${x.said}`), note: 'nothing matched every filter; these match without the relaxed ones — tell the shopper' } : {}),
+      };
     },
   }),
   get_recommendations: tool({
     description: 'Suggest products from the shopper’s preferences and history, or products similar to product_id.',
     schema: recommendations,
-    run: async (s, a) => ({ products: (await s.recommendations(a)).map(brief) }),
+    run: async (s, a) => ({ products: (await s.recommendations(a)).map((p) => brief(p, s.lang)) }),
   }),
   get_product_details: tool({
     description: 'Full details of one product; the shopper is shown its card.',
     schema: details,
     run: async (s, a) => {
       const p = await s.product(a.product_id);
-      return p ? { product: { ...brief(p), description: p.description, url: p.url, stock: p.stock } } : { error: 'product not found' };
+      return p ? { product: { ...brief(p, s.lang), description: p.description, url: p.url, stock: p.stock, attributes: p.attributes, tags: p.tags } } : { error: 'product not found' };
     },
   }),
   set_price_alert: tool({
@@ -96,25 +122,42 @@ export const TOOLS = {
 
 export type ToolName = keyof typeof TOOLS;
 
-const SPECS = (Object.entries(TOOLS) as Array<[ToolName, Tool<z.ZodType>]>).map(([name, t]) => ({
-  type: 'function' as const,
-  function: { name, description: t.description, parameters: parametersOf(t.schema) },
-}));
+/** Each tool's schema for a vocabulary: search_products carries the catalog's values. */
+function schemaFor(name: ToolName, v: Vocabulary): z.ZodType {
+  return name === 'search_products' ? searchSchema(v) : TOOLS[name].schema;
+}
 
-/** The tools as the chat-completions API takes them (generated once). */
-export const toolSpecs = () => SPECS;
+const specsCache = new WeakMap<Vocabulary, { specs: ReturnType<typeof buildSpecs>; schemas: Map<string, z.ZodType> }>();
+const buildSpecs = (schemas: Map<string, z.ZodType>) =>
+  (Object.entries(TOOLS) as Array<[ToolName, Tool<z.ZodType>]>).map(([name, t]) => ({
+    type: 'function' as const,
+    function: { name, description: t.description, parameters: parametersOf(schemas.get(name)!) },
+  }));
+
+function forVocabulary(v: Vocabulary) {
+  let c = specsCache.get(v);
+  if (!c) {
+    const schemas = new Map((Object.keys(TOOLS) as ToolName[]).map((n) => [n, schemaFor(n, v)]));
+    specsCache.set(v, (c = { specs: buildSpecs(schemas), schemas }));
+  }
+  return c;
+}
+
+/** The tools as the chat-completions API takes them, generated once per vocabulary. */
+export const toolSpecs = (v: Vocabulary) => forVocabulary(v).specs;
 
 /** Runs one tool call; bad JSON, unknown tools and invalid arguments come back as readable errors. */
 export async function runTool(s: Session, name: string, rawArgs: string): Promise<unknown> {
   const t = (TOOLS as Record<string, Tool<z.ZodType>>)[name];
   if (!t) return { error: `unknown tool ${name}` };
+  const schema = forVocabulary(s.vocabulary).schemas.get(name)!;
   let json: unknown;
   try {
     json = rawArgs ? JSON.parse(rawArgs) : {};
   } catch {
     return { error: 'arguments are not valid JSON' };
   }
-  const args = t.schema.safeParse(json);
+  const args = schema.safeParse(json);
   if (!args.success) return { error: `invalid arguments: ${args.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
   try {
     return await t.run(s, args.data);

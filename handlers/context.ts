@@ -62,7 +62,7 @@ export class TurnContext implements Turn {
     readonly log: Logger,
   ) {
     this.message = readInbound(inbound);
-    this.language = services.config.DEFAULT_LANGUAGE;
+    this.language = services.profile.current().defaultLanguage;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Handler } from './context.ts';
-import { say } from '../core/phrases.ts';
+import { say } from '../src/phrases.ts';
 
 /** Anything no handler took (stickers, locations, unsupported types) still gets an answer. */
 export const fallbackHandler: Handler = async (ctx) => {

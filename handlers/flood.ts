@@ -1,5 +1,5 @@
 import type { Handler } from './context.ts';
-import { say } from '../core/phrases.ts';
+import { say } from '../src/phrases.ts';
 import { storeKeys } from '../src/store/store.ts';
 
 /**

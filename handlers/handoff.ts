@@ -1,5 +1,4 @@
 import type { Handler, TurnContext } from './context.ts';
-import { MANAGER_TEXT } from '../src/handoff/handoff.ts';
 import { enqueueOutbound, type OutboundItem } from '../src/outbox/outbox-repo.ts';
 import * as wa from '../src/whatsapp/messages.ts';
 import { encodePayload, parsePayload } from '../src/whatsapp/payloads.ts';
@@ -39,17 +38,17 @@ const fromManager = async (ctx: TurnContext): Promise<void> => {
 
   if (text === '/list') {
     const open = await handoff.list('open');
-    ctx.replyText(open.length ? open.map((e) => `#${e.id} · ${e.reason}\n${e.summary.slice(0, 200)}`).join('\n\n') : MANAGER_TEXT.queueEmpty);
+    ctx.replyText(open.length ? open.map((e) => `#${e.id} · ${e.reason}\n${e.summary.slice(0, 200)}`).join('\n\n') : handoff.managerText('queue_empty'));
     return;
   }
   if (Number.isInteger(takeId)) {
     if (!(await handoff.take(db, takeId, me))) {
-      ctx.replyText(MANAGER_TEXT.notOpen(takeId));
+      ctx.replyText(handoff.managerText('not_open', { id: takeId }));
       return;
     }
-    ctx.replyButtons(MANAGER_TEXT.taken(takeId), [{ id: encodePayload({ kind: 'close', escalation: takeId }), title: MANAGER_TEXT.closeButton }]);
+    ctx.replyButtons(handoff.managerText('taken', { id: takeId }), [{ id: encodePayload({ kind: 'close', escalation: takeId }), title: handoff.managerText('close_button') }]);
     const others = handoff.managers.filter((m) => m !== me);
-    queue(ctx, others.map((m) => ({ dedupeKey: ctx.key('relay', `${m}:${takeId}`), shopperKey: m, message: wa.text(MANAGER_TEXT.takenByOther(takeId)) })));
+    queue(ctx, others.map((m) => ({ dedupeKey: ctx.key('relay', `${m}:${takeId}`), shopperKey: m, message: wa.text(handoff.managerText('taken_by_other', { id: takeId })) })));
     return;
   }
   if (tap?.kind === 'resume') {
@@ -59,11 +58,11 @@ const fromManager = async (ctx: TurnContext): Promise<void> => {
   const owned = await handoff.ownedBy(db, me);
   if (text === '/close' || tap?.kind === 'close') {
     const closed = owned && (await handoff.close(db, owned.id, { shopperKey: owned.shopperKey, dedupeKey: ctx.key('relay', `${owned.shopperKey}:closed`) }));
-    ctx.replyText(closed ? MANAGER_TEXT.closed(owned.id) : MANAGER_TEXT.nothingOwned);
+    ctx.replyText(closed ? handoff.managerText('closed', { id: owned.id }) : handoff.managerText('nothing_owned'));
     return;
   }
   if (!owned) {
-    ctx.replyText(MANAGER_TEXT.help);
+    ctx.replyText(handoff.managerText('help'));
     return;
   }
   const fwd = await forwardMedia(ctx);

@@ -54,7 +54,12 @@ export function createApp(s: Services): Hono<Env> {
     };
     graph.deliverWebhook = async (body) => void (await postWebhook(body));
     app.get('/', (c) => c.redirect('/sandbox'));
-    app.route('/sandbox', sandboxRoutes({ graph, phoneNumberId: s.phoneNumberId, storeName: s.config.STORE_NAME, postWebhook }));
+    const store = () => {
+      const p = s.profile.current();
+      const book = s.assistant.phrases[p.defaultLanguage];
+      return { name: p.name, lang: p.defaultLanguage, words: Object.fromEntries(Object.entries(book).filter(([k]) => k.startsWith('ui_')).map(([k, v]) => [k.slice(3), v])) };
+    };
+    app.route('/sandbox', sandboxRoutes({ graph, phoneNumberId: s.phoneNumberId, store, postWebhook }));
   }
 
   return app;

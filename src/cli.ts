@@ -1,6 +1,13 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { importRows, IMPORT_BATCH, parseCatalogFile } from './catalog/import.ts';
 import { toInput } from './catalog/product.ts';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { loadLexicon, loadSynonyms } from './catalog/lexicon.ts';
+import { TemplateError } from './errors.ts';
+import { loadPhrases } from './phrases.ts';
+import { loadProfile } from './profile/store-profile.ts';
+import { readYamlFile } from './yaml-file.ts';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { runJob } from './jobs/jobs.ts';
@@ -46,28 +53,41 @@ function liveServer(config: Config): ((path: string, init?: { method?: string; b
     });
 }
 
-async function catalogImport(config: Config, file: string): Promise<number> {
-  const { rows, errors } = parseCatalogFile(file, config.CURRENCY);
+async function catalogImport(config: Config, file: string, replace: boolean): Promise<number> {
+  const { rows, errors } = parseCatalogFile(file, loadProfile(`${config.storeDir}store.yaml`, config).currency);
+  if (replace && errors.length) {
+    for (const e of errors) process.stderr.write(`${file}:${e.line}: ${e.error}\n`);
+    console.error('--replace imports only a file without errors: a skipped row would delete its product');
+    return 1;
+  }
   for (const e of errors) process.stderr.write(`${file}:${e.line}: ${e.error}\n`);
-  let result = { inserted: 0, updated: 0, priceChanges: 0 };
+  let result = { inserted: 0, updated: 0, priceChanges: 0, deleted: 0, deactivated: 0 };
   const api = liveServer(config);
   if (api) {
     for (let i = 0; i < rows.length; i += IMPORT_BATCH) {
       const res = await api('/products', { method: 'POST', body: { products: rows.slice(i, i + IMPORT_BATCH).map(toInput) } });
       if (!res.ok) throw new Error(`admin API answered ${res.status}: ${await res.text()}`);
       const r = (await res.json()) as typeof result;
-      result = { inserted: result.inserted + r.inserted, updated: result.updated + r.updated, priceChanges: result.priceChanges + r.priceChanges };
+      result = { ...result, inserted: result.inserted + r.inserted, updated: result.updated + r.updated, priceChanges: result.priceChanges + r.priceChanges };
       progress(Math.min(rows.length, i + IMPORT_BATCH), rows.length);
+    }
+    if (replace) {
+      const res = await api('/products/retain', { method: 'POST', body: { ids: rows.map((r) => r.id) } });
+      if (!res.ok) throw new Error(`admin API answered ${res.status}: ${await res.text()}`);
+      Object.assign(result, (await res.json()) as { deleted: number; deactivated: number });
     }
   } else {
     const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
     try {
-      result = await importRows(db.db, rows, () => new Date(), progress);
+      result = await importRows(db.db, rows, () => new Date(), progress, { replace });
     } finally {
       await db.close();
     }
   }
-  console.log(`imported ${rows.length} products (${result.inserted} new, ${result.updated} updated, ${result.priceChanges} price changes); ${errors.length} rows skipped`);
+  console.log(
+    `imported ${rows.length} products (${result.inserted} new, ${result.updated} updated, ${result.priceChanges} price changes); ${errors.length} rows skipped` +
+      (replace ? `; ${result.deleted} products not in the file deleted, ${result.deactivated} deactivated (price alerts name them)` : ''),
+  );
   return errors.length ? 1 : 0;
 }
 
@@ -102,10 +122,12 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'catalog import': {
-    usage: 'catalog import FILE',
-    summary: 'import products from CSV or JSON; bad rows are reported by line and skipped, good rows imported in all-or-nothing batches',
+    usage: 'catalog import FILE [--replace]',
+    summary:
+      'import products from CSV or JSON; bad rows are reported by line and skipped, good rows imported in all-or-nothing batches. --replace: the file is the whole catalog; products it lacks are deleted (deactivated when price alerts name them)',
     positionals: 1,
-    run: ({ positionals }) => catalogImport(loadConfig(), positionals[0]!),
+    options: { replace: { type: 'boolean' } },
+    run: ({ positionals, values }) => catalogImport(loadConfig(), positionals[0]!, values.replace === true),
   },
   'jobs run': {
     usage: 'jobs run NAME',
@@ -125,13 +147,33 @@ const COMMANDS: Record<string, Command> = {
   },
   'templates check': {
     usage: 'templates check',
-    summary: "check templates/message_templates.yaml against Meta's rules (exit 1 on any error)",
+    summary:
+      "check templates/message_templates.yaml against Meta's rules, and the store's own YAML: store.yaml, synonyms.yaml, recommendations.yaml, phrases.yaml, lexicon.yaml (exit 1 on any error, each named file:line:col)",
     positionals: 0,
     async run() {
       const { templates, problems } = checkTemplates(templatesFile());
       for (const p of problems) process.stderr.write(`${p.file}:${p.line}:${p.col}: ${p.message}\n`);
       if (!problems.length) console.log(`${templates.size} templates OK (${[...templates.keys()].join(', ')})`);
-      return problems.length ? 1 : 0;
+      let bad = problems.length;
+      const config = loadConfig();
+      const checks: Array<[string, () => unknown]> = [
+        ['store profile', () => loadProfile(`${config.storeDir}store.yaml`, config)],
+        ['synonyms', () => loadSynonyms(`${config.storeDir}synonyms.yaml`)],
+        ['recommendations', () => existsSync(`${config.storeDir}recommendations.yaml`) && readYamlFile(`${config.storeDir}recommendations.yaml`, z.object({ complements: z.record(z.string(), z.array(z.string())) }).nullable())],
+        ['phrases', () => loadPhrases()],
+        ['lexicon', () => loadLexicon()],
+      ];
+      for (const [what, check] of checks) {
+        try {
+          check();
+          console.log(`${what} OK`);
+        } catch (err) {
+          if (!(err instanceof TemplateError)) throw err;
+          bad++;
+          process.stderr.write(`${err.message}\n`);
+        }
+      }
+      return bad ? 1 : 0;
     },
   },
   'templates preview': {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { LANGS } from './lang.ts';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const str = () => z.preprocess(emptyToUndefined, z.string().trim().min(1).optional());
@@ -39,15 +40,24 @@ const schema = z
     FLOOD_LIMIT_PER_MINUTE: int(20, 1),
     /** `echo` answers every message with itself: wiring checks, crash test, intake benchmark. */
     BOT: z.preprocess(emptyToUndefined, z.enum(['assistant', 'echo']).default('assistant')),
-    STORE_TONE: z.preprocess(emptyToUndefined, z.string().default('friendly, brief and helpful, like a good salesperson')),
+    /** Overrides store.yaml's tone. */
+    STORE_TONE: str(),
     ADMIN_TOKEN: str(),
     MANAGER_PHONES: z.preprocess(
       (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []),
       z.array(z.string().regex(/^\+?\d{6,15}$/, 'expected comma-separated phone numbers')),
     ),
-    STORE_NAME: z.preprocess(emptyToUndefined, z.string().default('Vitrina')),
-    CURRENCY: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code').default('KZT')),
-    DEFAULT_LANGUAGE: z.preprocess(emptyToUndefined, z.string().regex(/^[a-z]{2}$/).default('ru')),
+    /** Where the store's own files live: store.yaml (profile), synonyms.yaml, recommendations.yaml. */
+    STORE_DIR: str(),
+    /**
+     * The sample store a fresh embedded start loads (its catalog, and its files when STORE_DIR is
+     * not set): furniture (default), sports, kids; `off` starts with an empty catalog.
+     */
+    DEMO_CATALOG: z.preprocess(emptyToUndefined, z.enum(['furniture', 'sports', 'kids', 'off']).default('furniture')),
+    /** These four override store.yaml. */
+    STORE_NAME: str(),
+    CURRENCY: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code').optional()),
+    DEFAULT_LANGUAGE: z.preprocess(emptyToUndefined, z.enum(LANGS).optional()),
     TZ: str(),
     LOG_LEVEL: z.preprocess(
       emptyToUndefined,
@@ -90,7 +100,14 @@ const schema = z
 export type Config = z.infer<typeof schema> & {
   /** true when no WHATSAPP_TOKEN is set: outbound goes to the in-process sandbox. */
   sandbox: boolean;
+  /** The folder of store.yaml, synonyms.yaml and recommendations.yaml (STORE_DIR, or the demo store's). */
+  storeDir: string;
 };
+
+const TEMPLATES = new URL('../templates/', import.meta.url).pathname;
+
+/** A sample store's folder: the furniture demo is templates/ itself, the others templates/samples/NAME. */
+export const sampleStoreDir = (name: 'furniture' | 'sports' | 'kids') => (name === 'furniture' ? TEMPLATES : `${TEMPLATES}samples/${name}/`);
 
 /** Parses the environment once; throws one ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -99,5 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const problems = parsed.error.issues.map((i) => `${String(i.path[0] ?? '?')}: ${i.message}`);
     throw new ConfigError(`invalid configuration — ${problems.join('; ')}`, problems);
   }
-  return { ...parsed.data, sandbox: !parsed.data.WHATSAPP_TOKEN };
+  const d = parsed.data;
+  const storeDir = d.STORE_DIR ?? sampleStoreDir(d.DEMO_CATALOG === 'off' || d.DATABASE_URL ? 'furniture' : d.DEMO_CATALOG);
+  return { ...d, sandbox: !d.WHATSAPP_TOKEN, storeDir: storeDir.endsWith('/') ? storeDir : `${storeDir}/` };
 }

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   }
   const services = await buildServices(config);
   if (services.database.kind === 'pglite') {
-    await loadDemoCatalogIfEmpty({ db: services.database.db, clock: services.clock, log: services.log, currency: config.CURRENCY });
+    if (await loadDemoCatalogIfEmpty({ db: services.database.db, clock: services.clock, log: services.log, currency: services.profile.current().currency, sample: config.DEMO_CATALOG })) await services.vocabulary.refresh();
   }
   const app = createApp(services);
   const tasks: ScheduledTask[] = [];
@@ -44,6 +44,8 @@ async function main(): Promise<void> {
       }
     }
     services.templates.watch();
+    services.profile.watch();
+    services.vocabulary.watch();
     if (services.database.kind === 'pglite') writeServerInfo(config.DATA_DIR, { pid: process.pid, port: info.port, adminToken: services.adminToken });
     services.log.info(
       { port: info.port, database: services.database.kind, store: services.store.kind, whatsapp: services.sandbox ? 'sandbox' : 'graph' },

@@ -2,20 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { Assistant } from '../core/assistant.ts';
 import { asLang } from '../core/language.ts';
 import { createOpenAI } from '../core/llm-assistant.ts';
-import { loadPhrases } from '../core/phrases.ts';
+import { loadPhrases } from './phrases.ts';
 import { loadComplements } from '../core/recommend.ts';
 import { runEchoTurn } from '../handlers/echo.ts';
 import { runTurn as defaultRunTurn } from '../handlers/index.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import { say } from '../core/phrases.ts';
+import { say } from './phrases.ts';
 import { TurnContext, type TurnServices } from '../handlers/context.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { InboxWorker } from './inbox/inbox-worker.ts';
 import { queueDepth } from './worker/queue-depth.ts';
 import { resolveFfmpeg } from './media/ffmpeg.ts';
 import { Media } from './media/media.ts';
-import { loadVocabulary } from './catalog/vocabulary.ts';
+import { Vocabularies } from './catalog/facets.ts';
+import { StoreProfile } from './profile/store-profile.ts';
+import { searchConfigs, useSearchConfigs } from './catalog/catalog-repo.ts';
 import { EscalationEvents } from './handoff/events.ts';
 import { Handoff } from './handoff/handoff.ts';
 import { Bitrix24Client } from '../integrations/bitrix24/client.ts';
@@ -41,6 +43,8 @@ export interface Services {
   assistant: Assistant;
   media: Media;
   templates: TemplateRegistry;
+  profile: StoreProfile;
+  vocabulary: Vocabularies;
   handoff: Handoff;
   database: Database;
   store: Store;
@@ -133,10 +137,13 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
       })
     : null;
   const ffmpeg = resolveFfmpeg({ ...process.env, FFMPEG_PATH: config.FFMPEG_PATH });
-  const vocabulary = loadVocabulary();
+  const profile = new StoreProfile({ file: `${config.storeDir}store.yaml`, env: config, log });
+  if (await useSearchConfigs(database.db, searchConfigs(profile.current().languages))) log.info({ languages: profile.current().languages }, 'search configurations set from the store languages');
+  const vocabulary = new Vocabularies({ db: database.db, log, synonymsFile: `${config.storeDir}synonyms.yaml` });
+  await vocabulary.refresh();
   const media = new Media({
-    vocabulary,
-    storeName: config.STORE_NAME,
+    vocabulary: () => vocabulary.current(),
+    profile: () => profile.current(),
     client,
     ffmpeg,
     openai,
@@ -148,7 +155,10 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     log,
   });
   const templates = new TemplateRegistry({ log });
+  const phrases = loadPhrases();
   const handoff = new Handoff({
+    phrases,
+    profile: () => profile.current(),
     db: database.db,
     clock,
     log,
@@ -160,26 +170,20 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   });
   await handoff.ensureManagers();
   const assistant = new Assistant({
-    phrases: loadPhrases(),
+    phrases,
     llm: openai
       ? {
           client: openai,
           model: config.OPENAI_MODEL,
           timeoutMs: config.OPENAI_TIMEOUT_MS,
           maxRounds: config.OPENAI_MAX_ROUNDS,
-          storeName: config.STORE_NAME,
-          currency: config.CURRENCY,
-          tone: config.STORE_TONE,
         }
       : null,
-    complements: loadComplements(),
+    complements: loadComplements(`${config.storeDir}recommendations.yaml`),
     contextSize: config.CONTEXT_MESSAGES,
-    storeName: config.STORE_NAME,
-    currency: config.CURRENCY,
-    defaultLanguage: asLang(config.DEFAULT_LANGUAGE, 'ru'),
     log,
   });
-  const turnServices: TurnServices = { config, db: database.db, store, clock, assistant, media, handoff, vocabulary };
+  const turnServices: TurnServices = { config, db: database.db, store, clock, assistant, media, handoff, vocabulary, profile };
   const handle = opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn);
   const inbox = new InboxWorker({
     db: database.db,
@@ -189,7 +193,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
       await handle(ctx);
       return ctx;
     },
-    apology: (language) => wa.text(say(assistant.phrases, asLang(language ?? config.DEFAULT_LANGUAGE, 'ru'), 'apology')),
+    apology: (language) => wa.text(say(assistant.phrases, asLang(language, profile.current().defaultLanguage), 'apology')),
     client,
     log,
     metrics,
@@ -215,6 +219,8 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     assistant,
     media,
     templates,
+    profile,
+    vocabulary,
     handoff,
     database,
     store,
@@ -230,6 +236,8 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     async close(opts = {}) {
       health.draining = true;
       templates.close();
+      profile.close();
+      vocabulary.close();
       const graceMs = opts.graceMs;
       // The sender keeps going while turns finish, so their replies can still leave now.
       if (graceMs === undefined) await inbox.pump.stop();

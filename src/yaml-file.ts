@@ -1,22 +1,35 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { LineCounter, parseDocument, type Node } from 'yaml';
 import type { z } from 'zod';
 import { TemplateError } from './errors.ts';
 
 /**
  * Reads a YAML file merchandisers edit and checks it against a schema. Any problem is a
- * TemplateError that names `file:line:col` (syntax) or the file and the path (shape).
+ * TemplateError that names `file:line:col`: of the syntax error, or of the value a schema
+ * issue points at (the nearest node that exists), with the issue's path in the message.
  */
 export function readYamlFile<S extends z.ZodType>(path: URL | string, schema: S): z.infer<S> {
   const file = path instanceof URL ? path.pathname : path;
-  let data: unknown;
+  let text: string;
   try {
-    data = parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (err) {
-    const pos = (err as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
-    throw new TemplateError((err as Error).message.split('\n')[0]!, file, pos?.line, pos?.col);
+    throw new TemplateError((err as Error).message.split('\n')[0]!, file);
   }
-  const r = schema.safeParse(data);
-  if (!r.success) throw new TemplateError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), file);
-  return r.data;
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const pos = lines.linePos(syntax.pos[0]);
+    throw new TemplateError(syntax.message.split('\n')[0]!, file, pos.line, pos.col);
+  }
+  const r = schema.safeParse(doc.toJS());
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const path_ = issue.path as Array<string | number>;
+  let node: Node | undefined;
+  for (let i = path_.length; i >= 0 && !node?.range; i--) node = doc.getIn(path_.slice(0, i), true) as Node | undefined;
+  const pos = node?.range ? lines.linePos(node.range[0]) : undefined;
+  const all = r.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ');
+  throw new TemplateError(all, file, pos?.line, pos?.col);
 }

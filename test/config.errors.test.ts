@@ -15,7 +15,11 @@ const fail = (env: Record<string, string>) => {
 describe('configuration', () => {
   it('the embedded default needs nothing', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ PORT: 3000, DATA_DIR: './data', sandbox: true, CURRENCY: 'KZT', DEFAULT_LANGUAGE: 'ru', OPENAI_MODEL: 'gpt-4o-mini', WHATSAPP_MAX_MPS: 80 });
+    expect(c).toMatchObject({ PORT: 3000, DATA_DIR: './data', sandbox: true, DEMO_CATALOG: 'furniture', OPENAI_MODEL: 'gpt-4o-mini', WHATSAPP_MAX_MPS: 80 });
+    // the store's currency, languages and name come from its profile; the environment only overrides
+    expect(c.CURRENCY).toBeUndefined();
+    expect(c.storeDir).toMatch(/templates\/$/);
+    expect(loadConfig({ DEMO_CATALOG: 'sports' }).storeDir).toMatch(/templates\/samples\/sports\/$/);
     expect(c.DATABASE_URL).toBeUndefined();
   });
 

@@ -1,37 +1,67 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { extract } from '../core/extract.ts';
 import { detectLanguage } from '../core/language.ts';
 import { classify } from '../core/offline-assistant.ts';
-import { loadVocabulary } from '../src/catalog/vocabulary.ts';
+import { sampleVocabulary } from '../src/catalog/demo.ts';
+import { facetsOf } from '../src/catalog/facets.ts';
+import { loadLexicon } from '../src/catalog/lexicon.ts';
+import { Vocabulary } from '../src/catalog/vocabulary.ts';
 
-const vocabulary = loadVocabulary();
+const vocabulary = sampleVocabulary('furniture');
+const lexicon = loadLexicon();
+const rest = (text: string, v = vocabulary) => extract(text, v).rest.map((a) => a[0]).join(' ');
 
 describe('reading the shopper’s words without a model', () => {
   it.each([
-    ['хочу серый диван до 300 тысяч', { budgetMax: 300000, color: 'серый', category: 'Диваны', rest: '' }],
+    ['хочу серый диван до 300 тысяч', { budgetMax: 300000, color: 'серый', category: 'Диваны' }],
     ['до 1,5 млн чёрный стол', { budgetMax: 1500000, color: 'чёрный', category: 'Столы' }],
     ['кресло от 50 000 до 120 000', { budgetMin: 50000, budgetMax: 120000, category: 'Кресла' }],
     ['150 мың теңгеге дейін жасыл кресло', { budgetMax: 150000, color: 'зелёный', category: 'Кресла' }],
     ['grey sofa under 200k', { budgetMax: 200000, color: 'серый', category: 'Диваны' }],
-    ['угловой диван велюр', { category: 'Диваны', rest: 'угловой велюр', budgetMax: null }],
+    ['угловой диван велюр', { category: 'Диваны', budgetMax: null }],
     ['стулья', { category: 'Стулья' }],
     ['стол', { category: 'Столы' }],
+    ['шкаф-купе белый', { category: 'Шкафы', color: 'белый' }],
   ])('%s', (text, expected) => {
     expect(extract(text, vocabulary)).toMatchObject(expected);
   });
 
+  it('keeps what is left to search for, numbers included', () => {
+    expect(rest('угловой диван велюр')).toBe('угловой');
+    expect(extract('угловой диван велюр', vocabulary).filters.material).toEqual(['велюр']);
+    expect(rest('хочу серый диван до 300 тысяч')).toBe('');
+    expect(rest('стол 120 см')).toBe('120 см');
+  });
+
   it.each([
-    ['Сәлем, маған диван керек', 'kk'],
-    ['маған диван керек', 'kk'],
-    ['хочу диван', 'ru'],
-    ['I need a sofa', 'en'],
-    ['👍', 'ru'],
-  ])('language of "%s" is %s', (text, lang) => {
-    expect(detectLanguage(text, 'ru')).toBe(lang);
+    ['до 500 тенге', 500],
+    ['до 500 теңге', 500],
+    ['20 мыңға дейін', 20000],
+    ['under $50', 50],
+    ['$50', 50],
+    ['under 34.99', 34.99],
+    ['до 300к', 300000],
+    ['до 300 000 ₸', 300000],
+    ['за 25 тысяч', 25000],
+  ])('budget in "%s" is %s', (text, max) => {
+    expect(extract(text, vocabulary).budgetMax).toBe(max);
+  });
+
+  it.each([
+    ['Сәлем, маған диван керек', 'ru', 'kk'],
+    ['маған диван керек', 'ru', 'kk'],
+    ['маган диван керек', 'ru', 'kk'],
+    ['хочу диван', 'en', 'ru'],
+    ['I need a sofa', 'ru', 'en'],
+    ['👍', 'ru', 'ru'],
+    ['хочу Canon EOS R50', 'ru', 'ru'],
+    ['Canon EOS R50', 'ru', 'ru'],
+    ['Canon EOS R50', 'kk', 'kk'],
+    ['диван', 'kk', 'kk'],
+    ['do you have a black tent', 'ru', 'en'],
+  ])('language of "%s" after %s is %s', (text, before, lang) => {
+    expect(detectLanguage(text, before as 'ru', vocabulary)).toBe(lang);
   });
 
   it('the eval set covers ru, kk and en with at least 60 utterances, and the rules classify the hand-off ones', () => {
@@ -42,18 +72,55 @@ describe('reading the shopper’s words without a model', () => {
   });
 });
 
-describe('the store’s vocabulary comes from data, not code', () => {
-  it('another store’s file teaches extract its own categories and colours', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'vocab-'));
-    const file = join(dir, 'vocabulary.yaml');
-    writeFileSync(file, 'categories:\n  Laptops: [laptop, notebook, ноутбук]\n  Phones: [phone, смартфон, телефон]\ncolors:\n  Space Grey: [grey, gray, сер]\n');
-    const shop = loadVocabulary(file);
-    expect(extract('grey laptop under 500k', shop)).toMatchObject({ category: 'Laptops', color: 'Space Grey', budgetMax: 500000, rest: '' });
-    expect(extract('хочу серый ноутбук', shop)).toMatchObject({ category: 'Laptops', color: 'Space Grey' });
-    expect(extract('серый диван', shop)).toMatchObject({ category: null, rest: 'диван' });
+describe('the vocabulary comes from the catalog, the lexicon and the store’s synonyms', () => {
+  const shop = new Vocabulary(
+    facetsOf([
+      { category: 'Laptops', brand: 'Lenovo', color: 'Space Grey' },
+      { category: 'Laptops', brand: 'Apple', color: 'Black' },
+      { category: 'Phones', brand: 'Apple', color: 'black' },
+      { category: 'Sleeping Bags', color: 'Green' },
+      { category: 'Bags', color: 'Dark Green' },
+    ]),
+    lexicon,
+    { Laptops: ['ноутбук', 'notebook'], Lenovo: ['леново'], computer: ['комп'] },
+  );
+
+  it('an English catalog: Russian and Kazakh colour words find its colours, every spelling of them', () => {
+    expect(extract('чёрный ноутбук', shop).filters).toEqual({ color: ['black', 'Black'], category: ['Laptops'] });
+    expect(extract('қара ноутбук', shop).filters.color).toEqual(['black', 'Black']);
+    expect(extract('grey laptop under 500k', shop)).toMatchObject({ category: 'Laptops', color: 'Space Grey', budgetMax: 500000 });
+    expect(extract('зелёный', shop).filters.color?.sort()).toEqual(['Dark Green', 'Green']);
   });
 
-  it('a word may match whole only, and a word may be excluded', () => {
+  it('a brand’s Cyrillic spelling and a merchant’s slang come from synonyms.yaml', () => {
+    expect(extract('леново', shop).filters.brand).toEqual(['Lenovo']);
+    expect(extract('комп', shop).rest).toEqual([['computer']]);
+  });
+
+  it('a longer category wins over its last word; one word of it names it weakly', () => {
+    expect(extract('green sleeping bag', shop).filters.category).toEqual(['Sleeping Bags']);
+    expect(extract('sleeping', shop).filters.category).toEqual(['Sleeping Bags']);
+  });
+
+  it('a colour the catalog lacks is named as missing, not searched for or mapped to another', () => {
+    const r = extract('purple laptop', shop);
+    expect(r.filters).toEqual({ category: ['Laptops'] });
+    expect(r.missing).toEqual({ color: 'purple' });
+  });
+
+  it('a catalog that writes «черный» finds the shopper’s «чёрный», and a Kazakh colour word without its letters', () => {
+    const ru = new Vocabulary(facetsOf([{ category: 'Куртки', color: 'черный' }, { category: 'Куртки', color: 'Чёрный' }]), lexicon);
+    expect(extract('чёрная куртка', ru).filters).toEqual({ color: ['черный', 'Чёрный'], category: ['Куртки'] });
+    expect(extract('кара куртка', ru).filters.color).toEqual(['черный', 'Чёрный']);
+  });
+
+  it('follow-ups and common words', () => {
+    expect([...extract('а подешевле?', shop).followUps]).toEqual(['cheaper']);
+    expect([...extract('something bigger', shop).followUps]).toEqual(['bigger']);
+    expect(extract('есть ли у вас что-нибудь', shop).rest).toEqual([]);
+  });
+
+  it('"ақ" is white but «ақша» is not; a pillar is not a table', () => {
     expect(extract('ақ шкаф', vocabulary).color).toBe('белый');
     expect(extract('ақша шкаф', vocabulary).color).toBeNull();
     expect(extract('столб', vocabulary).category).toBeNull();

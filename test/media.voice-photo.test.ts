@@ -151,7 +151,13 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     const parts = req.messages[1].content;
     expect(parts[0]).toEqual({ type: 'text', text: 'Shopper’s caption: хочу такое' });
     expect(parts[1]).toEqual({ type: 'image_url', image_url: { url: `data:image/jpeg;base64,${photo.toString('base64')}` } });
-    expect(req.response_format).toEqual({ type: 'json_object' });
+    // structured output, strict, its enums the catalog's own values
+    expect(req.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'photo', strict: true } });
+    const props = req.response_format.json_schema.schema.properties;
+    expect(props.category.enum).toEqual([...h.services.vocabulary.current().values('category'), null]);
+    expect(props.color.enum).toContain('красный');
+    expect(req.response_format.json_schema.schema.required).toEqual(['is_product', 'category', 'color', 'style', 'material', 'keywords']);
+    expect(req.messages[0].content).toContain('Vitrina Home');
     const list = graph.sendsTo('77050000011').at(-1)!.body;
     expect(list.interactive.body.text).toBe('Похожие товары по вашему фото:');
     const ids = list.interactive.action.sections[0].rows.map((r: any) => r.id);
@@ -166,7 +172,7 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     const ts = unixSeconds(h.clock.now());
     await h.post(messagesWebhook('77050000012', [{ from: '77050000012', id: 'wamid.img.2', timestamp: ts, type: 'image', image: { mime_type: 'image/jpeg', id: 'img-2' } }]));
     await h.drain();
-    expect(graph.sendsTo('77050000012')[0]!.body.text.body).toBe('На фото не вижу мебели. Пришлите фото товара или опишите, что ищете.');
+    expect(graph.sendsTo('77050000012')[0]!.body.text.body).toBe('На фото не вижу товара. Пришлите фото товара или опишите, что ищете.');
   });
 
   it('without a model: a voice note asks for text; a photo’s caption is searched as words', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadPhrases } from '../core/phrases.ts';
+import { loadPhrases } from '../src/phrases.ts';
 import { render } from '../core/render.ts';
 import { fit, LIMITS } from '../src/whatsapp/limits.ts';
 import type { Product } from '../src/catalog/catalog-repo.ts';
@@ -85,7 +85,13 @@ describe('rendering always fits WhatsApp limits', () => {
       { id: 'ZT-1', title: 'Диван угловой «Осло» се…', description: '149 990 ₸ · серый' },
       { id: 'ZT-2', title: 'Диван угловой «Осло» се…', description: '149 990 ₸ · серый · нет в наличии' },
     ]);
-    expect(formatPrice(14999050, 'KZT')).toBe('149 990,50 ₸');
+    expect(formatPrice(14999050, 'KZT')).toBe('149\u00a0990,50\u00a0₸');
+    // Intl per language, minor units from the currency itself
+    expect(formatPrice(3499, 'USD', 'en')).toBe('$34.99');
+    expect(formatPrice(3400, 'USD', 'en')).toBe('$34');
+    expect(formatPrice(14999000, 'KZT', 'en')).toBe('₸149,990');
+    expect(formatPrice(1500, 'JPY', 'en')).toBe('¥1,500');
+    expect(formatPrice(1500, 'KWD', 'en')).toBe('KWD\u00a01.500');
   });
 
   it('one product with an image → image with caption, then the three card buttons', () => {

@@ -24,13 +24,13 @@ describe.each(backends())('sandbox mode, offline assistant, demo catalog ($name)
     h = await startHarness({ backend, env: { BOT: 'assistant' }, demo: true });
     expect(h.services.sandbox).not.toBeNull();
     const page = await h.app.request('/sandbox');
-    expect(await page.text()).toContain('<title>Vitrina · WhatsApp sandbox</title>');
+    expect(await page.text()).toContain('<title>Vitrina Home · WhatsApp sandbox</title>');
 
     expect((await send('77019990001', { type: 'text', text: { body: 'хочу серый диван до 300 тысяч' } })).status).toBe(200);
     await h.drain();
     const [list] = await outbound('77019990001');
     expect(list).toMatchObject({ to: '+77019990001', type: 'interactive', interactive: { type: 'list', action: { button: 'Выбрать' } } });
-    expect(list.interactive.body.text).toBe('Вот что нашлось (серый, диваны, ≤ 300 000 ₸):');
+    expect(list.interactive.body.text).toBe('Вот что нашлось (серый, диван, ≤ 300 000 ₸):');
     const rows = list.interactive.action.sections[0].rows as Array<{ id: string; title: string; description: string }>;
     expect(rows.length).toBeGreaterThanOrEqual(2);
     const ids = rows.map((r) => r.id);

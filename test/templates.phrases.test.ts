@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPhrases, say } from '../core/phrases.ts';
+import { loadPhrases, say } from '../src/phrases.ts';
 import { loadComplements } from '../core/recommend.ts';
 import { TemplateError } from '../src/errors.ts';
 

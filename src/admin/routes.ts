@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { upsertProducts } from '../catalog/catalog-repo.ts';
+import { removeProductsExcept, upsertProducts } from '../catalog/catalog-repo.ts';
 import { validateProduct, type ProductRow } from '../catalog/product.ts';
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from '../errors.ts';
 import { runJob } from '../jobs/jobs.ts';
@@ -44,20 +44,41 @@ export function adminRoutes(s: Services): Hono {
     '/products',
     bodyLimit({ maxSize: MAX_ADMIN_BYTES, onError: () => { throw new PayloadTooLargeError(`body over ${MAX_ADMIN_BYTES} bytes`); } }),
     body(z.object({ products: z.array(z.unknown()).max(MAX_PRODUCTS, `at most ${MAX_PRODUCTS} products per request`) })),
+    zValidator('query', z.object({ replace: z.enum(['true', 'false']).optional() }), (r) => {
+      if (!r.success) throw new BadRequestError('replace is true or false', fieldErrors(r.error.issues));
+    }),
     async (c) => {
       const { products } = c.req.valid('json');
       const rows: ProductRow[] = [];
       const errors: Array<{ index: number; error: string }> = [];
       products.forEach((raw, index) => {
-        const v = validateProduct(raw, s.config.CURRENCY);
+        const v = validateProduct(raw, s.profile.current().currency);
         if (v.ok) rows.push(v.row);
         else errors.push({ index, error: v.error });
       });
-      const result = await s.database.db.transaction((tx) => upsertProducts(tx, rows, s.clock.now()));
-      s.log.info({ received: products.length, ...result, rejected: errors.length }, 'products upserted');
+      const replace = c.req.valid('query').replace === 'true';
+      if (replace && errors.length) throw new BadRequestError('replace=true needs every product valid: a bad row would delete its product', Object.fromEntries(errors.map((e) => [`products.${e.index}`, [e.error]])));
+      const result = await s.database.db.transaction(async (tx) => ({
+        ...(await upsertProducts(tx, rows, s.clock.now())),
+        ...(replace ? await removeProductsExcept(tx, rows.map((r) => r.id), s.clock.now()) : {}),
+      }));
+      await s.vocabulary.refresh();
+      s.log.info({ received: products.length, ...result, rejected: errors.length, replace }, 'products upserted');
       return c.json({ received: products.length, ...result, rejected: errors.length, errors });
     },
   );
+
+  /** After a catalog sent in batches: only these products stay; the rest are deleted, or deactivated when alerts name them. */
+  app.post('/products/retain', bodyLimit({ maxSize: MAX_ADMIN_BYTES, onError: () => { throw new PayloadTooLargeError(`body over ${MAX_ADMIN_BYTES} bytes`); } }), body(z.object({ ids: z.array(z.string().min(1).max(200)).max(1_000_000) })), async (c) => {
+    const { ids } = c.req.valid('json');
+    const result = await s.database.db.transaction((tx) => removeProductsExcept(tx, ids, s.clock.now()));
+    await s.vocabulary.refresh();
+    s.log.info({ kept: ids.length, ...result }, 'catalog replaced');
+    return c.json(result);
+  });
+
+  /** What the catalog holds, with counts: categories, brands, colours, styles, materials, attributes, tags. */
+  app.get('/catalog/vocabulary', async (c) => c.json(s.vocabulary.current().facets));
 
   app.get('/escalations', zValidator('query', z.object({ status: z.enum(['open', 'taken', 'closed']).optional() }), (r) => {
     if (!r.success) throw new BadRequestError('status is open, taken or closed', fieldErrors(r.error.issues));

@@ -1,3 +1,4 @@
+import { distance } from 'fastest-levenshtein';
 import { iso, query, sql, type Tx } from '../db/database.ts';
 import type { ProductRow } from './product.ts';
 
@@ -95,7 +96,7 @@ export async function upsertProducts(db: Tx, rows: ProductRow[], now: Date): Pro
       on conflict (id) do update set name = excluded.name, description = excluded.description, category = excluded.category,
         brand = excluded.brand, color = excluded.color, style = excluded.style, material = excluded.material, price = excluded.price,
         old_price = excluded.old_price, currency = excluded.currency, stock = excluded.stock, image_url = excluded.image_url,
-        url = excluded.url, tags = excluded.tags, attributes = excluded.attributes, updated_at = excluded.updated_at
+        url = excluded.url, tags = excluded.tags, attributes = excluded.attributes, updated_at = excluded.updated_at, active = true
       returning p.id, p.price, p.old_price
     ), hist as (
       insert into price_history (product_id, price, old_price, at)
@@ -123,18 +124,59 @@ export async function getProducts(db: Tx, ids: string[]): Promise<Product[]> {
 }
 
 export async function countProducts(db: Tx): Promise<number> {
-  const [r] = await query<{ n: number }>(db, sql`select count(*)::int as n from products`);
+  const [r] = await query<{ n: number }>(db, sql`select count(*)::int as n from products where active`);
   return Number(r!.n);
 }
 
+/**
+ * After a full catalog file (`import --replace`): products the file does not hold leave the
+ * store. Those an active price alert names are deactivated (hidden from search, kept for the
+ * alert's history); the rest are deleted with their price history and views.
+ */
+export async function removeProductsExcept(db: Tx, keep: string[], now: Date): Promise<{ deleted: number; deactivated: number }> {
+  const [r] = await query<{ deleted: number; deactivated: number }>(
+    db,
+    sql`with keep as (select jsonb_array_elements_text(${JSON.stringify(keep)}::jsonb) as id),
+    gone as (select p.id, exists (select 1 from price_alerts a where a.product_id = p.id and a.status = 'active') as held
+      from products p where p.id not in (select id from keep)),
+    off as (update products p set active = false, updated_at = ${iso(now)}::timestamptz from gone g where g.id = p.id and g.held and p.active returning p.id),
+    hist as (delete from price_history h using gone g where g.id = h.product_id and not g.held),
+    views as (delete from product_views v using gone g where g.id = v.product_id and not g.held),
+    del as (delete from products p using gone g where g.id = p.id and not g.held returning p.id)
+    select (select count(*) from del)::int as deleted, (select count(*) from off)::int as deactivated`,
+  );
+  return { deleted: Number(r!.deleted), deactivated: Number(r!.deactivated) };
+}
+
+/** The text-search configuration of each language a store offers (Kazakh has none: simple and trigrams serve it). */
+export function searchConfigs(languages: string[]): string[] {
+  const byLang: Record<string, string> = { ru: 'russian', en: 'english' };
+  return [...new Set([...languages.map((l) => byLang[l]).filter((c): c is string => !!c), 'simple'])];
+}
+
+/** Makes the search trigger use `configs`; when they change, every product's vector is rebuilt. */
+export async function useSearchConfigs(db: Tx, configs: string[]): Promise<boolean> {
+  const value = configs.join(',');
+  const [r] = await query<{ value: string }>(db, sql`select value from catalog_settings where key = 'search_configs'`);
+  if (r?.value === value) return false;
+  await db.execute(sql`insert into catalog_settings (key, value) values ('search_configs', ${value}) on conflict (key) do update set value = excluded.value`);
+  await db.execute(sql`update products set search = vitrina_search_vector(products)`);
+  return true;
+}
+
 export interface SearchFilters {
-  category?: string | null;
-  color?: string | null;
-  style?: string | null;
+  /** Catalog values; a product matches any of a field's values (compared in lowercase). */
+  category?: string[] | null;
+  brand?: string[] | null;
+  color?: string[] | null;
+  style?: string[] | null;
+  material?: string[] | null;
   minPrice?: number | null;
   maxPrice?: number | null;
   inStock?: boolean;
   excludeIds?: string[];
+  /** A numeric attribute above or below a value ("bigger" than the products shown), ordered by it. */
+  attribute?: { key: string; above?: number; below?: number } | null;
 }
 
 export interface SearchResult {
@@ -147,17 +189,22 @@ export interface SearchResult {
 
 export const MAX_RESULTS = 10;
 
-const words = (q: string) => (q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length >= 2).slice(0, 12);
+const lowerIn = (col: string, values: string[]) => sql`lower(${sql.raw(col)}) in (${sql.join(values.map((v) => sql`${v.toLowerCase()}`), sql`, `)})`;
+const NUMERIC = String.raw`^[0-9]+([.,][0-9]+)?$`;
+const attrNumber = (key: string) => sql`(case when p.attributes->>${key} ~ ${NUMERIC} then replace(p.attributes->>${key}, ',', '.')::numeric end)`;
 
 function filterSql(f: SearchFilters) {
-  const parts = [sql`true`];
-  if (f.category) parts.push(sql`lower(p.category) = lower(${f.category})`);
-  if (f.color) parts.push(sql`lower(p.color) = lower(${f.color})`);
-  if (f.style) parts.push(sql`lower(p.style) = lower(${f.style})`);
+  const parts = [sql`p.active`];
+  for (const field of ['category', 'brand', 'color', 'style', 'material'] as const) {
+    const values = f[field];
+    if (values?.length) parts.push(lowerIn(`p.${field}`, values));
+  }
   if (f.minPrice != null) parts.push(sql`p.price >= ${Math.round(f.minPrice)}`);
   if (f.maxPrice != null) parts.push(sql`p.price <= ${Math.round(f.maxPrice)}`);
   if (f.inStock) parts.push(sql`p.stock > 0`);
   if (f.excludeIds?.length) parts.push(sql`p.id not in (select jsonb_array_elements_text(${JSON.stringify(f.excludeIds)}::jsonb))`);
+  if (f.attribute?.above != null) parts.push(sql`${attrNumber(f.attribute.key)} > ${f.attribute.above}`);
+  if (f.attribute?.below != null) parts.push(sql`${attrNumber(f.attribute.key)} < ${f.attribute.below}`);
   return sql.join(parts, sql` and `);
 }
 
@@ -168,60 +215,94 @@ function filterSql(f: SearchFilters) {
  */
 export const RANK_CANDIDATES = 200;
 
-async function ftsSearch(db: Tx, tsq: string, mode: 'and' | 'or', f: SearchFilters, limit: number): Promise<Product[]> {
-  const op = mode === 'and' ? ' & ' : ' | ';
-  const q = tsq.split(' ').join(op);
+/** The store's text-search configurations (set from its languages at start-up). */
+export interface SearchOptions {
+  configs: string[];
+  limit?: number;
+}
+
+/** A word and its alternatives as one tsquery, in every configuration: (w₁ | w₂ …). */
+function wordQuery(alts: string[], configs: string[]) {
+  return sql`(${sql.join(alts.flatMap((a) => configs.map((c) => sql`plainto_tsquery(${c}::regconfig, ${a})`)), sql` || `)})`;
+}
+
+/** A word with letters and digits ("r50", "s24", "xm5") names a model: an exact one ranks first. */
+const isModel = (w: string) => /\p{L}/u.test(w) && /\d/.test(w) && w.length >= 2;
+
+async function ftsSearch(db: Tx, ws: string[][], mode: 'and' | 'or', f: SearchFilters, o: Required<SearchOptions>): Promise<Product[]> {
+  const q = sql.join(ws.map((alts) => wordQuery(alts, o.configs)), sql.raw(mode === 'and' ? ' && ' : ' || '));
+  const models = ws.map((a) => a[0]!).filter(isModel);
+  const modelRank = models.length ? sql.join(models.map((m) => sql`(case when p.name ~* ${`(^|[^[:alnum:]])${m}([^[:alnum:]]|$)`} then 1 else 0 end)`), sql` + `) : sql`0`;
+  const order = f.attribute ? sql`${attrNumber(f.attribute.key)} ${sql.raw(f.attribute.below != null ? 'desc' : 'asc')},` : sql``;
   const rows = await query<RawProduct>(
     db,
-    sql`with qq as materialized (select to_tsquery('russian', ${q}) || to_tsquery('simple', ${q}) as q),
+    sql`with qq as materialized (select ${q} as q),
     candidates as materialized (
-      select p.id, ts_rank(p.search, qq.q) as rank, p.stock, p.price from products p, qq
+      select p.id, ts_rank(p.search, qq.q) + 10 * (${modelRank}) as rank, p.stock, p.price from products p, qq
       where p.search @@ qq.q and ${filterSql(f)}
       limit ${RANK_CANDIDATES}
     )
     select ${COLUMNS} from candidates c join products p using (id)
-    order by c.rank desc, (c.stock > 0) desc, c.price asc, c.id
-    limit ${limit}`,
+    order by ${order} c.rank desc, (c.stock > 0) desc, c.price asc, c.id
+    limit ${o.limit}`,
   );
   return rows.map(toProduct);
 }
 
 /**
- * Full-text search with filters, relevance order, always bounded. All words must match;
- * failing that, unknown words are corrected through the trigram vocabulary ("did you mean");
- * failing that, any word may match. An empty query searches by filters alone.
+ * Full-text search with filters, relevance order, always bounded. `words` are the shopper's
+ * search words, each with its alternatives (a unit in every language). All words must match;
+ * failing that, words the catalog does not know but nearly does are corrected through the
+ * trigram vocabulary ("did you mean"); failing that, any word may match. No words: filters alone.
  */
-export async function searchProducts(db: Tx, text: string, f: SearchFilters = {}, limit = MAX_RESULTS): Promise<SearchResult> {
-  const n = Math.max(1, Math.min(limit, MAX_RESULTS));
-  const ws = words(text);
+export async function searchProducts(db: Tx, words: string[][], f: SearchFilters = {}, opts: SearchOptions = { configs: ['simple'] }): Promise<SearchResult> {
+  const o = { configs: opts.configs.length ? opts.configs : ['simple'], limit: Math.max(1, Math.min(opts.limit ?? MAX_RESULTS, MAX_RESULTS)) };
+  const n = o.limit;
+  const ws = words.filter((a) => a.length).slice(0, 12);
   if (ws.length === 0) {
     // Filters alone: in stock first, then cheapest, along the (lower(category), price, id)
     // index, stopping after n rows; out-of-stock rows only when too few are in stock. One
     // statement: the second branch of the append runs only when the first ran short.
-    const byPrice = (stock: ReturnType<typeof sql>) => sql`(select ${COLUMNS} from products p where ${filterSql(f)} and ${stock} order by p.price asc, p.id limit ${n})`;
+    const order = f.attribute ? sql`${attrNumber(f.attribute.key)} ${sql.raw(f.attribute.below != null ? 'desc' : 'asc')}, p.price asc, p.id` : sql`p.price asc, p.id`;
+    const byPrice = (stock: ReturnType<typeof sql>) => sql`(select ${COLUMNS} from products p where ${filterSql(f)} and ${stock} order by ${order} limit ${n})`;
     const rows = await query<RawProduct>(db, f.inStock ? byPrice(sql`p.stock > 0`) : sql`${byPrice(sql`p.stock > 0`)} union all ${byPrice(sql`p.stock <= 0`)} limit ${n}`);
     return { products: rows.map(toProduct), didYouMean: null, match: rows.length ? 'filters' : 'none' };
   }
-  const all = await ftsSearch(db, ws.join(' '), 'and', f, n);
+  const all = await ftsSearch(db, ws, 'and', f, o);
   if (all.length) return { products: all, didYouMean: null, match: 'all' };
 
-  const corrected = await correctWords(db, ws);
-  if (corrected.join(' ') !== ws.join(' ')) {
-    const fixed = await ftsSearch(db, corrected.join(' '), 'and', f, n);
-    if (fixed.length) return { products: fixed, didYouMean: corrected.join(' '), match: 'all' };
+  const corrected = await correctWords(db, ws, o.configs);
+  const changed = corrected.some((a, i) => a !== ws[i]);
+  const said = (list: string[][]) => list.map((a) => a[0]).join(' ');
+  if (changed) {
+    const fixed = await ftsSearch(db, corrected, 'and', f, o);
+    if (fixed.length) return { products: fixed, didYouMean: said(corrected), match: 'all' };
   }
-  const any = await ftsSearch(db, corrected.join(' '), 'or', f, n);
-  return { products: any, didYouMean: corrected.join(' ') !== ws.join(' ') ? corrected.join(' ') : null, match: any.length ? 'any' : 'none' };
+  if (ws.length === 1) return { products: [], didYouMean: null, match: 'none' };
+  const any = await ftsSearch(db, corrected, 'or', f, o);
+  return { products: any, didYouMean: changed && any.length ? said(corrected) : null, match: any.length ? 'any' : 'none' };
 }
 
-/** Replaces each word the catalog does not know with its nearest catalog word (trigram similarity). */
-async function correctWords(db: Tx, ws: string[]): Promise<string[]> {
+/** How close an unknown word must be to a catalog word to be read as it (pg_trgm similarity). */
+export const CORRECTION_SIMILARITY = 0.35;
+
+/**
+ * Replaces each word the catalog does not know with its nearest catalog word, only when that
+ * word is close (a typo: «дивн» → «диван», one edit away; two for longer words); short words,
+ * numbers and model names are kept, and "kayaks" never becomes "kayano".
+ */
+async function correctWords(db: Tx, ws: string[][], configs: string[]): Promise<string[][]> {
+  const candidates = ws.map((a) => a[0]!).filter((w) => w.length >= 4 && !/\d/.test(w));
+  if (!candidates.length) return ws;
   const rows = await query<{ w: string; term: string | null }>(
     db,
-    sql`select w, (select t.term from catalog_terms t where t.term % w order by similarity(t.term, w) desc, t.term limit 1) as term
-    from jsonb_array_elements_text(${JSON.stringify(ws)}::jsonb) w
-    where not exists (select 1 from products p where p.search @@ (plainto_tsquery('russian', w) || plainto_tsquery('simple', w)))`,
+    sql`select w, (select t.term from catalog_terms t where t.term % w and similarity(t.term, w) >= ${CORRECTION_SIMILARITY}
+        order by similarity(t.term, w) desc, t.term limit 1) as term
+    from jsonb_array_elements_text(${JSON.stringify(candidates)}::jsonb) w
+    where not exists (select 1 from products p where p.active and p.search @@ (${sql.join(configs.map((c) => sql`plainto_tsquery(${c}::regconfig, w)`), sql` || `)}))`,
   );
-  const fix = new Map(rows.filter((r) => r.term).map((r) => [r.w, r.term!]));
-  return ws.map((w) => fix.get(w) ?? w);
+  // a typo is an edit or two away; a different word that merely shares letters is not
+  const close = (w: string, term: string) => distance(w, term) <= (w.length <= 6 ? 1 : 2);
+  const fix = new Map(rows.filter((r) => r.term && close(r.w, r.term)).map((r) => [r.w, r.term!]));
+  return ws.map((a) => (fix.has(a[0]!) ? [fix.get(a[0]!)!] : a));
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { Db } from '../db/database.ts';
-import { upsertProducts, type UpsertResult } from './catalog-repo.ts';
+import { removeProductsExcept, upsertProducts, type UpsertResult } from './catalog-repo.ts';
 import { validateProduct, type ProductRow } from './product.ts';
 
 export interface RowError {
@@ -60,14 +60,24 @@ function collect(items: Array<{ line: number; raw: unknown }>, currency: string)
 
 export const IMPORT_BATCH = 1000;
 
-/** Imports in batches; each batch commits whole or not at all. */
+export interface ImportResult extends UpsertResult {
+  /** With `replace`: products the file does not hold, deleted, or deactivated when alerts name them. */
+  deleted: number;
+  deactivated: number;
+}
+
+/**
+ * Imports in batches; each batch commits whole or not at all. `replace`: the file is the whole
+ * catalog, and what it does not hold leaves the store once every batch is in.
+ */
 export async function importRows(
   db: Db,
   rows: ProductRow[],
   now: () => Date,
   onProgress?: (done: number, total: number) => void,
-): Promise<UpsertResult> {
-  const total: UpsertResult = { inserted: 0, updated: 0, priceChanges: 0 };
+  opts: { replace?: boolean } = {},
+): Promise<ImportResult> {
+  const total: ImportResult = { inserted: 0, updated: 0, priceChanges: 0, deleted: 0, deactivated: 0 };
   for (let i = 0; i < rows.length; i += IMPORT_BATCH) {
     const r = await db.transaction((tx) => upsertProducts(tx, rows.slice(i, i + IMPORT_BATCH), now()));
     total.inserted += r.inserted;
@@ -75,5 +85,6 @@ export async function importRows(
     total.priceChanges += r.priceChanges;
     onProgress?.(Math.min(rows.length, i + IMPORT_BATCH), rows.length);
   }
+  if (opts.replace) Object.assign(total, await db.transaction((tx) => removeProductsExcept(tx, rows.map((r) => r.id), now())));
   return total;
 }

@@ -1,14 +1,42 @@
-import { MINOR } from './product.ts';
+import { LOCALE, type Lang } from '../lang.ts';
 
-const SYMBOL: Record<string, string> = { KZT: '₸', RUB: '₽', USD: '$', EUR: '€', UZS: 'сўм', KGS: 'сом' };
+const digitsCache = new Map<string, number>();
 
-/** 14999000 minor KZT → "149 990 ₸" (spaces between thousands; kopecks only when there are any). */
-export function formatPrice(minor: number, currency: string): string {
-  const units = minor / MINOR;
-  const whole = Math.trunc(units);
-  const frac = Math.round((units - whole) * MINOR);
-  const grouped = String(whole).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
-  const amount = frac ? `${grouped},${String(frac).padStart(2, '0')}` : grouped;
-  const sym = SYMBOL[currency] ?? currency;
-  return sym === '$' || sym === '€' ? `${sym}${amount}` : `${amount} ${sym}`;
+/** Minor units per currency unit, from the currency itself (ISO 4217 exponent: KZT 100, JPY 1, KWD 1000). */
+export function minorUnits(currency: string): number {
+  let d = digitsCache.get(currency);
+  if (d === undefined) {
+    try {
+      d = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      d = 2;
+    }
+    digitsCache.set(currency, d);
+  }
+  return 10 ** d;
+}
+
+export const toMinor = (units: number, currency: string) => Math.round(units * minorUnits(currency));
+export const fromMinor = (minor: number, currency: string) => minor / minorUnits(currency);
+
+const formats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * A price for a shopper: Intl in their language with the currency's narrow symbol; fractions
+ * only when there are any ("149 990 ₸", "$34.99", "34,99 $").
+ */
+export function formatPrice(minor: number, currency: string, lang: Lang = 'ru'): string {
+  const units = fromMinor(minor, currency);
+  const whole = Number.isInteger(units);
+  const k = `${lang}:${currency}:${whole}`;
+  let f = formats.get(k);
+  if (!f) {
+    try {
+      f = new Intl.NumberFormat(LOCALE[lang], { style: 'currency', currency, currencyDisplay: 'narrowSymbol', ...(whole ? { minimumFractionDigits: 0, maximumFractionDigits: 0 } : {}) });
+    } catch {
+      f = new Intl.NumberFormat(LOCALE[lang], { maximumFractionDigits: 2 });
+    }
+    formats.set(k, f);
+  }
+  return f.format(units);
 }

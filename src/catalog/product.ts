@@ -1,7 +1,5 @@
 import { z } from 'zod';
-
-/** Minor units per currency unit (ISO 4217 exponent); tenge, rouble, dollar: 100. */
-export const MINOR = 100;
+import { fromMinor, toMinor } from './money.ts';
 
 const text = (max: number) => z.preprocess((v) => (v === null || v === undefined ? '' : String(v).trim()), z.string().max(max));
 const optionalUrl = z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().url().max(2000).optional());
@@ -61,6 +59,7 @@ export interface ProductRow {
 const KNOWN = new Set(['id', 'name', 'description', 'category', 'brand', 'color', 'style', 'material', 'price', 'old_price', 'currency', 'stock', 'image_url', 'url', 'tags', 'attributes']);
 
 export function toRow(p: ProductInput, defaultCurrency: string): ProductRow {
+  const currency = p.currency ?? defaultCurrency;
   const extra = Object.fromEntries(Object.entries(p).filter(([k, v]) => !KNOWN.has(k) && v !== '' && v !== undefined));
   return {
     id: p.id,
@@ -71,9 +70,9 @@ export function toRow(p: ProductInput, defaultCurrency: string): ProductRow {
     color: (p.color ?? '').toLowerCase(),
     style: (p.style ?? '').toLowerCase(),
     material: p.material ?? '',
-    price: Math.round(p.price * MINOR),
-    oldPrice: p.old_price !== undefined ? Math.round(p.old_price * MINOR) : null,
-    currency: p.currency ?? defaultCurrency,
+    price: toMinor(p.price, currency),
+    oldPrice: p.old_price !== undefined ? toMinor(p.old_price, currency) : null,
+    currency,
     stock: p.stock,
     imageUrl: p.image_url ?? null,
     url: p.url ?? null,
@@ -86,7 +85,7 @@ export function toRow(p: ProductInput, defaultCurrency: string): ProductRow {
 export function toInput(r: ProductRow): Record<string, unknown> {
   return {
     id: r.id, name: r.name, description: r.description, category: r.category, brand: r.brand, color: r.color, style: r.style, material: r.material,
-    price: r.price / MINOR, old_price: r.oldPrice === null ? undefined : r.oldPrice / MINOR, currency: r.currency, stock: r.stock,
+    price: fromMinor(r.price, r.currency), old_price: r.oldPrice === null ? undefined : fromMinor(r.oldPrice, r.currency), currency: r.currency, stock: r.stock,
     image_url: r.imageUrl ?? undefined, url: r.url ?? undefined, tags: r.tags, attributes: r.attributes,
   };
 }

@@ -1,56 +1,260 @@
-import { z } from 'zod';
-import { readYamlFile } from '../yaml-file.ts';
+import type { FollowUp, LexiconData } from './lexicon.ts';
+import { key, normalize, tokens } from './words.ts';
 
-export const VOCABULARY_FILE = new URL('../../templates/vocabulary.yaml', import.meta.url);
+/** The catalog columns a shopper's words can filter on. */
+export type Field = 'category' | 'brand' | 'color' | 'style' | 'material';
+export const FIELDS: Field[] = ['category', 'brand', 'color', 'style', 'material'];
 
-const words = z.record(z.string().min(1), z.array(z.string().min(1)).min(1));
-const fileSchema = z.object({ categories: words, colors: words.default({}), styles: words.default({}) });
-
-/** The lowercase form words are compared in: ё and е are one letter. */
-export const normalizeWord = (w: string) => w.toLowerCase().replace(/ё/g, 'е');
-
-/** Catalog values (as the catalog writes them) and the shopper words that name each. */
-export class Lexicon {
-  private readonly entries: Array<{ value: string; prefixes: string[]; whole: string[]; never: string[] }>;
-
-  constructor(table: Record<string, string[]>) {
-    this.entries = Object.entries(table).map(([value, list]) => {
-      const ws = list.map(normalizeWord);
-      return {
-        value,
-        never: ws.filter((w) => w.startsWith('-')).map((w) => w.slice(1)),
-        whole: ws.filter((w) => w.endsWith('.')).map((w) => w.slice(0, -1)),
-        prefixes: ws.filter((w) => !w.startsWith('-') && !w.endsWith('.')),
-      };
-    });
-  }
-
-  /** The catalog values, in the file's order. */
-  get values(): string[] {
-    return this.entries.map((e) => e.value);
-  }
-
-  /** The value a (normalised) shopper word names, or null. */
-  find(word: string): string | null {
-    for (const e of this.entries) {
-      if (e.never.some((n) => word.startsWith(n))) continue;
-      if (e.whole.includes(word) || e.prefixes.some((p) => word.startsWith(p))) return e.value;
-    }
-    return null;
-  }
+export interface Counted {
+  value: string;
+  count: number;
 }
 
-export interface Vocabulary {
-  categories: Lexicon;
-  colors: Lexicon;
-  styles: Lexicon;
+/** What the catalog holds, with counts: computed at import and start-up (facets.ts). */
+export interface Facets {
+  products: number;
+  fields: Record<Field, Counted[]>;
+  attributes: Array<{ key: string; values: Counted[] }>;
+  tags: Counted[];
 }
+
+export const emptyFacets = (): Facets => ({ products: 0, fields: { category: [], brand: [], color: [], style: [], material: [] }, attributes: [], tags: [] });
+
+/** A shopper's words read against the catalog. */
+export interface Reading {
+  /** Catalog values each field's words name (every spelling the catalog uses). */
+  filters: Partial<Record<Field, string[]>>;
+  /** The shopper's own words for each filter, for the answer ("black", «қара»). */
+  said: Partial<Record<Field, string>>;
+  /** A colour or material the shopper named that the catalog does not have (a lexicon concept). */
+  missing: Partial<Record<'color' | 'material', string>>;
+  followUps: Set<FollowUp>;
+  /** Words left to search for; each with its alternatives (a unit in every language). */
+  rest: string[][];
+  budgetMax: number | null;
+  budgetMin: number | null;
+}
+
+type Target =
+  | { kind: 'value'; field: Field; values: string[]; weak?: boolean }
+  | { kind: 'missing'; field: 'color' | 'material'; name: string; words: string[] }
+  | { kind: 'follow'; name: FollowUp }
+  | { kind: 'alt'; words: string[] }
+  | { kind: 'common' };
+
+const MAX_PHRASE = 3;
+const phraseKey = (text: string) => tokens(text).map(key).join(' ');
+
+/** Numbers as shoppers write them: "300 000", "34.99", "1,5", "300к". */
+const NUMBER = String.raw`(\d{1,3}(?:[\s\u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?)`;
+const escape = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// a long word may carry an ending (Kazakh «мыңға», Russian «тысяч»); a short one stands alone
+const wordRe = (w: string) => (!/\p{L}$/u.test(w) ? escape(w) : w.length >= 3 ? `${escape(w)}\\p{L}*` : `${escape(w)}(?!\\p{L})`);
+const exactRe = (w: string) => (/\p{L}$/u.test(w) ? `${escape(w)}(?!\\p{L})` : escape(w));
+const alt = (ws: string[], re = wordRe) => [...ws].sort((a, b) => b.length - a.length).map((w) => re(normalize(w))).join('|');
 
 /**
- * The store's vocabulary from `templates/vocabulary.yaml` (a problem is a TemplateError naming
- * the file). The next step computes it from the catalog itself; the code holds no store's words.
+ * A store's vocabulary: the catalog's own values, and every word that names them — the values'
+ * own stems, the shipped lexicon's concepts (a colour in ru, kk and en), the merchant's
+ * synonyms. Pure and immutable; rebuilt when the catalog, the lexicon or the synonyms change.
  */
-export function loadVocabulary(path: URL | string = VOCABULARY_FILE): Vocabulary {
-  const v = readYamlFile(path, fileSchema);
-  return { categories: new Lexicon(v.categories), colors: new Lexicon(v.colors), styles: new Lexicon(v.styles) };
+export class Vocabulary {
+  private readonly phrases = new Map<string, Target[]>();
+  private readonly rewrites = new Map<string, string[]>();
+  private readonly budgetRes: Array<{ re: RegExp; bound: 'max' | 'min' }>;
+  private readonly scales: Array<{ re: RegExp; factor: number }>;
+
+  constructor(
+    readonly facets: Facets,
+    readonly lexicon: LexiconData,
+    synonyms: Record<string, string[]> = {},
+  ) {
+    for (const w of Object.values(lexicon.common).flat()) this.add(phraseKey(w), { kind: 'common' });
+    for (const [name, ws] of Object.entries(lexicon.follow_ups)) for (const w of ws) this.add(phraseKey(w), { kind: 'follow', name: name as FollowUp });
+    for (const ws of Object.values(lexicon.units)) for (const w of ws) this.add(phraseKey(w), { kind: 'alt', words: ws.map(normalize) });
+    for (const ws of Object.values(lexicon.sizes)) for (const w of ws) this.add(phraseKey(w), { kind: 'common' });
+
+    for (const field of FIELDS) {
+      const byKey = new Map<string, string[]>();
+      for (const { value } of facets.fields[field]) {
+        const k = phraseKey(value);
+        if (k) byKey.set(k, [...(byKey.get(k) ?? []), value]);
+      }
+      for (const [k, values] of byKey) {
+        this.add(k, { kind: 'value', field, values });
+        const parts = k.split(' ');
+        if (parts.length === 2) this.add(`${parts[1]} ${parts[0]}`, { kind: 'value', field, values });
+        // one word of a longer category or brand names it too, weakly ("bags" → "Sleeping Bags")
+        if (parts.length > 1 && (field === 'category' || field === 'brand')) for (const p of parts) if (p.length >= 3) this.add(p, { kind: 'value', field, values, weak: true });
+      }
+    }
+    this.link('color', lexicon.colors);
+    this.link('material', lexicon.materials);
+
+    for (const [target, ws] of Object.entries(synonyms)) for (const w of ws) this.rewrites.set(phraseKey(w), tokens(target));
+
+    const scale = Object.entries(lexicon.scales).map(([f, ws]) => ({ re: new RegExp(`^(?:${alt(ws)})`, 'iu'), factor: Number(f) }));
+    this.scales = scale;
+    const scaleAlt = alt(Object.values(lexicon.scales).flat());
+    const curAlt = alt(Object.values(lexicon.currencies).flat());
+    const amount = String.raw`(?:(?:${curAlt})\s*)?${NUMBER}\s*((?:${scaleAlt}))?\.?\s*(?:(?:${curAlt})\s*)?`;
+    const b = lexicon.budget;
+    this.budgetRes = [
+      { re: new RegExp(`(?:^|[^\\p{L}])(?:${alt(b.upto, exactRe)})\\s*${amount}`, 'iu'), bound: 'max' },
+      { re: new RegExp(`${amount}(?:${alt(b.upto_after, exactRe)})`, 'iu'), bound: 'max' },
+      { re: new RegExp(`(?:^|[^\\p{L}])(?:${alt(b.from, exactRe)})\\s*${amount}`, 'iu'), bound: 'min' },
+      { re: new RegExp(`${amount}(?:${alt(b.from_after, exactRe)})`, 'iu'), bound: 'min' },
+      // an amount with its currency and no direction is a ceiling: "tent $100", «за 500 тенге»
+      { re: new RegExp(`(?:(?:${curAlt})\\s*${NUMBER}\\s*((?:${scaleAlt}))?(?![\\p{L}\\p{N}])|${NUMBER}\\s*((?:${scaleAlt}))?\\.?\\s*(?:${curAlt}))`, 'iu'), bound: 'max' },
+    ];
+  }
+
+  private add(k: string, t: Target) {
+    if (!k) return;
+    const list = this.phrases.get(k);
+    if (list) list.push(t);
+    else this.phrases.set(k, [t]);
+  }
+
+  /** A lexicon concept whose word is (or is inside) a catalog value finds every such value. */
+  private link(field: 'color' | 'material', concepts: Record<string, string[]>) {
+    const values = this.facets.fields[field].map((c) => ({ value: c.value, keys: ` ${phraseKey(c.value)} ` }));
+    for (const [name, ws] of Object.entries(concepts)) {
+      const wordKeys = ws.map(phraseKey).filter(Boolean);
+      const found = values.filter((v) => wordKeys.some((k) => v.keys.includes(` ${k} `))).map((v) => v.value);
+      for (const k of wordKeys) {
+        if (found.length) this.add(k, { kind: 'value', field, values: found });
+        else if (this.facets.fields[field].length) this.add(k, { kind: 'missing', field, name, words: ws.map(normalize) });
+        else this.add(k, { kind: 'alt', words: ws.map(normalize) });
+      }
+    }
+  }
+
+  /** Whether an attribute's name measures size ("width_cm", «Ширина, см»). */
+  sizeKeys(): (attribute: string) => boolean {
+    const ks = this.lexicon.size_attributes.map(normalize);
+    return (attribute) => {
+      const a = normalize(attribute).split(/[^\p{L}]+/u);
+      return ks.some((k) => a.includes(k));
+    };
+  }
+
+  /** Whether a single word names a catalog value (a brand, a category, a colour…). */
+  knows(word: string): boolean {
+    return (this.phrases.get(key(normalize(word))) ?? []).some((t) => t.kind === 'value');
+  }
+
+  /** The catalog's values of a field, most products first. */
+  values(field: Field): string[] {
+    return this.facets.fields[field].map((c) => c.value);
+  }
+
+  /** Budget in currency units from the words: "до 300 тысяч", "under $50", «20 мыңға дейін», «500 тенге». */
+  budget(text: string): { max: number | null; min: number | null; spans: string[] } {
+    let t = normalize(text);
+    const out = { max: null as number | null, min: null as number | null, spans: [] as string[] };
+    for (const { re, bound } of this.budgetRes) {
+      if ((bound === 'max' ? out.max : out.min) !== null) continue;
+      const m = t.match(re);
+      if (!m) continue;
+      const num = m[1] ?? m[3] ?? m[5];
+      const scale = m[2] ?? m[4] ?? m[6];
+      const n = parseAmount(num!, scale, this.scales);
+      if (n === null) continue;
+      out[bound] = n;
+      out.spans.push(m[0]);
+      t = t.replace(m[0], ' ');
+    }
+    return out;
+  }
+
+  /** Reads a shopper's words: filters on the catalog's values, follow-ups, budget, what is left to search. */
+  read(text: string): Reading {
+    const budget = this.budget(text);
+    let rest = normalize(text);
+    for (const s of budget.spans) rest = rest.replace(s, ' ');
+    // a hyphenated word the vocabulary does not know is read as its parts («шкаф-купе» → шкаф купе)
+    const split = this.rewrite(tokens(rest)).flatMap((t) => (t.word.includes('-') && !this.phrases.has(key(t.word)) ? t.word.split('-').filter(Boolean).map((w) => ({ word: w, said: w })) : [t]));
+    const words = split.map((t) => t.word);
+    const origin = split.map((t) => t.said);
+    const ks = words.map(key);
+    const r: Reading = { filters: {}, said: {}, missing: {}, followUps: new Set(), rest: [], budgetMax: budget.max, budgetMin: budget.min };
+    const weak: Array<{ field: Field; values: string[]; said: string }> = [];
+    for (let i = 0; i < words.length; ) {
+      let took = 0;
+      for (let n = Math.min(MAX_PHRASE, words.length - i); n >= 1 && !took; n--) {
+        const targets = this.phrases.get(ks.slice(i, i + n).join(' '));
+        if (!targets) continue;
+        took = n;
+        // the shopper's own words, also when a synonym stood in for them ("sofa", not «диваны»)
+        const said = origin.slice(i, i + n).filter(Boolean).join(' ');
+        const strong = targets.filter((t) => t.kind !== 'value' || !t.weak);
+        const t = pick(strong.length ? strong : targets);
+        if (t.kind === 'value' && !t.weak && !r.filters[t.field]) {
+          r.filters[t.field] = t.values;
+          r.said[t.field] = said;
+        } else if (t.kind === 'value' && t.weak) weak.push({ field: t.field, values: targets.filter((x): x is Extract<Target, { kind: 'value' }> => x.kind === 'value' && x.field === t.field).flatMap((x) => x.values), said });
+        else if (t.kind === 'missing') r.missing[t.field] ??= t.name;
+        else if (t.kind === 'follow') r.followUps.add(t.name);
+        else if (t.kind === 'alt') r.rest.push([...new Set([words[i]!, ...t.words])]);
+      }
+      if (!took) {
+        const w = words[i]!;
+        if (w.length > 1 || /\d/.test(w)) r.rest.push([w]);
+        took = 1;
+      }
+      i += took;
+    }
+    for (const w of weak) {
+      if (r.filters[w.field]) continue;
+      r.filters[w.field] = [...new Set(w.values)];
+      r.said[w.field] = w.said;
+    }
+    return r;
+  }
+
+  /** A model's argument for a field, mapped to the catalog's values like a shopper's words ("Black" → ["black"]). */
+  map(field: Field, value: string): string[] {
+    const exact = this.facets.fields[field].filter((c) => normalize(c.value) === normalize(value)).map((c) => c.value);
+    if (exact.length) return exact;
+    return this.read(value).filters[field] ?? [];
+  }
+
+  /** Merchant synonyms replace the words they name; each word keeps what the shopper said ('' for a replacement's later words). */
+  private rewrite(words: string[]): Array<{ word: string; said: string }> {
+    if (!this.rewrites.size) return words.map((w) => ({ word: w, said: w }));
+    const out: Array<{ word: string; said: string }> = [];
+    for (let i = 0; i < words.length; ) {
+      let took = 0;
+      for (let n = Math.min(MAX_PHRASE, words.length - i); n >= 1 && !took; n--) {
+        const to = this.rewrites.get(words.slice(i, i + n).map(key).join(' '));
+        if (to) {
+          const said = words.slice(i, i + n).join(' ');
+          out.push(...to.map((w, j) => ({ word: w, said: j === 0 ? said : '' })));
+          took = n;
+        }
+      }
+      if (!took) {
+        out.push({ word: words[i]!, said: words[i]! });
+        took = 1;
+      }
+      i += took;
+    }
+    return out;
+  }
+}
+
+const PRIORITY: Record<Target['kind'], number> = { value: 0, missing: 1, follow: 2, alt: 3, common: 4 };
+const FIELD_PRIORITY: Record<Field, number> = { category: 0, color: 1, brand: 2, style: 3, material: 4 };
+const pick = (ts: Target[]) =>
+  [...ts].sort((a, b) => PRIORITY[a.kind] - PRIORITY[b.kind] || (a.kind === 'value' && b.kind === 'value' ? FIELD_PRIORITY[a.field] - FIELD_PRIORITY[b.field] : 0))[0]!;
+
+function parseAmount(num: string, scale: string | undefined, scales: Array<{ re: RegExp; factor: number }>): number | null {
+  let s = num.replace(/[\s\u00a0\u202f]/g, '');
+  // "1,5" and "34.99" are fractions; "300,000" and "1.200" group thousands
+  s = /[.,]\d{3}$/.test(s) && !/[.,]\d+[.,]/.test(s) ? s.replace(/[.,]/g, '') : s.replace(',', '.');
+  const n = Number(s);
+  if (!Number.isFinite(n)) return null;
+  const factor = scale ? (scales.find((x) => x.re.test(scale))?.factor ?? 1) : 1;
+  return Math.round(n * factor * 100) / 100;
 }

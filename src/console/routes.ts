@@ -15,7 +15,7 @@ const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
  */
 export function consoleRoutes(s: Services): Hono {
   const app = new Hono();
-  app.get('/', (c) => c.html(PAGE.replaceAll('{{STORE_NAME}}', s.config.STORE_NAME.replace(/[&<>"']/g, ''))));
+  app.get('/', (c) => c.html(PAGE.replaceAll('{{STORE_NAME}}', s.profile.current().name.replace(/[&<>"']/g, ''))));
   app.get('/events', (c) => {
     const token = c.req.query('token') ?? '';
     if (!sameSecret(token, s.adminToken)) throw new UnauthorizedError('console events need ?token=<ADMIN_TOKEN>');

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, bigint, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, bigint, boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -138,9 +138,10 @@ const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 /**
  * The catalog. `id` is the store's SKU (also the WhatsApp retailer id). Prices are minor units
- * (tiyn for KZT); files and the API speak currency units. `search` is a weighted tsvector with
- * both the Russian (stemmed) and simple (exact word) configurations, so "диваны серые" finds
- * "Диван угловой серый" and English words in descriptions still match.
+ * (tiyn for KZT); files and the API speak currency units. `search` is a weighted tsvector
+ * (name; category, brand, colour, style, material, tags and attribute values; description)
+ * built by a trigger in each text-search configuration the store's languages choose, plus
+ * `simple` for exact words, model numbers and Kazakh.
  */
 export const products = pgTable(
   'products',
@@ -163,14 +164,10 @@ export const products = pgTable(
     attributes: jsonb('attributes').notNull().default(sql`'{}'::jsonb`),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
-    search: tsvector('search').generatedAlwaysAs(
-      sql`setweight(to_tsvector('russian'::regconfig, coalesce(name, '')), 'A') ||
-        setweight(to_tsvector('simple'::regconfig, coalesce(name, '')), 'A') ||
-        setweight(to_tsvector('russian'::regconfig, coalesce(category, '') || ' ' || coalesce(brand, '') || ' ' || coalesce(color, '') || ' ' || coalesce(style, '') || ' ' || coalesce(material, '')), 'B') ||
-        setweight(to_tsvector('simple'::regconfig, coalesce(category, '') || ' ' || coalesce(color, '') || ' ' || coalesce(style, '')), 'B') ||
-        setweight(to_tsvector('russian'::regconfig, coalesce(description, '')), 'C') ||
-        setweight(to_tsvector('simple'::regconfig, coalesce(description, '')), 'D')`,
-    ),
+    /** false: gone from the store's feed but kept, because alerts or orders name it. */
+    active: boolean('active').notNull().default(true),
+    /** Set by the products_search trigger with the store's text-search configurations (catalog_settings). */
+    search: tsvector('search'),
   },
   (t) => [
     index('products_search_idx').using('gin', t.search),
@@ -296,4 +293,10 @@ export const jobLocks = pgTable('job_locks', {
   job: text('job').primaryKey(),
   holder: text('holder').notNull(),
   lockedUntil: ts('locked_until').notNull(),
+});
+
+/** Catalog-wide settings the database itself reads (the search trigger's configurations). */
+export const catalogSettings = pgTable('catalog_settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
 });

@@ -7,33 +7,15 @@ import { templateMessage } from '../templates/message-templates.ts';
 import type { TemplateRegistry } from '../templates/registry.ts';
 import * as wa from '../whatsapp/messages.ts';
 import { encodePayload } from '../whatsapp/payloads.ts';
+import { eq } from 'drizzle-orm';
+import { shoppers } from '../db/schema.ts';
+import { asLang } from '../lang.ts';
+import { say, type PhraseBook } from '../phrases.ts';
+import type { Profile } from '../profile/store-profile.ts';
 import * as repo from './escalations.ts';
 import type { EscalationEvents } from './events.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
-
-/** What managers read, in the manager language (Russian until the store profile names one). */
-export const MANAGER_TEXT = {
-  queueEmpty: 'Очередь пуста.',
-  taken: (id: number) => `Запрос #${id} ваш. Пишите — сообщения уйдут покупателю.`,
-  takenByOther: (id: number) => `Запрос #${id} взял другой менеджер.`,
-  notOpen: (id: number) => `Запрос #${id} уже взят или закрыт.`,
-  closeButton: 'Завершить',
-  closed: (id: number) => `Запрос #${id} закрыт.`,
-  nothingOwned: 'Нет запроса в работе.',
-  help: 'Команды: /list — очередь, /take N — взять, /close — завершить.',
-  resumed: (id: number) => `Вы снова на связи по запросу #${id}. Пишите — сообщения уйдут покупателю.`,
-  waiting: (id: number, lines: string[]) => `Пока окно было закрыто, покупатель (#${id}) написал:\n${lines.join('\n')}`,
-  slaReason: (minutes: number, reason: string) => `⏰ ждёт дольше ${minutes} мин: ${reason}`,
-  relayed: (who: string, id: number, text: string) => `👤 ${who} (#${id}): ${text}`,
-} as const;
-
-/** What the shopper reads about the hand-off (Russian until the phrase book carries it). */
-const SHOPPER_TEXT = {
-  managerClosed: 'Менеджер завершил разговор. Я снова на связи — чем помочь?',
-  slaBusy: 'Менеджеры сейчас заняты — ответим вам как можно скорее. Спасибо за терпение!',
-  autoClosed: 'Разговор с менеджером завершён. Я снова на связи — чем помочь?',
-} as const;
 
 /** A manager's WhatsApp number as a shopper key: digits only (MANAGER_PHONES may carry a "+"). */
 export const managerKey = (phone: string) => phone.replace(/^\+/, '');
@@ -58,9 +40,23 @@ export class Handoff {
       managerPhones: string[];
       slaMinutes: number;
       crm: Bitrix24Client | null;
+      phrases: PhraseBook;
+      /** The manager language and the default shopper language come from the store profile. */
+      profile: () => Profile;
     },
   ) {
     this.managers = [...new Set(opts.managerPhones.map(managerKey))];
+  }
+
+  /** Words for managers, from the phrase book in the store's manager language (`mgr_*` keys). */
+  managerText(key: string, vars: Record<string, string | number> = {}): string {
+    return say(this.opts.phrases, this.opts.profile().managerLanguage, `mgr_${key}`, vars);
+  }
+
+  /** Words for a shopper about the hand-off, in the language they last wrote in. */
+  private async shopperText(db: Tx, shopperKey: string, key: string): Promise<string> {
+    const [row] = await db.select({ language: shoppers.language }).from(shoppers).where(eq(shoppers.key, shopperKey));
+    return say(this.opts.phrases, asLang(row?.language, this.opts.profile().defaultLanguage), key);
   }
 
   get events(): EscalationEvents {
@@ -79,7 +75,7 @@ export class Handoff {
   private notifyManagers(id: number, vals: { customer: string; reason: string; summary: string }, key: (manager: string) => string): OutboundItem[] {
     const t = this.opts.templates.current().get('escalation_new');
     if (!t) return [];
-    const message = templateMessage(t, 'ru', { customer: vals.customer, reason: vals.reason || '—', summary: vals.summary || '—' }, [encodePayload({ kind: 'take', escalation: id })]);
+    const message = templateMessage(t, this.opts.profile().managerLanguage, { customer: vals.customer, reason: vals.reason || '—', summary: vals.summary || '—' }, [encodePayload({ kind: 'take', escalation: id })]);
     return this.managers.map((m) => ({ dedupeKey: key(m), shopperKey: m, message }));
   }
 
@@ -118,7 +114,7 @@ export class Handoff {
   async close(db: Tx, id: number, tellShopper?: { shopperKey: string; dedupeKey: string }): Promise<boolean> {
     const now = this.opts.clock.now();
     const ok = await repo.closeEscalation(db, id, now);
-    if (ok && tellShopper) await enqueueOutbound(db, [{ dedupeKey: tellShopper.dedupeKey, shopperKey: tellShopper.shopperKey, message: wa.text(SHOPPER_TEXT.managerClosed) }], now);
+    if (ok && tellShopper) await enqueueOutbound(db, [{ dedupeKey: tellShopper.dedupeKey, shopperKey: tellShopper.shopperKey, message: wa.text(await this.shopperText(db, tellShopper.shopperKey, 'handoff_closed')) }], now);
     if (ok) this.opts.events.changed(id);
     return ok;
   }
@@ -144,12 +140,12 @@ export class Handoff {
     const now = this.opts.clock.now();
     const last = await repo.lastInboundAt(this.opts.db, manager);
     const t = this.opts.templates.current().get('escalation_message');
-    const template = t ? templateMessage(t, 'ru', { customer: words.who, request: String(esc.id), text: words.text }, [encodePayload({ kind: 'resume', escalation: esc.id })]) : null;
+    const template = t ? templateMessage(t, this.opts.profile().managerLanguage, { customer: words.who, request: String(esc.id), text: words.text }, [encodePayload({ kind: 'resume', escalation: esc.id })]) : null;
     if (!insideWindow(last, now)) {
       if (!template) return [];
       return [{ dedupeKey: `${windowKey(esc.id, manager)}${last?.toISOString() ?? 'never'}`, shopperKey: manager, message: template, inboxId: words.inboxId }];
     }
-    const items: OutboundItem[] = [{ dedupeKey: words.dedupeKey, shopperKey: manager, message: wa.text(MANAGER_TEXT.relayed(words.who, esc.id, words.text)), fallbackTemplate: template }];
+    const items: OutboundItem[] = [{ dedupeKey: words.dedupeKey, shopperKey: manager, message: wa.text(this.managerText('relayed', { who: words.who, id: esc.id, text: words.text })), fallbackTemplate: template }];
     if (extra) items.push({ dedupeKey: `${words.dedupeKey}:media`, shopperKey: manager, message: extra });
     return items;
   }
@@ -157,9 +153,9 @@ export class Handoff {
   /** "Ответить" on escalation_message: the window is open again; the messages that waited come along. */
   async resume(db: Tx, id: number, manager: string): Promise<string[]> {
     const esc = await repo.getEscalation(db, id);
-    if (!esc || esc.status !== 'taken' || esc.takenBy !== manager) return [MANAGER_TEXT.nothingOwned];
+    if (!esc || esc.status !== 'taken' || esc.takenBy !== manager) return [this.managerText('nothing_owned')];
     const waiting = (await repo.waitingSince(db, esc.shopperKey, windowKey(id, manager))).map((l) => `· ${l}`);
-    return waiting.length ? [MANAGER_TEXT.resumed(id), MANAGER_TEXT.waiting(id, waiting)] : [MANAGER_TEXT.resumed(id)];
+    return waiting.length ? [this.managerText('resumed', { id }), this.managerText('waiting', { id, lines: waiting.join('\n') })] : [this.managerText('resumed', { id })];
   }
 
   /**
@@ -173,13 +169,15 @@ export class Handoff {
     let reminded = 0;
     for (const e of await repo.openSince(db, new Date(now.getTime() - slaMinutes * 60_000))) {
       const items: OutboundItem[] = [
-        { dedupeKey: `esc:${e.id}:sla:shopper`, shopperKey: e.shopperKey, message: wa.text(SHOPPER_TEXT.slaBusy) },
-        ...this.notifyManagers(e.id, { customer: customerLabel(e.name, e.shopperKey), reason: MANAGER_TEXT.slaReason(slaMinutes, e.reason), summary: e.summary }, (m) => `esc:${e.id}:sla:${m}`),
+        { dedupeKey: `esc:${e.id}:sla:shopper`, shopperKey: e.shopperKey, message: wa.text(await this.shopperText(db, e.shopperKey, 'handoff_sla_busy')) },
+        ...this.notifyManagers(e.id, { customer: customerLabel(e.name, e.shopperKey), reason: this.managerText('sla_reason', { minutes: slaMinutes, reason: e.reason }), summary: e.summary }, (m) => `esc:${e.id}:sla:${m}`),
       ];
       if ((await enqueueOutbound(db, items, now)) > 0) reminded++;
     }
     const quiet = await repo.closeQuiet(db, new Date(now.getTime() - DAY_MS), now);
-    await enqueueOutbound(db, quiet.map((e) => ({ dedupeKey: `esc:${e.id}:auto-closed`, shopperKey: e.shopperKey, message: wa.text(SHOPPER_TEXT.autoClosed) })), now);
+    const closed: OutboundItem[] = [];
+    for (const e of quiet) closed.push({ dedupeKey: `esc:${e.id}:auto-closed`, shopperKey: e.shopperKey, message: wa.text(await this.shopperText(db, e.shopperKey, 'handoff_auto_closed')) });
+    await enqueueOutbound(db, closed, now);
     if (quiet.length) this.opts.events.changed(null);
     return { reminded, closed: quiet.length };
   }

@@ -10,7 +10,7 @@ export type JobResult = { job: string; ran: boolean; reason?: string; counts?: R
 /** Every scheduled job by name; each reports what it did as counts. */
 const JOBS: Record<string, (s: Services) => Promise<Record<string, number>>> = {
   'price-alerts': async (s) => {
-    const counts = await runPriceAlerts({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.assistant.opts.defaultLanguage });
+    const counts = await runPriceAlerts({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.profile.current().defaultLanguage });
     if (counts.enqueued || counts.backInStock) s.sender.pump.notify();
     return { ...counts };
   },
@@ -21,7 +21,7 @@ const JOBS: Record<string, (s: Services) => Promise<Record<string, number>>> = {
   },
   'crm-sync': (s) => s.handoff.syncCrm(),
   'new-arrivals': async (s) => {
-    const counts = await runNewArrivals({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.assistant.opts.defaultLanguage });
+    const counts = await runNewArrivals({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.profile.current().defaultLanguage });
     if (counts.enqueued) s.sender.pump.notify();
     return counts;
   },

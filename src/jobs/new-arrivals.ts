@@ -1,6 +1,7 @@
 import { encodePayload } from '../whatsapp/payloads.ts';
 import { iso, query, sql, type Db } from '../db/database.ts';
 import { enqueueOutbound } from '../outbox/outbox-repo.ts';
+import { asLang } from '../lang.ts';
 import { templateMessage, type TemplateLang, type TemplateSet } from '../templates/message-templates.ts';
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
@@ -42,7 +43,7 @@ export async function runNewArrivals(opts: { db: Db; now: Date; templates: Templ
   const enqueued = await enqueueOutbound(
     opts.db,
     rows.map((r) => {
-      const lang = (['ru', 'kk', 'en'].includes(r.language ?? '') ? r.language : opts.defaultLanguage) as TemplateLang;
+      const lang = asLang(r.language, opts.defaultLanguage);
       return {
         dedupeKey: `arrivals:${r.key}:${week}`,
         shopperKey: r.key,

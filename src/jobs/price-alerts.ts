@@ -1,5 +1,6 @@
 import { encodePayload } from '../whatsapp/payloads.ts';
 import { formatPrice } from '../catalog/money.ts';
+import { asLang, type Lang } from '../lang.ts';
 import { iso, query, sql, type Db } from '../db/database.ts';
 import { enqueueOutbound } from '../outbox/outbox-repo.ts';
 import { templateMessage, type MessageTemplate, type TemplateLang, type TemplateSet } from '../templates/message-templates.ts';
@@ -36,7 +37,7 @@ async function fire(
   t: MessageTemplate,
   due: ReturnType<typeof sql>,
   key: (a: DueAlert) => string,
-  values: (a: DueAlert) => Record<string, string>,
+  values: (a: DueAlert, lang: Lang) => Record<string, string>,
 ): Promise<{ triggered: number; enqueued: number }> {
   const total = { triggered: 0, enqueued: 0 };
   for (;;) {
@@ -47,7 +48,7 @@ async function fire(
         from price_alerts a
         join products p on p.id = a.product_id
         left join shoppers s on s.key = a.shopper_key
-        where a.status = 'active' and ${due}
+        where a.status = 'active' and p.active and ${due}
         order by a.id
         limit ${BATCH}
         for update of a skip locked`,
@@ -59,11 +60,14 @@ async function fire(
       );
       total.enqueued += await enqueueOutbound(
         tx,
-        rows.map((r) => ({
+        rows.map((r) => {
+          const lang = asLang(r.language, opts.defaultLanguage);
+          return {
           dedupeKey: key(r),
           shopperKey: r.shopper_key,
-          message: templateMessage(t, (['ru', 'kk', 'en'].includes(r.language ?? '') ? r.language : opts.defaultLanguage) as TemplateLang, values(r), [encodePayload({ kind: 'product', product: r.product_id }), encodePayload({ kind: 'manager' })]),
-        })),
+          message: templateMessage(t, lang, values(r, lang), [encodePayload({ kind: 'product', product: r.product_id }), encodePayload({ kind: 'manager' })]),
+          };
+        }),
         opts.now,
       );
       return rows.length;
@@ -90,14 +94,14 @@ export async function runPriceAlerts(opts: Opts): Promise<PriceAlertCounts> {
     template(opts.templates, 'price_alert_notification'),
     sql`a.kind <> 'stock' and p.price <= a.target_price and p.stock > 0`,
     (a) => `alert:${a.id}:${a.price}`,
-    (a) => ({ product_name: a.name, new_price: formatPrice(Number(a.price), a.currency), old_price: formatPrice(Number(a.base_price), a.currency) }),
+    (a, lang) => ({ product_name: a.name, new_price: formatPrice(Number(a.price), a.currency, lang), old_price: formatPrice(Number(a.base_price), a.currency, lang) }),
   );
   const back = await fire(
     opts,
     template(opts.templates, 'back_in_stock'),
     sql`a.kind = 'stock' and p.stock > 0`,
     (a) => `stock:${a.id}`,
-    (a) => ({ product_name: a.name, price: formatPrice(Number(a.price), a.currency) }),
+    (a, lang) => ({ product_name: a.name, price: formatPrice(Number(a.price), a.currency, lang) }),
   );
   return { due: drops.triggered, triggered: drops.triggered, enqueued: drops.enqueued, backInStock: back.triggered };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type OpenAI from 'openai';
 import { z } from 'zod';
 import type { Vocabulary } from '../catalog/vocabulary.ts';
+import type { Profile } from '../profile/store-profile.ts';
 import { MediaError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
@@ -34,9 +35,9 @@ export type PhotoResult = { ok: true; description: PhotoDescription } | { ok: fa
 
 export interface MediaOptions {
   client: WhatsAppClient;
-  /** The store's words the vision model answers in. */
-  vocabulary: Vocabulary;
-  storeName: string;
+  /** The catalog's values the vision model answers in, current at each call. */
+  vocabulary: () => Vocabulary;
+  profile: () => Profile;
   ffmpeg: FfmpegBinary | null;
   /** null with no OPENAI_API_KEY: voice and photos get a polite offline answer. */
   openai: OpenAI | null;
@@ -123,16 +124,34 @@ export class Media {
     }
   }
 
-  /** What the vision model is asked, in the store's own words: its categories, colours and styles from the vocabulary. */
-  private visionPrompt(): string {
-    const { vocabulary: v, storeName } = this.opts;
-    const oneOf = (values: string[]) => (values.length ? `one of ${values.join(', ')}` : 'string');
-    return [
-      `You look at a shopper’s photo for the store "${storeName}", which sells ${v.categories.values.join(', ')}.`,
-      'Answer JSON only: {"is_product": boolean (false for selfies, screenshots of text, memes),',
-      `"category": ${oneOf(v.categories.values)} or null, "color": ${oneOf(v.colors.values)} or null, "style": ${oneOf(v.styles.values)} or null,`,
-      '"material": string or null, "keywords": up to 5 words in the language of the category names}.',
-    ].join(' ');
+  /**
+   * The vision call's structured output (json_schema, strict): category, colour and style are
+   * enums of the catalog's own values (null when none fits), so the answer needs no mapping.
+   */
+  visionFormat(): { prompt: string; schema: Record<string, unknown> } {
+    const v = this.opts.vocabulary();
+    const p = this.opts.profile();
+    const oneOf = (values: string[]) => (values.length ? { type: ['string', 'null'], enum: [...values.slice(0, 200), null] } : { type: ['string', 'null'] });
+    return {
+      prompt: [
+        `You look at a shopper’s photo for the store "${p.name}", which sells ${p.sells}.`,
+        'is_product: false for selfies, screenshots of text, memes and anything the store could not sell.',
+        'category, color and style: the closest of the catalog’s values, or null. keywords: up to 5 words for the product, in the language of the category names.',
+      ].join(' '),
+      schema: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['is_product', 'category', 'color', 'style', 'material', 'keywords'],
+        properties: {
+          is_product: { type: 'boolean' },
+          category: oneOf(v.values('category')),
+          color: oneOf(v.values('color')),
+          style: oneOf(v.values('style')),
+          material: { type: ['string', 'null'] },
+          keywords: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    };
   }
 
   async photo(mediaId: string, opts: { sha256?: string; caption?: string | null } = {}): Promise<PhotoResult> {
@@ -148,15 +167,16 @@ export class Media {
         return { ok: false, reason: this.failure(err) };
       }
       const data = (await readFile(file.path)).toString('base64');
+      const format = this.visionFormat();
       try {
         const res = await openai.chat.completions.create(
           {
             model: this.opts.visionModel,
-            response_format: { type: 'json_object' },
+            response_format: { type: 'json_schema', json_schema: { name: 'photo', strict: true, schema: format.schema } },
             messages: [
               {
                 role: 'system',
-                content: this.visionPrompt(),
+                content: format.prompt,
               },
               {
                 role: 'user',

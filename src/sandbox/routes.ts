@@ -15,12 +15,19 @@ const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
 export function sandboxRoutes(opts: {
   graph: SandboxGraph;
   phoneNumberId: string;
-  storeName: string;
+  /** The store's name and the page's own words (labels, status lines: the phrase book's ui_* keys in the store's language), current per request. */
+  store: () => { name: string; lang: string; words: Record<string, string> };
   postWebhook: (body: unknown) => Promise<Response>;
 }): Hono {
   const app = new Hono();
-  app.get('/', (c) => c.html(PAGE.replaceAll('{{STORE_NAME}}', escapeHtml(opts.storeName))));
-  app.get('/api/info', (c) => c.json({ phoneNumberId: opts.phoneNumberId, storeName: opts.storeName }));
+  app.get('/', (c) => {
+    const { name, lang, words } = opts.store();
+    let page = PAGE.replaceAll('{{STORE_NAME}}', escapeHtml(name)).replaceAll('{{LANG}}', lang);
+    page = page.replace(/\{\{ui_(\w+)\}\}/g, (_, k: string) => escapeHtml(words[k] ?? k));
+    // JSON inside <script>: "<" escaped so no value can close the element
+    return c.html(page.replace('{{UI}}', JSON.stringify(words).replace(/</g, '\\u003c')));
+  });
+  app.get('/api/info', (c) => c.json({ phoneNumberId: opts.phoneNumberId, storeName: opts.store().name }));
   app.get('/api/chats/:chat/messages', (c) => c.json({ messages: opts.graph.history(c.req.param('chat')) }));
   app.get('/api/chats/:chat/events', (c) =>
     streamSSE(c, async (stream) => {

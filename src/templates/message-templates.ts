@@ -1,3 +1,4 @@
+import { LANGS, type Lang } from '../lang.ts';
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
@@ -7,7 +8,7 @@ import * as wa from '../whatsapp/messages.ts';
 import { encodePayload } from '../whatsapp/payloads.ts';
 
 export const TEMPLATES_FILE = new URL('../../templates/message_templates.yaml', import.meta.url);
-export const TEMPLATE_LANGS = ['ru', 'kk', 'en'] as const;
+export const TEMPLATE_LANGS = LANGS;
 
 const button = z.discriminatedUnion('type', [
   z.object({ type: z.literal('quick_reply'), text: z.string().min(1).max(25, 'quick-reply text is at most 25 characters') }),
@@ -33,7 +34,7 @@ const fileSchema = z.record(z.string().regex(/^[a-z0-9_]+$/), template);
 
 export type MessageTemplate = z.infer<typeof template> & { key: string };
 export type TemplateSet = Map<string, MessageTemplate>;
-export type TemplateLang = (typeof TEMPLATE_LANGS)[number];
+export type TemplateLang = Lang;
 
 export interface TemplateProblem {
   file: string;

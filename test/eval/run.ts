@@ -11,9 +11,9 @@ import OpenAI from 'openai';
 import { extract } from '../../core/extract.ts';
 import { classify } from '../../core/offline-assistant.ts';
 import { toolSpecs } from '../../core/tools.ts';
-import { loadVocabulary } from '../../src/catalog/vocabulary.ts';
+import { sampleVocabulary } from '../../src/catalog/demo.ts';
 
-const vocabulary = loadVocabulary();
+const vocabulary = sampleVocabulary('furniture');
 
 interface Case {
   lang: 'ru' | 'kk' | 'en';
@@ -45,7 +45,7 @@ async function viaModel(client: OpenAI, model: string, text: string): Promise<Gu
       },
       { role: 'user', content: text },
     ],
-    tools: toolSpecs(),
+    tools: toolSpecs(vocabulary),
   });
   const call = res.choices[0]?.message.tool_calls?.find((c) => c.type === 'function');
   if (!call || call.type !== 'function') return { tool: 'none', args: {} };

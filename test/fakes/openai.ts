@@ -62,7 +62,7 @@ export class FakeOpenAI {
       }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       this.requests.push(body);
-      this.answer(body, this.script.shift() ?? { content: 'ok' }, res);
+      this.answer(body, this.script.shift() ?? this.responder?.(body) ?? { content: 'ok' }, res);
     });
     // Started again after stop() (an outage), it comes back on the same port.
     await new Promise<void>((r) => this.server!.listen(this.port, '127.0.0.1', r));
@@ -75,6 +75,13 @@ export class FakeOpenAI {
     for (const r of this.hanging) r.destroy();
     this.server?.closeAllConnections();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  private responder: ((body: Record<string, any>) => Scripted) | null = null;
+
+  /** Answers computed from each request once the script runs out (a model that follows the tools it is given). */
+  respondWith(fn: (body: Record<string, any>) => Scripted): void {
+    this.responder = fn;
   }
 
   push(...answers: Scripted[]): void {

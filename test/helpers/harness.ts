@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { createApp } from '../../src/app.ts';
-import { loadDemoCatalogIfEmpty } from '../../src/catalog/demo.ts';
+import { loadDemoCatalogIfEmpty, type SampleStore } from '../../src/catalog/demo.ts';
 import { ManualClock } from '../../src/clock.ts';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig, sampleStoreDir } from '../../src/config.ts';
 import { buildServices, type BuildOptions, type Services } from '../../src/services.ts';
 import { signBody } from '../../src/webhook/signature.ts';
 import { messagesEnvelope, statusesEnvelope, textMessage, unixSeconds } from '../../src/webhook/envelopes.ts';
@@ -32,8 +32,8 @@ export async function startHarness(opts: {
   graphUrl?: string;
   env?: Record<string, string>;
   build?: BuildOptions;
-  /** Load the demo furniture catalog (the embedded default does this at start-up). */
-  demo?: boolean;
+  /** Load a sample store's catalog (true: the furniture demo the embedded default loads); a named sample brings its profile and synonyms. */
+  demo?: boolean | SampleStore;
 }): Promise<Harness> {
   const clock = new ManualClock(Date.now());
   const env = await opts.backend.env();
@@ -49,6 +49,8 @@ export async function startHarness(opts: {
     WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
     WHATSAPP_PHONE_NUMBER_ID: PHONE_NUMBER_ID,
     ...(opts.graphUrl ? { WHATSAPP_TOKEN: 'test-token', WHATSAPP_API_URL: opts.graphUrl } : {}),
+    // a sample store brings its own profile and synonyms
+    ...(typeof opts.demo === 'string' ? { STORE_DIR: sampleStoreDir(opts.demo) } : {}),
     ...opts.env,
   });
   const services = await buildServices(config, {
@@ -58,7 +60,10 @@ export async function startHarness(opts: {
     redisPrefix: env.REDIS_PREFIX,
     ...opts.build,
   });
-  if (opts.demo) await loadDemoCatalogIfEmpty({ db: services.database.db, clock, log: services.log, currency: config.CURRENCY });
+  if (opts.demo) {
+    await loadDemoCatalogIfEmpty({ db: services.database.db, clock, log: services.log, currency: services.profile.current().currency, sample: opts.demo === true ? 'furniture' : opts.demo });
+    await services.vocabulary.refresh();
+  }
   const app = createApp(services);
   return {
     services,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { LANGS, type Lang } from './language.ts';
-import { TemplateError, readYamlFile } from './ports.ts';
+import { TemplateError } from './errors.ts';
+import { LANGS, type Lang } from './lang.ts';
+import { readYamlFile } from './yaml-file.ts';
 
 export const PHRASES_FILE = new URL('../templates/phrases.yaml', import.meta.url);
 

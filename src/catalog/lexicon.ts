@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { readYamlFile } from '../yaml-file.ts';
+
+export const LEXICON_FILE = new URL('../../templates/lexicon.yaml', import.meta.url);
+
+const words = z.array(z.string().min(1)).min(1);
+const concepts = z.record(z.string().min(1), words);
+const lexiconSchema = z.strictObject({
+  colors: concepts,
+  materials: concepts,
+  sizes: concepts,
+  size_attributes: words,
+  follow_ups: z.strictObject({ cheaper: words, pricier: words, bigger: words, smaller: words, similar: words, other: words }),
+  units: concepts,
+  currencies: z.record(z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code'), words),
+  scales: z.record(z.string().regex(/^\d+$/, 'a multiplier such as 1000'), words),
+  budget: z.strictObject({ upto: words, upto_after: words, from: words, from_after: words }),
+  common: z.record(z.string().regex(/^[a-z]{2}$/), z.array(z.string().min(1))),
+});
+
+/** The shipped lexicon of common shopping concepts (templates/lexicon.yaml). */
+export type LexiconData = z.infer<typeof lexiconSchema>;
+export type FollowUp = keyof LexiconData['follow_ups'];
+
+export function loadLexicon(path: URL | string = LEXICON_FILE): LexiconData {
+  return readYamlFile(path, lexiconSchema);
+}
+
+const synonymsSchema = z.strictObject({ synonyms: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)).default({}) }).nullable();
+
+/**
+ * A merchant's synonyms (`synonyms.yaml` next to `store.yaml`): each key is a word or phrase as
+ * the catalog writes it, its list the words shoppers use for it ("Свитеры: [jumper, джемпер]").
+ * A missing file is no synonyms.
+ */
+export function loadSynonyms(path: URL | string): Record<string, string[]> {
+  if (!existsSync(path)) return {};
+  return readYamlFile(path, synonymsSchema)?.synonyms ?? {};
+}

@@ -1,0 +1,100 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { LANGS, type Lang } from '../lang.ts';
+import type { Logger } from '../log.ts';
+import { readYamlFile } from '../yaml-file.ts';
+
+const lang = z.enum(LANGS);
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA time zone such as Asia/Almaty');
+
+const schema = z
+  .strictObject({
+    name: z.string().min(1).max(100),
+    /** One line on what the store sells, for the model and the greeting. */
+    sells: z.string().min(1).max(300),
+    tone: z.string().min(1).max(300).default('friendly, brief and helpful, like a good salesperson'),
+    languages: z.array(lang).min(1),
+    default_language: lang,
+    manager_language: lang,
+    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as KZT'),
+    time_zone: timeZone,
+    /** Requests the greeting suggests, per language ("серый диван до 300 тысяч"). */
+    examples: z.partialRecord(lang, z.array(z.string().min(1).max(80)).min(1)).default({}),
+  })
+  .superRefine((p, ctx) => {
+    if (!p.languages.includes(p.default_language)) ctx.addIssue({ code: 'custom', path: ['default_language'], message: 'must be one of languages' });
+  });
+
+/** The store as the assistant presents it: from store.yaml, with the environment's overrides. */
+export interface Profile {
+  name: string;
+  sells: string;
+  tone: string;
+  languages: Lang[];
+  defaultLanguage: Lang;
+  managerLanguage: Lang;
+  currency: string;
+  timeZone: string;
+  examples: Partial<Record<Lang, string[]>>;
+}
+
+type Overrides = Pick<Config, 'STORE_NAME' | 'STORE_TONE' | 'CURRENCY' | 'DEFAULT_LANGUAGE' | 'TZ'>;
+
+/** Reads and checks store.yaml (a TemplateError names file:line); STORE_NAME, STORE_TONE, CURRENCY, DEFAULT_LANGUAGE and TZ override it. */
+export function loadProfile(path: URL | string, env: Partial<Overrides> = {}): Profile {
+  const p = readYamlFile(path, schema);
+  const defaultLanguage = (env.DEFAULT_LANGUAGE as Lang | undefined) ?? p.default_language;
+  return {
+    name: env.STORE_NAME ?? p.name,
+    sells: p.sells,
+    tone: env.STORE_TONE ?? p.tone,
+    languages: p.languages.includes(defaultLanguage) ? p.languages : [defaultLanguage, ...p.languages],
+    defaultLanguage,
+    managerLanguage: p.manager_language,
+    currency: env.CURRENCY ?? p.currency,
+    timeZone: env.TZ ?? p.time_zone,
+    examples: p.examples,
+  };
+}
+
+/** The current profile; store.yaml is followed on disk and a bad edit keeps the last good one. */
+export class StoreProfile {
+  private profile: Profile;
+  private watcher: FSWatcher | null = null;
+
+  constructor(private readonly opts: { file: URL | string; env: Partial<Overrides>; log: Logger }) {
+    this.profile = loadProfile(opts.file, opts.env);
+  }
+
+  current(): Profile {
+    return this.profile;
+  }
+
+  watch(): void {
+    let timer: NodeJS.Timeout | undefined;
+    this.watcher = watch(this.opts.file, () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        try {
+          this.profile = loadProfile(this.opts.file, this.opts.env);
+          this.opts.log.info({ store: this.profile.name }, 'store profile reloaded');
+        } catch (err) {
+          this.opts.log.error({ err: (err as Error).message }, 'store profile not reloaded: keeping the last good one');
+        }
+      }, 200);
+    });
+    this.watcher.unref();
+  }
+
+  close(): void {
+    this.watcher?.close();
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * npm run eval:stores — the sample stores, each through the whole service (signed webhooks,
+ * the assistant, the sandbox's Graph API), offline and with a model that follows the tool
+ * schemas (schema-model.ts). For every request in test/eval/stores/NAME.json it scores:
+ *   right          the reply shows an acceptable product (the first one, for an exact product);
+ *                  for a request the store cannot answer: nothing shown, or shown with what was
+ *                  relaxed said out loud
+ *   wrong product  a product of another colour, brand, category or over the budget, shown as a
+ *                  match (a reply that says what it relaxed is not claiming a match)
+ *   wrong language the reply's words are not in the language of the request
+ * Prints a table; exits 1 when a store scores under 95 % right or has a wrong-language reply.
+ */
+import { readFileSync } from 'node:fs';
+import { detectLanguage } from '../../core/language.ts';
+import { parseJson } from '../../src/catalog/import.ts';
+import { sampleCatalogFile, type SampleStore } from '../../src/catalog/demo.ts';
+import { fromMinor } from '../../src/catalog/money.ts';
+import type { ProductRow } from '../../src/catalog/product.ts';
+import { loadPhrases } from '../../src/phrases.ts';
+import type { Lang } from '../../src/lang.ts';
+import { parsePayload } from '../../src/whatsapp/payloads.ts';
+import { FakeOpenAI } from '../fakes/openai.ts';
+import { startHarness, textWebhook } from '../helpers/harness.ts';
+import { RELAXED, schemaFollowingModel } from './schema-model.ts';
+
+interface Request {
+  lang: Lang;
+  turns: string[];
+  accept?: string[];
+  first?: boolean;
+  none?: boolean;
+  constraints?: { color?: string[]; brand?: string[]; max_price?: number; category?: string[] };
+}
+
+export interface StoreScore {
+  store: string;
+  mode: 'offline' | 'model';
+  requests: number;
+  right: number;
+  wrongProduct: number;
+  wrongLanguage: number;
+  misses: string[];
+}
+
+const phrases = loadPhrases();
+const norm = (t: string) => t.toLowerCase().replace(/ё/g, 'е');
+
+export async function evalStore(store: SampleStore, mode: 'offline' | 'model', requests: Request[]): Promise<StoreScore> {
+  const catalog = new Map(parseJson(readFileSync(sampleCatalogFile(store), 'utf8'), 'USD').rows.map((p) => [p.id, p] as [string, ProductRow]));
+  const model = mode === 'model' ? await new FakeOpenAI().start() : null;
+  model?.respondWith(schemaFollowingModel);
+  const h = await startHarness({
+    backend: { name: 'pglite+memory', env: async () => ({ DATA_DIR: 'memory://' }), cleanup: async () => {} },
+    demo: store,
+    env: { BOT: 'assistant', ...(model ? { OPENAI_API_KEY: 'sk-eval', OPENAI_BASE_URL: model.url } : {}) },
+  });
+  const score: StoreScore = { store, mode, requests: requests.length, right: 0, wrongProduct: 0, wrongLanguage: 0, misses: [] };
+  try {
+    let n = 0;
+    for (const r of requests) {
+      const shopper = `7700${String(++n).padStart(7, '0')}`;
+      let before = 0;
+      for (const t of r.turns) {
+        before = h.services.sandbox!.history(shopper).length;
+        await h.post(textWebhook({ from: shopper, body: t }));
+        await h.drain();
+      }
+      const out = h.services.sandbox!.history(shopper).slice(before).filter((e) => e.direction === 'out').map((e) => e.message as Record<string, any>);
+      const shown = productsShown(out);
+      const words = replyWords(out, catalog);
+      const relaxedSaid = saysRelaxed(words, r.lang);
+      const right = r.none ? shown.length === 0 || relaxedSaid : r.first ? r.accept!.includes(shown[0] ?? '') : shown.some((id) => r.accept!.includes(id));
+      const wrong = relaxedSaid ? [] : shown.filter((id) => violates(catalog.get(id), r));
+      const lang = words.trim() ? detectLanguage(words, r.lang) : r.lang;
+      if (right) score.right++;
+      if (wrong.length) score.wrongProduct++;
+      if (lang !== r.lang) score.wrongLanguage++;
+      if (!right || wrong.length || lang !== r.lang)
+        score.misses.push(`  ${r.turns.join(' → ')}: shown [${shown.join(', ')}]${wrong.length ? ` wrong [${wrong.join(', ')}]` : ''}${lang !== r.lang ? ` language ${lang}` : ''} · "${words.slice(0, 120)}"`);
+    }
+  } finally {
+    await h.close();
+    await model?.stop();
+  }
+  return score;
+}
+
+/** Product ids a reply shows: list rows in order, or the card's buttons. */
+function productsShown(out: Array<Record<string, any>>): string[] {
+  const ids: string[] = [];
+  for (const m of out) {
+    const i = m.interactive;
+    if (i?.type === 'list') for (const s of i.action.sections) for (const row of s.rows) ids.push((parsePayload(row.id) as { product?: string })?.product ?? '');
+    if (i?.type === 'button')
+      for (const b of i.action.buttons) {
+        const p = parsePayload(b.reply.id) as { kind: string; product?: string } | null;
+        if (p?.product && (p.kind === 'alert' || p.kind === 'similar') && !ids.includes(p.product)) ids.push(p.product);
+      }
+  }
+  return ids.filter(Boolean);
+}
+
+/** What the reply says in words, with product names, brands and prices taken out. */
+function replyWords(out: Array<Record<string, any>>, catalog: Map<string, ProductRow>): string {
+  let text = out
+    .map((m) => [m.text?.body, m.interactive?.body?.text, m.interactive?.action?.button, m.image?.caption].filter(Boolean).join(' '))
+    .join(' ');
+  for (const p of catalog.values()) for (const w of [p.name, p.brand]) if (w) text = text.split(w).join(' ');
+  return text.replace(/https?:\S+/g, ' ').replace(/[\d\s.,$₸]+/g, ' ');
+}
+
+const MODEL_LANGUAGE: Record<Lang, string> = { ru: 'Russian', kk: 'Kazakh', en: 'English' };
+
+/** The reply says it relaxed something: the phrase book's words, or the eval model's. */
+function saysRelaxed(words: string, lang: Lang): boolean {
+  const head = phrases[lang].relaxed!.split('{{')[0]!.replace(/[\d\s.,$₸]+/g, ' ').trim();
+  const model = RELAXED[MODEL_LANGUAGE[lang]]!.split(';')[0]!;
+  return norm(words).includes(norm(head)) || norm(words).includes(norm(model));
+}
+
+function violates(p: ProductRow | undefined, r: Request): boolean {
+  if (!p) return true;
+  const c = r.constraints ?? {};
+  if (c.color && !c.color.map(norm).includes(norm(p.color))) return true;
+  if (c.brand && !c.brand.map(norm).includes(norm(p.brand))) return true;
+  if (c.category && !c.category.includes(p.category)) return true;
+  return c.max_price !== undefined && fromMinor(p.price, p.currency) > c.max_price;
+}
+
+async function main() {
+  const stores = (process.argv.slice(2).length ? process.argv.slice(2) : ['sports', 'kids']) as SampleStore[];
+  let failed = false;
+  for (const store of stores) {
+    const requests = JSON.parse(readFileSync(new URL(`./stores/${store}.json`, import.meta.url), 'utf8')) as Request[];
+    for (const mode of ['offline', 'model'] as const) {
+      const s = await evalStore(store, mode, requests);
+      const pct = (x: number) => `${((100 * x) / s.requests).toFixed(1)} %`;
+      console.log(`${store.padEnd(10)} ${mode.padEnd(8)} right ${s.right}/${s.requests} (${pct(s.right)}) · wrong product ${s.wrongProduct} · wrong language ${s.wrongLanguage}`);
+      if (s.misses.length) console.log(s.misses.join('\n'));
+      if (s.right / s.requests < 0.95 || s.wrongLanguage > 0) failed = true;
+    }
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
