@@ -153,7 +153,9 @@ export class Session {
     for (const step of RELAX_ORDER) {
       if (result.products.length) break;
       if (step === 'words') {
-        const keeps = FIELDS.some((k) => f[k]?.length) || f.maxPrice != null || f.minPrice != null || base.excludeIds?.length;
+        // a budget remembered from earlier is no reason to show this request unrelated products
+        const statedBudget = args.max_price != null || args.min_price != null || r.budgetMax != null || r.budgetMin != null;
+        const keeps = FIELDS.some((k) => f[k]?.length) || statedBudget || base.excludeIds?.length || base.category?.length;
         if (!ws.length || !keeps) continue;
         relaxed.push({ what: 'words', said: ws.map((a) => a[0]).join(' ') });
         ws = [];

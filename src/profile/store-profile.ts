@@ -78,18 +78,24 @@ export class StoreProfile {
     return this.profile;
   }
 
+  /** Re-reads store.yaml; false (and the last good profile kept) when it has a mistake. */
+  reload(): boolean {
+    try {
+      this.profile = loadProfile(this.opts.file, this.opts.env);
+      this.opts.log.info({ store: this.profile.name }, 'store profile reloaded');
+      return true;
+    } catch (err) {
+      this.opts.log.error({ err: (err as Error).message }, 'store profile not reloaded: keeping the last good one');
+      return false;
+    }
+  }
+
   watch(): void {
     let timer: NodeJS.Timeout | undefined;
     this.watcher = watch(this.opts.file, () => {
       clearTimeout(timer);
-      timer = setTimeout(() => {
-        try {
-          this.profile = loadProfile(this.opts.file, this.opts.env);
-          this.opts.log.info({ store: this.profile.name }, 'store profile reloaded');
-        } catch (err) {
-          this.opts.log.error({ err: (err as Error).message }, 'store profile not reloaded: keeping the last good one');
-        }
-      }, 200);
+      // editors write a file in several steps: read it once they are done
+      timer = setTimeout(() => this.reload(), 200);
     });
     this.watcher.unref();
   }
