@@ -3,15 +3,9 @@ import { LANGS, asLang, normalize, type Lang, type Vocabulary } from './ports.ts
 export { LANGS, asLang, type Lang };
 
 const KAZAKH_LETTERS = /[әғқңөұүһі]/i;
-// Kazakh words that are not Russian, also as typed without the Kazakh letters
-const KAZAKH_WORDS = new Set(
-  `сәлем салем сәлеметсіз салеметсиз керек кerek қанша канша маған маган көрсет корсет көрсетіңіз корсетиниз рахмет рахмeт иә иа жоқ жок
-  қандай кандай дейін дейин теңге бар ма ме бе ба па пе іздеймін издеймин сатып алғым алгым келеді келеди үшін ушин және жане
-  мен бізге бизге балаға балага ұлыма улыма қызыма кызыма түсті тусти арзан қымбат кымбат жақсы жаксы болады бола ала аласыз`.split(/\s+/),
-);
-
 /**
- * The shopper's language from their words. Kazakh letters or Kazakh words → kk. Otherwise
+ * The shopper's language from their words. Kazakh letters or Kazakh words (the lexicon's
+ * kazakh_words, also typed without the Kazakh letters) → kk. Otherwise
  * Cyrillic words against Latin ones, where Latin words the catalog knows (a brand, a value),
  * model numbers ("R50") and capitalised names ("Canon EOS") do not count: "хочу Canon EOS R50"
  * is Russian, and a product name alone keeps the language the shopper was using.
@@ -25,9 +19,10 @@ export function detectLanguage(text: string, fallback: Lang, vocabulary?: Vocabu
   for (const w of raw) {
     const n = normalize(w);
     if (/[\u0400-\u04ff]/.test(w)) {
-      if (KAZAKH_WORDS.has(n)) kk++;
+      const kazakh = vocabulary?.isKazakh(n) ?? false;
+      if (kazakh) kk++;
       // a catalog word alone («диван») is said the same in a Kazakh conversation
-      if (!vocabulary?.knows(n) || KAZAKH_WORDS.has(n)) cyr++;
+      if (!vocabulary?.knows(n) || kazakh) cyr++;
     } else if (/[a-z]/i.test(w)) {
       // a capital starts a name inside a phrase ("Canon EOS"); one word alone ("START") is a word
       const name = /\d/.test(w) || (raw.length > 1 && /^[A-Z]/.test(w)) || vocabulary?.knows(n);

@@ -55,17 +55,19 @@ export interface SearchOutcome {
   /** The shopper's words for each filter used: "(grey, sofa, ≤ $300)". */
   labels: string[];
   /** What was let go, in order, with the shopper's words for it ("black", "under $100"). */
-  relaxed: Array<{ what: 'color' | 'style' | 'material' | 'brand' | 'words' | 'budget'; said: string }>;
+  relaxed: Array<{ what: 'color' | 'style' | 'material' | 'brand' | 'words' | 'budget' | 'category'; said: string }>;
 }
 
 export type SearchArgs = { query?: string; category?: string; brand?: string; color?: string; style?: string; min_price?: number; max_price?: number; in_stock?: boolean };
 
 /**
  * The order filters are let go when nothing matches: words the catalog may not use first ("for
- * kindergarten"), then style, material, colour, brand, budget. The category always stays, and
- * with nothing left to keep, nothing is shown: no random products for "do you sell kayaks?".
+ * kindergarten"), then a category read from one word of its name ("Merrell shoes": the shoes
+ * may be boots), then style, material, colour, brand, budget. A category the shopper named
+ * stays, and with nothing left to keep, nothing is shown: no random products for "do you sell
+ * kayaks?".
  */
-const RELAX_ORDER = ['words', 'style', 'material', 'color', 'brand', 'budget'] as const;
+const RELAX_ORDER = ['words', 'weak', 'style', 'material', 'color', 'brand', 'budget'] as const;
 
 const pendingPreferences = new WeakMap<Turn, { prefs: Preferences }>();
 
@@ -159,6 +161,10 @@ export class Session {
         if (!ws.length || !keeps) continue;
         relaxed.push({ what: 'words', said: ws.map((a) => a[0]).join(' ') });
         ws = [];
+      } else if (step === 'weak') {
+        if (!f.category || !r.weak.has('category') || args.category || base.category) continue;
+        relaxed.push({ what: 'category', said: said.category ?? f.category[0]! });
+        f = { ...f, category: null };
       } else if (step === 'budget') {
         if (f.maxPrice == null && f.minPrice == null) continue;
         // a follow-up's own bound ("cheaper than these") is not the shopper's budget to let go
@@ -175,9 +181,10 @@ export class Session {
     const kept = (field: Field) => (f[field] ? said[field] : undefined);
     const labels = [kept('color'), kept('brand'), kept('category'), kept('style'), kept('material'), f.maxPrice != null || f.minPrice != null ? this.budgetLabel(f) : undefined].filter((x): x is string => !!x);
     this.shown = result.products;
-    this.didYouMean = result.didYouMean;
     this.event('search', { query: args.query ?? '', filters: f, found: result.products.length, match: result.match, relaxed: relaxed.map((x) => x.what) });
-    return { ...result, labels, relaxed: result.products.length ? relaxed : [] };
+    const didYouMean = result.didYouMean ?? (r.corrected.length ? r.corrected.map((c) => c.value).join(', ') : null);
+    this.didYouMean = didYouMean;
+    return { ...result, didYouMean, labels, relaxed: result.products.length ? relaxed : [] };
   }
 
   private budgetLabel(f: SearchFilters): string {

@@ -16,7 +16,7 @@ export const consentHandler: Handler = async (ctx, next) => {
   const stop = STOP.test(words);
   if (!stop && !START.test(words)) return next();
   const { assistant, clock } = ctx.services;
-  const lang = ctx.message.type === 'text' ? detectLanguage(words, await assistant.languageOf(ctx)) : await assistant.languageOf(ctx);
+  const lang = ctx.message.type === 'text' ? detectLanguage(words, await assistant.languageOf(ctx), ctx.services.vocabulary.current()) : await assistant.languageOf(ctx);
   const key = ctx.shopper.key;
   const at = clock.now();
   ctx.effect((tx) => setMarketingConsent(tx, key, stop, at));

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { removeProductsExcept, upsertProducts } from '../catalog/catalog-repo.ts';
+import { flushSearchIndex, removeProductsExcept, upsertProducts } from '../catalog/catalog-repo.ts';
 import { validateProduct, type ProductRow } from '../catalog/product.ts';
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from '../errors.ts';
 import { runJob } from '../jobs/jobs.ts';
@@ -62,6 +62,7 @@ export function adminRoutes(s: Services): Hono {
         ...(await upsertProducts(tx, rows, s.clock.now())),
         ...(replace ? await removeProductsExcept(tx, rows.map((r) => r.id), s.clock.now()) : {}),
       }));
+      await flushSearchIndex(s.database.db);
       await s.vocabulary.refresh();
       s.log.info({ received: products.length, ...result, rejected: errors.length, replace }, 'products upserted');
       return c.json({ received: products.length, ...result, rejected: errors.length, errors });

@@ -148,6 +148,15 @@ export async function removeProductsExcept(db: Tx, keep: string[], now: Date): P
   return { deleted: Number(r!.deleted), deactivated: Number(r!.deactivated) };
 }
 
+/**
+ * Merges the search index's pending list into the index. GIN buffers new entries in a list
+ * every search scans linearly until (auto)vacuum merges it: after a 100,000-product import
+ * that list made each search 5–10 ms slower. Called at the end of every import.
+ */
+export async function flushSearchIndex(db: Tx): Promise<void> {
+  await db.execute(sql`select gin_clean_pending_list('products_search_idx'::regclass)`);
+}
+
 /** The text-search configuration of each language a store offers (Kazakh has none: simple and trigrams serve it). */
 export function searchConfigs(languages: string[]): string[] {
   const byLang: Record<string, string> = { ru: 'russian', en: 'english' };
@@ -161,6 +170,7 @@ export async function useSearchConfigs(db: Tx, configs: string[]): Promise<boole
   if (r?.value === value) return false;
   await db.execute(sql`insert into catalog_settings (key, value) values ('search_configs', ${value}) on conflict (key) do update set value = excluded.value`);
   await db.execute(sql`update products set search = vitrina_search_vector(products)`);
+  await flushSearchIndex(db);
   return true;
 }
 
@@ -294,12 +304,14 @@ export const CORRECTION_SIMILARITY = 0.35;
 async function correctWords(db: Tx, ws: string[][], configs: string[]): Promise<string[][]> {
   const candidates = ws.map((a) => a[0]!).filter((w) => w.length >= 4 && !/\d/.test(w));
   if (!candidates.length) return ws;
+  // one word that found nothing is unknown to the catalog: no need to ask the index again
+  const known = ws.length === 1 ? sql`false` : sql`exists (select 1 from products p where p.active and p.search @@ (${sql.join(configs.map((c) => sql`plainto_tsquery(${c}::regconfig, w)`), sql` || `)}))`;
   const rows = await query<{ w: string; term: string | null }>(
     db,
     sql`select w, (select t.term from catalog_terms t where t.term % w and similarity(t.term, w) >= ${CORRECTION_SIMILARITY}
         order by similarity(t.term, w) desc, t.term limit 1) as term
     from jsonb_array_elements_text(${JSON.stringify(candidates)}::jsonb) w
-    where not exists (select 1 from products p where p.active and p.search @@ (${sql.join(configs.map((c) => sql`plainto_tsquery(${c}::regconfig, w)`), sql` || `)}))`,
+    where not ${known}`,
   );
   // a typo is an edit or two away; a different word that merely shares letters is not
   const close = (w: string, term: string) => distance(w, term) <= (w.length <= 6 ? 1 : 2);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { Db } from '../db/database.ts';
-import { removeProductsExcept, upsertProducts, type UpsertResult } from './catalog-repo.ts';
+import { flushSearchIndex, removeProductsExcept, upsertProducts, type UpsertResult } from './catalog-repo.ts';
 import { validateProduct, type ProductRow } from './product.ts';
 
 export interface RowError {
@@ -86,5 +86,6 @@ export async function importRows(
     onProgress?.(Math.min(rows.length, i + IMPORT_BATCH), rows.length);
   }
   if (opts.replace) Object.assign(total, await db.transaction((tx) => removeProductsExcept(tx, rows.map((r) => r.id), now())));
+  await flushSearchIndex(db);
   return total;
 }

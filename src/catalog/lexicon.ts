@@ -16,6 +16,7 @@ const lexiconSchema = z.strictObject({
   currencies: z.record(z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code'), words),
   scales: z.record(z.string().regex(/^\d+$/, 'a multiplier such as 1000'), words),
   budget: z.strictObject({ upto: words, upto_after: words, from: words, from_after: words }),
+  kazakh_words: words,
   common: z.record(z.string().regex(/^[a-z]{2}$/), z.array(z.string().min(1))),
 });
 

@@ -1,3 +1,4 @@
+import { distance } from 'fastest-levenshtein';
 import type { FollowUp, LexiconData } from './lexicon.ts';
 import { key, normalize, tokens } from './words.ts';
 
@@ -26,9 +27,13 @@ export interface Reading {
   filters: Partial<Record<Field, string[]>>;
   /** The shopper's own words for each filter, for the answer ("black", «қара»). */
   said: Partial<Record<Field, string>>;
+  /** Filters read from one word of a longer value ("shoes" → Running Shoes): the first to let go. */
+  weak: Set<Field>;
   /** A colour or material the shopper named that the catalog does not have (a lexicon concept). */
   missing: Partial<Record<'color' | 'material', string>>;
   followUps: Set<FollowUp>;
+  /** Words read as the catalog value they nearly spell («крсло» → кресла), for "did you mean". */
+  corrected: Array<{ said: string; value: string }>;
   /** Words left to search for; each with its alternatives (a unit in every language). */
   rest: string[][];
   budgetMax: number | null;
@@ -60,6 +65,8 @@ const alt = (ws: string[], re = wordRe) => [...ws].sort((a, b) => b.length - a.l
  */
 export class Vocabulary {
   private readonly phrases = new Map<string, Target[]>();
+  /** One-word keys of catalog values, for typo correction. */
+  private valueKeys: string[] = [];
   private readonly rewrites = new Map<string, string[]>();
   private readonly budgetRes: Array<{ re: RegExp; bound: 'max' | 'min' }>;
   private readonly scales: Array<{ re: RegExp; factor: number }>;
@@ -90,6 +97,7 @@ export class Vocabulary {
     }
     this.link('color', lexicon.colors);
     this.link('material', lexicon.materials);
+    this.valueKeys = [...this.phrases.entries()].filter(([k, ts]) => !k.includes(' ') && k.length >= 4 && ts.some((t) => t.kind === 'value' && !t.weak)).map(([k]) => k);
 
     for (const [target, ws] of Object.entries(synonyms)) for (const w of ws) this.rewrites.set(phraseKey(w), tokens(target));
 
@@ -139,6 +147,13 @@ export class Vocabulary {
     };
   }
 
+  /** Whether a word is Kazakh and not Russian (the lexicon's kazakh_words, as typed with or without the Kazakh letters). */
+  isKazakh(word: string): boolean {
+    this.kazakh ??= new Set(this.lexicon.kazakh_words.map(normalize));
+    return this.kazakh.has(normalize(word));
+  }
+  private kazakh: Set<string> | undefined;
+
   /** Whether a single word names a catalog value (a brand, a category, a colour…). */
   knows(word: string): boolean {
     return (this.phrases.get(key(normalize(word))) ?? []).some((t) => t.kind === 'value');
@@ -178,12 +193,20 @@ export class Vocabulary {
     const words = split.map((t) => t.word);
     const origin = split.map((t) => t.said);
     const ks = words.map(key);
-    const r: Reading = { filters: {}, said: {}, missing: {}, followUps: new Set(), rest: [], budgetMax: budget.max, budgetMin: budget.min };
+    const r: Reading = { filters: {}, said: {}, weak: new Set(), missing: {}, followUps: new Set(), corrected: [], rest: [], budgetMax: budget.max, budgetMin: budget.min };
     const weak: Array<{ field: Field; values: string[]; said: string }> = [];
     for (let i = 0; i < words.length; ) {
       let took = 0;
       for (let n = Math.min(MAX_PHRASE, words.length - i); n >= 1 && !took; n--) {
-        const targets = this.phrases.get(ks.slice(i, i + n).join(' '));
+        let targets = this.phrases.get(ks.slice(i, i + n).join(' '));
+        if (!targets && n === 1) {
+          const near = this.nearValue(words[i]!, ks[i]!);
+          if (near) {
+            targets = this.phrases.get(near);
+            const t = targets?.find((x): x is Extract<Target, { kind: 'value' }> => x.kind === 'value');
+            if (t) r.corrected.push({ said: words[i]!, value: t.values[0]!.toLowerCase() });
+          }
+        }
         if (!targets) continue;
         took = n;
         // the shopper's own words, also when a synonym stood in for them ("sofa", not «диваны»)
@@ -209,8 +232,29 @@ export class Vocabulary {
       if (r.filters[w.field]) continue;
       r.filters[w.field] = [...new Set(w.values)];
       r.said[w.field] = w.said;
+      r.weak.add(w.field);
     }
     return r;
+  }
+
+  /**
+   * The catalog value a word nearly spells: one edit away from a value's key (two for long
+   * words), never for short words, numbers or words the lexicon knows.
+   */
+  private nearValue(word: string, k: string): string | null {
+    if (word.length < 4 || /\d/.test(word) || k.length < 3) return null;
+    const max = word.length <= 6 ? 1 : 2;
+    let best: string | null = null;
+    let bestD = max + 1;
+    for (const v of this.valueKeys) {
+      if (Math.abs(v.length - k.length) > max) continue;
+      const d = distance(k, v);
+      if (d < bestD) {
+        best = v;
+        bestD = d;
+      }
+    }
+    return best;
   }
 
   /** A model's argument for a field, mapped to the catalog's values like a shopper's words ("Black" → ["black"]). */

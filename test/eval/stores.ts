@@ -127,17 +127,24 @@ function violates(p: ProductRow | undefined, r: Request): boolean {
   return c.max_price !== undefined && fromMinor(p.price, p.currency) > c.max_price;
 }
 
+/**
+ * NAME.json is the set the code was developed against (it gates: ≥ 95 % right, no wrong
+ * language). NAME.held-out.json was written afterwards and is never tuned on: it is reported,
+ * not gated, as the honest estimate for catalogs and requests we have not seen.
+ */
 async function main() {
   const stores = (process.argv.slice(2).length ? process.argv.slice(2) : ['sports', 'kids']) as SampleStore[];
   let failed = false;
   for (const store of stores) {
-    const requests = JSON.parse(readFileSync(new URL(`./stores/${store}.json`, import.meta.url), 'utf8')) as Request[];
-    for (const mode of ['offline', 'model'] as const) {
-      const s = await evalStore(store, mode, requests);
-      const pct = (x: number) => `${((100 * x) / s.requests).toFixed(1)} %`;
-      console.log(`${store.padEnd(10)} ${mode.padEnd(8)} right ${s.right}/${s.requests} (${pct(s.right)}) · wrong product ${s.wrongProduct} · wrong language ${s.wrongLanguage}`);
-      if (s.misses.length) console.log(s.misses.join('\n'));
-      if (s.right / s.requests < 0.95 || s.wrongLanguage > 0) failed = true;
+    for (const set of ['', '.held-out'] as const) {
+      const requests = JSON.parse(readFileSync(new URL(`./stores/${store}${set}.json`, import.meta.url), 'utf8')) as Request[];
+      for (const mode of ['offline', 'model'] as const) {
+        const s = await evalStore(store, mode, requests);
+        const pct = (x: number) => `${((100 * x) / s.requests).toFixed(1)} %`;
+        console.log(`${(store + set).padEnd(18)} ${mode.padEnd(8)} right ${s.right}/${s.requests} (${pct(s.right)}) · wrong product ${s.wrongProduct} · wrong language ${s.wrongLanguage}`);
+        if (s.misses.length) console.log(s.misses.join('\n'));
+        if (!set && (s.right / s.requests < 0.95 || s.wrongLanguage > 0)) failed = true;
+      }
     }
   }
   process.exit(failed ? 1 : 0);
