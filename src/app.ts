@@ -4,6 +4,7 @@ import { adminRoutes } from './admin/routes.ts';
 import { consoleRoutes } from './console/routes.ts';
 import { HTTPException } from 'hono/http-exception';
 import { toErrorResponse, AppError } from './errors.ts';
+import { pageWords } from './page-words.ts';
 import { sandboxRoutes } from './sandbox/routes.ts';
 import type { Services } from './services.ts';
 import { signBody } from './webhook/signature.ts';
@@ -56,8 +57,7 @@ export function createApp(s: Services): Hono<Env> {
     app.get('/', (c) => c.redirect('/sandbox'));
     const store = () => {
       const p = s.profile.current();
-      const book = s.assistant.phrases[p.defaultLanguage];
-      return { name: p.name, lang: p.defaultLanguage, words: Object.fromEntries(Object.entries(book).filter(([k]) => k.startsWith('ui_')).map(([k, v]) => [k.slice(3), v])) };
+      return { name: p.name, lang: p.defaultLanguage, words: pageWords(s.assistant.phrases, p.defaultLanguage, 'ui_') };
     };
     app.route('/sandbox', sandboxRoutes({ graph, phoneNumberId: s.phoneNumberId, store, postWebhook }));
   }

@@ -247,7 +247,8 @@ export class Vocabulary {
     let best: string | null = null;
     let bestD = max + 1;
     for (const v of this.valueKeys) {
-      if (Math.abs(v.length - k.length) > max) continue;
+      // a catalog word with letters added is another word («столб» is not «стол»)
+      if (Math.abs(v.length - k.length) > max || (k.length > v.length && k.startsWith(v))) continue;
       const d = distance(k, v);
       if (d < bestD) {
         best = v;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
+import { pageWords, renderPage } from '../page-words.ts';
 import { streamSSE } from 'hono/streaming';
 import { UnauthorizedError } from '../errors.ts';
 import { sameSecret } from '../secret.ts';
@@ -15,7 +16,11 @@ const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
  */
 export function consoleRoutes(s: Services): Hono {
   const app = new Hono();
-  app.get('/', (c) => c.html(PAGE.replaceAll('{{STORE_NAME}}', s.profile.current().name.replace(/[&<>"']/g, ''))));
+  // the managers' page speaks the store's manager language (the phrase book's mgr_ui_* keys)
+  app.get('/', (c) => {
+    const p = s.profile.current();
+    return c.html(renderPage(PAGE, { name: p.name, lang: p.managerLanguage, words: pageWords(s.assistant.phrases, p.managerLanguage, 'mgr_ui_') }));
+  });
   app.get('/events', (c) => {
     const token = c.req.query('token') ?? '';
     if (!sameSecret(token, s.adminToken)) throw new UnauthorizedError('console events need ?token=<ADMIN_TOKEN>');

@@ -3,6 +3,8 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { bodyLimit } from 'hono/body-limit';
 import { BadRequestError, PayloadTooLargeError } from '../errors.ts';
+import type { Lang } from '../lang.ts';
+import { renderPage } from '../page-words.ts';
 import { normalizeWebhook } from '../webhook/normalize.ts';
 import type { SandboxEntry, SandboxGraph } from './sandbox-graph.ts';
 
@@ -16,17 +18,11 @@ export function sandboxRoutes(opts: {
   graph: SandboxGraph;
   phoneNumberId: string;
   /** The store's name and the page's own words (labels, status lines: the phrase book's ui_* keys in the store's language), current per request. */
-  store: () => { name: string; lang: string; words: Record<string, string> };
+  store: () => { name: string; lang: Lang; words: Record<string, string> };
   postWebhook: (body: unknown) => Promise<Response>;
 }): Hono {
   const app = new Hono();
-  app.get('/', (c) => {
-    const { name, lang, words } = opts.store();
-    let page = PAGE.replaceAll('{{STORE_NAME}}', escapeHtml(name)).replaceAll('{{LANG}}', lang);
-    page = page.replace(/\{\{ui_(\w+)\}\}/g, (_, k: string) => escapeHtml(words[k] ?? k));
-    // JSON inside <script>: "<" escaped so no value can close the element
-    return c.html(page.replace('{{UI}}', JSON.stringify(words).replace(/</g, '\\u003c')));
-  });
+  app.get('/', (c) => c.html(renderPage(PAGE, opts.store())));
   app.get('/api/info', (c) => c.json({ phoneNumberId: opts.phoneNumberId, storeName: opts.store().name }));
   app.get('/api/chats/:chat/messages', (c) => c.json({ messages: opts.graph.history(c.req.param('chat')) }));
   app.get('/api/chats/:chat/events', (c) =>
@@ -72,8 +68,4 @@ export function sandboxRoutes(opts: {
     return c.json(await res.json(), res.status as 200);
   });
   return app;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

@@ -1,6 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import type { SampleStore } from '../../src/catalog/demo.ts';
 import { backends } from './backends.ts';
 import { startHarness, type Harness } from './harness.ts';
 
@@ -19,11 +20,11 @@ export interface BrowserSuite {
  * The whole service (embedded default, workers running) on a real port, and Debian's chromium
  * driven by playwright-core, for a describe block. Fields are set before its tests run.
  */
-export function browserSuite(env: Record<string, string>): BrowserSuite {
+export function browserSuite(env: Record<string, string>, demo: boolean | SampleStore = true): BrowserSuite {
   const suite = {} as BrowserSuite;
   let server: ServerType | undefined;
   beforeAll(async () => {
-    suite.h = await startHarness({ backend: backends()[0]!, env: { BOT: 'assistant', ...env }, demo: true });
+    suite.h = await startHarness({ backend: backends()[0]!, env: { BOT: 'assistant', ...env }, demo });
     suite.h.services.inbox.pump.start();
     suite.h.services.sender.pump.start();
     await new Promise<void>((resolve) => {
