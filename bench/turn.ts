@@ -60,6 +60,7 @@ async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<stri
   });
   const s = await buildServices(config, { log: pino({ level: 'silent' }), observeTurn: (ms) => latencies.push(ms), redisPrefix: `${db}:` });
   await loadDemoCatalogIfEmpty({ db: s.database.db, clock: s.clock, log: s.log, currency: 'KZT' });
+  await s.vocabulary.refresh();
   const app = createApp(s);
   s.inbox.pump.start();
   s.sender.pump.start();

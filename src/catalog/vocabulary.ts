@@ -168,6 +168,8 @@ export class Vocabulary {
   budget(text: string): { max: number | null; min: number | null; spans: string[] } {
     let t = normalize(text);
     const out = { max: null as number | null, min: null as number | null, spans: [] as string[] };
+    // every budget has a number: most messages skip the patterns entirely
+    if (!/\d/.test(t)) return out;
     for (const { re, bound } of this.budgetRes) {
       if ((bound === 'max' ? out.max : out.min) !== null) continue;
       const m = t.match(re);
@@ -185,6 +187,18 @@ export class Vocabulary {
 
   /** Reads a shopper's words: filters on the catalog's values, follow-ups, budget, what is left to search. */
   read(text: string): Reading {
+    // a turn reads the same words several times (preferences, intent, search): read once
+    const cached = this.readings.get(text);
+    if (cached) return cached;
+    const r = this.readUncached(text);
+    if (this.readings.size >= 256) this.readings.clear();
+    this.readings.set(text, r);
+    return r;
+  }
+  /** Readings are shared between callers: treat them as read-only. */
+  private readonly readings = new Map<string, Reading>();
+
+  private readUncached(text: string): Reading {
     const budget = this.budget(text);
     let rest = normalize(text);
     for (const s of budget.spans) rest = rest.replace(s, ' ');
