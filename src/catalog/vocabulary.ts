@@ -190,7 +190,7 @@ export class Vocabulary {
     // a turn reads the same words several times (preferences, intent, search): read once
     const cached = this.readings.get(text);
     if (cached) return cached;
-    const r = this.readUncached(text);
+    const r = this.readFresh(text);
     if (this.readings.size >= 256) this.readings.clear();
     this.readings.set(text, r);
     return r;
@@ -198,7 +198,8 @@ export class Vocabulary {
   /** Readings are shared between callers: treat them as read-only. */
   private readonly readings = new Map<string, Reading>();
 
-  private readUncached(text: string): Reading {
+  /** read() without the per-text cache: what each new message costs (bench/search measures this). */
+  readFresh(text: string): Reading {
     const budget = this.budget(text);
     let rest = normalize(text);
     for (const s of budget.spans) rest = rest.replace(s, ' ');
