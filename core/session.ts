@@ -99,9 +99,6 @@ export class Session {
   get db() {
     return this.ctx.services.db;
   }
-  price(units: number): string {
-    return formatPrice(toMinor(units, this.profile.currency), this.profile.currency, this.lang);
-  }
   get shopper() {
     return this.ctx.shopper.key;
   }
@@ -115,8 +112,8 @@ export class Session {
   /**
    * Searches with the shopper's words and the model's arguments, both read through the
    * vocabulary onto the catalog's own values. When nothing matches, filters are let go in
-   * RELAX_ORDER (never the category) and the outcome says which; a category with products never
-   * answers "nothing found".
+   * RELAX_ORDER and the outcome says which; a category the shopper named, and has products,
+   * never answers "nothing found". `base` carries a follow-up's own bounds, which stay.
    */
   async search(args: SearchArgs, base: SearchFilters = {}): Promise<SearchOutcome> {
     const v = this.vocabulary;
@@ -197,8 +194,9 @@ export class Session {
 
   /**
    * A follow-up on the products last shown ("cheaper?", "in black?", "bigger?", "other ones"):
-   * their category, with the change the words ask for, never the products already shown.
-   * null when nothing was shown yet.
+   * their category, with the change the words ask for; the shown products are left out unless
+   * the words name a filter of their own ("in black?" may mean one of them). null when nothing
+   * was shown yet.
    */
   async followUp(text: string, asks: Set<FollowUp>, args: SearchArgs = {}): Promise<SearchOutcome | null> {
     const ids = this.recentlyShown();
