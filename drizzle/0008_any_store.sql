@@ -9,6 +9,10 @@ INSERT INTO "catalog_settings" ("key", "value") VALUES ('search_configs', 'russi
 -- The search vector in each configuration of catalog_settings.search_configs: the name (A);
 -- category, brand, colour, style, material, tags and attribute values (B); the description (C).
 -- ё is е, as the shopper's words are normalised. A number and its unit are split ("128GB" → "128 GB") so either spelling finds the other.
+-- A filter value as one search token: 'f' and an md5 (letters and digits, never split by the parser).
+CREATE OR REPLACE FUNCTION vitrina_filter_token(field text, value text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN coalesce(value, '') = '' THEN NULL ELSE 'f' || md5(field || ':' || lower(value)) END
+$$;--> statement-breakpoint
 CREATE OR REPLACE FUNCTION vitrina_search_vector(p products) RETURNS tsvector LANGUAGE plpgsql STABLE AS $$
 DECLARE
   cfg regconfig;
@@ -20,7 +24,11 @@ BEGIN
   FOREACH cfg IN ARRAY coalesce((select string_to_array(value, ',') from catalog_settings where key = 'search_configs'), '{simple}')::regconfig[] LOOP
     v := v || setweight(to_tsvector(cfg, nm), 'A') || setweight(to_tsvector(cfg, facts), 'B') || setweight(to_tsvector(cfg, translate(coalesce(p.description, ''), 'ёЁ', 'еЕ')), 'C');
   END LOOP;
-  RETURN v;
+  -- One token per filter value (vitrina_filter_token), so a search with a category or colour is
+  -- one GIN scan instead of a bitmap AND with a b-tree over a fifth of the catalog.
+  RETURN v || setweight(to_tsvector('simple', concat_ws(' ',
+    vitrina_filter_token('category', p.category), vitrina_filter_token('brand', p.brand), vitrina_filter_token('color', p.color),
+    vitrina_filter_token('style', p.style), vitrina_filter_token('material', p.material))), 'D');
 END $$;--> statement-breakpoint
 CREATE OR REPLACE FUNCTION products_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

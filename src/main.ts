@@ -1,7 +1,7 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError, TemplateError } from './errors.ts';
 import { loadDemoCatalogIfEmpty } from './catalog/demo.ts';
 import { removeServerInfo, writeServerInfo } from './server-info.ts';
 import { buildServices } from './services.ts';
@@ -24,7 +24,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const services = await buildServices(config);
+  let services;
+  try {
+    services = await buildServices(config);
+  } catch (err) {
+    // a mistake in store.yaml, synonyms.yaml, lexicon.yaml or phrases.yaml: its file:line, no stack
+    if (err instanceof TemplateError) {
+      console.error(`vitrina: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
   if (services.database.kind === 'pglite') {
     if (await loadDemoCatalogIfEmpty({ db: services.database.db, clock: services.clock, log: services.log, currency: services.profile.current().currency, sample: config.DEMO_CATALOG })) await services.vocabulary.refresh();
   }

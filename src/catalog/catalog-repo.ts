@@ -199,15 +199,26 @@ export interface SearchResult {
 
 export const MAX_RESULTS = 10;
 
-const lowerIn = (col: string, values: string[]) => sql`lower(${sql.raw(col)}) in (${sql.join(values.map((v) => sql`${v.toLowerCase()}`), sql`, `)})`;
+// `|| ''` keeps the planner off the b-tree where the search vector already holds the filter
+const lowerIn = (col: string, values: string[], indexed: boolean) =>
+  sql`lower(${sql.raw(col)})${sql.raw(indexed ? '' : " || ''")} in (${sql.join(values.map((v) => sql`${v.toLowerCase()}`), sql`, `)})`;
+const FILTER_FIELDS = ['category', 'brand', 'color', 'style', 'material'] as const;
+
+/** The filters as search-vector tokens (vitrina_filter_token in migration 0008): AND-ed into a full-text query. */
+function filterTokens(f: SearchFilters) {
+  const parts = FILTER_FIELDS.filter((field) => f[field]?.length).map(
+    (field) => sql`(${sql.join(f[field]!.map((v) => sql`to_tsquery('simple', vitrina_filter_token(${field}, ${v}))`), sql` || `)})`,
+  );
+  return parts.length ? sql.join(parts, sql` && `) : null;
+}
 const NUMERIC = String.raw`^[0-9]+([.,][0-9]+)?$`;
 const attrNumber = (key: string) => sql`(case when p.attributes->>${key} ~ ${NUMERIC} then replace(p.attributes->>${key}, ',', '.')::numeric end)`;
 
-function filterSql(f: SearchFilters) {
+function filterSql(f: SearchFilters, indexed = true) {
   const parts = [sql`p.active`];
-  for (const field of ['category', 'brand', 'color', 'style', 'material'] as const) {
+  for (const field of FILTER_FIELDS) {
     const values = f[field];
-    if (values?.length) parts.push(lowerIn(`p.${field}`, values));
+    if (values?.length) parts.push(lowerIn(`p.${field}`, values, indexed));
   }
   if (f.minPrice != null) parts.push(sql`p.price >= ${Math.round(f.minPrice)}`);
   if (f.maxPrice != null) parts.push(sql`p.price <= ${Math.round(f.maxPrice)}`);
@@ -244,12 +255,13 @@ async function ftsSearch(db: Tx, ws: string[][], mode: 'and' | 'or', f: SearchFi
   const models = ws.map((a) => a[0]!).filter(isModel);
   const modelRank = models.length ? sql.join(models.map((m) => sql`(case when p.name ~* ${`(^|[^[:alnum:]])${m}([^[:alnum:]]|$)`} then 1 else 0 end)`), sql` + `) : sql`0`;
   const order = f.attribute ? sql`${attrNumber(f.attribute.key)} ${sql.raw(f.attribute.below != null ? 'desc' : 'asc')},` : sql``;
+  const tokens = filterTokens(f);
   const rows = await query<RawProduct>(
     db,
-    sql`with qq as materialized (select ${q} as q),
+    sql`with qq as materialized (select ${q} as q, ${tokens ? sql`(${q}) && ${tokens}` : q} as scan),
     candidates as materialized (
       select p.id, ts_rank(p.search, qq.q) + 10 * (${modelRank}) as rank, p.stock, p.price from products p, qq
-      where p.search @@ qq.q and ${filterSql(f)}
+      where p.search @@ qq.scan and ${filterSql(f, false)}
       limit ${RANK_CANDIDATES}
     )
     select ${COLUMNS} from candidates c join products p using (id)

@@ -174,6 +174,8 @@ export const products = pgTable(
     // filters compare lower(...) so "диваны" and "Диваны" are the same category
     index('products_category_price_idx').on(sql`lower(${t.category})`, t.price, t.id),
     index('products_color_idx').on(sql`lower(${t.color})`),
+    // "red armchairs": the commonest pair of filters, read in price order without walking other colours
+    index('products_category_color_price_idx').on(sql`lower(${t.category})`, sql`lower(${t.color})`, t.price, t.id),
     index('products_price_idx').on(t.price),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "products_category_color_price_idx" ON "products" USING btree (lower("category"),lower("color"),"price","id");
