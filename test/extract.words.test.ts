@@ -106,6 +106,8 @@ describe('the vocabulary comes from the catalog, the lexicon and the store’s s
     const r = extract('purple laptop', shop);
     expect(r.filters).toEqual({ category: ['Laptops'] });
     expect(r.missing).toEqual({ color: 'purple' });
+    // in the shopper's own word, whatever language they wrote in
+    expect(extract('фиолетовый ноутбук', shop).missing).toEqual({ color: 'фиолетовый' });
   });
 
   it('a catalog that writes «черный» finds the shopper’s «чёрный», and a Kazakh colour word without its letters', () => {

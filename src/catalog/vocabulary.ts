@@ -29,7 +29,7 @@ export interface Reading {
   said: Partial<Record<Field, string>>;
   /** Filters read from one word of a longer value ("shoes" → Running Shoes): the first to let go. */
   weak: Set<Field>;
-  /** A colour or material the shopper named that the catalog does not have (a lexicon concept). */
+  /** A colour or material the shopper named (their word) that the catalog does not have (a lexicon concept). */
   missing: Partial<Record<'color' | 'material', string>>;
   followUps: Set<FollowUp>;
   /** Words read as the catalog value they nearly spell («крсло» → кресла), for "did you mean". */
@@ -42,7 +42,7 @@ export interface Reading {
 
 type Target =
   | { kind: 'value'; field: Field; values: string[]; weak?: boolean }
-  | { kind: 'missing'; field: 'color' | 'material'; name: string; words: string[] }
+  | { kind: 'missing'; field: 'color' | 'material' }
   | { kind: 'follow'; name: FollowUp }
   | { kind: 'alt'; words: string[] }
   | { kind: 'common' };
@@ -61,7 +61,8 @@ const alt = (ws: string[], re = wordRe) => [...ws].sort((a, b) => b.length - a.l
 /**
  * A store's vocabulary: the catalog's own values, and every word that names them — the values'
  * own stems, the shipped lexicon's concepts (a colour in ru, kk and en), the merchant's
- * synonyms. Pure and immutable; rebuilt when the catalog, the lexicon or the synonyms change.
+ * synonyms. Its answers depend only on what it was built from (readings are cached per text);
+ * rebuilt when the catalog, the lexicon or the synonyms change.
  */
 export class Vocabulary {
   private readonly phrases = new Map<string, Target[]>();
@@ -127,12 +128,12 @@ export class Vocabulary {
   /** A lexicon concept whose word is (or is inside) a catalog value finds every such value. */
   private link(field: 'color' | 'material', concepts: Record<string, string[]>) {
     const values = this.facets.fields[field].map((c) => ({ value: c.value, keys: ` ${phraseKey(c.value)} ` }));
-    for (const [name, ws] of Object.entries(concepts)) {
+    for (const ws of Object.values(concepts)) {
       const wordKeys = ws.map(phraseKey).filter(Boolean);
       const found = values.filter((v) => wordKeys.some((k) => v.keys.includes(` ${k} `))).map((v) => v.value);
       for (const k of wordKeys) {
         if (found.length) this.add(k, { kind: 'value', field, values: found });
-        else if (this.facets.fields[field].length) this.add(k, { kind: 'missing', field, name, words: ws.map(normalize) });
+        else if (this.facets.fields[field].length) this.add(k, { kind: 'missing', field });
         else this.add(k, { kind: 'alt', words: ws.map(normalize) });
       }
     }
@@ -232,7 +233,7 @@ export class Vocabulary {
           r.filters[t.field] = t.values;
           r.said[t.field] = said;
         } else if (t.kind === 'value' && t.weak) weak.push({ field: t.field, values: targets.filter((x): x is Extract<Target, { kind: 'value' }> => x.kind === 'value' && x.field === t.field).flatMap((x) => x.values), said });
-        else if (t.kind === 'missing') r.missing[t.field] ??= t.name;
+        else if (t.kind === 'missing') r.missing[t.field] ??= said;
         else if (t.kind === 'follow') r.followUps.add(t.name);
         else if (t.kind === 'alt') r.rest.push([...new Set([words[i]!, ...t.words])]);
       }
