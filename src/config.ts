@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { LANGS } from './lang.ts';
 
+/** The sample stores shipped in templates/ (the furniture demo is templates/ itself). */
+export const SAMPLE_STORES = ['furniture', 'sports', 'kids'] as const;
+export type SampleStore = (typeof SAMPLE_STORES)[number];
+
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const str = () => z.preprocess(emptyToUndefined, z.string().trim().min(1).optional());
 const int = (def: number, min = 0) => z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).default(def));
@@ -53,7 +57,7 @@ const schema = z
      * The sample store a fresh embedded start loads (its catalog, and its files when STORE_DIR is
      * not set): furniture (default), sports, kids; `off` starts with an empty catalog.
      */
-    DEMO_CATALOG: z.preprocess(emptyToUndefined, z.enum(['furniture', 'sports', 'kids', 'off']).default('furniture')),
+    DEMO_CATALOG: z.preprocess(emptyToUndefined, z.enum([...SAMPLE_STORES, 'off']).default('furniture')),
     /** These four override store.yaml. */
     STORE_NAME: str(),
     CURRENCY: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code').optional()),
@@ -107,7 +111,7 @@ export type Config = z.infer<typeof schema> & {
 const TEMPLATES = new URL('../templates/', import.meta.url).pathname;
 
 /** A sample store's folder: the furniture demo is templates/ itself, the others templates/samples/NAME. */
-export const sampleStoreDir = (name: 'furniture' | 'sports' | 'kids') => (name === 'furniture' ? TEMPLATES : `${TEMPLATES}samples/${name}/`);
+export const sampleStoreDir = (name: SampleStore) => (name === 'furniture' ? TEMPLATES : `${TEMPLATES}samples/${name}/`);
 
 /** Parses the environment once; throws one ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {

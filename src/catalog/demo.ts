@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../clock.ts';
-import { sampleStoreDir } from '../config.ts';
+import { sampleStoreDir, type SampleStore } from '../config.ts';
 import { query, sql, type Db } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import { facetsOf } from './facets.ts';
@@ -8,7 +8,7 @@ import { importRows, parseJson } from './import.ts';
 import { loadLexicon, loadSynonyms } from './lexicon.ts';
 import { Vocabulary } from './vocabulary.ts';
 
-export type SampleStore = 'furniture' | 'sports' | 'kids';
+export type { SampleStore };
 
 /** A sample store's catalog file (templates/samples/NAME/catalog.json). */
 export const sampleCatalogFile = (name: SampleStore) => new URL(`../../templates/samples/${name}/catalog.json`, import.meta.url);
