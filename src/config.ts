@@ -1,10 +1,7 @@
 import { z } from 'zod';
+import { existsSync } from 'node:fs';
 import { ConfigError } from './errors.ts';
 import { LANGS } from './lang.ts';
-
-/** The sample stores shipped in templates/ (the furniture demo is templates/ itself). */
-export const SAMPLE_STORES = ['furniture', 'sports', 'kids'] as const;
-export type SampleStore = (typeof SAMPLE_STORES)[number];
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const str = () => z.preprocess(emptyToUndefined, z.string().trim().min(1).optional());
@@ -54,10 +51,18 @@ const schema = z
     /** Where the store's own files live: store.yaml (profile), synonyms.yaml, recommendations.yaml. */
     STORE_DIR: str(),
     /**
-     * The sample store a fresh embedded start loads (its catalog, and its files when STORE_DIR is
-     * not set): furniture (default), sports, kids; `off` starts with an empty catalog.
+     * What a fresh embedded start loads: `on` the store folder's own catalog.json, `off` nothing,
+     * or the name of a sample store under templates/samples/ (its catalog, and its files when
+     * STORE_DIR is not set).
      */
-    DEMO_CATALOG: z.preprocess(emptyToUndefined, z.enum([...SAMPLE_STORES, 'off']).default('furniture')),
+    DEMO_CATALOG: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^[a-z0-9-]+$/, 'on, off or a folder name under templates/samples/')
+        .refine((v) => v === 'on' || v === 'off' || existsSync(`${sampleStoreDir(v)}store.yaml`), 'on, off or a sample store with a store.yaml under templates/samples/')
+        .default('on'),
+    ),
     /** These four override store.yaml. */
     STORE_NAME: str(),
     CURRENCY: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code').optional()),
@@ -108,10 +113,13 @@ export type Config = z.infer<typeof schema> & {
   storeDir: string;
 };
 
-const TEMPLATES = new URL('../templates/', import.meta.url).pathname;
+/** The store folder shipped with Vitrina (the demo store's profile, words and catalog). */
+export const TEMPLATES_DIR = new URL('../templates/', import.meta.url).pathname;
 
-/** A sample store's folder: the furniture demo is templates/ itself, the others templates/samples/NAME. */
-export const sampleStoreDir = (name: SampleStore) => (name === 'furniture' ? TEMPLATES : `${TEMPLATES}samples/${name}/`);
+/** A sample store's folder: templates/samples/NAME/. */
+export function sampleStoreDir(name: string): string {
+  return `${TEMPLATES_DIR}samples/${name}/`;
+}
 
 /** Parses the environment once; throws one ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -121,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration — ${problems.join('; ')}`, problems);
   }
   const d = parsed.data;
-  const storeDir = d.STORE_DIR ?? sampleStoreDir(d.DEMO_CATALOG === 'off' || d.DATABASE_URL ? 'furniture' : d.DEMO_CATALOG);
+  const sample = d.DEMO_CATALOG !== 'on' && d.DEMO_CATALOG !== 'off' && !d.DATABASE_URL;
+  const storeDir = d.STORE_DIR ?? (sample ? sampleStoreDir(d.DEMO_CATALOG) : TEMPLATES_DIR);
   return { ...d, sandbox: !d.WHATSAPP_TOKEN, storeDir: storeDir.endsWith('/') ? storeDir : `${storeDir}/` };
 }

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     throw err;
   }
   if (services.database.kind === 'pglite') {
-    if (await loadDemoCatalogIfEmpty({ db: services.database.db, clock: services.clock, log: services.log, currency: services.profile.current().currency, sample: config.DEMO_CATALOG })) await services.vocabulary.refresh();
+    if (await loadDemoCatalogIfEmpty({ db: services.database.db, clock: services.clock, log: services.log, currency: services.profile.current().currency, storeDir: config.storeDir, enabled: config.DEMO_CATALOG !== 'off' })) await services.vocabulary.refresh();
   }
   const app = createApp(services);
   const tasks: ScheduledTask[] = [];

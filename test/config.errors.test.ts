@@ -15,11 +15,12 @@ const fail = (env: Record<string, string>) => {
 describe('configuration', () => {
   it('the embedded default needs nothing', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ PORT: 3000, DATA_DIR: './data', sandbox: true, DEMO_CATALOG: 'furniture', OPENAI_MODEL: 'gpt-4o-mini', WHATSAPP_MAX_MPS: 80 });
+    expect(c).toMatchObject({ PORT: 3000, DATA_DIR: './data', sandbox: true, DEMO_CATALOG: 'on', OPENAI_MODEL: 'gpt-4o-mini', WHATSAPP_MAX_MPS: 80 });
     // the store's currency, languages and name come from its profile; the environment only overrides
     expect(c.CURRENCY).toBeUndefined();
     expect(c.storeDir).toMatch(/templates\/$/);
     expect(loadConfig({ DEMO_CATALOG: 'sports' }).storeDir).toMatch(/templates\/samples\/sports\/$/);
+    expect(() => loadConfig({ DEMO_CATALOG: 'no-such-store' })).toThrow(/DEMO_CATALOG/);
     expect(c.DATABASE_URL).toBeUndefined();
   });
 

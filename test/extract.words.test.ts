@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { extract } from '../core/extract.ts';
 import { detectLanguage } from '../core/language.ts';
 import { classify } from '../core/offline-assistant.ts';
-import { sampleVocabulary } from '../src/catalog/demo.ts';
+import { storeVocabulary } from '../src/catalog/demo.ts';
+import { TEMPLATES_DIR } from '../src/config.ts';
 import { facetsOf } from '../src/catalog/facets.ts';
 import { loadLexicon } from '../src/catalog/lexicon.ts';
 import { Vocabulary } from '../src/catalog/vocabulary.ts';
 
-const vocabulary = sampleVocabulary('furniture');
+const vocabulary = storeVocabulary(TEMPLATES_DIR);
 const lexicon = loadLexicon();
 const rest = (text: string, v = vocabulary) => extract(text, v).rest.map((a) => a[0]).join(' ');
 

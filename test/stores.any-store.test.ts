@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import pino from 'pino';
 import { loadDemoCatalogIfEmpty } from '../src/catalog/demo.ts';
+import { TEMPLATES_DIR, sampleStoreDir } from '../src/config.ts';
 import { ManualClock } from '../src/clock.ts';
 import { openDatabase, query, sql } from '../src/db/database.ts';
 import { TemplateError } from '../src/errors.ts';
@@ -153,11 +154,11 @@ describe('any store: the catalog and the profile are the store’s own', () => {
     const d = await openDatabase({ dataDir: 'memory://' });
     const log = pino({ level: 'silent' });
     const clock = new ManualClock(new Date('2026-11-22T10:00:00Z'));
-    expect(await loadDemoCatalogIfEmpty({ db: d.db, clock, log, currency: 'USD', sample: 'off' })).toBe(0);
-    expect(await loadDemoCatalogIfEmpty({ db: d.db, clock, log, currency: 'USD', sample: 'sports' })).toBe(67);
+    expect(await loadDemoCatalogIfEmpty({ db: d.db, clock, log, currency: 'USD', storeDir: sampleStoreDir('sports'), enabled: false })).toBe(0);
+    expect(await loadDemoCatalogIfEmpty({ db: d.db, clock, log, currency: 'USD', storeDir: sampleStoreDir('sports') })).toBe(67);
     // a store whose products were all deactivated is not fresh: the demo never comes back
     await d.db.execute(sql`update products set active = false`);
-    expect(await loadDemoCatalogIfEmpty({ db: d.db, clock, log, currency: 'USD', sample: 'furniture' })).toBe(0);
+    expect(await loadDemoCatalogIfEmpty({ db: d.db, clock, log, currency: 'USD', storeDir: TEMPLATES_DIR })).toBe(0);
     await d.close();
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { toolSpecs, TOOLS } from '../core/tools.ts';
-import { sampleVocabulary } from '../src/catalog/demo.ts';
+import { storeVocabulary } from '../src/catalog/demo.ts';
+import { sampleStoreDir } from '../src/config.ts';
 
-const vocabulary = sampleVocabulary('sports');
+const vocabulary = storeVocabulary(sampleStoreDir('sports'));
 
 describe('tool schemas the model sees', () => {
   it('are generated from the zod schemas that check the arguments: required fields agree', () => {

@@ -1,9 +1,8 @@
-import { watch, type FSWatcher } from 'node:fs';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { LANGS, type Lang } from '../lang.ts';
 import type { Logger } from '../log.ts';
-import { readYamlFile } from '../yaml-file.ts';
+import { HotReloaded, readYamlFile } from '../yaml-file.ts';
 
 const lang = z.enum(LANGS);
 const timeZone = z.string().refine((tz) => {
@@ -66,41 +65,8 @@ export function loadProfile(path: URL | string, env: Partial<Overrides> = {}): P
 }
 
 /** The current profile; store.yaml is followed on disk and a bad edit keeps the last good one. */
-export class StoreProfile {
-  private profile: Profile;
-  private watcher: FSWatcher | null = null;
-
-  constructor(private readonly opts: { file: URL | string; env: Partial<Overrides>; log: Logger }) {
-    this.profile = loadProfile(opts.file, opts.env);
-  }
-
-  current(): Profile {
-    return this.profile;
-  }
-
-  /** Re-reads store.yaml; false (and the last good profile kept) when it has a mistake. */
-  reload(): boolean {
-    try {
-      this.profile = loadProfile(this.opts.file, this.opts.env);
-      this.opts.log.info({ store: this.profile.name }, 'store profile reloaded');
-      return true;
-    } catch (err) {
-      this.opts.log.error({ err: (err as Error).message }, 'store profile not reloaded: keeping the last good one');
-      return false;
-    }
-  }
-
-  watch(): void {
-    let timer: NodeJS.Timeout | undefined;
-    this.watcher = watch(this.opts.file, () => {
-      clearTimeout(timer);
-      // editors write a file in several steps: read it once they are done
-      timer = setTimeout(() => this.reload(), 200);
-    });
-    this.watcher.unref();
-  }
-
-  close(): void {
-    this.watcher?.close();
+export class StoreProfile extends HotReloaded<Profile> {
+  constructor(opts: { file: URL | string; env: Partial<Overrides>; log: Logger }) {
+    super({ file: opts.file, load: () => loadProfile(opts.file, opts.env), log: opts.log, what: 'store profile', describe: (p) => ({ store: p.name }) });
   }
 }

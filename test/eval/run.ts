@@ -11,9 +11,10 @@ import OpenAI from 'openai';
 import { extract } from '../../core/extract.ts';
 import { classify } from '../../core/offline-assistant.ts';
 import { toolSpecs } from '../../core/tools.ts';
-import { sampleVocabulary } from '../../src/catalog/demo.ts';
+import { storeVocabulary } from '../../src/catalog/demo.ts';
+import { TEMPLATES_DIR } from '../../src/config.ts';
 
-const vocabulary = sampleVocabulary('furniture');
+const vocabulary = storeVocabulary(TEMPLATES_DIR);
 
 interface Case {
   lang: 'ru' | 'kk' | 'en';

@@ -10,10 +10,11 @@
  *   wrong language the reply's words are not in the language of the request
  * Prints a table; exits 1 when a store scores under 95 % right or has a wrong-language reply.
  */
-import { readFileSync } from 'node:fs';
 import { detectLanguage } from '../../core/language.ts';
 import { parseJson } from '../../src/catalog/import.ts';
-import { sampleCatalogFile, type SampleStore } from '../../src/catalog/demo.ts';
+import { readFileSync, readdirSync } from 'node:fs';
+import { storeCatalogFile } from '../../src/catalog/demo.ts';
+import { sampleStoreDir } from '../../src/config.ts';
 import { fromMinor } from '../../src/catalog/money.ts';
 import type { ProductRow } from '../../src/catalog/product.ts';
 import { loadPhrases } from '../../src/phrases.ts';
@@ -45,8 +46,8 @@ export interface StoreScore {
 const phrases = loadPhrases();
 const norm = (t: string) => t.toLowerCase().replace(/ё/g, 'е');
 
-export async function evalStore(store: SampleStore, mode: 'offline' | 'model', requests: Request[]): Promise<StoreScore> {
-  const catalog = new Map(parseJson(readFileSync(sampleCatalogFile(store), 'utf8'), 'USD').rows.map((p) => [p.id, p] as [string, ProductRow]));
+export async function evalStore(store: string, mode: 'offline' | 'model', requests: Request[]): Promise<StoreScore> {
+  const catalog = new Map(parseJson(readFileSync(storeCatalogFile(sampleStoreDir(store)), 'utf8'), 'USD').rows.map((p) => [p.id, p] as [string, ProductRow]));
   const model = mode === 'model' ? await new FakeOpenAI().start() : null;
   model?.respondWith(schemaFollowingModel);
   const h = await startHarness({
@@ -133,7 +134,9 @@ function violates(p: ProductRow | undefined, r: Request): boolean {
  * not gated, as the honest estimate for catalogs and requests we have not seen.
  */
 async function main() {
-  const stores = (process.argv.slice(2).length ? process.argv.slice(2) : ['sports', 'kids']) as SampleStore[];
+  // every sample store with a request set in test/eval/stores/, or those named
+  const sets = readdirSync(new URL('./stores/', import.meta.url)).filter((f) => /^[a-z0-9-]+\.json$/.test(f)).map((f) => f.slice(0, -'.json'.length));
+  const stores = process.argv.slice(2).length ? process.argv.slice(2) : sets;
   let failed = false;
   for (const store of stores) {
     for (const set of ['', '.held-out'] as const) {

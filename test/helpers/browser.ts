@@ -1,7 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import type { SampleStore } from '../../src/catalog/demo.ts';
 import { backends } from './backends.ts';
 import { startHarness, type Harness } from './harness.ts';
 
@@ -20,7 +19,7 @@ export interface BrowserSuite {
  * The whole service (embedded default, workers running) on a real port, and Debian's chromium
  * driven by playwright-core, for a describe block. Fields are set before its tests run.
  */
-export function browserSuite(env: Record<string, string>, demo: boolean | SampleStore = true): BrowserSuite {
+export function browserSuite(env: Record<string, string>, demo: boolean | string = true): BrowserSuite {
   const suite = {} as BrowserSuite;
   let server: ServerType | undefined;
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { createApp } from '../../src/app.ts';
-import { loadDemoCatalogIfEmpty, type SampleStore } from '../../src/catalog/demo.ts';
+import { loadDemoCatalogIfEmpty } from '../../src/catalog/demo.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { loadConfig, sampleStoreDir } from '../../src/config.ts';
 import { buildServices, type BuildOptions, type Services } from '../../src/services.ts';
@@ -32,8 +32,8 @@ export async function startHarness(opts: {
   graphUrl?: string;
   env?: Record<string, string>;
   build?: BuildOptions;
-  /** Load a sample store's catalog (true: the furniture demo the embedded default loads); a named sample brings its profile and synonyms. */
-  demo?: boolean | SampleStore;
+  /** Load the store folder's catalog (true: templates/, the demo the embedded default loads); a sample's name brings its folder under templates/samples/. */
+  demo?: boolean | string;
 }): Promise<Harness> {
   const clock = new ManualClock(Date.now());
   const env = await opts.backend.env();
@@ -61,7 +61,7 @@ export async function startHarness(opts: {
     ...opts.build,
   });
   if (opts.demo) {
-    await loadDemoCatalogIfEmpty({ db: services.database.db, clock, log: services.log, currency: services.profile.current().currency, sample: opts.demo === true ? 'furniture' : opts.demo });
+    await loadDemoCatalogIfEmpty({ db: services.database.db, clock, log: services.log, currency: services.profile.current().currency, storeDir: config.storeDir });
     await services.vocabulary.refresh();
   }
   const app = createApp(services);
