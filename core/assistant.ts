@@ -205,6 +205,12 @@ export class Assistant {
     this.deliver(ctx, s, said, { text: say(this.phrases, lang, products.length ? 'recommendations' : 'recommendations_none'), products });
   }
 
+  /** A cart or checkout step (core/cart.ts): a tap, a location, a WhatsApp order. */
+  async shop(ctx: Turn, said: string, step: (s: Session) => Promise<ReplyPlan>): Promise<void> {
+    const s = await this.session(ctx, await this.languageOf(ctx));
+    this.deliver(ctx, s, said, await step(s));
+  }
+
   async manager(ctx: Turn, said: string, reason: string): Promise<void> {
     const lang = await this.languageOf(ctx);
     const s = await this.session(ctx, lang);

@@ -104,7 +104,7 @@ export async function llmAnswer(s: Session, text: string, o: LlmOptions): Promis
     if (!msg) throw new Error('model answered without a message');
     const calls = (msg.tool_calls ?? []).filter((c) => c.type === 'function');
     if (calls.length === 0 || last) {
-      return { plan: { text: msg.content ?? '', products: s.shown }, usage };
+      return { plan: { text: msg.content ?? '', products: s.shown, buttons: s.buttons, after: s.after }, usage };
     }
     messages.push({ role: 'assistant', content: msg.content ?? null, tool_calls: calls });
     for (const call of calls) {

@@ -1,3 +1,4 @@
+import { cartWords } from './cart.ts';
 import { extract } from './extract.ts';
 import { say } from './ports.ts';
 import type { ReplyPlan } from './render.ts';
@@ -77,6 +78,11 @@ export async function offlineAnswer(s: Session, text: string, opts: { shopperNam
   const book = s.deps.phrases;
   const lang = s.lang;
   const intent = classify(t, s.vocabulary);
+  // "в корзину", "ещё одну", "две штуки", "корзина", "оформить": the cart, before any search
+  if (intent.kind !== 'manager' && intent.kind !== 'complaint') {
+    const cart = await cartWords(s, t);
+    if (cart) return cart;
+  }
   switch (intent.kind) {
     case 'manager':
       await s.escalate('shopper asked for a person');

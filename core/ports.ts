@@ -15,10 +15,15 @@ import type { Store } from '../src/store/store.ts';
 import type { Vocabulary } from '../src/catalog/vocabulary.ts';
 import type { Profile } from '../src/profile/store-profile.ts';
 import type { OutboundMessage } from '../src/whatsapp/messages.ts';
+import type { Orders } from '../src/orders/orders.ts';
+import type { CheckoutState } from '../src/orders/cart-repo.ts';
 
 export type { Config, Clock, Db, Tx, Handoff, Logger, Store, OutboundMessage, Profile, Vocabulary };
 export type { Product, SearchFilters } from '../src/catalog/catalog-repo.ts';
 export type { PhotoDescription } from '../src/media/media.ts';
+export { clearCart, readCart, saveCheckout, setCartLines, type CartLine, type CheckoutState } from '../src/orders/cart-repo.ts';
+export { newInvoiceToken, nextOrderNumber, type OrderDraft, type OrderLine } from '../src/orders/order-repo.ts';
+export type { CartReading } from '../src/catalog/cart-words.ts';
 export { getProducts, searchProducts, searchConfigs } from '../src/catalog/catalog-repo.ts';
 export { FIELDS, type Field, type Reading } from '../src/catalog/vocabulary.ts';
 export type { FollowUp } from '../src/catalog/lexicon.ts';
@@ -33,6 +38,7 @@ export { customerLabel } from '../src/handoff/handoff.ts';
 export { storeKeys } from '../src/store/store.ts';
 export { fit, LIMITS } from '../src/whatsapp/limits.ts';
 export * as wa from '../src/whatsapp/messages.ts';
+export type { ReplyButton } from '../src/whatsapp/messages.ts';
 export { encodePayload, parsePayload, type AlertLevel, type Payload } from '../src/whatsapp/payloads.ts';
 export { readYamlFile } from '../src/yaml-file.ts';
 
@@ -47,6 +53,8 @@ export interface CoreServices {
   profile: { current(): Profile };
   /** The catalog's vocabulary: its values and the words that name them. */
   vocabulary: { current(): Vocabulary };
+  /** Orders: placing one in the turn's transaction, its payment link and invoice message. */
+  orders: Pick<Orders, 'place' | 'paymentUrl' | 'invoiceMessage'>;
 }
 
 /** A write that must happen exactly once per message: it commits with the inbox row. */
@@ -67,7 +75,7 @@ export interface InboundView {
 export interface Turn {
   readonly message: InboundView;
   /** Who wrote, with what Postgres records of them (read with the inbox claim). */
-  readonly shopper: { key: string; name: string | null; language: string | null; preferences: Record<string, unknown> | null };
+  readonly shopper: { key: string; name: string | null; language: string | null; preferences: Record<string, unknown> | null; checkout: CheckoutState | null };
   readonly services: CoreServices;
   readonly log: Logger;
   language: string;

@@ -8,6 +8,8 @@ export interface ReplyPlan {
   products: Product[];
   /** Quick replies under the text (≤3), when no product card carries its own. */
   buttons?: wa.ReplyButton[];
+  /** Messages after the answer, as built (a payment link, an invoice). */
+  after?: wa.OutboundMessage[];
 }
 
 
@@ -29,11 +31,17 @@ export function cardCaption(p: Product, lang: Lang, book: PhraseBook): string {
   return fit(lines.join('\n'), LIMITS.caption);
 }
 
+/**
+ * A card keeps three buttons (Meta's limit): buy it (or, out of stock, be told when it is back),
+ * watch its price, more like it. A person stays reachable from every cart message's buttons and
+ * in words ("менеджер").
+ */
 export function cardButtons(p: Product, lang: Lang, book: PhraseBook): wa.ReplyButton[] {
+  const b = (payload: Parameters<typeof encodePayload>[0], key: string) => ({ id: encodePayload(payload), title: fit(say(book, lang, key), LIMITS.buttonTitle) });
   return [
-    { id: encodePayload({ kind: 'alert', product: p.id }), title: fit(say(book, lang, 'btn_alert'), LIMITS.buttonTitle) },
-    { id: encodePayload({ kind: 'similar', product: p.id }), title: fit(say(book, lang, 'btn_similar'), LIMITS.buttonTitle) },
-    { id: encodePayload({ kind: 'manager' }), title: fit(say(book, lang, 'btn_manager'), LIMITS.buttonTitle) },
+    p.stock > 0 ? b({ kind: 'cart_add', product: p.id }, 'btn_cart_add') : b({ kind: 'manager' }, 'btn_manager'),
+    b({ kind: 'alert', product: p.id }, 'btn_alert'),
+    b({ kind: 'similar', product: p.id }, 'btn_similar'),
   ];
 }
 
@@ -48,6 +56,10 @@ function buttonsMessage(body: string, buttons: wa.ReplyButton[]): wa.OutboundMes
 
 /** The plan as WhatsApp messages that fit every limit. */
 export function render(plan: ReplyPlan, lang: Lang, book: PhraseBook): wa.OutboundMessage[] {
+  return [...renderAnswer(plan, lang, book), ...(plan.after ?? [])];
+}
+
+function renderAnswer(plan: ReplyPlan, lang: Lang, book: PhraseBook): wa.OutboundMessage[] {
   const out: wa.OutboundMessage[] = [];
   const products = plan.products.slice(0, LIMITS.listRows);
   const text = plan.text.trim();

@@ -3,6 +3,7 @@ import { extract } from './extract.ts';
 import type { Lang } from './language.ts';
 import { describePreferences, mergePreferences, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
 import type { PhraseBook } from './ports.ts';
+import type { ReplyButton } from './ports.ts';
 import { recommend } from './recommend.ts';
 import {
   FIELDS,
@@ -16,6 +17,7 @@ import {
   toMinor,
   type Field,
   type FollowUp,
+  type OutboundMessage,
   type Product,
   type Profile,
   type SearchFilters,
@@ -78,6 +80,9 @@ const pendingPreferences = new WeakMap<Turn, { prefs: Preferences }>();
  */
 export class Session {
   shown: Product[] = [];
+  /** Quick replies and messages a tool decided on (the cart's buttons, the payment link), shown after the model's words. */
+  buttons: ReplyButton[] | undefined;
+  after: OutboundMessage[] = [];
   escalated = false;
   didYouMean: string | null = null;
 
@@ -234,9 +239,10 @@ export class Session {
     return products;
   }
 
-  async product(id: string): Promise<Product | null> {
+  /** A product by id; shown to the shopper (and a view recorded) unless `view` is false. */
+  async product(id: string, opts: { view?: boolean } = {}): Promise<Product | null> {
     const p = (await getProducts(this.db, [id]))[0] ?? null;
-    if (!p) return null;
+    if (!p || opts.view === false) return p;
     this.shown = [p];
     const key = this.ctx.key('view', p.id);
     const shopper = this.shopper;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { brief, type Session } from './session.ts';
 import type { Vocabulary } from './ports.ts';
+import { addToCart, addedPlan, cartFacts, cartView, startCheckout } from './cart.ts';
 
 /**
  * The model's tools. None takes a shopper id: every tool acts for the shopper of the webhook.
@@ -46,6 +47,12 @@ const preference = z.object({
   categories: z.array(z.string().max(60)).max(10).optional(),
   sizes: z.array(z.string().max(40)).max(10).optional(),
 });
+const addToCartArgs = z.object({
+  product_id: z.string().min(1).max(200),
+  quantity: z.number().int().min(0).max(999).optional().describe('how many; with set_quantity, the new quantity (0 removes the product)'),
+  set_quantity: z.boolean().optional().describe('true: quantity replaces the quantity in the cart; false or absent: quantity is added'),
+});
+const noArgs = z.object({});
 const escalate = z.object({ reason: z.string().max(500).default('').describe('why a person is needed') });
 
 interface Tool<S extends z.ZodType> {
@@ -111,6 +118,32 @@ export const TOOLS = {
         sizes: a.sizes,
       });
       return { ok: true, preferences: prefs };
+    },
+  }),
+  add_to_cart: tool({
+    description: 'Put a product in the shopper’s cart ("add it", "two of these", "one more"), or change its quantity. The shopper sees the cart buttons after your words.',
+    schema: addToCartArgs,
+    run: async (s, a) => {
+      const r = await addToCart(s, a.product_id, { quantity: a.quantity ?? 1, set: a.set_quantity ?? a.quantity === 0 });
+      s.buttons = addedPlan(s, r).buttons;
+      return r.ok ? { ok: true, product_id: r.product.id, quantity_in_cart: r.quantity, capped_to_stock: r.capped, cart: await cartFacts(s) } : { ok: false, error: r.error };
+    },
+  }),
+  view_cart: tool({
+    description: 'What is in the shopper’s cart: lines, quantities and the total. The shopper is shown the cart with checkout buttons.',
+    schema: noArgs,
+    run: async (s) => {
+      s.buttons = (await cartView(s)).buttons;
+      return await cartFacts(s);
+    },
+  }),
+  checkout: tool({
+    description: 'Start checkout when the shopper wants to order what is in the cart: the lines are checked against the catalog and the shopper is asked delivery or pickup with buttons. Tell them what changed, if anything.',
+    schema: noArgs,
+    run: async (s) => {
+      const plan = await startCheckout(s);
+      s.buttons = plan.buttons;
+      return { started: !!plan.buttons, said: plan.text };
     },
   }),
   escalate_to_manager: tool({

@@ -1,4 +1,5 @@
 import { compose, type Handler } from './context.ts';
+import { checkoutHandler } from './checkout.ts';
 import { consentHandler } from './consent.ts';
 import { fallbackHandler } from './fallback.ts';
 import { floodHandler } from './flood.ts';
@@ -10,6 +11,6 @@ import { textHandler } from './text.ts';
 import { voiceHandler } from './voice.ts';
 
 /** The turn pipeline, in order. Each handler answers its kind or calls next(). */
-export const handlers: Handler[] = [handoffHandler, floodHandler, consentHandler, textHandler, interactiveHandler, voiceHandler, imageHandler, orderHandler, fallbackHandler];
+export const handlers: Handler[] = [handoffHandler, floodHandler, consentHandler, checkoutHandler, textHandler, interactiveHandler, voiceHandler, imageHandler, orderHandler, fallbackHandler];
 
 export const runTurn = compose(handlers);

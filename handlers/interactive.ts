@@ -1,3 +1,4 @@
+import { addedPlan, addToCart, cancelCheckout, cartView, checkoutAnswer, confirmOrder, emptyCart, startCheckout } from '../core/cart.ts';
 import { parsePayload } from '../src/whatsapp/payloads.ts';
 import type { Handler } from './context.ts';
 
@@ -26,6 +27,22 @@ export const interactiveHandler: Handler = async (ctx, next) => {
       return assistant.similar(ctx, tap.product, said);
     case 'manager':
       return assistant.manager(ctx, said, 'shopper tapped the manager button');
+    case 'cart_add':
+      return assistant.shop(ctx, said, async (s) => addedPlan(s, await addToCart(s, tap.product)));
+    case 'cart':
+      return assistant.shop(ctx, said, cartView);
+    case 'cart_clear':
+      return assistant.shop(ctx, said, emptyCart);
+    case 'checkout':
+      return assistant.shop(ctx, said, startCheckout);
+    case 'checkout_cancel':
+      return assistant.shop(ctx, said, cancelCheckout);
+    case 'fulfilment':
+      return assistant.shop(ctx, said, (s) => checkoutAnswer(s, { kind: 'fulfilment', how: tap.how }));
+    case 'use_name':
+      return assistant.shop(ctx, said, (s) => checkoutAnswer(s, { kind: 'name', text: ctx.shopper.name ?? said }));
+    case 'confirm':
+      return assistant.shop(ctx, said, (s) => confirmOrder(s, tap.digest));
   }
   if (said) return assistant.reply(ctx, said);
   return next();

@@ -1,10 +1,24 @@
+import { cartFromOrder } from '../core/cart.ts';
 import type { Handler } from './context.ts';
 
-/** A WhatsApp catalog `order` (a cart to confirm) is for a person: it opens a hand-off with the cart. */
+interface OrderMessage {
+  catalog_id?: string;
+  text?: string;
+  product_items?: Array<{ product_retailer_id?: string; quantity?: number | string; item_price?: number | string; currency?: string }>;
+}
+
+/**
+ * A WhatsApp `order` (a cart sent from the store's Meta catalog) becomes the shopper's cart and
+ * goes to checkout. `product_retailer_id` is our SKU; `item_price` is what the shopper saw, in
+ * currency units — checkout says when ours differs.
+ */
 export const orderHandler: Handler = async (ctx, next) => {
   if (ctx.message.type !== 'order') return next();
-  const order = ctx.message.raw.order as { product_items?: Array<{ product_retailer_id?: string; quantity?: number; item_price?: number; currency?: string }>; text?: string } | undefined;
-  const items = (order?.product_items ?? []).map((i) => `${i.product_retailer_id ?? '?'} × ${i.quantity ?? 1} (${i.item_price ?? '?'} ${i.currency ?? ''})`).join('; ');
-  await ctx.services.assistant.manager(ctx, `🛒 ${items}`, `order to confirm: ${items}`.slice(0, 500));
+  const order = (ctx.message.raw.order ?? {}) as OrderMessage;
+  const items = (order.product_items ?? [])
+    .filter((i) => typeof i.product_retailer_id === 'string' && i.product_retailer_id)
+    .map((i) => ({ productId: i.product_retailer_id!, quantity: Number(i.quantity) || 1, itemPrice: Number.isFinite(Number(i.item_price)) && i.item_price !== undefined ? Number(i.item_price) : null }));
+  const said = `🛒 ${items.map((i) => `${i.productId} × ${i.quantity}`).join(', ')}${order.text ? ` — ${order.text}` : ''}`;
+  if (!items.length) return ctx.services.assistant.reply(ctx, order.text ?? '');
+  await ctx.services.assistant.shop(ctx, said, (s) => cartFromOrder(s, items));
 };
-

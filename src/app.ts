@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes.ts';
 import { consoleRoutes } from './console/routes.ts';
 import { HTTPException } from 'hono/http-exception';
-import { toErrorResponse, AppError } from './errors.ts';
+import { toErrorResponse, AppError, NotFoundError } from './errors.ts';
 import { pageWords } from './page-words.ts';
 import { sandboxRoutes } from './sandbox/routes.ts';
 import type { Services } from './services.ts';
@@ -39,6 +39,14 @@ export function createApp(s: Services): Hono<Env> {
 
   app.route('/admin/api', adminRoutes(s));
   app.route('/console', consoleRoutes(s));
+
+  /** An order's invoice: the token is unguessable, so the link itself is the permission (Meta fetches it without headers). */
+  app.get('/invoices/:file', async (c) => {
+    const m = /^([A-Za-z0-9_-]{16,64})\.pdf$/.exec(c.req.param('file'));
+    const found = m ? await s.orders.invoice(m[1]!) : null;
+    if (!found) throw new NotFoundError('no such invoice');
+    return c.body(new Uint8Array(found.pdf), 200, { 'content-type': 'application/pdf', 'content-disposition': `inline; filename="invoice-${found.order.number}.pdf"`, 'cache-control': 'private, max-age=300' });
+  });
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {

@@ -95,6 +95,24 @@ const schema = z
     /** Bitrix24 inbound webhook, e.g. https://company.bitrix24.kz/rest/1/abc123 — each escalation becomes a lead. */
     BITRIX24_WEBHOOK_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
     CRON: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
+    /** A Meta commerce catalog connected to the WABA: products go out as product / product_list messages, and `catalog sync-meta` fills it. */
+    WHATSAPP_CATALOG_ID: str(),
+    /** Payment or checkout link for an order, with {order}, {total} and {currency}; unset: pay on delivery. */
+    CHECKOUT_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .url()
+        .refine((u) => u.includes('{order}'), 'must contain {order}')
+        .optional(),
+    ),
+    /** Where Meta can fetch this service's files (invoices): https://shop.example.com. Unset in the sandbox: links are relative. */
+    PUBLIC_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
+    /** When the cart-reminder and Meta catalog sync jobs run. */
+    ABANDONED_CART_CRON: z.preprocess(emptyToUndefined, z.string().default('*/15 * * * *')),
+    /** A cart untouched this long gets its one reminder. */
+    ABANDONED_CART_HOURS: int(4, 1),
+    META_CATALOG_CRON: z.preprocess(emptyToUndefined, z.string().default('30 * * * *')),
     /** `off` runs an intake-only process (webhooks in, no turns or sends): scale intake and workers apart. */
     WORKERS: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
   })

@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'payload_too_large'
   | 'not_found'
+  | 'conflict'
   | 'unavailable'
   | 'whatsapp_api'
   | 'template'
@@ -55,6 +56,13 @@ export class NotFoundError extends AppError {
   readonly code = 'not_found' as const;
   readonly httpStatus = 404;
   name = 'NotFoundError';
+}
+
+/** The request cannot be done in the state the thing is in (an order already delivered cannot be cancelled). */
+export class ConflictError extends AppError {
+  readonly code = 'conflict' as const;
+  readonly httpStatus = 409;
+  name = 'ConflictError';
 }
 
 /**

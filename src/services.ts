@@ -20,6 +20,7 @@ import { StoreProfile } from './profile/store-profile.ts';
 import { searchConfigs, useSearchConfigs } from './catalog/catalog-repo.ts';
 import { EscalationEvents } from './handoff/events.ts';
 import { Handoff } from './handoff/handoff.ts';
+import { Orders } from './orders/orders.ts';
 import { Bitrix24Client } from '../integrations/bitrix24/client.ts';
 import { TemplateRegistry } from './templates/registry.ts';
 import { Health } from './health.ts';
@@ -46,6 +47,7 @@ export interface Services {
   profile: StoreProfile;
   vocabulary: Vocabularies;
   handoff: Handoff;
+  orders: Orders;
   database: Database;
   store: Store;
   client: WhatsAppClient;
@@ -156,6 +158,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   });
   const templates = new TemplateRegistry({ log });
   const phrases = loadPhrases();
+  const crm = config.BITRIX24_WEBHOOK_URL ? new Bitrix24Client({ webhookUrl: config.BITRIX24_WEBHOOK_URL }) : null;
   const handoff = new Handoff({
     phrases,
     profile: () => profile.current(),
@@ -166,9 +169,23 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     events: new EscalationEvents(),
     managerPhones: config.MANAGER_PHONES,
     slaMinutes: config.ESCALATION_SLA_MINUTES,
-    crm: config.BITRIX24_WEBHOOK_URL ? new Bitrix24Client({ webhookUrl: config.BITRIX24_WEBHOOK_URL }) : null,
+    crm,
   });
   await handoff.ensureManagers();
+  if (!config.sandbox && !config.PUBLIC_URL) log.warn('PUBLIC_URL is not set: invoice links are relative, and Meta cannot fetch them');
+  const orders = new Orders({
+    db: database.db,
+    clock,
+    log,
+    templates,
+    phrases,
+    profile: () => profile.current(),
+    managers: handoff.managers,
+    crm,
+    checkoutUrl: config.CHECKOUT_URL,
+    publicUrl: config.PUBLIC_URL ?? null,
+    queued: () => sender.pump.notify(),
+  });
   const assistant = new Assistant({
     phrases,
     llm: openai
@@ -183,7 +200,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     contextSize: config.CONTEXT_MESSAGES,
     log,
   });
-  const turnServices: TurnServices = { config, db: database.db, store, clock, assistant, media, handoff, vocabulary, profile };
+  const turnServices: TurnServices = { config, db: database.db, store, clock, assistant, media, handoff, vocabulary, profile, orders };
   const handle = opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn);
   const inbox = new InboxWorker({
     db: database.db,
@@ -222,6 +239,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     profile,
     vocabulary,
     handoff,
+    orders,
     database,
     store,
     client,

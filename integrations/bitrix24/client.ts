@@ -14,6 +14,18 @@ export interface LeadInput {
   comments: string;
 }
 
+export interface DealInput {
+  /** Our id for the deal (ORIGIN_ID): a retry finds it instead of making another. */
+  originId: string;
+  title: string;
+  /** Currency units. */
+  amount: number;
+  currency: string;
+  name: string;
+  phone: string | null;
+  comments: string;
+}
+
 export class Bitrix24Client {
   private readonly base: string;
   private readonly fetch: typeof globalThis.fetch;
@@ -54,6 +66,26 @@ export class Bitrix24Client {
         SOURCE_DESCRIPTION: 'WhatsApp (Vitrina)',
         COMMENTS: lead.comments,
         ...(lead.phone ? { PHONE: [{ VALUE: `+${lead.phone}`, VALUE_TYPE: 'MOBILE' }] } : {}),
+      },
+      params: { REGISTER_SONET_EVENT: 'Y' },
+    });
+    return created.ok ? { ok: true, value: String(created.value) } : created;
+  }
+
+  /** Creates the deal, or returns the existing one with the same ORIGIN_ID. */
+  async addDeal(deal: DealInput): Promise<Bitrix24Result<string>> {
+    const found = await this.call<Array<{ ID: string }>>('crm.deal.list', { filter: { ORIGIN_ID: deal.originId }, select: ['ID'] });
+    if (!found.ok) return found;
+    if (found.value.length) return { ok: true, value: String(found.value[0]!.ID) };
+    const created = await this.call<number>('crm.deal.add', {
+      fields: {
+        TITLE: deal.title,
+        OPPORTUNITY: deal.amount,
+        CURRENCY_ID: deal.currency,
+        ORIGIN_ID: deal.originId,
+        SOURCE_ID: 'OTHER',
+        SOURCE_DESCRIPTION: 'WhatsApp (Vitrina)',
+        COMMENTS: [deal.name, deal.phone ? `+${deal.phone}` : '', deal.comments].filter(Boolean).join('\n'),
       },
       params: { REGISTER_SONET_EVENT: 'Y' },
     });

@@ -8,6 +8,7 @@ import { flushSearchIndex, removeProductsExcept, upsertProducts } from '../catal
 import { validateProduct, type ProductRow } from '../catalog/product.ts';
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from '../errors.ts';
 import { runJob } from '../jobs/jobs.ts';
+import { ORDER_STATUSES } from '../orders/order-repo.ts';
 import { sameSecret } from '../secret.ts';
 import type { Services } from '../services.ts';
 import { exportShopper, forgetShopper } from '../shoppers/shopper-data.ts';
@@ -104,6 +105,21 @@ export function adminRoutes(s: Services): Hono {
   app.post('/escalations/:id/close', escalationParam, async (c) => {
     const ok = await s.handoff.close(s.database.db, c.req.valid('param').id);
     return c.json({ ok }, ok ? 200 : 409);
+  });
+
+  /** Orders, newest first; `status` filters. */
+  app.get('/orders', zValidator('query', z.object({ status: z.enum(ORDER_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }), (r) => {
+    if (!r.success) throw new BadRequestError(`status is one of ${ORDER_STATUSES.join(', ')}; limit 1–500`, fieldErrors(r.error.issues));
+  }), async (c) => c.json({ orders: await s.orders.list(c.req.valid('query')) }));
+  app.get('/orders/:number', async (c) => {
+    const order = await s.orders.get(c.req.param('number'));
+    if (!order) throw new NotFoundError('no order with this number');
+    return c.json({ order });
+  });
+  /** Moves an order (new → confirmed → paid → shipped → delivered, or cancelled); the shopper is told through the status's template. 409 for a move it cannot make. */
+  app.post('/orders/:number/status', body(z.object({ status: z.enum(ORDER_STATUSES), by: z.string().trim().min(1).max(100).default('admin') })), async (c) => {
+    const { status, by } = c.req.valid('json');
+    return c.json({ order: await s.orders.move(c.req.param('number'), status, by) });
   });
 
   /** Runs a job now (once across processes) and answers what it did. */

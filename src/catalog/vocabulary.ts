@@ -1,3 +1,4 @@
+import { CartWords, type CartReading } from './cart-words.ts';
 import { distance } from 'fastest-levenshtein';
 import type { FollowUp, LexiconData } from './lexicon.ts';
 import { key, normalize, tokens } from './words.ts';
@@ -71,12 +72,14 @@ export class Vocabulary {
   private readonly rewrites = new Map<string, string[]>();
   private readonly budgetRes: Array<{ re: RegExp; bound: 'max' | 'min' }>;
   private readonly scales: Array<{ re: RegExp; factor: number }>;
+  private readonly cartWords: CartWords;
 
   constructor(
     readonly facets: Facets,
     readonly lexicon: LexiconData,
     synonyms: Record<string, string[]> = {},
   ) {
+    this.cartWords = new CartWords(lexicon);
     for (const w of Object.values(lexicon.common).flat()) this.add(phraseKey(w), { kind: 'common' });
     for (const [name, ws] of Object.entries(lexicon.follow_ups)) for (const w of ws) this.add(phraseKey(w), { kind: 'follow', name: name as FollowUp });
     for (const ws of Object.values(lexicon.units)) for (const w of ws) this.add(phraseKey(w), { kind: 'alt', words: ws.map(normalize) });
@@ -196,6 +199,11 @@ export class Vocabulary {
     this.readings.set(text, r);
     return r;
   }
+  /** The cart words of a message: add, view, checkout, remove, clear, "one more", and a quantity. */
+  readCart(text: string): CartReading {
+    return this.cartWords.read(text);
+  }
+
   /** Readings are shared between callers: treat them as read-only. */
   private readonly readings = new Map<string, Reading>();
 

@@ -1,3 +1,4 @@
+import type { CheckoutState } from '../orders/cart-repo.ts';
 import type { Escalation } from '../handoff/escalations.ts';
 import { randomUUID } from 'node:crypto';
 import { iso, query, sql, type Tx } from '../db/database.ts';
@@ -21,6 +22,8 @@ export interface InboxRow {
    */
   shopperLanguage: string | null;
   shopperPreferences: Record<string, unknown> | null;
+  /** Where the shopper's checkout stands (carts.checkout), null when none is under way. */
+  shopperCheckout: CheckoutState | null;
   activeEscalation: Escalation | null;
   /** Later text messages of the same burst, handled as one turn with this one. */
   merged: InboxRow[];
@@ -40,6 +43,7 @@ interface RawInboxRow {
   received_at: string | Date;
   shopper_language?: string | null;
   shopper_preferences?: Record<string, unknown> | string | null;
+  shopper_checkout?: CheckoutState | string | null;
   active_escalation?: (Omit<Escalation, 'createdAt'> & { createdAt: string }) | string | null;
 }
 
@@ -61,6 +65,7 @@ function toRow(r: RawInboxRow): InboxRow {
     receivedAt: new Date(r.received_at),
     shopperLanguage: r.shopper_language ?? null,
     shopperPreferences: r.shopper_preferences ? json(r.shopper_preferences) : null,
+    shopperCheckout: r.shopper_checkout ? json(r.shopper_checkout) : null,
     activeEscalation: r.active_escalation ? toEscalation(json(r.active_escalation)) : null,
     merged: [],
   };
@@ -164,6 +169,7 @@ export async function claimInbound(db: Tx, opts: { now: Date; leaseMs: number; l
     returning i.id, i.wamid, i.shopper_key, i.phone_number_id, i.type, i.message, i.contact, i.attempts, i.claim_token, i.message_at, i.received_at,
       (select s.language from shoppers s where s.key = i.shopper_key) as shopper_language,
       (select p.data from preferences p where p.shopper_key = i.shopper_key) as shopper_preferences,
+      (select c.checkout from carts c where c.shopper_key = i.shopper_key) as shopper_checkout,
       (select json_build_object('id', e.id, 'shopperKey', e.shopper_key, 'reason', e.reason, 'summary', e.summary, 'status', e.status, 'takenBy', e.taken_by, 'createdAt', e.created_at)
         from escalations e where e.shopper_key = i.shopper_key and e.status in ('open', 'taken')) as active_escalation`,
   );

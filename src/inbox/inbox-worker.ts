@@ -1,3 +1,4 @@
+import type { CheckoutState } from '../orders/cart-repo.ts';
 import type { Clock } from '../clock.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { maskId, type Logger } from '../log.ts';
@@ -17,6 +18,8 @@ export interface TurnShopper {
   language: string | null;
   /** Saved preferences (Postgres), null when none. */
   preferences: Record<string, unknown> | null;
+  /** Where their checkout stands, null when none is under way. */
+  checkout: CheckoutState | null;
 }
 
 /** What a turn decided: replies, and writes to commit with them. */
@@ -124,7 +127,7 @@ export class InboxWorker {
     let committed: boolean;
     let ctx: TurnResult;
     try {
-      ctx = await this.opts.runTurn(row, { key: row.shopperKey, name, language: row.shopperLanguage, preferences: row.shopperPreferences }, mlog);
+      ctx = await this.opts.runTurn(row, { key: row.shopperKey, name, language: row.shopperLanguage, preferences: row.shopperPreferences, checkout: row.shopperCheckout }, mlog);
       committed = await this.commit(row, 'done', ctx.replies, undefined, ctx);
     } catch (err) {
       mlog.warn({ err }, 'turn failed');

@@ -16,6 +16,16 @@ export type Payload =
   | { kind: 'resume'; escalation: number }
   /** A template quick reply sent without a payload of ours (its key and button index). */
   | { kind: 'template'; template: string; index: number }
+  /** Cart and checkout taps (core/cart.ts). */
+  | { kind: 'cart_add'; product: string }
+  | { kind: 'cart' }
+  | { kind: 'cart_clear' }
+  | { kind: 'checkout' }
+  | { kind: 'checkout_cancel' }
+  | { kind: 'fulfilment'; how: 'delivery' | 'pickup' }
+  | { kind: 'use_name' }
+  /** The summary's confirm button: `digest` names the lines, prices and details it showed. */
+  | { kind: 'confirm'; digest: string }
   /** A list row: the bare product id. */
   | { kind: 'row'; product: string };
 
@@ -40,6 +50,21 @@ export function encodePayload(p: Payload): string {
       return `${p.kind}:${p.escalation}`;
     case 'template':
       return `tpl:${p.template}:${p.index}`;
+    case 'cart_add':
+      return `cart+:${p.product}`;
+    case 'cart':
+    case 'checkout':
+      return p.kind;
+    case 'cart_clear':
+      return 'cart:clear';
+    case 'checkout_cancel':
+      return 'checkout:cancel';
+    case 'fulfilment':
+      return `ship:${p.how}`;
+    case 'use_name':
+      return 'name:profile';
+    case 'confirm':
+      return `confirm:${p.digest}`;
     case 'row':
       return p.product;
   }
@@ -48,7 +73,11 @@ export function encodePayload(p: Payload): string {
 /** What a tapped id means; null for an empty id. */
 export function parsePayload(id: string | null | undefined): Payload | null {
   if (!id) return null;
-  if (id === 'manager' || id === 'unsubscribe') return { kind: id };
+  if (id === 'manager' || id === 'unsubscribe' || id === 'cart' || id === 'checkout') return { kind: id };
+  if (id === 'cart:clear') return { kind: 'cart_clear' };
+  if (id === 'checkout:cancel') return { kind: 'checkout_cancel' };
+  if (id === 'name:profile') return { kind: 'use_name' };
+  if (id === 'ship:delivery' || id === 'ship:pickup') return { kind: 'fulfilment', how: id.slice(5) as 'delivery' | 'pickup' };
   const colon = id.indexOf(':');
   const prefix = colon > 0 ? id.slice(0, colon) : '';
   const rest = id.slice(colon + 1);
@@ -70,6 +99,12 @@ export function parsePayload(id: string | null | undefined): Payload | null {
     case 'close':
     case 'resume':
       if (/^\d+$/.test(rest)) return { kind: prefix, escalation: Number(rest) };
+      break;
+    case 'cart+':
+      if (rest) return { kind: 'cart_add', product: rest };
+      break;
+    case 'confirm':
+      if (/^[a-z0-9]{1,40}$/.test(rest)) return { kind: 'confirm', digest: rest };
       break;
     case 'tpl': {
       const m = rest.match(/^([a-z0-9_]+):(\d+)$/);

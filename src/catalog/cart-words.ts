@@ -1,0 +1,65 @@
+import type { CartWord, LexiconData } from './lexicon.ts';
+import { key, tokens } from './words.ts';
+
+/** What a message says about the cart: an action, a quantity, and how many other words it has. */
+export interface CartReading {
+  action: CartWord | null;
+  /** "2 шт", "две штуки", "2 pcs", «екі дана»; a bare number is not a quantity (it may be "the second one"). */
+  quantity: number | null;
+  /** Words that are neither cart words nor the quantity: a message with many is a search. */
+  others: string[];
+}
+
+const MAX_PHRASE = 4;
+const phraseKey = (text: string) => tokens(text).map(key).join(' ');
+
+/**
+ * The lexicon's cart words (`cart:` and `numbers:` in templates/lexicon.yaml) read by stem, so
+ * «корзину», «корзине» and "cart" meet their phrase. Longer phrases win ("очистить корзину" is
+ * clear, not view).
+ */
+export class CartWords {
+  private readonly phrases = new Map<string, CartWord | 'unit'>();
+  private readonly numbers = new Map<string, number>();
+
+  constructor(lexicon: LexiconData) {
+    for (const [action, ws] of Object.entries(lexicon.cart)) for (const w of ws) this.phrases.set(phraseKey(w), action === 'units' ? 'unit' : (action as CartWord));
+    for (const [n, ws] of Object.entries(lexicon.numbers)) for (const w of ws) this.numbers.set(phraseKey(w), Number(n));
+  }
+
+  read(text: string): CartReading {
+    const ks = tokens(text).map(key);
+    let action: CartWord | null = null;
+    let quantity: number | null = null;
+    let pending: number | null = null;
+    const others: string[] = [];
+    for (let i = 0; i < ks.length; ) {
+      let took = 0;
+      for (let n = Math.min(MAX_PHRASE, ks.length - i); n >= 1 && !took; n--) {
+        const k = ks.slice(i, i + n).join(' ');
+        const hit = this.phrases.get(k);
+        if (hit === 'unit') {
+          if (pending !== null) quantity = pending;
+          else quantity ??= 1;
+          pending = null;
+          took = n;
+        } else if (hit) {
+          // a longer phrase already read wins; "one more" reads as more even though "one" is a number
+          if (!action || action === 'view' || action === 'add') action = action === 'view' && hit === 'add' ? 'add' : hit;
+          took = n;
+        } else if (this.numbers.has(k) || (n === 1 && /^\d{1,3}$/.test(k))) {
+          pending = this.numbers.get(k) ?? Number(k);
+          took = n;
+        }
+      }
+      if (!took) {
+        others.push(ks[i]!);
+        took = 1;
+      }
+      i += took;
+    }
+    // "ещё две", "add 2": a number beside a cart word is a quantity too
+    if (quantity === null && pending !== null && action && action !== 'view' && action !== 'clear') quantity = pending;
+    return { action, quantity, others };
+  }
+}
