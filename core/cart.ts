@@ -275,7 +275,7 @@ export async function confirmOrder(s: Session, shown: string): Promise<ReplyPlan
   const state = checkoutOf(s);
   if (!state || state.step !== 'confirm' || !state.fulfilment || !state.name) return startCheckout(s);
   const { lines: ls, changes } = await reconcile(s);
-  if (!ls.length || changes.length || digest(ls, state) !== shown) return summary(s, state, [t(s, 'checkout_changed')]);
+  if (!ls.length || changes.length || digest(ls, state) !== shown) return summary(s, state, [t(s, 'checkout_changed'), ...changes.map((c) => t(s, c.key, c.vars))]);
 
   const { orders, clock } = s.ctx.services;
   const number = await nextOrderNumber(s.db);
