@@ -228,7 +228,7 @@ export class Assistant {
   }
 
   private deliver(ctx: Turn, s: Session, said: string, plan: ReplyPlan, model?: 'ok' | 'failed'): void {
-    for (const m of render(plan, s.lang, this.phrases)) ctx.reply(m);
+    for (const m of render(plan, s.lang, this.phrases, { catalogId: ctx.services.config.WHATSAPP_CATALOG_ID })) ctx.reply(m);
     const shown = plan.products.slice(0, 10).map((p) => ({ id: p.id, name: p.name }));
     const store = ctx.services.store;
     ctx.afterCommit(() =>

@@ -299,6 +299,8 @@ export async function confirmOrder(s: Session, shown: string): Promise<ReplyPlan
   carts.set(s, []);
   checkouts.set(s, null);
   s.ctx.event('order_placed', { order: number, total: sum, currency, lines: ls.length });
+  // the managers' console shows the new order at once
+  s.ctx.afterCommit(async () => s.ctx.services.handoff.events.changed(null));
   const totalText = formatPrice(sum, currency, s.lang);
   const after: wa.OutboundMessage[] = [
     paymentUrl

@@ -55,8 +55,37 @@ function buttonsMessage(body: string, buttons: wa.ReplyButton[]): wa.OutboundMes
 }
 
 /** The plan as WhatsApp messages that fit every limit. */
-export function render(plan: ReplyPlan, lang: Lang, book: PhraseBook): wa.OutboundMessage[] {
-  return [...renderAnswer(plan, lang, book), ...(plan.after ?? [])];
+export function render(plan: ReplyPlan, lang: Lang, book: PhraseBook, opts: { catalogId?: string } = {}): wa.OutboundMessage[] {
+  const answer = opts.catalogId && plan.products.length ? renderCatalog(plan, lang, book, opts.catalogId) : renderAnswer(plan, lang, book);
+  return [...answer, ...(plan.after ?? [])];
+}
+
+/**
+ * With a Meta catalog (WHATSAPP_CATALOG_ID) products go out as WhatsApp draws them: several as
+ * one `product_list` (header and body required; sections by category, ≤ 30 products), one as a
+ * `product` message followed by our buttons. WhatsApp's own cart then sends an `order`.
+ */
+function renderCatalog(plan: ReplyPlan, lang: Lang, book: PhraseBook, catalogId: string): wa.OutboundMessage[] {
+  const text = plan.text.trim();
+  const products = plan.products.slice(0, LIMITS.productListItems);
+  if (products.length === 1) {
+    const p = products[0]!;
+    return [wa.product({ catalogId, retailerId: p.id, ...(text ? { body: fit(text, LIMITS.interactiveBody) } : {}) }), buttonsMessage(fit(p.name, LIMITS.interactiveBody), cardButtons(p, lang, book))];
+  }
+  const byCategory = new Map<string, string[]>();
+  for (const p of products) {
+    const title = fit(p.category || say(book, lang, 'list_section'), LIMITS.sectionTitle);
+    byCategory.set(title, [...(byCategory.get(title) ?? []), p.id]);
+  }
+  const sections = [...byCategory.entries()].slice(0, LIMITS.productListSections).map(([title, retailerIds]) => ({ title, retailerIds }));
+  return [
+    wa.productList({
+      catalogId,
+      header: fit(say(book, lang, 'list_section'), LIMITS.productListHeader),
+      body: fit(text || say(book, lang, 'found', { filters: '' }), LIMITS.interactiveBody),
+      sections,
+    }),
+  ];
 }
 
 function renderAnswer(plan: ReplyPlan, lang: Lang, book: PhraseBook): wa.OutboundMessage[] {

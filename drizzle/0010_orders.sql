@@ -14,7 +14,8 @@ CREATE TABLE "carts" (
 	"changed_at" timestamp with time zone NOT NULL,
 	"reminded_at" timestamp with time zone,
 	"remind_after" timestamp with time zone,
-	"reminder_attempts" integer DEFAULT 0 NOT NULL
+	"reminder_attempts" integer DEFAULT 0 NOT NULL,
+	"reminder_key" text
 );
 --> statement-breakpoint
 CREATE TABLE "order_events" (

@@ -5,6 +5,8 @@ import { consoleRoutes } from './console/routes.ts';
 import { HTTPException } from 'hono/http-exception';
 import { toErrorResponse, AppError, NotFoundError } from './errors.ts';
 import { pageWords } from './page-words.ts';
+import { getProducts } from './catalog/catalog-repo.ts';
+import { formatPrice, fromMinor } from './catalog/money.ts';
 import { sandboxRoutes } from './sandbox/routes.ts';
 import type { Services } from './services.ts';
 import { signBody } from './webhook/signature.ts';
@@ -67,7 +69,11 @@ export function createApp(s: Services): Hono<Env> {
       const p = s.profile.current();
       return { name: p.name, lang: p.defaultLanguage, words: pageWords(s.assistant.phrases, p.defaultLanguage, 'ui_') };
     };
-    app.route('/sandbox', sandboxRoutes({ graph, phoneNumberId: s.phoneNumberId, store, postWebhook }));
+    const products = async (ids: string[]) => {
+      const lang = s.profile.current().defaultLanguage;
+      return (await getProducts(s.database.db, ids)).map((p) => ({ id: p.id, name: p.name, price: fromMinor(p.price, p.currency), currency: p.currency, price_text: formatPrice(p.price, p.currency, lang), image_url: p.imageUrl }));
+    };
+    app.route('/sandbox', sandboxRoutes({ graph, phoneNumberId: s.phoneNumberId, store, postWebhook, products, catalogId: s.config.WHATSAPP_CATALOG_ID ?? null }));
   }
 
   return app;

@@ -108,6 +108,19 @@ const printResponse = async (res: Response) => {
   return res.ok ? 0 : 1;
 };
 
+/** A job, through the running server's admin API when there is one (PGlite: one process per data directory). */
+const runJobCommand = (name: string) =>
+  withServices(
+    loadConfig(),
+    async (api) => printResponse(await api(`/jobs/${encodeURIComponent(name)}/run`, { method: 'POST' })),
+    async (s) => {
+      console.log(JSON.stringify(await runJob(s, name)));
+      // deliver what the job enqueued before exiting
+      await s.sender.pump.drain();
+      return 0;
+    },
+  );
+
 const COMMANDS: Record<string, Command> = {
   migrate: {
     usage: 'migrate',
@@ -129,21 +142,17 @@ const COMMANDS: Record<string, Command> = {
     options: { replace: { type: 'boolean' } },
     run: ({ positionals, values }) => catalogImport(loadConfig(), positionals[0]!, values.replace === true),
   },
+  'catalog sync-meta': {
+    usage: 'catalog sync-meta',
+    summary: 'push the catalog to the Meta commerce catalog WHATSAPP_CATALOG_ID (items_batch; retailer id = SKU) and print what Meta refused',
+    positionals: 0,
+    run: () => runJobCommand('meta-catalog'),
+  },
   'jobs run': {
     usage: 'jobs run NAME',
-    summary: 'run a scheduled job now (price-alerts, new-arrivals, escalation-sla, crm-sync) and print what it did as JSON',
+    summary: 'run a scheduled job now (price-alerts, new-arrivals, escalation-sla, crm-sync, abandoned-carts, meta-catalog) and print what it did as JSON',
     positionals: 1,
-    run: ({ positionals: [name] }) =>
-      withServices(
-        loadConfig(),
-        async (api) => printResponse(await api(`/jobs/${encodeURIComponent(name!)}/run`, { method: 'POST' })),
-        async (s) => {
-          console.log(JSON.stringify(await runJob(s, name!)));
-          // deliver what the job enqueued before exiting
-          await s.sender.pump.drain();
-          return 0;
-        },
-      ),
+    run: ({ positionals: [name] }) => runJobCommand(name!),
   },
   'templates check': {
     usage: 'templates check',

@@ -185,6 +185,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     checkoutUrl: config.CHECKOUT_URL,
     publicUrl: config.PUBLIC_URL ?? null,
     queued: () => sender.pump.notify(),
+    changed: () => handoff.events.changed(null),
   });
   const assistant = new Assistant({
     phrases,

@@ -45,7 +45,7 @@ describe.each(backends())('assistant with the model ($name)', (backend) => {
 
     expect(model.requests).toHaveLength(2);
     expect(model.requests[0]!.tools.map((t: any) => t.function.name)).toEqual([
-      'search_products', 'get_recommendations', 'get_product_details', 'set_price_alert', 'track_preference', 'escalate_to_manager',
+      'search_products', 'get_recommendations', 'get_product_details', 'set_price_alert', 'track_preference', 'add_to_cart', 'view_cart', 'checkout', 'escalate_to_manager',
     ]);
     const toolMsg = model.requests[1]!.messages.at(-1);
     expect(toolMsg.role).toBe('tool');

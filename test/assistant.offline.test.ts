@@ -49,7 +49,7 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
     const list = await say('77030000003', 'покажи кресла');
     const second = list.interactive.action.sections[0].rows[1];
     const card = await say('77030000003', 'второй');
-    expect(card.interactive.action.buttons[0].reply.id).toBe(`alert:${second.id}`);
+    expect(card.interactive.action.buttons[1].reply.id).toBe(`alert:${second.id}`);
   });
 
   it('price alert through buttons: one active alert per shopper and product, replaced not doubled', async () => {

@@ -64,7 +64,7 @@ describe.each(backends())('price alerts and consent ($name)', (backend) => {
 
     // the template's "Показать товар" opens the card
     await tap(from, 'template', 'product:ZT-0002', 'Показать товар');
-    expect(graph.sendsTo(from).at(-1)!.body.interactive.action.buttons[0].reply.id).toBe('alert:ZT-0002');
+    expect(graph.sendsTo(from).at(-1)!.body.interactive.action.buttons.map((b: any) => b.reply.id)).toEqual(['cart+:ZT-0002', 'alert:ZT-0002', 'similar:ZT-0002']);
   });
 
   it('two concurrent runs and a retried send still alert exactly once', async () => {
@@ -205,8 +205,16 @@ describe('jobs from the CLI', () => {
 
 describe('job schedules', () => {
   it('a bad cron expression stops start-up naming its variable', () => {
-    expect(() => jobSchedules({ PRICE_ALERT_CRON: 'every hour', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toThrow('PRICE_ALERT_CRON: "every hour" is not a cron expression');
-    expect(() => jobSchedules({ PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '61 * * * *' })).toThrow('NEW_ARRIVALS_CRON');
-    expect(jobSchedules({ PRICE_ALERT_CRON: '*/15 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toEqual([{ name: 'price-alerts', cron: '*/15 * * * *' }, { name: 'new-arrivals', cron: '0 11 * * 1' }]);
+    const carts = { ABANDONED_CART_CRON: '*/15 * * * *', META_CATALOG_CRON: '30 * * * *' };
+    expect(() => jobSchedules({ ...carts, PRICE_ALERT_CRON: 'every hour', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toThrow('PRICE_ALERT_CRON: "every hour" is not a cron expression');
+    expect(() => jobSchedules({ ...carts, PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '61 * * * *' })).toThrow('NEW_ARRIVALS_CRON');
+    expect(() => jobSchedules({ ...carts, ABANDONED_CART_CRON: 'soon', PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toThrow('ABANDONED_CART_CRON');
+    expect(jobSchedules({ ...carts, PRICE_ALERT_CRON: '*/15 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toEqual([
+      { name: 'abandoned-carts', cron: '*/15 * * * *' },
+      { name: 'price-alerts', cron: '*/15 * * * *' },
+      { name: 'new-arrivals', cron: '0 11 * * 1' },
+    ]);
+    // the Meta catalog job runs only for a store that has one
+    expect(jobSchedules({ ...carts, WHATSAPP_CATALOG_ID: '194836987003835', PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' }).map((j) => j.name)).toContain('meta-catalog');
   });
 });

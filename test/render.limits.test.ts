@@ -94,7 +94,7 @@ describe('rendering always fits WhatsApp limits', () => {
     expect(formatPrice(1500, 'KWD', 'en')).toBe('KWD\u00a01.500');
   });
 
-  it('one product with an image → image with caption, then the three card buttons', () => {
+  it('one product with an image → image with caption, then the three card buttons: buy, watch the price, more like it', () => {
     const p = { id: 'ZT-9', name: 'Кресло', color: 'зелёный', price: 8999000, oldPrice: 9999000, stock: 1, imageUrl: 'https://cdn.example.com/zt9.jpg', description: '', category: 'Кресла', brand: '', style: 'лофт', material: 'велюр', currency: 'KZT', url: 'https://shop/zt9', tags: [], attributes: {} } satisfies Product;
     expect(render({ text: '', products: [p] }, 'ru', book)).toEqual([
       { type: 'image', image: { link: 'https://cdn.example.com/zt9.jpg', caption: '*Кресло*\n89 990 ₸ ~99 990 ₸~\nзелёный · лофт · велюр\nв наличии\nhttps://shop/zt9' } },
@@ -105,9 +105,9 @@ describe('rendering always fits WhatsApp limits', () => {
           body: { text: 'Кресло' },
           action: {
             buttons: [
+              { type: 'reply', reply: { id: 'cart+:ZT-9', title: '🛒 В корзину' } },
               { type: 'reply', reply: { id: 'alert:ZT-9', title: '🔔 Следить за ценой' } },
               { type: 'reply', reply: { id: 'similar:ZT-9', title: 'Похожие' } },
-              { type: 'reply', reply: { id: 'manager', title: 'Менеджер' } },
             ],
           },
         },

@@ -48,9 +48,9 @@ describe.each(backends())('sandbox mode, offline assistant, demo catalog ($name)
     expect(card.interactive.type).toBe('button');
     expect(card.interactive.body.text).toMatch(/^\*Диван .* серый\*\n\d{3} \d{3} ₸/);
     expect(card.interactive.action.buttons.map((b: any) => b.reply)).toEqual([
+      { id: `cart+:${row.id}`, title: '🛒 В корзину' },
       { id: `alert:${row.id}`, title: '🔔 Следить за ценой' },
       { id: `similar:${row.id}`, title: 'Похожие' },
-      { id: 'manager', title: 'Менеджер' },
     ]);
     const views = await query<{ product_id: string }>(h.services.database.db, sql`select product_id from product_views where shopper_key = '77019990001'`);
     expect(views).toEqual([{ product_id: row.id }]);

@@ -49,7 +49,7 @@ describe.each(backends())('any store: the English sporting-goods sample in USD (
 
     const [card] = await say('15550000001', 'the second one');
     expect(card!.interactive.body.text).toMatch(/^\*Nike Pegasus 41 Running Shoe\*\n\$139\.99\nblack\nin stock/);
-    expect(card!.interactive.action.buttons.map((b: any) => b.reply.title)).toEqual(['🔔 Watch the price', 'Similar', 'Manager']);
+    expect(card!.interactive.action.buttons.map((b: any) => b.reply.title)).toEqual(['🛒 Add to cart', '🔔 Watch the price', 'Similar']);
 
     // cheaper than the product on the card, in its category — not the cheapest of the whole store
     const [cheaper] = await say('15550000001', 'anything cheaper?');

@@ -24,7 +24,7 @@ describe.each(backends())('templates at Meta ($name)', (backend) => {
     const args = () => ({ client, wabaId: 'waba-1', db: h.services.database.db, templates: h.services.templates.current(), now: h.clock.now() });
 
     const first = await syncTemplates(args());
-    expect(first.created).toHaveLength(15);
+    expect(first.created).toHaveLength(36);
     const t = h.services.templates.current().get('price_alert_notification')!;
     expect(graph.templatePosts.find((p) => p.name === 'price_alert_notification' && p.language === 'ru')).toEqual(metaTemplate(t, 'ru'));
     expect(metaTemplate(t, 'ru').components[1]).toEqual({
@@ -43,7 +43,7 @@ describe.each(backends())('templates at Meta ($name)', (backend) => {
     const second = await syncTemplates(args());
     expect(second.created).toEqual([]);
     expect(second.differences).toEqual([{ name: 'escalation_new', language: 'en', component: 'BODY', ours: 'Shopper: {{customer}}\nReason: {{reason}}\n\n{{summary}}', meta: 'Old text' }]);
-    expect(second.unchanged).toBe(14);
+    expect(second.unchanged).toBe(35);
 
     const status = await templatesStatus(args());
     expect(status.find((r) => r.name === 'back_in_stock' && r.language === 'ru')!.status).toBe('APPROVED');
@@ -73,9 +73,9 @@ describe('templates sync and status from the CLI', () => {
     };
     const sync = await run(process.execPath, ['bin/vitrina.js', 'templates', 'sync'], { env });
     expect(sync.stdout).toContain('created  price_alert_notification (ru) id ');
-    expect(sync.stdout.trim().split('\n').at(-1)).toBe('15 created, 0 differences, 0 unchanged');
+    expect(sync.stdout.trim().split('\n').at(-1)).toBe('36 created, 0 differences, 0 unchanged');
     const status = await run(process.execPath, ['bin/vitrina.js', 'templates', 'status'], { env });
-    expect(status.stdout.split('\n').filter(Boolean)).toHaveLength(15);
+    expect(status.stdout.split('\n').filter(Boolean)).toHaveLength(36);
     expect(status.stdout).toMatch(/^PENDING {3}price_alert_notification \(ru\) id \d+$/m);
     const noToken = await run(process.execPath, ['bin/vitrina.js', 'templates', 'status'], { env: { ...process.env, DATA_DIR: env.DATA_DIR } }).catch((e) => e);
     expect(noToken.code).toBe(1);

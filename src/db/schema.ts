@@ -337,6 +337,8 @@ export const carts = pgTable(
     /** After a 131049 (marketing cap): not before this. */
     remindAfter: ts('remind_after'),
     reminderAttempts: integer('reminder_attempts').notNull().default(0),
+    /** The outbox key of the last reminder: its status (131049) decides a later try. */
+    reminderKey: text('reminder_key'),
   },
   (t) => [index('carts_changed_idx').on(t.changedAt).where(sql`reminded_at is null`)],
 );

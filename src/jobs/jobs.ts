@@ -1,14 +1,19 @@
 import { validate } from 'node-cron';
 import { ConfigError, NotFoundError } from '../errors.ts';
 import type { Services } from '../services.ts';
+import { runAbandonedCarts } from './abandoned-carts.ts';
+import { syncMetaCatalog } from '../catalog/meta-catalog.ts';
 import { runNewArrivals } from './new-arrivals.ts';
 import { runPriceAlerts } from './price-alerts.ts';
 import { JobClaims } from './job-claims.ts';
 
-export type JobResult = { job: string; ran: boolean; reason?: string; counts?: Record<string, number> };
+export type JobResult = { job: string; ran: boolean; reason?: string; counts?: Record<string, number>; report?: unknown };
+
+/** A job's counts, or its counts and a report to print (what Meta refused). */
+type JobOutcome = Record<string, number> | { counts: Record<string, number>; report: unknown };
 
 /** Every scheduled job by name; each reports what it did as counts. */
-const JOBS: Record<string, (s: Services) => Promise<Record<string, number>>> = {
+const JOBS: Record<string, (s: Services) => Promise<JobOutcome>> = {
   'price-alerts': async (s) => {
     const counts = await runPriceAlerts({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.profile.current().defaultLanguage });
     if (counts.enqueued || counts.backInStock) s.sender.pump.notify();
@@ -19,7 +24,24 @@ const JOBS: Record<string, (s: Services) => Promise<Record<string, number>>> = {
     s.sender.pump.notify();
     return counts;
   },
-  'crm-sync': (s) => s.handoff.syncCrm(),
+  'crm-sync': async (s) => ({ ...(await s.handoff.syncCrm()), ...(await s.orders.syncCrm()) }),
+  'abandoned-carts': async (s) => {
+    const counts = await runAbandonedCarts({
+      db: s.database.db,
+      now: s.clock.now(),
+      hours: s.config.ABANDONED_CART_HOURS,
+      templates: s.templates.current(),
+      phrases: s.assistant.phrases,
+      defaultLanguage: s.profile.current().defaultLanguage,
+      managers: s.handoff.managers,
+    });
+    if (counts.freeForm || counts.template) s.sender.pump.notify();
+    return { ...counts };
+  },
+  'meta-catalog': async (s) => {
+    const r = await syncMetaCatalog({ db: s.database.db, client: s.client, catalogId: s.config.WHATSAPP_CATALOG_ID, publicUrl: s.config.PUBLIC_URL ?? null, log: s.log, now: s.clock.now() });
+    return { counts: { sent: r.sent, refused: r.refused.length }, report: { refused: r.refused } };
+  },
   'new-arrivals': async (s) => {
     const counts = await runNewArrivals({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.profile.current().defaultLanguage });
     if (counts.enqueued) s.sender.pump.notify();
@@ -35,8 +57,13 @@ export function jobSchedules(env: {
   NEW_ARRIVALS_CRON: string;
   ESCALATION_SLA_CRON?: string;
   BITRIX24_WEBHOOK_URL?: string;
+  ABANDONED_CART_CRON: string;
+  META_CATALOG_CRON: string;
+  WHATSAPP_CATALOG_ID?: string;
 }): Array<{ name: string; cron: string }> {
   const list = [
+    { name: 'abandoned-carts', cron: env.ABANDONED_CART_CRON, variable: 'ABANDONED_CART_CRON' },
+    ...(env.WHATSAPP_CATALOG_ID ? [{ name: 'meta-catalog', cron: env.META_CATALOG_CRON, variable: 'META_CATALOG_CRON' }] : []),
     ...(env.ESCALATION_SLA_CRON ? [{ name: 'escalation-sla', cron: env.ESCALATION_SLA_CRON, variable: 'ESCALATION_SLA_CRON' }] : []),
     ...(env.BITRIX24_WEBHOOK_URL && env.ESCALATION_SLA_CRON ? [{ name: 'crm-sync', cron: env.ESCALATION_SLA_CRON, variable: 'ESCALATION_SLA_CRON' }] : []),
     { name: 'price-alerts', cron: env.PRICE_ALERT_CRON, variable: 'PRICE_ALERT_CRON' },
@@ -73,11 +100,13 @@ export async function runJob(s: Services, name: string, opts: { tick?: Date } = 
     return { job: name, ran: false, reason: 'another run holds the lock' };
   }
   try {
-    const counts = await job(s);
+    const outcome = await job(s);
+    const counts = 'counts' in outcome && typeof outcome.counts === 'object' ? (outcome.counts as Record<string, number>) : (outcome as Record<string, number>);
+    const report = 'report' in outcome ? outcome.report : undefined;
     s.metrics.jobRuns.inc({ job: name, outcome: 'ran' });
     for (const [count, n] of Object.entries(counts)) if (n) s.metrics.jobItems.inc({ job: name, count }, n);
     s.log.info({ job: name, ...(tick ? { tick: tick.toISOString() } : {}), ...counts }, 'job ran');
-    return { job: name, ran: true, counts };
+    return { job: name, ran: true, counts, ...(report !== undefined ? { report } : {}) };
   } catch (err) {
     return failed(err);
   } finally {

@@ -42,6 +42,8 @@ export class Orders {
       publicUrl?: string | null;
       /** Called after messages were queued outside a turn (wakes the sender). */
       queued?: () => void;
+      /** Called when an order changed (the console refreshes). */
+      changed?: () => void;
     },
   ) {}
 
@@ -104,6 +106,7 @@ export class Orders {
       return enqueueOutbound(tx, [{ dedupeKey: `order:${order.id}:${to}`, shopperKey: order.shopperKey, message }], now);
     });
     if (sent) this.opts.queued?.();
+    this.opts.changed?.();
     this.opts.log.info({ order: number, status: to, by }, 'order status changed');
     return (await this.get(number))!;
   }
@@ -121,9 +124,9 @@ export class Orders {
   }
 
   /** Each order becomes a Bitrix24 deal once: ORIGIN_ID finds a deal made before a crash. */
-  async syncCrm(): Promise<{ orders: number; deals: number; failed: number }> {
+  async syncCrm(): Promise<{ orders: number; deals: number; dealsFailed: number }> {
     const { crm, db, log } = this.opts;
-    if (!crm) return { orders: 0, deals: 0, failed: 0 };
+    if (!crm) return { orders: 0, deals: 0, dealsFailed: 0 };
     const rows = await ordersWithoutDeal(db, 100);
     let deals = 0;
     let failed = 0;
@@ -146,6 +149,6 @@ export class Orders {
         log.warn({ order: o.number, error: res.error, retryable: res.retryable }, 'Bitrix24 deal not created; will retry');
       }
     }
-    return { orders: rows.length, deals, failed };
+    return { orders: rows.length, deals, dealsFailed: failed };
   }
 }

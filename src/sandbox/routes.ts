@@ -20,10 +20,14 @@ export function sandboxRoutes(opts: {
   /** The store's name and the page's own words (labels, status lines: the phrase book's ui_* keys in the store's language), current per request. */
   store: () => { name: string; lang: Lang; words: Record<string, string> };
   postWebhook: (body: unknown) => Promise<Response>;
+  /** Catalog products by SKU, for drawing product and product_list messages as WhatsApp would. */
+  products: (ids: string[]) => Promise<Array<{ id: string; name: string; price: number; currency: string; price_text: string; image_url: string | null }>>;
+  catalogId: string | null;
 }): Hono {
   const app = new Hono();
   app.get('/', (c) => c.html(renderPage(PAGE, opts.store())));
-  app.get('/api/info', (c) => c.json({ phoneNumberId: opts.phoneNumberId, storeName: opts.store().name }));
+  app.get('/api/info', (c) => c.json({ phoneNumberId: opts.phoneNumberId, storeName: opts.store().name, catalogId: opts.catalogId }));
+  app.get('/api/products', async (c) => c.json({ products: await opts.products((c.req.query('ids') ?? '').split(',').filter(Boolean).slice(0, 30)) }));
   app.get('/api/chats/:chat/messages', (c) => c.json({ messages: opts.graph.history(c.req.param('chat')) }));
   app.get('/api/chats/:chat/events', (c) =>
     streamSSE(c, async (stream) => {

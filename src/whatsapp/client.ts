@@ -15,6 +15,11 @@ export interface MediaInfo {
   fileSize: number | null;
 }
 
+export interface CatalogBatchResult {
+  handles: string[];
+  refused: Array<{ retailerId: string; errors: string[] }>;
+}
+
 export interface WhatsAppClientOptions {
   baseUrl: string;
   version: string;
@@ -113,6 +118,23 @@ export class WhatsAppClient {
   }
 
   /** Marks an inbound message read and, optionally, shows the typing indicator (gone on reply or after 25 s). */
+  /**
+   * Writes catalog items (Graph Commerce API, `POST /{catalog-id}/items_batch`, item_type
+   * PRODUCT_ITEM, ≤ 5000 requests). Meta checks each item and answers `validation_status` with
+   * the ones it refused and why; the batch itself is processed later under `handles`.
+   */
+  async catalogItemsBatch(catalogId: string, requests: Array<{ method: 'UPDATE' | 'DELETE'; data: Record<string, unknown> }>): Promise<CatalogBatchResult> {
+    const res = await this.call<{ handles?: string[]; validation_status?: Array<{ retailer_id?: string; errors?: Array<{ message?: string }> }> }>('POST', this.url(`${catalogId}/items_batch`), {
+      item_type: 'PRODUCT_ITEM',
+      allow_upsert: true,
+      requests,
+    });
+    return {
+      handles: res.handles ?? [],
+      refused: (res.validation_status ?? []).filter((v) => v.errors?.length).map((v) => ({ retailerId: v.retailer_id ?? '?', errors: v.errors!.map((e) => e.message ?? 'refused') })),
+    };
+  }
+
   async markRead(phoneNumberId: string, wamid: string, opts: { typing?: boolean } = {}): Promise<void> {
     await this.call('POST', this.url(`${phoneNumberId}/messages`), {
       messaging_product: 'whatsapp',

@@ -17,6 +17,10 @@ export const LIMITS = {
   buttonId: 256,
   templateHeader: 60,
   templateBody: 1024,
+  /** product_list: products in all, sections, header text. */
+  productListItems: 30,
+  productListSections: 10,
+  productListHeader: 60,
 } as const;
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });

@@ -94,6 +94,36 @@ export function ctaUrl(opts: { body: string; displayText: string; url: string; h
   };
 }
 
+/**
+ * One product of the store's Meta catalog (`product_retailer_id` = our SKU). WhatsApp draws
+ * the card from the catalog and offers its own cart; free-form, so inside the 24-hour window only.
+ */
+export function product(opts: { catalogId: string; retailerId: string; body?: string; footer?: string }): OutboundMessage {
+  return {
+    type: 'interactive',
+    interactive: {
+      type: 'product',
+      ...(opts.body ? { body: { text: opts.body } } : {}),
+      ...(opts.footer ? { footer: { text: opts.footer } } : {}),
+      action: { catalog_id: opts.catalogId, product_retailer_id: opts.retailerId },
+    },
+  };
+}
+
+/** Several catalog products in sections (Meta: header text and body required, ≤ 10 sections, ≤ 30 products in all). */
+export function productList(opts: { catalogId: string; header: string; body: string; footer?: string; sections: Array<{ title: string; retailerIds: string[] }> }): OutboundMessage {
+  return {
+    type: 'interactive',
+    interactive: {
+      type: 'product_list',
+      header: { type: 'text', text: opts.header },
+      body: { text: opts.body },
+      ...(opts.footer ? { footer: { text: opts.footer } } : {}),
+      action: { catalog_id: opts.catalogId, sections: opts.sections.map((s) => ({ title: s.title, product_items: s.retailerIds.map((id) => ({ product_retailer_id: id })) })) },
+    },
+  };
+}
+
 export type MediaRef = { id: string } | { link: string };
 
 export function media(

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
  */
 export class FakeBitrix24 {
   readonly leads: Array<{ ID: string; fields: Record<string, any> }> = [];
+  readonly deals: Array<{ ID: string; fields: Record<string, any> }> = [];
   readonly calls: Array<{ method: string; body: any }> = [];
   private faults: Array<{ status: number; error: string; description: string }> = [];
   private server: Server | null = null;
@@ -28,13 +29,14 @@ export class FakeBitrix24 {
       this.calls.push({ method: m[1]!, body });
       const fault = this.faults.shift();
       if (fault) return send(fault.status, { error: fault.error, error_description: fault.description });
-      if (m[1] === 'crm.lead.list') {
-        const found = this.leads.filter((l) => l.fields.ORIGIN_ID === body.filter?.ORIGIN_ID).map((l) => ({ ID: l.ID }));
+      if (m[1] === 'crm.lead.list' || m[1] === 'crm.deal.list') {
+        const found = (m[1] === 'crm.lead.list' ? this.leads : this.deals).filter((l) => l.fields.ORIGIN_ID === body.filter?.ORIGIN_ID).map((l) => ({ ID: l.ID }));
         return send(200, { result: found, total: found.length, time });
       }
-      if (m[1] === 'crm.lead.add') {
-        const lead = { ID: String(this.leads.length + 1), fields: body.fields };
-        this.leads.push(lead);
+      if (m[1] === 'crm.lead.add' || m[1] === 'crm.deal.add') {
+        const list = m[1] === 'crm.lead.add' ? this.leads : this.deals;
+        const lead = { ID: String(list.length + 1), fields: body.fields };
+        list.push(lead);
         return send(200, { result: Number(lead.ID), time });
       }
       return send(404, { error: 'ERROR_METHOD_NOT_FOUND', error_description: 'Method not found!' });

@@ -34,7 +34,37 @@ export function refusal(body: Record<string, any>): Record<string, unknown> | nu
       }
     }
   }
+  // rules of the commerce and link messages Meta's OpenAPI spec does not encode
+  const i = body.interactive;
+  if (i?.type === 'product_list') {
+    const items = (i.action?.sections ?? []).flatMap((x: any) => x.product_items ?? []);
+    if (i.header?.type !== 'text' || !i.header.text) return metaError(131009, 'Parameter value is not valid', 'product_list needs a text header');
+    if (!i.body?.text) return metaError(131009, 'Parameter value is not valid', 'product_list needs a body');
+    if (items.length < 1 || items.length > 30 || i.action.sections.length > 10) return metaError(131009, 'Parameter value is not valid', 'product_list holds 1–30 products in ≤ 10 sections');
+    if (i.action.sections.length > 1 && i.action.sections.some((x: any) => !x.title)) return metaError(131009, 'Parameter value is not valid', 'sections need titles');
+  }
+  if ((i?.type === 'product' || i?.type === 'product_list') && !i.action?.catalog_id) return metaError(131009, 'Parameter value is not valid', 'catalog_id is required');
+  if (i?.type === 'cta_url' && (!/^https?:\/\//.test(String(i.action?.parameters?.url)) || String(i.action?.parameters?.display_text ?? '').length > 20)) {
+    return metaError(131009, 'Parameter value is not valid', 'cta_url needs an http(s) url and display_text ≤ 20');
+  }
+  if (body.type === 'document' && body.document?.link !== undefined && !/^https?:\/\//.test(String(body.document.link))) {
+    return metaError(131009, 'Parameter value is not valid', 'document link must be an absolute http(s) URL');
+  }
   return null;
+}
+
+/** Meta's checks of one items_batch request (PRODUCT_ITEM): what a catalog item must have. */
+function catalogItemErrors(r: Record<string, any>): string[] {
+  if (r.method === 'DELETE') return r.data?.id ? [] : ['id is required'];
+  const d = r.data ?? {};
+  const errors: string[] = [];
+  if (!d.id) errors.push('id is required');
+  if (!d.title) errors.push('title is required');
+  if (!/^\d+(\.\d+)? [A-Z]{3}$/.test(String(d.price))) errors.push(`price "${d.price}" is not "amount CUR"`);
+  if (!['in stock', 'out of stock', 'preorder', 'available for order', 'discontinued'].includes(d.availability)) errors.push('availability is invalid');
+  if (!/^https?:\/\//.test(String(d.link ?? ''))) errors.push('link is required');
+  if (!/^https?:\/\//.test(String(d.image_link ?? ''))) errors.push('image_link is required');
+  return errors;
 }
 
 /**
@@ -122,6 +152,10 @@ export class FakeGraphApi {
     this.expireNextDownload.add(id);
   }
 
+  /** The Meta catalog as items_batch left it, by retailer id; and each batch as sent. */
+  readonly catalogItems = new Map<string, Record<string, unknown>>();
+  readonly catalogBatches: Array<{ catalogId: string; requests: Array<Record<string, any>> }> = [];
+
   sendsTo(waId: string): RecordedSend[] {
     return this.sends.filter((s) => s.body.to === `+${waId}` || s.body.recipient === waId);
   }
@@ -159,6 +193,19 @@ export class FakeGraphApi {
       const paging: Record<string, unknown> = { cursors: { before: String(after), after: String(after + data.length) } };
       if (after + limit < this.templates.length) paging.next = `${this.url}${url.pathname}?limit=${limit}&after=${after + limit}`;
       return reply(200, { data, paging });
+    }
+    if (req.method === 'POST' && parts.length === 3 && parts[2] === 'items_batch') {
+      const body = JSON.parse(raw) as { item_type?: string; requests?: Array<Record<string, any>> };
+      if (body.item_type !== 'PRODUCT_ITEM' || !Array.isArray(body.requests) || body.requests.length > 5000) return reply(400, metaError(100, 'Invalid parameter'));
+      const validation = [];
+      for (const r of body.requests) {
+        const errors = catalogItemErrors(r);
+        if (errors.length) validation.push({ retailer_id: r.data?.id, errors: errors.map((message) => ({ message })), warnings: [] });
+        else if (r.method === 'DELETE') this.catalogItems.delete(r.data.id);
+        else this.catalogItems.set(r.data.id, r.data);
+      }
+      this.catalogBatches.push({ catalogId: parts[1]!, requests: body.requests });
+      return reply(200, { handles: [`fake-handle-${this.catalogBatches.length}`], validation_status: validation });
     }
     if (req.method === 'POST' && parts.length === 3 && parts[2] === 'media') {
       const form = await new Request('http://fake/', { method: 'POST', headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) }).formData();
