@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.ts';
 import { iso, query, sql, type Db } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
-import { fromMinor, minorUnits } from './money.ts';
+import { plainAmount } from './money.ts';
 
 const BATCH = 1000;
 const SYNCED_KEY = 'meta_catalog_synced_at';
@@ -29,7 +29,7 @@ export interface MetaSyncResult {
 /** One catalog item as Meta's items_batch takes it: retailer id = our SKU, price "149990.00 KZT". */
 export function catalogItem(p: Row, publicUrl: string | null): { method: 'UPDATE' | 'DELETE'; data: Record<string, unknown> } {
   if (!p.active) return { method: 'DELETE', data: { id: p.id } };
-  const price = `${fromMinor(Number(p.price), p.currency).toFixed(minorUnits(p.currency))} ${p.currency}`;
+  const price = `${plainAmount(Number(p.price), p.currency)} ${p.currency}`;
   const link = p.url ?? (publicUrl ? `${publicUrl.replace(/\/+$/, '')}/` : null);
   return {
     method: 'UPDATE',

@@ -17,6 +17,9 @@ export function minorUnits(currency: string): number {
 }
 
 export const toMinor = (units: number, currency: string) => Math.round(units * minorUnits(currency));
+
+/** An amount as machines write it, with the currency's own decimals: "149990.00" (KZT), "5000" (JPY). */
+export const plainAmount = (minor: number, currency: string) => (minor / minorUnits(currency)).toFixed(Math.round(Math.log10(minorUnits(currency))));
 export const fromMinor = (minor: number, currency: string) => minor / minorUnits(currency);
 
 const formats = new Map<string, Intl.NumberFormat>();

@@ -66,7 +66,7 @@ export async function runAbandonedCarts(opts: { db: Db; now: Date; hours: number
     const events = capped.map((c) => ({ key: `cart-capped:${c.shopper_key}:${opts.now.getTime()}`, shopper: c.shopper_key, action: Number(c.attempts) < MAX_TRIES ? 'backoff' : 'dropped' }));
     await opts.db.execute(
       sql`insert into analytics_events (dedupe_key, shopper_key, kind, data, at)
-      select x.key, x.shopper, 'cart_reminder_capped', jsonb_build_object('code', ${MARKETING_CAP_CODE}, 'action', x.action), ${now}::timestamptz
+      select x.key, x.shopper, 'cart_reminder_capped', jsonb_build_object('code', ${MARKETING_CAP_CODE}::int, 'action', x.action), ${now}::timestamptz
       from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as x(key text, shopper text, action text) on conflict do nothing`,
     );
     for (const e of events) counts[e.action === 'backoff' ? 'backedOff' : 'dropped']++;

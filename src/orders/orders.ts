@@ -1,6 +1,6 @@
 import type { Bitrix24Client } from '../../integrations/bitrix24/client.ts';
 import type { Clock } from '../clock.ts';
-import { fromMinor } from '../catalog/money.ts';
+import { fromMinor, plainAmount } from '../catalog/money.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { NotFoundError } from '../errors.ts';
 import { asLang } from '../lang.ts';
@@ -53,7 +53,7 @@ export class Orders {
     if (!t) return null;
     return t
       .replaceAll('{order}', encodeURIComponent(number))
-      .replaceAll('{total}', encodeURIComponent(fromMinor(total, currency).toFixed(String(fromMinor(1, currency)).split('.')[1]?.length ?? 0)))
+      .replaceAll('{total}', encodeURIComponent(plainAmount(total, currency)))
       .replaceAll('{currency}', encodeURIComponent(currency));
   }
 
