@@ -66,3 +66,8 @@ CREATE INDEX "orders_shopper_idx" ON "orders" USING btree ("shopper_key","id");-
 CREATE INDEX "orders_status_idx" ON "orders" USING btree ("status","id");--> statement-breakpoint
 -- Order numbers people read: 1001, 1002, … (a crashed turn leaves a gap, never a double).
 CREATE SEQUENCE IF NOT EXISTS "order_numbers" START 1001;
+--> statement-breakpoint
+-- The search vector depends on the words of a product only: a stock or price change (an order's
+-- reservation, 1C's offers) no longer rebuilds it.
+DROP TRIGGER IF EXISTS products_search ON products;--> statement-breakpoint
+CREATE TRIGGER products_search BEFORE INSERT OR UPDATE OF name, description, category, brand, color, style, material, tags, attributes ON products FOR EACH ROW EXECUTE FUNCTION products_search_trigger();

@@ -58,6 +58,26 @@ describe.each(backends())('assistant with the model ($name)', (backend) => {
     expect(usage.map((u) => u.data)).toEqual([{ model: 'gpt-4o-mini', calls: 2, promptTokens: 1400, completionTokens: 45 }]);
   });
 
+  it('cart tools: "add two of these" puts the product in this shopper’s cart; "checkout" asks delivery or pickup under the model’s words', async () => {
+    h = await start();
+    const [p] = await query<{ id: string; name: string }>(db(), sql`select id, name from products where stock > 3 order by id limit 1`);
+    // a model that names another shopper or asks for more than the stock still acts for the sender, within the stock
+    model.push({ toolCalls: [{ name: 'add_to_cart', args: { product_id: p!.id, quantity: 2, shopper: '77029999999' } }] }, { content: 'Добавил две штуки 👍' });
+    const added = await say('77020000050', 'добавь две штуки');
+    expect(added.interactive.body.text).toBe('Добавил две штуки 👍');
+    expect(added.interactive.action.buttons.map((b: any) => b.reply.id)).toEqual(['checkout', 'cart', 'manager']);
+    const toolResult = JSON.parse(model.requests[1]!.messages.at(-1).content);
+    expect(toolResult).toMatchObject({ ok: true, product_id: p!.id, quantity_in_cart: 2, cart: { items: 2, lines: [{ product_id: p!.id, name: p!.name, quantity: 2 }] } });
+    expect(await query(db(), sql`select shopper_key, product_id, quantity from cart_lines`)).toEqual([{ shopper_key: '77020000050', product_id: p!.id, quantity: 2 }]);
+
+    model.push({ toolCalls: [{ name: 'view_cart', args: {} }] }, { toolCalls: [{ name: 'checkout', args: {} }] }, { content: 'Оформляем! Как удобнее получить?' });
+    const how = await say('77020000050', 'оформи заказ');
+    expect(how.interactive.body.text).toBe('Оформляем! Как удобнее получить?');
+    expect(how.interactive.action.buttons.map((b: any) => b.reply.id)).toEqual(['ship:delivery', 'ship:pickup', 'checkout:cancel']);
+    const [c] = await query<{ checkout: any }>(db(), sql`select checkout from carts where shopper_key = '77020000050'`);
+    expect(typeof c!.checkout === 'string' ? JSON.parse(c!.checkout) : c!.checkout).toEqual({ step: 'fulfilment' });
+  });
+
   it('keeps exactly the last 10 messages of context, each answer noting what it showed', async () => {
     h = await start({ CONTEXT_MESSAGES: '10' });
     model.push({ toolCalls: [{ name: 'search_products', args: { query: 'кресло' } }] }, { content: 'Кресла' });

@@ -82,32 +82,34 @@ export class StockChanged extends Error {}
  */
 export async function placeOrder(tx: Tx, d: OrderDraft): Promise<number | null> {
   const total = d.lines.reduce((s, l) => s + l.price * l.quantity, 0);
-  const [row] = await query<{ id: string | number }>(
-    tx,
-    sql`insert into orders (number, source_key, shopper_key, fulfilment, address, location, customer_name, total, currency, language, payment_url, invoice_token, created_at, updated_at)
-    values (${d.number}, ${d.sourceKey}, ${d.shopperKey}, ${d.checkout.fulfilment}, ${d.checkout.address ?? null}, ${d.checkout.location ? JSON.stringify(d.checkout.location) : null}::jsonb,
-      ${d.checkout.name}, ${total}, ${d.currency}, ${d.language}, ${d.paymentUrl}, ${d.invoiceToken}, ${iso(d.at)}::timestamptz, ${iso(d.at)}::timestamptz)
-    on conflict (source_key) do nothing returning id`,
-  );
-  if (!row) return null;
-  const id = Number(row.id);
   const lines = JSON.stringify(d.lines.map((l, i) => ({ line: i + 1, product_id: l.productId, name: l.name, price: l.price, quantity: l.quantity })));
-  await tx.execute(
-    sql`insert into order_lines (order_id, line, product_id, name, price, quantity)
-    select ${id}, line, product_id, name, price, quantity from jsonb_to_recordset(${lines}::jsonb) as x(line int, product_id text, name text, price bigint, quantity int)`,
-  );
-  // reserve: every line or none (a product sold out since the summary fails the whole turn)
-  const reserved = await query<{ id: string }>(
+  const at = iso(d.at);
+  // One statement (one round trip): data-modifying CTEs all see the order row `o`; with a
+  // repeated source key there is no `o` and nothing else happens.
+  const [row] = await query<{ id: string | number | null; reserved: number; wanted: number }>(
     tx,
-    sql`update products p set stock = p.stock - x.quantity, updated_at = ${iso(d.at)}::timestamptz
-    from (select product_id, sum(quantity)::int as quantity from jsonb_to_recordset(${lines}::jsonb) as x(product_id text, quantity int) group by product_id) x
-    where p.id = x.product_id and p.stock >= x.quantity returning p.id`,
+    sql`with o as (
+      insert into orders (number, source_key, shopper_key, fulfilment, address, location, customer_name, total, currency, language, payment_url, invoice_token, created_at, updated_at)
+      values (${d.number}, ${d.sourceKey}, ${d.shopperKey}, ${d.checkout.fulfilment}, ${d.checkout.address ?? null}, ${d.checkout.location ? JSON.stringify(d.checkout.location) : null}::jsonb,
+        ${d.checkout.name}, ${total}, ${d.currency}, ${d.language}, ${d.paymentUrl}, ${d.invoiceToken}, ${at}::timestamptz, ${at}::timestamptz)
+      on conflict (source_key) do nothing returning id
+    ),
+    x as (select * from jsonb_to_recordset(${lines}::jsonb) as x(line int, product_id text, name text, price bigint, quantity int)),
+    want as (select product_id, sum(quantity)::int as quantity from x group by product_id),
+    l as (insert into order_lines (order_id, line, product_id, name, price, quantity) select o.id, x.line, x.product_id, x.name, x.price, x.quantity from o, x),
+    r as (
+      update products p set stock = p.stock - w.quantity, updated_at = ${at}::timestamptz
+      from want w where p.id = w.product_id and p.stock >= w.quantity and exists (select 1 from o) returning p.id
+    ),
+    e as (insert into order_events (order_id, status, by, at) select o.id, 'new', 'shopper', ${at}::timestamptz from o),
+    c as (delete from cart_lines where shopper_key = ${d.shopperKey} and exists (select 1 from o)),
+    k as (update carts set checkout = null where shopper_key = ${d.shopperKey} and exists (select 1 from o))
+    select (select id from o) as id, (select count(*) from r)::int as reserved, (select count(*) from want)::int as wanted`,
   );
-  if (reserved.length !== new Set(d.lines.map((l) => l.productId)).size) throw new StockChanged(`stock changed for order ${d.number}`);
-  await tx.execute(sql`insert into order_events (order_id, status, by, at) values (${id}, 'new', 'shopper', ${iso(d.at)}::timestamptz)`);
-  await tx.execute(sql`delete from cart_lines where shopper_key = ${d.shopperKey}`);
-  await tx.execute(sql`update carts set checkout = null where shopper_key = ${d.shopperKey}`);
-  return id;
+  if (!row || row.id === null) return null;
+  // reserve every line or none: a product sold out since the summary fails the whole turn
+  if (Number(row.reserved) !== Number(row.wanted)) throw new StockChanged(`stock changed for order ${d.number}`);
+  return Number(row.id);
 }
 
 interface RawOrder {
