@@ -91,7 +91,7 @@ describe('fault: SIGKILL during checkouts', () => {
       });
       const wrong = perShopper.filter((p) => p.placed !== 1 || p.links !== 1 || p.invoices !== 1);
       const fk1 = Array.from({ length: SHOPPERS }, (_, i) => 1 + (i % 3)).reduce((a, b) => a + b, 0);
-      console.log(`SIGKILL during checkouts: ${kills} kills, ${meta.refused} deliveries refused or cut and repeated; ${orders.length} shoppers with orders, ${orders.reduce((a, o) => a + o.n, 0)} orders; stock FK-1 ${stock[0]!.stock} (expected ${1000 - fk1}), FK-2 ${stock[1]!.stock} (expected ${1000 - SHOPPERS}); ${wrong.length} shoppers with a missing or doubled message — ${wrong.length ? 'MISMATCH' : 'MATCH'}`);
+      console.log(`[fault] SIGKILL during checkouts: ${kills} kills, ${meta.refused} deliveries refused or cut and repeated; ${orders.length} shoppers with orders, ${orders.reduce((a, o) => a + o.n, 0)} orders; stock FK-1 ${stock[0]!.stock} (expected ${1000 - fk1}), FK-2 ${stock[1]!.stock} (expected ${1000 - SHOPPERS}); ${wrong.length} shoppers with a missing or doubled message — ${wrong.length ? 'MISMATCH' : 'MATCH'}`);
       expect(kills).toBe(2);
       expect(orders).toHaveLength(SHOPPERS);
       expect(orders.every((o) => o.n === 1)).toBe(true);
