@@ -19,11 +19,13 @@ const phraseKey = (text: string) => tokens(text).map(key).join(' ');
  * clear, not view).
  */
 export class CartWords {
-  private readonly phrases = new Map<string, CartWord | 'unit'>();
+  private readonly phrases = new Map<string, CartWord | 'unit' | 'more_with'>();
   private readonly numbers = new Map<string, number>();
+  private readonly common = new Set<string>();
 
   constructor(lexicon: LexiconData) {
-    for (const [action, ws] of Object.entries(lexicon.cart)) for (const w of ws) this.phrases.set(phraseKey(w), action === 'units' ? 'unit' : (action as CartWord));
+    for (const [action, ws] of Object.entries(lexicon.cart)) for (const w of ws) this.phrases.set(phraseKey(w), action === 'units' ? 'unit' : (action as CartWord | 'more_with'));
+    for (const w of Object.values(lexicon.common).flat()) this.common.add(phraseKey(w));
     for (const [n, ws] of Object.entries(lexicon.numbers)) for (const w of ws) this.numbers.set(phraseKey(w), Number(n));
   }
 
@@ -32,13 +34,18 @@ export class CartWords {
     let action: CartWord | null = null;
     let quantity: number | null = null;
     let pending: number | null = null;
+    // «ещё», "another": "one more" only when a quantity follows («ещё две»); alone they are a search word («ещё диваны»)
+    let moreWith = false;
     const others: string[] = [];
     for (let i = 0; i < ks.length; ) {
       let took = 0;
       for (let n = Math.min(MAX_PHRASE, ks.length - i); n >= 1 && !took; n--) {
         const k = ks.slice(i, i + n).join(' ');
         const hit = this.phrases.get(k);
-        if (hit === 'unit') {
+        if (hit === 'more_with') {
+          moreWith = true;
+          took = n;
+        } else if (hit === 'unit') {
           if (pending !== null) quantity = pending;
           else quantity ??= 1;
           pending = null;
@@ -53,11 +60,13 @@ export class CartWords {
         }
       }
       if (!took) {
-        others.push(ks[i]!);
+        if (!this.common.has(ks[i]!)) others.push(ks[i]!);
         took = 1;
       }
       i += took;
     }
+    if (moreWith && (quantity !== null || pending !== null)) action ??= 'more';
+    else if (moreWith && !action) others.push('more');
     // "ещё две", "add 2": a number beside a cart word is a quantity too
     if (quantity === null && pending !== null && action && action !== 'view' && action !== 'clear') quantity = pending;
     return { action, quantity, others };

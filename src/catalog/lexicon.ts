@@ -16,7 +16,7 @@ const lexiconSchema = z.strictObject({
   currencies: z.record(z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code'), words),
   scales: z.record(z.string().regex(/^\d+$/, 'a multiplier such as 1000'), words),
   budget: z.strictObject({ upto: words, upto_after: words, from: words, from_after: words }),
-  cart: z.strictObject({ add: words, view: words, checkout: words, remove: words, clear: words, more: words, delivery: words, pickup: words, units: words }),
+  cart: z.strictObject({ add: words, view: words, checkout: words, remove: words, clear: words, more: words, more_with: words, delivery: words, pickup: words, units: words }),
   numbers: z.record(z.string().regex(/^\d+$/, 'a whole number'), words),
   kazakh_words: words,
   common: z.record(z.string().regex(/^[a-z]{2}$/), z.array(z.string().min(1))),
@@ -25,7 +25,7 @@ const lexiconSchema = z.strictObject({
 /** The shipped lexicon of common shopping concepts (templates/lexicon.yaml). */
 export type LexiconData = z.infer<typeof lexiconSchema>;
 export type FollowUp = keyof LexiconData['follow_ups'];
-export type CartWord = Exclude<keyof LexiconData['cart'], 'units'>;
+export type CartWord = Exclude<keyof LexiconData['cart'], 'units' | 'more_with'>;
 
 export function loadLexicon(path: URL | string = LEXICON_FILE): LexiconData {
   return readYamlFile(path, lexiconSchema);
