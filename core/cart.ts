@@ -68,7 +68,7 @@ export async function addToCart(s: Session, productId: string, opts: { quantity?
   if (product.stock <= 0) return { ok: false, error: 'out of stock', product };
   const want = opts.set ? (opts.quantity ?? 1) : (line?.quantity ?? 0) + (opts.quantity ?? 1);
   const quantity = Math.max(0, Math.min(want, product.stock, 999));
-  write(s, [{ productId, quantity, seenPrice: product.price, product, updatedAt: s.ctx.services.clock.now() }]);
+  write(s, [{ productId, name: product.name, quantity, seenPrice: product.price, product, updatedAt: s.ctx.services.clock.now() }]);
   s.ctx.event('cart_add', { product: productId, quantity });
   const now = await lines(s);
   return { ok: true, product, quantity, capped: quantity < want, count: count(now), total: money(s, total(now), now) };
@@ -114,7 +114,7 @@ export async function removeFromCart(s: Session, productId?: string): Promise<Re
   if (!line) return cartView(s);
   write(s, [{ ...line, quantity: 0 }]);
   const now = await lines(s);
-  return { text: [t(s, 'cart_removed', { name: line.product?.name ?? line.productId }), now.length ? t(s, 'cart_summary', { count: count(now), total: money(s, total(now), now) }) : ''].filter(Boolean).join('\n'), products: [], buttons: now.length ? cartButtons(s) : undefined };
+  return { text: [t(s, 'cart_removed', { name: line.name }), now.length ? t(s, 'cart_summary', { count: count(now), total: money(s, total(now), now) }) : ''].filter(Boolean).join('\n'), products: [], buttons: now.length ? cartButtons(s) : undefined };
 }
 
 export async function emptyCart(s: Session): Promise<ReplyPlan> {
@@ -132,7 +132,7 @@ export async function cartFromOrder(s: Session, items: Array<{ productId: string
     const p = products.get(i.productId) ?? null;
     // the price the shopper saw is Meta's item_price (currency units); checkout compares ours with it
     const seen = p && i.itemPrice !== null ? toMinor(i.itemPrice, p.currency) : (p?.price ?? 0);
-    return { productId: i.productId, quantity: Math.max(1, Math.min(999, Math.floor(i.quantity))), seenPrice: seen, product: p, updatedAt: now };
+    return { productId: i.productId, name: p?.name ?? i.productId, quantity: Math.max(1, Math.min(999, Math.floor(i.quantity))), seenPrice: seen, product: p, updatedAt: now };
   });
   write(s, rows, { replace: true });
   s.ctx.event('order_message', { lines: rows.length });
@@ -152,7 +152,7 @@ async function reconcile(s: Session): Promise<{ lines: Array<CartLine & { produc
   for (const l of ls) {
     const p = l.product;
     if (!p) {
-      changes.push({ key: 'checkout_gone', vars: { name: l.productId } });
+      changes.push({ key: 'checkout_gone', vars: { name: l.name } });
       changed.push({ ...l, quantity: 0 });
     } else if (p.stock <= 0) {
       changes.push({ key: 'checkout_sold_out', vars: { name: p.name } });
@@ -354,7 +354,7 @@ function matchLine(ls: CartLine[], words: string[]): CartLine | null {
   let best: CartLine | null = null;
   let score = 0;
   for (const l of ls) {
-    const name = (l.product?.name ?? '').toLowerCase();
+    const name = l.name.toLowerCase();
     const n = words.filter((w) => w.length >= 3 && name.includes(w.slice(0, Math.max(3, w.length - 2)))).length;
     if (n > score) [best, score] = [l, n];
   }

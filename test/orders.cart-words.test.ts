@@ -1,6 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CartWords } from '../src/catalog/cart-words.ts';
 import { loadLexicon } from '../src/catalog/lexicon.ts';
+import { removeProductsExcept } from '../src/catalog/catalog-repo.ts';
 import { query, sql } from '../src/db/database.ts';
 import { newInvoiceToken, placeOrder, StockChanged } from '../src/orders/order-repo.ts';
 import { backends } from './helpers/backends.ts';
@@ -85,6 +86,24 @@ describe.each(backends())('cart in words, offline ($name)', (backend) => {
     expect(await lines(from)).toEqual([{ product_id: p!.id, quantity: 1 }]);
     await say(from, 'екі дана');
     expect(await lines(from)).toEqual([{ product_id: p!.id, quantity: 2 }]);
+  });
+
+  it('a full catalog file that drops products in a cart or an order deactivates them instead of deleting; checkout says they are gone', async () => {
+    h = await startHarness({ backend, env: { BOT: 'assistant' }, demo: true });
+    const db = h.services.database.db;
+    const from = '77012220300';
+    await send(from, { type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'cart+:ZT-0003', title: '🛒 В корзину' } } });
+    await send(from, { type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'cart+:ZT-0002', title: '🛒 В корзину' } } });
+    const r = await removeProductsExcept(db, ['ZT-0002'], h.clock.now());
+    expect(r.deactivated).toBe(1);
+    expect(await query(db, sql`select id, active from products where id in ('ZT-0002', 'ZT-0003') order by id`)).toEqual([
+      { id: 'ZT-0002', active: true },
+      { id: 'ZT-0003', active: false },
+    ]);
+    const how = await send(from, { type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'checkout', title: '✅ Оформить' } } });
+    const [gone] = await query<{ name: string }>(db, sql`select name from products where id = 'ZT-0003'`);
+    expect(text(how).split('\n')[0]).toBe(`«${gone!.name}» больше нет в продаже — убрал из корзины.`);
+    expect(await lines(from)).toEqual([{ product_id: 'ZT-0002', quantity: 1 }]);
   });
 
   it('stock sold out between the summary and the commit: the order is not placed and nothing is reserved', async () => {

@@ -130,14 +130,17 @@ export async function countProducts(db: Tx): Promise<number> {
 
 /**
  * After a full catalog file (`import --replace`): products the file does not hold leave the
- * store. Those an active price alert names are deactivated (hidden from search, kept for the
- * alert's history); the rest are deleted with their price history and views.
+ * store. Those an active price alert, a cart or an order names are deactivated (hidden from
+ * search, kept for their history; a cart's checkout says they are gone); the rest are deleted
+ * with their price history and views.
  */
 export async function removeProductsExcept(db: Tx, keep: string[], now: Date): Promise<{ deleted: number; deactivated: number }> {
   const [r] = await query<{ deleted: number; deactivated: number }>(
     db,
     sql`with keep as (select jsonb_array_elements_text(${JSON.stringify(keep)}::jsonb) as id),
-    gone as (select p.id, exists (select 1 from price_alerts a where a.product_id = p.id and a.status = 'active') as held
+    gone as (select p.id, (exists (select 1 from price_alerts a where a.product_id = p.id and a.status = 'active')
+        or exists (select 1 from cart_lines c where c.product_id = p.id)
+        or exists (select 1 from order_lines o where o.product_id = p.id)) as held
       from products p where p.id not in (select id from keep)),
     off as (update products p set active = false, updated_at = ${iso(now)}::timestamptz from gone g where g.id = p.id and g.held and p.active returning p.id),
     hist as (delete from price_history h using gone g where g.id = h.product_id and not g.held),

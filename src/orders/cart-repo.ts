@@ -4,6 +4,8 @@ import { iso, query, sql, type Tx } from '../db/database.ts';
 /** A cart line with the product as the catalog has it now (null: gone or hidden from the store). */
 export interface CartLine {
   productId: string;
+  /** The product's name, also when it has left the store (its id when it is deleted). */
+  name: string;
   quantity: number;
   /** The price the shopper saw (minor units). */
   seenPrice: number;
@@ -32,7 +34,7 @@ export async function readCart(db: Tx, shopperKey: string): Promise<CartLine[]> 
   );
   if (!rows.length) return [];
   const products = new Map((await getProducts(db, rows.map((r) => r.product_id))).map((p) => [p.id, p]));
-  return rows.map((r) => ({ productId: r.product_id, quantity: Number(r.quantity), seenPrice: Number(r.seen_price), product: r.active ? (products.get(r.product_id) ?? null) : null, updatedAt: new Date(r.updated_at) }));
+  return rows.map((r) => ({ productId: r.product_id, name: products.get(r.product_id)?.name ?? r.product_id, quantity: Number(r.quantity), seenPrice: Number(r.seen_price), product: r.active ? (products.get(r.product_id) ?? null) : null, updatedAt: new Date(r.updated_at) }));
 }
 
 /** The cart changed: the abandoned-cart clock restarts and its reminder may go again. */
