@@ -5,6 +5,7 @@ import {
   customerLabel,
   encodePayload,
   formatPrice,
+  getProducts,
   newInvoiceToken,
   nextOrderNumber,
   readCart,
@@ -63,7 +64,7 @@ export type AddResult =
 export async function addToCart(s: Session, productId: string, opts: { quantity?: number; set?: boolean } = {}): Promise<AddResult> {
   const ls = await lines(s);
   const line = ls.find((l) => l.productId === productId);
-  const product = line?.product ?? (await s.product(productId, { view: false }));
+  const product = line?.product ?? (await getProducts(s.db, [productId], { activeOnly: true }))[0] ?? null;
   if (!product) return { ok: false, error: 'product not found' };
   if (product.stock <= 0) return { ok: false, error: 'out of stock', product };
   const want = opts.set ? (opts.quantity ?? 1) : (line?.quantity ?? 0) + (opts.quantity ?? 1);
@@ -126,7 +127,7 @@ export async function emptyCart(s: Session): Promise<ReplyPlan> {
 
 /** A WhatsApp `order` (a cart sent from the Meta catalog) becomes the cart, and checkout starts. */
 export async function cartFromOrder(s: Session, items: Array<{ productId: string; quantity: number; itemPrice: number | null }>): Promise<ReplyPlan> {
-  const products = new Map((await Promise.all(items.map((i) => s.product(i.productId, { view: false })))).filter((p): p is Product => !!p).map((p) => [p.id, p]));
+  const products = new Map((await getProducts(s.db, items.map((i) => i.productId), { activeOnly: true })).map((p) => [p.id, p]));
   const now = s.ctx.services.clock.now();
   const rows: CartLine[] = items.map((i) => {
     const p = products.get(i.productId) ?? null;
@@ -229,7 +230,8 @@ export async function checkoutAnswer(s: Session, input: CheckoutInput): Promise<
   if (next.step === 'address') return { text: t(s, 'checkout_address'), products: [] };
   if (next.step === 'name') {
     const known = s.ctx.shopper.name?.trim();
-    return { text: t(s, 'checkout_name'), products: [], buttons: known ? [button(s, { kind: 'use_name' }, 'btn_confirm')].map((b) => ({ ...b, title: known.slice(0, 20) })) : undefined };
+    // the WhatsApp profile name, offered as the answer
+    return { text: t(s, 'checkout_name'), products: [], buttons: known ? [{ id: encodePayload({ kind: 'use_name' }), title: known.slice(0, 20) }] : undefined };
   }
   return summary(s, next, []);
 }

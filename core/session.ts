@@ -239,10 +239,9 @@ export class Session {
     return products;
   }
 
-  /** A product by id; shown to the shopper (and a view recorded) unless `view` is false. */
-  async product(id: string, opts: { view?: boolean } = {}): Promise<Product | null> {
+  async product(id: string): Promise<Product | null> {
     const p = (await getProducts(this.db, [id]))[0] ?? null;
-    if (!p || opts.view === false) return p;
+    if (!p) return null;
     this.shown = [p];
     const key = this.ctx.key('view', p.id);
     const shopper = this.shopper;

@@ -1,4 +1,4 @@
-import { checkoutAnswer, checkoutStep } from '../core/cart.ts';
+import { checkoutAnswer } from '../core/cart.ts';
 import { classify } from '../core/offline-assistant.ts';
 import type { Handler } from './context.ts';
 
@@ -30,5 +30,5 @@ export const checkoutHandler: Handler = async (ctx, next) => {
   const v = vocabulary.current();
   const intent = classify(text, v).kind;
   if (v.readCart(text).action || intent === 'manager' || intent === 'complaint') return next();
-  return assistant.shop(ctx, text, (s) => (checkoutStep(s) === step ? checkoutAnswer(s, step === 'address' ? { kind: 'address', text } : { kind: 'name', text }) : checkoutAnswer(s, { kind: 'name', text })));
+  return assistant.shop(ctx, text, (s) => checkoutAnswer(s, step === 'address' ? { kind: 'address', text } : { kind: 'name', text }));
 };

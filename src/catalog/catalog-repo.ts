@@ -116,9 +116,10 @@ export async function upsertProducts(db: Tx, rows: ProductRow[], now: Date): Pro
   return { inserted: Number(res!.inserted), updated: Number(res!.updated), priceChanges: Number(res!.changes) };
 }
 
-export async function getProducts(db: Tx, ids: string[]): Promise<Product[]> {
+/** Products by id, in the order asked; `activeOnly` leaves out those gone from the store (kept for alerts, carts, orders). */
+export async function getProducts(db: Tx, ids: string[], opts: { activeOnly?: boolean } = {}): Promise<Product[]> {
   if (ids.length === 0) return [];
-  const rows = await query<RawProduct>(db, sql`select ${COLUMNS} from products p where p.id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+  const rows = await query<RawProduct>(db, sql`select ${COLUMNS} from products p where p.id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))${opts.activeOnly ? sql` and p.active` : sql``}`);
   const byId = new Map(rows.map((r) => [r.id, toProduct(r)]));
   return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
 }

@@ -1,12 +1,11 @@
 import type { Bitrix24Client } from '../../integrations/bitrix24/client.ts';
 import type { Clock } from '../clock.ts';
-import { fromMinor, plainAmount } from '../catalog/money.ts';
+import { formatPrice, fromMinor, plainAmount } from '../catalog/money.ts';
 import type { Db, Tx } from '../db/database.ts';
 import { NotFoundError } from '../errors.ts';
 import { asLang } from '../lang.ts';
 import type { Logger } from '../log.ts';
 import { enqueueOutbound } from '../outbox/outbox-repo.ts';
-import { formatPrice } from '../catalog/money.ts';
 import type { PhraseBook } from '../phrases.ts';
 import type { Profile } from '../profile/store-profile.ts';
 import { templateMessage } from '../templates/message-templates.ts';
