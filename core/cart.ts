@@ -318,11 +318,11 @@ export async function confirmOrder(s: Session, shown: string): Promise<ReplyPlan
 }
 
 /**
- * Words about the cart, read with the lexicon's cart words: "в корзину", "ещё одну", "две
+ * Words about the cart, read with the lexicon's cart words (`ordinal`: "the second one" said with them): "в корзину", "ещё одну", "две
  * штуки", "корзина", "оформить", "убери", "очистить корзину", "доставка"/"самовывоз". Null
  * when the words are about something else (a search, a question).
  */
-export async function cartWords(s: Session, text: string): Promise<ReplyPlan | null> {
+export async function cartWords(s: Session, text: string, ordinal?: number): Promise<ReplyPlan | null> {
   const r = s.vocabulary.readCart(text);
   if (!r.action && r.quantity === null) return null;
   // "добавь диван в корзину" is a search; the cart words act on what was shown
@@ -349,10 +349,11 @@ export async function cartWords(s: Session, text: string): Promise<ReplyPlan | n
       if (last) return addedPlan(s, await addToCart(s, last.productId, { quantity: r.quantity ?? 1, set: true }));
       break;
   }
-  // what was on show: one card is the product meant; from a list, the shopper picks first
+  // what was on show: one card is the product meant; from a list, "the second one" or a pick first
   const shown = [...s.history].reverse().find((e) => e.shown?.length)?.shown ?? [];
-  if (shown.length !== 1) return r.action ? { text: t(s, 'cart_which'), products: [] } : null;
-  return addedPlan(s, await addToCart(s, shown[0]!.id, { quantity: r.quantity ?? 1 }));
+  const meant = shown.length === 1 ? shown[0] : ordinal ? shown[ordinal - 1] : undefined;
+  if (!meant) return r.action ? { text: t(s, 'cart_which'), products: [] } : null;
+  return addedPlan(s, await addToCart(s, meant.id, { quantity: r.quantity ?? 1 }));
 }
 
 /** The cart line whose product name holds the most of the words ("убери кресло"). */

@@ -80,7 +80,7 @@ export async function offlineAnswer(s: Session, text: string, opts: { shopperNam
   const intent = classify(t, s.vocabulary);
   // "в корзину", "ещё одну", "две штуки", "корзина", "оформить": the cart, before any search
   if (intent.kind !== 'manager' && intent.kind !== 'complaint') {
-    const cart = await cartWords(s, t);
+    const cart = await cartWords(s, t, intent.kind === 'ordinal' ? intent.n : undefined);
     if (cart) return cart;
   }
   switch (intent.kind) {

@@ -63,6 +63,10 @@ describe.each(backends())('cart in words, offline ($name)', (backend) => {
     await say(from, 'black running shoes under $150');
     // from a list the shopper picks first
     expect(text(await say(from, 'add to cart'))).toBe('Which product should I add? Pick it from the list or open its card.');
+    // "the first one" said with the cart words takes it from the list
+    expect(text(await say(from, 'add the first'))).toMatch(/^Added “.+” × 1 to your cart\./);
+    expect(text(await say(from, 'empty cart'))).toBe('Your cart is empty now.');
+    await say(from, 'black running shoes under $150');
     await say(from, 'the second one');
     const added = await say(from, 'add to cart');
     expect(text(added)).toMatch(/^Added “.+” × 1 to your cart\.\nYour cart: 1 items, \$\d+(\.\d\d)?\.$/);
