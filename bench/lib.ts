@@ -46,3 +46,20 @@ export function headline(lines: Headline[]): void {
   const file = process.env.BENCH_SUMMARY;
   if (file) appendFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 }
+
+/**
+ * A service's environment for a benchmark against the fake Graph API: a production-shaped
+ * number (secret "s", phone number id "1") with Meta's rate limit, the debounce and the flood
+ * guard out of the way, and workers polling often.
+ */
+export const benchServiceEnv = (graphUrl: string): Record<string, string> => ({
+  WHATSAPP_TOKEN: 't',
+  WHATSAPP_APP_SECRET: 's',
+  WHATSAPP_VERIFY_TOKEN: 'v',
+  WHATSAPP_PHONE_NUMBER_ID: '1',
+  WHATSAPP_API_URL: graphUrl,
+  WHATSAPP_MAX_MPS: '1000',
+  TURN_DEBOUNCE_MS: '0',
+  FLOOD_LIMIT_PER_MINUTE: '1000',
+  WORKER_POLL_MS: '50',
+});

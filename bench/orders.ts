@@ -27,7 +27,7 @@ import { buildServices, type Services } from '../src/services.ts';
 import { messagesEnvelope } from '../src/webhook/envelopes.ts';
 import { signBody } from '../src/webhook/signature.ts';
 import { FakeGraphApi } from '../test/fakes/graph-api.ts';
-import { headline, table } from './lib.ts';
+import { benchServiceEnv, headline, table } from './lib.ts';
 
 const SHOPPERS = Number(process.env.BENCH_SHOPPERS ?? 400);
 const RATE = Number(process.env.BENCH_RATE ?? 50);
@@ -50,17 +50,9 @@ async function run(backend: 'postgres' | 'pglite') {
   const latencies: number[] = [];
   const config = loadConfig({
     ...(backend === 'postgres' ? { DATABASE_URL: url.toString(), REDIS_URL } : { DATA_DIR: dataDir! }),
-    WHATSAPP_TOKEN: 't',
-    WHATSAPP_APP_SECRET: 's',
-    WHATSAPP_VERIFY_TOKEN: 'v',
-    WHATSAPP_PHONE_NUMBER_ID: '1',
-    WHATSAPP_API_URL: graph.url,
-    WHATSAPP_MAX_MPS: '1000',
+    ...benchServiceEnv(graph.url),
     PUBLIC_URL: 'https://shop.example.kz',
     CHECKOUT_URL: 'https://pay.example.kz/?o={order}&t={total}&c={currency}',
-    TURN_DEBOUNCE_MS: '0',
-    FLOOD_LIMIT_PER_MINUTE: '1000',
-    WORKER_POLL_MS: '50',
     BOT: 'assistant',
   });
   const s: Services = await buildServices(config, { log: pino({ level: 'silent' }), observeTurn: (ms) => latencies.push(ms), redisPrefix: `${id}:` });

@@ -16,7 +16,7 @@ import { signBody } from '../src/webhook/signature.ts';
 import { FakeGraphApi } from '../test/fakes/graph-api.ts';
 import { FakeOpenAI } from '../test/fakes/openai.ts';
 import { messagesEnvelope, textMessage } from '../src/webhook/envelopes.ts';
-import { table, headline } from './lib.ts';
+import { benchServiceEnv, table, headline } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RATES = (process.env.BENCH_RATES ?? '50,100,200').split(',').map(Number);
@@ -47,15 +47,7 @@ async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<stri
   const config = loadConfig({
     DATABASE_URL: url.toString(),
     REDIS_URL,
-    WHATSAPP_TOKEN: 't',
-    WHATSAPP_APP_SECRET: 's',
-    WHATSAPP_VERIFY_TOKEN: 'v',
-    WHATSAPP_PHONE_NUMBER_ID: '1',
-    WHATSAPP_API_URL: graph.url,
-    WHATSAPP_MAX_MPS: '1000',
-    TURN_DEBOUNCE_MS: '0',
-    FLOOD_LIMIT_PER_MINUTE: '1000',
-    WORKER_POLL_MS: '50',
+    ...benchServiceEnv(graph.url),
     ...(mode === 'model' ? { OPENAI_API_KEY: 'sk', OPENAI_BASE_URL: model.url } : {}),
   });
   const s = await buildServices(config, { log: pino({ level: 'silent' }), observeTurn: (ms) => latencies.push(ms), redisPrefix: `${db}:` });
