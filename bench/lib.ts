@@ -63,3 +63,9 @@ export const benchServiceEnv = (graphUrl: string): Record<string, string> => ({
   FLOOD_LIMIT_PER_MINUTE: '1000',
   WORKER_POLL_MS: '50',
 });
+
+/** The p-th percentile (nearest rank) of a sample; NaN for an empty one. */
+export function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}

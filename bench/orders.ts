@@ -27,17 +27,13 @@ import { buildServices, type Services } from '../src/services.ts';
 import { messagesEnvelope } from '../src/webhook/envelopes.ts';
 import { signBody } from '../src/webhook/signature.ts';
 import { FakeGraphApi } from '../test/fakes/graph-api.ts';
-import { benchServiceEnv, headline, table } from './lib.ts';
+import { benchServiceEnv, pct, headline, table } from './lib.ts';
 
 const SHOPPERS = Number(process.env.BENCH_SHOPPERS ?? 400);
 const RATE = Number(process.env.BENCH_RATE ?? 50);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
 
 async function run(backend: 'postgres' | 'pglite') {
   const graph = await new FakeGraphApi().start();

@@ -19,7 +19,7 @@ import { TEMPLATES_DIR } from '../src/config.ts';
 import { productInput, toRow, type ProductRow } from '../src/catalog/product.ts';
 import { extract } from '../core/extract.ts';
 import { openDatabase, type Database } from '../src/db/database.ts';
-import { table, headline } from './lib.ts';
+import { pct, table, headline } from './lib.ts';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
@@ -45,7 +45,6 @@ const SHOPPER_QUERIES = [
   'стул барный чёрный', 'зеркало', 'велюр', 'торшер современный', 'диван-кровать синий до 250 тысяч', 'стол', 'компактный диван',
 ];
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 async function measure(name: string, d: Database) {
   const rows = catalog();

@@ -16,7 +16,7 @@ import { signBody } from '../src/webhook/signature.ts';
 import { FakeGraphApi } from '../test/fakes/graph-api.ts';
 import { FakeOpenAI } from '../test/fakes/openai.ts';
 import { messagesEnvelope, textMessage } from '../src/webhook/envelopes.ts';
-import { benchServiceEnv, table, headline } from './lib.ts';
+import { benchServiceEnv, pct, table, headline } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RATES = (process.env.BENCH_RATES ?? '50,100,200').split(',').map(Number);
@@ -24,10 +24,6 @@ const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const QUERIES = ['хочу серый диван до 300 тысяч', 'покажи кресла', 'белый шкаф', 'grey sofa under 200k', 'стол журнальный', 'маған жасыл кресло керек'];
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
 
 async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<string, string | number>> {
   const graph = await new FakeGraphApi().start();

@@ -54,7 +54,7 @@ const t = (s: Session, key: string, vars: Record<string, string | number> = {}) 
 const button = (s: Session, payload: Parameters<typeof encodePayload>[0], key: string): wa.ReplyButton => ({ id: encodePayload(payload), title: t(s, key) });
 
 export type AddResult =
-  | { ok: true; product: Product; quantity: number; capped: boolean; count: number; total: string }
+  | { ok: true; product: Product; quantity: number; capped: boolean; lines: CartLine[] }
   | { ok: false; error: 'product not found' | 'out of stock'; product?: Product };
 
 /**
@@ -71,12 +71,20 @@ export async function addToCart(s: Session, productId: string, opts: { quantity?
   const quantity = Math.max(0, Math.min(want, product.stock, 999));
   write(s, [{ productId, name: product.name, quantity, seenPrice: product.price, product, updatedAt: s.ctx.services.clock.now() }]);
   s.ctx.event('cart_add', { product: productId, quantity });
-  const now = await lines(s);
-  return { ok: true, product, quantity, capped: quantity < want, count: count(now), total: money(s, total(now), now) };
+  return { ok: true, product, quantity, capped: quantity < want, lines: await lines(s) };
 }
 
 /** The buttons under a cart change: go to checkout, see the cart, or ask a person. */
 const cartButtons = (s: Session) => [button(s, { kind: 'checkout' }, 'btn_checkout'), button(s, { kind: 'cart' }, 'btn_cart'), button(s, { kind: 'manager' }, 'btn_manager')];
+
+/** "• name × 2 — 287 980 ₸" per line, then the total: the cart view's and the summary's lines. */
+const linesWithTotal = (s: Session, ls: Array<CartLine & { product: Product }>) => [
+  ...ls.map((l) => `• ${l.product.name} × ${l.quantity} — ${money(s, l.product.price * l.quantity, ls)}`),
+  t(s, 'cart_total', { total: money(s, total(ls), ls) }),
+];
+
+/** "Your cart: 3 items, …" after a change, or nothing when it is empty. */
+const cartNow = (s: Session, ls: CartLine[]) => (count(ls) ? t(s, 'cart_summary', { count: count(ls), total: money(s, total(ls), ls) }) : '');
 
 export function addedPlan(s: Session, r: AddResult): ReplyPlan {
   if (!r.ok) {
@@ -86,9 +94,9 @@ export function addedPlan(s: Session, r: AddResult): ReplyPlan {
   const text = [
     r.quantity > 0 ? t(s, 'cart_added', { name: r.product.name, quantity: r.quantity }) : t(s, 'cart_removed', { name: r.product.name }),
     r.capped ? t(s, 'cart_capped', { name: r.product.name, quantity: r.product.stock }) : '',
-    r.count ? t(s, 'cart_summary', { count: r.count, total: r.total }) : '',
+    cartNow(s, r.lines),
   ].filter(Boolean);
-  return { text: text.join('\n'), products: [], buttons: r.count ? cartButtons(s) : undefined };
+  return { text: text.join('\n'), products: [], buttons: count(r.lines) ? cartButtons(s) : undefined };
 }
 
 /** The cart as a message: a line per product with its quantity and sum, and the total. */
@@ -97,7 +105,7 @@ export async function cartView(s: Session): Promise<ReplyPlan> {
   s.ctx.event('cart_view', { lines: ls.length });
   if (!ls.length) return { text: t(s, 'cart_empty'), products: [] };
   return {
-    text: [t(s, 'cart_title'), ...ls.map((l) => `• ${l.product.name} × ${l.quantity} — ${money(s, l.product.price * l.quantity, ls)}`), t(s, 'cart_total', { total: money(s, total(ls), ls) })].join('\n'),
+    text: [t(s, 'cart_title'), ...linesWithTotal(s, ls)].join('\n'),
     products: [],
     buttons: [button(s, { kind: 'checkout' }, 'btn_checkout'), button(s, { kind: 'cart_clear' }, 'btn_cart_clear'), button(s, { kind: 'manager' }, 'btn_manager')],
   };
@@ -115,7 +123,7 @@ export async function removeFromCart(s: Session, productId?: string): Promise<Re
   if (!line) return cartView(s);
   write(s, [{ ...line, quantity: 0 }]);
   const now = await lines(s);
-  return { text: [t(s, 'cart_removed', { name: line.name }), now.length ? t(s, 'cart_summary', { count: count(now), total: money(s, total(now), now) }) : ''].filter(Boolean).join('\n'), products: [], buttons: now.length ? cartButtons(s) : undefined };
+  return { text: [t(s, 'cart_removed', { name: line.name }), cartNow(s, now)].filter(Boolean).join('\n'), products: [], buttons: count(now) ? cartButtons(s) : undefined };
 }
 
 export async function emptyCart(s: Session): Promise<ReplyPlan> {
@@ -253,8 +261,7 @@ async function summary(s: Session, state: CheckoutState, preface: string[]): Pro
   const text = [
     ...said,
     t(s, 'checkout_summary'),
-    ...ls.map((l) => `• ${l.product.name} × ${l.quantity} — ${money(s, l.product.price * l.quantity, ls)}`),
-    t(s, 'cart_total', { total: money(s, total(ls), ls) }),
+    ...linesWithTotal(s, ls),
     state.fulfilment === 'delivery' ? t(s, 'checkout_delivery_to', { address: state.address ?? '' }) : t(s, 'checkout_pickup'),
     t(s, 'checkout_name_line', { name: state.name ?? '' }),
     t(s, 'checkout_confirm'),

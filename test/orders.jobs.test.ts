@@ -47,6 +47,10 @@ describe.each(backends())('orders around the chat ($name)', (backend) => {
     const reminder = graph.sendsTo(inside).at(-1)!.body;
     expect(reminder.interactive.body.text).toMatch(/^В вашей корзине 1 шт\. на .+₸\. Оформим заказ\?$/);
     expect(reminder.interactive.action.buttons.map((b: any) => b.reply.id)).toEqual(['checkout', 'cart']);
+    // should the window close before it is sent, the outbox sends the marketing template instead
+    const [row] = await query<{ fallback_template: any }>(h.services.database.db, sql`select fallback_template from outbox where shopper_key = ${inside} and dedupe_key like 'cart:%'`);
+    const fallback = typeof row!.fallback_template === 'string' ? JSON.parse(row!.fallback_template) : row!.fallback_template;
+    expect(fallback.template).toMatchObject({ name: 'abandoned_cart', language: { code: 'ru' } });
     const tpl = graph.sendsTo(outside).at(-1)!;
     expect(tpl.body.template).toMatchObject({ name: 'abandoned_cart', language: { code: 'ru' } });
     expect(tpl.body.template.components.filter((c: any) => c.type === 'button').map((c: any) => c.parameters[0].payload)).toEqual(['checkout', 'unsubscribe']);

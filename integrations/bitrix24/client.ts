@@ -53,40 +53,32 @@ export class Bitrix24Client {
   }
 
   /** Creates the lead, or returns the existing one with the same ORIGIN_ID. */
-  async addLead(lead: LeadInput): Promise<Bitrix24Result<string>> {
-    const found = await this.call<Array<{ ID: string }>>('crm.lead.list', { filter: { ORIGIN_ID: lead.originId }, select: ['ID'] });
-    if (!found.ok) return found;
-    if (found.value.length) return { ok: true, value: String(found.value[0]!.ID) };
-    const created = await this.call<number>('crm.lead.add', {
-      fields: {
-        TITLE: lead.title,
-        NAME: lead.name,
-        ORIGIN_ID: lead.originId,
-        SOURCE_ID: 'OTHER',
-        SOURCE_DESCRIPTION: 'WhatsApp (Vitrina)',
-        COMMENTS: lead.comments,
-        ...(lead.phone ? { PHONE: [{ VALUE: `+${lead.phone}`, VALUE_TYPE: 'MOBILE' }] } : {}),
-      },
-      params: { REGISTER_SONET_EVENT: 'Y' },
+  addLead(lead: LeadInput): Promise<Bitrix24Result<string>> {
+    return this.findOrAdd('lead', lead.originId, {
+      TITLE: lead.title,
+      NAME: lead.name,
+      COMMENTS: lead.comments,
+      ...(lead.phone ? { PHONE: [{ VALUE: `+${lead.phone}`, VALUE_TYPE: 'MOBILE' }] } : {}),
     });
-    return created.ok ? { ok: true, value: String(created.value) } : created;
   }
 
   /** Creates the deal, or returns the existing one with the same ORIGIN_ID. */
-  async addDeal(deal: DealInput): Promise<Bitrix24Result<string>> {
-    const found = await this.call<Array<{ ID: string }>>('crm.deal.list', { filter: { ORIGIN_ID: deal.originId }, select: ['ID'] });
+  addDeal(deal: DealInput): Promise<Bitrix24Result<string>> {
+    return this.findOrAdd('deal', deal.originId, {
+      TITLE: deal.title,
+      OPPORTUNITY: deal.amount,
+      CURRENCY_ID: deal.currency,
+      COMMENTS: [deal.name, deal.phone ? `+${deal.phone}` : '', deal.comments].filter(Boolean).join('\n'),
+    });
+  }
+
+  /** A lead or deal by our ORIGIN_ID, made when there is none: a retry after a crash finds the first. */
+  private async findOrAdd(entity: 'lead' | 'deal', originId: string, fields: Record<string, unknown>): Promise<Bitrix24Result<string>> {
+    const found = await this.call<Array<{ ID: string }>>(`crm.${entity}.list`, { filter: { ORIGIN_ID: originId }, select: ['ID'] });
     if (!found.ok) return found;
     if (found.value.length) return { ok: true, value: String(found.value[0]!.ID) };
-    const created = await this.call<number>('crm.deal.add', {
-      fields: {
-        TITLE: deal.title,
-        OPPORTUNITY: deal.amount,
-        CURRENCY_ID: deal.currency,
-        ORIGIN_ID: deal.originId,
-        SOURCE_ID: 'OTHER',
-        SOURCE_DESCRIPTION: 'WhatsApp (Vitrina)',
-        COMMENTS: [deal.name, deal.phone ? `+${deal.phone}` : '', deal.comments].filter(Boolean).join('\n'),
-      },
+    const created = await this.call<number>(`crm.${entity}.add`, {
+      fields: { ...fields, ORIGIN_ID: originId, SOURCE_ID: 'OTHER', SOURCE_DESCRIPTION: 'WhatsApp (Vitrina)' },
       params: { REGISTER_SONET_EVENT: 'Y' },
     });
     return created.ok ? { ok: true, value: String(created.value) } : created;

@@ -109,28 +109,24 @@ export async function runAbandonedCarts(opts: { db: Db; now: Date; hours: number
         const vals = { count: String(Number(r.items)), total: formatPrice(Number(r.total), r.currency, lang) };
         const key = `cart:${r.shopper_key}:${new Date(r.changed_at).getTime()}:${Number(r.attempts) + 1}`;
         const open = insideWindow(r.last_inbound_at ? new Date(r.last_inbound_at) : null, opts.now);
-        if (open) {
-          counts.freeForm++;
-          items.push({
-            dedupeKey: key,
-            shopperKey: r.shopper_key,
-            message: wa.buttons({
-              body: say(opts.phrases, lang, 'cart_reminder', vals),
-              buttons: [
-                { id: encodePayload({ kind: 'checkout' }), title: say(opts.phrases, lang, 'btn_checkout') },
-                { id: encodePayload({ kind: 'cart' }), title: say(opts.phrases, lang, 'btn_cart') },
-              ],
-            }),
-          });
-          keys.push({ shopper: r.shopper_key, key });
-        } else if (r.opted_out || !t) {
+        // the marketing template, for a shopper who has not said STOP
+        const template = t && !r.opted_out ? templateMessage(t, lang, vals, [encodePayload({ kind: 'checkout' }), encodePayload({ kind: 'unsubscribe' })]) : null;
+        if (!open && !template) {
           counts.optedOut++;
           keys.push({ shopper: r.shopper_key, key: null });
-        } else {
-          counts.template++;
-          items.push({ dedupeKey: key, shopperKey: r.shopper_key, message: templateMessage(t, lang, vals, [encodePayload({ kind: 'checkout' }), encodePayload({ kind: 'unsubscribe' })]) });
-          keys.push({ shopper: r.shopper_key, key });
+          continue;
         }
+        counts[open ? 'freeForm' : 'template']++;
+        // inside the window free-form; the outbox sends the template instead if the window has closed by send time
+        const freeForm = wa.buttons({
+          body: say(opts.phrases, lang, 'cart_reminder', vals),
+          buttons: [
+            { id: encodePayload({ kind: 'checkout' }), title: say(opts.phrases, lang, 'btn_checkout') },
+            { id: encodePayload({ kind: 'cart' }), title: say(opts.phrases, lang, 'btn_cart') },
+          ],
+        });
+        items.push(open ? { dedupeKey: key, shopperKey: r.shopper_key, message: freeForm, fallbackTemplate: template } : { dedupeKey: key, shopperKey: r.shopper_key, message: template! });
+        keys.push({ shopper: r.shopper_key, key });
       }
       await tx.execute(
         sql`update carts c set reminded_at = ${now}::timestamptz, reminder_attempts = c.reminder_attempts + 1, reminder_key = x.key
