@@ -7,6 +7,8 @@ import { toErrorResponse, AppError, NotFoundError } from './errors.ts';
 import { pageWords } from './page-words.ts';
 import { getProducts } from './catalog/catalog-repo.ts';
 import { formatPrice, fromMinor } from './catalog/money.ts';
+import { catalogFile } from './exchange/exchange-repo.ts';
+import { onecRoutes } from './exchange/onec-routes.ts';
 import { sandboxRoutes } from './sandbox/routes.ts';
 import type { Services } from './services.ts';
 import { signBody } from './webhook/signature.ts';
@@ -48,6 +50,18 @@ export function createApp(s: Services): Hono<Env> {
     const found = m ? await s.orders.invoice(m[1]!) : null;
     if (!found) throw new NotFoundError('no such invoice');
     return c.body(new Uint8Array(found.pdf), 200, { 'content-type': 'application/pdf', 'content-disposition': `inline; filename="invoice-${found.order.number}.pdf"`, 'cache-control': 'private, max-age=300' });
+  });
+
+  app.route('/exchange/1c', onecRoutes({ exchange: s.exchange, fileLimit: s.config.ONEC_FILE_LIMIT, log: s.log }));
+
+  /** Pictures 1C sent (import_files/…): public, like the catalog they illustrate, so Meta can fetch them. */
+  app.get('/catalog-files/*', async (c) => {
+    const path = decodeURIComponent(c.req.path.slice('/catalog-files/'.length));
+    const data = await catalogFile(s.database.db, path);
+    if (!data) throw new NotFoundError('no such file');
+    const ext = path.split('.').pop()?.toLowerCase() ?? '';
+    const type = ({ jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' } as Record<string, string>)[ext] ?? 'application/octet-stream';
+    return c.body(new Uint8Array(data), 200, { 'content-type': type, 'cache-control': 'public, max-age=3600' });
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));

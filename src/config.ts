@@ -113,10 +113,23 @@ const schema = z
     /** A cart untouched this long gets its one reminder. */
     ABANDONED_CART_HOURS: int(4, 1),
     META_CATALOG_CRON: z.preprocess(emptyToUndefined, z.string().default('30 * * * *')),
+    /** 1C's "обмен с сайтом" signs in with these (Basic auth); unset: /exchange/1c answers that it is not configured. */
+    ONEC_USER: str(),
+    ONEC_PASSWORD: str(),
+    /** The most bytes 1C may send in one `mode=file` call (its `file_limit`); a larger file arrives in several calls. */
+    ONEC_FILE_LIMIT: int(8 * 1024 * 1024, 1024),
+    /** The most one exchange file may grow to, and the most an archive may unpack to, in MB. */
+    ONEC_MAX_FILE_MB: int(1024, 1),
+    /** How long `mode=import` waits for the import before answering `progress` (1C then calls again). */
+    ONEC_IMPORT_WAIT_MS: int(20_000, 0),
+    /** A catalog feed (YML, CommerceML or CSV) pulled on CATALOG_FEED_CRON, with a conditional GET. */
+    CATALOG_FEED_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
+    CATALOG_FEED_CRON: z.preprocess(emptyToUndefined, z.string().default('0 */6 * * *')),
     /** `off` runs an intake-only process (webhooks in, no turns or sends): scale intake and workers apart. */
     WORKERS: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
   })
   .superRefine((env, ctx) => {
+    if (!env.ONEC_USER !== !env.ONEC_PASSWORD) ctx.addIssue({ code: 'custom', path: [env.ONEC_USER ? 'ONEC_PASSWORD' : 'ONEC_USER'], message: 'ONEC_USER and ONEC_PASSWORD are set together' });
     if (env.WHATSAPP_TOKEN) {
       for (const name of ['WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID'] as const) {
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when WHATSAPP_TOKEN is set' });

@@ -21,6 +21,8 @@ import { searchConfigs, useSearchConfigs } from './catalog/catalog-repo.ts';
 import { EscalationEvents } from './handoff/events.ts';
 import { Handoff } from './handoff/handoff.ts';
 import { Orders } from './orders/orders.ts';
+import { OneCExchange } from './exchange/onec-exchange.ts';
+import { runPriceAlerts } from './jobs/price-alerts.ts';
 import { Bitrix24Client } from '../integrations/bitrix24/client.ts';
 import { TemplateRegistry } from './templates/registry.ts';
 import { Health } from './health.ts';
@@ -48,6 +50,8 @@ export interface Services {
   vocabulary: Vocabularies;
   handoff: Handoff;
   orders: Orders;
+  /** 1C's exchange, when ONEC_USER and ONEC_PASSWORD are set. */
+  exchange: OneCExchange | null;
   database: Database;
   store: Store;
   client: WhatsAppClient;
@@ -227,6 +231,31 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   });
   wakeInbox = () => inbox.pump.notify();
 
+  const exchange =
+    config.ONEC_USER && config.ONEC_PASSWORD
+      ? new OneCExchange({
+          db: database.db,
+          clock,
+          log,
+          metrics,
+          profile: () => profile.current(),
+          orders,
+          user: config.ONEC_USER,
+          password: config.ONEC_PASSWORD,
+          fileLimit: config.ONEC_FILE_LIMIT,
+          maxFileBytes: config.ONEC_MAX_FILE_MB * 1024 * 1024,
+          waitMs: config.ONEC_IMPORT_WAIT_MS,
+          publicUrl: config.PUBLIC_URL ?? null,
+          // 1C's prices and stock fire price-drop and back-in-stock alerts at once, not at the next cron tick
+          imported: async (counts) => {
+            if (counts.inserted || counts.updated) await vocabulary.refresh();
+            if (!counts.priceChanges && !counts.stockChanges) return;
+            const fired = await runPriceAlerts({ db: database.db, now: clock.now(), templates: templates.current(), defaultLanguage: profile.current().defaultLanguage });
+            if (fired.enqueued || fired.backInStock) sender.pump.notify();
+          },
+        })
+      : null;
+
   const health = new Health({ database, store, templates, media, sandbox });
 
   return {
@@ -241,6 +270,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     vocabulary,
     handoff,
     orders,
+    exchange,
     database,
     store,
     client,

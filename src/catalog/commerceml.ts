@@ -51,7 +51,9 @@ export type CmlEvent =
       /** ХарактеристикиТовара: what makes the variant (Размер: 42). */
       characteristics: Array<{ name: string; value: string }>;
       deleted: boolean;
-    };
+    }
+  /** A document (an order, in `type=sale` files): its number and the order's own requisites (Наименование → Значение). */
+  | { kind: 'document'; id: string; number: string; date: string; requisites: Record<string, string> };
 
 /** A file that is not well-formed XML, or ends early: where, and what. */
 export class CommerceMLError extends Error {
@@ -73,7 +75,21 @@ const newGood = (): Good => ({ kind: 'good', id: '', article: '', barcode: '', n
 const newOffer = (): Offer => ({ kind: 'offer', id: '', productId: '', variantId: null, article: '', name: '', prices: [], quantity: null, warehouses: [], characteristics: [], deleted: false });
 const truthy = (v: string | undefined) => v === 'true' || v === '1';
 
-/** Reads a CommerceML stream (UTF-8, a BOM allowed) into events, a chunk at a time. */
+/**
+ * The encoding an XML declaration names (`<?xml … encoding="windows-1251"?>`, what 1C-Bitrix
+ * and older 1C modules write), else UTF-8. An encoding TextDecoder does not know is refused.
+ */
+export function declaredEncoding(head: Uint8Array): string {
+  const m = /^(?:\uFEFF|\xEF\xBB\xBF)?<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(Buffer.from(head.subarray(0, 200)).toString('latin1'));
+  const name = m?.[1] ?? 'utf-8';
+  try {
+    return new TextDecoder(name).encoding;
+  } catch {
+    throw new CommerceMLError(`unknown encoding "${name}"`, 1, 1);
+  }
+}
+
+/** Reads a CommerceML stream (UTF-8 or the encoding its declaration names, a BOM allowed) into events, a chunk at a time. */
 export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | string>): AsyncGenerator<CmlEvent> {
   const parser = new SaxesParser({ position: true });
   const out: CmlEvent[] = [];
@@ -89,6 +105,7 @@ export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | s
   let price: { typeId: string; price: string; currency: string } | null = null;
   /** The Каталог or ПакетПредложений being read: its id comes after its start was reported. */
   let started: Extract<CmlEvent, { kind: 'catalog' | 'offers' }> | null = null;
+  let document: Extract<CmlEvent, { kind: 'document' }> | null = null;
 
   const parent = (n = 1) => path[path.length - 1 - n];
   const emit = (e: CmlEvent | null) => {
@@ -118,8 +135,11 @@ export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | s
       case 'ПакетПредложений':
         started = { kind: 'offers', catalogId: '', onlyChanges: truthy(attrs['СодержитТолькоИзменения']) };
         break;
+      case 'Документ':
+        document = { kind: 'document', id: '', number: '', date: '', requisites: {} };
+        break;
       case 'Товар':
-        if (parent() === 'Товары') good = { ...newGood(), deleted: attrs['Статус'] === 'Удален' };
+        if (parent() === 'Товары' && !document) good = { ...newGood(), deleted: attrs['Статус'] === 'Удален' };
         break;
       case 'Предложение':
         if (parent() === 'Предложения') offer = { ...newOffer(), deleted: attrs['Статус'] === 'Удален' };
@@ -228,6 +248,18 @@ export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | s
         offer = null;
       }
     }
+    // an order document: its own requisites, not its lines'
+    if (document && !within('Товары')) {
+      if (up === 'Документ' && name === 'Ид') document.id = value;
+      else if (up === 'Документ' && name === 'Номер') document.number = value;
+      else if (up === 'Документ' && name === 'Дата') document.date = value;
+      else if (up === 'ЗначениеРеквизита') pair[name] = value;
+      else if (name === 'ЗначениеРеквизита' && pair['Наименование']) document.requisites[pair['Наименование']] = pair['Значение'] ?? '';
+      else if (name === 'Документ') {
+        emit(document);
+        document = null;
+      }
+    }
     // price types and warehouses of the package
     if (priceType) {
       if (up === 'ТипЦены' && name === 'Ид') priceType.id = value;
@@ -251,9 +283,10 @@ export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | s
   const fail = (err: unknown): never => {
     throw new CommerceMLError(String((err as Error).message ?? err).replace(/^[^:]*:\d+:\d+: /, ''), parser.line, parser.column);
   };
-  const decoder = new TextDecoder('utf-8');
+  let decoder: TextDecoder | null = null;
   let first = true;
   for await (const chunk of input) {
+    decoder ??= new TextDecoder(typeof chunk === 'string' ? 'utf-8' : declaredEncoding(chunk));
     let s = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     if (first) {
       s = s.replace(/^\uFEFF/, '');
@@ -267,7 +300,7 @@ export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | s
     yield* out.splice(0);
   }
   try {
-    parser.write(decoder.decode());
+    if (decoder) parser.write(decoder.decode());
     parser.close();
   } catch (err) {
     fail(err);

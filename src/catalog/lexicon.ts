@@ -20,6 +20,8 @@ const lexiconSchema = z.strictObject({
   numbers: z.record(z.string().regex(/^\d+$/, 'a whole number'), words),
   kazakh_words: words,
   common: z.record(z.string().regex(/^[a-z]{2}$/), z.array(z.string().min(1))),
+  /** What a store's own system (1C's properties, a YML feed's params) calls the product fields the search filters on. */
+  fields: z.strictObject({ color: words, brand: words, material: words, style: words }),
 });
 
 /** The shipped lexicon of common shopping concepts (templates/lexicon.yaml). */

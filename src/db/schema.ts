@@ -135,6 +135,7 @@ export const templates = pgTable(
 );
 
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
 /**
  * The catalog. `id` is the store's SKU (also the WhatsApp retailer id). Prices are minor units
@@ -166,6 +167,14 @@ export const products = pgTable(
     updatedAt: ts('updated_at').notNull().defaultNow(),
     /** false: gone from the store's feed but kept, because alerts or orders name it. */
     active: boolean('active').notNull().default(true),
+    /** A variant (1C's `товар#характеристика`) names the product it is a variant of. */
+    parentId: text('parent_id'),
+    /** Who keeps this product current: null (files, the admin API) or '1c'. */
+    source: text('source'),
+    /** When the store's own system last mentioned it: 1C's `deactivate` hides what an exchange did not. */
+    syncedAt: ts('synced_at'),
+    /** Stock per warehouse as the store's system reports it (name → quantity); `stock` is their total. */
+    stockPlaces: jsonb('stock_places'),
     /** Set by the products_search trigger with the store's text-search configurations (catalog_settings). */
     search: tsvector('search'),
   },
@@ -409,3 +418,78 @@ export const orderEvents = pgTable(
   },
   (t) => [index('order_events_order_idx').on(t.orderId, t.id)],
 );
+
+/**
+ * A catalog exchange: a 1C session (its cookie is the id), a feed pull or a file import. What it
+ * changed (`counts`) and why it failed (`error`) are what the operator reads in /readyz, the
+ * console and the metrics. `orders`: the orders the last `type=sale&mode=query` handed 1C,
+ * marked exported by `mode=success`.
+ */
+export const catalogExchanges = pgTable(
+  'catalog_exchanges',
+  {
+    id: text('id').primaryKey(),
+    source: text('source', { enum: ['1c', 'feed', 'file'] }).notNull(),
+    /** 1C: catalog or sale; a feed or file: its format (yml, commerceml, csv, json). */
+    kind: text('kind').notNull(),
+    status: text('status', { enum: ['open', 'done', 'failed'] }).notNull().default('open'),
+    startedAt: ts('started_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    finishedAt: ts('finished_at'),
+    counts: jsonb('counts').notNull().default(sql`'{}'::jsonb`),
+    error: text('error'),
+    orders: jsonb('orders'),
+  },
+  (t) => [index('catalog_exchanges_started_idx').on(t.startedAt)],
+);
+
+/** The files 1C uploads in an exchange, in the chunks they came in (`mode=file` appends). Kept in Postgres so any process can import them. */
+export const exchangeFiles = pgTable(
+  'exchange_files',
+  {
+    exchangeId: text('exchange_id').notNull(),
+    name: text('name').notNull(),
+    seq: integer('seq').notNull(),
+    data: bytea('data').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.exchangeId, t.name, t.seq] })],
+);
+
+/**
+ * One `mode=import` of one file: claimed by the process that runs it (the lease is renewed while
+ * it runs; a dead process's import is taken over by the next call), then done or failed for good.
+ */
+export const exchangeImports = pgTable(
+  'exchange_imports',
+  {
+    exchangeId: text('exchange_id').notNull(),
+    filename: text('filename').notNull(),
+    status: text('status', { enum: ['running', 'done', 'failed'] }).notNull(),
+    leaseUntil: ts('lease_until').notNull(),
+    progress: jsonb('progress').notNull().default(sql`'{}'::jsonb`),
+    error: text('error'),
+  },
+  (t) => [primaryKey({ columns: [t.exchangeId, t.filename] })],
+);
+
+/** 1C's groups (the catalog tree): a product's category is its group's name, its parents' names its tags. */
+export const catalogGroups = pgTable('catalog_groups', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  parentId: text('parent_id'),
+});
+
+/** Pictures 1C sends under import_files/, served at /catalog-files/<path> for WhatsApp to fetch. */
+export const catalogFiles = pgTable('catalog_files', {
+  path: text('path').primaryKey(),
+  data: bytea('data').notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+/** 1C's properties (Свойство) with their dictionaries: goods in a later file name them by Ид. */
+export const catalogProperties = pgTable('catalog_properties', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** ИдЗначения → Значение. */
+  values: jsonb('values').notNull().default(sql`'{}'::jsonb`),
+});

@@ -14,6 +14,8 @@ const timeZone = z.string().refine((tz) => {
   }
 }, 'an IANA time zone such as Asia/Almaty');
 
+const names = z.array(z.string().min(1)).min(1);
+
 const schema = z
   .strictObject({
     name: z.string().min(1).max(100),
@@ -27,6 +29,17 @@ const schema = z
     time_zone: timeZone,
     /** Requests the greeting suggests, per language ("серый диван до 300 тысяч"). */
     examples: z.partialRecord(lang, z.array(z.string().min(1).max(80)).min(1)).default({}),
+    /** How the store's own system (1C, a feed) is read. */
+    catalog_source: z
+      .strictObject({
+        /** The retail price among 1C's price types (ТипЦены), by name or Ид; unset: the only one, or the first. */
+        price_type: z.string().min(1).optional(),
+        /** More names of fields in the store's system, beside the lexicon's (Цвет обивки: color). */
+        fields: z.strictObject({ color: names, brand: names, material: names, style: names }).partial().default({}),
+        /** 1C's «Статус заказа» values and the order status each means ("[F] Выполнен": delivered). */
+        order_statuses: z.record(z.string().min(1), z.enum(['confirmed', 'paid', 'shipped', 'delivered', 'cancelled'])).default({}),
+      })
+      .default({ fields: {}, order_statuses: {} }),
   })
   .superRefine((p, ctx) => {
     if (!p.languages.includes(p.default_language)) ctx.addIssue({ code: 'custom', path: ['default_language'], message: 'must be one of languages' });
@@ -43,6 +56,14 @@ export interface Profile {
   currency: string;
   timeZone: string;
   examples: Partial<Record<Lang, string[]>>;
+  catalogSource: CatalogSource;
+}
+
+/** How the store's own system is read (store.yaml `catalog_source`). */
+export interface CatalogSource {
+  priceType: string | null;
+  fields: Partial<Record<'color' | 'brand' | 'material' | 'style', string[]>>;
+  orderStatuses: Record<string, 'confirmed' | 'paid' | 'shipped' | 'delivered' | 'cancelled'>;
 }
 
 type Overrides = Pick<Config, 'STORE_NAME' | 'STORE_TONE' | 'CURRENCY' | 'DEFAULT_LANGUAGE' | 'TZ'>;
@@ -61,6 +82,7 @@ export function loadProfile(path: URL | string, env: Partial<Overrides> = {}): P
     currency: env.CURRENCY ?? p.currency,
     timeZone: env.TZ ?? p.time_zone,
     examples: p.examples,
+    catalogSource: { priceType: p.catalog_source.price_type ?? null, fields: p.catalog_source.fields, orderStatuses: p.catalog_source.order_statuses },
   };
 }
 

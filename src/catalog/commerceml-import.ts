@@ -1,0 +1,390 @@
+import { iso, query, sql, type Db, type Tx } from '../db/database.ts';
+import { flushSearchIndex } from './catalog-repo.ts';
+import { CommerceMLError, readCommerceML, type CmlEvent } from './commerceml.ts';
+import { toMinor } from './money.ts';
+import { readNumber, type FilterField, type SourceReading } from './source-reading.ts';
+
+type Good = Extract<CmlEvent, { kind: 'good' }>;
+type Offer = Extract<CmlEvent, { kind: 'offer' }>;
+type PriceType = { id: string; name: string; currency: string };
+
+export interface CmlImportCounts {
+  /** Goods (import.xml) and offers (offers, prices, rests files) read. */
+  goods: number;
+  offers: number;
+  inserted: number;
+  updated: number;
+  priceChanges: number;
+  stockChanges: number;
+  /** Goods or offers 1C marks deleted: hidden, never removed. */
+  hidden: number;
+  /** Offers for goods the store has never been sent: left out. */
+  unknown: number;
+  groups: number;
+  properties: number;
+}
+
+export type CmlImportResult = { ok: true; counts: CmlImportCounts; fullCatalog: boolean } | { ok: false; error: string };
+
+const BATCH = 1000;
+const PRICE_TYPES_KEY = '1c_price_types';
+const WAREHOUSES_KEY = '1c_warehouses';
+
+/**
+ * Imports one CommerceML file into the catalog. The file is read twice, both times as a stream:
+ * first only to check it is whole and well-formed (and that the retail price type is there), so
+ * a malformed or truncated file changes nothing; then applied in all-or-nothing batches.
+ *
+ * - import.xml: groups keep their tree (a product's category is its group, the groups above it
+ *   are its tags), properties become colour, brand, material and style when the lexicon or
+ *   store.yaml names them so, other properties free attributes; a new good waits hidden for
+ *   its price; a good 1C marks deleted is hidden.
+ * - offers, prices and rests: price of the chosen price type, currency, stock per warehouse and
+ *   in total; only what the file says changes. `товар#характеристика` becomes a product of its
+ *   own that names its parent. Every price change lands in price history (price alerts).
+ */
+export async function importCommerceML(
+  db: Db,
+  open: () => AsyncIterable<Buffer>,
+  opts: { reading: SourceReading; publicUrl: string | null; now: Date; onProgress?: (read: { goods: number; offers: number }) => void },
+): Promise<CmlImportResult> {
+  const { reading, now, onProgress } = opts;
+  // pass 1: whole and well-formed, and the retail price type known
+  const types: PriceType[] = await storedPriceTypes(db);
+  let offersSeen = false;
+  try {
+    for await (const e of readCommerceML(open())) {
+      if (e.kind === 'priceType' && !types.some((t) => t.id === e.id)) types.push(e);
+      if (e.kind === 'offer' && e.prices.length) offersSeen = true;
+    }
+  } catch (err) {
+    if (err instanceof CommerceMLError) return { ok: false, error: `the file is not whole CommerceML: ${err.message}` };
+    throw err;
+  }
+  const retail = offersSeen ? choosePriceType(types, reading.priceType) : null;
+  if (retail && !retail.ok) return retail;
+
+  // pass 2: apply
+  const counts: CmlImportCounts = { goods: 0, offers: 0, inserted: 0, updated: 0, priceChanges: 0, stockChanges: 0, hidden: 0, unknown: 0, groups: 0, properties: 0 };
+  let fullCatalog = false;
+  let groups: Array<{ id: string; name: string; parentId: string | null }> = [];
+  let properties: Array<{ id: string; name: string; values: Record<string, string> }> = [];
+  let tree: Tree | null = null;
+  let goods: Good[] = [];
+  let offers: Offer[] = [];
+  const warehouses = new Map<string, string>(Object.entries(await readSetting<Record<string, string>>(db, WAREHOUSES_KEY) ?? {}));
+  const newTypes: PriceType[] = [];
+
+  const saveClassifier = async () => {
+    if (!groups.length && !properties.length) return;
+    await db.transaction(async (tx) => {
+      if (groups.length)
+        await tx.execute(sql`insert into catalog_groups (id, name, parent_id) select id, name, parent_id from jsonb_to_recordset(${JSON.stringify(groups.map((g) => ({ id: g.id, name: g.name, parent_id: g.parentId })))}::jsonb) as x(id text, name text, parent_id text)
+          on conflict (id) do update set name = excluded.name, parent_id = excluded.parent_id`);
+      if (properties.length)
+        await tx.execute(sql`insert into catalog_properties (id, name, values) select id, name, values from jsonb_to_recordset(${JSON.stringify(properties)}::jsonb) as x(id text, name text, values jsonb)
+          on conflict (id) do update set name = excluded.name, values = catalog_properties.values || excluded.values`);
+    });
+    counts.groups += groups.length;
+    counts.properties += properties.length;
+    groups = [];
+    properties = [];
+    tree = null;
+  };
+  const flushGoods = async () => {
+    if (!goods.length) return;
+    tree ??= await loadTree(db);
+    const rows = goods.map((g) => goodRow(g, tree!, reading, opts.publicUrl));
+    const r = await db.transaction((tx) => upsertGoods(tx, rows, reading.defaultCurrency, now));
+    counts.inserted += r.inserted;
+    counts.updated += r.updated;
+    counts.hidden += rows.filter((g) => g.deleted).length;
+    goods = [];
+    onProgress?.({ goods: counts.goods, offers: counts.offers });
+  };
+  const flushOffers = async () => {
+    if (!offers.length) return;
+    const rows = offers.map((o) => offerRow(o, retail?.ok ? retail.type : null, warehouses, reading));
+    const r = await db.transaction((tx) => upsertOffers(tx, rows, now));
+    counts.priceChanges += r.priceChanges;
+    counts.stockChanges += r.stockChanges;
+    counts.inserted += r.variants;
+    counts.unknown += rows.length - r.found;
+    counts.hidden += rows.filter((o) => o.deleted).length;
+    offers = [];
+    onProgress?.({ goods: counts.goods, offers: counts.offers });
+  };
+
+  for await (const e of readCommerceML(open())) {
+    switch (e.kind) {
+      case 'group':
+        groups.push(e);
+        break;
+      case 'property':
+        properties.push(e);
+        break;
+      case 'catalog':
+        fullCatalog ||= !e.onlyChanges;
+        break;
+      case 'priceType':
+        newTypes.push(e);
+        break;
+      case 'warehouse':
+        warehouses.set(e.id, e.name);
+        break;
+      case 'good':
+        await saveClassifier();
+        counts.goods++;
+        goods.push(e);
+        if (goods.length >= BATCH) await flushGoods();
+        break;
+      case 'offer':
+        await saveClassifier();
+        counts.offers++;
+        offers.push(e);
+        if (offers.length >= BATCH) await flushOffers();
+        break;
+    }
+  }
+  await saveClassifier();
+  await flushGoods();
+  await flushOffers();
+  if (newTypes.length) await writeSetting(db, PRICE_TYPES_KEY, [...(await storedPriceTypes(db)).filter((t) => !newTypes.some((n) => n.id === t.id)), ...newTypes]);
+  if (warehouses.size) await writeSetting(db, WAREHOUSES_KEY, Object.fromEntries(warehouses));
+  if (counts.inserted || counts.updated) await flushSearchIndex(db);
+  return { ok: true, counts, fullCatalog };
+}
+
+function choosePriceType(types: PriceType[], wanted: string | null): { ok: true; type: PriceType } | { ok: false; error: string } {
+  if (!types.length) return { ok: false, error: 'the offers name no price type (ТипыЦен) and none is known from an earlier exchange' };
+  if (!wanted) return { ok: true, type: types[0]! };
+  const w = wanted.trim().toLowerCase();
+  const t = types.find((x) => x.id === wanted || x.name.trim().toLowerCase() === w);
+  return t ? { ok: true, type: t } : { ok: false, error: `price type "${wanted}" (store.yaml catalog_source.price_type) is not among 1C's: ${types.map((x) => x.name).join(', ')}` };
+}
+
+interface Tree {
+  groups: Map<string, { name: string; parentId: string | null }>;
+  properties: Map<string, { name: string; values: Record<string, string> }>;
+}
+
+async function loadTree(db: Tx): Promise<Tree> {
+  const gs = await query<{ id: string; name: string; parent_id: string | null }>(db, sql`select id, name, parent_id from catalog_groups`);
+  const ps = await query<{ id: string; name: string; values: Record<string, string> | string }>(db, sql`select id, name, values from catalog_properties`);
+  return {
+    groups: new Map(gs.map((g) => [g.id, { name: g.name, parentId: g.parent_id }])),
+    properties: new Map(ps.map((p) => [p.id, { name: p.name, values: typeof p.values === 'string' ? JSON.parse(p.values) : p.values }])),
+  };
+}
+
+async function readSetting<T>(db: Tx, key: string): Promise<T | null> {
+  const [r] = await query<{ value: string }>(db, sql`select value from catalog_settings where key = ${key}`);
+  return r ? (JSON.parse(r.value) as T) : null;
+}
+
+async function writeSetting(db: Tx, key: string, value: unknown): Promise<void> {
+  await db.execute(sql`insert into catalog_settings (key, value) values (${key}, ${JSON.stringify(value)}) on conflict (key) do update set value = excluded.value`);
+}
+
+const storedPriceTypes = async (db: Tx) => (await readSetting<PriceType[]>(db, PRICE_TYPES_KEY)) ?? [];
+
+interface GoodRow {
+  id: string;
+  name: string;
+  description: string;
+  category: string;
+  brand: string;
+  color: string;
+  style: string;
+  material: string;
+  image_url: string | null;
+  tags: string[];
+  attributes: Record<string, string>;
+  deleted: boolean;
+}
+
+const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
+
+/** Where 1C's pictures are served (`/catalog-files/import_files/…`); made absolute by the caller's PUBLIC_URL. */
+export const pictureUrl = (publicUrl: string | null, path: string) => `${publicUrl?.replace(/\/+$/, '') ?? ''}/catalog-files/${path.split('/').map(encodeURIComponent).join('/')}`;
+
+function goodRow(g: Good, tree: Tree, reading: SourceReading, publicUrl: string | null): GoodRow {
+  const fields: Partial<Record<FilterField, string>> = {};
+  const attributes: Record<string, string> = {};
+  for (const p of g.properties) {
+    const prop = tree.properties.get(p.id);
+    if (!prop) continue;
+    const value = (prop.values[p.value] ?? p.value).trim();
+    if (!value) continue;
+    const field = reading.field(prop.name);
+    if (field) fields[field] ??= value;
+    else attributes[prop.name] = cut(value, 200);
+  }
+  if (g.article) attributes.article = g.article;
+  if (g.barcode) attributes.barcode = g.barcode;
+  // the group's name is the category; the groups above it are tags, so "мебель" finds a sofa filed under it
+  const path: string[] = [];
+  for (let id: string | null = g.groupIds[0] ?? null, guard = 0; id && guard < 20; guard++) {
+    const grp = tree.groups.get(id);
+    if (!grp) break;
+    path.push(grp.name);
+    id = grp.parentId;
+  }
+  return {
+    id: g.id,
+    name: cut(g.name || g.article || g.id, 300),
+    description: cut(g.description, 5000),
+    category: cut(path[0] ?? '', 100),
+    brand: cut(fields.brand ?? g.manufacturer, 100),
+    color: cut((fields.color ?? '').toLowerCase(), 60),
+    style: cut((fields.style ?? '').toLowerCase(), 60),
+    material: cut(fields.material ?? '', 100),
+    image_url: g.pictures[0] ? pictureUrl(publicUrl, g.pictures[0]) : null,
+    tags: path.slice(1).map((t) => cut(t, 60)),
+    attributes,
+    deleted: g.deleted,
+  };
+}
+
+interface OfferRow {
+  id: string;
+  parent: string;
+  name: string | null;
+  price: number | null;
+  currency: string | null;
+  stock: number | null;
+  places: Record<string, number> | null;
+  chars: Record<string, string>;
+  color: string | null;
+  brand: string | null;
+  material: string | null;
+  style: string | null;
+  deleted: boolean;
+}
+
+function offerRow(o: Offer, retail: PriceType | null, warehouses: Map<string, string>, reading: SourceReading): OfferRow {
+  const p = retail ? o.prices.find((x) => x.typeId === retail.id) : undefined;
+  const currency = (p && (reading.currency(p.currency) ?? reading.currency(retail!.currency))) ?? (p ? reading.defaultCurrency : null);
+  const units = p ? readNumber(p.price) : null;
+  const places = o.warehouses.length ? Object.fromEntries(o.warehouses.map((w) => [warehouses.get(w.id) ?? w.id, Math.max(0, Math.floor(readNumber(w.quantity) ?? 0))])) : null;
+  const total = readNumber(o.quantity);
+  const stock = total !== null ? Math.max(0, Math.floor(total)) : places ? Object.values(places).reduce((a, b) => a + b, 0) : null;
+  const chars: Record<string, string> = {};
+  const fields: Partial<Record<FilterField, string>> = {};
+  for (const c of o.characteristics) {
+    const f = reading.field(c.name);
+    if (f) fields[f] ??= c.value;
+    else chars[c.name] = c.value;
+  }
+  return {
+    id: o.id,
+    parent: o.productId,
+    name: o.name ? cut(o.name, 300) : null,
+    price: units !== null && units >= 0 && currency ? toMinor(units, currency) : null,
+    currency: units !== null ? currency : null,
+    stock,
+    places,
+    chars,
+    color: fields.color?.toLowerCase() ?? null,
+    brand: fields.brand ?? null,
+    material: fields.material ?? null,
+    style: fields.style?.toLowerCase() ?? null,
+    deleted: o.deleted,
+  };
+}
+
+const TEXT = sql.raw('name, description, category, brand, color, style, material, image_url, tags, attributes');
+const WORDS = (from: ReturnType<typeof sql>) =>
+  sql`insert into catalog_terms (term)
+    select distinct w from (${from}) s, regexp_split_to_table(lower(s.name || ' ' || s.category || ' ' || s.color || ' ' || s.style || ' ' || s.brand || ' ' || s.material), '[^[:alnum:]]+') w
+    where length(w) >= 3 and w !~ '^[0-9]+$'
+    on conflict do nothing`;
+
+/**
+ * Goods in three statements: every good marked seen (and hidden when deleted, shown again when it
+ * has a price); the text of changed goods rewritten (the search vector is rebuilt only for them);
+ * new goods inserted hidden, at price 0, until their offer brings a price.
+ */
+async function upsertGoods(tx: Tx, rows: GoodRow[], currency: string, now: Date): Promise<{ inserted: number; updated: number }> {
+  const unique = [...new Map(rows.map((r) => [r.id, r])).values()];
+  const batch = JSON.stringify(unique);
+  const src = sql`(select * from jsonb_to_recordset(${batch}::jsonb) as x(id text, name text, description text, category text, brand text, color text, style text, material text, image_url text, tags jsonb, attributes jsonb, deleted boolean))`;
+  const at = sql`${iso(now)}::timestamptz`;
+  await tx.execute(sql`update products p set synced_at = ${at}, source = '1c', active = (not s.deleted and p.price > 0) from ${src} s where p.id = s.id`);
+  const [changed] = await query<{ n: number }>(
+    tx,
+    sql`with s as (select id, name, description, category, brand, color, style, material, image_url,
+        coalesce((select array_agg(t) from jsonb_array_elements_text(x.tags) t), '{}') as tags, attributes from ${src} x),
+      up as (update products p set name = s.name, description = s.description, category = s.category, brand = s.brand, color = s.color, style = s.style,
+        material = s.material, image_url = coalesce(s.image_url, p.image_url), tags = s.tags, attributes = p.attributes || s.attributes, updated_at = ${at}
+      from s where p.id = s.id and ((p.name, p.description, p.category, p.brand, p.color, p.style, p.material, p.tags) is distinct from (s.name, s.description, s.category, s.brand, s.color, s.style, s.material, s.tags)
+        or (p.attributes @> s.attributes) is not true or (s.image_url is not null and p.image_url is distinct from s.image_url))
+      returning p.id),
+      words as (${WORDS(sql`select s.* from s join up using (id)`)})
+    select count(*)::int as n from up`,
+  );
+  const [ins] = await query<{ n: number }>(
+    tx,
+    sql`with s as (select * from ${src} x where not exists (select 1 from products p where p.id = x.id)),
+      ins as (insert into products (id, ${TEXT}, price, currency, stock, active, source, synced_at, created_at, updated_at)
+        select id, name, description, category, brand, color, style, material, image_url, coalesce((select array_agg(t) from jsonb_array_elements_text(s.tags) t), '{}'), attributes,
+          0, ${currency}, 0, false, '1c', ${at}, ${at}, ${at} from s
+        on conflict (id) do nothing returning id),
+      words as (${WORDS(sql`select s.* from s join ins using (id)`)})
+    select count(*)::int as n from ins`,
+  );
+  return { inserted: Number(ins!.n), updated: Number(changed!.n) };
+}
+
+/**
+ * Offers in two statements: variants (`товар#характеристика`) created or renamed from their
+ * parent; then price, currency and stock set where the file gives them, a product shown when it
+ * has a price and hidden when 1C deletes the offer, every price change written to price history.
+ */
+async function upsertOffers(tx: Tx, rows: OfferRow[], now: Date): Promise<{ found: number; variants: number; priceChanges: number; stockChanges: number }> {
+  const unique = [...new Map(rows.map((r) => [r.id, r])).values()];
+  const batch = JSON.stringify(unique);
+  const src = sql`(select * from jsonb_to_recordset(${batch}::jsonb) as x(id text, parent text, name text, price bigint, currency text, stock int, places jsonb, chars jsonb, color text, brand text, material text, style text, deleted boolean))`;
+  const at = sql`${iso(now)}::timestamptz`;
+  const [v] = await query<{ n: number }>(
+    tx,
+    sql`with v as (
+      select s.id, s.parent, coalesce(nullif(s.name, ''), par.name || coalesce(' (' || (select string_agg(value, ', ') from jsonb_each_text(s.chars)) || ')', '')) as name,
+        par.description, par.category, coalesce(s.brand, par.brand) as brand, coalesce(s.color, par.color) as color, coalesce(s.style, par.style) as style,
+        coalesce(s.material, par.material) as material, par.image_url, par.tags, par.attributes || s.chars as attributes, par.currency
+      from ${src} s join products par on par.id = s.parent where s.parent <> s.id),
+    ins as (insert into products as p (id, parent_id, ${TEXT}, price, currency, stock, active, source, synced_at, created_at, updated_at)
+      select id, parent, name, description, category, brand, color, style, material, image_url, tags, attributes, 0, currency, 0, false, '1c', ${at}, ${at}, ${at} from v
+      on conflict (id) do update set name = excluded.name, brand = excluded.brand, color = excluded.color, style = excluded.style, material = excluded.material,
+        attributes = excluded.attributes, parent_id = excluded.parent_id, updated_at = excluded.updated_at
+      where (p.name, p.brand, p.color, p.style, p.material, p.attributes, p.parent_id) is distinct from (excluded.name, excluded.brand, excluded.color, excluded.style, excluded.material, excluded.attributes, excluded.parent_id)
+      returning p.id, (xmax = 0) as fresh),
+    words as (${WORDS(sql`select v.* from v join ins using (id)`)})
+    select count(*) filter (where fresh)::int as n from ins`,
+  );
+  const [r] = await query<{ found: number; changes: number; stock: number }>(
+    tx,
+    sql`with s as ${src}, before as (select p.id, p.price, p.stock from products p join s using (id)),
+    up as (update products p set price = coalesce(s.price, p.price), currency = coalesce(s.currency, p.currency), stock = coalesce(s.stock, p.stock),
+        stock_places = coalesce(s.places, p.stock_places), active = (not s.deleted and coalesce(s.price, p.price) > 0), source = '1c', synced_at = ${at}, updated_at = ${at}
+      from s where p.id = s.id returning p.id, p.price, p.old_price, p.stock),
+    hist as (insert into price_history (product_id, price, old_price, at)
+      select up.id, up.price, up.old_price, ${at} from up join before b using (id) where b.price is distinct from up.price returning product_id)
+    select (select count(*) from up)::int as found, (select count(*) from hist)::int as changes,
+      (select count(*) from up join before b using (id) where b.stock is distinct from up.stock)::int as stock`,
+  );
+  return { found: Number(r!.found), variants: Number(v!.n), priceChanges: Number(r!.changes), stockChanges: Number(r!.stock) };
+}
+
+/**
+ * `mode=deactivate`: products 1C keeps that this exchange did not mention are hidden (never
+ * deleted: alerts, carts and orders keep naming them). Returns how many.
+ */
+export async function hideUnmentioned(db: Tx, since: Date, now: Date): Promise<number> {
+  const [r] = await query<{ n: number }>(
+    db,
+    sql`with off as (update products set active = false, updated_at = ${iso(now)}::timestamptz where source = '1c' and active and (synced_at is null or synced_at < ${iso(since)}::timestamptz) returning id)
+    select count(*)::int as n from off`,
+  );
+  return Number(r!.n);
+}

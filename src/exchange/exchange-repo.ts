@@ -1,0 +1,191 @@
+import { iso, query, sql, type Tx } from '../db/database.ts';
+
+/** What an exchange did, added up over its calls (inserted, updated, priceChanges, deactivated, …). */
+export type ExchangeCounts = Record<string, number | boolean | string>;
+
+export interface Exchange {
+  id: string;
+  source: '1c' | 'feed' | 'file';
+  kind: string;
+  status: 'open' | 'done' | 'failed';
+  startedAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+  counts: ExchangeCounts;
+  error: string | null;
+  orders: number[] | null;
+}
+
+interface RawExchange {
+  id: string;
+  source: Exchange['source'];
+  kind: string;
+  status: Exchange['status'];
+  started_at: string | Date;
+  updated_at: string | Date;
+  finished_at: string | Date | null;
+  counts: ExchangeCounts | string;
+  error: string | null;
+  orders: number[] | string | null;
+}
+
+const json = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+const toExchange = (r: RawExchange): Exchange => ({
+  id: r.id,
+  source: r.source,
+  kind: r.kind,
+  status: r.status,
+  startedAt: new Date(r.started_at),
+  updatedAt: new Date(r.updated_at),
+  finishedAt: r.finished_at ? new Date(r.finished_at) : null,
+  counts: json(r.counts) ?? {},
+  error: r.error,
+  orders: json(r.orders),
+});
+
+export async function openExchange(db: Tx, e: { id: string; source: Exchange['source']; kind: string; at: Date }): Promise<void> {
+  await db.execute(sql`insert into catalog_exchanges (id, source, kind, status, started_at, updated_at) values (${e.id}, ${e.source}, ${e.kind}, 'open', ${iso(e.at)}::timestamptz, ${iso(e.at)}::timestamptz)`);
+}
+
+export async function getExchange(db: Tx, id: string): Promise<Exchange | null> {
+  const [r] = await query<RawExchange>(db, sql`select * from catalog_exchanges where id = ${id}`);
+  return r ? toExchange(r) : null;
+}
+
+/** Adds numbers to the exchange's counts (other values replace): the imports of one exchange add up. 1C calls one at a time. */
+export async function addCounts(db: Tx, id: string, counts: ExchangeCounts, at: Date): Promise<void> {
+  const e = await getExchange(db, id);
+  if (!e) return;
+  const merged = { ...e.counts };
+  for (const [k, v] of Object.entries(counts)) merged[k] = typeof v === 'number' && typeof merged[k] === 'number' ? (merged[k] as number) + v : v;
+  await db.execute(sql`update catalog_exchanges set counts = ${JSON.stringify(merged)}::jsonb, updated_at = ${iso(at)}::timestamptz where id = ${id}`);
+}
+
+export async function finishExchange(db: Tx, id: string, status: 'done' | 'failed', error: string | null, at: Date): Promise<void> {
+  await db.execute(sql`update catalog_exchanges set status = ${status}, error = coalesce(${error}, error), finished_at = ${iso(at)}::timestamptz, updated_at = ${iso(at)}::timestamptz where id = ${id}`);
+}
+
+export async function touchExchange(db: Tx, id: string, at: Date, patch: { error?: string | null; orders?: number[] } = {}): Promise<void> {
+  await db.execute(
+    sql`update catalog_exchanges set updated_at = ${iso(at)}::timestamptz
+      ${patch.error !== undefined ? sql`, error = ${patch.error}` : sql``}
+      ${patch.orders ? sql`, orders = ${JSON.stringify(patch.orders)}::jsonb` : sql``}
+    where id = ${id}`,
+  );
+}
+
+/** The latest exchanges, newest first (the operator's view). */
+export async function recentExchanges(db: Tx, limit = 10): Promise<Exchange[]> {
+  const rows = await query<RawExchange>(db, sql`select * from catalog_exchanges order by started_at desc, id limit ${limit}`);
+  return rows.map(toExchange);
+}
+
+/** Appends one uploaded chunk to a file of the exchange (1C sends a large file in several calls with the same name). */
+export async function appendFile(db: Tx, exchangeId: string, name: string, data: Uint8Array): Promise<number> {
+  const [r] = await query<{ size: string | number }>(
+    db,
+    sql`with added as (
+      insert into exchange_files (exchange_id, name, seq, data)
+      select ${exchangeId}, ${name}, coalesce(max(seq) + 1, 0), ${Buffer.from(data)} from exchange_files where exchange_id = ${exchangeId} and name = ${name}
+      returning length(data) as n)
+    select coalesce((select sum(length(data)) from exchange_files where exchange_id = ${exchangeId} and name = ${name}), 0) + (select n from added) as size`,
+  );
+  return Number(r!.size);
+}
+
+export async function fileSize(db: Tx, exchangeId: string, name: string): Promise<number> {
+  const [r] = await query<{ size: string | number | null }>(db, sql`select sum(length(data)) as size from exchange_files where exchange_id = ${exchangeId} and name = ${name}`);
+  return Number(r?.size ?? 0);
+}
+
+export async function listFiles(db: Tx, exchangeId: string): Promise<Array<{ name: string; size: number }>> {
+  const rows = await query<{ name: string; size: string | number }>(db, sql`select name, sum(length(data)) as size from exchange_files where exchange_id = ${exchangeId} group by name order by name`);
+  return rows.map((r) => ({ name: r.name, size: Number(r.size) }));
+}
+
+/** A file's bytes, one stored chunk at a time: memory holds one chunk however large the file. */
+export async function* readFile(db: Tx, exchangeId: string, name: string): AsyncGenerator<Buffer> {
+  for (let seq = 0; ; seq++) {
+    const [r] = await query<{ data: Uint8Array }>(db, sql`select data from exchange_files where exchange_id = ${exchangeId} and name = ${name} and seq = ${seq}`);
+    if (!r) return;
+    yield Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength);
+  }
+}
+
+/** `mode=init`: the exchange starts over with an empty folder. */
+export async function clearFiles(db: Tx, exchangeId: string): Promise<void> {
+  await db.execute(sql`delete from exchange_files where exchange_id = ${exchangeId}`);
+  await db.execute(sql`delete from exchange_imports where exchange_id = ${exchangeId}`);
+}
+
+export async function deleteFile(db: Tx, exchangeId: string, name: string): Promise<void> {
+  await db.execute(sql`delete from exchange_files where exchange_id = ${exchangeId} and name = ${name}`);
+}
+
+/** Exchanges 1C left open and silent since `before`: failed as abandoned, their files dropped. Returns how many. */
+export async function abandonStale(db: Tx, before: Date, now: Date): Promise<number> {
+  const rows = await query<{ id: string }>(
+    db,
+    sql`update catalog_exchanges set status = 'failed', error = coalesce(error, 'abandoned: 1C stopped calling before mode=complete'), finished_at = ${iso(now)}::timestamptz
+    where status = 'open' and source = '1c' and updated_at < ${iso(before)}::timestamptz returning id`,
+  );
+  for (const r of rows) await clearFiles(db, r.id);
+  return rows.length;
+}
+
+/** Pictures (`import_files/…`) move to the catalog's files, where /catalog-files/ serves them. */
+export async function keepPictures(db: Tx, exchangeId: string, at: Date): Promise<number> {
+  const [r] = await query<{ n: number }>(
+    db,
+    sql`with pics as (
+      insert into catalog_files (path, data, updated_at)
+      select name, string_agg(data, ''::bytea order by seq), ${iso(at)}::timestamptz from exchange_files
+      where exchange_id = ${exchangeId} and name like 'import\\_files/%' group by name
+      on conflict (path) do update set data = excluded.data, updated_at = excluded.updated_at
+      returning path)
+    select count(*)::int as n from pics`,
+  );
+  return Number(r!.n);
+}
+
+export async function catalogFile(db: Tx, path: string): Promise<Uint8Array | null> {
+  const [r] = await query<{ data: Uint8Array }>(db, sql`select data from catalog_files where path = ${path}`);
+  return r ? r.data : null;
+}
+
+export interface ImportState {
+  status: 'running' | 'done' | 'failed';
+  progress: Record<string, number>;
+  error: string | null;
+  /** true: this call took the import (new, or its runner's lease ran out) and must run it. */
+  claimed: boolean;
+}
+
+/**
+ * Claims `mode=import` of one file: a new import, or one whose runner stopped renewing its lease
+ * (the process died), is this caller's to run; otherwise the caller reads where it stands.
+ */
+export async function claimImport(db: Tx, exchangeId: string, filename: string, now: Date, leaseMs: number): Promise<ImportState> {
+  const until = iso(new Date(now.getTime() + leaseMs));
+  const [claimed] = await query<{ status: ImportState['status'] }>(
+    db,
+    sql`insert into exchange_imports (exchange_id, filename, status, lease_until) values (${exchangeId}, ${filename}, 'running', ${until}::timestamptz)
+    on conflict (exchange_id, filename) do update set lease_until = excluded.lease_until, progress = '{}'::jsonb
+      where exchange_imports.status = 'running' and exchange_imports.lease_until < ${iso(now)}::timestamptz
+    returning status`,
+  );
+  if (claimed) return { status: 'running', progress: {}, error: null, claimed: true };
+  const [r] = await query<{ status: ImportState['status']; progress: Record<string, number> | string; error: string | null }>(
+    db,
+    sql`select status, progress, error from exchange_imports where exchange_id = ${exchangeId} and filename = ${filename}`,
+  );
+  return { status: r!.status, progress: json(r!.progress) ?? {}, error: r!.error, claimed: false };
+}
+
+export async function renewImport(db: Tx, exchangeId: string, filename: string, until: Date, progress: Record<string, number>): Promise<void> {
+  await db.execute(sql`update exchange_imports set lease_until = ${iso(until)}::timestamptz, progress = ${JSON.stringify(progress)}::jsonb where exchange_id = ${exchangeId} and filename = ${filename} and status = 'running'`);
+}
+
+export async function endImport(db: Tx, exchangeId: string, filename: string, status: 'done' | 'failed', progress: Record<string, number>, error: string | null): Promise<void> {
+  await db.execute(sql`update exchange_imports set status = ${status}, progress = ${JSON.stringify(progress)}::jsonb, error = ${error} where exchange_id = ${exchangeId} and filename = ${filename}`);
+}

@@ -1,0 +1,315 @@
+import { randomBytes } from 'node:crypto';
+import { importCommerceML, hideUnmentioned, type CmlImportCounts } from '../catalog/commerceml-import.ts';
+import { CommerceMLError, readCommerceML } from '../catalog/commerceml.ts';
+import { loadLexicon } from '../catalog/lexicon.ts';
+import { sourceReading } from '../catalog/source-reading.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/database.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { canMove, getOrder } from '../orders/order-repo.ts';
+import type { Orders } from '../orders/orders.ts';
+import type { Profile } from '../profile/store-profile.ts';
+import { sameSecret } from '../secret.ts';
+import {
+  addCounts,
+  appendFile,
+  claimImport,
+  abandonStale,
+  clearFiles,
+  deleteFile,
+  endImport,
+  fileSize,
+  finishExchange,
+  getExchange,
+  keepPictures,
+  listFiles,
+  openExchange,
+  readFile,
+  renewImport,
+  touchExchange,
+  type Exchange,
+} from './exchange-repo.ts';
+import { markExported, ordersNotExported, ordersXml, statusesOf } from './onec-orders.ts';
+import { safeName, UnzipError, unzipStream } from './unzip.ts';
+
+/** The cookie 1C is given at checkauth and sends back on every later call. */
+export const COOKIE = 'vitrina_1c';
+const LEASE_MS = 60_000;
+const ORDERS_PER_QUERY = 500;
+/** An exchange with no call for this long was abandoned by 1C. */
+const ABANDONED_AFTER_MS = 60 * 60_000;
+
+/** What the endpoint answers: 1C reads plain text lines (`success`, `progress`, `failure\n<reason>`), or the orders' XML. */
+export interface Answer {
+  body: string;
+  contentType: 'text/plain' | 'application/xml';
+  /** For the log and the metrics: how the call ended. */
+  outcome: 'success' | 'progress' | 'failure';
+  cookie?: string;
+}
+
+const text = (outcome: Answer['outcome'], ...lines: string[]): Answer => ({ body: [outcome, ...lines].join('\n'), contentType: 'text/plain', outcome });
+const failure = (reason: string): Answer => text('failure', reason);
+
+export interface OneCCall {
+  type: string;
+  mode: string;
+  filename?: string;
+  /** The Authorization header, when sent. */
+  authorization?: string;
+  /** The cookie's value, when sent. */
+  session?: string;
+  /** The body of `mode=file`, read up to the limit; `tooLarge` when it was over. */
+  body?: { data: Uint8Array; tooLarge: boolean };
+}
+
+/**
+ * 1C's "обмен с сайтом" (CommerceML 2), as 1C:Enterprise's standard modules speak it — nothing
+ * to install on the 1C side. The session and the uploaded files live in Postgres, so a call may
+ * reach any process; an import runs in the process that took it, holds a lease while it runs,
+ * and a repeated `mode=import` after that process died takes it over. Every failure is answered
+ * `failure\n<reason>` (1C shows the reason to its operator), logged, and leaves the catalog as it was.
+ */
+export class OneCExchange {
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly o: {
+      db: Db;
+      clock: Clock;
+      log: Logger;
+      metrics: Metrics;
+      profile: () => Profile;
+      orders: Orders;
+      user: string;
+      password: string;
+      fileLimit: number;
+      maxFileBytes: number;
+      waitMs: number;
+      publicUrl: string | null;
+      /** After an import changed prices or stock (price alerts run), or the catalog's words (the vocabulary). */
+      imported: (counts: CmlImportCounts) => Promise<void>;
+    },
+  ) {}
+
+  async call(c: OneCCall): Promise<Answer> {
+    const answer = await this.dispatch(c).catch((err: unknown) => {
+      this.o.log.error({ err, type: c.type, mode: c.mode }, '1C exchange call failed');
+      return failure(`internal error: ${(err as Error).message ?? String(err)}`);
+    });
+    this.o.metrics.onecCalls.inc({ type: c.type, mode: c.mode, outcome: answer.outcome });
+    if (answer.outcome === 'failure') this.o.log.warn({ type: c.type, mode: c.mode, filename: c.filename, reason: answer.body.split('\n')[1] }, '1C exchange call refused');
+    else this.o.log.info({ type: c.type, mode: c.mode, filename: c.filename, outcome: answer.outcome }, '1C exchange call');
+    return answer;
+  }
+
+  private signedIn(authorization?: string): boolean {
+    const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(authorization?.trim() ?? '');
+    if (!m) return false;
+    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return false;
+    // both compared in full, so a wrong user takes as long as a wrong password
+    const userOk = sameSecret(decoded.slice(0, colon), this.o.user);
+    const passOk = sameSecret(decoded.slice(colon + 1), this.o.password);
+    return userOk && passOk;
+  }
+
+  private async dispatch(c: OneCCall): Promise<Answer> {
+    if (c.type !== 'catalog' && c.type !== 'sale') return failure(`unknown type "${c.type}": catalog or sale`);
+    const now = this.o.clock.now();
+    if (c.mode === 'checkauth') {
+      if (!this.signedIn(c.authorization)) return failure('wrong user or password (ONEC_USER, ONEC_PASSWORD)');
+      const id = randomBytes(18).toString('base64url');
+      const abandoned = await abandonStale(this.o.db, new Date(now.getTime() - ABANDONED_AFTER_MS), now);
+      if (abandoned) this.o.log.warn({ abandoned }, '1C exchanges abandoned half-way: their files dropped, the catalog kept what they had imported');
+      await openExchange(this.o.db, { id, source: '1c', kind: c.type, at: now });
+      const answer = text('success', COOKIE, id, `sessid=${id}`, `timestamp=${Math.floor(now.getTime() / 1000)}`);
+      return { ...answer, cookie: id };
+    }
+    const ex = c.session ? await getExchange(this.o.db, c.session) : null;
+    if (!ex || ex.source !== '1c') return failure('not signed in: call mode=checkauth first and send its cookie');
+    if (ex.kind !== c.type) return failure(`this session is for type=${ex.kind}`);
+    switch (c.mode) {
+      case 'init':
+        await clearFiles(this.o.db, ex.id);
+        await touchExchange(this.o.db, ex.id, now);
+        return { body: `zip=yes\nfile_limit=${this.o.fileLimit}`, contentType: 'text/plain', outcome: 'success' };
+      case 'file':
+        return this.file(ex, c, now);
+      case 'import':
+        return c.type === 'catalog' ? this.import(ex, c.filename) : failure('mode=import is for type=catalog');
+      case 'deactivate':
+        return this.deactivate(ex, now);
+      case 'complete':
+        if (ex.status === 'open') await finishExchange(this.o.db, ex.id, ex.error ? 'failed' : 'done', null, now);
+        await clearFiles(this.o.db, ex.id);
+        return text('success');
+      case 'query':
+        return c.type === 'sale' ? this.query(ex, now) : failure('mode=query is for type=sale');
+      case 'success':
+        if (c.type !== 'sale') return text('success');
+        await addCounts(this.o.db, ex.id, { exported: await markExported(this.o.db, ex.orders ?? [], now) }, now);
+        await finishExchange(this.o.db, ex.id, 'done', null, now);
+        return text('success');
+      default:
+        return failure(`unknown mode "${c.mode}"`);
+    }
+  }
+
+  private async file(ex: Exchange, c: OneCCall, now: Date): Promise<Answer> {
+    const name = safeName(c.filename ?? '');
+    if (!name) return failure(`filename missing or not allowed: ${JSON.stringify(c.filename ?? '')}`);
+    if (!c.body) return failure('the file has no body');
+    if (c.body.tooLarge) return this.fail(ex, `${name}: one call sent more than file_limit=${this.o.fileLimit} bytes`, now);
+    if ((await fileSize(this.o.db, ex.id, name)) + c.body.data.length > this.o.maxFileBytes) return this.fail(ex, `${name}: the file grows past ${this.o.maxFileBytes} bytes`, now);
+    await appendFile(this.o.db, ex.id, name, c.body.data);
+    await touchExchange(this.o.db, ex.id, now);
+    if (ex.kind === 'sale') return this.saleFile(ex, name, now);
+    return text('success');
+  }
+
+  private async fail(ex: Exchange, reason: string, now: Date): Promise<Answer> {
+    await touchExchange(this.o.db, ex.id, now, { error: reason });
+    return failure(reason);
+  }
+
+  /** 1C's order documents: each order moves to what 1C says (the shopper told through the order templates). */
+  private async saleFile(ex: Exchange, name: string, now: Date): Promise<Answer> {
+    let moved = 0;
+    let unknown = 0;
+    const source = this.o.profile().catalogSource;
+    const documents = [];
+    try {
+      for await (const e of readCommerceML(readFile(this.o.db, ex.id, name))) if (e.kind === 'document') documents.push(e);
+    } catch (err) {
+      if (err instanceof CommerceMLError) return this.fail(ex, `${name} is not whole CommerceML: ${err.message}`, now);
+      throw err;
+    }
+    for (const doc of documents) {
+      const order = (await getOrder(this.o.db, { number: doc.number })) ?? (doc.id ? await getOrder(this.o.db, { number: doc.id }) : null);
+      if (!order) {
+        unknown++;
+        continue;
+      }
+      let status = order.status;
+      for (const to of statusesOf(doc, source)) {
+        if (to === status || !canMove(status, to)) continue;
+        await this.o.orders.move(order.number, to, '1c');
+        status = to;
+        moved++;
+      }
+    }
+    await addCounts(this.o.db, ex.id, { documents: documents.length, moved, unknownOrders: unknown }, now);
+    return text('success');
+  }
+
+  private async query(ex: Exchange, now: Date): Promise<Answer> {
+    const ids = await ordersNotExported(this.o.db, ORDERS_PER_QUERY);
+    const orders = (await Promise.all(ids.map((id) => getOrder(this.o.db, { id })))).filter((o) => o !== null);
+    await touchExchange(this.o.db, ex.id, now, { orders: ids });
+    await addCounts(this.o.db, ex.id, { queried: ids.length }, now);
+    return { body: ordersXml(orders, { timeZone: this.o.profile().timeZone, now }), contentType: 'application/xml', outcome: 'success' };
+  }
+
+  private async deactivate(ex: Exchange, now: Date): Promise<Answer> {
+    // only after a whole catalog: a partial exchange (СодержитТолькоИзменения) mentions only what changed
+    if (ex.counts.fullCatalog !== true) {
+      this.o.log.info({ exchange: ex.id }, '1C deactivate after a partial exchange: nothing hidden');
+      return text('success');
+    }
+    const hidden = await hideUnmentioned(this.o.db, ex.startedAt, now);
+    await addCounts(this.o.db, ex.id, { deactivated: hidden }, now);
+    return text('success');
+  }
+
+  /**
+   * `mode=import`: the first call starts the import and waits for it a while; a call that finds
+   * it still running answers `progress` (1C calls again), one that finds it done `success`, one
+   * that finds it failed `failure` with the reason. Zip archives are unpacked first, once.
+   */
+  private async import(ex: Exchange, filename: string | undefined): Promise<Answer> {
+    const name = safeName(filename ?? '');
+    if (!name) return failure(`filename missing or not allowed: ${JSON.stringify(filename ?? '')}`);
+    const key = `${ex.id}:${name}`;
+    const state = await claimImport(this.o.db, ex.id, name, this.o.clock.now(), LEASE_MS);
+    if (state.claimed) {
+      const task = this.run(ex, name).finally(() => this.running.delete(key));
+      this.running.set(key, task);
+    }
+    const task = this.running.get(key);
+    if (task && this.o.waitMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([task, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.o.waitMs)))]);
+      clearTimeout(timer);
+    }
+    const now = await claimImport(this.o.db, ex.id, name, this.o.clock.now(), LEASE_MS);
+    if (now.claimed) {
+      // the runner before us died between the two reads: ours now
+      this.running.set(key, this.run(ex, name).finally(() => this.running.delete(key)));
+      return text('progress', `${name}: import restarted`);
+    }
+    if (now.status === 'done') return text('success');
+    if (now.status === 'failed') return failure(now.error ?? `${name}: import failed`);
+    return text('progress', `${name}: ${now.progress.goods ?? 0} goods and ${now.progress.offers ?? 0} offers read`);
+  }
+
+  private async run(ex: Exchange, name: string): Promise<void> {
+    const { db, clock, log } = this.o;
+    let progress: Record<string, number> = {};
+    const heartbeat = setInterval(() => void renewImport(db, ex.id, name, new Date(clock.now().getTime() + LEASE_MS), progress).catch(() => {}), LEASE_MS / 4);
+    heartbeat.unref();
+    const started = Date.now();
+    try {
+      await this.unpack(ex);
+      const files = await listFiles(db, ex.id);
+      if (!files.some((f) => f.name === name)) throw new ImportRefused(`${name} was not uploaded in this exchange (mode=file first)`);
+      const pictures = name.startsWith('import') ? await keepPictures(db, ex.id, clock.now()) : 0;
+      const profile = this.o.profile();
+      const reading = sourceReading(loadLexicon(), profile.catalogSource, profile.currency);
+      const r = await importCommerceML(db, () => readFile(db, ex.id, name), {
+        reading,
+        publicUrl: this.o.publicUrl,
+        now: clock.now(),
+        onProgress: (p) => (progress = p),
+      });
+      if (!r.ok) throw new ImportRefused(`${name}: ${r.error}`);
+      await addCounts(db, ex.id, { ...r.counts, pictures, ...(r.fullCatalog ? { fullCatalog: true } : {}) }, clock.now());
+      await endImport(db, ex.id, name, 'done', { goods: r.counts.goods, offers: r.counts.offers }, null);
+      for (const [count, n] of Object.entries(r.counts)) if (n) this.o.metrics.catalogImportItems.inc({ source: '1c', count }, n);
+      log.info({ exchange: ex.id, file: name, ms: Date.now() - started, ...r.counts }, '1C import done');
+      await this.o.imported(r.counts).catch((err) => log.warn({ err: String(err) }, 'after the 1C import: price alerts or vocabulary not refreshed; the next run catches up'));
+    } catch (err) {
+      const reason = err instanceof ImportRefused || err instanceof UnzipError ? err.message : `${name}: ${(err as Error).message ?? String(err)}`;
+      if (!(err instanceof ImportRefused || err instanceof UnzipError)) log.error({ err, exchange: ex.id, file: name }, '1C import failed');
+      await endImport(db, ex.id, name, 'failed', progress, reason).catch(() => {});
+      await touchExchange(db, ex.id, clock.now(), { error: reason }).catch(() => {});
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** Unpacks the exchange's zip archives (zip=yes) into its files, each archive once. */
+  private async unpack(ex: Exchange): Promise<void> {
+    const { db } = this.o;
+    const done = new Set(((await getExchange(db, ex.id))?.counts.unpacked as string | undefined)?.split('\n') ?? []);
+    for (const f of await listFiles(db, ex.id)) {
+      if (!f.name.toLowerCase().endsWith('.zip') || done.has(f.name)) continue;
+      const written = new Set<string>();
+      await unzipStream(readFile(db, ex.id, f.name), this.o.maxFileBytes, async (entry, data) => {
+        if (!written.has(entry)) {
+          // an archive sent again replaces what it unpacked before
+          await deleteFile(db, ex.id, entry);
+          written.add(entry);
+        }
+        await appendFile(db, ex.id, entry, data);
+      });
+      done.add(f.name);
+      await addCounts(db, ex.id, { unpacked: [...done].join('\n') }, this.o.clock.now());
+    }
+  }
+}
+
+/** An import refused for a reason 1C's operator can act on (not a bug). */
+class ImportRefused extends Error {}
