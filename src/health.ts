@@ -1,5 +1,6 @@
 import { APIConnectionError } from 'openai';
 import type { Database } from './db/database.ts';
+import { recentExchanges, type Exchange } from './exchange/exchange-repo.ts';
 import type { Media } from './media/media.ts';
 import type { SandboxGraph } from './sandbox/sandbox-graph.ts';
 import type { Store } from './store/store.ts';
@@ -47,6 +48,9 @@ export class Health {
     const ffmpeg = s.media.opts.ffmpeg;
     checks.ffmpeg = ffmpeg ? `${ffmpeg.source}: ${ffmpeg.path}` : 'missing: voice notes get a polite text answer';
     checks.model = await this.model();
+    // the store's own system: when the catalog last came from it, what changed, what went wrong (informational)
+    const [last] = await recentExchanges(s.database.db, 1).catch(() => []);
+    if (last) checks.catalog_exchange = describeExchange(last);
     if (this.draining) {
       ok = false;
       checks.shutdown = 'draining';
@@ -70,4 +74,12 @@ export class Health {
     }
     return this.modelProbe.result;
   }
+}
+
+/** One line on an exchange for the operator: "1c catalog done 2026-12-04T10:00:00.000Z: 283 goods, 44 offers, …". */
+export function describeExchange(e: Exchange): string {
+  const n = (k: string) => Number(e.counts[k] ?? 0);
+  const what = [`${n('goods')} goods`, `${n('offers')} offers`, `${n('inserted')} new`, `${n('updated')} updated`, `${n('priceChanges')} price changes`, `${n('hidden') + n('deactivated')} hidden`];
+  if (e.kind === 'sale') what.splice(0, what.length, `${n('queried')} orders sent`, `${n('exported')} taken`, `${n('moved')} status changes`);
+  return `${e.source} ${e.kind} ${e.status} ${e.updatedAt.toISOString()}: ${what.join(', ')}${e.error ? `; error: ${e.error}` : ''}`;
 }

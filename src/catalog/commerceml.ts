@@ -281,7 +281,7 @@ export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | s
   });
 
   const fail = (err: unknown): never => {
-    throw new CommerceMLError(String((err as Error).message ?? err).replace(/^[^:]*:\d+:\d+: /, ''), parser.line, parser.column);
+    throw new CommerceMLError(String((err as Error).message ?? err).replace(/^(?:[^:\n]*:)?\d+:\d+: /, ''), parser.line, parser.column);
   };
   let decoder: TextDecoder | null = null;
   let first = true;

@@ -175,16 +175,19 @@ export class OneCExchange {
     return failure(reason);
   }
 
-  /** 1C's order documents: each order moves to what 1C says (the shopper told through the order templates). */
+  /** 1C's order documents (a zip of them with zip=yes): each order moves to what 1C says (the shopper told through the order templates). */
   private async saleFile(ex: Exchange, name: string, now: Date): Promise<Answer> {
     let moved = 0;
     let unknown = 0;
     const source = this.o.profile().catalogSource;
     const documents = [];
+    let files = [name];
     try {
-      for await (const e of readCommerceML(readFile(this.o.db, ex.id, name))) if (e.kind === 'document') documents.push(e);
+      if (name.toLowerCase().endsWith('.zip')) files = (await this.unpack(ex)).filter((f) => f.toLowerCase().endsWith('.xml'));
+      for (const f of files) for await (const e of readCommerceML(readFile(this.o.db, ex.id, f))) if (e.kind === 'document') documents.push(e);
     } catch (err) {
       if (err instanceof CommerceMLError) return this.fail(ex, `${name} is not whole CommerceML: ${err.message}`, now);
+      if (err instanceof UnzipError) return this.fail(ex, `${name}: ${err.message}`, now);
       throw err;
     }
     for (const doc of documents) {
@@ -290,13 +293,13 @@ export class OneCExchange {
     }
   }
 
-  /** Unpacks the exchange's zip archives (zip=yes) into its files, each archive once. */
-  private async unpack(ex: Exchange): Promise<void> {
+  /** Unpacks the exchange's zip archives (zip=yes) into its files, each archive once. Returns what the archives unpacked now. */
+  private async unpack(ex: Exchange): Promise<string[]> {
     const { db } = this.o;
     const done = new Set(((await getExchange(db, ex.id))?.counts.unpacked as string | undefined)?.split('\n') ?? []);
+    const written = new Set<string>();
     for (const f of await listFiles(db, ex.id)) {
       if (!f.name.toLowerCase().endsWith('.zip') || done.has(f.name)) continue;
-      const written = new Set<string>();
       await unzipStream(readFile(db, ex.id, f.name), this.o.maxFileBytes, async (entry, data) => {
         if (!written.has(entry)) {
           // an archive sent again replaces what it unpacked before
@@ -308,6 +311,7 @@ export class OneCExchange {
       done.add(f.name);
       await addCounts(db, ex.id, { unpacked: [...done].join('\n') }, this.o.clock.now());
     }
+    return [...written];
   }
 }
 
