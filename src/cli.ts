@@ -1,7 +1,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { importRows, IMPORT_BATCH, parseCatalogFile } from './catalog/import.ts';
 import { toInput } from './catalog/product.ts';
-import { existsSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { importCatalogData } from './catalog/catalog-feed.ts';
+import { sourceReading, type SourceReading } from './catalog/source-reading.ts';
+import { readYml, sniffFormat } from './catalog/yml.ts';
 import { z } from 'zod';
 import { loadLexicon, loadSynonyms } from './catalog/lexicon.ts';
 import { TemplateError } from './errors.ts';
@@ -53,8 +57,62 @@ function liveServer(config: Config): ((path: string, init?: { method?: string; b
     });
 }
 
+/** The first bytes of a file: enough to tell YML and CommerceML from CSV and JSON. */
+function head(file: string): Buffer {
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(4096);
+    return b.subarray(0, readSync(fd, b, 0, b.length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * CommerceML (1C's import.xml or offers.xml, one at a time): imported as the 1C exchange does it,
+ * through the live embedded server's admin API when it holds the database.
+ */
+async function catalogImportCommerceML(config: Config, file: string, reading: SourceReading): Promise<number> {
+  const server = config.DATABASE_URL ? null : readLiveServer(config.DATA_DIR);
+  let counts: Record<string, number>;
+  if (server) {
+    const res = await fetch(`http://127.0.0.1:${server.port}/admin/api/catalog/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${config.ADMIN_TOKEN ?? server.adminToken}`, 'content-length': String(statSync(file).size) },
+      body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+      duplex: 'half',
+    } as RequestInit);
+    if (!res.ok) {
+      console.error(`${file}: ${((await res.json()) as { error: { message: string } }).error.message}`);
+      return 1;
+    }
+    counts = ((await res.json()) as { counts: Record<string, number> }).counts;
+  } else {
+    const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+    try {
+      const r = await importCatalogData({ db: db.db, open: () => createReadStream(file), format: 'commerceml', reading, publicUrl: config.PUBLIC_URL ?? null, now: () => new Date(), replace: false });
+      if (!r.ok) {
+        console.error(`${file}: ${r.error}`);
+        return 1;
+      }
+      counts = r.counts;
+    } finally {
+      await db.close();
+    }
+  }
+  console.log(`imported ${file}: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return 0;
+}
+
 async function catalogImport(config: Config, file: string, replace: boolean): Promise<number> {
-  const { rows, errors } = parseCatalogFile(file, loadProfile(`${config.storeDir}store.yaml`, config).currency);
+  const profile = loadProfile(`${config.storeDir}store.yaml`, config);
+  const reading = sourceReading(loadLexicon(), profile.catalogSource, profile.currency);
+  const format = /\.(csv|json)$/i.test(file) ? null : sniffFormat(head(file));
+  if (format === 'commerceml') {
+    if (replace) console.error('--replace does not apply to CommerceML: 1C marks what is gone (Статус="Удален"), and its exchange hides what it no longer sends');
+    return catalogImportCommerceML(config, file, reading);
+  }
+  const { rows, errors } = format === 'yml' ? await readYml(createReadStream(file), reading) : parseCatalogFile(file, profile.currency);
   if (replace && errors.length) {
     for (const e of errors) process.stderr.write(`${file}:${e.line}: ${e.error}\n`);
     console.error('--replace imports only a file without errors: a skipped row would delete its product');
@@ -137,7 +195,7 @@ const COMMANDS: Record<string, Command> = {
   'catalog import': {
     usage: 'catalog import FILE [--replace]',
     summary:
-      'import products from CSV or JSON; bad rows are reported by line and skipped, good rows imported in all-or-nothing batches. --replace: the file is the whole catalog; products it lacks are deleted (deactivated when price alerts name them)',
+      'import products from CSV, JSON, YML (Yandex Market) or CommerceML (1C\'s import.xml, then offers.xml); bad rows are reported by line and skipped, good rows imported in all-or-nothing batches. --replace: the file is the whole catalog; products it lacks are deleted (deactivated when price alerts name them)',
     positionals: 1,
     options: { replace: { type: 'boolean' } },
     run: ({ positionals, values }) => catalogImport(loadConfig(), positionals[0]!, values.replace === true),

@@ -76,10 +76,8 @@ export class Health {
   }
 }
 
-/** One line on an exchange for the operator: "1c catalog done 2026-12-04T10:00:00.000Z: 283 goods, 44 offers, …". */
+/** One line on an exchange for the operator: "1c catalog done 2026-12-04T10:00:00.000Z: goods 283, offers 44, inserted 283, …". */
 export function describeExchange(e: Exchange): string {
-  const n = (k: string) => Number(e.counts[k] ?? 0);
-  const what = [`${n('goods')} goods`, `${n('offers')} offers`, `${n('inserted')} new`, `${n('updated')} updated`, `${n('priceChanges')} price changes`, `${n('hidden') + n('deactivated')} hidden`];
-  if (e.kind === 'sale') what.splice(0, what.length, `${n('queried')} orders sent`, `${n('exported')} taken`, `${n('moved')} status changes`);
-  return `${e.source} ${e.kind} ${e.status} ${e.updatedAt.toISOString()}: ${what.join(', ')}${e.error ? `; error: ${e.error}` : ''}`;
+  const counts = Object.entries(e.counts).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${v}`);
+  return `${e.source} ${e.kind} ${e.status} ${e.updatedAt.toISOString()}${counts.length ? `: ${counts.join(', ')}` : ''}${e.error ? `; error: ${e.error}` : ''}`;
 }

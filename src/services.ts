@@ -23,6 +23,7 @@ import { Handoff } from './handoff/handoff.ts';
 import { Orders } from './orders/orders.ts';
 import { OneCExchange } from './exchange/onec-exchange.ts';
 import { runPriceAlerts } from './jobs/price-alerts.ts';
+import { sourceReading, type SourceReading } from './catalog/source-reading.ts';
 import { Bitrix24Client } from '../integrations/bitrix24/client.ts';
 import { TemplateRegistry } from './templates/registry.ts';
 import { Health } from './health.ts';
@@ -52,6 +53,10 @@ export interface Services {
   orders: Orders;
   /** 1C's exchange, when ONEC_USER and ONEC_PASSWORD are set. */
   exchange: OneCExchange | null;
+  /** How the store's own system (1C, a feed) is read: the lexicon's field names and currencies, store.yaml's choices. */
+  catalogReading: () => SourceReading;
+  /** After the store's system changed the catalog: the vocabulary refreshed, price alerts run. */
+  catalogImported: (counts: Record<string, number>) => Promise<void>;
   database: Database;
   store: Store;
   client: WhatsAppClient;
@@ -231,6 +236,14 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   });
   wakeInbox = () => inbox.pump.notify();
 
+  const catalogReading = () => sourceReading(vocabulary.lexicon, profile.current().catalogSource, profile.current().currency);
+  // prices and stock from the store's system fire price-drop and back-in-stock alerts at once, not at the next cron tick
+  const catalogImported = async (counts: Record<string, number>) => {
+    if (counts.inserted || counts.updated || counts.deactivated || counts.deleted) await vocabulary.refresh();
+    if (!counts.priceChanges && !counts.stockChanges && !counts.updated) return;
+    const fired = await runPriceAlerts({ db: database.db, now: clock.now(), templates: templates.current(), defaultLanguage: profile.current().defaultLanguage });
+    if (fired.enqueued || fired.backInStock) sender.pump.notify();
+  };
   const exchange =
     config.ONEC_USER && config.ONEC_PASSWORD
       ? new OneCExchange({
@@ -246,13 +259,8 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
           maxFileBytes: config.ONEC_MAX_FILE_MB * 1024 * 1024,
           waitMs: config.ONEC_IMPORT_WAIT_MS,
           publicUrl: config.PUBLIC_URL ?? null,
-          // 1C's prices and stock fire price-drop and back-in-stock alerts at once, not at the next cron tick
-          imported: async (counts) => {
-            if (counts.inserted || counts.updated) await vocabulary.refresh();
-            if (!counts.priceChanges && !counts.stockChanges) return;
-            const fired = await runPriceAlerts({ db: database.db, now: clock.now(), templates: templates.current(), defaultLanguage: profile.current().defaultLanguage });
-            if (fired.enqueued || fired.backInStock) sender.pump.notify();
-          },
+          reading: catalogReading,
+          imported: catalogImported,
         })
       : null;
 
@@ -271,6 +279,8 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     handoff,
     orders,
     exchange,
+    catalogReading,
+    catalogImported,
     database,
     store,
     client,

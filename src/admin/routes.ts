@@ -6,6 +6,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { flushSearchIndex, removeProductsExcept, upsertProducts } from '../catalog/catalog-repo.ts';
 import { validateProduct, type ProductRow } from '../catalog/product.ts';
+import { importStream } from '../catalog/catalog-feed.ts';
+import { recentExchanges } from '../exchange/exchange-repo.ts';
 import { BadRequestError, NotFoundError, PayloadTooLargeError } from '../errors.ts';
 import { runJob } from '../jobs/jobs.ts';
 import { ORDER_STATUSES } from '../orders/order-repo.ts';
@@ -121,6 +123,35 @@ export function adminRoutes(s: Services): Hono {
     const { status, by } = c.req.valid('json');
     return c.json({ order: await s.orders.move(c.req.param('number'), status, by) });
   });
+
+  /**
+   * A catalog file as it is — YML, CommerceML, CSV or JSON, streamed (`vitrina catalog import`
+   * sends YML and CommerceML here while the embedded server holds the database). `replace=true`:
+   * the file is the whole catalog.
+   */
+  app.post('/catalog/import', async (c) => {
+    const replace = c.req.query('replace') === 'true';
+    if (!c.req.raw.body) throw new BadRequestError('send the catalog file as the body');
+    const r = await importStream({
+      db: s.database.db,
+      id: `file-${randomUUID()}`,
+      source: 'file',
+      body: c.req.raw.body as unknown as AsyncIterable<Uint8Array>,
+      declaredLength: c.req.header('content-length') ?? null,
+      maxBytes: s.config.ONEC_MAX_FILE_MB * 1024 * 1024,
+      reading: s.catalogReading(),
+      publicUrl: s.config.PUBLIC_URL ?? null,
+      now: () => s.clock.now(),
+      log: s.log,
+      replace,
+    });
+    if (!r.ok) throw new BadRequestError(r.error, r.errors.length ? { rows: r.errors.slice(0, 100).map((e) => `line ${e.line}: ${e.error}`) } : undefined);
+    await s.catalogImported(r.counts);
+    return c.json({ format: r.format, bytes: r.bytes, counts: r.counts, errors: r.errors });
+  });
+
+  /** The latest catalog exchanges (1C, feeds, files): when, what changed, what went wrong. */
+  app.get('/catalog/exchanges', async (c) => c.json({ exchanges: await recentExchanges(s.database.db, 20) }));
 
   /** Runs a job now (once across processes) and answers what it did. */
   app.post('/jobs/:name/run', async (c) => c.json(await runJob(s, c.req.param('name'))));

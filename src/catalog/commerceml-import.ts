@@ -8,7 +8,7 @@ type Good = Extract<CmlEvent, { kind: 'good' }>;
 type Offer = Extract<CmlEvent, { kind: 'offer' }>;
 type PriceType = { id: string; name: string; currency: string };
 
-export interface CmlImportCounts {
+export type CmlImportCounts = {
   /** Goods (import.xml) and offers (offers, prices, rests files) read. */
   goods: number;
   offers: number;
@@ -22,7 +22,7 @@ export interface CmlImportCounts {
   unknown: number;
   groups: number;
   properties: number;
-}
+};
 
 export type CmlImportResult = { ok: true; counts: CmlImportCounts; fullCatalog: boolean } | { ok: false; error: string };
 

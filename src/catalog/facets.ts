@@ -73,7 +73,8 @@ export function facetsOf(products: Array<Partial<Record<Field, string>> & { attr
 export class Vocabularies {
   private vocabulary: Vocabulary;
   private facets: Facets = emptyFacets();
-  private lexicon: LexiconData;
+  /** The shipped lexicon as last read (re-read when lexicon.yaml changes). */
+  lexicon: LexiconData;
   private synonyms: Record<string, string[]>;
   private version = '';
   private watchers: FSWatcher[] = [];

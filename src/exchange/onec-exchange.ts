@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { importCommerceML, hideUnmentioned, type CmlImportCounts } from '../catalog/commerceml-import.ts';
 import { CommerceMLError, readCommerceML } from '../catalog/commerceml.ts';
-import { loadLexicon } from '../catalog/lexicon.ts';
-import { sourceReading } from '../catalog/source-reading.ts';
+import type { SourceReading } from '../catalog/source-reading.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../log.ts';
@@ -88,7 +87,9 @@ export class OneCExchange {
       maxFileBytes: number;
       waitMs: number;
       publicUrl: string | null;
-      /** After an import changed prices or stock (price alerts run), or the catalog's words (the vocabulary). */
+      /** How the store's system is read (lexicon, store.yaml). */
+      reading: () => SourceReading;
+      /** After an import: price alerts run on the new prices and stock, the vocabulary learns new words. */
       imported: (counts: CmlImportCounts) => Promise<void>;
     },
   ) {}
@@ -269,10 +270,8 @@ export class OneCExchange {
       const files = await listFiles(db, ex.id);
       if (!files.some((f) => f.name === name)) throw new ImportRefused(`${name} was not uploaded in this exchange (mode=file first)`);
       const pictures = name.startsWith('import') ? await keepPictures(db, ex.id, clock.now()) : 0;
-      const profile = this.o.profile();
-      const reading = sourceReading(loadLexicon(), profile.catalogSource, profile.currency);
       const r = await importCommerceML(db, () => readFile(db, ex.id, name), {
-        reading,
+        reading: this.o.reading(),
         publicUrl: this.o.publicUrl,
         now: clock.now(),
         onProgress: (p) => (progress = p),

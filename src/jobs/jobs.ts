@@ -5,6 +5,7 @@ import { runAbandonedCarts } from './abandoned-carts.ts';
 import { syncMetaCatalog } from '../catalog/meta-catalog.ts';
 import { runNewArrivals } from './new-arrivals.ts';
 import { runPriceAlerts } from './price-alerts.ts';
+import { pullFeed } from '../catalog/catalog-feed.ts';
 import { JobClaims } from './job-claims.ts';
 
 export type JobResult = { job: string; ran: boolean; reason?: string; counts?: Record<string, number>; report?: unknown };
@@ -42,6 +43,23 @@ const JOBS: Record<string, (s: Services) => Promise<JobOutcome>> = {
     const r = await syncMetaCatalog({ db: s.database.db, client: s.client, catalogId: s.config.WHATSAPP_CATALOG_ID, publicUrl: s.config.PUBLIC_URL ?? null, log: s.log, now: s.clock.now() });
     return { counts: { sent: r.sent, refused: r.refused.length }, report: { refused: r.refused } };
   },
+  'catalog-feed': async (s): Promise<JobOutcome> => {
+    if (!s.config.CATALOG_FEED_URL) return { counts: { failed: 1 }, report: { status: 'failed', error: 'CATALOG_FEED_URL is not set' } };
+    const r = await pullFeed({
+      db: s.database.db,
+      url: s.config.CATALOG_FEED_URL,
+      reading: s.catalogReading(),
+      publicUrl: s.config.PUBLIC_URL ?? null,
+      now: () => s.clock.now(),
+      log: s.log,
+      maxBytes: s.config.ONEC_MAX_FILE_MB * 1024 * 1024,
+    });
+    if (r.status === 'imported') {
+      for (const [count, n] of Object.entries(r.counts)) if (n) s.metrics.catalogImportItems.inc({ source: 'feed', count }, n);
+      await s.catalogImported(r.counts);
+    }
+    return { counts: { imported: r.status === 'imported' ? 1 : 0, notModified: r.status === 'not-modified' ? 1 : 0, failed: r.status === 'failed' ? 1 : 0 }, report: r };
+  },
   'new-arrivals': async (s) => {
     const counts = await runNewArrivals({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.profile.current().defaultLanguage });
     if (counts.enqueued) s.sender.pump.notify();
@@ -60,12 +78,15 @@ export function jobSchedules(env: {
   ABANDONED_CART_CRON: string;
   META_CATALOG_CRON: string;
   WHATSAPP_CATALOG_ID?: string;
+  CATALOG_FEED_URL?: string;
+  CATALOG_FEED_CRON?: string;
 }): Array<{ name: string; cron: string }> {
   const list = [
     { name: 'abandoned-carts', cron: env.ABANDONED_CART_CRON, variable: 'ABANDONED_CART_CRON' },
     ...(env.WHATSAPP_CATALOG_ID ? [{ name: 'meta-catalog', cron: env.META_CATALOG_CRON, variable: 'META_CATALOG_CRON' }] : []),
     ...(env.ESCALATION_SLA_CRON ? [{ name: 'escalation-sla', cron: env.ESCALATION_SLA_CRON, variable: 'ESCALATION_SLA_CRON' }] : []),
     ...(env.BITRIX24_WEBHOOK_URL && env.ESCALATION_SLA_CRON ? [{ name: 'crm-sync', cron: env.ESCALATION_SLA_CRON, variable: 'ESCALATION_SLA_CRON' }] : []),
+    ...(env.CATALOG_FEED_URL && env.CATALOG_FEED_CRON ? [{ name: 'catalog-feed', cron: env.CATALOG_FEED_CRON, variable: 'CATALOG_FEED_CRON' }] : []),
     { name: 'price-alerts', cron: env.PRICE_ALERT_CRON, variable: 'PRICE_ALERT_CRON' },
     { name: 'new-arrivals', cron: env.NEW_ARRIVALS_CRON, variable: 'NEW_ARRIVALS_CRON' },
   ];

@@ -1,0 +1,141 @@
+import { SaxesParser } from 'saxes';
+import { declaredEncoding } from './commerceml.ts';
+import type { ParsedCatalog } from './import.ts';
+import { validateProduct } from './product.ts';
+import { readNumber, type SourceReading } from './source-reading.ts';
+
+/**
+ * Stock written for an offer a YML feed marks available without a `<count>`: the feed does not
+ * count it, so it is "in stock" up to this many orders until the next pull says otherwise.
+ */
+export const UNCOUNTED_STOCK = 100;
+
+interface RawOffer {
+  line: number;
+  id: string;
+  available: string | undefined;
+  fields: Record<string, string>;
+  pictures: string[];
+  params: Array<{ name: string; unit: string; value: string }>;
+}
+
+/**
+ * Reads a YML (Yandex Market Language) feed as a stream — UTF-8 or windows-1251 as its
+ * declaration says — into catalog rows: categories keep their tree (the offer's category is
+ * its own, the ones above it its tags), `name` or typePrefix + vendor + model, price and
+ * oldprice in the offer's currency (RUR is RUB), vendor as the brand, params as colour,
+ * material and style when the lexicon names them so, other params as attributes. An offer
+ * that cannot be a product is reported with its line; a file that is not well-formed XML, or
+ * ends early, is one error and no rows.
+ */
+export async function readYml(input: AsyncIterable<Uint8Array>, reading: SourceReading): Promise<ParsedCatalog> {
+  const parser = new SaxesParser({ position: true });
+  const categories = new Map<string, { name: string; parentId: string | null }>();
+  const currencies = new Map<string, string>();
+  const raw: RawOffer[] = [];
+  const path: string[] = [];
+  let text = '';
+  let category: { id: string; parentId: string | null } | null = null;
+  let offer: RawOffer | null = null;
+  let param: { name: string; unit: string } | null = null;
+
+  parser.on('opentag', (tag) => {
+    const a = tag.attributes as Record<string, string>;
+    path.push(tag.name);
+    text = '';
+    if (tag.name === 'category' && path.includes('categories')) category = { id: a.id ?? '', parentId: a.parentId || null };
+    else if (tag.name === 'currency' && path.includes('currencies') && a.id) currencies.set(a.id, reading.currency(a.id) ?? a.id);
+    else if (tag.name === 'offer' && path.includes('offers')) offer = { line: parser.line, id: a.id ?? '', available: a.available, fields: {}, pictures: [], params: [] };
+    else if (offer && tag.name === 'param') param = { name: a.name ?? '', unit: a.unit ?? '' };
+  });
+  parser.on('text', (t) => void (text += t));
+  parser.on('cdata', (t) => void (text += t));
+  parser.on('closetag', (tag) => {
+    const value = text.trim();
+    path.pop();
+    text = '';
+    if (tag.name === 'category' && category) {
+      categories.set(category.id, { name: value, parentId: category.parentId });
+      category = null;
+    } else if (offer && tag.name === 'offer') {
+      raw.push(offer);
+      offer = null;
+    } else if (offer && tag.name === 'param' && param) {
+      if (param.name && value) offer.params.push({ ...param, value });
+      param = null;
+    } else if (offer && tag.name === 'picture') {
+      if (value) offer.pictures.push(value);
+    } else if (offer && path[path.length - 1] === 'offer') offer.fields[tag.name] = value;
+  });
+
+  let decoder: TextDecoder | null = null;
+  try {
+    for await (const chunk of input) {
+      decoder ??= new TextDecoder(declaredEncoding(chunk));
+      parser.write(decoder.decode(chunk, { stream: true }).replace(/^\uFEFF/, ''));
+    }
+    if (decoder) parser.write(decoder.decode());
+    parser.close();
+  } catch (err) {
+    return { rows: [], errors: [{ line: parser.line, error: `the feed is not whole XML: ${String((err as Error).message).replace(/^(?:[^:\n]*:)?\d+:\d+: /, '')}` }] };
+  }
+  if (!decoder) return { rows: [], errors: [{ line: 0, error: 'the feed is empty' }] };
+
+  const out: ParsedCatalog = { rows: [], errors: [] };
+  for (const o of raw) {
+    const f = o.fields;
+    const chain: string[] = [];
+    for (let id: string | null = f.categoryId ?? null, guard = 0; id && guard < 20; guard++) {
+      const c = categories.get(id);
+      if (!c) break;
+      chain.push(c.name);
+      id = c.parentId;
+    }
+    const attributes: Record<string, string> = {};
+    const fields: Record<string, string> = {};
+    for (const p of o.params) {
+      const field = reading.field(p.name);
+      if (field) fields[field] ??= p.value;
+      else attributes[p.unit ? `${p.name}, ${p.unit}` : p.name] = p.value;
+    }
+    if (f.vendorCode) attributes.article = f.vendorCode;
+    if (f.barcode) attributes.barcode = f.barcode;
+    const count = readNumber(f.count ?? f.quantity);
+    const available = o.available !== 'false';
+    const currency = f.currencyId ? (currencies.get(f.currencyId) ?? reading.currency(f.currencyId) ?? f.currencyId) : reading.defaultCurrency;
+    const v = validateProduct(
+      {
+        id: o.id,
+        name: f.name || [f.typePrefix, f.vendor, f.model].filter(Boolean).join(' '),
+        description: f.description,
+        category: chain[0] ?? '',
+        brand: f.vendor ?? fields.brand,
+        color: fields.color,
+        material: fields.material,
+        style: fields.style,
+        price: f.price,
+        old_price: f.oldprice,
+        currency,
+        stock: !available ? 0 : count !== null ? Math.max(0, Math.floor(count)) : UNCOUNTED_STOCK,
+        image_url: o.pictures[0],
+        url: f.url,
+        tags: chain.slice(1),
+        attributes,
+      },
+      reading.defaultCurrency,
+    );
+    if (v.ok) out.rows.push(v.row);
+    else out.errors.push({ line: o.line, error: `offer ${o.id || '(no id)'}: ${v.error}` });
+  }
+  return out;
+}
+
+/** What a catalog file or feed is, from its first bytes: YML, CommerceML, JSON or CSV. */
+export function sniffFormat(head: Uint8Array): 'yml' | 'commerceml' | 'json' | 'csv' {
+  const s = Buffer.from(head.subarray(0, 4096)).toString('latin1');
+  if (/<yml_catalog[\s>]/.test(s)) return 'yml';
+  // the root's name in UTF-8 or windows-1251 bytes
+  if (s.includes(Buffer.from('КоммерческаяИнформация', 'utf8').toString('latin1')) || /^\s*(\uFEFF|\xEF\xBB\xBF)?<\?xml/.test(s)) return 'commerceml';
+  if (/^(\xEF\xBB\xBF)?\s*[[{]/.test(s)) return 'json';
+  return 'csv';
+}
