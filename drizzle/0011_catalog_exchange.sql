@@ -33,6 +33,7 @@ CREATE TABLE "exchange_files" (
 	"exchange_id" text NOT NULL,
 	"name" text NOT NULL,
 	"seq" integer NOT NULL,
+	"size" integer NOT NULL,
 	"data" "bytea" NOT NULL,
 	CONSTRAINT "exchange_files_exchange_id_name_seq_pk" PRIMARY KEY("exchange_id","name","seq")
 );

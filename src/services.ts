@@ -22,6 +22,7 @@ import { EscalationEvents } from './handoff/events.ts';
 import { Handoff } from './handoff/handoff.ts';
 import { Orders } from './orders/orders.ts';
 import { OneCExchange } from './exchange/onec-exchange.ts';
+import { FolderFiles, TableFiles, type ExchangeFiles } from './exchange/exchange-files.ts';
 import { runPriceAlerts } from './jobs/price-alerts.ts';
 import { sourceReading, type SourceReading } from './catalog/source-reading.ts';
 import { Bitrix24Client } from '../integrations/bitrix24/client.ts';
@@ -53,6 +54,8 @@ export interface Services {
   orders: Orders;
   /** 1C's exchange, when ONEC_USER and ONEC_PASSWORD are set. */
   exchange: OneCExchange | null;
+  /** Where exchange files (1C's uploads, feed downloads) are kept while they are imported. */
+  exchangeFiles: ExchangeFiles;
   /** How the store's own system (1C, a feed) is read: the lexicon's field names and currencies, store.yaml's choices. */
   catalogReading: () => SourceReading;
   /** After the store's system changed the catalog: the vocabulary refreshed, price alerts run. */
@@ -236,6 +239,8 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   });
   wakeInbox = () => inbox.pump.notify();
 
+  // Postgres: any process may take 1C's next call; PGlite: one process, and a folder is far faster for large files
+  const exchangeFiles: ExchangeFiles = database.kind === 'postgres' ? new TableFiles(database.db) : new FolderFiles(config.DATA_DIR.startsWith('memory://') ? null : `${config.DATA_DIR}/exchange`);
   const catalogReading = () => sourceReading(vocabulary.lexicon, profile.current().catalogSource, profile.current().currency);
   // prices and stock from the store's system fire price-drop and back-in-stock alerts at once, not at the next cron tick
   const catalogImported = async (counts: Record<string, number>) => {
@@ -248,6 +253,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     config.ONEC_USER && config.ONEC_PASSWORD
       ? new OneCExchange({
           db: database.db,
+          files: exchangeFiles,
           clock,
           log,
           metrics,
@@ -279,6 +285,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     handoff,
     orders,
     exchange,
+    exchangeFiles,
     catalogReading,
     catalogImported,
     database,

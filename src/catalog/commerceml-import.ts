@@ -319,8 +319,8 @@ async function upsertGoods(tx: Tx, rows: GoodRow[], currency: string, now: Date)
         material = s.material, image_url = coalesce(s.image_url, p.image_url), tags = s.tags, attributes = p.attributes || s.attributes, updated_at = ${at}
       from s where p.id = s.id and ((p.name, p.description, p.category, p.brand, p.color, p.style, p.material, p.tags) is distinct from (s.name, s.description, s.category, s.brand, s.color, s.style, s.material, s.tags)
         or (p.attributes @> s.attributes) is not true or (s.image_url is not null and p.image_url is distinct from s.image_url))
-      returning p.id),
-      words as (${WORDS(sql`select s.* from s join up using (id)`)})
+      returning p.id, p.name, p.category, p.color, p.style, p.brand, p.material),
+      words as (${WORDS(sql`select * from up`)})
     select count(*)::int as n from up`,
   );
   const [ins] = await query<{ n: number }>(
@@ -329,8 +329,8 @@ async function upsertGoods(tx: Tx, rows: GoodRow[], currency: string, now: Date)
       ins as (insert into products (id, ${TEXT}, price, currency, stock, active, source, synced_at, created_at, updated_at)
         select id, name, description, category, brand, color, style, material, image_url, coalesce((select array_agg(t) from jsonb_array_elements_text(s.tags) t), '{}'), attributes,
           0, ${currency}, 0, false, '1c', ${at}, ${at}, ${at} from s
-        on conflict (id) do nothing returning id),
-      words as (${WORDS(sql`select s.* from s join ins using (id)`)})
+        on conflict (id) do nothing returning id, name, category, color, style, brand, material),
+      words as (${WORDS(sql`select * from ins`)})
     select count(*)::int as n from ins`,
   );
   return { inserted: Number(ins!.n), updated: Number(changed!.n) };
@@ -358,20 +358,20 @@ async function upsertOffers(tx: Tx, rows: OfferRow[], now: Date): Promise<{ foun
       on conflict (id) do update set name = excluded.name, brand = excluded.brand, color = excluded.color, style = excluded.style, material = excluded.material,
         attributes = excluded.attributes, parent_id = excluded.parent_id, updated_at = excluded.updated_at
       where (p.name, p.brand, p.color, p.style, p.material, p.attributes, p.parent_id) is distinct from (excluded.name, excluded.brand, excluded.color, excluded.style, excluded.material, excluded.attributes, excluded.parent_id)
-      returning p.id, (xmax = 0) as fresh),
-    words as (${WORDS(sql`select v.* from v join ins using (id)`)})
+      returning p.id, (xmax = 0) as fresh, p.name, p.category, p.color, p.style, p.brand, p.material),
+    words as (${WORDS(sql`select * from ins`)})
     select count(*) filter (where fresh)::int as n from ins`,
   );
   const [r] = await query<{ found: number; changes: number; stock: number }>(
     tx,
-    sql`with s as ${src}, before as (select p.id, p.price, p.stock from products p join s using (id)),
-    up as (update products p set price = coalesce(s.price, p.price), currency = coalesce(s.currency, p.currency), stock = coalesce(s.stock, p.stock),
-        stock_places = coalesce(s.places, p.stock_places), active = (not s.deleted and coalesce(s.price, p.price) > 0), source = '1c', synced_at = ${at}, updated_at = ${at}
-      from s where p.id = s.id returning p.id, p.price, p.old_price, p.stock),
+    sql`with up as (update products p set price = coalesce(x.price, p.price), currency = coalesce(x.currency, p.currency), stock = coalesce(x.stock, p.stock),
+        stock_places = coalesce(x.places, p.stock_places), active = (not x.deleted and coalesce(x.price, p.price) > 0), source = '1c', synced_at = ${at}, updated_at = ${at}
+      from (select s.*, b.price as price_before, b.stock as stock_before from ${src} s join products b on b.id = s.id) x
+      where p.id = x.id returning p.id, p.price, p.old_price, p.stock, x.price_before, x.stock_before),
     hist as (insert into price_history (product_id, price, old_price, at)
-      select up.id, up.price, up.old_price, ${at} from up join before b using (id) where b.price is distinct from up.price returning product_id)
+      select id, price, old_price, ${at} from up where price_before is distinct from price returning product_id)
     select (select count(*) from up)::int as found, (select count(*) from hist)::int as changes,
-      (select count(*) from up join before b using (id) where b.stock is distinct from up.stock)::int as stock`,
+      (select count(*) from up where stock_before is distinct from stock)::int as stock`,
   );
   return { found: Number(r!.found), variants: Number(v!.n), priceChanges: Number(r!.changes), stockChanges: Number(r!.stock) };
 }

@@ -450,6 +450,8 @@ export const exchangeFiles = pgTable(
     exchangeId: text('exchange_id').notNull(),
     name: text('name').notNull(),
     seq: integer('seq').notNull(),
+    /** Bytes in `data`, kept beside it: summing length(data) would read every stored chunk back. */
+    size: integer('size').notNull(),
     data: bytea('data').notNull(),
   },
   (t) => [primaryKey({ columns: [t.exchangeId, t.name, t.seq] })],

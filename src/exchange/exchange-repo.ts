@@ -80,72 +80,19 @@ export async function recentExchanges(db: Tx, limit = 10): Promise<Exchange[]> {
   return rows.map(toExchange);
 }
 
-/** Appends one uploaded chunk to a file of the exchange (1C sends a large file in several calls with the same name). */
-export async function appendFile(db: Tx, exchangeId: string, name: string, data: Uint8Array): Promise<number> {
-  const [r] = await query<{ size: string | number }>(
-    db,
-    sql`with added as (
-      insert into exchange_files (exchange_id, name, seq, data)
-      select ${exchangeId}, ${name}, coalesce(max(seq) + 1, 0), ${Buffer.from(data)} from exchange_files where exchange_id = ${exchangeId} and name = ${name}
-      returning length(data) as n)
-    select coalesce((select sum(length(data)) from exchange_files where exchange_id = ${exchangeId} and name = ${name}), 0) + (select n from added) as size`,
-  );
-  return Number(r!.size);
-}
-
-export async function fileSize(db: Tx, exchangeId: string, name: string): Promise<number> {
-  const [r] = await query<{ size: string | number | null }>(db, sql`select sum(length(data)) as size from exchange_files where exchange_id = ${exchangeId} and name = ${name}`);
-  return Number(r?.size ?? 0);
-}
-
-export async function listFiles(db: Tx, exchangeId: string): Promise<Array<{ name: string; size: number }>> {
-  const rows = await query<{ name: string; size: string | number }>(db, sql`select name, sum(length(data)) as size from exchange_files where exchange_id = ${exchangeId} group by name order by name`);
-  return rows.map((r) => ({ name: r.name, size: Number(r.size) }));
-}
-
-/** A file's bytes, one stored chunk at a time: memory holds one chunk however large the file. */
-export async function* readFile(db: Tx, exchangeId: string, name: string): AsyncGenerator<Buffer> {
-  for (let seq = 0; ; seq++) {
-    const [r] = await query<{ data: Uint8Array }>(db, sql`select data from exchange_files where exchange_id = ${exchangeId} and name = ${name} and seq = ${seq}`);
-    if (!r) return;
-    yield Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength);
-  }
-}
-
-/** `mode=init`: the exchange starts over with an empty folder. */
-export async function clearFiles(db: Tx, exchangeId: string): Promise<void> {
-  await db.execute(sql`delete from exchange_files where exchange_id = ${exchangeId}`);
-  await db.execute(sql`delete from exchange_imports where exchange_id = ${exchangeId}`);
-}
-
-export async function deleteFile(db: Tx, exchangeId: string, name: string): Promise<void> {
-  await db.execute(sql`delete from exchange_files where exchange_id = ${exchangeId} and name = ${name}`);
-}
-
-/** Exchanges 1C left open and silent since `before`: failed as abandoned, their files dropped. Returns how many. */
-export async function abandonStale(db: Tx, before: Date, now: Date): Promise<number> {
+/** Exchanges 1C left open and silent since `before`: failed as abandoned. Returns their ids (their files are the caller's to drop). */
+export async function abandonStale(db: Tx, before: Date, now: Date): Promise<string[]> {
   const rows = await query<{ id: string }>(
     db,
     sql`update catalog_exchanges set status = 'failed', error = coalesce(error, 'abandoned: 1C stopped calling before mode=complete'), finished_at = ${iso(now)}::timestamptz
     where status = 'open' and source = '1c' and updated_at < ${iso(before)}::timestamptz returning id`,
   );
-  for (const r of rows) await clearFiles(db, r.id);
-  return rows.length;
+  return rows.map((r) => r.id);
 }
 
-/** Pictures (`import_files/…`) move to the catalog's files, where /catalog-files/ serves them. */
-export async function keepPictures(db: Tx, exchangeId: string, at: Date): Promise<number> {
-  const [r] = await query<{ n: number }>(
-    db,
-    sql`with pics as (
-      insert into catalog_files (path, data, updated_at)
-      select name, string_agg(data, ''::bytea order by seq), ${iso(at)}::timestamptz from exchange_files
-      where exchange_id = ${exchangeId} and name like 'import\\_files/%' group by name
-      on conflict (path) do update set data = excluded.data, updated_at = excluded.updated_at
-      returning path)
-    select count(*)::int as n from pics`,
-  );
-  return Number(r!.n);
+/** `mode=init`: the exchange's imports start over. */
+export async function clearImports(db: Tx, exchangeId: string): Promise<void> {
+  await db.execute(sql`delete from exchange_imports where exchange_id = ${exchangeId}`);
 }
 
 export async function catalogFile(db: Tx, path: string): Promise<Uint8Array | null> {

@@ -10,25 +10,8 @@ import { canMove, getOrder } from '../orders/order-repo.ts';
 import type { Orders } from '../orders/orders.ts';
 import type { Profile } from '../profile/store-profile.ts';
 import { sameSecret } from '../secret.ts';
-import {
-  addCounts,
-  appendFile,
-  claimImport,
-  abandonStale,
-  clearFiles,
-  deleteFile,
-  endImport,
-  fileSize,
-  finishExchange,
-  getExchange,
-  keepPictures,
-  listFiles,
-  openExchange,
-  readFile,
-  renewImport,
-  touchExchange,
-  type Exchange,
-} from './exchange-repo.ts';
+import { abandonStale, addCounts, claimImport, clearImports, endImport, finishExchange, getExchange, openExchange, renewImport, touchExchange, type Exchange } from './exchange-repo.ts';
+import { keepPictures, type ExchangeFiles } from './exchange-files.ts';
 import { markExported, ordersNotExported, ordersXml, statusesOf } from './onec-orders.ts';
 import { safeName, UnzipError, unzipStream } from './unzip.ts';
 
@@ -76,6 +59,7 @@ export class OneCExchange {
   constructor(
     private readonly o: {
       db: Db;
+      files: ExchangeFiles;
       clock: Clock;
       log: Logger;
       metrics: Metrics;
@@ -124,7 +108,8 @@ export class OneCExchange {
       if (!this.signedIn(c.authorization)) return failure('wrong user or password (ONEC_USER, ONEC_PASSWORD)');
       const id = randomBytes(18).toString('base64url');
       const abandoned = await abandonStale(this.o.db, new Date(now.getTime() - ABANDONED_AFTER_MS), now);
-      if (abandoned) this.o.log.warn({ abandoned }, '1C exchanges abandoned half-way: their files dropped, the catalog kept what they had imported');
+      for (const a of abandoned) await this.o.files.clear(a);
+      if (abandoned.length) this.o.log.warn({ abandoned: abandoned.length }, '1C exchanges abandoned half-way: their files dropped, the catalog kept what they had imported');
       await openExchange(this.o.db, { id, source: '1c', kind: c.type, at: now });
       const answer = text('success', COOKIE, id, `sessid=${id}`, `timestamp=${Math.floor(now.getTime() / 1000)}`);
       return { ...answer, cookie: id };
@@ -134,7 +119,8 @@ export class OneCExchange {
     if (ex.kind !== c.type) return failure(`this session is for type=${ex.kind}`);
     switch (c.mode) {
       case 'init':
-        await clearFiles(this.o.db, ex.id);
+        await this.o.files.clear(ex.id);
+        await clearImports(this.o.db, ex.id);
         await touchExchange(this.o.db, ex.id, now);
         return { body: `zip=yes\nfile_limit=${this.o.fileLimit}`, contentType: 'text/plain', outcome: 'success' };
       case 'file':
@@ -145,7 +131,7 @@ export class OneCExchange {
         return this.deactivate(ex, now);
       case 'complete':
         if (ex.status === 'open') await finishExchange(this.o.db, ex.id, ex.error ? 'failed' : 'done', null, now);
-        await clearFiles(this.o.db, ex.id);
+        await this.o.files.clear(ex.id);
         return text('success');
       case 'query':
         return c.type === 'sale' ? this.query(ex, now) : failure('mode=query is for type=sale');
@@ -164,8 +150,8 @@ export class OneCExchange {
     if (!name) return failure(`filename missing or not allowed: ${JSON.stringify(c.filename ?? '')}`);
     if (!c.body) return failure('the file has no body');
     if (c.body.tooLarge) return this.fail(ex, `${name}: one call sent more than file_limit=${this.o.fileLimit} bytes`, now);
-    if ((await fileSize(this.o.db, ex.id, name)) + c.body.data.length > this.o.maxFileBytes) return this.fail(ex, `${name}: the file grows past ${this.o.maxFileBytes} bytes`, now);
-    await appendFile(this.o.db, ex.id, name, c.body.data);
+    if ((await this.o.files.size(ex.id, name)) + c.body.data.length > this.o.maxFileBytes) return this.fail(ex, `${name}: the file grows past ${this.o.maxFileBytes} bytes`, now);
+    await this.o.files.append(ex.id, name, c.body.data);
     await touchExchange(this.o.db, ex.id, now);
     if (ex.kind === 'sale') return this.saleFile(ex, name, now);
     return text('success');
@@ -185,7 +171,7 @@ export class OneCExchange {
     let files = [name];
     try {
       if (name.toLowerCase().endsWith('.zip')) files = (await this.unpack(ex)).filter((f) => f.toLowerCase().endsWith('.xml'));
-      for (const f of files) for await (const e of readCommerceML(readFile(this.o.db, ex.id, f))) if (e.kind === 'document') documents.push(e);
+      for (const f of files) for await (const e of readCommerceML(this.o.files.read(ex.id, f))) if (e.kind === 'document') documents.push(e);
     } catch (err) {
       if (err instanceof CommerceMLError) return this.fail(ex, `${name} is not whole CommerceML: ${err.message}`, now);
       if (err instanceof UnzipError) return this.fail(ex, `${name}: ${err.message}`, now);
@@ -267,10 +253,10 @@ export class OneCExchange {
     const started = Date.now();
     try {
       await this.unpack(ex);
-      const files = await listFiles(db, ex.id);
-      if (!files.some((f) => f.name === name)) throw new ImportRefused(`${name} was not uploaded in this exchange (mode=file first)`);
-      const pictures = name.startsWith('import') ? await keepPictures(db, ex.id, clock.now()) : 0;
-      const r = await importCommerceML(db, () => readFile(db, ex.id, name), {
+      const { files } = this.o;
+      if (!(await files.list(ex.id)).some((f) => f.name === name)) throw new ImportRefused(`${name} was not uploaded in this exchange (mode=file first)`);
+      const pictures = name.startsWith('import') ? await keepPictures(db, files, ex.id, clock.now()) : 0;
+      const r = await importCommerceML(db, () => files.read(ex.id, name), {
         reading: this.o.reading(),
         publicUrl: this.o.publicUrl,
         now: clock.now(),
@@ -294,18 +280,18 @@ export class OneCExchange {
 
   /** Unpacks the exchange's zip archives (zip=yes) into its files, each archive once. Returns what the archives unpacked now. */
   private async unpack(ex: Exchange): Promise<string[]> {
-    const { db } = this.o;
+    const { db, files } = this.o;
     const done = new Set(((await getExchange(db, ex.id))?.counts.unpacked as string | undefined)?.split('\n') ?? []);
     const written = new Set<string>();
-    for (const f of await listFiles(db, ex.id)) {
+    for (const f of await files.list(ex.id)) {
       if (!f.name.toLowerCase().endsWith('.zip') || done.has(f.name)) continue;
-      await unzipStream(readFile(db, ex.id, f.name), this.o.maxFileBytes, async (entry, data) => {
+      await unzipStream(files.read(ex.id, f.name), this.o.maxFileBytes, async (entry, data) => {
         if (!written.has(entry)) {
           // an archive sent again replaces what it unpacked before
-          await deleteFile(db, ex.id, entry);
+          await files.remove(ex.id, entry);
           written.add(entry);
         }
-        await appendFile(db, ex.id, entry, data);
+        await files.append(ex.id, entry, data);
       });
       done.add(f.name);
       await addCounts(db, ex.id, { unpacked: [...done].join('\n') }, this.o.clock.now());

@@ -47,6 +47,7 @@ const JOBS: Record<string, (s: Services) => Promise<JobOutcome>> = {
     if (!s.config.CATALOG_FEED_URL) return { counts: { failed: 1 }, report: { status: 'failed', error: 'CATALOG_FEED_URL is not set' } };
     const r = await pullFeed({
       db: s.database.db,
+      files: s.exchangeFiles,
       url: s.config.CATALOG_FEED_URL,
       reading: s.catalogReading(),
       publicUrl: s.config.PUBLIC_URL ?? null,

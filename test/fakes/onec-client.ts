@@ -70,9 +70,18 @@ export class OneCClient {
     return lines;
   }
 
+  /** What 1C sends for these files: one archive when zip is on (1C packs before it starts sending), else the files. */
+  pack(files: Array<{ name: string; data: Uint8Array }>): Array<{ name: string; data: Uint8Array }> {
+    return this.zip ? [{ name: `exchange-${++this.archives}.zip`, data: zipSync(Object.fromEntries(files.map((f) => [f.name, f.data]))) }] : files;
+  }
+
   /** Sends files as 1C does: packed into one archive when zip is on, each cut at file_limit. Returns the answers. */
   async upload(files: Array<{ name: string; data: Uint8Array }>): Promise<string[]> {
-    const sends = this.zip ? [{ name: `exchange-${++this.archives}.zip`, data: zipSync(Object.fromEntries(files.map((f) => [f.name, f.data]))) }] : files;
+    return this.send(this.pack(files));
+  }
+
+  /** Sends what `pack` made, each cut at file_limit. */
+  async send(sends: Array<{ name: string; data: Uint8Array }>): Promise<string[]> {
     const answers: string[] = [];
     for (const f of sends) {
       const limit = this.fileLimit || f.data.length || 1;
