@@ -118,7 +118,12 @@ async function run(backend: 'postgres' | 'pglite', paths: { importFile: string; 
   await new Promise((r) => setTimeout(r, 2000));
   const idle = rss(pid);
   let peak = idle;
-  const sampler = setInterval(() => (peak = Math.max(peak, rss(pid))), 100);
+  const timeline: number[] = [];
+  const sampler = setInterval(() => {
+    const m = rss(pid);
+    peak = Math.max(peak, m);
+    timeline.push(m);
+  }, 100);
 
   const client = new OneCClient({ fetch: (u, init) => fetch(u, init), url: `http://127.0.0.1:${port}/exchange/1c`, user: 'bench', password: 'bench', useZip: ZIP });
   const files = [
@@ -146,6 +151,7 @@ async function run(backend: 'postgres' | 'pglite', paths: { importFile: string; 
   const total = performance.now() - t0;
   clearInterval(sampler);
   peak = Math.max(peak, rss(pid));
+  if (process.env.BENCH_TIMELINE) console.log(`rss MB every second: ${timeline.filter((_, i) => i % 10 === 0).map((m) => MB(m - idle)).join(' ')}`);
 
   const ready = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { checks: Record<string, string> };
   await stopProcess(child);

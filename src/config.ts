@@ -117,7 +117,7 @@ const schema = z
     ONEC_USER: str(),
     ONEC_PASSWORD: str(),
     /** The most bytes 1C may send in one `mode=file` call (its `file_limit`); a larger file arrives in several calls. */
-    ONEC_FILE_LIMIT: int(8 * 1024 * 1024, 1024),
+    ONEC_FILE_LIMIT: int(2 * 1024 * 1024, 1024),
     /** The most one exchange file may grow to, and the most an archive may unpack to, in MB. */
     ONEC_MAX_FILE_MB: int(1024, 1),
     /** How long `mode=import` waits for the import before answering `progress` (1C then calls again). */

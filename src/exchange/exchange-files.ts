@@ -9,6 +9,9 @@ import { iso, query, sql, type Tx } from '../db/database.ts';
  * and read back as a stream, so memory holds one piece however large the file. Names are
  * checked by the caller (`safeName`).
  */
+/** Files are stored and read back in pieces of at most this size: what one step of an import holds. */
+export const PIECE = 256 * 1024;
+
 export interface ExchangeFiles {
   append(exchangeId: string, name: string, data: Uint8Array): Promise<void>;
   size(exchangeId: string, name: string): Promise<number>;
@@ -26,10 +29,13 @@ export class TableFiles implements ExchangeFiles {
   constructor(private readonly db: Tx) {}
 
   async append(exchangeId: string, name: string, data: Uint8Array): Promise<void> {
-    await this.db.execute(
-      sql`insert into exchange_files (exchange_id, name, seq, size, data)
-      select ${exchangeId}, ${name}, coalesce(max(seq) + 1, 0), ${data.length}, ${Buffer.from(data.buffer, data.byteOffset, data.byteLength)} from exchange_files where exchange_id = ${exchangeId} and name = ${name}`,
-    );
+    for (let i = 0; i < data.length || i === 0; i += PIECE) {
+      const piece = data.subarray(i, i + PIECE);
+      await this.db.execute(
+        sql`insert into exchange_files (exchange_id, name, seq, size, data)
+        select ${exchangeId}, ${name}, coalesce(max(seq) + 1, 0), ${piece.length}, ${Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength)} from exchange_files where exchange_id = ${exchangeId} and name = ${name}`,
+      );
+    }
   }
 
   async size(exchangeId: string, name: string): Promise<number> {
@@ -97,7 +103,7 @@ export class FolderFiles implements ExchangeFiles {
   async *read(exchangeId: string, name: string): AsyncGenerator<Buffer> {
     const p = await this.path(exchangeId, name);
     if (!(await stat(p).then(() => true, () => false))) return;
-    yield* createReadStream(p, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>;
+    yield* createReadStream(p, { highWaterMark: PIECE }) as AsyncIterable<Buffer>;
   }
 
   async remove(exchangeId: string, name: string): Promise<void> {

@@ -14,7 +14,7 @@ export class UnzipError extends Error {
 /** Pieces of the archive pushed at a time: deflate expands at most ~1032×, so one push yields at most ~66 MB however hostile the archive. */
 const SLICE = 64 * 1024;
 /** Unpacked data is written out in pieces of about this size. */
-const PIECE = 1024 * 1024;
+const PIECE = 256 * 1024;
 
 /**
  * Unpacks a zip archive read as a stream of chunks (it is never whole in memory), handing each
