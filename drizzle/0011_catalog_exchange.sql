@@ -52,4 +52,6 @@ ALTER TABLE "products" ADD COLUMN "parent_id" text;--> statement-breakpoint
 ALTER TABLE "products" ADD COLUMN "source" text;--> statement-breakpoint
 ALTER TABLE "products" ADD COLUMN "synced_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "products" ADD COLUMN "stock_places" jsonb;--> statement-breakpoint
-CREATE INDEX "catalog_exchanges_started_idx" ON "catalog_exchanges" USING btree ("started_at");
+CREATE INDEX "catalog_exchanges_started_idx" ON "catalog_exchanges" USING btree ("started_at");--> statement-breakpoint
+-- exchange files are XML and zip pieces read back whole: compressing them in TOAST costs time both ways
+ALTER TABLE "exchange_files" ALTER COLUMN "data" SET STORAGE EXTERNAL;

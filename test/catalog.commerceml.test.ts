@@ -88,6 +88,25 @@ describe('CommerceML, read as a stream (the sample files of shared/reference/com
     expect(of(events, 'offer')[0]).toMatchObject({ id: 'g-1#size-42', productId: 'g-1', variantId: 'size-42', characteristics: [{ name: 'Размер', value: '42' }], prices: [{ typeId: 'retail', price: '24990,50', currency: 'KZT' }], quantity: '3' });
   });
 
+  it('split rests and prices files (2.10): stock per warehouse from Остатки, prices without quantities', async () => {
+    const rests = `<?xml version="1.0" encoding="UTF-8"?>
+<КоммерческаяИнформация ВерсияСхемы="2.10"><ПакетПредложений СодержитТолькоИзменения="true"><ИдКаталога>cat-1</ИдКаталога><Предложения>
+<Предложение><Ид>g-1</Ид><Остатки><Остаток><Склад><Ид>w-1</Ид><Количество>4</Количество></Склад></Остаток><Остаток><Склад><Ид>w-2</Ид><Количество>1</Количество></Склад></Остаток></Остатки></Предложение>
+<Предложение><Ид>g-2</Ид><Остатки><Остаток><Количество>7</Количество></Остаток></Остатки></Предложение>
+</Предложения></ПакетПредложений></КоммерческаяИнформация>`;
+    const offers = of(await read(Readable.from([Buffer.from(rests)])), 'offer');
+    expect(offers.map((o) => [o.id, o.quantity, o.warehouses, o.prices])).toEqual([
+      ['g-1', null, [{ id: 'w-1', quantity: '4' }, { id: 'w-2', quantity: '1' }], []],
+      ['g-2', '7', [], []],
+    ]);
+    const prices = `<?xml version="1.0" encoding="UTF-8"?>
+<КоммерческаяИнформация ВерсияСхемы="2.10"><ПакетПредложений СодержитТолькоИзменения="true"><ИдКаталога>cat-1</ИдКаталога>
+<ТипыЦен><ТипЦены><Ид>retail</Ид><Наименование>Розничная</Наименование><Валюта>KZT</Валюта></ТипЦены></ТипыЦен><Предложения>
+<Предложение><Ид>g-1</Ид><Цены><Цена><ИдТипаЦены>retail</ИдТипаЦены><ЦенаЗаЕдиницу>1 990</ЦенаЗаЕдиницу></Цена></Цены></Предложение>
+</Предложения></ПакетПредложений></КоммерческаяИнформация>`;
+    expect(of(await read(Readable.from([Buffer.from(prices)])), 'offer').map((o) => [o.id, o.quantity, o.prices])).toEqual([['g-1', null, [{ typeId: 'retail', price: '1 990', currency: '' }]]]);
+  });
+
   it('a malformed or truncated file is refused with its line and column, not read half-way', async () => {
     const xml = readFileSync(new URL('offers0_1.xml', FIXTURES));
     const cut = xml.subarray(0, Math.floor(xml.length / 2));

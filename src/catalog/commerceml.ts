@@ -106,6 +106,7 @@ export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | s
   /** The Каталог or ПакетПредложений being read: its id comes after its start was reported. */
   let started: Extract<CmlEvent, { kind: 'catalog' | 'offers' }> | null = null;
   let document: Extract<CmlEvent, { kind: 'document' }> | null = null;
+  let restStore = '';
 
   const parent = (n = 1) => path[path.length - 1 - n];
   const emit = (e: CmlEvent | null) => {
@@ -234,6 +235,12 @@ export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | s
         else if (name === 'Наименование') offer.name = value;
         else if (name === 'Количество') offer.quantity = value;
         else if (name === 'ПометкаУдаления') offer.deleted ||= truthy(value);
+      } else if (up === 'Склад' && within('Остатки')) {
+        // rests files (2.10): Остатки/Остаток/Склад{Ид, Количество}
+        if (name === 'Ид') restStore = value;
+        else if (name === 'Количество' && restStore) offer.warehouses.push({ id: restStore, quantity: value });
+      } else if (up === 'Остаток' && name === 'Количество') {
+        offer.quantity = value;
       } else if (price && up === 'Цена') {
         if (name === 'ИдТипаЦены') price.typeId = value;
         else if (name === 'ЦенаЗаЕдиницу') price.price = value;

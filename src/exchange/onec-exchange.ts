@@ -13,7 +13,7 @@ import { sameSecret } from '../secret.ts';
 import { abandonStale, addCounts, claimImport, clearImports, endImport, finishExchange, getExchange, openExchange, renewImport, touchExchange, type Exchange } from './exchange-repo.ts';
 import { keepPictures, type ExchangeFiles } from './exchange-files.ts';
 import { markExported, ordersNotExported, ordersXml, statusesOf } from './onec-orders.ts';
-import { safeName, UnzipError, unzipStream } from './unzip.ts';
+import { safeName, unzipEntries, UnzipError, zipEntry, zipNames } from './unzip.ts';
 
 /** The cookie 1C is given at checkauth and sends back on every later call. */
 export const COOKIE = 'vitrina_1c';
@@ -55,6 +55,7 @@ export interface OneCCall {
  */
 export class OneCExchange {
   private readonly running = new Map<string, Promise<void>>();
+  private readonly layouts = new Map<string, { key: string; map: Map<string, string | null> }>();
 
   constructor(
     private readonly o: {
@@ -117,8 +118,10 @@ export class OneCExchange {
     const ex = c.session ? await getExchange(this.o.db, c.session) : null;
     if (!ex || ex.source !== '1c') return failure('not signed in: call mode=checkauth first and send its cookie');
     if (ex.kind !== c.type) return failure(`this session is for type=${ex.kind}`);
+    if (ex.status === 'failed') return failure(`this exchange was closed: ${ex.error ?? 'failed'}; start again with mode=checkauth`);
     switch (c.mode) {
       case 'init':
+        this.layouts.delete(ex.id);
         await this.o.files.clear(ex.id);
         await clearImports(this.o.db, ex.id);
         await touchExchange(this.o.db, ex.id, now);
@@ -126,11 +129,13 @@ export class OneCExchange {
       case 'file':
         return this.file(ex, c, now);
       case 'import':
-        return c.type === 'catalog' ? this.import(ex, c.filename) : failure('mode=import is for type=catalog');
+        // type=sale: the documents were applied when they came (mode=file)
+        return c.type === 'catalog' ? this.import(ex, c.filename) : text('success');
       case 'deactivate':
         return this.deactivate(ex, now);
       case 'complete':
         if (ex.status === 'open') await finishExchange(this.o.db, ex.id, ex.error ? 'failed' : 'done', null, now);
+        this.layouts.delete(ex.id);
         await this.o.files.clear(ex.id);
         return text('success');
       case 'query':
@@ -168,10 +173,11 @@ export class OneCExchange {
     let unknown = 0;
     const source = this.o.profile().catalogSource;
     const documents = [];
-    let files = [name];
     try {
-      if (name.toLowerCase().endsWith('.zip')) files = (await this.unpack(ex)).filter((f) => f.toLowerCase().endsWith('.xml'));
-      for (const f of files) for await (const e of readCommerceML(this.o.files.read(ex.id, f))) if (e.kind === 'document') documents.push(e);
+      const layout = await this.layout(ex);
+      // the file just sent: its documents, or those of the XML files in it when it is an archive
+      const names = layout.has(name) ? [name] : [...layout].filter(([n, where]) => where === name && n.toLowerCase().endsWith('.xml')).map(([n]) => n);
+      for (const f of names) for await (const e of readCommerceML(this.open(ex, f, layout.get(f)!)())) if (e.kind === 'document') documents.push(e);
     } catch (err) {
       if (err instanceof CommerceMLError) return this.fail(ex, `${name} is not whole CommerceML: ${err.message}`, now);
       if (err instanceof UnzipError) return this.fail(ex, `${name}: ${err.message}`, now);
@@ -217,7 +223,7 @@ export class OneCExchange {
   /**
    * `mode=import`: the first call starts the import and waits for it a while; a call that finds
    * it still running answers `progress` (1C calls again), one that finds it done `success`, one
-   * that finds it failed `failure` with the reason. Zip archives are unpacked first, once.
+   * that finds it failed `failure` with the reason.
    */
   private async import(ex: Exchange, filename: string | undefined): Promise<Answer> {
     const name = safeName(filename ?? '');
@@ -252,11 +258,10 @@ export class OneCExchange {
     heartbeat.unref();
     const started = Date.now();
     try {
-      await this.unpack(ex);
-      const { files } = this.o;
-      if (!(await files.list(ex.id)).some((f) => f.name === name)) throw new ImportRefused(`${name} was not uploaded in this exchange (mode=file first)`);
-      const pictures = name.startsWith('import') ? await keepPictures(db, files, ex.id, clock.now()) : 0;
-      const r = await importCommerceML(db, () => files.read(ex.id, name), {
+      const layout = await this.layout(ex);
+      if (!layout.has(name)) throw new ImportRefused(`${name} was not uploaded in this exchange (mode=file first)`);
+      const pictures = name.startsWith('import') ? await keepPictures(db, this.pictures(ex, layout), clock.now()) : 0;
+      const r = await importCommerceML(db, this.open(ex, name, layout.get(name)!), {
         reading: this.o.reading(),
         publicUrl: this.o.publicUrl,
         now: clock.now(),
@@ -278,25 +283,56 @@ export class OneCExchange {
     }
   }
 
-  /** Unpacks the exchange's zip archives (zip=yes) into its files, each archive once. Returns what the archives unpacked now. */
-  private async unpack(ex: Exchange): Promise<string[]> {
-    const { db, files } = this.o;
-    const done = new Set(((await getExchange(db, ex.id))?.counts.unpacked as string | undefined)?.split('\n') ?? []);
-    const written = new Set<string>();
-    for (const f of await files.list(ex.id)) {
-      if (!f.name.toLowerCase().endsWith('.zip') || done.has(f.name)) continue;
-      await unzipStream(files.read(ex.id, f.name), this.o.maxFileBytes, async (entry, data) => {
-        if (!written.has(entry)) {
-          // an archive sent again replaces what it unpacked before
-          await files.remove(ex.id, entry);
-          written.add(entry);
-        }
-        await files.append(ex.id, entry, data);
-      });
-      done.add(f.name);
-      await addCounts(db, ex.id, { unpacked: [...done].join('\n') }, this.o.clock.now());
+  /**
+   * Where each file of the exchange is: stored as sent (null), or inside one of its zip
+   * archives (zip=yes), read from there as a stream whenever it is imported, never unpacked to
+   * storage. Listing an archive unpacks it once and counts every byte, so a bomb is refused here.
+   * Kept per process while the exchange's files stay the same.
+   */
+  private async layout(ex: Exchange): Promise<Map<string, string | null>> {
+    const { files } = this.o;
+    const stored = await files.list(ex.id);
+    const key = stored.map((f) => `${f.name}:${f.size}`).join('\n');
+    const known = this.layouts.get(ex.id);
+    if (known?.key === key) return known.map;
+    const map = new Map<string, string | null>();
+    for (const f of stored) {
+      if (!f.name.toLowerCase().endsWith('.zip')) map.set(f.name, null);
+      else for (const n of await zipNames(files.read(ex.id, f.name), this.o.maxFileBytes)) map.set(n, f.name);
     }
-    return [...written];
+    this.layouts.set(ex.id, { key, map });
+    return map;
+  }
+
+  /** A file of the exchange as a stream that can be opened again (an import reads it twice). */
+  private open(ex: Exchange, name: string, archive: string | null): () => AsyncIterable<Buffer> {
+    const { files } = this.o;
+    return archive === null ? () => files.read(ex.id, name) : () => zipEntry(files.read(ex.id, archive), this.o.maxFileBytes, name);
+  }
+
+  /** The pictures 1C sent (`import_files/…`), stored as sent or inside its archives. */
+  private async *pictures(ex: Exchange, layout: Map<string, string | null>): AsyncGenerator<{ name: string; data: Buffer }> {
+    const archives = new Set<string>();
+    for (const [name, where] of layout) {
+      if (!name.startsWith('import_files/')) continue;
+      if (where !== null) archives.add(where);
+      else {
+        const parts: Buffer[] = [];
+        for await (const c of this.o.files.read(ex.id, name)) parts.push(c);
+        yield { name, data: Buffer.concat(parts) };
+      }
+    }
+    for (const a of archives) {
+      const parts = new Map<string, Uint8Array[]>();
+      for await (const p of unzipEntries(this.o.files.read(ex.id, a), this.o.maxFileBytes, (n) => n.startsWith('import_files/'))) {
+        if (!parts.has(p.name)) parts.set(p.name, []);
+        parts.get(p.name)!.push(p.data);
+        if (p.final) {
+          yield { name: p.name, data: Buffer.concat(parts.get(p.name)!) };
+          parts.delete(p.name);
+        }
+      }
+    }
   }
 }
 

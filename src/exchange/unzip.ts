@@ -13,41 +13,34 @@ export class UnzipError extends Error {
 
 /** Pieces of the archive pushed at a time: deflate expands at most ~1032×, so one push yields at most ~66 MB however hostile the archive. */
 const SLICE = 64 * 1024;
-/** Unpacked data is written out in pieces of about this size. */
-const PIECE = 256 * 1024;
 
 /**
- * Unpacks a zip archive read as a stream of chunks (it is never whole in memory), handing each
- * entry's bytes to `write` in pieces. More than `limit` unpacked bytes in all (a zip bomb), an
- * entry with an unsafe name, a method other than stored or deflate, or an archive cut short
- * is an UnzipError; what was written before stays for the caller to discard.
+ * Reads a zip archive as a stream of chunks (it is never whole in memory) and yields the bytes
+ * of the entries `want` picks, in pieces, as they unpack; every entry is unpacked (and counted)
+ * whether wanted or not. Returns the names of all entries. More than `limit` unpacked bytes in
+ * all (a zip bomb), an entry with an unsafe name, a method other than stored or deflate, or an
+ * archive cut short is an UnzipError. A consumer that stops early stops the reading.
  */
-export async function unzipStream(chunks: AsyncIterable<Uint8Array>, limit: number, write: (name: string, data: Uint8Array) => Promise<void>): Promise<{ files: string[]; bytes: number }> {
+export async function* unzipEntries(
+  chunks: AsyncIterable<Uint8Array>,
+  limit: number,
+  want: (name: string) => boolean,
+): AsyncGenerator<{ name: string; data: Uint8Array; final: boolean }, string[]> {
   let total = 0;
   let failure: Error | null = null;
-  const files: string[] = [];
-  const queue: Array<{ name: string; data: Uint8Array }> = [];
+  const names: string[] = [];
   const open = new Set<string>();
-  const buffers = new Map<string, Uint8Array[]>();
-  const sizes = new Map<string, number>();
-  const take = (name: string) => {
-    const parts = buffers.get(name) ?? [];
-    if (parts.length) queue.push({ name, data: Buffer.concat(parts) });
-    buffers.set(name, []);
-    sizes.set(name, 0);
-  };
+  const out: Array<{ name: string; data: Uint8Array; final: boolean }> = [];
   const unzip = new Unzip((file) => {
-    if (failure) return;
-    if (file.name.endsWith('/')) return;
+    if (failure || file.name.endsWith('/')) return;
     const name = safeName(file.name);
     if (!name) {
       failure = new UnzipError(`the archive holds an unsafe name: ${JSON.stringify(file.name)}`);
       return;
     }
-    files.push(name);
+    names.push(name);
     open.add(name);
-    buffers.set(name, []);
-    sizes.set(name, 0);
+    const wanted = want(name);
     file.ondata = (err, data, final) => {
       if (failure) return;
       if (err) {
@@ -59,15 +52,8 @@ export async function unzipStream(chunks: AsyncIterable<Uint8Array>, limit: numb
         failure = new UnzipError(`the archive unpacks to more than ${limit} bytes`);
         return;
       }
-      if (data.length) {
-        buffers.get(name)!.push(data);
-        sizes.set(name, sizes.get(name)! + data.length);
-        if (sizes.get(name)! >= PIECE) take(name);
-      }
-      if (final) {
-        take(name);
-        open.delete(name);
-      }
+      if (wanted && (data.length || final)) out.push({ name, data, final });
+      if (final) open.delete(name);
     };
     try {
       file.start();
@@ -76,9 +62,6 @@ export async function unzipStream(chunks: AsyncIterable<Uint8Array>, limit: numb
     }
   });
   unzip.register(UnzipInflate);
-  const drain = async () => {
-    for (const item of queue.splice(0)) await write(item.name, item.data);
-  };
   const push = (data: Uint8Array, final: boolean) => {
     try {
       unzip.push(data, final);
@@ -92,13 +75,30 @@ export async function unzipStream(chunks: AsyncIterable<Uint8Array>, limit: numb
       any = true;
       push(chunk.subarray(i, Math.min(chunk.length, i + SLICE)), false);
       if (failure) throw failure;
-      await drain();
+      yield* out.splice(0);
     }
   }
   push(new Uint8Array(0), true);
   if (failure) throw failure;
-  await drain();
-  if (!any || files.length === 0) throw new UnzipError('the archive is empty or not a zip archive');
+  yield* out.splice(0);
+  if (!any || names.length === 0) throw new UnzipError('the archive is empty or not a zip archive');
   if (open.size) throw new UnzipError(`the archive ends inside ${[...open].join(', ')}`);
-  return { files, bytes: total };
+  return names;
+}
+
+/** The names in an archive, every entry unpacked and counted against `limit` on the way (a bomb is refused here). */
+export async function zipNames(chunks: AsyncIterable<Uint8Array>, limit: number): Promise<string[]> {
+  const it = unzipEntries(chunks, limit, () => false);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** One entry's bytes as a stream; the archive is read only as far as the entry's end. */
+export async function* zipEntry(chunks: AsyncIterable<Uint8Array>, limit: number, name: string): AsyncGenerator<Buffer> {
+  for await (const piece of unzipEntries(chunks, limit, (n) => n === name)) {
+    if (piece.data.length) yield Buffer.from(piece.data.buffer, piece.data.byteOffset, piece.data.byteLength);
+    if (piece.final) return;
+  }
 }
