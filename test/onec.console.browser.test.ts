@@ -38,8 +38,8 @@ describe('1C exchanges in the console, in chromium', () => {
     expect(await items.nth(0).textContent()).toContain('the file is not whole CommerceML');
     expect(await items.nth(1).locator('.st').textContent()).toBe('готово');
     await items.nth(1).click();
-    await expect.poll(() => page.locator('#order').textContent()).toContain('priceChanges44');
-    expect(await page.locator('#order').textContent()).toContain('offers44');
+    await expect.poll(() => page.locator('#order').textContent()).toContain('цен изменилось44');
+    expect(await page.locator('#order').textContent()).toContain('предложений прочитано44');
     mkdirSync('test-artifacts', { recursive: true });
     mkdirSync('test/screenshots', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/console-exchanges.png' });

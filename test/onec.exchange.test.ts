@@ -171,19 +171,29 @@ describe.each(backends())('1C exchange ($name)', (backend) => {
     const up = (filename: string, body: Uint8Array) => h.app.request(`/exchange/1c?type=catalog&mode=file&filename=${encodeURIComponent(filename)}`, { method: 'POST', headers: { cookie: c['cookie']! }, body: new Uint8Array(body) });
     expect(await (await up('../etc/passwd', Buffer.from('x'))).text()).toBe('failure\nfilename missing or not allowed: "../etc/passwd"');
     expect(await (await up('import.xml', Buffer.alloc(2049))).text()).toBe('failure\nimport.xml: one call sent more than file_limit=2048 bytes');
+    // a failure ends the exchange: 1C starts again
+    expect(await (await up('import.xml', Buffer.from('<a/>'))).text()).toBe('failure\nthis exchange was closed: import.xml: one call sent more than file_limit=2048 bytes; start again with mode=checkauth');
+    const again = async () => {
+      await c.checkauth('catalog');
+      await c.init();
+    };
     // an import of a file never sent
+    await again();
     expect((await c.import('offers.xml')).lines).toEqual(['failure', 'offers.xml was not uploaded in this exchange (mode=file first)']);
     // a truncated import.xml: refused with where it ends, nothing imported
+    await again();
     const cut = IMPORT.subarray(0, Math.floor(IMPORT.length / 2));
     await c.upload([{ name: 'import.xml', data: cut }]);
     const refused = await c.import('import.xml');
     expect(refused.lines[0]).toBe('failure');
     expect(refused.lines[1]).toMatch(/^import\.xml: the file is not whole CommerceML: line \d+, column \d+: /);
     expect(await products(h)).toEqual([]);
-    // asked again, 1C gets the same answer (the import is not run twice)
+    // asked again, 1C gets the same answer (the import is not run twice); deactivate hides nothing after it
     expect((await c.import('import.xml')).lines).toEqual(refused.lines);
-    const [ex] = await query<{ status: string; error: string }>(h.services.database.db, sql`select status, error from catalog_exchanges where kind = 'catalog' and error is not null order by started_at desc limit 1`);
-    expect(ex!.error).toBe(refused.lines[1]);
+    expect(await c.deactivate()).toMatch(/^failure\nthis exchange was closed: /);
+    const exchanges = await query<{ status: string; error: string }>(h.services.database.db, sql`select status, error from catalog_exchanges where kind = 'catalog' and error is not null order by started_at, error`);
+    expect(exchanges.map((e) => e.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(exchanges.map((e) => e.error)).toContain(refused.lines[1]);
   });
 
   it('a zip bomb is refused before it fills the disk', async () => {

@@ -118,7 +118,8 @@ export class OneCExchange {
     const ex = c.session ? await getExchange(this.o.db, c.session) : null;
     if (!ex || ex.source !== '1c') return failure('not signed in: call mode=checkauth first and send its cookie');
     if (ex.kind !== c.type) return failure(`this session is for type=${ex.kind}`);
-    if (ex.status === 'failed') return failure(`this exchange was closed: ${ex.error ?? 'failed'}; start again with mode=checkauth`);
+    // a failure ends the exchange (1C stops at one): nothing more is taken in, nothing hidden by it
+    if (ex.status === 'failed' && ['init', 'file', 'deactivate'].includes(c.mode)) return failure(`this exchange was closed: ${ex.error ?? 'failed'}; start again with mode=checkauth`);
     switch (c.mode) {
       case 'init':
         this.layouts.delete(ex.id);
@@ -163,7 +164,7 @@ export class OneCExchange {
   }
 
   private async fail(ex: Exchange, reason: string, now: Date): Promise<Answer> {
-    await touchExchange(this.o.db, ex.id, now, { error: reason });
+    await finishExchange(this.o.db, ex.id, 'failed', reason, now);
     return failure(reason);
   }
 
@@ -277,7 +278,7 @@ export class OneCExchange {
       const reason = err instanceof ImportRefused || err instanceof UnzipError ? err.message : `${name}: ${(err as Error).message ?? String(err)}`;
       if (!(err instanceof ImportRefused || err instanceof UnzipError)) log.error({ err, exchange: ex.id, file: name }, '1C import failed');
       await endImport(db, ex.id, name, 'failed', progress, reason).catch(() => {});
-      await touchExchange(db, ex.id, clock.now(), { error: reason }).catch(() => {});
+      await finishExchange(db, ex.id, 'failed', reason, clock.now()).catch(() => {});
     } finally {
       clearInterval(heartbeat);
     }
