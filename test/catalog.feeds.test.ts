@@ -125,6 +125,13 @@ describe.each(backends())('catalog feed (CATALOG_FEED_URL) and file imports ($na
     expect(exchanges.filter((e) => e.source === 'feed').map((e) => e.status)).toEqual(['failed', 'failed', 'failed', 'done', 'done']);
     // the feed's token never reaches the log or the exchange record
     expect(JSON.stringify(exchanges)).not.toContain('secret');
+
+    // the same URL serving CommerceML, then CSV: each read as what it is
+    host.body = readFileSync(new URL('./fixtures/commerceml/import0_1.xml', import.meta.url));
+    expect((await run()).report).toMatchObject({ status: 'imported', format: 'commerceml', counts: { goods: 36, inserted: 36 } });
+    host.body = Buffer.from('id,name,price,category,stock\nbike-1,Горный велосипед Trail 29,149990,Велосипеды,2\n');
+    expect((await run()).report).toMatchObject({ status: 'imported', format: 'csv', counts: { products: 1, priceChanges: 1 } });
+    expect((await prices()).find((p) => p.id === 'bike-1')).toEqual({ id: 'bike-1', price: '14999000', active: true });
   });
 
   it('the admin API takes a catalog file as it is (YML here), and a whole one replaces what it lacks', async () => {

@@ -174,7 +174,14 @@ describe('the store profile', () => {
     expect(loadProfile(file)).toEqual({
       name: 'Leaf', sells: 'tea and coffee', tone: 'friendly, brief and helpful, like a good salesperson', languages: ['en', 'ru'], defaultLanguage: 'en',
       managerLanguage: 'ru', currency: 'EUR', timeZone: 'Europe/Berlin', examples: { en: ['green tea'] },
+      // no catalog_source: the store's system, if any, is read with the lexicon's names alone
+      catalogSource: { priceType: null, fields: {}, orderStatuses: {} },
     });
+    writeFileSync(file, `${yaml('Leaf')}catalog_source:\n  price_type: Розничная\n  fields:\n    color: [Цвет обивки]\n  order_statuses:\n    "[F] Выполнен": delivered\n`);
+    expect(loadProfile(file).catalogSource).toEqual({ priceType: 'Розничная', fields: { color: ['Цвет обивки'] }, orderStatuses: { '[F] Выполнен': 'delivered' } });
+    writeFileSync(file, `${yaml('Leaf')}catalog_source:\n  order_statuses:\n    "[F] Выполнен": done\n`);
+    expect(() => loadProfile(file)).toThrow(/store\.yaml:12:21: catalog_source\.order_statuses\.\[F\] Выполнен: /);
+    writeFileSync(file, yaml('Leaf'));
     expect(loadProfile(file, { STORE_NAME: 'Leaf & Bean', CURRENCY: 'USD', DEFAULT_LANGUAGE: 'kk', TZ: 'Asia/Almaty' })).toMatchObject({
       name: 'Leaf & Bean', currency: 'USD', defaultLanguage: 'kk', languages: ['kk', 'en', 'ru'], timeZone: 'Asia/Almaty',
     });

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
-import { query, sql } from '../db/database.ts';
 import type { ExchangeFiles } from '../exchange/exchange-files.ts';
 import { finishExchange, addCounts, openExchange } from '../exchange/exchange-repo.ts';
 import type { Logger } from '../log.ts';
 import { importCommerceML } from './commerceml-import.ts';
+import { catalogSetting, setCatalogSetting } from './catalog-repo.ts';
 import { importRows, parseCsv, parseJson, type RowError } from './import.ts';
 import type { SourceReading } from './source-reading.ts';
 import { readYml, sniffFormat } from './yml.ts';
@@ -81,7 +81,7 @@ export async function pullFeed(opts: {
   fetch?: typeof fetch;
 }): Promise<FeedResult> {
   const { db, log } = opts;
-  const setting = async (key: string) => (await query<{ value: string }>(db, sql`select value from catalog_settings where key = ${key}`))[0]?.value ?? null;
+  const setting = (key: string) => catalogSetting(db, key);
   const sameUrl = (await setting(keys.url)) === opts.url;
   const headers: Record<string, string> = {};
   const etag = sameUrl ? await setting(keys.etag) : null;
@@ -118,7 +118,7 @@ export async function pullFeed(opts: {
   const r = await importStream({ ...opts, id, source: 'feed', body: res.body as unknown as AsyncIterable<Uint8Array>, declaredLength: identity ? res.headers.get('content-length') : null, replace: 'if-clean' });
   if (!r.ok) return { status: 'failed', exchange: id, error: r.error };
   for (const [key, value] of [[keys.url, opts.url], [keys.etag, res.headers.get('etag')], [keys.modified, res.headers.get('last-modified')]] as const)
-    await db.execute(value ? sql`insert into catalog_settings (key, value) values (${key}, ${value}) on conflict (key) do update set value = excluded.value` : sql`delete from catalog_settings where key = ${key}`);
+    await setCatalogSetting(db, key, value);
   return { status: 'imported', exchange: id, format: r.format, counts: r.counts, skipped: r.errors.length };
 }
 

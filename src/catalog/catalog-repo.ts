@@ -167,12 +167,22 @@ export function searchConfigs(languages: string[]): string[] {
   return [...new Set([...languages.map((l) => byLang[l]).filter((c): c is string => !!c), 'simple'])];
 }
 
+/** A catalog-wide setting (`catalog_settings`), or null. */
+export async function catalogSetting(db: Tx, key: string): Promise<string | null> {
+  const [r] = await query<{ value: string }>(db, sql`select value from catalog_settings where key = ${key}`);
+  return r?.value ?? null;
+}
+
+/** Sets a catalog-wide setting; null removes it. */
+export async function setCatalogSetting(db: Tx, key: string, value: string | null): Promise<void> {
+  await db.execute(value === null ? sql`delete from catalog_settings where key = ${key}` : sql`insert into catalog_settings (key, value) values (${key}, ${value}) on conflict (key) do update set value = excluded.value`);
+}
+
 /** Makes the search trigger use `configs`; when they change, every product's vector is rebuilt. */
 export async function useSearchConfigs(db: Tx, configs: string[]): Promise<boolean> {
   const value = configs.join(',');
-  const [r] = await query<{ value: string }>(db, sql`select value from catalog_settings where key = 'search_configs'`);
-  if (r?.value === value) return false;
-  await db.execute(sql`insert into catalog_settings (key, value) values ('search_configs', ${value}) on conflict (key) do update set value = excluded.value`);
+  if ((await catalogSetting(db, 'search_configs')) === value) return false;
+  await setCatalogSetting(db, 'search_configs', value);
   await db.execute(sql`update products set search = vitrina_search_vector(products)`);
   await flushSearchIndex(db);
   return true;

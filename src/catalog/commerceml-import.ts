@@ -1,5 +1,6 @@
 import { iso, query, sql, type Db, type Tx } from '../db/database.ts';
-import { flushSearchIndex } from './catalog-repo.ts';
+import { catalogSetting, flushSearchIndex, setCatalogSetting } from './catalog-repo.ts';
+import type { ProductRow } from './product.ts';
 import { CommerceMLError, readCommerceML, type CmlEvent } from './commerceml.ts';
 import { toMinor } from './money.ts';
 import { readNumber, type FilterField, type SourceReading } from './source-reading.ts';
@@ -178,30 +179,20 @@ async function loadTree(db: Tx): Promise<Tree> {
 }
 
 async function readSetting<T>(db: Tx, key: string): Promise<T | null> {
-  const [r] = await query<{ value: string }>(db, sql`select value from catalog_settings where key = ${key}`);
-  return r ? (JSON.parse(r.value) as T) : null;
+  const value = await catalogSetting(db, key);
+  return value === null ? null : (JSON.parse(value) as T);
 }
 
-async function writeSetting(db: Tx, key: string, value: unknown): Promise<void> {
-  await db.execute(sql`insert into catalog_settings (key, value) values (${key}, ${JSON.stringify(value)}) on conflict (key) do update set value = excluded.value`);
-}
+const writeSetting = (db: Tx, key: string, value: unknown) => setCatalogSetting(db, key, JSON.stringify(value));
 
 const storedPriceTypes = async (db: Tx) => (await readSetting<PriceType[]>(db, PRICE_TYPES_KEY)) ?? [];
 
-interface GoodRow {
-  id: string;
-  name: string;
-  description: string;
-  category: string;
-  brand: string;
-  color: string;
-  style: string;
-  material: string;
+/** A good as its batch is written: the product's own fields, named as the SQL reads them. */
+type GoodRow = Pick<ProductRow, 'id' | 'name' | 'description' | 'category' | 'brand' | 'color' | 'style' | 'material' | 'tags'> & {
   image_url: string | null;
-  tags: string[];
   attributes: Record<string, string>;
   deleted: boolean;
-}
+};
 
 const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
 

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.ts';
 import { iso, query, sql, type Db } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
+import { catalogSetting, setCatalogSetting } from './catalog-repo.ts';
 import { plainAmount } from './money.ts';
 
 const BATCH = 1000;
@@ -56,8 +57,8 @@ export function catalogItem(p: Row, publicUrl: string | null): { method: 'UPDATE
  */
 export async function syncMetaCatalog(opts: { db: Db; client: WhatsAppClient; catalogId: string | undefined; publicUrl: string | null; log: Logger; now: Date; full?: boolean }): Promise<MetaSyncResult> {
   if (!opts.catalogId) throw new ConfigError('WHATSAPP_CATALOG_ID is not set: there is no Meta catalog to sync');
-  const [mark] = await query<{ value: string }>(opts.db, sql`select value from catalog_settings where key = ${SYNCED_KEY}`);
-  const since = opts.full || !mark ? null : mark.value;
+  const mark = await catalogSetting(opts.db, SYNCED_KEY);
+  const since = opts.full || !mark ? null : mark;
   const result: MetaSyncResult = { sent: 0, refused: [] };
   let after = '';
   for (;;) {
@@ -73,7 +74,7 @@ export async function syncMetaCatalog(opts: { db: Db; client: WhatsAppClient; ca
     after = rows.at(-1)!.id;
     if (rows.length < BATCH) break;
   }
-  await opts.db.execute(sql`insert into catalog_settings (key, value) values (${SYNCED_KEY}, ${iso(opts.now)}) on conflict (key) do update set value = excluded.value`);
+  await setCatalogSetting(opts.db, SYNCED_KEY, iso(opts.now));
   for (const x of result.refused.slice(0, 20)) opts.log.warn({ sku: x.retailerId, errors: x.errors }, 'Meta refused a catalog item');
   opts.log.info({ sent: result.sent, refused: result.refused.length }, 'Meta catalog synced');
   return result;
