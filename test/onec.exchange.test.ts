@@ -194,6 +194,16 @@ describe.each(backends())('1C exchange ($name)', (backend) => {
     const exchanges = await query<{ status: string; error: string }>(h.services.database.db, sql`select status, error from catalog_exchanges where kind = 'catalog' and error is not null order by started_at, error`);
     expect(exchanges.map((e) => e.status)).toEqual(['failed', 'failed', 'failed']);
     expect(exchanges.map((e) => e.error)).toContain(refused.lines[1]);
+
+    // 1C stops half-way: an hour later the next checkauth marks that exchange abandoned and drops its files
+    await again();
+    await c.upload([{ name: 'import.xml', data: IMPORT.subarray(0, 1000) }]);
+    const halfway = c['cookie']!.split('=')[1]!;
+    expect(await h.services.exchangeFiles.list(halfway)).toEqual([{ name: 'import.xml', size: 1000 }]);
+    h.clock.advance(61 * 60_000);
+    await client().checkauth('catalog');
+    expect(await query(h.services.database.db, sql`select status, error from catalog_exchanges where id = ${halfway}`)).toEqual([{ status: 'failed', error: 'abandoned half-way: no call for an hour' }]);
+    expect(await h.services.exchangeFiles.list(halfway)).toEqual([]);
   });
 
   it('a zip bomb is refused before it fills the disk', async () => {

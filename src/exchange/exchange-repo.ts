@@ -80,12 +80,15 @@ export async function recentExchanges(db: Tx, limit = 10): Promise<Exchange[]> {
   return rows.map(toExchange);
 }
 
-/** Exchanges 1C left open and silent since `before`: failed as abandoned. Returns their ids (their files are the caller's to drop). */
+/**
+ * Exchanges left open and silent since `before` (1C stopped calling before `complete`, a process
+ * died mid-feed): failed as abandoned. Returns their ids (their files are the caller's to drop).
+ */
 export async function abandonStale(db: Tx, before: Date, now: Date): Promise<string[]> {
   const rows = await query<{ id: string }>(
     db,
-    sql`update catalog_exchanges set status = 'failed', error = coalesce(error, 'abandoned: 1C stopped calling before mode=complete'), finished_at = ${iso(now)}::timestamptz
-    where status = 'open' and source = '1c' and updated_at < ${iso(before)}::timestamptz returning id`,
+    sql`update catalog_exchanges set status = 'failed', error = coalesce(error, 'abandoned half-way: no call for an hour'), finished_at = ${iso(now)}::timestamptz
+    where status = 'open' and updated_at < ${iso(before)}::timestamptz returning id`,
   );
   return rows.map((r) => r.id);
 }
