@@ -191,6 +191,7 @@ describe.each(backends())('1C exchange ($name)', (backend) => {
     // asked again, 1C gets the same answer (the import is not run twice); deactivate hides nothing after it
     expect((await c.import('import.xml')).lines).toEqual(refused.lines);
     expect(await c.deactivate()).toMatch(/^failure\nthis exchange was closed: /);
+    expect((await c.import('offers.xml')).lines[1]).toMatch(/^this exchange was closed: /);
     const exchanges = await query<{ status: string; error: string }>(h.services.database.db, sql`select status, error from catalog_exchanges where kind = 'catalog' and error is not null order by started_at, error`);
     expect(exchanges.map((e) => e.status)).toEqual(['failed', 'failed', 'failed']);
     expect(exchanges.map((e) => e.error)).toContain(refused.lines[1]);

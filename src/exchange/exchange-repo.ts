@@ -125,11 +125,16 @@ export async function claimImport(db: Tx, exchangeId: string, filename: string, 
     returning status`,
   );
   if (claimed) return { status: 'running', progress: {}, error: null, claimed: true };
+  return { ...(await importState(db, exchangeId, filename))!, claimed: false };
+}
+
+/** Where an import stands, without claiming it; null when it never started. */
+export async function importState(db: Tx, exchangeId: string, filename: string): Promise<Omit<ImportState, 'claimed'> | null> {
   const [r] = await query<{ status: ImportState['status']; progress: Record<string, number> | string; error: string | null }>(
     db,
     sql`select status, progress, error from exchange_imports where exchange_id = ${exchangeId} and filename = ${filename}`,
   );
-  return { status: r!.status, progress: json(r!.progress) ?? {}, error: r!.error, claimed: false };
+  return r ? { status: r.status, progress: json(r.progress) ?? {}, error: r.error } : null;
 }
 
 export async function renewImport(db: Tx, exchangeId: string, filename: string, until: Date, progress: Record<string, number>): Promise<void> {

@@ -10,7 +10,7 @@ import { canMove, getOrder } from '../orders/order-repo.ts';
 import type { Orders } from '../orders/orders.ts';
 import type { Profile } from '../profile/store-profile.ts';
 import { sameSecret } from '../secret.ts';
-import { abandonStale, addCounts, claimImport, clearImports, endImport, finishExchange, getExchange, openExchange, renewImport, touchExchange, type Exchange } from './exchange-repo.ts';
+import { abandonStale, addCounts, claimImport, clearImports, endImport, importState, finishExchange, getExchange, openExchange, renewImport, touchExchange, type Exchange } from './exchange-repo.ts';
 import { keepPictures, type ExchangeFiles } from './exchange-files.ts';
 import { markExported, ordersNotExported, ordersXml, statusesOf } from './onec-orders.ts';
 import { safeName, unzipEntries, UnzipError, zipEntry, zipNames } from './unzip.ts';
@@ -229,6 +229,11 @@ export class OneCExchange {
   private async import(ex: Exchange, filename: string | undefined): Promise<Answer> {
     const name = safeName(filename ?? '');
     if (!name) return failure(`filename missing or not allowed: ${JSON.stringify(filename ?? '')}`);
+    if (ex.status === 'failed') {
+      // a failed exchange starts nothing new; an import it ran is answered as it ended
+      const ended = await importState(this.o.db, ex.id, name);
+      return ended?.status === 'failed' ? failure(ended.error ?? `${name}: import failed`) : failure(`this exchange was closed: ${ex.error ?? 'failed'}; start again with mode=checkauth`);
+    }
     const key = `${ex.id}:${name}`;
     const state = await claimImport(this.o.db, ex.id, name, this.o.clock.now(), LEASE_MS);
     if (state.claimed) {
