@@ -8,6 +8,7 @@ import { sourceReading, type SourceReading } from './catalog/source-reading.ts';
 import { readYml, sniffFormat } from './catalog/yml.ts';
 import { z } from 'zod';
 import { loadLexicon, loadSynonyms } from './catalog/lexicon.ts';
+import { loadRateCard } from './analytics/rate-card.ts';
 import { TemplateError } from './errors.ts';
 import { loadPhrases } from './phrases.ts';
 import { loadProfile } from './profile/store-profile.ts';
@@ -229,6 +230,7 @@ const COMMANDS: Record<string, Command> = {
         ['recommendations', () => existsSync(`${config.storeDir}recommendations.yaml`) && readYamlFile(`${config.storeDir}recommendations.yaml`, z.object({ complements: z.record(z.string(), z.array(z.string())) }).nullable())],
         ['phrases', () => loadPhrases()],
         ['lexicon', () => loadLexicon()],
+        ['rates', () => loadRateCard()],
       ];
       for (const [what, check] of checks) {
         try {

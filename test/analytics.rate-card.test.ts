@@ -1,0 +1,70 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadRateCard, messageCost, pricingOf } from '../src/analytics/rate-card.ts';
+import { TemplateError } from '../src/errors.ts';
+
+const file = (text: string) => {
+  const f = join(mkdtempSync(join(tmpdir(), 'rates-')), 'rates.yaml');
+  writeFileSync(f, text);
+  return f;
+};
+const CARD = `currency: USD
+countries:
+  KZ: ["76", "77"]
+  RU: ["7"]
+rates:
+  KZ:
+    - from: 2026-07-01
+      marketing: 0.08
+      utility: 0.02
+    - from: 2026-10-01
+      marketing: 0.08
+      utility: 0.015
+  RU:
+    - from: 2026-07-01
+      marketing: 0.0802
+`;
+
+describe('the WhatsApp rate card (templates/rates.yaml)', () => {
+  it('the shipped card is valid and prices Kazakhstan and Russia', () => {
+    const card = loadRateCard();
+    expect(card.countryOf('77011234567')).toBe('KZ');
+    expect(card.countryOf('79161234567')).toBe('RU');
+    expect(card.countryOf('4915112345678')).toBeNull();
+    expect(card.price({ country: 'RU', category: 'marketing', at: new Date('2026-12-04T10:00:00Z') })).toBeGreaterThan(0);
+  });
+
+  it('a rate change inside a period: each message at the rate of its own day; the longest prefix decides the country', () => {
+    const card = loadRateCard(file(CARD));
+    expect(card.countryOf('+77011234567')).toBe('KZ');
+    expect(card.countryOf('79161234567')).toBe('RU');
+    const utility = { category: 'utility', type: 'regular', model: 'PMP', billable: true };
+    expect(messageCost(card, utility, '77011234567', new Date('2026-09-30T23:59:59Z'))).toBe(0.02);
+    expect(messageCost(card, utility, '77011234567', new Date('2026-10-01T00:00:00Z'))).toBe(0.015);
+    // before the first rate, an unknown category or country: charged but unpriced, never guessed
+    expect(messageCost(card, utility, '77011234567', new Date('2026-06-30T12:00:00Z'))).toBeNull();
+    expect(messageCost(card, { ...utility, category: 'authentication' }, '77011234567', new Date('2026-11-01T00:00:00Z'))).toBeNull();
+    expect(messageCost(card, utility, '4915112345678', new Date('2026-11-01T00:00:00Z'))).toBeNull();
+    // free types cost nothing; a conversation-based status is charged when billable
+    expect(messageCost(card, { ...utility, type: 'free_customer_service' }, '77011234567', new Date('2026-11-01T00:00:00Z'))).toBe(0);
+    expect(messageCost(card, { ...utility, type: 'free_entry_point' }, '77011234567', new Date('2026-11-01T00:00:00Z'))).toBe(0);
+    expect(messageCost(card, { category: 'marketing', type: null, model: 'CBP', billable: false }, '79161234567', new Date('2026-11-01T00:00:00Z'))).toBe(0);
+    expect(messageCost(card, { category: 'marketing', type: null, model: 'CBP', billable: true }, '79161234567', new Date('2026-11-01T00:00:00Z'))).toBe(0.0802);
+  });
+
+  it('pricing read from real status webhooks (per-message and the legacy conversation-based shape)', () => {
+    expect(pricingOf({ id: 'w', status: 'delivered', pricing: { billable: true, pricing_model: 'PMP', type: 'regular', category: 'marketing' } })).toEqual({ category: 'marketing', type: 'regular', model: 'PMP', billable: true });
+    expect(pricingOf({ id: 'w', status: 'delivered', pricing: { billable: true, pricing_model: 'CBP', category: 'service' } })).toEqual({ category: 'service', type: null, model: 'CBP', billable: true });
+    expect(pricingOf({ id: 'w', status: 'read' })).toBeNull();
+  });
+
+  it('mistakes name file:line', () => {
+    expect(() => loadRateCard(file(CARD.replace('utility: 0.015', 'utility: cheap')))).toThrow(TemplateError);
+    expect(() => loadRateCard(file(CARD.replace('utility: 0.015', 'utility: cheap')))).toThrow(/rates\.yaml:12:16: rates\.KZ\.1\.utility: /);
+    expect(() => loadRateCard(file(CARD.replace('- from: 2026-10-01', '- from: 2026-06-01')))).toThrow(/rates\.yaml:10:13: rates\.KZ\.1\.from: rates are listed oldest first/);
+    expect(() => loadRateCard(file(CARD.replace('  RU: ["7"]\n', '')))).toThrow(/rates\.RU: RU has rates but no number prefixes under countries/);
+    expect(() => loadRateCard(file(CARD.replace('currency: USD', 'currency: KZT')))).toThrow(/rates\.yaml:1:11: currency: /);
+  });
+});
