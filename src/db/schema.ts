@@ -495,3 +495,23 @@ export const catalogProperties = pgTable('catalog_properties', {
   /** ИдЗначения → Значение. */
   values: jsonb('values').notNull().default(sql`'{}'::jsonb`),
 });
+
+/**
+ * What Meta says each message is charged as (the `pricing` of its status webhooks), one row per
+ * message: the earliest status that carried it dates it. Priced with templates/rates.yaml when a
+ * report asks, so a corrected rate card reprices the past.
+ */
+export const messagePricing = pgTable(
+  'message_pricing',
+  {
+    wamid: text('wamid').primaryKey(),
+    recipient: text('recipient').notNull(),
+    category: text('category').notNull(),
+    /** regular (charged), free_customer_service, free_entry_point; null in the conversation-based shape. */
+    type: text('type'),
+    model: text('model'),
+    billable: boolean('billable'),
+    at: ts('at').notNull(),
+  },
+  (t) => [index('message_pricing_at_idx').on(t.at)],
+);

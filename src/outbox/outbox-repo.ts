@@ -244,6 +244,17 @@ export async function recordStatuses(db: Tx, statuses: StatusUpdate[], now: Date
     order by wamid, status
     on conflict (wamid, status) do nothing`,
   );
+  // What Meta charges each message as (its status's `pricing`), kept per message for the cost
+  // report; the earliest status dates it. Typed leniently: a webhook is never refused for it.
+  await db.execute(
+    sql`insert into message_pricing (wamid, recipient, category, type, model, billable, at)
+    select distinct on (wamid) wamid, raw->>'recipient_id', raw->'pricing'->>'category', raw->'pricing'->>'type', raw->'pricing'->>'pricing_model',
+      case raw->'pricing'->'billable' when 'true'::jsonb then true when 'false'::jsonb then false end, at
+    from jsonb_to_recordset(${batch}::jsonb) as x(wamid text, at timestamptz, raw jsonb)
+    where jsonb_typeof(raw->'pricing') = 'object' and raw->'pricing'->>'category' is not null and raw->>'recipient_id' is not null
+    order by wamid, at
+    on conflict (wamid) do update set at = least(message_pricing.at, excluded.at)`,
+  );
   // A send whose answer never reached us (crash, timeout) is claimed by its callback data.
   await db.execute(
     sql`update outbox o set wamid = x.wamid, status = 'accepted', lease_until = null, claim_token = null, updated_at = ${iso(now)}::timestamptz
