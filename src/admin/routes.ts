@@ -126,7 +126,7 @@ export function adminRoutes(s: Services): Hono {
 
   /**
    * A catalog file as it is — YML, CommerceML, CSV or JSON, streamed (`vitrina catalog import`
-   * sends YML and CommerceML here while the embedded server holds the database). `replace=true`:
+   * sends CommerceML here while the embedded server holds the database). `replace=true`:
    * the file is the whole catalog.
    */
   app.post('/catalog/import', async (c) => {
