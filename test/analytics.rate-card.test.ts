@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,22 +10,8 @@ const file = (text: string) => {
   writeFileSync(f, text);
   return f;
 };
-const CARD = `currency: USD
-countries:
-  KZ: ["76", "77"]
-  RU: ["7"]
-rates:
-  KZ:
-    - from: 2026-07-01
-      marketing: 0.08
-      utility: 0.02
-    - from: 2026-10-01
-      marketing: 0.08
-      utility: 0.015
-  RU:
-    - from: 2026-07-01
-      marketing: 0.0802
-`;
+/** The tests' card, and the lines the mistakes below are reported at. */
+const CARD = readFileSync(new URL('./fixtures/rates.yaml', import.meta.url), 'utf8');
 
 describe('the WhatsApp rate card (templates/rates.yaml)', () => {
   it('the shipped card is valid and prices Kazakhstan and Russia', () => {
@@ -62,9 +48,9 @@ describe('the WhatsApp rate card (templates/rates.yaml)', () => {
 
   it('mistakes name file:line', () => {
     expect(() => loadRateCard(file(CARD.replace('utility: 0.015', 'utility: cheap')))).toThrow(TemplateError);
-    expect(() => loadRateCard(file(CARD.replace('utility: 0.015', 'utility: cheap')))).toThrow(/rates\.yaml:12:16: rates\.KZ\.1\.utility: /);
-    expect(() => loadRateCard(file(CARD.replace('- from: 2026-10-01', '- from: 2026-06-01')))).toThrow(/rates\.yaml:10:13: rates\.KZ\.1\.from: rates are listed oldest first/);
+    expect(() => loadRateCard(file(CARD.replace('utility: 0.015', 'utility: cheap')))).toThrow(/rates\.yaml:13:16: rates\.KZ\.1\.utility: /);
+    expect(() => loadRateCard(file(CARD.replace('- from: 2026-10-01', '- from: 2026-06-01')))).toThrow(/rates\.yaml:11:13: rates\.KZ\.1\.from: rates are listed oldest first/);
     expect(() => loadRateCard(file(CARD.replace('  RU: ["7"]\n', '')))).toThrow(/rates\.RU: RU has rates but no number prefixes under countries/);
-    expect(() => loadRateCard(file(CARD.replace('currency: USD', 'currency: KZT')))).toThrow(/rates\.yaml:1:11: currency: /);
+    expect(() => loadRateCard(file(CARD.replace('currency: USD', 'currency: KZT')))).toThrow(/rates\.yaml:2:11: currency: /);
   });
 });

@@ -33,6 +33,8 @@ export interface RateCard {
   price(p: { country: string | null; category: string; at: Date }): number | null;
   /** When each country's rates change, for a period that spans a change. */
   changes: Record<string, string[]>;
+  /** Number prefixes and their countries, longest first (what `countryOf` reads; SQL reads it too). */
+  prefixes: Array<{ p: string; c: string }>;
 }
 
 /** Reads and checks rates.yaml (a TemplateError names file:line). */
@@ -51,6 +53,7 @@ export function loadRateCard(path: URL | string = RATES_FILE): RateCard {
       return typeof v === 'number' ? v : null;
     },
     changes: Object.fromEntries(Object.entries(card.rates).map(([c, rows]) => [c, rows.map((r) => r.from)])),
+    prefixes,
   };
 }
 

@@ -1,0 +1,87 @@
+import { query, sql, type Tx } from '../db/database.ts';
+import type { RateCard } from './rate-card.ts';
+
+export interface CostLine {
+  messages: number;
+  /** Messages Meta charges (pricing type `regular`, or `billable` in the conversation-based shape). */
+  charged: number;
+  /** Charged messages the rate card cannot price (an unknown country or category): counted, never guessed. */
+  unpriced: number;
+  usd: number;
+}
+
+export interface CostReport {
+  currency: 'USD';
+  /** The store's local days, inclusive. */
+  from: string;
+  to: string;
+  total: CostLine;
+  byCategory: Array<CostLine & { category: string }>;
+  /** By the template sent (null: free-form messages, free inside the window). */
+  byTemplate: Array<CostLine & { template: string | null; category: string }>;
+  byDay: Array<CostLine & { day: string }>;
+}
+
+const line = (): CostLine => ({ messages: 0, charged: 0, unpriced: 0, usd: 0 });
+const add = (l: CostLine, n: number, charged: boolean, price: number | null) => {
+  l.messages += n;
+  if (!charged) return;
+  l.charged += n;
+  if (price === null) l.unpriced += n;
+  else l.usd = Math.round((l.usd + n * price) * 1e6) / 1e6;
+};
+
+/**
+ * What WhatsApp charged over the store's local days `from`…`to` (YYYY-MM-DD, inclusive), from
+ * `message_pricing` grouped by day, country, category, pricing type and template in one query,
+ * each group priced with the rate of its own day — a period across a rate change is priced with
+ * each rate on its own days.
+ */
+export async function whatsappCosts(db: Tx, card: RateCard, p: { from: string; to: string; timeZone: string }): Promise<CostReport> {
+  const prefixes = JSON.stringify(card.prefixes);
+  const rows = await query<{ day: string; country: string | null; category: string; type: string | null; billable: boolean | null; template: string | null; n: number }>(
+    db,
+    sql`with m as (
+      select m.*, to_char(m.at at time zone ${p.timeZone}, 'YYYY-MM-DD') as day from message_pricing m
+      where m.at >= (${p.from}::date::timestamp at time zone ${p.timeZone}) and m.at < ((${p.to}::date + 1)::timestamp at time zone ${p.timeZone}))
+    select m.day,
+      (select x.c from jsonb_to_recordset(${prefixes}::jsonb) as x(p text, c text) where m.recipient like x.p || '%' order by length(x.p) desc limit 1) as country,
+      m.category, m.type, m.billable, o.payload->'template'->>'name' as template, count(*)::int as n
+    from m left join outbox o on o.wamid = m.wamid
+    group by 1, 2, 3, 4, 5, 6
+    order by 1, 3, 6`,
+  );
+  const report: CostReport = { currency: 'USD', from: p.from, to: p.to, total: line(), byCategory: [], byTemplate: [], byDay: [] };
+  const cats = new Map<string, CostLine & { category: string }>();
+  const tpls = new Map<string, CostLine & { template: string | null; category: string }>();
+  const days = new Map<string, CostLine & { day: string }>();
+  for (const r of rows) {
+    const n = Number(r.n);
+    const charged = r.type !== null ? r.type === 'regular' : r.billable === true;
+    const price = charged ? card.price({ country: r.country, category: r.category, at: new Date(`${r.day}T12:00:00Z`) }) : 0;
+    add(report.total, n, charged, price);
+    const c = cats.get(r.category) ?? cats.set(r.category, { category: r.category, ...line() }).get(r.category)!;
+    add(c, n, charged, price);
+    const tk = `${r.template ?? ''}\n${r.category}`;
+    const t = tpls.get(tk) ?? tpls.set(tk, { template: r.template, category: r.category, ...line() }).get(tk)!;
+    add(t, n, charged, price);
+    const d = days.get(r.day) ?? days.set(r.day, { day: r.day, ...line() }).get(r.day)!;
+    add(d, n, charged, price);
+  }
+  report.byCategory = [...cats.values()].sort((a, b) => b.usd - a.usd || a.category.localeCompare(b.category));
+  report.byTemplate = [...tpls.values()].sort((a, b) => b.usd - a.usd || String(a.template).localeCompare(String(b.template)));
+  report.byDay = [...days.values()].sort((a, b) => a.day.localeCompare(b.day));
+  return report;
+}
+
+/**
+ * The month so far and where it is heading: the spend from the 1st to `today` (the store's local
+ * day), and that pace carried to the month's last day.
+ */
+export async function monthForecast(db: Tx, card: RateCard, p: { today: string; timeZone: string }): Promise<{ month: string; spent: number; forecast: number; days: number; of: number }> {
+  const [y, m, d] = p.today.split('-').map(Number) as [number, number, number];
+  const of = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const month = p.today.slice(0, 7);
+  const r = await whatsappCosts(db, card, { from: `${month}-01`, to: p.today, timeZone: p.timeZone });
+  return { month, spent: r.total.usd, forecast: Math.round(((r.total.usd / d) * of) * 100) / 100, days: d, of };
+}
