@@ -1,7 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 
 export { freePort } from '../test/helpers/free-port.ts';
+
+/** A memory figure of a running process from /proc (VmRSS now, VmHWM its peak), in bytes; 0 once it is gone. */
+export function procMemory(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
 
 /** Starts `node --import tsx <script>` with env and waits until GET <health> answers 200. */
 export async function startProcess(script: string, env: Record<string, string>, health: string): Promise<ChildProcess> {

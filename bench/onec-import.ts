@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { OneCClient } from '../test/fakes/onec-client.ts';
-import { freePort, headline, startProcess, stopProcess, table } from './lib.ts';
+import { freePort, headline, procMemory, startProcess, stopProcess, table } from './lib.ts';
 
 const GOODS = Number(process.env.BENCH_GOODS ?? 100_000);
 const ZIP = (process.env.BENCH_ZIP ?? 'yes') === 'yes';
@@ -81,13 +81,7 @@ function generate(dir: string): { importFile: string; offersFile: string } {
   return { importFile, offersFile };
 }
 
-const rss = (pid: number) => {
-  try {
-    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-  } catch {
-    return 0;
-  }
-};
+const rss = (pid: number) => procMemory(pid, 'VmRSS');
 const MB = (b: number) => (b / 1024 / 1024).toFixed(0);
 
 async function run(backend: 'postgres' | 'pglite', sends: Array<{ name: string; data: Uint8Array }>) {

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertForTranscription, resolveFfmpeg } from '../src/media/ffmpeg.ts';
-import { table, headline } from './lib.ts';
+import { headline, procMemory, table } from './lib.ts';
 
 const ffmpeg = resolveFfmpeg();
 if (!ffmpeg) throw new Error('no ffmpeg');
@@ -23,14 +23,7 @@ function note(seconds: number): string {
   return out;
 }
 
-function hwmKb(pid: number): number {
-  try {
-    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/);
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
+const hwmKb = (pid: number) => procMemory(pid, 'VmHWM') / 1024;
 
 const rows = [];
 for (const seconds of [15, 60, 180]) {

@@ -7,7 +7,7 @@ import { toErrorResponse, AppError, NotFoundError } from './errors.ts';
 import { pageWords } from './page-words.ts';
 import { getProducts } from './catalog/catalog-repo.ts';
 import { formatPrice, fromMinor } from './catalog/money.ts';
-import { catalogFile } from './exchange/exchange-repo.ts';
+import { catalogFile } from './exchange/exchange-files.ts';
 import { onecRoutes } from './exchange/onec-routes.ts';
 import { sandboxRoutes } from './sandbox/routes.ts';
 import type { Services } from './services.ts';

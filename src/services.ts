@@ -58,8 +58,8 @@ export interface Services {
   exchangeFiles: ExchangeFiles;
   /** How the store's own system (1C, a feed) is read: the lexicon's field names and currencies, store.yaml's choices. */
   catalogReading: () => SourceReading;
-  /** After the store's system changed the catalog: the vocabulary refreshed, price alerts run. */
-  catalogImported: (counts: Record<string, number>) => Promise<void>;
+  /** After the store's system changed the catalog: counted in the metrics, the vocabulary refreshed, price alerts run. */
+  catalogImported: (source: '1c' | 'feed' | 'file', counts: Record<string, number>) => Promise<void>;
   database: Database;
   store: Store;
   client: WhatsAppClient;
@@ -243,7 +243,8 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   const exchangeFiles: ExchangeFiles = database.kind === 'postgres' ? new TableFiles(database.db) : new FolderFiles(config.DATA_DIR.startsWith('memory://') ? null : `${config.DATA_DIR}/exchange`);
   const catalogReading = () => sourceReading(vocabulary.lexicon, profile.current().catalogSource, profile.current().currency);
   // prices and stock from the store's system fire price-drop and back-in-stock alerts at once, not at the next cron tick
-  const catalogImported = async (counts: Record<string, number>) => {
+  const catalogImported = async (source: '1c' | 'feed' | 'file', counts: Record<string, number>) => {
+    for (const [count, n] of Object.entries(counts)) if (n) metrics.catalogImportItems.inc({ source, count }, n);
     if (counts.inserted || counts.updated || counts.deactivated || counts.deleted) await vocabulary.refresh();
     if (!counts.priceChanges && !counts.stockChanges && !counts.updated) return;
     const fired = await runPriceAlerts({ db: database.db, now: clock.now(), templates: templates.current(), defaultLanguage: profile.current().defaultLanguage });
@@ -266,7 +267,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
           waitMs: config.ONEC_IMPORT_WAIT_MS,
           publicUrl: config.PUBLIC_URL ?? null,
           reading: catalogReading,
-          imported: catalogImported,
+          imported: (counts) => catalogImported('1c', counts),
         })
       : null;
 

@@ -147,7 +147,7 @@ export function adminRoutes(s: Services): Hono {
       replace,
     });
     if (!r.ok) throw new BadRequestError(r.error, r.errors.length ? { rows: r.errors.slice(0, 100).map((e) => `line ${e.line}: ${e.error}`) } : undefined);
-    await s.catalogImported(r.counts);
+    await s.catalogImported('file', r.counts);
     return c.json({ format: r.format, bytes: r.bytes, counts: r.counts, errors: r.errors });
   });
 

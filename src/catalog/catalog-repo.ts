@@ -1,4 +1,5 @@
 import { distance } from 'fastest-levenshtein';
+import type { SQL } from 'drizzle-orm';
 import { iso, query, sql, type Tx } from '../db/database.ts';
 import type { ProductRow } from './product.ts';
 
@@ -103,18 +104,23 @@ export async function upsertProducts(db: Tx, rows: ProductRow[], now: Date): Pro
       select up.id, up.price, up.old_price, ${iso(now)}::timestamptz from up left join before b using (id)
       where b.id is null or b.price is distinct from up.price
       returning product_id
-    ), words as (
-      insert into catalog_terms (term)
-      select distinct w from src, regexp_split_to_table(lower(src.name || ' ' || src.category || ' ' || src.color || ' ' || src.style || ' ' || src.brand || ' ' || src.material), '[^[:alnum:]]+') w
-      where length(w) >= 3 and w !~ '^[0-9]+$'
-      on conflict do nothing
-    )
+    ), words as (${catalogWords(sql`select * from src`)})
     select (select count(*) from up)::int - (select count(*) from before)::int as inserted,
       (select count(*) from before)::int as updated,
       (select count(*) from hist h join before b on b.id = h.product_id)::int as changes`,
   );
   return { inserted: Number(res!.inserted), updated: Number(res!.updated), priceChanges: Number(res!.changes) };
 }
+
+/**
+ * Adds the words of products written (a relation with name, category, color, style, brand and
+ * material) to the "did you mean" vocabulary: an INSERT for a data-modifying CTE.
+ */
+export const catalogWords = (rows: SQL) =>
+  sql`insert into catalog_terms (term)
+    select distinct w from (${rows}) s, regexp_split_to_table(lower(s.name || ' ' || s.category || ' ' || s.color || ' ' || s.style || ' ' || s.brand || ' ' || s.material), '[^[:alnum:]]+') w
+    where length(w) >= 3 and w !~ '^[0-9]+$'
+    on conflict do nothing`;
 
 /** Products by id, in the order asked; `activeOnly` leaves out those gone from the store (kept for alerts, carts, orders). */
 export async function getProducts(db: Tx, ids: string[], opts: { activeOnly?: boolean } = {}): Promise<Product[]> {

@@ -1,9 +1,9 @@
 import { iso, query, sql, type Db, type Tx } from '../db/database.ts';
-import { catalogSetting, flushSearchIndex, setCatalogSetting } from './catalog-repo.ts';
+import { catalogSetting, catalogWords, flushSearchIndex, setCatalogSetting } from './catalog-repo.ts';
 import type { ProductRow } from './product.ts';
 import { CommerceMLError, readCommerceML, type CmlEvent } from './commerceml.ts';
 import { toMinor } from './money.ts';
-import { readNumber, type FilterField, type SourceReading } from './source-reading.ts';
+import { categoryPath, readNumber, type FilterField, type SourceReading } from './source-reading.ts';
 
 type Good = Extract<CmlEvent, { kind: 'good' }>;
 type Offer = Extract<CmlEvent, { kind: 'offer' }>;
@@ -214,13 +214,7 @@ function goodRow(g: Good, tree: Tree, reading: SourceReading, publicUrl: string 
   if (g.article) attributes.article = g.article;
   if (g.barcode) attributes.barcode = g.barcode;
   // the group's name is the category; the groups above it are tags, so "мебель" finds a sofa filed under it
-  const path: string[] = [];
-  for (let id: string | null = g.groupIds[0] ?? null, guard = 0; id && guard < 20; guard++) {
-    const grp = tree.groups.get(id);
-    if (!grp) break;
-    path.push(grp.name);
-    id = grp.parentId;
-  }
+  const path = categoryPath(g.groupIds[0], (id) => tree.groups.get(id));
   return {
     id: g.id,
     name: cut(g.name || g.article || g.id, 300),
@@ -285,11 +279,6 @@ function offerRow(o: Offer, retail: PriceType | null, warehouses: Map<string, st
 }
 
 const TEXT = sql.raw('name, description, category, brand, color, style, material, image_url, tags, attributes');
-const WORDS = (from: ReturnType<typeof sql>) =>
-  sql`insert into catalog_terms (term)
-    select distinct w from (${from}) s, regexp_split_to_table(lower(s.name || ' ' || s.category || ' ' || s.color || ' ' || s.style || ' ' || s.brand || ' ' || s.material), '[^[:alnum:]]+') w
-    where length(w) >= 3 and w !~ '^[0-9]+$'
-    on conflict do nothing`;
 
 /**
  * Goods in three statements: every good marked seen (and hidden when deleted, shown again when it
@@ -311,7 +300,7 @@ async function upsertGoods(tx: Tx, rows: GoodRow[], currency: string, now: Date)
       from s where p.id = s.id and ((p.name, p.description, p.category, p.brand, p.color, p.style, p.material, p.tags) is distinct from (s.name, s.description, s.category, s.brand, s.color, s.style, s.material, s.tags)
         or (p.attributes @> s.attributes) is not true or (s.image_url is not null and p.image_url is distinct from s.image_url))
       returning p.id, p.name, p.category, p.color, p.style, p.brand, p.material),
-      words as (${WORDS(sql`select * from up`)})
+      words as (${catalogWords(sql`select * from up`)})
     select count(*)::int as n from up`,
   );
   const [ins] = await query<{ n: number }>(
@@ -321,7 +310,7 @@ async function upsertGoods(tx: Tx, rows: GoodRow[], currency: string, now: Date)
         select id, name, description, category, brand, color, style, material, image_url, coalesce((select array_agg(t) from jsonb_array_elements_text(s.tags) t), '{}'), attributes,
           0, ${currency}, 0, false, '1c', ${at}, ${at}, ${at} from s
         on conflict (id) do nothing returning id, name, category, color, style, brand, material),
-      words as (${WORDS(sql`select * from ins`)})
+      words as (${catalogWords(sql`select * from ins`)})
     select count(*)::int as n from ins`,
   );
   return { inserted: Number(ins!.n), updated: Number(changed!.n) };
@@ -350,7 +339,7 @@ async function upsertOffers(tx: Tx, rows: OfferRow[], now: Date): Promise<{ foun
         attributes = excluded.attributes, parent_id = excluded.parent_id, updated_at = excluded.updated_at
       where (p.name, p.brand, p.color, p.style, p.material, p.attributes, p.parent_id) is distinct from (excluded.name, excluded.brand, excluded.color, excluded.style, excluded.material, excluded.attributes, excluded.parent_id)
       returning p.id, (xmax = 0) as fresh, p.name, p.category, p.color, p.style, p.brand, p.material),
-    words as (${WORDS(sql`select * from ins`)})
+    words as (${catalogWords(sql`select * from ins`)})
     select count(*) filter (where fresh)::int as n from ins`,
   );
   const [r] = await query<{ found: number; changes: number; stock: number }>(

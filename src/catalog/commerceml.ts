@@ -55,6 +55,9 @@ export type CmlEvent =
   /** A document (an order, in `type=sale` files): its number and the order's own requisites (Наименование → Значение). */
   | { kind: 'document'; id: string; number: string; date: string; requisites: Record<string, string> };
 
+/** What saxes says went wrong, without the position it prefixes (the caller reports where). */
+export const saxesReason = (err: unknown) => String((err as Error).message ?? err).replace(/^(?:[^:\n]*:)?\d+:\d+: /, '');
+
 /** A file that is not well-formed XML, or ends early: where, and what. */
 export class CommerceMLError extends Error {
   constructor(
@@ -288,7 +291,7 @@ export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | s
   });
 
   const fail = (err: unknown): never => {
-    throw new CommerceMLError(String((err as Error).message ?? err).replace(/^(?:[^:\n]*:)?\d+:\d+: /, ''), parser.line, parser.column);
+    throw new CommerceMLError(saxesReason(err), parser.line, parser.column);
   };
   let decoder: TextDecoder | null = null;
   let first = true;

@@ -38,6 +38,23 @@ export function sourceReading(lexicon: Pick<LexiconData, 'fields' | 'currencies'
   };
 }
 
+/**
+ * A category and the ones above it, nearest first, as a store's system files them (1C's
+ * groups, YML's categories); a missing parent ends the walk, and so does a loop.
+ */
+export function categoryPath(id: string | null | undefined, lookup: (id: string) => { name: string; parentId: string | null } | undefined): string[] {
+  const path: string[] = [];
+  const seen = new Set<string>();
+  for (let at = id ?? null; at && !seen.has(at); ) {
+    seen.add(at);
+    const c = lookup(at);
+    if (!c) break;
+    path.push(c.name);
+    at = c.parentId;
+  }
+  return path;
+}
+
 /** A number as 1C and feeds write it: "1 234,50", "377", "1.000" → 1234.5, 377, 1; null when it is not one. */
 export function readNumber(s: string | null | undefined): number | null {
   if (s === null || s === undefined) return null;

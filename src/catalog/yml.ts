@@ -1,8 +1,8 @@
 import { SaxesParser } from 'saxes';
-import { declaredEncoding } from './commerceml.ts';
+import { declaredEncoding, saxesReason } from './commerceml.ts';
 import type { ParsedCatalog } from './import.ts';
 import { validateProduct } from './product.ts';
-import { readNumber, type SourceReading } from './source-reading.ts';
+import { categoryPath, readNumber, type SourceReading } from './source-reading.ts';
 
 /**
  * Stock written for an offer a YML feed marks available without a `<count>`: the feed does not
@@ -77,20 +77,14 @@ export async function readYml(input: AsyncIterable<Uint8Array>, reading: SourceR
     if (decoder) parser.write(decoder.decode());
     parser.close();
   } catch (err) {
-    return { rows: [], errors: [{ line: parser.line, error: `the feed is not whole XML: ${String((err as Error).message).replace(/^(?:[^:\n]*:)?\d+:\d+: /, '')}` }] };
+    return { rows: [], errors: [{ line: parser.line, error: `the feed is not whole XML: ${saxesReason(err)}` }] };
   }
   if (!decoder) return { rows: [], errors: [{ line: 0, error: 'the feed is empty' }] };
 
   const out: ParsedCatalog = { rows: [], errors: [] };
   for (const o of raw) {
     const f = o.fields;
-    const chain: string[] = [];
-    for (let id: string | null = f.categoryId ?? null, guard = 0; id && guard < 20; guard++) {
-      const c = categories.get(id);
-      if (!c) break;
-      chain.push(c.name);
-      id = c.parentId;
-    }
+    const chain = categoryPath(f.categoryId, (id) => categories.get(id));
     const attributes: Record<string, string> = {};
     const fields: Record<string, string> = {};
     for (const p of o.params) {

@@ -124,3 +124,9 @@ export async function keepPictures(db: Tx, pictures: AsyncIterable<{ name: strin
   }
   return n;
 }
+
+/** A picture kept from 1C, by its path (`import_files/…`), or null. */
+export async function catalogFile(db: Tx, path: string): Promise<Uint8Array | null> {
+  const [r] = await query<{ data: Uint8Array }>(db, sql`select data from catalog_files where path = ${path}`);
+  return r ? r.data : null;
+}

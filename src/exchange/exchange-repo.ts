@@ -65,13 +65,9 @@ export async function finishExchange(db: Tx, id: string, status: 'done' | 'faile
   await db.execute(sql`update catalog_exchanges set status = ${status}, error = coalesce(${error}, error), finished_at = ${iso(at)}::timestamptz, updated_at = ${iso(at)}::timestamptz where id = ${id}`);
 }
 
-export async function touchExchange(db: Tx, id: string, at: Date, patch: { error?: string | null; orders?: number[] } = {}): Promise<void> {
-  await db.execute(
-    sql`update catalog_exchanges set updated_at = ${iso(at)}::timestamptz
-      ${patch.error !== undefined ? sql`, error = ${patch.error}` : sql``}
-      ${patch.orders ? sql`, orders = ${JSON.stringify(patch.orders)}::jsonb` : sql``}
-    where id = ${id}`,
-  );
+/** A call came: the exchange is not abandoned. With `orders`, the ones `type=sale&mode=query` handed 1C. */
+export async function touchExchange(db: Tx, id: string, at: Date, orders?: number[]): Promise<void> {
+  await db.execute(sql`update catalog_exchanges set updated_at = ${iso(at)}::timestamptz${orders ? sql`, orders = ${JSON.stringify(orders)}::jsonb` : sql``} where id = ${id}`);
 }
 
 /** The latest exchanges, newest first (the operator's view). */
@@ -98,10 +94,6 @@ export async function clearImports(db: Tx, exchangeId: string): Promise<void> {
   await db.execute(sql`delete from exchange_imports where exchange_id = ${exchangeId}`);
 }
 
-export async function catalogFile(db: Tx, path: string): Promise<Uint8Array | null> {
-  const [r] = await query<{ data: Uint8Array }>(db, sql`select data from catalog_files where path = ${path}`);
-  return r ? r.data : null;
-}
 
 export interface ImportState {
   status: 'running' | 'done' | 'failed';

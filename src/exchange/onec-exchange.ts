@@ -74,7 +74,7 @@ export class OneCExchange {
       publicUrl: string | null;
       /** How the store's system is read (lexicon, store.yaml). */
       reading: () => SourceReading;
-      /** After an import: price alerts run on the new prices and stock, the vocabulary learns new words. */
+      /** After an import: counted, price alerts run on the new prices and stock, the vocabulary learns new words. */
       imported: (counts: CmlImportCounts) => Promise<void>;
     },
   ) {}
@@ -205,7 +205,7 @@ export class OneCExchange {
   private async query(ex: Exchange, now: Date): Promise<Answer> {
     const ids = await ordersNotExported(this.o.db, ORDERS_PER_QUERY);
     const orders = (await Promise.all(ids.map((id) => getOrder(this.o.db, { id })))).filter((o) => o !== null);
-    await touchExchange(this.o.db, ex.id, now, { orders: ids });
+    await touchExchange(this.o.db, ex.id, now, ids);
     await addCounts(this.o.db, ex.id, { queried: ids.length }, now);
     return { body: ordersXml(orders, { timeZone: this.o.profile().timeZone, now }), contentType: 'application/xml', outcome: 'success' };
   }
@@ -245,6 +245,10 @@ export class OneCExchange {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([task, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.o.waitMs)))]);
       clearTimeout(timer);
+    } else if (state.status === 'running' && this.o.waitMs > 0) {
+      // another process runs it: look again now and then, so 1C waits here instead of calling in a tight loop
+      const until = Date.now() + this.o.waitMs;
+      while (Date.now() < until && (await importState(this.o.db, ex.id, name))?.status === 'running') await new Promise((r) => setTimeout(r, Math.min(500, until - Date.now())));
     }
     const now = await claimImport(this.o.db, ex.id, name, this.o.clock.now(), LEASE_MS);
     if (now.claimed) {
@@ -266,7 +270,9 @@ export class OneCExchange {
     try {
       const layout = await this.layout(ex);
       if (!layout.has(name)) throw new ImportRefused(`${name} was not uploaded in this exchange (mode=file first)`);
-      const pictures = name.startsWith('import') ? await keepPictures(db, this.pictures(ex, layout), clock.now()) : 0;
+      // once per exchange: 1C's split import___*.xml files share one import_files/ folder
+      const kept = (await getExchange(db, ex.id))?.counts.picturesKept === true;
+      const pictures = name.startsWith('import') && !kept ? await keepPictures(db, this.pictures(ex, layout), clock.now()) : 0;
       const r = await importCommerceML(db, this.open(ex, name, layout.get(name)!), {
         reading: this.o.reading(),
         publicUrl: this.o.publicUrl,
@@ -274,9 +280,8 @@ export class OneCExchange {
         onProgress: (p) => (progress = p),
       });
       if (!r.ok) throw new ImportRefused(`${name}: ${r.error}`);
-      await addCounts(db, ex.id, { ...r.counts, pictures, ...(r.fullCatalog ? { fullCatalog: true } : {}) }, clock.now());
+      await addCounts(db, ex.id, { ...r.counts, pictures, ...(name.startsWith('import') ? { picturesKept: true } : {}), ...(r.fullCatalog ? { fullCatalog: true } : {}) }, clock.now());
       await endImport(db, ex.id, name, 'done', { goods: r.counts.goods, offers: r.counts.offers }, null);
-      for (const [count, n] of Object.entries(r.counts)) if (n) this.o.metrics.catalogImportItems.inc({ source: '1c', count }, n);
       log.info({ exchange: ex.id, file: name, ms: Date.now() - started, ...r.counts }, '1C import done');
       await this.o.imported(r.counts).catch((err) => log.warn({ err: String(err) }, 'after the 1C import: price alerts or vocabulary not refreshed; the next run catches up'));
     } catch (err) {

@@ -55,10 +55,7 @@ const JOBS: Record<string, (s: Services) => Promise<JobOutcome>> = {
       log: s.log,
       maxBytes: s.config.ONEC_MAX_FILE_MB * 1024 * 1024,
     });
-    if (r.status === 'imported') {
-      for (const [count, n] of Object.entries(r.counts)) if (n) s.metrics.catalogImportItems.inc({ source: 'feed', count }, n);
-      await s.catalogImported(r.counts);
-    }
+    if (r.status === 'imported') await s.catalogImported('feed', r.counts);
     return { counts: { imported: r.status === 'imported' ? 1 : 0, notModified: r.status === 'not-modified' ? 1 : 0, failed: r.status === 'failed' ? 1 : 0 }, report: r };
   },
   'new-arrivals': async (s) => {

@@ -246,7 +246,8 @@ export async function recordStatuses(db: Tx, statuses: StatusUpdate[], now: Date
   );
   // What Meta charges each message as (its status's `pricing`), kept per message for the cost
   // report; the earliest status dates it. Typed leniently: a webhook is never refused for it.
-  await db.execute(
+  if (statuses.some((s) => typeof s.raw.pricing === 'object' && s.raw.pricing !== null))
+    await db.execute(
     sql`insert into message_pricing (wamid, recipient, category, type, model, billable, at)
     select distinct on (wamid) wamid, raw->>'recipient_id', raw->'pricing'->>'category', raw->'pricing'->>'type', raw->'pricing'->>'pricing_model',
       case raw->'pricing'->'billable' when 'true'::jsonb then true when 'false'::jsonb then false end, at
