@@ -70,6 +70,7 @@ const fromManager = async (ctx: TurnContext): Promise<void> => {
   if (fwd) items.push({ dedupeKey: ctx.key('relay', `${owned.shopperKey}:media`), shopperKey: owned.shopperKey, message: fwd });
   if (ctx.message.text || !fwd) items.push({ dedupeKey: ctx.key('relay', `${owned.shopperKey}:0`), shopperKey: owned.shopperKey, message: wa.text(describe(ctx)) });
   queue(ctx, items);
+  ctx.event('manager_reply', { escalation: owned.id, by: me });
 };
 
 /**

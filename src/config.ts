@@ -44,6 +44,12 @@ const schema = z
     /** Overrides store.yaml's tone. */
     STORE_TONE: str(),
     ADMIN_TOKEN: str(),
+    /** How long a manager's console sign-in lasts. */
+    MANAGER_SESSION_HOURS: int(12, 1),
+    /** When the analytics roll-up job runs (it rebuilds the last ANALYTICS_LATE_DAYS days). */
+    ANALYTICS_CRON: z.preprocess(emptyToUndefined, z.string().default('*/5 * * * *')),
+    /** Statuses and taps come late: each roll-up run rebuilds this many days before today too. */
+    ANALYTICS_LATE_DAYS: int(7, 0),
     MANAGER_PHONES: z.preprocess(
       (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []),
       z.array(z.string().regex(/^\+?\d{6,15}$/, 'expected comma-separated phone numbers')),

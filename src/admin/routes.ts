@@ -3,12 +3,14 @@ import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
+import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { flushSearchIndex, removeProductsExcept, upsertProducts } from '../catalog/catalog-repo.ts';
 import { validateProduct, type ProductRow } from '../catalog/product.ts';
 import { importStream } from '../catalog/catalog-feed.ts';
 import { recentExchanges } from '../exchange/exchange-repo.ts';
-import { BadRequestError, NotFoundError, PayloadTooLargeError } from '../errors.ts';
+import { accounts, SESSION_COOKIE, type Manager } from '../console/manager-accounts.ts';
+import { BadRequestError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts';
 import { runJob } from '../jobs/jobs.ts';
 import { ORDER_STATUSES } from '../orders/order-repo.ts';
 import { sameSecret } from '../secret.ts';
@@ -37,10 +39,29 @@ const escalationParam = zValidator('param', z.object({ id }), (r) => {
   if (!r.success) throw new BadRequestError('escalation id must be a positive integer', fieldErrors(r.error.issues));
 });
 
-/** `/admin/api/*`, Bearer ADMIN_TOKEN. */
-export function adminRoutes(s: Services): Hono {
-  const app = new Hono();
-  app.use('*', bearerAuth({ verifyToken: (token) => sameSecret(token, s.adminToken), invalidTokenMessage: 'admin API needs Authorization: Bearer <ADMIN_TOKEN>', noAuthenticationHeader: { message: 'admin API needs Authorization: Bearer <ADMIN_TOKEN>' } }));
+/** Who is calling: the operator (ADMIN_TOKEN) or a manager signed in to the console. */
+export type Actor = { kind: 'admin' } | { kind: 'manager'; manager: Manager };
+
+/** What a console session may reach: the hand-off, orders, the catalog exchanges and analytics; the rest needs ADMIN_TOKEN. */
+const CONSOLE_MAY = /^\/admin\/api\/(escalations|orders|analytics)(\/|$)|^\/admin\/api\/catalog\/exchanges$/;
+
+/** `/admin/api/*`: Bearer ADMIN_TOKEN, or a manager's console session for the console's part. */
+export function adminRoutes(s: Services): Hono<{ Variables: { actor: Actor } }> {
+  const app = new Hono<{ Variables: { actor: Actor } }>();
+  const bearer = bearerAuth({ verifyToken: (token) => sameSecret(token, s.adminToken), invalidTokenMessage: 'admin API needs Authorization: Bearer <ADMIN_TOKEN>', noAuthenticationHeader: { message: 'admin API needs Authorization: Bearer <ADMIN_TOKEN>' } });
+  app.use('*', async (c, next) => {
+    const cookie = getCookie(c, SESSION_COOKIE);
+    if (cookie && !c.req.header('authorization') && CONSOLE_MAY.test(c.req.path)) {
+      const manager = await accounts.session(s.database.db, cookie, s.clock.now());
+      if (!manager) throw new UnauthorizedError('the console session has ended: sign in again');
+      c.set('actor', { kind: 'manager', manager });
+      return next();
+    }
+    c.set('actor', { kind: 'admin' });
+    return bearer(c as never, next);
+  });
+  /** A manager is named by their login; the operator by what the call says. */
+  const actorName = (a: Actor, said: string) => (a.kind === 'manager' ? a.manager.login : said);
 
   /** Upsert: `{"products": [...]}` in currency units. Bad items are reported by index; good ones commit together. */
   app.post(
@@ -93,14 +114,15 @@ export function adminRoutes(s: Services): Hono {
     return c.json({ escalation: esc, messages: await s.handoff.conversation(esc.shopperKey) });
   });
   app.post('/escalations/:id/take', escalationParam, body(z.object({ manager: z.string().trim().min(1).max(100).default('console') }).default({ manager: 'console' })), async (c) => {
-    const ok = await s.handoff.take(s.database.db, c.req.valid('param').id, c.req.valid('json').manager);
+    const ok = await s.handoff.take(s.database.db, c.req.valid('param').id, actorName(c.get('actor'), c.req.valid('json').manager));
     return c.json({ ok }, ok ? 200 : 409);
   });
-  app.post('/escalations/:id/reply', escalationParam, body(z.object({ text: z.string().trim().min(1, 'text is required').max(4096) })), async (c) => {
+  app.post('/escalations/:id/reply', escalationParam, body(z.object({ text: z.string().trim().min(1, 'text is required').max(4096), by: z.string().trim().min(1).max(100).default('admin') })), async (c) => {
     const esc = await s.handoff.get(c.req.valid('param').id);
     if (!esc || esc.status === 'closed') throw new NotFoundError('no open escalation with this id');
     // Idempotency-Key makes a retried reply send once
-    await s.handoff.reply(esc, c.req.valid('json').text, c.req.header('idempotency-key') ?? randomUUID());
+    const { text, by } = c.req.valid('json');
+    await s.handoff.reply(esc, text, c.req.header('idempotency-key') ?? randomUUID(), actorName(c.get('actor'), by));
     s.sender.pump.notify();
     return c.json({ ok: true });
   });
@@ -121,7 +143,7 @@ export function adminRoutes(s: Services): Hono {
   /** Moves an order (new → confirmed → paid → shipped → delivered, or cancelled); the shopper is told through the status's template. 409 for a move it cannot make. */
   app.post('/orders/:number/status', body(z.object({ status: z.enum(ORDER_STATUSES), by: z.string().trim().min(1).max(100).default('admin') })), async (c) => {
     const { status, by } = c.req.valid('json');
-    return c.json({ order: await s.orders.move(c.req.param('number'), status, by) });
+    return c.json({ order: await s.orders.move(c.req.param('number'), status, actorName(c.get('actor'), by)) });
   });
 
   /**

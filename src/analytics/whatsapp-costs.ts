@@ -33,31 +33,26 @@ const add = (l: CostLine, n: number, charged: boolean, price: number | null) => 
 
 /**
  * What WhatsApp charged over the store's local days `from`…`to` (YYYY-MM-DD, inclusive), from
- * `message_pricing` grouped by day, country, category, pricing type and template in one query,
- * each group priced with the rate of its own day — a period across a rate change is priced with
- * each rate on its own days.
+ * the daily roll-up's `wa` rows (day, country, category, charged, template), each priced with
+ * the rate of its own day — a period across a rate change is priced with each rate on its own
+ * days, and a corrected rate card reprices the past.
  */
-export async function whatsappCosts(db: Tx, card: RateCard, p: { from: string; to: string; timeZone: string }): Promise<CostReport> {
-  const prefixes = JSON.stringify(card.prefixes);
-  const rows = await query<{ day: string; country: string | null; category: string; type: string | null; billable: boolean | null; template: string | null; n: number }>(
-    db,
-    sql`with m as (
-      select m.*, to_char(m.at at time zone ${p.timeZone}, 'YYYY-MM-DD') as day from message_pricing m
-      where m.at >= (${p.from}::date::timestamp at time zone ${p.timeZone}) and m.at < ((${p.to}::date + 1)::timestamp at time zone ${p.timeZone}))
-    select m.day,
-      (select x.c from jsonb_to_recordset(${prefixes}::jsonb) as x(p text, c text) where m.recipient like x.p || '%' order by length(x.p) desc limit 1) as country,
-      m.category, m.type, m.billable, o.payload->'template'->>'name' as template, count(*)::int as n
-    from m left join outbox o on o.wamid = m.wamid
-    group by 1, 2, 3, 4, 5, 6
-    order by 1, 3, 6`,
-  );
+export async function whatsappCosts(db: Tx, card: RateCard, p: { from: string; to: string }): Promise<CostReport> {
+  const rows = (
+    await query<{ day: string; key: string; n: number | string }>(
+      db,
+      sql`select to_char(day, 'YYYY-MM-DD') as day, key, n from analytics_daily where metric = 'wa' and day between ${p.from}::date and ${p.to}::date order by day, key`,
+    )
+  ).map((r) => {
+    const [country, category, charged, template] = r.key.split('|') as [string, string, string, string];
+    return { day: r.day, country: country || null, category, charged: charged === '1', template: template || null, n: Number(r.n) };
+  });
   const report: CostReport = { currency: 'USD', from: p.from, to: p.to, total: line(), byCategory: [], byTemplate: [], byDay: [] };
   const cats = new Map<string, CostLine & { category: string }>();
   const tpls = new Map<string, CostLine & { template: string | null; category: string }>();
   const days = new Map<string, CostLine & { day: string }>();
   for (const r of rows) {
-    const n = Number(r.n);
-    const charged = r.type !== null ? r.type === 'regular' : r.billable === true;
+    const { n, charged } = r;
     const price = charged ? card.price({ country: r.country, category: r.category, at: new Date(`${r.day}T12:00:00Z`) }) : 0;
     add(report.total, n, charged, price);
     const c = cats.get(r.category) ?? cats.set(r.category, { category: r.category, ...line() }).get(r.category)!;
@@ -78,10 +73,10 @@ export async function whatsappCosts(db: Tx, card: RateCard, p: { from: string; t
  * The month so far and where it is heading: the spend from the 1st to `today` (the store's local
  * day), and that pace carried to the month's last day.
  */
-export async function monthForecast(db: Tx, card: RateCard, p: { today: string; timeZone: string }): Promise<{ month: string; spent: number; forecast: number; days: number; of: number }> {
+export async function monthForecast(db: Tx, card: RateCard, p: { today: string }): Promise<{ month: string; spent: number; forecast: number; days: number; of: number }> {
   const [y, m, d] = p.today.split('-').map(Number) as [number, number, number];
   const of = new Date(Date.UTC(y, m, 0)).getUTCDate();
   const month = p.today.slice(0, 7);
-  const r = await whatsappCosts(db, card, { from: `${month}-01`, to: p.today, timeZone: p.timeZone });
+  const r = await whatsappCosts(db, card, { from: `${month}-01`, to: p.today });
   return { month, spent: r.total.usd, forecast: Math.round(((r.total.usd / d) * of) * 100) / 100, days: d, of };
 }

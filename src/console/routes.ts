@@ -2,17 +2,26 @@ import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
 import { pageWords, renderPage } from '../page-words.ts';
 import { streamSSE } from 'hono/streaming';
-import { UnauthorizedError } from '../errors.ts';
+import { zValidator } from '@hono/zod-validator';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { BadRequestError, UnauthorizedError } from '../errors.ts';
+import { accounts, SESSION_COOKIE } from './manager-accounts.ts';
 import { sameSecret } from '../secret.ts';
 import type { Services } from '../services.ts';
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
 
+const body = <T extends z.ZodType>(schema: T) =>
+  zValidator('json', schema, (r) => {
+    if (!r.success) throw new BadRequestError('send {"login": …, "password": …}');
+  });
+
 
 /**
- * `/console`: the managers' page (it signs in with the admin token and uses the admin API) and
- * its server-sent events. EventSource cannot send headers, so the stream takes the token as a
- * query parameter.
+ * `/console`: the managers' page, their sign-in (an account each, a session cookie the page's
+ * calls to the admin API carry) and its server-sent events. The events also take the admin
+ * token as a query parameter, for tools (EventSource cannot send headers).
  */
 export function consoleRoutes(s: Services): Hono {
   const app = new Hono();
@@ -21,9 +30,33 @@ export function consoleRoutes(s: Services): Hono {
     const p = s.profile.current();
     return c.html(renderPage(PAGE, { name: p.name, lang: p.managerLanguage, words: pageWords(s.assistant.phrases, p.managerLanguage, 'mgr_ui_') }));
   });
-  app.get('/events', (c) => {
-    const token = c.req.query('token') ?? '';
-    if (!sameSecret(token, s.adminToken)) throw new UnauthorizedError('console events need ?token=<ADMIN_TOKEN>');
+  // signing in and out: a session cookie the console's calls to /admin/api carry
+  app.post('/session', body(z.object({ login: z.string().trim().toLowerCase().min(1).max(100), password: z.string().min(1).max(200) })), async (c) => {
+    const { login, password } = c.req.valid('json');
+    const r = await accounts.signIn(s.database.db, login, password, s.clock.now(), s.config.MANAGER_SESSION_HOURS);
+    if (!r) {
+      s.log.warn({ login }, 'console sign-in refused');
+      throw new UnauthorizedError('wrong login or password');
+    }
+    setCookie(c, SESSION_COOKIE, r.token, { httpOnly: true, sameSite: 'Strict', path: '/', expires: r.expiresAt, secure: new URL(c.req.url).protocol === 'https:' });
+    s.log.info({ login }, 'manager signed in to the console');
+    return c.json({ manager: r.manager, expiresAt: r.expiresAt });
+  });
+  app.get('/session', async (c) => {
+    const manager = await accounts.session(s.database.db, getCookie(c, SESSION_COOKIE) ?? '', s.clock.now());
+    if (!manager) throw new UnauthorizedError('not signed in');
+    return c.json({ manager });
+  });
+  app.delete('/session', async (c) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    if (token) await accounts.signOut(s.database.db, token);
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.json({ ok: true });
+  });
+  app.get('/events', async (c) => {
+    const token = c.req.query('token');
+    const signedIn = token ? sameSecret(token, s.adminToken) : (await accounts.session(s.database.db, getCookie(c, SESSION_COOKIE) ?? '', s.clock.now())) !== null;
+    if (!signedIn) throw new UnauthorizedError('console events need a console session (or ?token=<ADMIN_TOKEN>)');
     return streamSSE(c, async (stream) => {
       let wake: (() => void) | null = null;
       let pending = false;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, bigint, boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, bigint, boolean, customType, date, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -51,6 +51,7 @@ export const inbox = pgTable(
     uniqueIndex('inbox_wamid_uq').on(t.wamid),
     index('inbox_open_by_shopper_idx').on(t.shopperKey, t.id).where(sql`status in ('pending', 'processing')`),
     index('inbox_open_idx').on(t.id).where(sql`status in ('pending', 'processing')`),
+    index('inbox_received_idx').on(t.receivedAt),
   ],
 );
 
@@ -81,11 +82,15 @@ export const outbox = pgTable(
     wamid: text('wamid'),
     errorCode: integer('error_code'),
     errorDetail: text('error_detail'),
+    /** When Meta first accepted it (the answer time's end); null before then and for rows older than 0013. */
+    acceptedAt: ts('accepted_at'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
   },
   (t) => [
     uniqueIndex('outbox_dedupe_uq').on(t.dedupeKey),
+    index('outbox_inbox_idx').on(t.inboxId).where(sql`inbox_id is not null`),
+    index('outbox_created_idx').on(t.createdAt),
     uniqueIndex('outbox_wamid_uq').on(t.wamid),
     index('outbox_open_by_shopper_idx').on(t.shopperKey, t.id).where(sql`status in ('pending', 'sending')`),
     index('outbox_open_idx').on(t.nextAttemptAt).where(sql`status in ('pending', 'sending')`),
@@ -239,7 +244,7 @@ export const analyticsEvents = pgTable(
     data: jsonb('data').notNull(),
     at: ts('at').notNull(),
   },
-  (t) => [uniqueIndex('analytics_dedupe_uq').on(t.dedupeKey), index('analytics_kind_at_idx').on(t.kind, t.at)],
+  (t) => [uniqueIndex('analytics_dedupe_uq').on(t.dedupeKey), index('analytics_kind_at_idx').on(t.kind, t.at), index('analytics_at_idx').on(t.at)],
 );
 
 /** One active alert per shopper and product. `target_price` in minor units. */
@@ -514,4 +519,50 @@ export const messagePricing = pgTable(
     at: ts('at').notNull(),
   },
   (t) => [index('message_pricing_at_idx').on(t.at)],
+);
+
+/**
+ * The analytics roll-up: one row per local day (the store's time zone), metric and key (a
+ * template, a message type, a manager, a time bucket…). `n` counts, `amount` sums (order value
+ * in minor units, tokens). Rebuilt per day from the raw tables by the `analytics` job; reports
+ * read only this. The row `_computed` of a day says when it was last built.
+ */
+export const analyticsDaily = pgTable(
+  'analytics_daily',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    metric: text('metric').notNull(),
+    key: text('key').notNull().default(''),
+    n: bigint('n', { mode: 'number' }).notNull(),
+    amount: doublePrecision('amount').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.metric, t.key] })],
+);
+
+/** A console account: created by the operator (`vitrina managers add`); `phone` ties it to a MANAGER_PHONES number. */
+export const managers = pgTable(
+  'managers',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    login: text('login').notNull(),
+    name: text('name').notNull(),
+    phone: text('phone'),
+    /** argon2id (PHC string). */
+    passwordHash: text('password_hash').notNull(),
+    createdAt: ts('created_at').notNull(),
+    disabledAt: ts('disabled_at'),
+  },
+  (t) => [uniqueIndex('managers_login_uq').on(t.login)],
+);
+
+/** A signed-in console: only the token's SHA-256 is kept; it stops at `expires_at` or sign-out. */
+export const managerSessions = pgTable(
+  'manager_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    managerId: bigint('manager_id', { mode: 'number' }).notNull(),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [index('manager_sessions_expires_idx').on(t.expiresAt)],
 );

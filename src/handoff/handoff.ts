@@ -8,7 +8,7 @@ import type { TemplateRegistry } from '../templates/registry.ts';
 import * as wa from '../whatsapp/messages.ts';
 import { encodePayload } from '../whatsapp/payloads.ts';
 import { eq } from 'drizzle-orm';
-import { shoppers } from '../db/schema.ts';
+import { analyticsEvents, shoppers } from '../db/schema.ts';
 import { asLang } from '../lang.ts';
 import { say, type PhraseBook } from '../phrases.ts';
 import type { Profile } from '../profile/store-profile.ts';
@@ -119,9 +119,17 @@ export class Handoff {
     return ok;
   }
 
-  /** A console or API reply to the shopper; the same idempotency key sends it once. */
-  async reply(esc: repo.Escalation, text: string, idempotencyKey: string): Promise<void> {
-    await enqueueOutbound(this.opts.db, [{ dedupeKey: `esc:${esc.id}:reply:${idempotencyKey}`, shopperKey: esc.shopperKey, message: wa.text(text) }], this.opts.clock.now());
+  /**
+   * A console or API reply to the shopper, counted for `by` (analytics: manager_reply); the same
+   * idempotency key sends and counts it once.
+   */
+  async reply(esc: repo.Escalation, text: string, idempotencyKey: string, by: string): Promise<void> {
+    const key = `esc:${esc.id}:reply:${idempotencyKey}`;
+    const now = this.opts.clock.now();
+    await this.opts.db.transaction(async (tx) => {
+      await enqueueOutbound(tx, [{ dedupeKey: key, shopperKey: esc.shopperKey, message: wa.text(text) }], now);
+      await tx.insert(analyticsEvents).values({ dedupeKey: key, shopperKey: esc.shopperKey, kind: 'manager_reply', data: { escalation: esc.id, by }, at: now }).onConflictDoNothing();
+    });
     this.opts.events.changed(esc.id);
   }
 

@@ -185,7 +185,7 @@ export async function markAccepted(db: Tx, row: OutboxRow, wamid: string, now: D
 export async function markManyAccepted(db: Tx, sends: Array<{ id: number; wamid: string }>, now: Date): Promise<void> {
   const rows = await query<{ wamid: string; early: boolean }>(
     db,
-    sql`update outbox o set status = 'accepted', wamid = x.wamid, lease_until = null, claim_token = null, updated_at = ${iso(now)}::timestamptz
+    sql`update outbox o set status = 'accepted', wamid = x.wamid, lease_until = null, claim_token = null, updated_at = ${iso(now)}::timestamptz, accepted_at = ${iso(now)}::timestamptz
     from jsonb_to_recordset(${JSON.stringify(sends)}::jsonb) as x(id bigint, wamid text)
     where o.id = x.id and o.wamid is null and o.status in ('pending', 'sending')
     returning o.wamid, exists (select 1 from message_statuses s where s.wamid = x.wamid) as early`,
@@ -258,7 +258,7 @@ export async function recordStatuses(db: Tx, statuses: StatusUpdate[], now: Date
   );
   // A send whose answer never reached us (crash, timeout) is claimed by its callback data.
   await db.execute(
-    sql`update outbox o set wamid = x.wamid, status = 'accepted', lease_until = null, claim_token = null, updated_at = ${iso(now)}::timestamptz
+    sql`update outbox o set wamid = x.wamid, status = 'accepted', lease_until = null, claim_token = null, updated_at = ${iso(now)}::timestamptz, accepted_at = ${iso(now)}::timestamptz
     from (select distinct on (callback) wamid,
             case when callback ~ '^vt:[0-9]{1,18}$' then substr(callback, 4)::bigint end as outbox_id
           from jsonb_to_recordset(${batch}::jsonb) as s(wamid text, callback text)
