@@ -24,6 +24,8 @@ import { Orders } from './orders/orders.ts';
 import { OneCExchange } from './exchange/onec-exchange.ts';
 import { FolderFiles, TableFiles, type ExchangeFiles } from './exchange/exchange-files.ts';
 import { runPriceAlerts } from './jobs/price-alerts.ts';
+import { Analytics } from './analytics/analytics.ts';
+import { loadRateCard } from './analytics/rate-card.ts';
 import { sourceReading, type SourceReading } from './catalog/source-reading.ts';
 import { Bitrix24Client } from '../integrations/bitrix24/client.ts';
 import { TemplateRegistry } from './templates/registry.ts';
@@ -52,6 +54,8 @@ export interface Services {
   vocabulary: Vocabularies;
   handoff: Handoff;
   orders: Orders;
+  /** The store's numbers: the roll-up job and the report (page, API, CLI). */
+  analytics: Analytics;
   /** 1C's exchange, when ONEC_USER and ONEC_PASSWORD are set. */
   exchange: OneCExchange | null;
   /** Where exchange files (1C's uploads, feed downloads) are kept while they are imported. */
@@ -241,6 +245,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
 
   // Postgres: any process may take 1C's next call; PGlite: one process, and a folder is far faster for large files
   const exchangeFiles: ExchangeFiles = database.kind === 'postgres' ? new TableFiles(database.db) : new FolderFiles(config.DATA_DIR.startsWith('memory://') ? null : `${config.DATA_DIR}/exchange`);
+  const analytics = new Analytics({ db: database.db, clock, profile: () => profile.current(), managers: handoff.managers, rateCard: loadRateCard(), lateDays: config.ANALYTICS_LATE_DAYS });
   const catalogReading = () => sourceReading(vocabulary.lexicon, profile.current().catalogSource, profile.current().currency);
   // prices and stock from the store's system fire price-drop and back-in-stock alerts at once, not at the next cron tick
   const catalogImported = async (source: '1c' | 'feed' | 'file', counts: Record<string, number>) => {
@@ -289,6 +294,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     exchangeFiles,
     catalogReading,
     catalogImported,
+    analytics,
     database,
     store,
     client,

@@ -205,15 +205,17 @@ describe('jobs from the CLI', () => {
 
 describe('job schedules', () => {
   it('a bad cron expression stops start-up naming its variable', () => {
-    const carts = { ABANDONED_CART_CRON: '*/15 * * * *', META_CATALOG_CRON: '30 * * * *' };
+    const carts = { ABANDONED_CART_CRON: '*/15 * * * *', META_CATALOG_CRON: '30 * * * *', ANALYTICS_CRON: '*/5 * * * *' };
     expect(() => jobSchedules({ ...carts, PRICE_ALERT_CRON: 'every hour', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toThrow('PRICE_ALERT_CRON: "every hour" is not a cron expression');
     expect(() => jobSchedules({ ...carts, PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '61 * * * *' })).toThrow('NEW_ARRIVALS_CRON');
     expect(() => jobSchedules({ ...carts, ABANDONED_CART_CRON: 'soon', PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toThrow('ABANDONED_CART_CRON');
     expect(jobSchedules({ ...carts, PRICE_ALERT_CRON: '*/15 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toEqual([
       { name: 'abandoned-carts', cron: '*/15 * * * *' },
       { name: 'price-alerts', cron: '*/15 * * * *' },
+      { name: 'analytics', cron: '*/5 * * * *' },
       { name: 'new-arrivals', cron: '0 11 * * 1' },
     ]);
+    expect(() => jobSchedules({ ...carts, ANALYTICS_CRON: 'often', PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toThrow('ANALYTICS_CRON');
     // the Meta catalog job runs only for a store that has one
     expect(jobSchedules({ ...carts, WHATSAPP_CATALOG_ID: '194836987003835', PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' }).map((j) => j.name)).toContain('meta-catalog');
   });

@@ -12,6 +12,8 @@ import { recentExchanges } from '../exchange/exchange-repo.ts';
 import { accounts, SESSION_COOKIE, type Manager } from '../console/manager-accounts.ts';
 import { BadRequestError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts';
 import { runJob } from '../jobs/jobs.ts';
+import { reportTables, toCsv } from '../analytics/analytics-report.ts';
+import { addDays } from '../analytics/daily-rollup.ts';
 import { ORDER_STATUSES } from '../orders/order-repo.ts';
 import { sameSecret } from '../secret.ts';
 import type { Services } from '../services.ts';
@@ -35,6 +37,10 @@ const body = <T extends z.ZodType>(schema: T) =>
   });
 
 const id = z.coerce.number().int().positive();
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar day');
+const periodQuery = z
+  .object({ from: day.optional(), to: day.optional(), table: z.string().regex(/^[a-z]{1,20}$/).optional() })
+  .refine((q) => !q.from || !q.to || (q.from <= q.to && Date.parse(q.to) - Date.parse(q.from) <= 3 * 366 * 86_400_000), { message: 'from ≤ to, at most 3 years apart', path: ['to'] });
 const escalationParam = zValidator('param', z.object({ id }), (r) => {
   if (!r.success) throw new BadRequestError('escalation id must be a positive integer', fieldErrors(r.error.issues));
 });
@@ -175,6 +181,22 @@ export function adminRoutes(s: Services): Hono<{ Variables: { actor: Actor } }> 
 
   /** The latest catalog exchanges (1C, feeds, files): when, what changed, what went wrong. */
   app.get('/catalog/exchanges', async (c) => c.json({ exchanges: await recentExchanges(s.database.db, 20) }));
+
+  /**
+   * The store's numbers over local days `from`…`to` (default: the last 30 days), from the daily
+   * roll-up. `table=NAME` answers that table as CSV (what the page's export buttons fetch).
+   */
+  app.get('/analytics', zValidator('query', periodQuery, (r) => {
+    if (!r.success) throw new BadRequestError('from and to are days (YYYY-MM-DD), from ≤ to, at most 3 years apart; table is one of the report tables', fieldErrors(r.error.issues));
+  }), async (c) => {
+    const q = c.req.valid('query');
+    const to = q.to ?? s.analytics.today();
+    const report = await s.analytics.report(q.from ?? addDays(to, -29), to);
+    if (!q.table) return c.json(report);
+    const table = reportTables(report)[q.table];
+    if (!table) throw new NotFoundError(`no table "${q.table}" (have: ${Object.keys(reportTables(report)).join(', ')})`);
+    return c.body(toCsv(table), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${q.table}-${report.from}-${report.to}.csv"` });
+  });
 
   /** Runs a job now (once across processes) and answers what it did. */
   app.post('/jobs/:name/run', async (c) => c.json(await runJob(s, c.req.param('name'))));

@@ -58,6 +58,10 @@ const JOBS: Record<string, (s: Services) => Promise<JobOutcome>> = {
     if (r.status === 'imported') await s.catalogImported('feed', r.counts);
     return { counts: { imported: r.status === 'imported' ? 1 : 0, notModified: r.status === 'not-modified' ? 1 : 0, failed: r.status === 'failed' ? 1 : 0 }, report: r };
   },
+  analytics: async (s): Promise<JobOutcome> => {
+    const r = await s.analytics.refresh();
+    return { counts: { days: r.days }, report: r };
+  },
   'new-arrivals': async (s) => {
     const counts = await runNewArrivals({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.profile.current().defaultLanguage });
     if (counts.enqueued) s.sender.pump.notify();
@@ -78,6 +82,7 @@ export function jobSchedules(env: {
   WHATSAPP_CATALOG_ID?: string;
   CATALOG_FEED_URL?: string;
   CATALOG_FEED_CRON?: string;
+  ANALYTICS_CRON: string;
 }): Array<{ name: string; cron: string }> {
   const list = [
     { name: 'abandoned-carts', cron: env.ABANDONED_CART_CRON, variable: 'ABANDONED_CART_CRON' },
@@ -86,6 +91,7 @@ export function jobSchedules(env: {
     ...(env.BITRIX24_WEBHOOK_URL && env.ESCALATION_SLA_CRON ? [{ name: 'crm-sync', cron: env.ESCALATION_SLA_CRON, variable: 'ESCALATION_SLA_CRON' }] : []),
     ...(env.CATALOG_FEED_URL && env.CATALOG_FEED_CRON ? [{ name: 'catalog-feed', cron: env.CATALOG_FEED_CRON, variable: 'CATALOG_FEED_CRON' }] : []),
     { name: 'price-alerts', cron: env.PRICE_ALERT_CRON, variable: 'PRICE_ALERT_CRON' },
+    { name: 'analytics', cron: env.ANALYTICS_CRON, variable: 'ANALYTICS_CRON' },
     { name: 'new-arrivals', cron: env.NEW_ARRIVALS_CRON, variable: 'NEW_ARRIVALS_CRON' },
   ];
   for (const j of list) if (!validate(j.cron)) throw new ConfigError(`invalid configuration — ${j.variable}: "${j.cron}" is not a cron expression`);

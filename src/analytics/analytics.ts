@@ -1,0 +1,35 @@
+import type { Clock } from '../clock.ts';
+import { accounts } from '../console/manager-accounts.ts';
+import type { Db } from '../db/database.ts';
+import type { Profile } from '../profile/store-profile.ts';
+import { analyticsReport, type AnalyticsReport } from './analytics-report.ts';
+import { localDay, refreshRollups, type RollupScope } from './daily-rollup.ts';
+import type { RateCard } from './rate-card.ts';
+
+/**
+ * The store's numbers as a service: the roll-up job's run (`refresh`) and the report the page,
+ * the API and `vitrina report` read, in the store's time zone and currency.
+ */
+export class Analytics {
+  constructor(
+    private readonly opts: { db: Db; clock: Clock; profile: () => Profile; managers: string[]; rateCard: RateCard; lateDays: number },
+  ) {}
+
+  private scope(): RollupScope {
+    return { timeZone: this.opts.profile().timeZone, managers: this.opts.managers, prefixes: this.opts.rateCard.prefixes };
+  }
+
+  /** The store's local day now. */
+  today(): string {
+    return localDay(this.opts.clock.now(), this.opts.profile().timeZone);
+  }
+
+  refresh(): Promise<{ from: string | null; to: string; days: number }> {
+    return refreshRollups(this.opts.db, this.scope(), this.opts.clock.now(), this.opts.lateDays);
+  }
+
+  async report(from: string, to: string): Promise<AnalyticsReport> {
+    const p = this.opts.profile();
+    return analyticsReport(this.opts.db, this.opts.rateCard, { from, to, timeZone: p.timeZone, currency: p.currency, today: this.today(), managers: await accounts.list(this.opts.db) });
+  }
+}
