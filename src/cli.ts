@@ -9,6 +9,10 @@ import { readYml, sniffFormat } from './catalog/yml.ts';
 import { z } from 'zod';
 import { loadLexicon, loadSynonyms } from './catalog/lexicon.ts';
 import { loadRateCard } from './analytics/rate-card.ts';
+import { reportTables, toCsv, type AnalyticsReport } from './analytics/analytics-report.ts';
+import { addDays, isDay } from './analytics/daily-rollup.ts';
+import { accounts, checkLogin, MIN_PASSWORD, type Manager } from './console/manager-accounts.ts';
+import { randomBytes } from 'node:crypto';
 import { TemplateError } from './errors.ts';
 import { loadPhrases } from './phrases.ts';
 import { loadProfile } from './profile/store-profile.ts';
@@ -180,6 +184,46 @@ const runJobCommand = (name: string) =>
     },
   );
 
+/** The first line of stdin (a password piped in), or null when stdin is a terminal. */
+async function stdinLine(): Promise<string | null> {
+  if (process.stdin.isTTY) return null;
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text.split(/\r?\n/)[0] ?? '';
+}
+
+/** A manager's password: piped in (--password-stdin), or made up here and printed once. */
+async function newPassword(fromStdin: boolean): Promise<{ password: string; made: boolean }> {
+  if (!fromStdin) return { password: randomBytes(12).toString('base64url'), made: true };
+  const line = await stdinLine();
+  if (line === null) throw new UsageError('--password-stdin: pipe the password in (echo … | vitrina …)');
+  if (line.length < MIN_PASSWORD) throw new UsageError(`a password has at least ${MIN_PASSWORD} characters`);
+  return { password: line, made: false };
+}
+
+const managerCommand = (viaApi: (api: NonNullable<ReturnType<typeof liveServer>>) => Promise<Response>, direct: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<unknown>, done: (body: unknown) => string) =>
+  withServices(
+    loadConfig(),
+    async (api) => {
+      const res = await viaApi(api);
+      const body = (await res.json()) as { error?: { message: string } };
+      if (!res.ok) throw new UsageError(body.error?.message ?? `HTTP ${res.status}`);
+      console.log(done(body));
+      return 0;
+    },
+    async (s) => {
+      console.log(done(await direct(s)));
+      return 0;
+    },
+  );
+
+/** `report --csv` without --table: every table in one long CSV (table, row, column, value). */
+function longCsv(tables: ReturnType<typeof reportTables>): string {
+  const rows: Array<Array<string | number | null>> = [];
+  for (const [name, t] of Object.entries(tables)) for (const r of t.rows) t.columns.slice(1).forEach((col, i) => rows.push([name, r[0] ?? '', col, r[i + 1] ?? null]));
+  return toCsv({ columns: ['table', 'row', 'column', 'value'], rows });
+}
+
 const COMMANDS: Record<string, Command> = {
   migrate: {
     usage: 'migrate',
@@ -209,7 +253,7 @@ const COMMANDS: Record<string, Command> = {
   },
   'jobs run': {
     usage: 'jobs run NAME',
-    summary: 'run a scheduled job now (price-alerts, new-arrivals, escalation-sla, crm-sync, abandoned-carts, meta-catalog) and print what it did as JSON',
+    summary: 'run a scheduled job now (price-alerts, new-arrivals, escalation-sla, crm-sync, abandoned-carts, meta-catalog, catalog-feed, analytics) and print what it did as JSON',
     positionals: 1,
     run: ({ positionals: [name] }) => runJobCommand(name!),
   },
@@ -281,6 +325,104 @@ const COMMANDS: Record<string, Command> = {
         for (const r of await templatesStatus(args)) console.log(`${r.status.padEnd(9)} ${r.name} (${r.language})${r.id ? ` id ${r.id}` : ''}`);
       }),
   },
+  report: {
+    usage: 'report [--from DAY] [--to DAY] [--csv] [--table NAME]',
+    summary:
+      "the store's numbers over local days (default: the last 30) as JSON, the same as GET /admin/api/analytics; the roll-up is brought up to date first. --csv: every table as table,row,column,value; --csv --table NAME: one table (summary, daily, funnel, templates, errors, managers, costs, models)",
+    positionals: 0,
+    options: { from: { type: 'string' }, to: { type: 'string' }, csv: { type: 'boolean' }, table: { type: 'string' } },
+    run: ({ values }) => {
+      const q = new URLSearchParams(Object.entries({ from: values.from, to: values.to }).filter((e): e is [string, string] => typeof e[1] === 'string'));
+      const print = (report: AnalyticsReport) => {
+        if (!values.csv) console.log(JSON.stringify(report, null, 2));
+        else if (typeof values.table !== 'string') process.stdout.write(longCsv(reportTables(report)));
+        else {
+          const t = reportTables(report)[values.table];
+          if (!t) throw new UsageError(`no table "${values.table}" (have: ${Object.keys(reportTables(report)).join(', ')})`);
+          process.stdout.write(toCsv(t));
+        }
+        return 0;
+      };
+      return withServices(
+        loadConfig(),
+        async (api) => {
+          await api('/jobs/analytics/run', { method: 'POST' });
+          const res = await api(`/analytics?${q}`);
+          if (!res.ok) throw new UsageError(((await res.json()) as { error: { message: string } }).error.message);
+          return print((await res.json()) as AnalyticsReport);
+        },
+        async (s) => {
+          for (const [k, v] of q) if (!isDay(v)) throw new UsageError(`--${k} is a calendar day such as 2026-11-30`);
+          await runJob(s, 'analytics');
+          const to = q.get('to') ?? s.analytics.today();
+          const from = q.get('from') ?? addDays(to, -29);
+          if (from > to) throw new UsageError('--from comes before --to');
+          return print(await s.analytics.report(from, to));
+        },
+      );
+    },
+  },
+  'managers add': {
+    usage: 'managers add LOGIN --name NAME [--phone PHONE] [--password-stdin]',
+    summary: 'create a console account (a manager signs in to /console with it); the password is piped in or made up and printed once. --phone ties it to that MANAGER_PHONES number, so WhatsApp and console work count as one person',
+    positionals: 1,
+    options: { name: { type: 'string' }, phone: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    async run({ positionals: [login], values }) {
+      if (checkLogin(login!)) throw new UsageError(checkLogin(login!)!);
+      if (typeof values.name !== 'string' || !values.name.trim()) throw new UsageError('--name is the name colleagues know the manager by');
+      if (values.phone !== undefined && !/^\+?\d{6,15}$/.test(String(values.phone))) throw new UsageError('--phone is an international number, digits only');
+      const { password, made } = await newPassword(values['password-stdin'] === true);
+      const m = { login: login!, name: values.name.trim(), phone: typeof values.phone === 'string' ? values.phone : null, password };
+      return managerCommand(
+        (api) => api('/managers', { method: 'POST', body: m }),
+        async (s) => {
+          const r = await accounts.create(s.database.db, m, new Date());
+          if (r === 'taken') throw new UsageError(`the login "${login}" is taken`);
+          return r;
+        },
+        () => `created ${login}${made ? `; password: ${password} (shown once)` : ''}`,
+      );
+    },
+  },
+  'managers passwd': {
+    usage: 'managers passwd LOGIN [--password-stdin]',
+    summary: "set a manager's password (piped in, or made up and printed once); their open sessions end",
+    positionals: 1,
+    options: { 'password-stdin': { type: 'boolean' } },
+    async run({ positionals: [login], values }) {
+      const { password, made } = await newPassword(values['password-stdin'] === true);
+      return managerCommand(
+        (api) => api(`/managers/${encodeURIComponent(login!)}/password`, { method: 'POST', body: { password } }),
+        async (s) => {
+          if (!(await accounts.setPassword(s.database.db, login!, password))) throw new UsageError('no manager with this login');
+        },
+        () => `password set for ${login}${made ? `: ${password} (shown once)` : ''}`,
+      );
+    },
+  },
+  'managers disable': {
+    usage: 'managers disable LOGIN',
+    summary: 'stop an account signing in; its sessions end at once (enable it again with managers enable)',
+    positionals: 1,
+    run: ({ positionals: [login] }) => toggleManager(login!, true),
+  },
+  'managers enable': {
+    usage: 'managers enable LOGIN',
+    summary: 'let a disabled account sign in again',
+    positionals: 1,
+    run: ({ positionals: [login] }) => toggleManager(login!, false),
+  },
+  'managers list': {
+    usage: 'managers list',
+    summary: 'the console accounts: login, name, phone, and whether disabled',
+    positionals: 0,
+    run: () =>
+      managerCommand(
+        (api) => api('/managers'),
+        async (s) => ({ managers: await accounts.list(s.database.db) }),
+        (body) => ((body as { managers: Manager[] }).managers.map((m) => `${m.login.padEnd(20)} ${m.name}${m.phone ? ` +${m.phone}` : ''}${m.disabled ? ' (disabled)' : ''}`).join('\n') || 'no accounts yet: vitrina managers add LOGIN --name NAME'),
+      ),
+  },
   'shopper export': {
     usage: 'shopper export PHONE|USER_ID',
     summary: "print everything kept about a shopper as JSON (messages, preferences, alerts, escalations)",
@@ -314,6 +456,15 @@ const COMMANDS: Record<string, Command> = {
       ),
   },
 };
+
+const toggleManager = (login: string, disabled: boolean) =>
+  managerCommand(
+    (api) => api(`/managers/${encodeURIComponent(login)}/${disabled ? 'disable' : 'enable'}`, { method: 'POST' }),
+    async (s) => {
+      if (!(await accounts.setDisabled(s.database.db, login, disabled, new Date()))) throw new UsageError('no manager with this login');
+    },
+    () => `${login} ${disabled ? 'disabled' : 'enabled'}`,
+  );
 
 const templatesFile = () => process.env.TEMPLATES_FILE ?? TEMPLATES_FILE;
 

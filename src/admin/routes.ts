@@ -9,11 +9,11 @@ import { flushSearchIndex, removeProductsExcept, upsertProducts } from '../catal
 import { validateProduct, type ProductRow } from '../catalog/product.ts';
 import { importStream } from '../catalog/catalog-feed.ts';
 import { recentExchanges } from '../exchange/exchange-repo.ts';
-import { accounts, SESSION_COOKIE, type Manager } from '../console/manager-accounts.ts';
-import { BadRequestError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts';
+import { accounts, checkLogin, MIN_PASSWORD, SESSION_COOKIE, type Manager } from '../console/manager-accounts.ts';
+import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts';
 import { runJob } from '../jobs/jobs.ts';
 import { reportTables, toCsv } from '../analytics/analytics-report.ts';
-import { addDays } from '../analytics/daily-rollup.ts';
+import { addDays, isDay } from '../analytics/daily-rollup.ts';
 import { ORDER_STATUSES } from '../orders/order-repo.ts';
 import { sameSecret } from '../secret.ts';
 import type { Services } from '../services.ts';
@@ -37,7 +37,7 @@ const body = <T extends z.ZodType>(schema: T) =>
   });
 
 const id = z.coerce.number().int().positive();
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar day');
+const day = z.string().refine(isDay, 'a calendar day such as 2026-11-30');
 const periodQuery = z
   .object({ from: day.optional(), to: day.optional(), table: z.string().regex(/^[a-z]{1,20}$/).optional() })
   .refine((q) => !q.from || !q.to || (q.from <= q.to && Date.parse(q.to) - Date.parse(q.from) <= 3 * 366 * 86_400_000), { message: 'from ≤ to, at most 3 years apart', path: ['to'] });
@@ -196,6 +196,24 @@ export function adminRoutes(s: Services): Hono<{ Variables: { actor: Actor } }> 
     const table = reportTables(report)[q.table];
     if (!table) throw new NotFoundError(`no table "${q.table}" (have: ${Object.keys(reportTables(report)).join(', ')})`);
     return c.body(toCsv(table), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${q.table}-${report.from}-${report.to}.csv"` });
+  });
+
+  /** Console accounts (the operator's; `vitrina managers …` calls these while the embedded server holds the database). */
+  app.get('/managers', async (c) => c.json({ managers: await accounts.list(s.database.db) }));
+  app.post('/managers', body(z.object({ login: z.string().refine((l) => !checkLogin(l), 'a login is 2–40 of a-z 0-9 . _ -'), name: z.string().trim().min(1).max(100), phone: z.string().regex(/^\+?\d{6,15}$/).nullish(), password: z.string().min(MIN_PASSWORD, `at least ${MIN_PASSWORD} characters`).max(200) })), async (c) => {
+    const m = c.req.valid('json');
+    const made = await accounts.create(s.database.db, m, s.clock.now());
+    if (made === 'taken') throw new ConflictError(`the login "${m.login}" is taken`);
+    s.log.info({ login: m.login }, 'manager account created');
+    return c.json({ manager: made }, 201);
+  });
+  app.post('/managers/:login/password', body(z.object({ password: z.string().min(MIN_PASSWORD, `at least ${MIN_PASSWORD} characters`).max(200) })), async (c) => {
+    if (!(await accounts.setPassword(s.database.db, c.req.param('login'), c.req.valid('json').password))) throw new NotFoundError('no manager with this login');
+    return c.json({ ok: true });
+  });
+  app.post('/managers/:login/:state{disable|enable}', async (c) => {
+    if (!(await accounts.setDisabled(s.database.db, c.req.param('login'), c.req.param('state') === 'disable', s.clock.now()))) throw new NotFoundError('no manager with this login');
+    return c.json({ ok: true });
   });
 
   /** Runs a job now (once across processes) and answers what it did. */

@@ -50,6 +50,9 @@ export const bucketMs = (ms: number): number => {
 
 const ROLLUP_LOCK = 7_231_015;
 
+/** A calendar day written YYYY-MM-DD (2026-02-30 is not one). */
+export const isDay = (d: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
+
 /** Adds `days` to a YYYY-MM-DD date. */
 export const addDays = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
