@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { loadLexicon, loadSynonyms } from './catalog/lexicon.ts';
 import { loadRateCard } from './analytics/rate-card.ts';
 import { reportTables, toCsv, type AnalyticsReport } from './analytics/analytics-report.ts';
-import { addDays, isDay } from './analytics/daily-rollup.ts';
+import { isDay, periodOf } from './analytics/period.ts';
 import { accounts, checkLogin, MIN_PASSWORD, type Manager } from './console/manager-accounts.ts';
 import { randomBytes } from 'node:crypto';
 import { TemplateError } from './errors.ts';
@@ -354,8 +354,7 @@ const COMMANDS: Record<string, Command> = {
         async (s) => {
           for (const [k, v] of q) if (!isDay(v)) throw new UsageError(`--${k} is a calendar day such as 2026-11-30`);
           await runJob(s, 'analytics');
-          const to = q.get('to') ?? s.analytics.today();
-          const from = q.get('from') ?? addDays(to, -29);
+          const { from, to } = periodOf({ from: q.get('from') ?? undefined, to: q.get('to') ?? undefined }, s.analytics.today());
           if (from > to) throw new UsageError('--from comes before --to');
           return print(await s.analytics.report(from, to));
         },

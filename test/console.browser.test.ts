@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { browserSuite } from './helpers/browser.ts';
+import { accounts } from '../src/console/manager-accounts.ts';
+import { browserSuite, MANAGER_PASSWORD } from './helpers/browser.ts';
 import { textWebhook } from './helpers/harness.ts';
 
 /** In the sandbox a shopper asks for a manager; a manager signs in to /console, takes, replies, closes; the bot is back. */
@@ -18,12 +19,15 @@ describe('manager console in chromium', () => {
     await expect.poll(() => outbound(shopper)).toContain('Передаю разговор менеджеру — он скоро ответит здесь же.');
 
     const page = await suite.browser.newPage({ viewport: { width: 390, height: 780 } });
+    await accounts.create(suite.h.services.database.db, { login: 'aigerim', name: 'Айгерим', password: MANAGER_PASSWORD }, suite.h.clock.now());
     await page.goto(`${suite.base}/console`);
-    await page.getByLabel('Токен менеджера').fill('wrong');
+    await page.getByLabel('Логин').fill('aigerim');
+    await page.getByLabel('Пароль').fill('wrong password');
     await page.getByRole('button', { name: 'Войти' }).click();
-    await expect.poll(() => page.locator('#loginError').textContent()).toBe('Неверный токен');
-    await page.getByLabel('Токен менеджера').fill('console-secret');
+    await expect.poll(() => page.locator('#loginError').textContent()).toBe('Неверный логин или пароль');
+    await page.getByLabel('Пароль').fill(MANAGER_PASSWORD);
     await page.getByRole('button', { name: 'Войти' }).click();
+    await expect.poll(() => page.locator('#who').textContent()).toBe('Айгерим');
 
     await page.locator('.item', { hasText: shopper }).click();
     await expect.poll(() => page.locator('#history').textContent()).toContain('позовите менеджера');

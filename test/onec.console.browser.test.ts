@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OneCClient } from './fakes/onec-client.ts';
-import { browserSuite } from './helpers/browser.ts';
+import { browserSuite, signInToConsole } from './helpers/browser.ts';
 
 /**
  * The operator's view of 1C: a whole exchange of the sample files over real HTTP, then one cut
@@ -28,9 +28,7 @@ describe('1C exchanges in the console, in chromium', () => {
     expect(cut.answer).toMatch(/^failure\noffers\.xml: the file is not whole CommerceML: line \d+, column \d+: /);
 
     const page = await suite.browser.newPage({ viewport: { width: 1000, height: 640 } });
-    await page.goto(`${suite.base}/console`);
-    await page.getByLabel('Токен менеджера').fill('console-secret');
-    await page.getByRole('button', { name: 'Войти' }).click();
+    await signInToConsole(suite, page);
     await page.getByRole('button', { name: 'Обмен каталога' }).click();
     const items = page.locator('#queue .item');
     await expect.poll(() => items.count()).toBe(2);

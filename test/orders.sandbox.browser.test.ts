@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { browserSuite } from './helpers/browser.ts';
+import { browserSuite, signInToConsole } from './helpers/browser.ts';
 
 const shot = async (page: { screenshot(o: { path: string; fullPage?: boolean }): Promise<unknown> }, name: string, fullPage = true) => {
   mkdirSync('test-artifacts', { recursive: true });
@@ -80,9 +80,7 @@ describe('buying in the sandbox, in chromium', () => {
 
     // the manager console: Orders, the order, shipped
     const consolePage = await suite.browser.newPage({ viewport: { width: 1000, height: 640 } });
-    await consolePage.goto(`${suite.base}/console`);
-    await consolePage.getByLabel('Токен менеджера').fill('console-secret');
-    await consolePage.getByRole('button', { name: 'Войти' }).click();
+    await signInToConsole(suite, consolePage);
     await consolePage.getByRole('button', { name: 'Заказы' }).click();
     await consolePage.locator(`[data-order="${number}"]`).click();
     await expect.poll(() => consolePage.locator('#order').textContent()).toContain('Алматы, пр. Абая 10, кв 5');

@@ -13,7 +13,7 @@ import { accounts, checkLogin, MIN_PASSWORD, SESSION_COOKIE, type Manager } from
 import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts';
 import { runJob } from '../jobs/jobs.ts';
 import { reportTables, toCsv } from '../analytics/analytics-report.ts';
-import { addDays, isDay } from '../analytics/daily-rollup.ts';
+import { periodOf, periodQuery } from '../analytics/period.ts';
 import { ORDER_STATUSES } from '../orders/order-repo.ts';
 import { sameSecret } from '../secret.ts';
 import type { Services } from '../services.ts';
@@ -37,10 +37,6 @@ const body = <T extends z.ZodType>(schema: T) =>
   });
 
 const id = z.coerce.number().int().positive();
-const day = z.string().refine(isDay, 'a calendar day such as 2026-11-30');
-const periodQuery = z
-  .object({ from: day.optional(), to: day.optional(), table: z.string().regex(/^[a-z]{1,20}$/).optional() })
-  .refine((q) => !q.from || !q.to || (q.from <= q.to && Date.parse(q.to) - Date.parse(q.from) <= 3 * 366 * 86_400_000), { message: 'from ≤ to, at most 3 years apart', path: ['to'] });
 const escalationParam = zValidator('param', z.object({ id }), (r) => {
   if (!r.success) throw new BadRequestError('escalation id must be a positive integer', fieldErrors(r.error.issues));
 });
@@ -190,8 +186,8 @@ export function adminRoutes(s: Services): Hono<{ Variables: { actor: Actor } }> 
     if (!r.success) throw new BadRequestError('from and to are days (YYYY-MM-DD), from ≤ to, at most 3 years apart; table is one of the report tables', fieldErrors(r.error.issues));
   }), async (c) => {
     const q = c.req.valid('query');
-    const to = q.to ?? s.analytics.today();
-    const report = await s.analytics.report(q.from ?? addDays(to, -29), to);
+    const { from, to } = periodOf(q, s.analytics.today());
+    const report = await s.analytics.report(from, to);
     if (!q.table) return c.json(report);
     const table = reportTables(report)[q.table];
     if (!table) throw new NotFoundError(`no table "${q.table}" (have: ${Object.keys(reportTables(report)).join(', ')})`);

@@ -233,7 +233,8 @@ export function reportTables(r: AnalyticsReport): Record<string, { columns: stri
         ['handoff_first_response_p95_ms', r.handoffs.firstResponseP95Ms],
         ['handoff_resolution_p50_ms', r.handoffs.resolutionP50Ms],
         ['orders', r.orders.count],
-        [`order_value_${r.currency}`, r.orders.value],
+        ['order_value', r.orders.value],
+        ['currency', r.currency],
         ['voice_notes', r.features.voiceNotes],
         ['photos', r.features.photos],
         ['recommendation_taps', r.features.recommendationTaps],
@@ -246,7 +247,7 @@ export function reportTables(r: AnalyticsReport): Record<string, { columns: stri
         ['whatsapp_usd', r.costs.total.usd],
       ],
     },
-    daily: { columns: ['day', 'messages_in', 'messages_out', 'orders', `order_value_${r.currency}`, 'whatsapp_usd'], rows: r.daily.map((d) => [d.day, d.in, d.out, d.orders, d.orderValue, d.usd]) },
+    daily: { columns: ['day', 'messages_in', 'messages_out', 'orders', 'order_value', 'whatsapp_usd'], rows: r.daily.map((d) => [d.day, d.in, d.out, d.orders, d.orderValue, d.usd]) },
     funnel: { columns: ['step', 'count'], rows: r.funnel.map((f) => [f.step, f.count]) },
     templates: {
       columns: ['template', 'sent', 'delivered', 'read', 'failed', 'taps', 'delivery_rate', 'read_rate', 'failure_rate'],

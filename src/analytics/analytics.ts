@@ -3,7 +3,8 @@ import { accounts } from '../console/manager-accounts.ts';
 import type { Db } from '../db/database.ts';
 import type { Profile } from '../profile/store-profile.ts';
 import { analyticsReport, type AnalyticsReport } from './analytics-report.ts';
-import { localDay, refreshRollups, type RollupScope } from './daily-rollup.ts';
+import { refreshRollups, type RollupScope } from './daily-rollup.ts';
+import { localDay } from './period.ts';
 import type { RateCard } from './rate-card.ts';
 
 /**

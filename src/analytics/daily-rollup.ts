@@ -1,5 +1,6 @@
 import type { SQL } from 'drizzle-orm';
 import { query, sql, type Db, type Tx } from '../db/database.ts';
+import { addDays, localDay } from './period.ts';
 
 /**
  * The daily roll-up (`analytics_daily`): what the raw tables say, counted once per local day of
@@ -49,15 +50,6 @@ export const bucketMs = (ms: number): number => {
 };
 
 const ROLLUP_LOCK = 7_231_015;
-
-/** A calendar day written YYYY-MM-DD (2026-02-30 is not one). */
-export const isDay = (d: string): boolean => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d);
-
-/** Adds `days` to a YYYY-MM-DD date. */
-export const addDays = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-
-/** The store's local day of an instant. */
-export const localDay = (at: Date, timeZone: string): string => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 
 /** Rebuilds the local days `from`…`to` (inclusive) in one transaction. */
 export async function rebuildDays(db: Db, scope: RollupScope, from: string, to: string, now: Date): Promise<void> {

@@ -1,4 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { reportTables } from '../analytics/analytics-report.ts';
+import { periodOf, periodQuery } from '../analytics/period.ts';
 import { Hono } from 'hono';
 import { pageWords, renderPage } from '../page-words.ts';
 import { streamSSE } from 'hono/streaming';
@@ -11,6 +15,9 @@ import { sameSecret } from '../secret.ts';
 import type { Services } from '../services.ts';
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
+const ANALYTICS_PAGE = readFileSync(new URL('./analytics.html', import.meta.url), 'utf8');
+/** Chart.js's browser build, served from node_modules (nothing from a CDN). */
+const CHART_JS = readFileSync(join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js'));
 
 const body = <T extends z.ZodType>(schema: T) =>
   zValidator('json', schema, (r) => {
@@ -53,6 +60,21 @@ export function consoleRoutes(s: Services): Hono {
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.json({ ok: true });
   });
+  app.get('/analytics', (c) => {
+    const p = s.profile.current();
+    const page = ANALYTICS_PAGE.replace('{{TODAY}}', JSON.stringify(s.analytics.today())).replace('{{CURRENCY}}', JSON.stringify(p.currency));
+    return c.html(renderPage(page, { name: p.name, lang: p.managerLanguage, words: pageWords(s.assistant.phrases, p.managerLanguage, 'mgr_ui_') }));
+  });
+  /** The page's numbers and its tables (the same as GET /admin/api/analytics and its CSV), for a signed-in manager. */
+  app.get('/analytics/data', zValidator('query', periodQuery, (r) => {
+    if (!r.success) throw new BadRequestError('from and to are days (YYYY-MM-DD), from ≤ to, at most 3 years apart');
+  }), async (c) => {
+    if (!(await accounts.session(s.database.db, getCookie(c, SESSION_COOKIE) ?? '', s.clock.now()))) throw new UnauthorizedError('not signed in');
+    const { from, to } = periodOf(c.req.valid('query'), s.analytics.today());
+    const report = await s.analytics.report(from, to);
+    return c.json({ report, tables: reportTables(report) });
+  });
+  app.get('/assets/chart.umd.min.js', (c) => c.body(CHART_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' }));
   app.get('/events', async (c) => {
     const token = c.req.query('token');
     const signedIn = token ? sameSecret(token, s.adminToken) : (await accounts.session(s.database.db, getCookie(c, SESSION_COOKIE) ?? '', s.clock.now())) !== null;

@@ -1,5 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { accounts } from '../../src/console/manager-accounts.ts';
 import { afterAll, beforeAll } from 'vitest';
 import { backends } from './backends.ts';
 import { startHarness, type Harness } from './harness.ts';
@@ -40,4 +41,16 @@ export function browserSuite(env: Record<string, string>, demo: boolean | string
     await suite.h?.close();
   });
   return suite;
+}
+
+export const MANAGER_PASSWORD = 'a manager password';
+
+/** A console account made as `vitrina managers add` makes it, then signed in on /console. */
+export async function signInToConsole(suite: BrowserSuite, page: Page, login = 'aigerim', name = 'Айгерим'): Promise<void> {
+  await accounts.create(suite.h.services.database.db, { login, name, password: MANAGER_PASSWORD }, suite.h.clock.now());
+  await page.goto(`${suite.base}/console`);
+  await page.getByLabel('Логин').fill(login);
+  await page.getByLabel('Пароль').fill(MANAGER_PASSWORD);
+  await page.getByRole('button', { name: 'Войти' }).click();
+  await page.locator('#who', { hasText: name }).waitFor();
 }
