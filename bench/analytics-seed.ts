@@ -46,7 +46,7 @@ export async function seedTraffic(db: Db, o: SeedOptions): Promise<void> {
       const atOf = (perDay: number) => sql`((${d0}::date::timestamp at time zone 'UTC') + (g.i / ${int(perDay)}) * interval '1 day' + interval '3 hours' + ((g.i * 7919) % 54000) * interval '1 second')`;
       const at = atOf(per);
       const templateAt = atOf(o.templatesPerDay);
-      const shopper = sql`('7705' || lpad(((g.i * 104729 + ${int(start)}) % ${int(o.shoppers)})::text, 7, '0'))`;
+      const shopper = sql`('7705' || lpad(((g.i::bigint * 104729 + ${int(start)}) % ${int(o.shoppers)})::text, 7, '0'))`;
       await tx.execute(sql`insert into shoppers (key, wa_id, name, language, created_at)
         select ${shopper}, ${shopper}, 'Shopper', case when g.i % 5 = 0 then 'kk' else 'ru' end, ${d0}::date
         from generate_series(0, least(${int(n)}, ${int(o.shoppers)}) - 1) as g(i) on conflict do nothing`);

@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
+import { accounts } from './console/manager-accounts.ts';
 import { loadConfig } from './config.ts';
 import { ConfigError, TemplateError } from './errors.ts';
 import { loadDemoCatalogIfEmpty } from './catalog/demo.ts';
@@ -61,6 +62,9 @@ async function main(): Promise<void> {
       { port: info.port, database: services.database.kind, store: services.store.kind, whatsapp: services.sandbox ? 'sandbox' : 'graph' },
       services.sandbox ? `Vitrina is up — open http://localhost:${info.port}/sandbox` : 'Vitrina is up',
     );
+    void accounts.list(services.database.db).then((list) => {
+      if (!list.length) services.log.info('no console accounts yet: `npx vitrina managers add LOGIN --name NAME` makes one for /console');
+    });
   });
 
   // SIGTERM: readiness and webhooks answer 503 at once (Meta redelivers elsewhere), claimed
