@@ -18,7 +18,7 @@ describe.each(backends())('analytics from real traffic and manager accounts ($na
   let h: Harness;
   afterEach(() => h?.close());
 
-  it('answers and their time, STOP once, a console hand-off for the signed-in manager; sessions end, expire and stay in the console', async () => {
+  it('answers and their time, STOP once, a console hand-off for the signed-in manager; sessions end, expire, stay in the console; wrong passwords lock a login', async () => {
     h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', MANAGER_PHONES: `+${M1}`, ADMIN_TOKEN: 'adm', TZ: 'Asia/Almaty', MANAGER_SESSION_HOURS: '8' } });
     const shopper = '77080000200';
     const say = async (body: string) => {
@@ -82,5 +82,13 @@ describe.each(backends())('analytics from real traffic and manager accounts ($na
     expect(disable.status).toBe(200);
     expect((await h.app.request('/console/session', { headers: { cookie: again } })).status).toBe(401);
     expect((await signIn(PASSWORD)).status).toBe(401);
+
+    // ten wrong passwords close a login for a while, even to the right one
+    await accounts.create(h.services.database.db, { login: 'erlan', name: 'Ерлан', password: PASSWORD }, h.clock.now());
+    const erlan = (password: string) => h.app.request('/console/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'erlan', password }) });
+    for (let i = 0; i < 10; i++) expect((await erlan(`guess ${i}`)).status).toBe(401);
+    const locked = await erlan(PASSWORD);
+    expect(locked.status).toBe(401);
+    expect((await locked.json()).error.message).toBe('too many wrong passwords: try again in 15 minutes');
   });
 });

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { reportTables } from '../analytics/analytics-report.ts';
 import { periodOf, periodQuery } from '../analytics/period.ts';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { pageWords, renderPage } from '../page-words.ts';
 import { streamSSE } from 'hono/streaming';
 import { zValidator } from '@hono/zod-validator';
@@ -19,6 +19,8 @@ const ANALYTICS_PAGE = readFileSync(new URL('./analytics.html', import.meta.url)
 /** Chart.js's browser build, served from node_modules (nothing from a CDN). */
 const CHART_JS = readFileSync(join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js'));
 
+const SIGN_IN_ATTEMPTS = 10;
+
 const body = <T extends z.ZodType>(schema: T) =>
   zValidator('json', schema, (r) => {
     if (!r.success) throw new BadRequestError('send {"login": …, "password": …}');
@@ -32,6 +34,7 @@ const body = <T extends z.ZodType>(schema: T) =>
  */
 export function consoleRoutes(s: Services): Hono {
   const app = new Hono();
+  const managerOf = (c: Context) => accounts.session(s.database.db, getCookie(c, SESSION_COOKIE) ?? '', s.clock.now());
   // the managers' page speaks the store's manager language (the phrase book's mgr_ui_* keys)
   app.get('/', (c) => {
     const p = s.profile.current();
@@ -40,17 +43,21 @@ export function consoleRoutes(s: Services): Hono {
   // signing in and out: a session cookie the console's calls to /admin/api carry
   app.post('/session', body(z.object({ login: z.string().trim().toLowerCase().min(1).max(100), password: z.string().min(1).max(200) })), async (c) => {
     const { login, password } = c.req.valid('json');
-    const r = await accounts.signIn(s.database.db, login, password, s.clock.now(), s.config.MANAGER_SESSION_HOURS);
+    // ten wrong passwords for a login within 15 minutes close it for the rest of them (the store may forget: Redis down, no limit)
+    const failures = `console:signin-failures:${login}`;
+    const tooMany = async () => Number((await s.store.get(failures).catch(() => null)) ?? 0) >= SIGN_IN_ATTEMPTS;
+    const r = (await tooMany()) ? null : await accounts.signIn(s.database.db, login, password, s.clock.now(), s.config.MANAGER_SESSION_HOURS);
     if (!r) {
-      s.log.warn({ login }, 'console sign-in refused');
-      throw new UnauthorizedError('wrong login or password');
+      const n = await s.store.incr(failures, 15 * 60_000).catch(() => 0);
+      s.log.warn({ login, failures: n }, 'console sign-in refused');
+      throw new UnauthorizedError(n > SIGN_IN_ATTEMPTS ? 'too many wrong passwords: try again in 15 minutes' : 'wrong login or password');
     }
     setCookie(c, SESSION_COOKIE, r.token, { httpOnly: true, sameSite: 'Strict', path: '/', expires: r.expiresAt, secure: new URL(c.req.url).protocol === 'https:' });
     s.log.info({ login }, 'manager signed in to the console');
     return c.json({ manager: r.manager, expiresAt: r.expiresAt });
   });
   app.get('/session', async (c) => {
-    const manager = await accounts.session(s.database.db, getCookie(c, SESSION_COOKIE) ?? '', s.clock.now());
+    const manager = await managerOf(c);
     if (!manager) throw new UnauthorizedError('not signed in');
     return c.json({ manager });
   });
@@ -69,7 +76,7 @@ export function consoleRoutes(s: Services): Hono {
   app.get('/analytics/data', zValidator('query', periodQuery, (r) => {
     if (!r.success) throw new BadRequestError('from and to are days (YYYY-MM-DD), from ≤ to, at most 3 years apart');
   }), async (c) => {
-    if (!(await accounts.session(s.database.db, getCookie(c, SESSION_COOKIE) ?? '', s.clock.now()))) throw new UnauthorizedError('not signed in');
+    if (!(await managerOf(c))) throw new UnauthorizedError('not signed in');
     const { from, to } = periodOf(c.req.valid('query'), s.analytics.today());
     const report = await s.analytics.report(from, to);
     return c.json({ report, tables: reportTables(report) });
@@ -77,7 +84,7 @@ export function consoleRoutes(s: Services): Hono {
   app.get('/assets/chart.umd.min.js', (c) => c.body(CHART_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' }));
   app.get('/events', async (c) => {
     const token = c.req.query('token');
-    const signedIn = token ? sameSecret(token, s.adminToken) : (await accounts.session(s.database.db, getCookie(c, SESSION_COOKIE) ?? '', s.clock.now())) !== null;
+    const signedIn = token ? sameSecret(token, s.adminToken) : (await managerOf(c)) !== null;
     if (!signedIn) throw new UnauthorizedError('console events need a console session (or ?token=<ADMIN_TOKEN>)');
     return streamSSE(c, async (stream) => {
       let wake: (() => void) | null = null;
