@@ -25,6 +25,7 @@ CREATE TABLE "managers" (
 );
 --> statement-breakpoint
 ALTER TABLE "outbox" ADD COLUMN "accepted_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "analytics_daily_metric_idx" ON "analytics_daily" USING btree ("metric","day");--> statement-breakpoint
 CREATE INDEX "manager_sessions_expires_idx" ON "manager_sessions" USING btree ("expires_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "managers_login_uq" ON "managers" USING btree ("login");--> statement-breakpoint
 CREATE INDEX "analytics_at_idx" ON "analytics_events" USING btree ("at");--> statement-breakpoint

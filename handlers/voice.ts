@@ -12,7 +12,11 @@ export const voiceHandler: Handler = async (ctx, next) => {
   const { assistant, media, config } = ctx.services;
   if (!audio?.id) return assistant.sayPhrase(ctx, 'voice_unreadable');
   const r = await media.voice(audio.id, audio.sha256);
-  if (r.ok) return assistant.reply(ctx, r.text, { lang: spokenLanguage(r.language), heard: true });
+  if (r.ok) {
+    // Whisper is priced by the minute: rates.yaml's per_minute
+    ctx.event('model_usage', { model: config.OPENAI_TRANSCRIBE_MODEL, calls: 1, seconds: r.seconds });
+    return assistant.reply(ctx, r.text, { lang: spokenLanguage(r.language), heard: true });
+  }
   ctx.log.info({ reason: r.reason }, 'voice note not transcribed');
   switch (r.reason) {
     case 'offline':

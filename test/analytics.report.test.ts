@@ -89,6 +89,8 @@ describe.each(backends())('the analytics report against a hand-counted fixture (
     await event('cart_add', '2026-11-02T06:32:00Z', { product: 'b' }, 's1'); // the same shopper: one cart that day
     await event('model_usage', '2026-11-02T06:33:00Z', { model: 'gpt-4o-mini', calls: 2, promptTokens: 1000, completionTokens: 200 });
     await event('model_usage', '2026-11-02T06:34:00Z', { model: 'unknown-model', calls: 1, promptTokens: 500, completionTokens: 50 });
+    await event('model_usage', '2026-11-02T06:35:00Z', { model: 'whisper-1', calls: 1, seconds: 70 });
+    await event('model_usage', '2026-11-03T06:35:00Z', { model: 'whisper-1', calls: 1, seconds: 20 });
     await event('search', '2026-11-03T04:00:00Z');
     await event('cart_add', '2026-11-03T04:01:00Z', { product: 'c' }, 's2');
     await db.execute(sql`insert into price_alerts (shopper_key, product_id, kind, base_price, target_price, status, created_at, triggered_at) values
@@ -156,16 +158,18 @@ describe.each(backends())('the analytics report against a hand-counted fixture (
     expect(r.orders).toEqual({ count: 1, value: 123456 });
     expect(r.features).toEqual({ voiceNotes: 1, photos: 1, recommendationTaps: 1, listTaps: 0, alertsSet: 1, alertsFired: 2 });
     expect(r.consent).toEqual({ stop: 1, start: 0, marketingCapped: 1 });
-    // gpt-4o-mini: (1000 × 0.15 + 200 × 0.60) / 1e6 = 0.00027; the unknown model is counted, not priced
+    // gpt-4o-mini: (1000 × 0.15 + 200 × 0.60) / 1e6 = 0.00027; whisper-1: 90 s = 1.5 min × 0.006 = 0.009;
+    // the unknown model is counted, not priced
     expect(r.model).toEqual({
-      calls: 3,
+      calls: 5,
       tokensIn: 1500,
       tokensOut: 250,
-      usd: 0.00027,
+      usd: 0.00927,
       unpriced: 1,
       byModel: [
-        { model: 'gpt-4o-mini', calls: 2, tokensIn: 1000, tokensOut: 200, usd: 0.00027 },
-        { model: 'unknown-model', calls: 1, tokensIn: 500, tokensOut: 50, usd: null },
+        { model: 'gpt-4o-mini', calls: 2, tokensIn: 1000, tokensOut: 200, audioSeconds: 0, usd: 0.00027 },
+        { model: 'unknown-model', calls: 1, tokensIn: 500, tokensOut: 50, audioSeconds: 0, usd: null },
+        { model: 'whisper-1', calls: 2, tokensIn: 0, tokensOut: 0, audioSeconds: 90, usd: 0.009 },
       ],
     });
     expect(r.costs.total).toEqual({ messages: 1, charged: 1, unpriced: 0, usd: 0.086 });

@@ -73,7 +73,7 @@ export interface AnalyticsReport {
   orders: { count: number; value: number };
   features: { voiceNotes: number; photos: number; recommendationTaps: number; listTaps: number; alertsSet: number; alertsFired: number };
   consent: { stop: number; start: number; marketingCapped: number };
-  model: { calls: number; tokensIn: number; tokensOut: number; usd: number; unpriced: number; byModel: Array<{ model: string; calls: number; tokensIn: number; tokensOut: number; usd: number | null }> };
+  model: { calls: number; tokensIn: number; tokensOut: number; usd: number; unpriced: number; byModel: Array<{ model: string; calls: number; tokensIn: number; tokensOut: number; audioSeconds: number; usd: number | null }> };
   templates: TemplateLine[];
   costs: CostReport & { month: { month: string; spent: number; forecast: number; days: number; of: number } | null };
   daily: Array<{ day: string; in: number; out: number; orders: number; orderValue: number; usd: number }>;
@@ -160,10 +160,11 @@ export async function analyticsReport(
   const byModel = [...keys('model_calls').keys()].sort().map((model) => {
     const tokensIn = n('model_tokens_in', model);
     const tokensOut = n('model_tokens_out', model);
-    const usd = card.modelCost(model, tokensIn, tokensOut);
+    const audioSeconds = Math.round(keys('model_audio').get(model)?.amount ?? 0);
+    const usd = card.modelCost(model, { tokensIn, tokensOut, seconds: audioSeconds });
     if (usd === null) unpriced += n('model_calls', model);
     else modelUsd += usd;
-    return { model, calls: n('model_calls', model), tokensIn, tokensOut, usd };
+    return { model, calls: n('model_calls', model), tokensIn, tokensOut, audioSeconds, usd };
   });
 
   const orderValue = (metricKeys: Map<string, { n: number; amount: number }>) => fromMinor(metricKeys.get(p.currency)?.amount ?? 0, p.currency);
@@ -262,7 +263,7 @@ export function reportTables(r: AnalyticsReport): Record<string, { columns: stri
       columns: ['template', 'category', 'messages', 'charged', 'unpriced', 'usd'],
       rows: r.costs.byTemplate.map((t) => [t.template ?? '', t.category, t.messages, t.charged, t.unpriced, t.usd]),
     },
-    models: { columns: ['model', 'calls', 'tokens_in', 'tokens_out', 'usd'], rows: r.model.byModel.map((m) => [m.model, m.calls, m.tokensIn, m.tokensOut, m.usd]) },
+    models: { columns: ['model', 'calls', 'tokens_in', 'tokens_out', 'audio_seconds', 'usd'], rows: r.model.byModel.map((m) => [m.model, m.calls, m.tokensIn, m.tokensOut, m.audioSeconds, m.usd]) },
   };
 }
 

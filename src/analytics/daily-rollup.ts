@@ -18,7 +18,7 @@ import { addDays, localDay } from './period.ts';
  *   day the message was queued; `out_error` failed ones by Meta's error code;
  * - `event` by analytics event kind (search, product_view, alert_set, cart_add, order_placed,
  *   recommendation_tap, opt_out, …); `carts`: shoppers who added to a cart that day;
- * - `model_calls`, `model_tokens_in`, `model_tokens_out` by model;
+ * - `model_calls`, `model_tokens_in`, `model_tokens_out` by model; `model_audio` amount: seconds transcribed;
  * - `alerts_fired` by alert kind; `template_taps` by template (quick replies on a template we
  *   sent); `alert_taps`: taps on the alert job's messages;
  * - `orders` by currency, amount the total in minor units;
@@ -88,11 +88,13 @@ export async function rebuildDays(db: Db, scope: RollupScope, from: string, to: 
       where ${within(sql`at`)} and kind <> 'model_usage' group by 1, 3`),
     put(sql`select ${day(sql`at`)}, 'carts', '', count(distinct shopper_key), 0 from analytics_events
       where ${within(sql`at`)} and kind = 'cart_add' group by 1`),
-    put(sql`select d, m.metric, g.model, m.n, 0 from (
+    put(sql`select d, m.metric, g.model, m.n, m.amount from (
         select ${day(sql`at`)} as d, coalesce(data->>'model', '') as model, sum(coalesce((data->>'calls')::bigint, 1)) as calls,
-          sum(coalesce((data->>'promptTokens')::bigint, 0)) as tin, sum(coalesce((data->>'completionTokens')::bigint, 0)) as tout
+          sum(coalesce((data->>'promptTokens')::bigint, 0)) as tin, sum(coalesce((data->>'completionTokens')::bigint, 0)) as tout,
+          sum(coalesce((data->>'seconds')::numeric, 0)) as seconds
         from analytics_events where ${within(sql`at`)} and kind = 'model_usage' group by 1, 2) g
-      cross join lateral (values ('model_calls', g.calls), ('model_tokens_in', g.tin), ('model_tokens_out', g.tout)) m(metric, n)`),
+      cross join lateral (values ('model_calls', g.calls, 0), ('model_tokens_in', g.tin, 0), ('model_tokens_out', g.tout, 0), ('model_audio', 0, g.seconds)) m(metric, n, amount)
+      where m.n > 0 or m.amount > 0`),
     put(sql`select ${day(sql`triggered_at`)}, 'alerts_fired', kind, count(*), 0 from price_alerts
       where ${within(sql`triggered_at`)} group by 1, 3`),
     put(sql`select d, m.metric, m.key, count(*), 0 from (

@@ -15,8 +15,10 @@ const schema = z
       country,
       z.array(z.object({ from: day }).catchall(usd)).min(1),
     ),
-    /** What the model costs, USD per million tokens, by model name (OPENAI_MODEL). */
-    models: z.record(z.string().min(1), z.strictObject({ input: z.number().nonnegative().max(1000), output: z.number().nonnegative().max(1000) })).default({}),
+    /** What the models cost by name (OPENAI_MODEL, OPENAI_VISION_MODEL, OPENAI_TRANSCRIBE_MODEL): USD per million tokens, or per minute of audio. */
+    models: z
+      .record(z.string().min(1), z.strictObject({ input: z.number().nonnegative().max(1000).default(0), output: z.number().nonnegative().max(1000).default(0), per_minute: z.number().nonnegative().max(10).default(0) }))
+      .default({}),
   })
   .superRefine((card, ctx) => {
     for (const [c, rows] of Object.entries(card.rates)) {
@@ -37,8 +39,8 @@ export interface RateCard {
   changes: Record<string, string[]>;
   /** Number prefixes and their countries, longest first (what `countryOf` reads; SQL reads it too). */
   prefixes: Array<{ p: string; c: string }>;
-  /** USD for a model's tokens, or null when the card does not list the model. */
-  modelCost(model: string, tokensIn: number, tokensOut: number): number | null;
+  /** USD for a model's tokens and audio seconds, or null when the card does not list the model. */
+  modelCost(model: string, use: { tokensIn: number; tokensOut: number; seconds: number }): number | null;
 }
 
 /** Reads and checks rates.yaml (a TemplateError names file:line). */
@@ -58,9 +60,9 @@ export function loadRateCard(path: URL | string = RATES_FILE): RateCard {
     },
     changes: Object.fromEntries(Object.entries(card.rates).map(([c, rows]) => [c, rows.map((r) => r.from)])),
     prefixes,
-    modelCost: (model, tokensIn, tokensOut) => {
+    modelCost: (model, use) => {
       const m = card.models[model];
-      return m ? Math.round(((tokensIn * m.input + tokensOut * m.output) / 1e6) * 1e6) / 1e6 : null;
+      return m ? Math.round(((use.tokensIn * m.input + use.tokensOut * m.output) / 1e6 + (use.seconds / 60) * m.per_minute) * 1e6) / 1e6 : null;
     },
   };
 }

@@ -536,7 +536,7 @@ export const analyticsDaily = pgTable(
     n: bigint('n', { mode: 'number' }).notNull(),
     amount: doublePrecision('amount').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.day, t.metric, t.key] })],
+  (t) => [primaryKey({ columns: [t.day, t.metric, t.key] }), index('analytics_daily_metric_idx').on(t.metric, t.day)],
 );
 
 /** A console account: created by the operator (`vitrina managers add`); `phone` ties it to a MANAGER_PHONES number. */

@@ -30,7 +30,7 @@ export const photoDescription = z.object({
 });
 export type PhotoDescription = z.infer<typeof photoDescription>;
 
-export type PhotoResult = { ok: true; description: PhotoDescription } | { ok: false; reason: 'offline' | 'too_large' | 'unreadable' | 'failed' };
+export type PhotoResult = { ok: true; description: PhotoDescription; usage: { model: string; promptTokens: number; completionTokens: number } } | { ok: false; reason: 'offline' | 'too_large' | 'unreadable' | 'failed' };
 
 
 export interface MediaOptions {
@@ -190,7 +190,8 @@ export class Media {
           { timeout: this.opts.timeoutMs },
         );
         const parsed = photoDescription.safeParse(JSON.parse(res.choices[0]?.message.content ?? '{}'));
-        return parsed.success ? { ok: true, description: parsed.data } : { ok: false, reason: 'failed' };
+        const usage = { model: this.opts.visionModel, promptTokens: res.usage?.prompt_tokens ?? 0, completionTokens: res.usage?.completion_tokens ?? 0 };
+        return parsed.success ? { ok: true, description: parsed.data, usage } : { ok: false, reason: 'failed' };
       } catch (err) {
         log.warn({ err: String(err) }, 'vision failed');
         return { ok: false, reason: 'failed' };
