@@ -63,6 +63,17 @@ describe.each(backends())('what WhatsApp cost, from the statuses Meta sent ($nam
       ['2026-10-04', 1, 0],
     ]);
     // October so far, on the 4th: 0.1902 spent (w2…w5), 0.1902 / 4 days × 31 = 1.47405 → 1.47
-    expect(await monthForecast(db, card, { today: '2026-10-04' })).toEqual({ month: '2026-10', spent: 0.1902, forecast: 1.47, days: 4, of: 31 });
+    // by template: price_drop 0.1602 → 1.24155; order_shipped 0.03 → 0.2325; free ones left out
+    expect(await monthForecast(db, card, { today: '2026-10-04' })).toEqual({
+      month: '2026-10',
+      spent: 0.1902,
+      forecast: 1.47,
+      days: 4,
+      of: 31,
+      byTemplate: [
+        { template: 'price_drop', category: 'marketing', spent: 0.1602, forecast: 1.24 },
+        { template: 'order_shipped', category: 'utility', spent: 0.03, forecast: 0.23 },
+      ],
+    });
   });
 });

@@ -2,7 +2,7 @@ import { query, sql, type Tx } from '../db/database.ts';
 import { fromMinor } from '../catalog/money.ts';
 import { rollupComputedAt } from './daily-rollup.ts';
 import type { RateCard } from './rate-card.ts';
-import { monthForecast, whatsappCosts, type CostReport } from './whatsapp-costs.ts';
+import { monthForecast, whatsappCosts, type CostReport, type MonthForecast } from './whatsapp-costs.ts';
 
 /** A share rounded to four places; null when there is nothing to divide by. */
 const rate = (part: number, whole: number): number | null => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null);
@@ -75,7 +75,7 @@ export interface AnalyticsReport {
   consent: { stop: number; start: number; marketingCapped: number };
   model: { calls: number; tokensIn: number; tokensOut: number; usd: number; unpriced: number; byModel: Array<{ model: string; calls: number; tokensIn: number; tokensOut: number; audioSeconds: number; usd: number | null }> };
   templates: TemplateLine[];
-  costs: CostReport & { month: { month: string; spent: number; forecast: number; days: number; of: number } | null };
+  costs: CostReport & { month: MonthForecast | null };
   daily: Array<{ day: string; in: number; out: number; orders: number; orderValue: number; usd: number }>;
 }
 
@@ -262,6 +262,10 @@ export function reportTables(r: AnalyticsReport): Record<string, { columns: stri
     costs: {
       columns: ['template', 'category', 'messages', 'charged', 'unpriced', 'usd'],
       rows: r.costs.byTemplate.map((t) => [t.template ?? '', t.category, t.messages, t.charged, t.unpriced, t.usd]),
+    },
+    forecast: {
+      columns: ['template', 'category', 'spent_usd', 'forecast_usd'],
+      rows: r.costs.month ? r.costs.month.byTemplate.map((t) => [t.template ?? '', t.category, t.spent, t.forecast]) : [],
     },
     models: { columns: ['model', 'calls', 'tokens_in', 'tokens_out', 'audio_seconds', 'usd'], rows: r.model.byModel.map((m) => [m.model, m.calls, m.tokensIn, m.tokensOut, m.audioSeconds, m.usd]) },
   };

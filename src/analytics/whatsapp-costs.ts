@@ -69,14 +69,33 @@ export async function whatsappCosts(db: Tx, card: RateCard, p: { from: string; t
   return report;
 }
 
+/** The month so far and where it is heading, in all and by category and template. */
+export interface MonthForecast {
+  month: string;
+  spent: number;
+  forecast: number;
+  days: number;
+  of: number;
+  byTemplate: Array<{ template: string | null; category: string; spent: number; forecast: number }>;
+}
+
 /**
  * The month so far and where it is heading: the spend from the 1st to `today` (the store's local
- * day), and that pace carried to the month's last day.
+ * day), and that pace carried to the month's last day — in all, and for each category and
+ * template.
  */
-export async function monthForecast(db: Tx, card: RateCard, p: { today: string }): Promise<{ month: string; spent: number; forecast: number; days: number; of: number }> {
+export async function monthForecast(db: Tx, card: RateCard, p: { today: string }): Promise<MonthForecast> {
   const [y, m, d] = p.today.split('-').map(Number) as [number, number, number];
   const of = new Date(Date.UTC(y, m, 0)).getUTCDate();
   const month = p.today.slice(0, 7);
   const r = await whatsappCosts(db, card, { from: `${month}-01`, to: p.today });
-  return { month, spent: r.total.usd, forecast: Math.round(((r.total.usd / d) * of) * 100) / 100, days: d, of };
+  const pace = (usd: number) => Math.round(((usd / d) * of) * 100) / 100;
+  return {
+    month,
+    spent: r.total.usd,
+    forecast: pace(r.total.usd),
+    days: d,
+    of,
+    byTemplate: r.byTemplate.filter((t) => t.charged > 0).map((t) => ({ template: t.template, category: t.category, spent: t.usd, forecast: pace(t.usd) })),
+  };
 }
