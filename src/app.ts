@@ -32,6 +32,7 @@ export function createApp(s: Services): Hono<Env> {
     const requestId = c.get('requestId') ?? 'unknown';
     const { status, body } = toErrorResponse(err, requestId);
     if ((err instanceof AppError || err instanceof HTTPException) && status < 500) s.log.warn({ requestId, path: c.req.path, code: body.error.code, msg: err.message }, 'request refused');
+    else if (status === 503) s.log.warn({ requestId, path: c.req.path, err: String(err) }, 'request answered 503: unavailable for now');
     else s.log.error({ requestId, path: c.req.path, err }, 'request failed');
     if (err instanceof HTTPException && status === 401) c.header('www-authenticate', 'Bearer realm="vitrina"');
     return c.json(body, status as 400);

@@ -8,6 +8,7 @@ import { removeServerInfo, writeServerInfo } from './server-info.ts';
 import { buildServices } from './services.ts';
 import cron, { type ScheduledTask } from 'node-cron';
 import { jobSchedules, runJob } from './jobs/jobs.ts';
+import { BackgroundFailures, installRejectionAlarm } from './background.ts';
 
 /** Time given to claimed work on SIGTERM; connections close after it. */
 const SHUTDOWN_BUDGET_MS = 7_000;
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
   if (services.database.kind === 'pglite') {
     if (await loadDemoCatalogIfEmpty({ db: services.database.db, clock: services.clock, log: services.log, currency: services.profile.current().currency, storeDir: config.storeDir, enabled: config.DEMO_CATALOG !== 'off' })) await services.vocabulary.refresh();
   }
+  installRejectionAlarm(services.log, () => services.metrics.unhandledRejections.inc());
+  const background = new BackgroundFailures(services.log);
   const app = createApp(services);
   const tasks: ScheduledTask[] = [];
   // Listen first: after a crash, status webhooks that settle in-doubt sends should land before
@@ -51,7 +54,7 @@ async function main(): Promise<void> {
     if (config.CRON === 'on') {
       // Every process schedules; the job's lock makes each tick run once across them.
       for (const j of schedules) {
-        tasks.push(cron.schedule(j.cron, (tick) => void runJob(services, j.name, { tick: tick.date }).catch((err) => services.log.error({ err, job: j.name }, 'job failed'))));
+        tasks.push(cron.schedule(j.cron, (tick) => void background.tick(`job ${j.name}`, () => runJob(services, j.name, { tick: tick.date }), { job: j.name })));
       }
     }
     services.templates.watch();
@@ -62,8 +65,8 @@ async function main(): Promise<void> {
       { port: info.port, database: services.database.kind, store: services.store.kind, whatsapp: services.sandbox ? 'sandbox' : 'graph' },
       services.sandbox ? `Vitrina is up — open http://localhost:${info.port}/sandbox` : 'Vitrina is up',
     );
-    void accounts.list(services.database.db).then((list) => {
-      if (!list.length) services.log.info('no console accounts yet: `npx vitrina managers add LOGIN --name NAME` makes one for /console');
+    void background.tick('console accounts check', async () => {
+      if (!(await accounts.list(services.database.db)).length) services.log.info('no console accounts yet: `npx vitrina managers add LOGIN --name NAME` makes one for /console');
     });
   });
 

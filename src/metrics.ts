@@ -67,6 +67,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     jobRuns: new Counter({ name: 'vitrina_job_runs_total', help: 'Scheduled job runs by outcome (ran, skipped: another process held the lock, failed)', labelNames: ['job', 'outcome'], registers }),
     onecCalls: new Counter({ name: 'vitrina_onec_calls_total', help: '1C exchange calls by type, mode and answer (success, progress, failure)', labelNames: ['type', 'mode', 'outcome'], registers }),
     catalogImportItems: new Counter({ name: 'vitrina_catalog_import_items_total', help: 'What catalog imports from the store system did, by source (1c, feed, file) and count (goods, offers, inserted, priceChanges, …)', labelNames: ['source', 'count'], registers }),
+    unhandledRejections: new Counter({ name: 'vitrina_unhandled_rejections_total', help: 'Promises rejected with no handler (each one a bug; the process stays up)', registers }),
     jobItems: new Counter({ name: 'vitrina_job_items_total', help: 'What job runs did, by the counts each reports', labelNames: ['job', 'count'], registers }),
   };
 }

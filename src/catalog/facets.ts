@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { query, sql, type Tx } from '../db/database.ts';
+import { BackgroundFailures } from '../background.ts';
 import type { Logger } from '../log.ts';
 import { LEXICON_FILE, loadLexicon, loadSynonyms, type LexiconData } from './lexicon.ts';
 import { FIELDS, Vocabulary, emptyFacets, type Facets, type Field } from './vocabulary.ts';
@@ -79,11 +80,13 @@ export class Vocabularies {
   private version = '';
   private watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private readonly failures: BackgroundFailures;
 
   constructor(private readonly opts: { db: Tx; log: Logger; synonymsFile: URL | string; lexiconFile?: URL | string; pollMs?: number }) {
     this.lexicon = loadLexicon(opts.lexiconFile ?? LEXICON_FILE);
     this.synonyms = loadSynonyms(opts.synonymsFile);
     this.vocabulary = new Vocabulary(this.facets, this.lexicon, this.synonyms);
+    this.failures = new BackgroundFailures(opts.log);
   }
 
   current(): Vocabulary {
@@ -126,9 +129,9 @@ export class Vocabularies {
       }
     }
     this.timer = setInterval(() => {
-      void this.catalogVersion()
-        .then((v) => (v !== this.version ? this.refresh() : undefined))
-        .catch((err) => this.opts.log.warn({ err: String(err) }, 'catalog version not read'));
+      void this.failures.tick('vocabulary refresh', async () => {
+        if ((await this.catalogVersion()) !== this.version) await this.refresh();
+      });
     }, this.opts.pollMs ?? 30_000);
     this.timer.unref();
   }

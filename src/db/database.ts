@@ -52,6 +52,13 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
       await migrator.end();
     }
     const client = postgres(opts.databaseUrl, { max: opts.poolSize ?? 20, onnotice: () => {}, backoff: reconnectDelaySeconds, connect_timeout: 5 });
+    // postgres.js quirk (3.4.x, connection.js `fetchArrayTypes`): each new connection reads the
+    // server's array types in an async call nobody awaits, so a connection that opens while the
+    // server shuts down rejects it unhandled, and Node ends the process. The types are the same
+    // for the pool's life and kept in its shared options: the first connection reads them here,
+    // at start-up, and the connections made after a restart do not read them again.
+    await client`select 1`;
+    client.options.fetch_types = false;
     const db = drizzlePostgres(client, { schema }) as unknown as Db;
     return {
       db,

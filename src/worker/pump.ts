@@ -1,3 +1,4 @@
+import { BackgroundFailures } from '../background.ts';
 import type { Logger } from '../log.ts';
 
 export interface PumpOptions<T> {
@@ -27,8 +28,11 @@ export class Pump<T> {
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private readonly failures: BackgroundFailures;
 
-  constructor(private readonly opts: PumpOptions<T>) {}
+  constructor(private readonly opts: PumpOptions<T>) {
+    this.failures = new BackgroundFailures(opts.log);
+  }
 
   start(): void {
     if (this.running) return;
@@ -104,11 +108,7 @@ export class Pump<T> {
         await new Promise((resolve) => setTimeout(resolve, Math.min(this.opts.pollMs, 20)));
         continue;
       }
-      try {
-        started = await this.fill();
-      } catch (err) {
-        this.opts.log.warn({ err, pump: this.opts.name }, 'claim failed; retrying');
-      }
+      started = (await this.failures.tick(`${this.opts.name} claim`, () => this.fill(), { pump: this.opts.name })) ?? 0;
       if (!this.running) break;
       // Claim again at once only if the last claim filled every free slot (more may be
       // waiting); otherwise wait for a finished item, new work (notify) or the poll.

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { faultStack } from '../helpers/fault-stack.ts';
 import { textWebhook } from '../helpers/harness.ts';
 import { printLedger, turnLedger, waitDrained } from '../helpers/ledger.ts';
-import { MetaDelivery, type ServiceProcess } from '../helpers/service-process.ts';
+import { assertServicesAlive, MetaDelivery, type ServiceProcess } from '../helpers/service-process.ts';
 
 const SHOPPERS = 40;
 const PER_SHOPPER = 6;
 
 /**
- * Redis (context, locks, rate buckets) is stopped for the middle third of the run and started
- * again, empty. The assistant keeps answering: context is lost, Postgres stays the record.
+ * Redis (context, locks, rate buckets) is stopped for the middle third of the run, 30 s, and
+ * started again, empty. The assistant keeps answering: context is lost, Postgres stays the record.
  */
 describe('fault: Redis stopped and started mid-run', () => {
   const stack = faultStack({ env: { BOT: 'assistant' } });
@@ -37,7 +37,17 @@ describe('fault: Redis stopped and started mid-run', () => {
 
     await phase(0);
     await stack.redis.stop();
+    const downAt = Date.now();
     await phase(1);
+    // Redis stays down for 30 s in all; the instance stays ready (Postgres is the record) and up
+    const readyWhileDown: Record<number, number> = {};
+    while (Date.now() - downAt < 30_000) {
+      const status = await fetch(`${svc.url}/readyz`).then((r) => r.status, () => 0);
+      if (status === 0) assertServicesAlive();
+      readyWhileDown[status] = (readyWhileDown[status] ?? 0) + 1;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(Object.keys(readyWhileDown)).toEqual(['200']);
     await stack.redis.start();
     await phase(2);
 

@@ -59,7 +59,9 @@ export function faultStack(opts: { env?: Record<string, string>; model?: boolean
   });
 
   // Servers first, each step on its own: a step that fails must not leave a cluster running.
+  // A rejection the process-level alarm caught fails the scenario even though the process lived.
   afterAll(async () => {
+    const alarms = stack.services.flatMap((s) => s.unhandledRejections().map((l) => `${s.name}: ${l}`));
     const steps: Array<() => unknown> = [
       ...stack.services.map((s) => () => s.kill()),
       () => stack.pg?.destroy(),
@@ -69,6 +71,7 @@ export function faultStack(opts: { env?: Record<string, string>; model?: boolean
       () => backend.cleanup(),
     ];
     for (const step of steps) await Promise.resolve().then(step).catch((err) => console.error('fault stack teardown:', err));
+    if (alarms.length) throw new Error(`unhandled promise rejections during the scenario:\n${alarms.join('\n')}`);
   });
 
   return stack;

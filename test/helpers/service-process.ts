@@ -5,10 +5,28 @@ import { APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN } from './harness.ts';
 
 export { freePort };
 
-/** Polls `check` until it returns a value (not undefined/false) or the deadline passes. */
+/** Service processes started and not stopped on purpose: a probe that finds one gone fails at once. */
+const live = new Set<ServiceProcess>();
+
+/**
+ * Throws when a service process has exited without being told to, with how it ended and its
+ * last output: a dead service is told from a slow one at the first probe, not at the timeout.
+ */
+export function assertServicesAlive(): void {
+  for (const s of live) {
+    const c = s.child;
+    if (c && (c.exitCode !== null || c.signalCode !== null)) {
+      live.delete(s);
+      throw new Error(`service ${s.name} exited on its own (code ${c.exitCode}, signal ${c.signalCode}); its last output:\n${s.tail()}`);
+    }
+  }
+}
+
+/** Polls `check` until it returns a value (not undefined/false) or the deadline passes; fails at once if a service died. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000, describe?: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    assertServicesAlive();
     const v = await check();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${describe ? `\n${describe()}` : ''}`);
@@ -29,6 +47,10 @@ export class ServiceProcess {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  get name(): string {
+    return this.opts.name ?? 'service';
   }
 
   async start(): Promise<this> {
@@ -55,6 +77,7 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    live.add(this);
     child.stdout!.on('data', (d) => this.logs.push(String(d)));
     child.stderr!.on('data', (d) => this.logs.push(String(d)));
     await waitFor(
@@ -72,6 +95,7 @@ export class ServiceProcess {
   /** Sends the signal and resolves when the process is gone, with how it ended and how long it took. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; ms: number }> {
     const c = this.child;
+    live.delete(this);
     if (!c || c.exitCode !== null || c.signalCode !== null) return { code: c?.exitCode ?? null, ms: 0 };
     const started = Date.now();
     const exited = new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
@@ -91,6 +115,14 @@ export class ServiceProcess {
 
   tail(chars = 3000): string {
     return this.logs.join('').slice(-chars);
+  }
+
+  /** Lines the process-level alarm logged: each is a promise rejected with no handler, a bug. */
+  unhandledRejections(): string[] {
+    return this.logs
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes('"origin":"unhandledRejection"'));
   }
 }
 
@@ -121,6 +153,7 @@ export class MetaDelivery {
         headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(body, APP_SECRET) },
         signal: AbortSignal.timeout(10_000),
       }).then((r) => r.status, () => 0);
+      if (status === 0) assertServicesAlive();
       this.statuses[status] = (this.statuses[status] ?? 0) + 1;
       if (status === 200) {
         this.delivered++;
