@@ -14,7 +14,7 @@ export class BackgroundFailures {
 
   constructor(private readonly log: Logger) {}
 
-  failed(what: string, err: unknown, fields: Record<string, unknown> = {}): void {
+  private failed(what: string, err: unknown, fields: Record<string, unknown> = {}): void {
     if (!isDatabaseUnavailable(err)) {
       this.log.error({ ...fields, what, err }, `${what} failed; tried again on its next tick`);
       return;
@@ -24,7 +24,7 @@ export class BackgroundFailures {
     if (n === 0) this.log.warn({ ...fields, what, err: String(err) }, `${what}: the database is unreachable; tried again on each tick, logged again when it works`);
   }
 
-  succeeded(what: string): void {
+  private succeeded(what: string): void {
     const n = this.down.get(what);
     if (n === undefined) return;
     this.down.delete(what);

@@ -165,18 +165,3 @@ export function toErrorResponse(err: unknown, requestId: string): { status: numb
   return { status: 500, body: { error: { code: 'internal', message: 'internal error', requestId } } };
 }
 
-/**
- * An unexpected error in words for the person who started the work (an operator at the CLI,
- * 1C's exchange log): never the statement and its parameters (a drizzle error's message holds
- * both), only what the database said, or that it could not be reached.
- */
-export function userMessage(err: unknown): string {
-  if (err instanceof AppError) return err.message;
-  if (isDatabaseUnavailable(err)) return 'the database is unreachable; try again shortly';
-  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code, message } = e as { code?: unknown; message?: unknown };
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof message === 'string') return `the database refused it: ${message} (SQLSTATE ${code})`;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return /^Failed query/i.test(message) ? 'the database refused it' : message;
-}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { faultStack } from '../helpers/fault-stack.ts';
 import { printLedger, shoppersSend, turnLedger, waitDrained } from '../helpers/ledger.ts';
-import { assertServicesAlive, MetaDelivery, waitFor, type ServiceProcess } from '../helpers/service-process.ts';
+import { assertServicesAlive, MetaDelivery, statusOf, waitFor, type ServiceProcess } from '../helpers/service-process.ts';
 
 const SHOPPERS = 20;
 const PER_SHOPPER = 4;
@@ -49,8 +49,7 @@ describe('fault: Postgres down for 30 s while webhooks, jobs and the console are
     sending.catch(() => {});
     const answers: Record<string, Record<number, number>> = {};
     const probe = async (name: string, init: RequestInit & { url: string }) => {
-      const status = await fetch(`${svc.url}${init.url}`, { ...init, signal: AbortSignal.timeout(10_000) }).then((r) => r.status, () => 0);
-      if (status === 0) assertServicesAlive();
+      const status = await statusOf(`${svc.url}${init.url}`, init);
       answers[name] ??= {};
       answers[name][status] = (answers[name][status] ?? 0) + 1;
     };

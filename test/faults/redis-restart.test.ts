@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { faultStack } from '../helpers/fault-stack.ts';
 import { textWebhook } from '../helpers/harness.ts';
 import { printLedger, turnLedger, waitDrained } from '../helpers/ledger.ts';
-import { assertServicesAlive, MetaDelivery, type ServiceProcess } from '../helpers/service-process.ts';
+import { MetaDelivery, statusOf, type ServiceProcess } from '../helpers/service-process.ts';
 
 const SHOPPERS = 40;
 const PER_SHOPPER = 6;
@@ -42,8 +42,7 @@ describe('fault: Redis stopped and started mid-run', () => {
     // Redis stays down for 30 s in all; the instance stays ready (Postgres is the record) and up
     const readyWhileDown: Record<number, number> = {};
     while (Date.now() - downAt < 30_000) {
-      const status = await fetch(`${svc.url}/readyz`).then((r) => r.status, () => 0);
-      if (status === 0) assertServicesAlive();
+      const status = await statusOf(`${svc.url}/readyz`);
       readyWhileDown[status] = (readyWhileDown[status] ?? 0) + 1;
       await new Promise((r) => setTimeout(r, 500));
     }

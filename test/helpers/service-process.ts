@@ -22,6 +22,13 @@ export function assertServicesAlive(): void {
   }
 }
 
+/** The HTTP status a service answers (0: connection refused or cut); a refusal from a dead service fails at once. */
+export async function statusOf(url: string, init: RequestInit = {}): Promise<number> {
+  const status = await fetch(url, { signal: AbortSignal.timeout(10_000), ...init }).then((r) => r.status, () => 0);
+  if (status === 0) assertServicesAlive();
+  return status;
+}
+
 /** Polls `check` until it returns a value (not undefined/false) or the deadline passes; fails at once if a service died. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000, describe?: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -147,13 +154,11 @@ export class MetaDelivery {
       const targets = this.opts.targets();
       const target = targets[this.turn++ % targets.length]!;
       // Meta gives up on a webhook that takes too long and delivers it again later.
-      const status = await fetch(`${target}/webhook`, {
+      const status = await statusOf(`${target}/webhook`, {
         method: 'POST',
         body,
         headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(body, APP_SECRET) },
-        signal: AbortSignal.timeout(10_000),
-      }).then((r) => r.status, () => 0);
-      if (status === 0) assertServicesAlive();
+      });
       this.statuses[status] = (this.statuses[status] ?? 0) + 1;
       if (status === 200) {
         this.delivered++;
