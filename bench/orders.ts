@@ -52,7 +52,7 @@ async function run(backend: 'postgres' | 'pglite') {
     BOT: 'assistant',
   });
   const s: Services = await buildServices(config, { log: pino({ level: 'silent' }), observeTurn: (ms) => latencies.push(ms), redisPrefix: `${id}:` });
-  await loadDemoCatalogIfEmpty({ db: s.database.db, clock: s.clock, log: s.log, currency: 'KZT', storeDir: config.storeDir });
+  await loadDemoCatalogIfEmpty({ db: s.database.db, writes: s.catalogWrites, log: s.log, storeDir: config.storeDir });
   await s.database.db.execute(sql`update products set stock = 100000`);
   await s.vocabulary.refresh();
   const app = createApp(s);

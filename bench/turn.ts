@@ -47,7 +47,7 @@ async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<stri
     ...(mode === 'model' ? { OPENAI_API_KEY: 'sk', OPENAI_BASE_URL: model.url } : {}),
   });
   const s = await buildServices(config, { log: pino({ level: 'silent' }), observeTurn: (ms) => latencies.push(ms), redisPrefix: `${db}:` });
-  await loadDemoCatalogIfEmpty({ db: s.database.db, clock: s.clock, log: s.log, currency: 'KZT', storeDir: config.storeDir });
+  await loadDemoCatalogIfEmpty({ db: s.database.db, writes: s.catalogWrites, log: s.log, storeDir: config.storeDir });
   await s.vocabulary.refresh();
   const app = createApp(s);
   s.inbox.pump.start();

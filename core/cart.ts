@@ -48,7 +48,7 @@ function write(s: Session, changed: CartLine[], opts: { replace?: boolean } = {}
 const available = (ls: CartLine[]) => ls.filter((l): l is CartLine & { product: Product } => l.product !== null && l.quantity > 0);
 const count = (ls: CartLine[]) => available(ls).reduce((n, l) => n + l.quantity, 0);
 const total = (ls: CartLine[]) => available(ls).reduce((n, l) => n + l.product.price * l.quantity, 0);
-const currencyOf = (s: Session, ls: CartLine[]) => available(ls)[0]?.product.currency ?? s.profile.currency;
+const currencyOf = (s: Session, ls: CartLine[]) => available(ls)[0]?.product.currency ?? s.currency;
 const money = (s: Session, minor: number, ls: CartLine[]) => formatPrice(minor, currencyOf(s, ls), s.lang);
 const t = (s: Session, key: string, vars: Record<string, string | number> = {}) => say(s.deps.phrases, s.lang, key, vars);
 const button = (s: Session, payload: Parameters<typeof encodePayload>[0], key: string): wa.ReplyButton => ({ id: encodePayload(payload), title: t(s, key) });

@@ -74,13 +74,13 @@ export async function llmAnswer(s: Session, text: string, o: LlmOptions): Promis
       role: 'system',
       content: [
         `You are the shopping assistant of "${p.name}", chatting in WhatsApp. The store sells ${p.sells}.${categories.length ? ` Catalog categories: ${categories.slice(0, 40).join(', ')}.` : ''} Tone: ${p.tone}.`,
-        `Always answer in ${LANGUAGE_NAME[s.lang]}. Prices are in ${p.currency}.`,
+        `Always answer in ${LANGUAGE_NAME[s.lang]}. Prices are in ${s.currency}.`,
         'Use the tools for every product fact; never invent products, prices or ids.',
         'Products your tools return are shown to the shopper right after your text as a list or a product card: do not list them again, write one to three short sentences.',
         'When the shopper states a budget, colour, style or size, call track_preference. Ask for a manager with escalate_to_manager when the shopper wants a person or is unhappy.',
         'When the shopper wants to buy, put the product in the cart with add_to_cart (the product of the card shown, or the one they name); "checkout" or "order it" starts checkout; delivery, address and name are asked with buttons, not by you.',
         'When a search says filters were relaxed, tell the shopper what was not found and what you show instead. For "cheaper", "bigger", "in black" or "more like this", search again in the category of the products shown.',
-        `What we know about this shopper: ${describePreferences(s.prefs, p.currency)}.`,
+        `What we know about this shopper: ${describePreferences(s.prefs, s.currency)}.`,
       ].join('\n'),
     },
     ...s.history.map((e): ChatCompletionMessageParam =>

@@ -112,6 +112,8 @@ export async function offlineAnswer(s: Session, text: string, opts: { shopperNam
       return { text: say(book, lang, products.length ? 'recommendations' : 'recommendations_none'), products };
     }
   }
+  const variant = await s.variantAsked(t);
+  if (variant) return { text: '', products: [variant] };
   const r = extract(t, s.vocabulary);
   const asks = new Set([...r.followUps].filter((f) => f !== 'similar'));
   // "cheaper?", "bigger?", "other ones?", or a bare "in black?" after products were shown

@@ -1,6 +1,6 @@
 import type { Lang } from './language.ts';
 import { say, type PhraseBook } from './ports.ts';
-import { wa, LIMITS, encodePayload, fit, formatPrice, type Product } from './ports.ts';
+import { wa, LIMITS, encodePayload, fit, formatPrice, variantLabel, type Family, type Product } from './ports.ts';
 
 /** What a turn decided to say; code, not the model, turns it into WhatsApp messages. */
 export interface ReplyPlan {
@@ -13,10 +13,54 @@ export interface ReplyPlan {
 }
 
 
+const axisName = (key: string, lang: Lang, book: PhraseBook) => (key === 'color' ? say(book, lang, 'variant_color') : key);
+
+function priceRange(f: Family, lang: Lang): string {
+  const prices = f.variants.map((v) => v.price);
+  const [min, max] = [Math.min(...prices), Math.max(...prices)];
+  const cur = f.variants[0]!.currency;
+  return min === max ? formatPrice(min, cur, lang) : `${formatPrice(min, cur, lang)} – ${formatPrice(max, cur, lang)}`;
+}
+
 function rowDescription(p: Product, lang: Lang, book: PhraseBook): string {
+  if (p.family) {
+    const f = p.family;
+    const axes = f.axes.map((a) => `${axisName(a.key, lang, book)}: ${a.values.join(', ')}`);
+    const parts = [priceRange(f, lang), ...(axes.length ? axes : [say(book, lang, 'variants', { n: f.variants.length })])];
+    return fit(parts.join(' · '), LIMITS.rowDescription);
+  }
   const price = formatPrice(p.price, p.currency, lang);
   const extra = [p.color, p.stock > 0 ? null : say(book, lang, 'out_of_stock')].filter(Boolean).join(' · ');
   return fit(extra ? `${price} · ${extra}` : price, LIMITS.rowDescription);
+}
+
+/**
+ * Row titles that tell the rows apart within WhatsApp's 24 characters: a product sold in
+ * variants by its own name; names that would read alike once cut keep their first word and
+ * what follows the words they share ("Кроссовки … женские").
+ */
+export function rowTitles(products: Product[]): string[] {
+  const names = products.map((p) => p.family?.name ?? p.name);
+  const cut = names.map((n) => fit(n, LIMITS.rowTitle));
+  return names.map((name, i) => {
+    const alike = names.filter((_, j) => cut[j] === cut[i]);
+    if (alike.length < 2) return cut[i]!;
+    const words = alike.map((n) => n.split(/\s+/));
+    let shared = 0;
+    while (words.every((w) => w[shared] !== undefined && w[shared] === words[0]![shared]) && shared < words[0]!.length - 1) shared++;
+    const own = name.split(/\s+/);
+    return fit(shared > 1 ? `${own[0]} … ${own.slice(shared).join(' ')}` : name, LIMITS.rowTitle);
+  });
+}
+
+/** The card's lines on a product's variants: each axis with this variant's value in bold, and how to ask for another. */
+function variantLines(p: Product, lang: Lang, book: PhraseBook): string[] {
+  const f = p.family;
+  if (!f) return [];
+  const mine = variantLabel(p, f).split(', ');
+  const lines = f.axes.map((a) => `${axisName(a.key, lang, book)}: ${a.values.map((v) => (mine.includes(v) ? `*${v}*` : v)).join(' · ')}`);
+  const other = f.variants.find((v) => v.id !== p.id);
+  return other ? [...lines, say(book, lang, 'variants_hint', { example: variantLabel(other, f) || other.name })] : lines;
 }
 
 export function cardCaption(p: Product, lang: Lang, book: PhraseBook): string {
@@ -26,6 +70,7 @@ export function cardCaption(p: Product, lang: Lang, book: PhraseBook): string {
     price,
     [p.color, p.style, p.material].filter(Boolean).join(' · '),
     say(book, lang, p.stock > 0 ? 'in_stock' : 'out_of_stock'),
+    ...variantLines(p, lang, book),
     p.url ?? '',
   ].filter(Boolean);
   return fit(lines.join('\n'), LIMITS.caption);
@@ -94,6 +139,7 @@ function renderAnswer(plan: ReplyPlan, lang: Lang, book: PhraseBook): wa.Outboun
   const text = plan.text.trim();
 
   if (products.length >= 2) {
+    const titles = rowTitles(products);
     let body = text || say(book, lang, 'found', { filters: '' });
     if (body.length > LIMITS.interactiveBody) {
       out.push(wa.text(fit(body, LIMITS.textBody)));
@@ -106,7 +152,7 @@ function renderAnswer(plan: ReplyPlan, lang: Lang, book: PhraseBook): wa.Outboun
         sections: [
           {
             title: fit(say(book, lang, 'list_section'), LIMITS.sectionTitle),
-            rows: products.map((p) => ({ id: encodePayload({ kind: 'row', product: p.id }).slice(0, LIMITS.rowId), title: fit(p.name, LIMITS.rowTitle), description: rowDescription(p, lang, book) })),
+            rows: products.map((p, i) => ({ id: encodePayload({ kind: 'row', product: p.id }).slice(0, LIMITS.rowId), title: titles[i]!, description: rowDescription(p, lang, book) })),
           },
         ],
       }),

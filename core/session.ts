@@ -11,6 +11,9 @@ import {
   formatPrice,
   fromMinor,
   getProducts,
+  MAX_FETCH,
+  MAX_RESULTS,
+  pickVariant,
   priceAlerts,
   searchConfigs,
   searchProducts,
@@ -23,6 +26,8 @@ import {
   type SearchFilters,
   type Turn,
   type Vocabulary,
+  variantLabel,
+  withFamilies,
 } from './ports.ts';
 
 export interface AssistantDeps {
@@ -46,6 +51,7 @@ export function brief(p: Product, lang: Lang) {
     style: p.style || null,
     material: p.material || null,
     in_stock: p.stock > 0,
+    ...(p.family ? { variants: p.family.variants.map((v) => ({ id: v.id, label: variantLabel(v, p.family!), price_text: formatPrice(v.price, v.currency, lang), in_stock: v.stock > 0 })) } : {}),
   };
 }
 
@@ -104,6 +110,10 @@ export class Session {
   get db() {
     return this.ctx.services.db;
   }
+  /** The catalog's currency (what most products are priced in), else the store's: budgets and their labels are read in it. */
+  get currency(): string {
+    return this.vocabulary.facets.currency ?? this.profile.currency;
+  }
   get shopper() {
     return this.ctx.shopper.key;
   }
@@ -144,11 +154,12 @@ export class Session {
     for (const [field, word] of Object.entries(r.missing)) if (!filters[field as Field] && !missing.some((m) => m.what === field)) missing.push({ what: field as 'color' | 'material', said: word });
     const max = args.max_price ?? r.budgetMax ?? this.prefs.budgetMax ?? null;
     const min = args.min_price ?? r.budgetMin ?? null;
-    const cur = this.profile.currency;
+    const cur = this.currency;
     // a follow-up's own bound ("cheaper than these") holds whatever the words add
     if (max != null) filters.maxPrice = Math.min(toMinor(max, cur), base.maxPrice ?? Infinity);
     if (min != null) filters.minPrice = Math.max(toMinor(min, cur), base.minPrice ?? 0);
-    const opts = { configs: searchConfigs(this.profile.languages) };
+    // variants of one product come as one row: read enough rows to fill a page of products
+    const opts = { configs: searchConfigs(this.profile.languages), limit: MAX_FETCH };
 
     let result = await searchProducts(this.db, words, filters, opts);
     const relaxed = [...missing];
@@ -180,6 +191,7 @@ export class Session {
       }
       result = await searchProducts(this.db, ws, f, opts);
     }
+    result = { ...result, products: await withFamilies(this.db, result.products, MAX_RESULTS) };
     const kept = (field: Field) => (f[field] ? said[field] : undefined);
     const labels = [kept('color'), kept('brand'), kept('category'), kept('style'), kept('material'), f.maxPrice != null || f.minPrice != null ? this.budgetLabel(f) : undefined].filter((x): x is string => !!x);
     this.shown = result.products;
@@ -190,7 +202,7 @@ export class Session {
   }
 
   private budgetLabel(f: SearchFilters): string {
-    const cur = this.profile.currency;
+    const cur = this.currency;
     const fmt = (m: number) => formatPrice(m, cur, this.lang);
     if (f.maxPrice != null && f.minPrice != null) return `${fmt(f.minPrice)}–${fmt(f.maxPrice)}`;
     if (f.maxPrice != null) return `≤ ${fmt(f.maxPrice)}`;
@@ -233,14 +245,14 @@ export class Session {
 
   async recommendations(args: { product_id?: string } = {}) {
     const anchor = args.product_id ? ((await getProducts(this.db, [args.product_id]))[0] ?? null) : null;
-    const products = await recommend(this.db, { shopper: this.shopper, prefs: this.prefs, anchor, complements: this.deps.complements, currency: this.profile.currency });
+    const products = await withFamilies(this.db, await recommend(this.db, { shopper: this.shopper, prefs: this.prefs, anchor, complements: this.deps.complements, currency: this.currency }));
     this.shown = products;
     this.event('recommendations', { anchor: anchor?.id ?? null, shown: products.map((p) => p.id) });
     return products;
   }
 
   async product(id: string): Promise<Product | null> {
-    const p = (await getProducts(this.db, [id]))[0] ?? null;
+    const p = (await withFamilies(this.db, await getProducts(this.db, [id])))[0] ?? null;
     if (!p) return null;
     this.shown = [p];
     const key = this.ctx.key('view', p.id);
@@ -249,6 +261,22 @@ export class Session {
     this.ctx.effect((tx) => recordView(tx, key, shopper, p.id, at));
     this.event('product_view', { product: p.id });
     return p;
+  }
+
+  /**
+   * A variant of a product just shown, when the words name one («52 размер», «в синем»): its
+   * card. Words that name a category ask for something else, and are left to the search.
+   */
+  async variantAsked(text: string): Promise<Product | null> {
+    const ids = this.recentlyShown();
+    if (!ids.length) return null;
+    const r = extract(text, this.vocabulary);
+    if (r.category) return null;
+    for (const p of await withFamilies(this.db, await getProducts(this.db, ids, { activeOnly: true }))) {
+      const v = p.family && pickVariant(p.family, text, r.filters.color ?? []);
+      if (v) return this.product(v.id);
+    }
+    return null;
   }
 
   /** One active alert per shopper and product: setting it again replaces the target. */
@@ -303,7 +331,7 @@ export class Session {
     const at = this.now();
     const digest = [
       ...this.history.slice(-6).map((e) => `${e.role === 'user' ? '🧑' : '🤖'} ${e.text}`),
-      describePreferences(this.prefs, this.profile.currency) === 'nothing yet' ? '' : `⭐ ${describePreferences(this.prefs, this.profile.currency)}`,
+      describePreferences(this.prefs, this.currency) === 'nothing yet' ? '' : `⭐ ${describePreferences(this.prefs, this.currency)}`,
     ]
       .filter(Boolean)
       .join('\n');

@@ -1,11 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { importRows, IMPORT_BATCH, parseCatalogFile } from './catalog/import.ts';
-import { toInput } from './catalog/product.ts';
-import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { importCatalogData } from './catalog/catalog-feed.ts';
-import { sourceReading, type SourceReading } from './catalog/source-reading.ts';
-import { readYml, sniffFormat } from './catalog/yml.ts';
 import { z } from 'zod';
 import { loadLexicon, loadSynonyms } from './catalog/lexicon.ts';
 import { loadRateCard } from './analytics/rate-card.ts';
@@ -40,13 +35,6 @@ interface Command {
   run(args: { positionals: string[]; values: Record<string, string | boolean | undefined> }): Promise<number>;
 }
 
-function progress(done: number, total: number): void {
-  if (!process.stderr.isTTY) return;
-  const width = 30;
-  const filled = Math.round((done / Math.max(1, total)) * width);
-  process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
-}
-
 /**
  * PGlite allows one process per data directory: while the embedded server holds it, commands
  * that need the database go through its admin API. Null when they may open the database.
@@ -62,96 +50,57 @@ function liveServer(config: Config): ((path: string, init?: { method?: string; b
     });
 }
 
-/** The first bytes of a file: enough to tell YML and CommerceML from CSV and JSON. */
-function head(file: string): Buffer {
-  const fd = openSync(file, 'r');
-  try {
-    const b = Buffer.alloc(4096);
-    return b.subarray(0, readSync(fd, b, 0, b.length, 0));
-  } finally {
-    closeSync(fd);
-  }
+type ImportAnswer = { ok: true; format: string; counts: Record<string, number>; errors: Array<{ line: number; error: string }> } | { ok: false; error: string; errors: Array<{ line: number; error: string }> };
+
+/** An import's counts in words: rows formats as products, CommerceML as what 1C's file held. */
+function importSummary(counts: Record<string, number>): string {
+  if (!('products' in counts)) return Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ');
+  const c = (k: string) => counts[k] ?? 0;
+  return `${c('products')} products (${c('inserted')} new, ${c('updated')} updated, ${c('priceChanges')} price changes); ${c('skipped')} rows skipped` + (c('deleted') || c('deactivated') ? `; ${c('deleted')} products not in the file deleted, ${c('deactivated')} deactivated (alerts, carts or orders name them)` : '');
 }
 
 /**
- * CommerceML (1C's import.xml or offers.xml, one at a time): imported as the 1C exchange does it,
- * through the live embedded server's admin API when it holds the database.
+ * Any catalog file (CSV, JSON, YML, CommerceML), through the one write path the server uses: as
+ * an exchange the console lists, the currency and retail price from the store's profile. Sent to
+ * the live embedded server's admin API when it holds the database.
  */
-async function catalogImportCommerceML(config: Config, file: string, reading: SourceReading): Promise<number> {
+async function catalogImport(config: Config, file: string, replace: boolean): Promise<number> {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${file}: no such file`);
+  const size = String(statSync(file).size);
+  const report = (r: ImportAnswer) => {
+    for (const e of r.errors) process.stderr.write(`${file}:${e.line}: ${e.error}\n`);
+    if (!r.ok) {
+      console.error(`${file}: not imported, the catalog is as it was: ${r.error}`);
+      return 1;
+    }
+    console.log(`imported ${file} (${r.format}): ${importSummary(r.counts)}`);
+    return r.errors.length ? 1 : 0;
+  };
   const server = config.DATABASE_URL ? null : readLiveServer(config.DATA_DIR);
-  let counts: Record<string, number>;
   if (server) {
-    const res = await fetch(`http://127.0.0.1:${server.port}/admin/api/catalog/import`, {
+    const res = await fetch(`http://127.0.0.1:${server.port}/admin/api/catalog/import${replace ? '?replace=true' : ''}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${config.ADMIN_TOKEN ?? server.adminToken}`, 'content-length': String(statSync(file).size) },
+      headers: { authorization: `Bearer ${config.ADMIN_TOKEN ?? server.adminToken}`, 'content-length': size },
       body: Readable.toWeb(createReadStream(file)) as ReadableStream,
       duplex: 'half',
     } as RequestInit);
+    const body = (await res.json()) as { format: string; counts: Record<string, number>; errors: Array<{ line: number; error: string }> } & { error?: { message: string; fields?: { rows?: string[] } } };
     if (!res.ok) {
-      console.error(`${file}: ${((await res.json()) as { error: { message: string } }).error.message}`);
-      return 1;
+      const rows = (body.error?.fields?.rows ?? []).map((r) => /^line (\d+): (.*)$/s.exec(r)).flatMap((m) => (m ? [{ line: Number(m[1]), error: m[2]! }] : []));
+      return report({ ok: false, error: body.error?.message ?? `the server answered ${res.status}`, errors: rows });
     }
-    counts = ((await res.json()) as { counts: Record<string, number> }).counts;
-  } else {
-    const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-    try {
-      const r = await importCatalogData({ db: db.db, open: () => createReadStream(file), format: 'commerceml', reading, publicUrl: config.PUBLIC_URL ?? null, now: () => new Date(), replace: false });
-      if (!r.ok) {
-        console.error(`${file}: ${r.error}`);
-        return 1;
-      }
-      counts = r.counts;
-    } finally {
-      await db.close();
-    }
+    return report({ ok: true, ...body });
   }
-  console.log(`imported ${file}: ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  return 0;
-}
-
-async function catalogImport(config: Config, file: string, replace: boolean): Promise<number> {
-  const profile = loadProfile(`${config.storeDir}store.yaml`, config);
-  const reading = sourceReading(loadLexicon(), profile.catalogSource, profile.currency);
-  const format = /\.(csv|json)$/i.test(file) ? null : sniffFormat(head(file));
-  if (format === 'commerceml') {
-    if (replace) console.error('--replace does not apply to CommerceML: 1C marks what is gone (Статус="Удален"), and its exchange hides what it no longer sends');
-    return catalogImportCommerceML(config, file, reading);
+  // the report below names every skipped row: the log adds only what failed outright
+  const services = await buildServices({ ...config, CRON: 'off' }, { log: createLogger({ level: 'error', stderr: true }) });
+  try {
+    const r = await services.catalogWrites.stream({ source: 'file', body: createReadStream(file), declaredLength: size, replace });
+    // deliver the price alerts the new prices fired before exiting
+    await services.sender.pump.drain();
+    return report(r);
+  } finally {
+    await services.close();
   }
-  const { rows, errors } = format === 'yml' ? await readYml(createReadStream(file), reading) : parseCatalogFile(file, profile.currency);
-  if (replace && errors.length) {
-    for (const e of errors) process.stderr.write(`${file}:${e.line}: ${e.error}\n`);
-    console.error('--replace imports only a file without errors: a skipped row would delete its product');
-    return 1;
-  }
-  for (const e of errors) process.stderr.write(`${file}:${e.line}: ${e.error}\n`);
-  let result = { inserted: 0, updated: 0, priceChanges: 0, deleted: 0, deactivated: 0 };
-  const api = liveServer(config);
-  if (api) {
-    for (let i = 0; i < rows.length; i += IMPORT_BATCH) {
-      const res = await api('/products', { method: 'POST', body: { products: rows.slice(i, i + IMPORT_BATCH).map(toInput) } });
-      if (!res.ok) throw new Error(`admin API answered ${res.status}: ${await res.text()}`);
-      const r = (await res.json()) as typeof result;
-      result = { ...result, inserted: result.inserted + r.inserted, updated: result.updated + r.updated, priceChanges: result.priceChanges + r.priceChanges };
-      progress(Math.min(rows.length, i + IMPORT_BATCH), rows.length);
-    }
-    if (replace) {
-      const res = await api('/products/retain', { method: 'POST', body: { ids: rows.map((r) => r.id) } });
-      if (!res.ok) throw new Error(`admin API answered ${res.status}: ${await res.text()}`);
-      Object.assign(result, (await res.json()) as { deleted: number; deactivated: number });
-    }
-  } else {
-    const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-    try {
-      result = await importRows(db.db, rows, () => new Date(), progress, { replace });
-    } finally {
-      await db.close();
-    }
-  }
-  console.log(
-    `imported ${rows.length} products (${result.inserted} new, ${result.updated} updated, ${result.priceChanges} price changes); ${errors.length} rows skipped` +
-      (replace ? `; ${result.deleted} products not in the file deleted, ${result.deactivated} deactivated (price alerts name them)` : ''),
-  );
-  return errors.length ? 1 : 0;
 }
 
 /** Runs `fn` with the services (CRON off), or through the live embedded server's admin API. */

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     throw err;
   }
   if (services.database.kind === 'pglite') {
-    if (await loadDemoCatalogIfEmpty({ db: services.database.db, clock: services.clock, log: services.log, currency: services.profile.current().currency, storeDir: config.storeDir, enabled: config.DEMO_CATALOG !== 'off' })) await services.vocabulary.refresh();
+    await loadDemoCatalogIfEmpty({ db: services.database.db, writes: services.catalogWrites, log: services.log, storeDir: config.storeDir, enabled: config.DEMO_CATALOG !== 'off' });
   }
   installRejectionAlarm(services.log, () => services.metrics.unhandledRejections.inc());
   const background = new BackgroundFailures(services.log);

@@ -24,6 +24,7 @@ import { Orders } from './orders/orders.ts';
 import { OneCExchange } from './exchange/onec-exchange.ts';
 import { FolderFiles, TableFiles, type ExchangeFiles } from './exchange/exchange-files.ts';
 import { runPriceAlerts } from './jobs/price-alerts.ts';
+import { CatalogWrites } from './catalog/catalog-writes.ts';
 import { Analytics } from './analytics/analytics.ts';
 import { loadRateCard } from './analytics/rate-card.ts';
 import { sourceReading, type SourceReading } from './catalog/source-reading.ts';
@@ -62,8 +63,8 @@ export interface Services {
   exchangeFiles: ExchangeFiles;
   /** How the store's own system (1C, a feed) is read: the lexicon's field names and currencies, store.yaml's choices. */
   catalogReading: () => SourceReading;
-  /** After the store's system changed the catalog: counted in the metrics, the vocabulary refreshed, price alerts run. */
-  catalogImported: (source: '1c' | 'feed' | 'file', counts: Record<string, number>) => Promise<void>;
+  /** The only way products are written (admin API, CLI, feed, 1C, demo): then counted, the vocabulary refreshed, price alerts run. */
+  catalogWrites: CatalogWrites;
   database: Database;
   store: Store;
   client: WhatsAppClient;
@@ -247,14 +248,23 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   const exchangeFiles: ExchangeFiles = database.kind === 'postgres' ? new TableFiles(database.db) : new FolderFiles(config.DATA_DIR.startsWith('memory://') ? null : `${config.DATA_DIR}/exchange`);
   const analytics = new Analytics({ db: database.db, clock, profile: () => profile.current(), managers: handoff.managers, rateCard: loadRateCard(), lateDays: config.ANALYTICS_LATE_DAYS });
   const catalogReading = () => sourceReading(vocabulary.lexicon, profile.current().catalogSource, profile.current().currency);
-  // prices and stock from the store's system fire price-drop and back-in-stock alerts at once, not at the next cron tick
-  const catalogImported = async (source: '1c' | 'feed' | 'file', counts: Record<string, number>) => {
-    for (const [count, n] of Object.entries(counts)) if (n) metrics.catalogImportItems.inc({ source, count }, n);
-    if (counts.inserted || counts.updated || counts.deactivated || counts.deleted) await vocabulary.refresh();
-    if (!counts.priceChanges && !counts.stockChanges && !counts.updated) return;
-    const fired = await runPriceAlerts({ db: database.db, now: clock.now(), templates: templates.current(), defaultLanguage: profile.current().defaultLanguage });
-    if (fired.enqueued || fired.backInStock) sender.pump.notify();
-  };
+  const catalogWrites = new CatalogWrites({
+    db: database.db,
+    files: exchangeFiles,
+    clock,
+    log,
+    reading: catalogReading,
+    publicUrl: config.PUBLIC_URL ?? null,
+    maxBytes: config.ONEC_MAX_FILE_MB * 1024 * 1024,
+    // prices and stock from any source fire price-drop and back-in-stock alerts at once, not at the next cron tick
+    changed: async (source, counts) => {
+      for (const [count, n] of Object.entries(counts)) if (n) metrics.catalogImportItems.inc({ source, count }, n);
+      if (counts.inserted || counts.updated || counts.deactivated || counts.deleted) await vocabulary.refresh();
+      if (!counts.priceChanges && !counts.stockChanges && !counts.updated) return;
+      const fired = await runPriceAlerts({ db: database.db, now: clock.now(), templates: templates.current(), defaultLanguage: profile.current().defaultLanguage });
+      if (fired.enqueued || fired.backInStock) sender.pump.notify();
+    },
+  });
   const exchange =
     config.ONEC_USER && config.ONEC_PASSWORD
       ? new OneCExchange({
@@ -270,9 +280,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
           fileLimit: config.ONEC_FILE_LIMIT,
           maxFileBytes: config.ONEC_MAX_FILE_MB * 1024 * 1024,
           waitMs: config.ONEC_IMPORT_WAIT_MS,
-          publicUrl: config.PUBLIC_URL ?? null,
-          reading: catalogReading,
-          imported: (counts) => catalogImported('1c', counts),
+          writes: catalogWrites,
         })
       : null;
 
@@ -293,7 +301,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     exchange,
     exchangeFiles,
     catalogReading,
-    catalogImported,
+    catalogWrites,
     analytics,
     database,
     store,

@@ -2,11 +2,14 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { seedTraffic } from '../bench/analytics-seed.ts';
 import { analyticsReport } from '../src/analytics/analytics-report.ts';
 import { loadRateCard } from '../src/analytics/rate-card.ts';
 import { openDatabase } from '../src/db/database.ts';
+
+// each case starts the CLI a dozen times (a process and its embedded database each): a slow machine needs minutes, not one
+vi.setConfig({ testTimeout: 180_000 });
 
 const cli = (args: string[], env: Record<string, string>, stdin?: string) =>
   new Promise<{ code: number; out: string; err: string }>((resolve) => {

@@ -73,6 +73,7 @@ describe('CommerceML, read as a stream (the sample files of shared/reference/com
         { id: 'dd306af1-19c9-11e7-80c2-0cc47ab29cd1', quantity: '376' },
       ],
       characteristics: [],
+      properties: [],
       deleted: false,
     });
   });

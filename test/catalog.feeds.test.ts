@@ -20,7 +20,7 @@ const reading = sourceReading(loadLexicon(), { priceType: null, fields: {}, orde
 describe('YML feeds, read as a stream', () => {
   it('categories as a tree, name or typePrefix + vendor + model, prices in their currency (RUR is RUB), params as colour and material or attributes, a bad offer reported by line', async () => {
     const r = await readYml(createReadStream(YML), reading);
-    expect(r.errors).toEqual([{ line: 50, error: 'offer bad 4: id: id must not contain spaces; price: Invalid input: expected number, received NaN' }]);
+    expect(r.errors).toEqual([{ line: 50, error: 'offer bad 4: id must not contain spaces; price is not a number («дорого»)' }]);
     expect(r.rows.map((p) => [p.id, p.name, p.category, p.tags, p.brand, p.color, p.material, p.price, p.oldPrice, p.currency, p.stock])).toEqual([
       ['bike-1', 'Горный велосипед Trail 29', 'Велосипеды', ['Спорт'], 'Stels', 'синий', 'Алюминий', 18999000, 20999000, 'KZT', 4],
       ['tent-2', 'Палатка Tramp Lite Twin 2', 'Палатки', ['Туризм', 'Спорт'], 'Tramp', 'зелёный', '', 4500000, null, 'KZT', UNCOUNTED_STOCK],
@@ -118,7 +118,7 @@ describe.each(backends())('catalog feed (CATALOG_FEED_URL) and file imports ($na
     expect((await run()).report).toEqual({ status: 'failed', exchange: expect.any(String), error: 'the feed answered HTTP 500' });
     host.mode = 'ok';
     host.body = readFileSync(YML).subarray(0, 1800);
-    expect((await run()).report).toMatchObject({ status: 'failed', error: expect.stringMatching(/^yml: the feed is not whole XML: /) });
+    expect((await run()).report).toMatchObject({ status: 'failed', error: expect.stringMatching(/^yml: line \d+: the feed is not whole XML: /) });
     expect(await prices()).toEqual(after);
     // the operator sees each of them
     const { exchanges } = (await (await h.app.request('/admin/api/catalog/exchanges', { headers: { authorization: 'Bearer adm' } })).json()) as { exchanges: Array<{ source: string; status: string; error: string | null }> };
@@ -153,10 +153,10 @@ describe('vitrina catalog import (CLI)', () => {
         execFile(process.execPath, ['bin/vitrina.js', ...args], { env }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr })),
       );
     const yml = await cli('catalog', 'import', YML.pathname);
-    expect(yml.out).toContain('imported 3 products (3 new, 0 updated, 0 price changes); 1 rows skipped');
-    expect(yml.err).toContain(`${YML.pathname}:50: offer bad 4: id: id must not contain spaces`);
+    expect(yml.out).toBe(`imported ${YML.pathname} (yml): 3 products (3 new, 0 updated, 0 price changes); 1 rows skipped\n`);
+    expect(yml.err).toBe(`${YML.pathname}:50: offer bad 4: id must not contain spaces; price is not a number («дорого»)\n`);
     const goods = await cli('catalog', 'import', new URL('./fixtures/commerceml/import0_1.xml', import.meta.url).pathname);
-    expect(goods).toMatchObject({ code: 0, out: expect.stringMatching(/^imported .*import0_1\.xml: goods 36, offers 0, inserted 36, /) });
+    expect(goods).toMatchObject({ code: 0, out: expect.stringMatching(/^imported .*import0_1\.xml \(commerceml\): goods 36, offers 0, inserted 36, /) });
     const offers = await cli('catalog', 'import', new URL('./fixtures/commerceml/offers0_1.xml', import.meta.url).pathname);
     expect(offers).toMatchObject({ code: 0, out: expect.stringMatching(/goods 0, offers 44, inserted 0, updated 0, priceChanges 36, stockChanges 31, hidden 0, unknown 8,/) });
   });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import pino from 'pino';
-import { loadDemoCatalogIfEmpty } from '../src/catalog/demo.ts';
+import { CatalogWrites } from '../src/catalog/catalog-writes.ts';
+import { fileReading, loadDemoCatalogIfEmpty } from '../src/catalog/demo.ts';
+import { FolderFiles } from '../src/exchange/exchange-files.ts';
 import { TEMPLATES_DIR, sampleStoreDir } from '../src/config.ts';
 import { ManualClock } from '../src/clock.ts';
 import { openDatabase, query, sql } from '../src/db/database.ts';
@@ -154,11 +156,12 @@ describe('any store: the catalog and the profile are the store’s own', () => {
     const d = await openDatabase({ dataDir: 'memory://' });
     const log = pino({ level: 'silent' });
     const clock = new ManualClock(new Date('2026-11-22T10:00:00Z'));
-    expect(await loadDemoCatalogIfEmpty({ db: d.db, clock, log, currency: 'USD', storeDir: sampleStoreDir('sports'), enabled: false })).toBe(0);
-    expect(await loadDemoCatalogIfEmpty({ db: d.db, clock, log, currency: 'USD', storeDir: sampleStoreDir('sports') })).toBe(67);
+    const writes = new CatalogWrites({ db: d.db, files: new FolderFiles(null), clock, log, reading: () => fileReading('USD'), publicUrl: null, maxBytes: 1e6, changed: async () => {} });
+    expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log, storeDir: sampleStoreDir('sports'), enabled: false })).toBe(0);
+    expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log, storeDir: sampleStoreDir('sports') })).toBe(67);
     // a store whose products were all deactivated is not fresh: the demo never comes back
     await d.db.execute(sql`update products set active = false`);
-    expect(await loadDemoCatalogIfEmpty({ db: d.db, clock, log, currency: 'USD', storeDir: TEMPLATES_DIR })).toBe(0);
+    expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log, storeDir: TEMPLATES_DIR })).toBe(0);
     await d.close();
   });
 });

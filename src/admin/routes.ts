@@ -5,9 +5,6 @@ import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
-import { flushSearchIndex, removeProductsExcept, upsertProducts } from '../catalog/catalog-repo.ts';
-import { validateProduct, type ProductRow } from '../catalog/product.ts';
-import { importStream } from '../catalog/catalog-feed.ts';
 import { recentExchanges } from '../exchange/exchange-repo.ts';
 import { accounts, checkLogin, MIN_PASSWORD, SESSION_COOKIE, type Manager } from '../console/manager-accounts.ts';
 import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts';
@@ -75,31 +72,20 @@ export function adminRoutes(s: Services): Hono<{ Variables: { actor: Actor } }> 
     }),
     async (c) => {
       const { products } = c.req.valid('json');
-      const rows: ProductRow[] = [];
-      const errors: Array<{ index: number; error: string }> = [];
-      products.forEach((raw, index) => {
-        const v = validateProduct(raw, s.profile.current().currency);
-        if (v.ok) rows.push(v.row);
-        else errors.push({ index, error: v.error });
-      });
       const replace = c.req.valid('query').replace === 'true';
-      if (replace && errors.length) throw new BadRequestError('replace=true needs every product valid: a bad row would delete its product', Object.fromEntries(errors.map((e) => [`products.${e.index}`, [e.error]])));
-      const result = await s.database.db.transaction(async (tx) => ({
-        ...(await upsertProducts(tx, rows, s.clock.now())),
-        ...(replace ? await removeProductsExcept(tx, rows.map((r) => r.id), s.clock.now()) : {}),
-      }));
-      await flushSearchIndex(s.database.db);
-      await s.vocabulary.refresh();
-      s.log.info({ received: products.length, ...result, rejected: errors.length, replace }, 'products upserted');
-      return c.json({ received: products.length, ...result, rejected: errors.length, errors });
+      const r = await s.catalogWrites.rows('api', products, { replace });
+      if (!r.ok) throw new BadRequestError('replace=true needs every product valid: a bad row would delete its product', Object.fromEntries(r.errors.map((e) => [`products.${e.index}`, [e.error]])));
+      const { inserted, updated, priceChanges, deleted, deactivated } = r.result;
+      const result = { inserted, updated, priceChanges, ...(replace ? { deleted, deactivated } : {}) };
+      s.log.info({ received: products.length, ...result, rejected: r.errors.length, replace }, 'products upserted');
+      return c.json({ received: products.length, ...result, rejected: r.errors.length, errors: r.errors });
     },
   );
 
   /** After a catalog sent in batches: only these products stay; the rest are deleted, or deactivated when alerts name them. */
   app.post('/products/retain', bodyLimit({ maxSize: MAX_ADMIN_BYTES, onError: () => { throw new PayloadTooLargeError(`body over ${MAX_ADMIN_BYTES} bytes`); } }), body(z.object({ ids: z.array(z.string().min(1).max(200)).max(1_000_000) })), async (c) => {
     const { ids } = c.req.valid('json');
-    const result = await s.database.db.transaction((tx) => removeProductsExcept(tx, ids, s.clock.now()));
-    await s.vocabulary.refresh();
+    const result = await s.catalogWrites.retain(ids);
     s.log.info({ kept: ids.length, ...result }, 'catalog replaced');
     return c.json(result);
   });
@@ -156,23 +142,9 @@ export function adminRoutes(s: Services): Hono<{ Variables: { actor: Actor } }> 
   app.post('/catalog/import', async (c) => {
     const replace = c.req.query('replace') === 'true';
     if (!c.req.raw.body) throw new BadRequestError('send the catalog file as the body');
-    const r = await importStream({
-      db: s.database.db,
-      files: s.exchangeFiles,
-      id: `file-${randomUUID()}`,
-      source: 'file',
-      body: c.req.raw.body as unknown as AsyncIterable<Uint8Array>,
-      declaredLength: c.req.header('content-length') ?? null,
-      maxBytes: s.config.ONEC_MAX_FILE_MB * 1024 * 1024,
-      reading: s.catalogReading(),
-      publicUrl: s.config.PUBLIC_URL ?? null,
-      now: () => s.clock.now(),
-      log: s.log,
-      replace,
-    });
+    const r = await s.catalogWrites.stream({ source: 'file', body: c.req.raw.body as unknown as AsyncIterable<Uint8Array>, declaredLength: c.req.header('content-length') ?? null, replace });
     if (!r.ok) throw new BadRequestError(r.error, r.errors.length ? { rows: r.errors.slice(0, 100).map((e) => `line ${e.line}: ${e.error}`) } : undefined);
-    await s.catalogImported('file', r.counts);
-    return c.json({ format: r.format, bytes: r.bytes, counts: r.counts, errors: r.errors });
+    return c.json({ exchange: r.exchange, format: r.format, bytes: r.bytes, counts: r.counts, errors: r.errors });
   });
 
   /** The latest catalog exchanges (1C, feeds, files): when, what changed, what went wrong. */

@@ -3,8 +3,23 @@ import type { SQL } from 'drizzle-orm';
 import { iso, query, sql, type Tx } from '../db/database.ts';
 import type { ProductRow } from './product.ts';
 
-/** A catalog product as the service uses it: the one shape (declared in product.ts), prices in minor units. */
-export type Product = ProductRow;
+/**
+ * A catalog product as the service uses it: the one shape (declared in product.ts), prices in
+ * minor units; a variant (1C's `товар#характеристика`) names its product, and where the chat
+ * shows it, carries its family (src/catalog/variants.ts).
+ */
+export type Product = ProductRow & { parentId?: string | null; family?: Family };
+
+/** A product sold in variants (sizes, colours), as src/catalog/variants.ts reads it. */
+export interface Family {
+  id: string;
+  /** The product's own name, without what tells its variants apart. */
+  name: string;
+  /** Its variants on sale: in stock first, then cheapest. */
+  variants: Product[];
+  /** What tells them apart, each with its values in the variants' order: colour ('color') and attributes that differ. */
+  axes: Array<{ key: string; values: string[] }>;
+}
 
 export interface UpsertResult {
   inserted: number;
@@ -12,7 +27,7 @@ export interface UpsertResult {
   priceChanges: number;
 }
 
-interface RawProduct {
+export interface RawProduct {
   id: string;
   name: string;
   description: string;
@@ -29,11 +44,12 @@ interface RawProduct {
   url: string | null;
   tags: string[] | string;
   attributes: Record<string, unknown> | string;
+  parent_id: string | null;
 }
 
-const COLUMNS = sql.raw('p.id, p.name, p.description, p.category, p.brand, p.color, p.style, p.material, p.price, p.old_price, p.currency, p.stock, p.image_url, p.url, p.tags, p.attributes');
+export const COLUMNS = sql.raw('p.id, p.name, p.description, p.category, p.brand, p.color, p.style, p.material, p.price, p.old_price, p.currency, p.stock, p.image_url, p.url, p.tags, p.attributes, p.parent_id');
 
-function toProduct(r: RawProduct): Product {
+export function toProduct(r: RawProduct): Product {
   return {
     id: r.id,
     name: r.name,
@@ -51,6 +67,7 @@ function toProduct(r: RawProduct): Product {
     url: r.url,
     tags: typeof r.tags === 'string' ? parsePgArray(r.tags) : r.tags,
     attributes: typeof r.attributes === 'string' ? JSON.parse(r.attributes) : r.attributes,
+    parentId: r.parent_id,
   };
 }
 
@@ -64,7 +81,8 @@ function parsePgArray(s: string): string[] {
 }
 
 /**
- * Upserts a batch in one statement: new rows inserted, changed rows updated, every price change
+ * Upserts a batch in one statement: new rows inserted, changed rows updated (a row equal to the stored one is
+ * neither), every price change
  * written to price history, catalog words added to the "did you mean" vocabulary. Call inside
  * a transaction to make the batch all-or-nothing.
  */
@@ -98,6 +116,11 @@ export async function upsertProducts(db: Tx, rows: ProductRow[], now: Date): Pro
         brand = excluded.brand, color = excluded.color, style = excluded.style, material = excluded.material, price = excluded.price,
         old_price = excluded.old_price, currency = excluded.currency, stock = excluded.stock, image_url = excluded.image_url,
         url = excluded.url, tags = excluded.tags, attributes = excluded.attributes, updated_at = excluded.updated_at, active = true
+      -- a row that says what the store already has is no update: not counted, updated_at kept
+      where not p.active or (p.name, p.description, p.category, p.brand, p.color, p.style, p.material, p.price, p.old_price, p.currency,
+        p.stock, p.image_url, p.url, p.tags, p.attributes) is distinct from (excluded.name, excluded.description, excluded.category,
+        excluded.brand, excluded.color, excluded.style, excluded.material, excluded.price, excluded.old_price, excluded.currency,
+        excluded.stock, excluded.image_url, excluded.url, excluded.tags, excluded.attributes)
       returning p.id, p.price, p.old_price
     ), hist as (
       insert into price_history (product_id, price, old_price, at)
@@ -105,8 +128,8 @@ export async function upsertProducts(db: Tx, rows: ProductRow[], now: Date): Pro
       where b.id is null or b.price is distinct from up.price
       returning product_id
     ), words as (${catalogWords(sql`select * from src`)})
-    select (select count(*) from up)::int - (select count(*) from before)::int as inserted,
-      (select count(*) from before)::int as updated,
+    select (select count(*) from up left join before b using (id) where b.id is null)::int as inserted,
+      (select count(*) from up join before using (id))::int as updated,
       (select count(*) from hist h join before b on b.id = h.product_id)::int as changes`,
   );
   return { inserted: Number(res!.inserted), updated: Number(res!.updated), priceChanges: Number(res!.changes) };
@@ -128,6 +151,25 @@ export async function getProducts(db: Tx, ids: string[], opts: { activeOnly?: bo
   const rows = await query<RawProduct>(db, sql`select ${COLUMNS} from products p where p.id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))${opts.activeOnly ? sql` and p.active` : sql``}`);
   const byId = new Map(rows.map((r) => [r.id, toProduct(r)]));
   return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+}
+
+/** The variants on sale of each product named, with its own name: in stock first, then cheapest. */
+export async function getVariants(db: Tx, parentIds: string[]): Promise<Map<string, { name: string; variants: Product[] }>> {
+  const out = new Map<string, { name: string; variants: Product[] }>();
+  if (parentIds.length === 0) return out;
+  const ids = JSON.stringify([...new Set(parentIds)]);
+  const rows = await query<RawProduct & { family_name: string | null }>(
+    db,
+    sql`select ${COLUMNS}, g.name as family_name from products p left join products g on g.id = p.parent_id
+    where p.parent_id in (select jsonb_array_elements_text(${ids}::jsonb)) and p.active
+    order by p.parent_id, (p.stock > 0) desc, p.price, p.id`,
+  );
+  for (const r of rows) {
+    const f = out.get(r.parent_id!) ?? { name: r.family_name ?? r.name, variants: [] };
+    f.variants.push(toProduct(r));
+    out.set(r.parent_id!, f);
+  }
+  return out;
 }
 
 export async function countProducts(db: Tx): Promise<number> {
@@ -218,6 +260,8 @@ export interface SearchResult {
 }
 
 export const MAX_RESULTS = 10;
+/** The most rows one search reads: a page of families is read from up to this many variants. */
+export const MAX_FETCH = 40;
 
 // `|| ''` keeps the planner off the b-tree where the search vector already holds the filter
 const lowerIn = (col: string, values: string[], indexed: boolean) =>
@@ -298,7 +342,7 @@ async function ftsSearch(db: Tx, ws: string[][], mode: 'and' | 'or', f: SearchFi
  * trigram vocabulary ("did you mean"); failing that, any word may match. No words: filters alone.
  */
 export async function searchProducts(db: Tx, words: string[][], f: SearchFilters = {}, opts: SearchOptions = { configs: ['simple'] }): Promise<SearchResult> {
-  const o = { configs: opts.configs.length ? opts.configs : ['simple'], limit: Math.max(1, Math.min(opts.limit ?? MAX_RESULTS, MAX_RESULTS)) };
+  const o = { configs: opts.configs.length ? opts.configs : ['simple'], limit: Math.max(1, Math.min(opts.limit ?? MAX_RESULTS, MAX_FETCH)) };
   const n = o.limit;
   const ws = words.filter((a) => a.length).slice(0, 12);
   if (ws.length === 0) {

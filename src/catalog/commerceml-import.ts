@@ -3,7 +3,7 @@ import { catalogSetting, catalogWords, flushSearchIndex, setCatalogSetting } fro
 import type { ProductRow } from './product.ts';
 import { CommerceMLError, readCommerceML, type CmlEvent } from './commerceml.ts';
 import { toMinor } from './money.ts';
-import { categoryPath, readNumber, type FilterField, type SourceReading } from './source-reading.ts';
+import { bareName, categoryPath, readNumber, splitValues, type FilterField, type SourceReading } from './source-reading.ts';
 
 type Good = Extract<CmlEvent, { kind: 'good' }>;
 type Offer = Extract<CmlEvent, { kind: 'offer' }>;
@@ -51,19 +51,32 @@ export async function importCommerceML(
 ): Promise<CmlImportResult> {
   const { reading, now, onProgress } = opts;
   // pass 1: whole and well-formed, and the retail price type known
-  const types: PriceType[] = await storedPriceTypes(db);
+  const types: PriceType[] = (await storedPriceTypes(db)).filter((t) => t.name);
+  /** Price type id → the currency words its prices are written in. */
+  const priceCurrencies = new Map<string, Set<string>>();
   let offersSeen = false;
   try {
     for await (const e of readCommerceML(open())) {
-      if (e.kind === 'priceType' && !types.some((t) => t.id === e.id)) types.push(e);
-      if (e.kind === 'offer' && e.prices.length) offersSeen = true;
+      if (e.kind === 'priceType') {
+        const known = types.findIndex((t) => t.id === e.id);
+        if (known >= 0) types[known] = e;
+        else types.push(e);
+      }
+      if (e.kind === 'offer' && e.prices.length) {
+        offersSeen = true;
+        for (const p of e.prices) if (p.currency) priceCurrencies.set(p.typeId, (priceCurrencies.get(p.typeId) ?? new Set()).add(p.currency));
+      }
     }
   } catch (err) {
     if (err instanceof CommerceMLError) return { ok: false, error: `the file is not whole CommerceML: ${err.message}` };
     throw err;
   }
-  const retail = offersSeen ? choosePriceType(types, reading.priceType) : null;
+  const retail = offersSeen ? reading.retailPriceType(types) : null;
   if (retail && !retail.ok) return retail;
+  if (retail) {
+    const unknown = [retail.type.currency, ...(priceCurrencies.get(retail.type.id) ?? [])].filter((w) => w && !reading.currency(w));
+    if (unknown.length) return { ok: false, error: `the currency «${unknown[0]}» of price type «${retail.type.name}» is not one Vitrina knows: write it as an ISO 4217 code (RUB, KZT, UAH…) in 1C, or add the word to templates/lexicon.yaml currencies` };
+  }
 
   // pass 2: apply
   const counts: CmlImportCounts = { goods: 0, offers: 0, inserted: 0, updated: 0, priceChanges: 0, stockChanges: 0, hidden: 0, unknown: 0, groups: 0, properties: 0 };
@@ -78,16 +91,19 @@ export async function importCommerceML(
 
   const saveClassifier = async () => {
     if (!groups.length && !properties.length) return;
+    // 1C-Bitrix writes each definition twice (the second time without a name): one row per Ид, the first name that is not empty
+    const gs = mergeById(groups, (a, b) => ({ id: a.id, name: a.name || b.name, parentId: a.parentId ?? b.parentId }));
+    const ps = mergeById(properties, (a, b) => ({ id: a.id, name: a.name || b.name, values: { ...b.values, ...a.values } }));
     await db.transaction(async (tx) => {
-      if (groups.length)
-        await tx.execute(sql`insert into catalog_groups (id, name, parent_id) select id, name, parent_id from jsonb_to_recordset(${JSON.stringify(groups.map((g) => ({ id: g.id, name: g.name, parent_id: g.parentId })))}::jsonb) as x(id text, name text, parent_id text)
-          on conflict (id) do update set name = excluded.name, parent_id = excluded.parent_id`);
-      if (properties.length)
-        await tx.execute(sql`insert into catalog_properties (id, name, values) select id, name, values from jsonb_to_recordset(${JSON.stringify(properties)}::jsonb) as x(id text, name text, values jsonb)
-          on conflict (id) do update set name = excluded.name, values = catalog_properties.values || excluded.values`);
+      if (gs.length)
+        await tx.execute(sql`insert into catalog_groups (id, name, parent_id) select id, name, parent_id from jsonb_to_recordset(${JSON.stringify(gs.map((g) => ({ id: g.id, name: g.name, parent_id: g.parentId })))}::jsonb) as x(id text, name text, parent_id text)
+          on conflict (id) do update set name = coalesce(nullif(excluded.name, ''), catalog_groups.name), parent_id = coalesce(excluded.parent_id, catalog_groups.parent_id)`);
+      if (ps.length)
+        await tx.execute(sql`insert into catalog_properties (id, name, values) select id, name, values from jsonb_to_recordset(${JSON.stringify(ps)}::jsonb) as x(id text, name text, values jsonb)
+          on conflict (id) do update set name = coalesce(nullif(excluded.name, ''), catalog_properties.name), values = catalog_properties.values || excluded.values`);
     });
-    counts.groups += groups.length;
-    counts.properties += properties.length;
+    counts.groups += gs.length;
+    counts.properties += ps.length;
     groups = [];
     properties = [];
     tree = null;
@@ -105,7 +121,8 @@ export async function importCommerceML(
   };
   const flushOffers = async () => {
     if (!offers.length) return;
-    const rows = offers.map((o) => offerRow(o, retail?.ok ? retail.type : null, warehouses, reading));
+    tree ??= await loadTree(db);
+    const rows = offers.map((o) => offerRow(o, retail?.ok ? retail.type : null, warehouses, tree!, reading));
     const r = await db.transaction((tx) => upsertOffers(tx, rows, now));
     counts.priceChanges += r.priceChanges;
     counts.stockChanges += r.stockChanges;
@@ -150,18 +167,22 @@ export async function importCommerceML(
   await saveClassifier();
   await flushGoods();
   await flushOffers();
+  if (counts.offers && counts.unknown === counts.offers)
+    return { ok: false, error: `none of the file's ${counts.offers} offers is for a good the store has: send the catalog's import.xml before its offers.xml (or the pair from the same 1C catalog)` };
   if (newTypes.length) await writeSetting(db, PRICE_TYPES_KEY, [...(await storedPriceTypes(db)).filter((t) => !newTypes.some((n) => n.id === t.id)), ...newTypes]);
   if (warehouses.size) await writeSetting(db, WAREHOUSES_KEY, Object.fromEntries(warehouses));
   if (counts.inserted || counts.updated) await flushSearchIndex(db);
   return { ok: true, counts, fullCatalog };
 }
 
-function choosePriceType(types: PriceType[], wanted: string | null): { ok: true; type: PriceType } | { ok: false; error: string } {
-  if (!types.length) return { ok: false, error: 'the offers name no price type (ТипыЦен) and none is known from an earlier exchange' };
-  if (!wanted) return { ok: true, type: types[0]! };
-  const w = wanted.trim().toLowerCase();
-  const t = types.find((x) => x.id === wanted || x.name.trim().toLowerCase() === w);
-  return t ? { ok: true, type: t } : { ok: false, error: `price type "${wanted}" (store.yaml catalog_source.price_type) is not among 1C's: ${types.map((x) => x.name).join(', ')}` };
+/** One item per id, in first-seen order; a repeated id is folded into the first with `merge(first, again)`. */
+function mergeById<T extends { id: string }>(items: T[], merge: (first: T, again: T) => T): T[] {
+  const byId = new Map<string, T>();
+  for (const item of items) {
+    const seen = byId.get(item.id);
+    byId.set(item.id, seen ? merge(seen, item) : item);
+  }
+  return [...byId.values()];
 }
 
 interface Tree {
@@ -200,17 +221,7 @@ const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
 export const pictureUrl = (publicUrl: string | null, path: string) => `${publicUrl?.replace(/\/+$/, '') ?? ''}/catalog-files/${path.split('/').map(encodeURIComponent).join('/')}`;
 
 function goodRow(g: Good, tree: Tree, reading: SourceReading, publicUrl: string | null): GoodRow {
-  const fields: Partial<Record<FilterField, string>> = {};
-  const attributes: Record<string, string> = {};
-  for (const p of g.properties) {
-    const prop = tree.properties.get(p.id);
-    if (!prop) continue;
-    const value = (prop.values[p.value] ?? p.value).trim();
-    if (!value) continue;
-    const field = reading.field(prop.name);
-    if (field) fields[field] ??= value;
-    else attributes[prop.name] = cut(value, 200);
-  }
+  const { fields, attributes } = readProperties(g.properties.flatMap((p) => propertyValue(tree, p)), reading);
   if (g.article) attributes.article = g.article;
   if (g.barcode) attributes.barcode = g.barcode;
   // the group's name is the category; the groups above it are tags, so "мебель" finds a sofa filed under it
@@ -219,7 +230,7 @@ function goodRow(g: Good, tree: Tree, reading: SourceReading, publicUrl: string 
     id: g.id,
     name: cut(g.name || g.article || g.id, 300),
     description: cut(g.description, 5000),
-    category: cut(path[0] ?? '', 100),
+    category: cut(path[0] ?? fields.category ?? '', 100),
     brand: cut(fields.brand ?? g.manufacturer, 100),
     color: cut((fields.color ?? '').toLowerCase(), 60),
     style: cut((fields.style ?? '').toLowerCase(), 60),
@@ -247,20 +258,39 @@ interface OfferRow {
   deleted: boolean;
 }
 
-function offerRow(o: Offer, retail: PriceType | null, warehouses: Map<string, string>, reading: SourceReading): OfferRow {
+/** A good's or offer's property value by the classifier: its name and its dictionary value's text (or the value as written). */
+function propertyValue(tree: Tree, p: { id: string; value: string }): Array<{ name: string; value: string }> {
+  const prop = tree.properties.get(p.id);
+  if (!prop) return [];
+  return [{ name: prop.name, value: p.value.split(';').map((v) => prop.values[v] ?? v).join(';') }];
+}
+
+/**
+ * Property and characteristic values as the product keeps them: a filter field takes the
+ * first of several values («красный;черный» is red first), and keeps them all as an attribute
+ * so each is found; other properties are attributes under their name without 1C:УТ's suffix.
+ */
+function readProperties(pairs: Array<{ name: string; value: string }>, reading: SourceReading) {
+  const fields: Partial<Record<FilterField, string>> = {};
+  const attributes: Record<string, string> = {};
+  for (const { name, value } of pairs) {
+    const values = splitValues(value);
+    if (!values.length) continue;
+    const field = reading.field(name);
+    if (field) fields[field] ??= values[0]!;
+    if (!field || values.length > 1) attributes[bareName(name)] = cut(values.join('; '), 200);
+  }
+  return { fields, attributes };
+}
+
+function offerRow(o: Offer, retail: PriceType | null, warehouses: Map<string, string>, tree: Tree, reading: SourceReading): OfferRow {
   const p = retail ? o.prices.find((x) => x.typeId === retail.id) : undefined;
   const currency = (p && (reading.currency(p.currency) ?? reading.currency(retail!.currency))) ?? (p ? reading.defaultCurrency : null);
   const units = p ? readNumber(p.price) : null;
   const places = o.warehouses.length ? Object.fromEntries(o.warehouses.map((w) => [warehouses.get(w.id) ?? w.id, Math.max(0, Math.floor(readNumber(w.quantity) ?? 0))])) : null;
   const total = readNumber(o.quantity);
   const stock = total !== null ? Math.max(0, Math.floor(total)) : places ? Object.values(places).reduce((a, b) => a + b, 0) : null;
-  const chars: Record<string, string> = {};
-  const fields: Partial<Record<FilterField, string>> = {};
-  for (const c of o.characteristics) {
-    const f = reading.field(c.name);
-    if (f) fields[f] ??= c.value;
-    else chars[c.name] = c.value;
-  }
+  const { fields, attributes: chars } = readProperties([...o.characteristics, ...o.properties.flatMap((p) => propertyValue(tree, p))], reading);
   return {
     id: o.id,
     parent: o.productId,

@@ -25,7 +25,7 @@ export type CmlEvent =
       /** Paths relative to the exchange folder (`import_files/ab/abcd.jpg`). */
       pictures: string[];
       manufacturer: string;
-      /** Property id → value (a dictionary value's id, or the value itself). */
+      /** Property id → value (a dictionary value's id, or the value itself; several joined by «;»). */
       properties: Array<{ id: string; value: string }>;
       /** ЗначенияРеквизитов: Наименование → Значение. */
       requisites: Record<string, string>;
@@ -50,6 +50,8 @@ export type CmlEvent =
       warehouses: Array<{ id: string; quantity: string }>;
       /** ХарактеристикиТовара: what makes the variant (Размер: 42). */
       characteristics: Array<{ name: string; value: string }>;
+      /** The offer's own ЗначенияСвойств (CommerceML 2.08+: a variant's colour and size as properties). */
+      properties: Array<{ id: string; value: string }>;
       deleted: boolean;
     }
   /** A document (an order, in `type=sale` files): its number and the order's own requisites (Наименование → Значение). */
@@ -75,7 +77,7 @@ type Good = Extract<CmlEvent, { kind: 'good' }>;
 type Offer = Extract<CmlEvent, { kind: 'offer' }>;
 
 const newGood = (): Good => ({ kind: 'good', id: '', article: '', barcode: '', name: '', description: '', groupIds: [], pictures: [], manufacturer: '', properties: [], requisites: {}, deleted: false });
-const newOffer = (): Offer => ({ kind: 'offer', id: '', productId: '', variantId: null, article: '', name: '', prices: [], quantity: null, warehouses: [], characteristics: [], deleted: false });
+const newOffer = (): Offer => ({ kind: 'offer', id: '', productId: '', variantId: null, article: '', name: '', prices: [], quantity: null, warehouses: [], characteristics: [], properties: [], deleted: false });
 const truthy = (v: string | undefined) => v === 'true' || v === '1';
 
 /**
@@ -120,6 +122,10 @@ export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | s
     if (e) out.push(e);
   };
   const within = (name: string) => path.includes(name);
+  /** One field of a name–value pair; a property given several values (repeated Значение) keeps them all, «;»-joined. */
+  const addPairValue = (name: string, value: string) => {
+    pair[name] = name === 'Значение' && pair[name] ? `${pair[name]};${value}` : value;
+  };
 
   parser.on('opentag', (tag) => {
     const name = tag.name;
@@ -220,7 +226,7 @@ export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | s
         else if (name === 'ПометкаУдаления') good.deleted ||= truthy(value);
       } else if (up === 'Группы' && name === 'Ид') good.groupIds.push(value);
       else if (up === 'Изготовитель' && name === 'Наименование') good.manufacturer = value;
-      else if (up === 'ЗначенияСвойства' || up === 'ЗначениеРеквизита') pair[name] = value;
+      else if (up === 'ЗначенияСвойства' || up === 'ЗначениеРеквизита') addPairValue(name, value);
       else if (name === 'ЗначенияСвойства' && pair['Ид']) good.properties.push({ id: pair['Ид'], value: pair['Значение'] ?? '' });
       else if (name === 'ЗначениеРеквизита' && pair['Наименование']) good.requisites[pair['Наименование']] = pair['Значение'] ?? '';
       if (name === 'Товар') {
@@ -248,7 +254,8 @@ export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | s
         if (name === 'ИдТипаЦены') price.typeId = value;
         else if (name === 'ЦенаЗаЕдиницу') price.price = value;
         else if (name === 'Валюта') price.currency = value;
-      } else if (up === 'ХарактеристикаТовара') pair[name] = value;
+      } else if (up === 'ХарактеристикаТовара' || up === 'ЗначенияСвойства') addPairValue(name, value);
+      if (name === 'ЗначенияСвойства' && pair['Ид']) offer.properties.push({ id: pair['Ид'], value: pair['Значение'] ?? '' });
       if (name === 'Цена' && price) {
         offer.prices.push(price);
         price = null;

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Clock } from '../clock.ts';
 import { query, sql, type Db } from '../db/database.ts';
 import type { Logger } from '../log.ts';
 import { facetsOf } from './facets.ts';
-import { importRows, parseJson } from './import.ts';
+import type { CatalogWrites } from './catalog-writes.ts';
+import { parseJson } from './import.ts';
+import { sourceReading, type SourceReading } from './source-reading.ts';
 import { loadLexicon, loadSynonyms } from './lexicon.ts';
 import { Vocabulary } from './vocabulary.ts';
 
@@ -15,19 +16,25 @@ export const storeCatalogFile = (storeDir: string) => `${storeDir}catalog.json`;
  * (DEMO_CATALOG `on` or a sample's name; `off` skips it). A store that imported its own, even
  * one whose products are all deactivated, is never touched.
  */
-export async function loadDemoCatalogIfEmpty(opts: { db: Db; clock: Clock; log: Logger; currency: string; storeDir: string; enabled?: boolean }): Promise<number> {
+export async function loadDemoCatalogIfEmpty(opts: { db: Db; writes: CatalogWrites; log: Logger; storeDir: string; enabled?: boolean }): Promise<number> {
   const file = storeCatalogFile(opts.storeDir);
   if (opts.enabled === false || !existsSync(file)) return 0;
   const [row] = await query<{ any: boolean }>(opts.db, sql`select exists (select 1 from products) as any`);
   if (row!.any) return 0;
-  const { rows } = parseJson(readFileSync(file, 'utf8'), opts.currency);
-  await importRows(opts.db, rows, () => opts.clock.now());
-  opts.log.info({ products: rows.length, file }, 'demo catalog loaded');
-  return rows.length;
+  const data = JSON.parse(readFileSync(file, 'utf8')) as { products: unknown[] };
+  const r = await opts.writes.rows('demo', data.products);
+  if (!r.ok || r.errors.length) throw new Error(`${file}: ${r.errors.map((e) => `product ${e.index + 1}: ${e.error}`).join('; ')}`);
+  opts.log.info({ products: r.result.inserted, file }, 'demo catalog loaded');
+  return r.result.inserted;
 }
 
 /** A store folder's vocabulary without a database: its catalog.json's facets, the lexicon and its synonyms (tests, the eval, benches). */
 export function storeVocabulary(storeDir: string): Vocabulary {
-  const { rows } = parseJson(readFileSync(storeCatalogFile(storeDir), 'utf8'), 'KZT');
+  const { rows } = parseJson(readFileSync(storeCatalogFile(storeDir), 'utf8'), fileReading('KZT'));
   return new Vocabulary(facetsOf(rows), loadLexicon(), loadSynonyms(`${storeDir}synonyms.yaml`));
+}
+
+/** How a catalog file is read outside a store (the demo's files, the eval, benches): the shipped lexicon, no store.yaml choices. */
+export function fileReading(currency: string): SourceReading {
+  return sourceReading(loadLexicon(), { priceType: null, fields: {}, orderStatuses: {} }, currency);
 }

@@ -35,13 +35,14 @@ export async function readFacets(db: Tx): Promise<Facets> {
   facets.tags = (
     await query<{ v: string; n: number }>(db, sql`select t as v, count(*)::int as n from products p, unnest(p.tags) t where p.active group by t order by n desc, t limit 500`)
   ).map((r) => ({ value: r.v, count: Number(r.n) }));
-  const [c] = await query<{ n: number }>(db, sql`select count(*)::int as n from products where active`);
-  facets.products = Number(c!.n);
+  const currencies = await query<{ currency: string; n: number }>(db, sql`select currency, count(*)::int as n from products where active group by currency order by n desc, currency`);
+  facets.products = currencies.reduce((sum, r) => sum + Number(r.n), 0);
+  facets.currency = currencies[0]?.currency ?? null;
   return facets;
 }
 
 /** Facets of products held in memory (samples, the eval): the same shape readFacets gives. */
-export function facetsOf(products: Array<Partial<Record<Field, string>> & { attributes?: Record<string, unknown>; tags?: string[] }>): Facets {
+export function facetsOf(products: Array<Partial<Record<Field, string>> & { attributes?: Record<string, unknown>; tags?: string[]; currency?: string }>): Facets {
   const facets = emptyFacets();
   const count = (list: Facets['tags'], v: string) => {
     const c = list.find((x) => x.value === v);
@@ -63,6 +64,9 @@ export function facetsOf(products: Array<Partial<Record<Field, string>> & { attr
   sort(facets.tags);
   for (const a of facets.attributes) sort(a.values);
   facets.products = products.length;
+  const currencies = new Map<string, number>();
+  for (const p of products) if (p.currency) currencies.set(p.currency, (currencies.get(p.currency) ?? 0) + 1);
+  facets.currency = [...currencies.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
   return facets;
 }
 

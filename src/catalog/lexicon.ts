@@ -21,7 +21,9 @@ const lexiconSchema = z.strictObject({
   kazakh_words: words,
   common: z.record(z.string().regex(/^[a-z]{2}$/), z.array(z.string().min(1))),
   /** What a store's own system (1C's properties, a YML feed's params) calls the product fields the search filters on. */
-  fields: z.strictObject({ color: words, brand: words, material: words, style: words }),
+  fields: z.strictObject({ color: words, brand: words, material: words, style: words, category: words }),
+  /** What 1C's price types (ТипыЦен) call the retail price: the one shoppers see. */
+  retail_price_types: words,
 });
 
 /** The shipped lexicon of common shopping concepts (templates/lexicon.yaml). */

@@ -1,7 +1,10 @@
 import type { CatalogSource } from '../profile/store-profile.ts';
 import type { LexiconData } from './lexicon.ts';
 
-export type FilterField = 'color' | 'brand' | 'material' | 'style';
+export type FilterField = 'color' | 'brand' | 'material' | 'style' | 'category';
+
+/** What 1C's price list calls the retail price, or why it cannot be told (the text names store.yaml's line). */
+export type PriceTypeChoice<T> = { ok: true; type: T } | { ok: false; error: string };
 
 /**
  * How a store's own system is read, whatever its format (1C's CommerceML, a YML feed): which of
@@ -9,32 +12,99 @@ export type FilterField = 'color' | 'brand' | 'material' | 'style';
  * price type is the retail price. Built from the shipped lexicon and store.yaml, never a list here.
  */
 export interface SourceReading {
-  /** A property or param name (any case) → the product field it fills, or null for a free attribute. */
+  /** A property or param name (any case, 1C:УТ's suffix «(Одежда)» or not) → the product field it fills, or null for a free attribute. */
   field(name: string): FilterField | null;
-  /** A currency as the system writes it ("руб.", "RUR", "тг", "KZT") → ISO 4217, or null when unknown. */
+  /** A currency as the system writes it ("руб.", "RUR", "тг", "₴", "KZT") → ISO 4217, or null when unknown. */
   currency(word: string): string | null;
   /** The store's currency, for prices that name none. */
   defaultCurrency: string;
-  /** store.yaml's choice among 1C's price types (name or Ид), or null. */
-  priceType: string | null;
+  /** The retail price among 1C's price types: store.yaml's choice, else the one type whose name says retail. Never a guess. */
+  retailPriceType<T extends { id: string; name: string }>(types: T[]): PriceTypeChoice<T>;
 }
 
 const norm = (s: string) => s.trim().toLowerCase().replace(/ё/g, 'е').replace(/\s+/g, ' ').replace(/\.$/, '');
+/** A name as words only: «1) Розничная цена» → "розничная цена". */
+const words = (s: string) => ` ${s.toLowerCase().replace(/ё/g, 'е').replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
 
-export function sourceReading(lexicon: Pick<LexiconData, 'fields' | 'currencies'>, source: CatalogSource, defaultCurrency: string): SourceReading {
+/**
+ * A property or characteristic name without what 1C:Управление торговлей 11 appends to tell
+ * sets of them apart: «Цвет. (Доп реквизиты текстиль)» → «Цвет», «Размер (Одежда)» → «Размер».
+ */
+export function bareName(name: string): string {
+  let s = name.trim();
+  for (let prev = ''; prev !== s; ) {
+    prev = s;
+    s = s.replace(/\s*\([^()]*\)\s*$/, '').replace(/[\s.,:;_-]+$/, '');
+  }
+  return s || name.trim();
+}
+
+/**
+ * A property's values as 1C and feeds write several in one («красный;черный», «S; M»): each,
+ * trimmed, in order, without repeats.
+ */
+export const splitValues = (value: string): string[] => [...new Set(value.split(';').map((v) => v.trim()).filter(Boolean))];
+
+let icu: Map<string, string> | null = null;
+
+/**
+ * ISO 4217 as ICU knows it: every code, and the signs and names that belong to one code only in
+ * the languages of the markets we serve («₴», «гривна», "Ukrainian hryvnia"). A sign of one or
+ * two letters («р.», "Br") is not read from here: the lexicon names those it means.
+ */
+function icuCurrencies(): Map<string, string> {
+  if (icu) return icu;
+  const codes = Intl.supportedValuesOf('currency');
+  const owners = new Map<string, Set<string>>();
+  const own = (word: string, code: string) => {
+    const w = norm(word);
+    if (!w || w === code.toLowerCase() || !(/\p{Sc}/u.test(w) || (w.match(/\p{L}/gu)?.length ?? 0) >= 3)) return;
+    owners.set(w, (owners.get(w) ?? new Set()).add(code));
+  };
+  for (const locale of ['ru', 'en', 'kk', 'uk', 'uz', 'ky', 'be']) {
+    const names = new Intl.DisplayNames([locale], { type: 'currency' });
+    for (const code of codes) {
+      for (const display of ['symbol', 'narrowSymbol'] as const) {
+        const part = new Intl.NumberFormat(locale, { style: 'currency', currency: code, currencyDisplay: display }).formatToParts(1).find((p) => p.type === 'currency');
+        if (part) own(part.value, code);
+      }
+      own(names.of(code) ?? '', code);
+    }
+  }
+  icu = new Map(codes.map((c) => [c.toLowerCase(), c]));
+  for (const [w, set] of owners) if (set.size === 1 && !icu.has(w)) icu.set(w, [...set][0]!);
+  return icu;
+}
+
+export function sourceReading(lexicon: Pick<LexiconData, 'fields' | 'currencies' | 'retail_price_types'>, source: CatalogSource, defaultCurrency: string): SourceReading {
   const fields = new Map<string, FilterField>();
   for (const [field, names] of Object.entries(lexicon.fields) as Array<[FilterField, string[]]>) for (const n of [...names, ...(source.fields[field] ?? [])]) fields.set(norm(n), field);
   const currencies = new Map<string, string>();
-  for (const [iso, words] of Object.entries(lexicon.currencies)) for (const w of [iso, ...words]) currencies.set(norm(w), iso);
+  for (const [code, ws] of Object.entries(lexicon.currencies)) for (const w of [code, ...ws]) currencies.set(norm(w), code);
+  const retail = lexicon.retail_price_types.map(words);
   return {
-    field: (name) => fields.get(norm(name)) ?? null,
+    field: (name) => fields.get(norm(name)) ?? fields.get(norm(bareName(name))) ?? null,
     currency: (word) => {
       const w = norm(word);
       if (!w) return null;
-      return currencies.get(w) ?? (/^[a-z]{3}$/.test(w) ? w.toUpperCase() : null);
+      return currencies.get(w) ?? icuCurrencies().get(w) ?? null;
     },
     defaultCurrency,
-    priceType: source.priceType,
+    retailPriceType: (types) => {
+      const listed = types.map((t) => `«${t.name}»`).join(', ');
+      const line = (name: string) => `catalog_source:\n  price_type: "${name.replace(/"/g, '\\"')}"`;
+      if (!types.length) return { ok: false, error: 'the offers name no price type (ТипыЦен) and none is known from an earlier exchange' };
+      if (source.priceType) {
+        const w = norm(source.priceType);
+        const t = types.find((x) => x.id === source.priceType || norm(x.name) === w);
+        return t ? { ok: true, type: t } : { ok: false, error: `price type «${source.priceType}» (store.yaml catalog_source.price_type) is not among 1C's: ${listed}` };
+      }
+      const exact = types.filter((t) => retail.includes(words(t.name)));
+      const named = exact.length ? exact : types.filter((t) => retail.some((r) => words(t.name).includes(r)));
+      if (named.length === 1) return { ok: true, type: named[0]! };
+      if (!named.length) return { ok: false, error: `none of 1C's price types is named as a retail price: ${listed}. Shoppers must never see a wholesale price by chance: name the one they pay in store.yaml:\n${line(types[0]!.name)}` };
+      return { ok: false, error: `several of 1C's price types read as retail: ${named.map((t) => `«${t.name}»`).join(', ')}. Name the one shoppers pay in store.yaml:\n${line(named[0]!.name)}` };
+    },
   };
 }
 

@@ -18,9 +18,11 @@ export interface Facets {
   fields: Record<Field, Counted[]>;
   attributes: Array<{ key: string; values: Counted[] }>;
   tags: Counted[];
+  /** The currency most products are priced in (ISO 4217): budgets and labels speak it. null with no products. */
+  currency: string | null;
 }
 
-export const emptyFacets = (): Facets => ({ products: 0, fields: { category: [], brand: [], color: [], style: [], material: [] }, attributes: [], tags: [] });
+export const emptyFacets = (): Facets => ({ products: 0, fields: { category: [], brand: [], color: [], style: [], material: [] }, attributes: [], tags: [], currency: null });
 
 /** A shopper's words read against the catalog. */
 export interface Reading {

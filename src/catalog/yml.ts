@@ -1,3 +1,4 @@
+import { decodeHTML } from 'entities';
 import { SaxesParser } from 'saxes';
 import { declaredEncoding, saxesReason } from './commerceml.ts';
 import type { ParsedCatalog } from './import.ts';
@@ -18,6 +19,20 @@ interface RawOffer {
   pictures: string[];
   params: Array<{ name: string; unit: string; value: string }>;
 }
+
+/**
+ * Text as a feed means it: entities decoded even when escaped twice (`&amp;nbsp;`, what CMS
+ * exports write), HTML tags dropped, white space collapsed.
+ */
+export function plainText(s: string | undefined): string {
+  if (!s) return '';
+  let t = s;
+  for (let i = 0; i < 3 && /&(?:#\d+|#x[\da-f]+|[a-z]+\d*);/i.test(t); i++) t = decodeHTML(t);
+  return t.replace(/<br\s*\/?>|<\/p>/gi, '\n').replace(/<[^>]*>/g, ' ').replace(/[ \t\u00a0]+/g, ' ').replace(/\s*\n\s*/g, '\n').trim();
+}
+
+/** A category written as a path («Одежда/Брюки», "Home > Sofas"): nearest first, as categoryPath gives it. */
+const pathOf = (s: string) => s.split(/\s*(?:\/|>|\\|»)\s*/).map((x) => x.trim()).filter(Boolean).reverse();
 
 /**
  * Reads a YML (Yandex Market Language) feed as a stream — UTF-8 or windows-1251 as its
@@ -44,7 +59,7 @@ export async function readYml(input: AsyncIterable<Uint8Array>, reading: SourceR
     path.push(tag.name);
     text = '';
     if (tag.name === 'category' && path.includes('categories')) category = { id: a.id ?? '', parentId: a.parentId || null };
-    else if (tag.name === 'currency' && path.includes('currencies') && a.id) currencies.set(a.id, reading.currency(a.id) ?? a.id);
+    else if (tag.name === 'currency' && path.includes('currencies') && a.id) currencies.set(a.id, reading.currency(a.id) ?? '');
     else if (tag.name === 'offer' && path.includes('offers')) offer = { line: parser.line, id: a.id ?? '', available: a.available, fields: {}, pictures: [], params: [] };
     else if (offer && tag.name === 'param') param = { name: a.name ?? '', unit: a.unit ?? '' };
   });
@@ -80,30 +95,36 @@ export async function readYml(input: AsyncIterable<Uint8Array>, reading: SourceR
     return { rows: [], errors: [{ line: parser.line, error: `the feed is not whole XML: ${saxesReason(err)}` }] };
   }
   if (!decoder) return { rows: [], errors: [{ line: 0, error: 'the feed is empty' }] };
+  // a price in a currency we cannot name would be sold in the store's: the whole feed waits for it to be named
+  const unknown = [...currencies.keys(), ...raw.map((o) => o.fields.currencyId ?? '')].find((w) => w && !reading.currency(w));
+  if (unknown) return { rows: [], errors: [{ line: 0, error: `the currency «${unknown}» is not one Vitrina knows: write it as an ISO 4217 code (RUB, KZT, UAH…) in the feed, or add the word to templates/lexicon.yaml currencies` }] };
 
   const out: ParsedCatalog = { rows: [], errors: [] };
   for (const o of raw) {
     const f = o.fields;
-    const chain = categoryPath(f.categoryId, (id) => categories.get(id));
     const attributes: Record<string, string> = {};
     const fields: Record<string, string> = {};
     for (const p of o.params) {
+      const value = plainText(p.value);
       const field = reading.field(p.name);
-      if (field) fields[field] ??= p.value;
-      else attributes[p.unit ? `${p.name}, ${p.unit}` : p.name] = p.value;
+      if (field) fields[field] ??= value;
+      else attributes[p.unit ? `${p.name}, ${p.unit}` : p.name] = value;
     }
+    // a feed without <categories> (or an offer outside them): the category path in a param, else the offer's own type
+    const given = categoryPath(f.categoryId, (id) => categories.get(id));
+    const chain = given.length ? given : fields.category ? pathOf(fields.category) : f.typePrefix ? [plainText(f.typePrefix)] : [];
     if (f.vendorCode) attributes.article = f.vendorCode;
     if (f.barcode) attributes.barcode = f.barcode;
     const count = readNumber(f.count ?? f.quantity);
     const available = o.available !== 'false';
-    const currency = f.currencyId ? (currencies.get(f.currencyId) ?? reading.currency(f.currencyId) ?? f.currencyId) : reading.defaultCurrency;
+    const currency = f.currencyId ? currencies.get(f.currencyId) || reading.currency(f.currencyId)! : reading.defaultCurrency;
     const v = validateProduct(
       {
         id: o.id,
-        name: f.name || [f.typePrefix, f.vendor, f.model].filter(Boolean).join(' '),
-        description: f.description,
+        name: plainText(f.name || [f.typePrefix, f.vendor, f.model].filter(Boolean).join(' ')),
+        description: plainText(f.description),
         category: chain[0] ?? '',
-        brand: f.vendor ?? fields.brand,
+        brand: plainText(f.vendor) || fields.brand,
         color: fields.color,
         material: fields.material,
         style: fields.style,
@@ -116,7 +137,7 @@ export async function readYml(input: AsyncIterable<Uint8Array>, reading: SourceR
         tags: chain.slice(1),
         attributes,
       },
-      reading.defaultCurrency,
+      reading,
     );
     if (v.ok) out.rows.push(v.row);
     else out.errors.push({ line: o.line, error: `offer ${o.id || '(no id)'}: ${v.error}` });

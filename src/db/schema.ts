@@ -191,6 +191,8 @@ export const products = pgTable(
     // "red armchairs": the commonest pair of filters, read in price order without walking other colours
     index('products_category_color_price_idx').on(sql`lower(${t.category})`, sql`lower(${t.color})`, t.price, t.id),
     index('products_price_idx').on(t.price),
+    // a product's variants, read for every search result and card that shows one
+    index('products_parent_idx').on(t.parentId).where(sql`${t.parentId} is not null`),
   ],
 );
 

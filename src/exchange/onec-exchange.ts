@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { importCommerceML, hideUnmentioned, type CmlImportCounts } from '../catalog/commerceml-import.ts';
+import type { CatalogWrites } from '../catalog/catalog-writes.ts';
 import { CommerceMLError, readCommerceML } from '../catalog/commerceml.ts';
-import type { SourceReading } from '../catalog/source-reading.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../log.ts';
@@ -71,11 +70,8 @@ export class OneCExchange {
       fileLimit: number;
       maxFileBytes: number;
       waitMs: number;
-      publicUrl: string | null;
-      /** How the store's system is read (lexicon, store.yaml). */
-      reading: () => SourceReading;
-      /** After an import: counted, price alerts run on the new prices and stock, the vocabulary learns new words. */
-      imported: (counts: CmlImportCounts) => Promise<void>;
+      /** The one way products are written: counted, price alerts run on the new prices and stock, the vocabulary learns new words. */
+      writes: CatalogWrites;
     },
   ) {}
 
@@ -216,7 +212,7 @@ export class OneCExchange {
       this.o.log.info({ exchange: ex.id }, '1C deactivate after a partial exchange: nothing hidden');
       return text('success');
     }
-    const hidden = await hideUnmentioned(this.o.db, ex.startedAt, now);
+    const hidden = await this.o.writes.hideUnmentioned(ex.startedAt);
     await addCounts(this.o.db, ex.id, { deactivated: hidden }, now);
     return text('success');
   }
@@ -273,17 +269,11 @@ export class OneCExchange {
       // once per exchange: 1C's split import___*.xml files share one import_files/ folder
       const kept = (await getExchange(db, ex.id))?.counts.picturesKept === true;
       const pictures = name.startsWith('import') && !kept ? await keepPictures(db, this.pictures(ex, layout), clock.now()) : 0;
-      const r = await importCommerceML(db, this.open(ex, name, layout.get(name)!), {
-        reading: this.o.reading(),
-        publicUrl: this.o.publicUrl,
-        now: clock.now(),
-        onProgress: (p) => (progress = p),
-      });
+      const r = await this.o.writes.commerceML(this.open(ex, name, layout.get(name)!), (p) => (progress = p));
       if (!r.ok) throw new ImportRefused(`${name}: ${r.error}`);
       await addCounts(db, ex.id, { ...r.counts, pictures, ...(name.startsWith('import') ? { picturesKept: true } : {}), ...(r.fullCatalog ? { fullCatalog: true } : {}) }, clock.now());
       await endImport(db, ex.id, name, 'done', { goods: r.counts.goods, offers: r.counts.offers }, null);
       log.info({ exchange: ex.id, file: name, ms: Date.now() - started, ...r.counts }, '1C import done');
-      await this.o.imported(r.counts).catch((err) => log.warn({ err: String(err) }, 'after the 1C import: price alerts or vocabulary not refreshed; the next run catches up'));
     } catch (err) {
       const reason = err instanceof ImportRefused || err instanceof UnzipError ? err.message : `${name}: ${(err as Error).message ?? String(err)}`;
       if (!(err instanceof ImportRefused || err instanceof UnzipError)) log.error({ err, exchange: ex.id, file: name }, '1C import failed');

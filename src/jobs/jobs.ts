@@ -45,17 +45,7 @@ const JOBS: Record<string, (s: Services) => Promise<JobOutcome>> = {
   },
   'catalog-feed': async (s): Promise<JobOutcome> => {
     if (!s.config.CATALOG_FEED_URL) return { counts: { failed: 1 }, report: { status: 'failed', error: 'CATALOG_FEED_URL is not set' } };
-    const r = await pullFeed({
-      db: s.database.db,
-      files: s.exchangeFiles,
-      url: s.config.CATALOG_FEED_URL,
-      reading: s.catalogReading(),
-      publicUrl: s.config.PUBLIC_URL ?? null,
-      now: () => s.clock.now(),
-      log: s.log,
-      maxBytes: s.config.ONEC_MAX_FILE_MB * 1024 * 1024,
-    });
-    if (r.status === 'imported') await s.catalogImported('feed', r.counts);
+    const r = await pullFeed({ db: s.database.db, writes: s.catalogWrites, url: s.config.CATALOG_FEED_URL, now: () => s.clock.now(), log: s.log });
     return { counts: { imported: r.status === 'imported' ? 1 : 0, notModified: r.status === 'not-modified' ? 1 : 0, failed: r.status === 'failed' ? 1 : 0 }, report: r };
   },
   analytics: async (s): Promise<JobOutcome> => {

@@ -35,7 +35,7 @@ const schema = z
         /** The retail price among 1C's price types (ТипЦены), by name or Ид; unset: the only one, or the first. */
         price_type: z.string().min(1).optional(),
         /** More names of fields in the store's system, beside the lexicon's (Цвет обивки: color). */
-        fields: z.strictObject({ color: names, brand: names, material: names, style: names }).partial().default({}),
+        fields: z.strictObject({ color: names, brand: names, material: names, style: names, category: names }).partial().default({}),
         /** 1C's «Статус заказа» values and the order status each means ("[F] Выполнен": delivered). */
         order_statuses: z.record(z.string().min(1), z.enum(['confirmed', 'paid', 'shipped', 'delivered', 'cancelled'])).default({}),
       })
@@ -62,7 +62,7 @@ export interface Profile {
 /** How the store's own system is read (store.yaml `catalog_source`). */
 export interface CatalogSource {
   priceType: string | null;
-  fields: Partial<Record<'color' | 'brand' | 'material' | 'style', string[]>>;
+  fields: Partial<Record<'color' | 'brand' | 'material' | 'style' | 'category', string[]>>;
   orderStatuses: Record<string, 'confirmed' | 'paid' | 'shipped' | 'delivered' | 'cancelled'>;
 }
 

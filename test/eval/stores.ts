@@ -13,7 +13,7 @@
 import { detectLanguage } from '../../core/language.ts';
 import { parseJson } from '../../src/catalog/import.ts';
 import { readFileSync, readdirSync } from 'node:fs';
-import { storeCatalogFile } from '../../src/catalog/demo.ts';
+import { fileReading, storeCatalogFile } from '../../src/catalog/demo.ts';
 import { sampleStoreDir } from '../../src/config.ts';
 import { fromMinor } from '../../src/catalog/money.ts';
 import type { ProductRow } from '../../src/catalog/product.ts';
@@ -47,7 +47,7 @@ const phrases = loadPhrases();
 const norm = (t: string) => t.toLowerCase().replace(/ё/g, 'е');
 
 export async function evalStore(store: string, mode: 'offline' | 'model', requests: Request[]): Promise<StoreScore> {
-  const catalog = new Map(parseJson(readFileSync(storeCatalogFile(sampleStoreDir(store)), 'utf8'), 'USD').rows.map((p) => [p.id, p] as [string, ProductRow]));
+  const catalog = new Map(parseJson(readFileSync(storeCatalogFile(sampleStoreDir(store)), 'utf8'), fileReading('USD')).rows.map((p) => [p.id, p] as [string, ProductRow]));
   const model = mode === 'model' ? await new FakeOpenAI().start() : null;
   model?.respondWith(schemaFollowingModel);
   const h = await startHarness({

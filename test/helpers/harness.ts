@@ -61,7 +61,7 @@ export async function startHarness(opts: {
     ...opts.build,
   });
   if (opts.demo) {
-    await loadDemoCatalogIfEmpty({ db: services.database.db, clock, log: services.log, currency: services.profile.current().currency, storeDir: config.storeDir });
+    await loadDemoCatalogIfEmpty({ db: services.database.db, writes: services.catalogWrites, log: services.log, storeDir: config.storeDir });
     await services.vocabulary.refresh();
   }
   const app = createApp(services);

@@ -1,0 +1,1 @@
+CREATE INDEX "products_parent_idx" ON "products" USING btree ("parent_id") WHERE "products"."parent_id" is not null;

@@ -1,0 +1,79 @@
+import { createReadStream } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { query, sql } from '../src/db/database.ts';
+import { backends, fakeGraphFor } from './helpers/backends.ts';
+import { messagesWebhook, startHarness, textWebhook, type Harness, unixSeconds } from './helpers/harness.ts';
+
+/**
+ * A 1C:УТ 11 catalog whose trousers come in five sizes and two colours (test/fixtures/real/
+ * ut11-*.xml), chatted with through the offline assistant: the trousers are one row, their card
+ * offers the sizes, and «52 размер» or «в синем» opens that variant.
+ */
+const fixture = (name: string) => new URL(`./fixtures/real/${name}`, import.meta.url).pathname;
+
+describe.each(backends())('variants in the chat ($name)', (backend) => {
+  const graph = fakeGraphFor(backend);
+  let h: Harness;
+  afterEach(() => h?.close());
+
+  const start = async () => {
+    h = await startHarness({ backend, graphUrl: graph.url, env: { BOT: 'assistant', DEMO_CATALOG: 'off' } });
+    for (const file of ['ut11-import.xml', 'ut11-offers.xml']) {
+      const r = await h.services.catalogWrites.commerceML(() => createReadStream(fixture(file)));
+      expect(r.ok).toBe(true);
+    }
+  };
+  const say = async (from: string, body: string) => {
+    await h.post(textWebhook({ from, body, at: h.clock.now() }));
+    await h.drain();
+    return graph.sendsTo(from).at(-1)!.body;
+  };
+  const tap = async (from: string, id: string, title: string) => {
+    await h.post(messagesWebhook(from, [{ from, id: `wamid.tap.${Math.random()}`, timestamp: unixSeconds(h.clock.now()), type: 'interactive', interactive: { type: 'list_reply', list_reply: { id, title } } }]));
+    await h.drain();
+    return graph.sendsTo(from).at(-1)!.body;
+  };
+
+  it('one row per product with its price range and sizes; «52 размер» opens the size 52, «в синем» a blue one, and the cart takes that variant', async () => {
+    await start();
+    const from = '77031000001';
+    const list = await say(from, 'брюки');
+    const rows = list.interactive.action.sections[0].rows;
+    // five sizes in two colours are one row; two names alike in their first 24 characters keep what tells them apart
+    expect(rows.map((r: { title: string; description: string }) => [r.title, r.description])).toEqual([
+      ['Брюки … шерстяные', '6 900 ₽ – 7 300 ₽ · Размер: 46, 48, 50, 52, 54 · Цвет: синий, серый'],
+      ['Брюки … шерстяные зауже…', '8 100 ₽'],
+    ]);
+    const trousers = rows.filter((r: { title: string }) => r.title === 'Брюки … шерстяные');
+
+    // the row opens a variant's card, which names the others
+    const card = await tap(from, trousers[0].id, trousers[0].title);
+    expect(card.interactive.type).toBe('button');
+    expect(card.interactive.body.text).toBe(
+      '*Брюки классические шерстяные (46, синий)*\n6 900 ₽\nсиний · шерсть\nв наличии\nРазмер: *46* · 48 · 50 · 52 · 54\nЦвет: *синий* · серый\nЕсть и другие варианты — напишите нужный, например «48, серый».',
+    );
+
+    const v52 = await say(from, '52 размер');
+    expect(v52.interactive.body.text).toMatch(/^\*Брюки классические шерстяные \(52, серый\)\*\n7 200 ₽\n/);
+    expect(v52.interactive.body.text).toContain('Размер: 46 · 48 · 50 · *52* · 54');
+    expect(v52.interactive.action.buttons[0].reply.id).toBe('cart+:pants-classic#size-52-grey');
+
+    const blue = await say(from, 'а в синем есть?');
+    expect(blue.interactive.body.text).toMatch(/^\*Брюки классические шерстяные \(\d\d, синий\)\*/);
+
+    await tap(from, 'cart+:pants-classic#size-52-grey', '🛒 В корзину');
+    // the cart holds the variant, not the product it belongs to
+    const [line] = await query<{ product_id: string }>(h.services.database.db, sql`select product_id from cart_lines`);
+    expect(line).toEqual({ product_id: 'pants-classic#size-52-grey' });
+  });
+
+  it('a catalog priced in roubles in a store set up in tenge: «до 7000 рублей» is read and said in roubles', async () => {
+    await start();
+    const from = '77031000002';
+    await say(from, 'брюки до 7000 рублей');
+    const texts = graph.sendsTo(from).map((m) => m.body.text?.body ?? m.body.interactive?.body?.text);
+    expect(texts.at(-2)).toBe('Вот что нашлось (брюки, ≤ 7 000 ₽):');
+    // the trousers at 6 900 and 7 000 ₽ are one product: its card, on the cheapest variant
+    expect(texts.at(-1)).toMatch(/^\*Брюки классические шерстяные \(46, синий\)\*\n6 900 ₽\n/);
+  });
+});
