@@ -44,7 +44,8 @@ export function rowTitles(products: Product[]): string[] {
   const cut = names.map((n) => fit(n, LIMITS.rowTitle));
   return names.map((name, i) => {
     const alike = names.filter((_, j) => cut[j] === cut[i]);
-    if (alike.length < 2) return cut[i]!;
+    // one name twice is one product twice (the description tells them apart): nothing to shorten
+    if (alike.length < 2 || alike.every((n) => n === name)) return cut[i]!;
     const words = alike.map((n) => n.split(/\s+/));
     let shared = 0;
     while (words.every((w) => w[shared] !== undefined && w[shared] === words[0]![shared]) && shared < words[0]!.length - 1) shared++;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeProductsExcept, searchConfigs, searchProducts, upsertProducts, useSearchConfigs } from '../src/catalog/catalog-repo.ts';
+import { MAX_FETCH, removeProductsExcept, searchConfigs, searchProducts, upsertProducts, useSearchConfigs } from '../src/catalog/catalog-repo.ts';
 import { readFacets } from '../src/catalog/facets.ts';
 import { toRow, productInput } from '../src/catalog/product.ts';
 import { tokens } from '../src/catalog/words.ts';
@@ -78,9 +78,11 @@ describe.each(backends())('catalog search ($name)', (backend) => {
     expect(ids(r).slice(0, 3).sort()).toEqual(['S1', 'S3', 'S4']);
   });
 
-  it('is always bounded to 10 results', async () => {
-    const r = await search(d, 'стул', {}, 50);
-    expect(r.products).toHaveLength(10);
+  it('is always bounded: 10 results unless asked for more, never more than MAX_FETCH', async () => {
+    expect((await search(d, 'стул')).products).toHaveLength(10);
+    // the chat reads up to MAX_FETCH variants to fill a page of products
+    expect((await search(d, 'стул', {}, 25)).products).toHaveLength(25);
+    expect((await search(d, '', {}, 500)).products).toHaveLength(MAX_FETCH);
   });
 
   it('a typo close to a catalog word gets "did you mean"; a word far from every catalog word does not', async () => {
