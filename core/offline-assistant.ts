@@ -25,7 +25,8 @@ export function searchText(s: Session, out: SearchOutcome): string {
   const lang = s.lang;
   const filters = out.labels.length ? ` (${out.labels.join(', ')})` : '';
   let line: string;
-  if (!out.products.length) line = say(book, lang, 'found_none', { filters });
+  if (!out.products.length && out.notSold?.categories.length) line = say(book, lang, 'not_sold', { words: out.notSold.words, categories: out.notSold.categories.join(', ') });
+  else if (!out.products.length) line = say(book, lang, 'found_none', { filters });
   else if (out.relaxed.length)
     line = say(book, lang, 'relaxed', {
       wanted: out.relaxed.map((r) => r.said).join(', '),

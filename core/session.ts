@@ -64,7 +64,15 @@ export interface SearchOutcome {
   labels: string[];
   /** What was let go, in order, with the shopper's words for it ("black", "under $100"). */
   relaxed: Array<{ what: 'color' | 'style' | 'material' | 'brand' | 'words' | 'budget' | 'category'; said: string }>;
+  /**
+   * Nothing found for words that name the thing itself (no category or brand of this store
+   * stood for it): the words, and the store's largest categories to say what it does sell.
+   */
+  notSold?: { words: string; categories: string[] };
 }
+
+/** How many of the store's categories an answer about a thing it does not sell names. */
+const SELLS_NAMED = 6;
 
 export type SearchArgs = { query?: string; category?: string; brand?: string; color?: string; style?: string; min_price?: number; max_price?: number; in_stock?: boolean };
 
@@ -168,9 +176,10 @@ export class Session {
     for (const step of RELAX_ORDER) {
       if (result.products.length) break;
       if (step === 'words') {
-        // a budget remembered from earlier is no reason to show this request unrelated products
-        const statedBudget = args.max_price != null || args.min_price != null || r.budgetMax != null || r.budgetMin != null;
-        const keeps = FIELDS.some((k) => f[k]?.length) || statedBudget || base.excludeIds?.length || base.category?.length;
+        // The words go only when a category or brand of this store stands for the thing asked
+        // ("диван для детского сада": the sofas stay). Otherwise the words are the thing: a
+        // budget or a colour kept without them would show cheap or red products nobody asked for.
+        const keeps = f.category?.length || f.brand?.length || base.category?.length || base.excludeIds?.length;
         if (!ws.length || !keeps) continue;
         relaxed.push({ what: 'words', said: ws.map((a) => a[0]).join(' ') });
         ws = [];
@@ -198,7 +207,8 @@ export class Session {
     this.event('search', { query: args.query ?? '', filters: f, found: result.products.length, match: result.match, relaxed: relaxed.map((x) => x.what) });
     const didYouMean = result.didYouMean ?? (r.corrected.length ? r.corrected.map((c) => c.value).join(', ') : null);
     this.didYouMean = didYouMean;
-    return { ...result, didYouMean, labels, relaxed: result.products.length ? relaxed : [] };
+    const notSold = !result.products.length && ws.length && !f.category?.length && !f.brand?.length ? { words: ws.map((a) => a[0]).join(' '), categories: v.values('category').slice(0, SELLS_NAMED) } : undefined;
+    return { ...result, didYouMean, labels, relaxed: result.products.length ? relaxed : [], ...(notSold ? { notSold } : {}) };
   }
 
   private budgetLabel(f: SearchFilters): string {
@@ -356,11 +366,14 @@ export class Session {
     if (Object.keys(change).length) await this.trackPreference(change);
   }
 
-  /** The n-th product shown by the last answer (1-based). */
+  /**
+   * The n-th product of the last answer that showed at least n (1-based): «второй» after a
+   * card, a price-alert dialog or a cart message still means the last list.
+   */
   lastShown(n: number): { id: string; name: string } | null {
     for (let i = this.history.length - 1; i >= 0; i--) {
       const shown = this.history[i]!.shown;
-      if (shown?.length) return shown[n - 1] ?? null;
+      if (shown && shown.length >= n) return shown[n - 1]!;
     }
     return null;
   }

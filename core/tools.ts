@@ -80,6 +80,7 @@ export const TOOLS = {
         count: r.products.length,
         products: r.products.map((p) => brief(p, s.lang)),
         did_you_mean: r.didYouMean,
+        ...(r.notSold ? { not_sold: r.notSold.words, store_sells: r.notSold.categories, note: 'the store does not sell this: say so and name what it sells; show no products' } : {}),
         ...(r.relaxed.length ? { relaxed: r.relaxed.map((x) => `${x.what}: ${x.said}`), note: 'nothing matched every filter; these match without the relaxed ones — tell the shopper' } : {}),
       };
     },

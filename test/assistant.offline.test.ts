@@ -44,12 +44,39 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
     expect(Math.max(...prices.map((p) => p.price))).toBeLessThanOrEqual(300000 * 100);
   });
 
+  it('a thing the store does not sell, with a budget: no cheap products under the budget, but what the store does sell', async () => {
+    h = await start();
+    const from = '77030000009';
+    const sentBefore = graph.sendsTo(from).length;
+    const reply = await say(from, 'холодильник до 150 тысяч');
+    expect(graph.sendsTo(from).slice(sentBefore)).toHaveLength(1);
+    expect(reply.type).toBe('text');
+    expect(reply.text.body).toBe('Похоже, «холодильник» у нас нет. В магазине есть: Диваны, Кресла, Столы, Стулья, Кровати, Освещение.');
+    // "fridge" is not a typo of a catalog word that drops its first letter
+    expect((await say(from, 'fridge under 300k')).text.body).toMatch(/^It looks like we don't have “fridge”\. The store has: /);
+    // a category the store has keeps its products when the extra words are unknown
+    expect((await say(from, 'диван для детского сада')).interactive.type).toBe('list');
+  });
+
   it('"the second one" opens the second product of the last list', async () => {
     h = await start();
     const list = await say('77030000003', 'покажи кресла');
     const second = list.interactive.action.sections[0].rows[1];
     const card = await say('77030000003', 'второй');
     expect(card.interactive.action.buttons[1].reply.id).toBe(`alert:${second.id}`);
+  });
+
+  it('«второй» after a card and a price-alert dialog still means the last list', async () => {
+    h = await start();
+    const from = '77030000010';
+    const list = await say(from, 'покажи кресла');
+    const [first, second] = list.interactive.action.sections[0].rows;
+    const card = await say(from, 'первый');
+    expect(card.interactive.action.buttons[1].reply.id).toBe(`alert:${first.id}`);
+    await tap(from, `alert:${first.id}`, '🔔 Следить за ценой');
+    await tap(from, `alert:${first.id}:10`, 'Скидка от 10 %');
+    const again = await say(from, 'второй');
+    expect(again.interactive.action.buttons[1].reply.id).toBe(`alert:${second.id}`);
   });
 
   it('price alert through buttons: one active alert per shopper and product, replaced not doubled', async () => {

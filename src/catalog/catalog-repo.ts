@@ -389,8 +389,9 @@ async function correctWords(db: Tx, ws: string[][], configs: string[]): Promise<
     from jsonb_array_elements_text(${JSON.stringify(candidates)}::jsonb) w
     where not ${known}`,
   );
-  // a typo is an edit or two away; a different word that merely shares letters is not
-  const close = (w: string, term: string) => distance(w, term) <= (w.length <= 6 ? 1 : 2);
+  // a typo is an edit or two away and keeps its first letter (people rarely mistype the first
+  // one); a different word that merely shares letters is not ("fridge" is not "ridge")
+  const close = (w: string, term: string) => w[0] === term[0] && distance(w, term) <= (w.length <= 6 ? 1 : 2);
   const fix = new Map(rows.filter((r) => r.term && close(r.w, r.term)).map((r) => [r.w, r.term!]));
   return ws.map((a) => (fix.has(a[0]!) ? [fix.get(a[0]!)!] : a));
 }
