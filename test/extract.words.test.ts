@@ -28,6 +28,22 @@ describe('reading the shopper’s words without a model', () => {
     expect(extract(text, vocabulary)).toMatchObject(expected);
   });
 
+  it('compound and hyphenated forms meet the catalog’s either way: «кофе машина» is Кофемашины, «смарт браслет» is Смарт-браслеты', () => {
+    const v = new Vocabulary(
+      facetsOf([{ category: 'Кофемашины' }, { category: 'Смарт-браслеты' }, { category: 'Пылесосы', brand: 'Wi-Fi Home' }, { category: 'Электросамокаты' }]),
+      lexicon,
+    );
+    expect(extract('кофе машина до 100 тысяч', v)).toMatchObject({ category: 'Кофемашины', budgetMax: 100000 });
+    expect(extract('кофемашина', v)).toMatchObject({ category: 'Кофемашины' });
+    expect(extract('смарт браслет', v)).toMatchObject({ category: 'Смарт-браслеты' });
+    expect(extract('смартбраслет чёрный', v)).toMatchObject({ category: 'Смарт-браслеты' });
+    expect(extract('смарт-браслеты', v)).toMatchObject({ category: 'Смарт-браслеты' });
+    expect(extract('электро самокат', v)).toMatchObject({ category: 'Электросамокаты' });
+    expect(extract('wifi home пылесос', v).filters.brand).toEqual(['Wi-Fi Home']);
+    // two words that make no catalog word stay two words
+    expect(extract('кофе машина', new Vocabulary(facetsOf([{ category: 'Кофе' }]), lexicon))).toMatchObject({ category: 'Кофе' });
+  });
+
   it('keeps what is left to search for, numbers included', () => {
     expect(rest('угловой диван велюр')).toBe('угловой');
     expect(extract('угловой диван велюр', vocabulary).filters.material).toEqual(['велюр']);

@@ -90,8 +90,9 @@ export class Vocabulary {
     for (const field of FIELDS) {
       const byKey = new Map<string, string[]>();
       for (const { value } of facets.fields[field]) {
-        const k = phraseKey(value);
-        if (k) byKey.set(k, [...(byKey.get(k) ?? []), value]);
+        // «Смарт-браслеты» is also written «смарт браслеты» and «смартбраслеты»
+        const forms = [value, ...(value.includes('-') ? [value.replace(/-/g, ' '), value.replace(/-/g, '')] : [])];
+        for (const k of new Set(forms.map(phraseKey))) if (k) byKey.set(k, [...(byKey.get(k) ?? []), value]);
       }
       for (const [k, values] of byKey) {
         this.add(k, { kind: 'value', field, values });
@@ -225,6 +226,8 @@ export class Vocabulary {
       let took = 0;
       for (let n = Math.min(MAX_PHRASE, words.length - i); n >= 1 && !took; n--) {
         let targets = this.phrases.get(ks.slice(i, i + n).join(' '));
+        // two words the catalog writes as one («кофе машина» → Кофемашины), when they are not a phrase of their own
+        if (!targets && n === 2) targets = this.joined(words[i]!, words[i + 1]!);
         if (!targets && n === 1) {
           const near = this.nearValue(words[i]!, ks[i]!);
           if (near) {
@@ -261,6 +264,13 @@ export class Vocabulary {
       r.weak.add(w.field);
     }
     return r;
+  }
+
+  /** The catalog value two adjacent words spell together, or null. */
+  private joined(a: string, b: string): Target[] | undefined {
+    if (/\d/.test(a + b) || a.length < 3 || b.length < 3) return undefined;
+    const targets = this.phrases.get(key(a + b));
+    return targets?.some((t) => t.kind === 'value') ? targets : undefined;
   }
 
   /**
