@@ -1,6 +1,6 @@
 import { cartWords } from './cart.ts';
 import { extract } from './extract.ts';
-import { say } from './ports.ts';
+import { keys, say, type StoreInfo } from './ports.ts';
 import type { ReplyPlan } from './render.ts';
 import type { SearchOutcome, Session } from './session.ts';
 import type { Vocabulary } from './ports.ts';
@@ -37,8 +37,20 @@ export function searchText(s: Session, out: SearchOutcome): string {
   return out.didYouMean ? `${say(book, lang, 'did_you_mean', { words: out.didYouMean })}\n${line}` : line;
 }
 
+const INFO: StoreInfo[] = ['address', 'hours', 'delivery'];
+const phraseKeys = new WeakMap<object, Map<string, string[][]>>();
+/** Whether the words hold one of the lexicon's phrases for an intent, compared by stems («доставляете» is «доставка»'s). */
+function asks(text: string, vocabulary: Vocabulary, intent: keyof Vocabulary['lexicon']['intents']): boolean {
+  const intents = vocabulary.lexicon.intents;
+  let byIntent = phraseKeys.get(intents);
+  if (!byIntent) phraseKeys.set(intents, (byIntent = new Map(Object.entries(intents).map(([k, ps]) => [k, ps.map(keys)]))));
+  const said = keys(text);
+  return byIntent.get(intent)!.some((p) => p.length > 0 && said.some((_, i) => p.every((k, j) => said[i + j] === k)));
+}
+
 export type Intent =
   | { kind: 'manager' }
+  | { kind: 'info'; what: StoreInfo }
   | { kind: 'complaint' }
   | { kind: 'greeting' }
   | { kind: 'help' }
@@ -50,10 +62,11 @@ export type Intent =
 /** What the words ask for, by rules (also scored by the eval set). */
 export function classify(text: string, vocabulary: Vocabulary): Intent {
   const t = text.trim();
-  if (MANAGER.test(t)) return { kind: 'manager' };
+  if (MANAGER.test(t) || asks(t, vocabulary, 'person')) return { kind: 'manager' };
   if (COMPLAINT.test(t)) return { kind: 'complaint' };
   if (GREETING.test(t) && t.split(/\s+/).length <= 4) return { kind: 'greeting' };
   if (HELP.test(t)) return { kind: 'help' };
+  for (const what of INFO) if (asks(t, vocabulary, what)) return { kind: 'info', what };
   const words = t.toLowerCase().split(/\s+/);
   if (words.length <= 3) {
     for (const [re, n] of ORDINALS) if (words.some((w) => re.test(w))) return { kind: 'ordinal', n };
@@ -97,6 +110,10 @@ export async function offlineAnswer(s: Session, text: string, opts: { shopperNam
     }
     case 'help':
       return { text: say(book, lang, 'help'), products: [] };
+    case 'info': {
+      const info = s.profile.info[lang]?.[intent.what] ?? s.profile.info[s.profile.defaultLanguage]?.[intent.what];
+      return { text: info ? say(book, lang, `info_${intent.what}`, { text: info.replace(/\.$/, '') }) : say(book, lang, 'info_unknown'), products: [] };
+    }
     case 'ordinal': {
       const ref = s.lastShown(intent.n);
       const p = ref ? await s.product(ref.id) : null;

@@ -19,6 +19,7 @@ import type { Orders } from '../src/orders/orders.ts';
 import type { CheckoutState } from '../src/orders/cart-repo.ts';
 
 export type { Config, Clock, Db, Tx, Handoff, Logger, Store, OutboundMessage, Profile, Vocabulary };
+export type { StoreInfo } from '../src/profile/store-profile.ts';
 export type { Product, SearchFilters } from '../src/catalog/catalog-repo.ts';
 export type { PhotoDescription } from '../src/media/media.ts';
 export { clearCart, readCart, saveCheckout, setCartLines, type CartLine, type CheckoutState } from '../src/orders/cart-repo.ts';
@@ -28,7 +29,7 @@ export { getProducts, searchProducts, searchConfigs, MAX_FETCH, MAX_RESULTS, typ
 export { pickVariant, variantLabel, withFamilies } from '../src/catalog/variants.ts';
 export { FIELDS, type Field, type Reading } from '../src/catalog/vocabulary.ts';
 export type { FollowUp } from '../src/catalog/lexicon.ts';
-export { normalize } from '../src/catalog/words.ts';
+export { keys, normalize } from '../src/catalog/words.ts';
 export { formatPrice, fromMinor, toMinor } from '../src/catalog/money.ts';
 export { LANGS, LOCALE, asLang, isLang, type Lang } from '../src/lang.ts';
 export { say, type PhraseBook } from '../src/phrases.ts';

@@ -58,6 +58,18 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
     expect((await say(from, 'диван для детского сада')).interactive.type).toBe('list');
   });
 
+  it('where the store is, its hours and delivery are answered from store.yaml, in the shopper’s language; a person is asked for in any words', async () => {
+    h = await start();
+    const from = '77030000011';
+    expect((await say(from, 'где находится ваш магазин?')).text.body).toBe('Наш адрес: Алматы, пр. Абая 150, ТЦ «Forum», 2 этаж.');
+    expect((await say(from, 'до скольки вы работаете?')).text.body).toBe('Мы работаем ежедневно с 10:00 до 21:00.');
+    expect((await say(from, 'вы доставляете в Караганду?')).text.body).toBe('Доставляем по Казахстану: по Алматы — бесплатно от 200 000 ₸, в другие города — транспортной компанией, 2–5 дней.');
+    expect((await say(from, 'what are your opening hours?')).text.body).toBe('We are open daily from 10:00 to 21:00.');
+    expect((await say(from, 'дүкен қайда орналасқан?')).text.body).toBe('Мекенжайымыз: Алматы, Абай даңғылы 150, «Forum» СО, 2-қабат.');
+    const person = await say(from, 'I want to talk to a person');
+    expect(person.text?.body ?? person.interactive?.body.text).toMatch(/handing the conversation to a manager/);
+  });
+
   it('"the second one" opens the second product of the last list', async () => {
     h = await start();
     const list = await say('77030000003', 'покажи кресла');

@@ -24,6 +24,8 @@ const lexiconSchema = z.strictObject({
   fields: z.strictObject({ color: words, brand: words, material: words, style: words, category: words }),
   /** What 1C's price types (ТипыЦен) call the retail price: the one shoppers see. */
   retail_price_types: words,
+  /** What shoppers ask about the store itself, and for a person: answered without a model. */
+  intents: z.strictObject({ address: words, hours: words, delivery: words, person: words }),
 });
 
 /** The shipped lexicon of common shopping concepts (templates/lexicon.yaml). */

@@ -29,10 +29,12 @@ const schema = z
     time_zone: timeZone,
     /** Requests the greeting suggests, per language ("серый диван до 300 тысяч"). */
     examples: z.partialRecord(lang, z.array(z.string().min(1).max(80)).min(1)).default({}),
+    /** What the assistant answers without a model, per language: where the store is, when it is open, how it delivers. */
+    info: z.partialRecord(lang, z.strictObject({ address: z.string().min(1).max(300), hours: z.string().min(1).max(300), delivery: z.string().min(1).max(600) }).partial()).default({}),
     /** How the store's own system (1C, a feed) is read. */
     catalog_source: z
       .strictObject({
-        /** The retail price among 1C's price types (ТипЦены), by name or Ид; unset: the only one, or the first. */
+        /** The retail price among 1C's price types (ТипЦены), by name or Ид; unset: the one whose name says retail (lexicon retail_price_types). */
         price_type: z.string().min(1).optional(),
         /** More names of fields in the store's system, beside the lexicon's (Цвет обивки: color). */
         fields: z.strictObject({ color: names, brand: names, material: names, style: names, category: names }).partial().default({}),
@@ -56,6 +58,7 @@ export interface Profile {
   currency: string;
   timeZone: string;
   examples: Partial<Record<Lang, string[]>>;
+  info: Partial<Record<Lang, Partial<Record<StoreInfo, string>>>>;
   catalogSource: CatalogSource;
 }
 
@@ -65,6 +68,9 @@ export interface CatalogSource {
   fields: Partial<Record<'color' | 'brand' | 'material' | 'style' | 'category', string[]>>;
   orderStatuses: Record<string, 'confirmed' | 'paid' | 'shipped' | 'delivered' | 'cancelled'>;
 }
+
+/** What a shopper asks about the store itself. */
+export type StoreInfo = 'address' | 'hours' | 'delivery';
 
 type Overrides = Pick<Config, 'STORE_NAME' | 'STORE_TONE' | 'CURRENCY' | 'DEFAULT_LANGUAGE' | 'TZ'>;
 
@@ -82,6 +88,7 @@ export function loadProfile(path: URL | string, env: Partial<Overrides> = {}): P
     currency: env.CURRENCY ?? p.currency,
     timeZone: env.TZ ?? p.time_zone,
     examples: p.examples,
+    info: p.info,
     catalogSource: { priceType: p.catalog_source.price_type ?? null, fields: p.catalog_source.fields, orderStatuses: p.catalog_source.order_statuses },
   };
 }
