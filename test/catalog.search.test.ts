@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_FETCH, removeProductsExcept, searchConfigs, searchProducts, upsertProducts, useSearchConfigs } from '../src/catalog/catalog-repo.ts';
 import { readFacets } from '../src/catalog/facets.ts';
+import { loadLexicon } from '../src/catalog/lexicon.ts';
 import { toRow, productInput } from '../src/catalog/product.ts';
 import { tokens } from '../src/catalog/words.ts';
 import { loadConfig } from '../src/config.ts';
@@ -113,6 +114,8 @@ describe.each(backends())('catalog search ($name)', (backend) => {
     expect(f.fields.category.find((c) => c.value === 'Стулья')).toEqual({ value: 'Стулья', count: 30 });
     expect(f.fields.brand).toEqual([{ value: 'Canon', count: 3 }]);
     expect(f.attributes.find((a) => a.key === 'memory')?.values.map((v) => v.value).sort()).toEqual(['128 GB', '256 GB']);
+    // the lexicon's colour and material words this catalog writes (names, categories, fields)
+    expect((await readFacets(d.db, loadLexicon())).productWords.sort()).toEqual(['бежевый', 'коричневый', 'серый']);
   });
 
   it('replacing the catalog deletes what the file lacks and deactivates what an alert names', async () => {

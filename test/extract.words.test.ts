@@ -1,13 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { extract } from '../core/extract.ts';
 import { detectLanguage } from '../core/language.ts';
 import { classify } from '../core/offline-assistant.ts';
 import { storeVocabulary } from '../src/catalog/demo.ts';
-import { TEMPLATES_DIR } from '../src/config.ts';
+import { TEMPLATES_DIR, sampleStoreDir } from '../src/config.ts';
 import { facetsOf } from '../src/catalog/facets.ts';
 import { loadLexicon } from '../src/catalog/lexicon.ts';
 import { Vocabulary } from '../src/catalog/vocabulary.ts';
+import { tokens } from '../src/catalog/words.ts';
 
 const vocabulary = storeVocabulary(TEMPLATES_DIR);
 const lexicon = loadLexicon();
@@ -42,6 +43,37 @@ describe('reading the shopper’s words without a model', () => {
     expect(extract('wifi home пылесос', v).filters.brand).toEqual(['Wi-Fi Home']);
     // two words that make no catalog word stay two words
     expect(extract('кофе машина', new Vocabulary(facetsOf([{ category: 'Кофе' }]), lexicon))).toMatchObject({ category: 'Кофе' });
+  });
+
+  it('the catalog’s own words before the lexicon’s: «крем» among creams is a cream, not a beige; «шоколадный» among cakes is chocolate', () => {
+    const beauty = [
+      { name: 'Крем для лица увлажняющий', category: 'Уход за лицом' },
+      { name: 'Тональный крем', category: 'Макияж', color: 'бежевый' },
+      { name: 'Помада матовая', category: 'Макияж', color: 'коричневый' },
+      { name: 'Торт шоколадный', category: 'Торты' },
+    ];
+    const v = new Vocabulary(facetsOf(beauty, lexicon), lexicon);
+    expect(extract('крем для лица', v).filters.color).toBeUndefined();
+    expect(rest('крем для лица', v)).toContain('крем');
+    expect(extract('шоколадный торт', v)).toMatchObject({ category: 'Торты', color: null });
+    // the lexicon still reads colours the catalog does not sell by
+    expect(extract('бежевая помада', v).filters.color).toEqual(['бежевый']);
+    expect(extract('brown lipstick', v).filters.color).toEqual(['коричневый']);
+    // a word that is the catalog's own colour stays a colour, whatever the names say
+    const sofas = new Vocabulary(facetsOf([{ name: 'Диван серый', category: 'Диваны', color: 'серый' }], lexicon), lexicon);
+    expect(extract('серый диван', sofas).filters.color).toEqual(['серый']);
+  });
+
+  it('lexicon collisions in every sample catalog: a colour or material word the catalog sells by is read as a search word', () => {
+    const stores = [TEMPLATES_DIR, ...readdirSync(new URL('../templates/samples/', import.meta.url)).map((n) => sampleStoreDir(n))];
+    for (const dir of stores) {
+      const v = storeVocabulary(dir);
+      const own = new Set([...v.values('color'), ...v.values('material')].flatMap((x) => tokens(x)));
+      for (const w of v.facets.productWords.filter((x) => !own.has(x))) {
+        const r = extract(w, v);
+        expect([w, r.filters.color, r.filters.material]).toEqual([w, undefined, undefined]);
+      }
+    }
   });
 
   it('keeps what is left to search for, numbers included', () => {

@@ -31,7 +31,8 @@ export async function loadDemoCatalogIfEmpty(opts: { db: Db; writes: CatalogWrit
 /** A store folder's vocabulary without a database: its catalog.json's facets, the lexicon and its synonyms (tests, the eval, benches). */
 export function storeVocabulary(storeDir: string): Vocabulary {
   const { rows } = parseJson(readFileSync(storeCatalogFile(storeDir), 'utf8'), fileReading('KZT'));
-  return new Vocabulary(facetsOf(rows), loadLexicon(), loadSynonyms(`${storeDir}synonyms.yaml`));
+  const lexicon = loadLexicon();
+  return new Vocabulary(facetsOf(rows, lexicon), lexicon, loadSynonyms(`${storeDir}synonyms.yaml`));
 }
 
 /** How a catalog file is read outside a store (the demo's files, the eval, benches): the shipped lexicon, no store.yaml choices. */

@@ -4,13 +4,14 @@ import { BackgroundFailures } from '../background.ts';
 import type { Logger } from '../log.ts';
 import { LEXICON_FILE, loadLexicon, loadSynonyms, type LexiconData } from './lexicon.ts';
 import { FIELDS, Vocabulary, emptyFacets, type Facets, type Field } from './vocabulary.ts';
+import { normalize, tokens } from './words.ts';
 
 /** Attribute values longer than this are descriptions, not values a shopper names. */
 const MAX_VALUE = 60;
 const PER_ATTRIBUTE = 50;
 
 /** What the catalog holds (active products only), with counts: one grouped scan per column. */
-export async function readFacets(db: Tx): Promise<Facets> {
+export async function readFacets(db: Tx, lexicon?: LexiconData): Promise<Facets> {
   const facets = emptyFacets();
   const rows = await query<{ f: string; v: string; n: number }>(
     db,
@@ -38,11 +39,14 @@ export async function readFacets(db: Tx): Promise<Facets> {
   const currencies = await query<{ currency: string; n: number }>(db, sql`select currency, count(*)::int as n from products where active group by currency order by n desc, currency`);
   facets.products = currencies.reduce((sum, r) => sum + Number(r.n), 0);
   facets.currency = currencies[0]?.currency ?? null;
+  // catalog_terms holds the words of every product's name, category, brand and fields
+  const probe = lexicon ? lexiconWords(lexicon) : [];
+  if (probe.length) facets.productWords = (await query<{ term: string }>(db, sql`select term from catalog_terms where term in (select jsonb_array_elements_text(${JSON.stringify(probe)}::jsonb))`)).map((r) => r.term);
   return facets;
 }
 
 /** Facets of products held in memory (samples, the eval): the same shape readFacets gives. */
-export function facetsOf(products: Array<Partial<Record<Field, string>> & { attributes?: Record<string, unknown>; tags?: string[]; currency?: string }>): Facets {
+export function facetsOf(products: Array<Partial<Record<Field, string>> & { name?: string; attributes?: Record<string, unknown>; tags?: string[]; currency?: string }>, lexicon?: LexiconData): Facets {
   const facets = emptyFacets();
   const count = (list: Facets['tags'], v: string) => {
     const c = list.find((x) => x.value === v);
@@ -67,8 +71,15 @@ export function facetsOf(products: Array<Partial<Record<Field, string>> & { attr
   const currencies = new Map<string, number>();
   for (const p of products) if (p.currency) currencies.set(p.currency, (currencies.get(p.currency) ?? 0) + 1);
   facets.currency = [...currencies.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+  if (lexicon) {
+    const written = new Set(products.flatMap((p) => tokens(`${p.name ?? ''} ${p.category ?? ''} ${p.brand ?? ''}`)));
+    facets.productWords = lexiconWords(lexicon).filter((w) => written.has(w));
+  }
   return facets;
 }
+
+/** The one-word colours and materials of the lexicon, as catalog words are written (lowercase). */
+const lexiconWords = (lexicon: LexiconData) => [...new Set([...Object.values(lexicon.colors), ...Object.values(lexicon.materials)].flat().map(normalize).filter((w) => !/\s/.test(w)))];
 
 /**
  * The store's current vocabulary: built at start-up, rebuilt after every import or catalog
@@ -100,7 +111,7 @@ export class Vocabularies {
   /** Re-reads the catalog's facets; cheap to call after every import. */
   async refresh(): Promise<Vocabulary> {
     this.version = await this.catalogVersion();
-    this.facets = await readFacets(this.opts.db);
+    this.facets = await readFacets(this.opts.db, this.lexicon);
     this.vocabulary = new Vocabulary(this.facets, this.lexicon, this.synonyms);
     this.opts.log.debug({ products: this.facets.products }, 'vocabulary rebuilt');
     return this.vocabulary;

@@ -20,9 +20,11 @@ export interface Facets {
   tags: Counted[];
   /** The currency most products are priced in (ISO 4217): budgets and labels speak it. null with no products. */
   currency: string | null;
+  /** Words of the lexicon's colours and materials that this catalog also writes in its names, categories or brands («крем» in a beauty shop). */
+  productWords: string[];
 }
 
-export const emptyFacets = (): Facets => ({ products: 0, fields: { category: [], brand: [], color: [], style: [], material: [] }, attributes: [], tags: [], currency: null });
+export const emptyFacets = (): Facets => ({ products: 0, fields: { category: [], brand: [], color: [], style: [], material: [] }, attributes: [], tags: [], currency: null, productWords: [] });
 
 /** A shopper's words read against the catalog. */
 export interface Reading {
@@ -134,10 +136,15 @@ export class Vocabulary {
   /** A lexicon concept whose word is (or is inside) a catalog value finds every such value. */
   private link(field: 'color' | 'material', concepts: Record<string, string[]>) {
     const values = this.facets.fields[field].map((c) => ({ value: c.value, keys: ` ${phraseKey(c.value)} ` }));
+    const productWords = new Set(this.facets.productWords.map(phraseKey));
     for (const ws of Object.values(concepts)) {
       const wordKeys = ws.map(phraseKey).filter(Boolean);
       const found = values.filter((v) => wordKeys.some((k) => v.keys.includes(` ${k} `))).map((v) => v.value);
       for (const k of wordKeys) {
+        // the catalog's own words before the lexicon's: a word this catalog sells by («крем»
+        // among creams, «шоколадный» among cakes) is a search word here, unless it is one of
+        // the catalog's own values of this field
+        if (productWords.has(k) && !values.some((v) => v.keys.includes(` ${k} `))) continue;
         if (found.length) this.add(k, { kind: 'value', field, values: found });
         else if (this.facets.fields[field].length) this.add(k, { kind: 'missing', field });
         else this.add(k, { kind: 'alt', words: ws.map(normalize) });
