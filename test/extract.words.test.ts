@@ -76,6 +76,32 @@ describe('reading the shopper’s words without a model', () => {
     }
   });
 
+  it('brands across scripts, by how they sound: «хуавей», «бош», «найк», «тефаль», «эпл» find the Latin brands, "akvafor" the Cyrillic one', () => {
+    const shop = [
+      { name: 'Huawei Watch GT 4', brand: 'Huawei', category: 'Смарт-часы' },
+      { name: 'Bosch Serie 4', brand: 'Bosch', category: 'Стиральные машины' },
+      { name: 'Nike Air Max', brand: 'Nike', category: 'Кроссовки' },
+      { name: 'Tefal Ingenio', brand: 'Tefal', category: 'Сковороды' },
+      { name: 'Apple Watch Series 9', brand: 'Apple', category: 'Смарт-часы' },
+      { name: 'Фильтр Аквафор Трио', brand: 'Аквафор', category: 'Фильтры' },
+      { name: 'Philips Sonicare', brand: 'Philips', category: 'Зубные щётки' },
+    ];
+    const v = new Vocabulary(facetsOf(shop, lexicon), lexicon);
+    expect(extract('хуавей часы', v).filters.brand).toEqual(['Huawei']);
+    expect(extract('стиралка бош', v).filters.brand).toEqual(['Bosch']);
+    expect(extract('найк кроссовки', v)).toMatchObject({ category: 'Кроссовки', filters: { brand: ['Nike'] } });
+    expect(extract('сковорода тефаль', v).filters.brand).toEqual(['Tefal']);
+    expect(extract('филипс', v).filters.brand).toEqual(['Philips']);
+    expect(extract('akvafor', v).filters.brand).toEqual(['Аквафор']);
+    // a model word in Cyrillic searches as the catalog writes it too
+    const apple = extract('эпл вотч', v);
+    expect(apple.filters.brand).toEqual(['Apple']);
+    expect(apple.rest).toEqual([['вотч', 'watch']]);
+    // words that merely share consonants with a brand stay themselves
+    expect(extract('бусы', v).filters.brand).toBeUndefined();
+    expect(extract('ножи', v).filters.brand).toBeUndefined();
+  });
+
   it('keeps what is left to search for, numbers included', () => {
     expect(rest('угловой диван велюр')).toBe('угловой');
     expect(extract('угловой диван велюр', vocabulary).filters.material).toEqual(['велюр']);

@@ -9,6 +9,7 @@ import { normalize, tokens } from './words.ts';
 /** Attribute values longer than this are descriptions, not values a shopper names. */
 const MAX_VALUE = 60;
 const PER_ATTRIBUTE = 50;
+const LATIN_WORDS = 20_000;
 
 /** What the catalog holds (active products only), with counts: one grouped scan per column. */
 export async function readFacets(db: Tx, lexicon?: LexiconData): Promise<Facets> {
@@ -41,6 +42,8 @@ export async function readFacets(db: Tx, lexicon?: LexiconData): Promise<Facets>
   facets.currency = currencies[0]?.currency ?? null;
   // catalog_terms holds the words of every product's name, category, brand and fields
   const probe = lexicon ? lexiconWords(lexicon) : [];
+  // model words in Latin («вотч» finds "watch"): the catalog's own, at most LATIN_WORDS of them
+  facets.latinWords = (await query<{ term: string }>(db, sql`select term from catalog_terms where term ~ '^[a-z][a-z0-9]*[a-z]$' order by term limit ${LATIN_WORDS}`)).map((r) => r.term);
   if (probe.length) facets.productWords = (await query<{ term: string }>(db, sql`select term from catalog_terms where term in (select jsonb_array_elements_text(${JSON.stringify(probe)}::jsonb))`)).map((r) => r.term);
   return facets;
 }
@@ -71,6 +74,7 @@ export function facetsOf(products: Array<Partial<Record<Field, string>> & { name
   const currencies = new Map<string, number>();
   for (const p of products) if (p.currency) currencies.set(p.currency, (currencies.get(p.currency) ?? 0) + 1);
   facets.currency = [...currencies.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+  facets.latinWords = [...new Set(products.flatMap((p) => tokens(p.name ?? '').filter((w) => /^[a-z][a-z0-9]*[a-z]$/.test(w) && w.length >= 3)))];
   if (lexicon) {
     const written = new Set(products.flatMap((p) => tokens(`${p.name ?? ''} ${p.category ?? ''} ${p.brand ?? ''}`)));
     facets.productWords = lexiconWords(lexicon).filter((w) => written.has(w));

@@ -1,7 +1,7 @@
 import { CartWords, type CartReading } from './cart-words.ts';
 import { distance } from 'fastest-levenshtein';
 import type { FollowUp, LexiconData } from './lexicon.ts';
-import { key, normalize, tokens } from './words.ts';
+import { key, normalize, soundKey, toLatin, tokens } from './words.ts';
 
 /** The catalog columns a shopper's words can filter on. */
 export type Field = 'category' | 'brand' | 'color' | 'style' | 'material';
@@ -22,9 +22,11 @@ export interface Facets {
   currency: string | null;
   /** Words of the lexicon's colours and materials that this catalog also writes in its names, categories or brands («крем» in a beauty shop). */
   productWords: string[];
+  /** Latin words of the catalog's names (model words: "watch", "sonicare"), for shoppers who write them in Cyrillic. */
+  latinWords: string[];
 }
 
-export const emptyFacets = (): Facets => ({ products: 0, fields: { category: [], brand: [], color: [], style: [], material: [] }, attributes: [], tags: [], currency: null, productWords: [] });
+export const emptyFacets = (): Facets => ({ products: 0, fields: { category: [], brand: [], color: [], style: [], material: [] }, attributes: [], tags: [], currency: null, productWords: [], latinWords: [] });
 
 /** A shopper's words read against the catalog. */
 export interface Reading {
@@ -74,6 +76,9 @@ export class Vocabulary {
   /** One-word keys of catalog values, for typo correction. */
   private valueKeys: string[] = [];
   private readonly rewrites = new Map<string, string[]>();
+  /** Brands by how they sound (soundKey of each word), and the catalog's Latin words by how they sound. */
+  private readonly brandSounds = new Map<string, string[]>();
+  private readonly latinSounds = new Map<string, string[]>();
   private readonly budgetRes: Array<{ re: RegExp; bound: 'max' | 'min' }>;
   private readonly scales: Array<{ re: RegExp; factor: number }>;
   private readonly cartWords: CartWords;
@@ -103,6 +108,14 @@ export class Vocabulary {
         // one word of a longer category or brand names it too, weakly ("bags" → "Sleeping Bags")
         if (parts.length > 1 && (field === 'category' || field === 'brand')) for (const p of parts) if (p.length >= 3) this.add(p, { kind: 'value', field, values, weak: true });
       }
+    }
+    for (const { value } of facets.fields.brand) {
+      const ks = tokens(value).map(soundKey);
+      if (ks.every((k) => k.length >= 2)) this.brandSounds.set(ks.join(' '), [...(this.brandSounds.get(ks.join(' ')) ?? []), value]);
+    }
+    for (const w of facets.latinWords) {
+      const k = soundKey(w);
+      if (k.length >= 2) this.latinSounds.set(k, [...(this.latinSounds.get(k) ?? []), w]);
     }
     this.link('color', lexicon.colors);
     this.link('material', lexicon.materials);
@@ -235,6 +248,7 @@ export class Vocabulary {
         let targets = this.phrases.get(ks.slice(i, i + n).join(' '));
         // two words the catalog writes as one («кофе машина» → Кофемашины), when they are not a phrase of their own
         if (!targets && n === 2) targets = this.joined(words[i]!, words[i + 1]!);
+        if (!targets) targets = this.soundsLikeBrand(words.slice(i, i + n));
         if (!targets && n === 1) {
           const near = this.nearValue(words[i]!, ks[i]!);
           if (near) {
@@ -259,7 +273,7 @@ export class Vocabulary {
       }
       if (!took) {
         const w = words[i]!;
-        if (w.length > 1 || /\d/.test(w)) r.rest.push([w]);
+        if (w.length > 1 || /\d/.test(w)) r.rest.push([w, ...this.latinSpelling(w)]);
         took = 1;
       }
       i += took;
@@ -271,6 +285,22 @@ export class Vocabulary {
       r.weak.add(w.field);
     }
     return r;
+  }
+
+  /** A brand the words sound like in the other script («хуавей» → Huawei, "akvafor" → Аквафор); only for words of 3 letters or more. */
+  private soundsLikeBrand(ws: string[]): Target[] | undefined {
+    if (ws.some((w) => w.length < 3 || /\d/.test(w))) return undefined;
+    const values = this.brandSounds.get(ws.map(soundKey).join(' '));
+    return values ? [{ kind: 'value', field: 'brand', values }] : undefined;
+  }
+
+  /** The catalog's Latin words a Cyrillic word sounds like, of about its length («вотч» → watch). */
+  private latinSpelling(w: string): string[] {
+    if (w.length < 4 || !/^[\p{Script=Cyrillic}]+$/u.test(w)) return [];
+    const k = soundKey(w);
+    if (k.length < 2) return [];
+    const len = toLatin(w).length;
+    return (this.latinSounds.get(k) ?? []).filter((x) => Math.abs(x.length - len) <= 1);
   }
 
   /** The catalog value two adjacent words spell together, or null. */

@@ -54,3 +54,32 @@ export function key(word: string): string {
 
 /** The keys of a text, in order. */
 export const keys = (text: string) => tokens(text).map(key);
+
+// Russian letters as Latin sounds; Kazakh letters are folded to Russian first. Written here
+// rather than taken from a transliteration library: the key below needs sounds, not a
+// reversible spelling, and both scripts must meet on the same letters.
+const LATIN: Record<string, string> = {
+  а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ж: 'zh', з: 'z', и: 'i', й: 'i', к: 'k', л: 'l', м: 'm', н: 'n', о: 'o', п: 'p', р: 'r',
+  с: 's', т: 't', у: 'u', ф: 'f', х: 'h', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'sh', ъ: '', ы: 'i', ь: '', э: 'e', ю: 'yu', я: 'ya',
+};
+// Latin spellings of one sound, longest first: digraphs become one symbol (S = sh, C = ch, Z = zh, T = ts)
+const SOUNDS: Array<[RegExp, string]> = [
+  [/sch|sh/g, 'S'], [/tch|ch/g, 'C'], [/zh/g, 'Z'], [/ts|tz/g, 'T'], [/kh/g, 'h'], [/ph/g, 'f'], [/th/g, 't'], [/gh/g, 'g'], [/ck/g, 'k'],
+  [/qu/g, 'kv'], [/x/g, 'ks'], [/w/g, 'v'], [/c(?=[eiy])/g, 's'], [/[cq]/g, 'k'], [/j/g, 'dZ'],
+];
+
+/** A word in Latin letters, as it sounds («вотч» → votch); Latin words are left as they are. */
+export const toLatin = (word: string) => [...fold(normalize(word))].map((c) => LATIN[c] ?? c).join('');
+
+/**
+ * How a word sounds, the same whichever script it is written in: «хуавей» and "Huawei" → hv,
+ * «бош» and "Bosch" → bS, «эпл» and "Apple" → Vpl. The word's first sound (a vowel as V) and
+ * its consonants, repeats merged. Brands and model words are matched across scripts by it.
+ */
+export function soundKey(word: string): string {
+  let s = toLatin(word).replace(/[^a-z]/g, '');
+  for (const [re, to] of SOUNDS) s = s.replace(re, to);
+  if (!s) return '';
+  const head = /[aeiouy]/.test(s[0]!) ? 'V' : s[0]!;
+  return (head + s.slice(1).replace(/[aeiouy]/g, '')).replace(/(.)\1+/g, '$1');
+}
