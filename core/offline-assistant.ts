@@ -139,7 +139,12 @@ export async function offlineAnswer(s: Session, text: string, opts: { shopperNam
   if (refinesShown) {
     const out = await s.followUp(t, asks);
     if (out) {
-      if (!out.products.length) return { text: say(book, lang, 'follow_up_none'), products: [] };
+      if (!out.products.length) {
+        // "cheaper?" when the cheapest was already shown: say so, and show it again
+        const cheapest = asks.has('cheaper') ? await s.cheapestShown() : null;
+        if (cheapest) return { text: say(book, lang, 'cheapest_already'), products: [cheapest] };
+        return { text: say(book, lang, 'follow_up_none'), products: [] };
+      }
       return { text: searchText(s, out), products: out.products };
     }
   }

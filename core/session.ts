@@ -244,6 +244,13 @@ export class Session {
     return this.search({ ...args, query: text, category: undefined }, base);
   }
 
+  /** The cheapest product of the last answer that showed products, opened as a card. */
+  async cheapestShown(): Promise<Product | null> {
+    const shown = await getProducts(this.db, this.recentlyShown(), { activeOnly: true });
+    const cheapest = shown.sort((a, b) => a.price - b.price)[0];
+    return cheapest ? this.product(cheapest.id) : null;
+  }
+
   /** Ids shown by the last answer that showed products. */
   recentlyShown(): string[] {
     for (let i = this.history.length - 1; i >= 0; i--) {

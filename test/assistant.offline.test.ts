@@ -91,6 +91,19 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
     expect(again.interactive.action.buttons[1].reply.id).toBe(`alert:${second.id}`);
   });
 
+  it('«а подешевле?» after a list that held the cheapest says so and shows the cheapest again', async () => {
+    h = await start();
+    const from = '77030000012';
+    const list = await say(from, 'покажи кресла');
+    const ids = list.interactive.action.sections[0].rows.map((r: { id: string }) => r.id);
+    const [cheapest] = await query<{ id: string }>(h.services.database.db, sql`select id from products where active and category = 'Кресла' order by price, id limit 1`);
+    expect(ids).toContain(cheapest!.id);
+    await say(from, 'а подешевле?');
+    const sent = graph.sendsTo(from).slice(-2).map((m) => m.body);
+    expect(sent[0]!.text.body).toBe('Дешевле у нас нет — вот самый доступный из показанных:');
+    expect(sent[1]!.interactive.action.buttons[1].reply.id).toBe(`alert:${cheapest!.id}`);
+  });
+
   it('price alert through buttons: one active alert per shopper and product, replaced not doubled', async () => {
     h = await start();
     const choose = await tap('77030000004', 'alert:ZT-0002', '🔔 Следить за ценой');
