@@ -9,7 +9,9 @@
  *   wrong product  a product of another colour, brand, category or over the budget, shown as a
  *                  match (a reply that says what it relaxed is not claiming a match)
  *   wrong language the reply's words are not in the language of the request
- * Prints a table; exits 1 when a store scores under 95 % right or has a wrong-language reply.
+ * Also counted: the first product right, random products (a reply showing products none of
+ * which was asked for, with nothing relaxed said) and messages sent per turn. Prints a table;
+ * exits 1 when a store scores under 95 % right, has a wrong-language reply or random products.
  */
 import { detectLanguage } from '../../core/language.ts';
 import { parseJson } from '../../src/catalog/import.ts';
@@ -41,7 +43,14 @@ export interface StoreScore {
   mode: 'offline' | 'model';
   requests: number;
   right: number;
+  /** Requests with products to find whose first product shown is one of them. */
+  firstRight: number;
   wrongProduct: number;
+  /** Replies that showed products when none asked for was among them and nothing relaxed was said (a thing the store lacks answered with its goods). */
+  randomProducts: number;
+  /** Messages sent per shopper turn (each is billed). */
+  messages: number;
+  turns: number;
   wrongLanguage: number;
   misses: string[];
 }
@@ -58,7 +67,7 @@ export async function evalStore(store: string, mode: 'offline' | 'model', reques
     demo: store,
     env: { BOT: 'assistant', ...(model ? { OPENAI_API_KEY: 'sk-eval', OPENAI_BASE_URL: model.url } : {}) },
   });
-  const score: StoreScore = { store, mode, requests: requests.length, right: 0, wrongProduct: 0, wrongLanguage: 0, misses: [] };
+  const score: StoreScore = { store, mode, requests: requests.length, right: 0, firstRight: 0, wrongProduct: 0, randomProducts: 0, messages: 0, turns: 0, wrongLanguage: 0, misses: [] };
   try {
     let n = 0;
     for (const r of requests) {
@@ -70,6 +79,8 @@ export async function evalStore(store: string, mode: 'offline' | 'model', reques
         await h.drain();
       }
       const out = h.services.sandbox!.history(shopper).slice(before).filter((e) => e.direction === 'out').map((e) => e.message as Record<string, any>);
+      score.turns += r.turns.length;
+      score.messages += h.services.sandbox!.history(shopper).filter((e) => e.direction === 'out').length;
       const shown = productsShown(out);
       const words = replyWords(out, catalog);
       const relaxedSaid = saysRelaxed(words, r.lang);
@@ -77,6 +88,9 @@ export async function evalStore(store: string, mode: 'offline' | 'model', reques
       const wrong = relaxedSaid ? [] : shown.filter((id) => violates(catalog.get(id), r));
       const lang = words.trim() ? detectLanguage(words, r.lang) : r.lang;
       if (right) score.right++;
+      if (r.accept && r.accept.includes(shown[0] ?? '')) score.firstRight++;
+      const asked = (id: string) => r.accept?.includes(id) ?? false;
+      if (shown.length && !relaxedSaid && (r.absent || r.none || !shown.some(asked))) score.randomProducts++;
       if (wrong.length) score.wrongProduct++;
       if (lang !== r.lang) score.wrongLanguage++;
       if (!right || wrong.length || lang !== r.lang)
@@ -148,9 +162,12 @@ async function main() {
       for (const mode of ['offline', 'model'] as const) {
         const s = await evalStore(store, mode, requests);
         const pct = (x: number) => `${((100 * x) / s.requests).toFixed(1)} %`;
-        console.log(`${(store + set).padEnd(18)} ${mode.padEnd(8)} right ${s.right}/${s.requests} (${pct(s.right)}) · wrong product ${s.wrongProduct} · wrong language ${s.wrongLanguage}`);
+        const withProducts = requests.filter((r) => r.accept).length;
+        console.log(
+          `${(store + set).padEnd(18)} ${mode.padEnd(8)} right ${s.right}/${s.requests} (${pct(s.right)}) · first right ${s.firstRight}/${withProducts} · wrong product ${s.wrongProduct} · random products ${s.randomProducts} · wrong language ${s.wrongLanguage} · messages per turn ${(s.messages / s.turns).toFixed(2)}`,
+        );
         if (s.misses.length) console.log(s.misses.join('\n'));
-        if (!set && (s.right / s.requests < 0.95 || s.wrongLanguage > 0)) failed = true;
+        if (!set && (s.right / s.requests < 0.95 || s.wrongLanguage > 0 || s.randomProducts > 0)) failed = true;
       }
     }
   }
