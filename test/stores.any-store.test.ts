@@ -176,7 +176,7 @@ describe('the store profile', () => {
     writeFileSync(file, yaml('Leaf'));
     expect(loadProfile(file)).toEqual({
       name: 'Leaf', sells: 'tea and coffee', tone: 'friendly, brief and helpful, like a good salesperson', languages: ['en', 'ru'], defaultLanguage: 'en',
-      managerLanguage: 'ru', currency: 'EUR', timeZone: 'Europe/Berlin', examples: { en: ['green tea'] },
+      managerLanguage: 'ru', currency: 'EUR', timeZone: 'Europe/Berlin', examples: { en: ['green tea'] }, info: {},
       // no catalog_source: the store's system, if any, is read with the lexicon's names alone
       catalogSource: { priceType: null, fields: {}, orderStatuses: {} },
     });
