@@ -30,6 +30,16 @@ describe('catalog files', () => {
     expect(r.rows[0]).toMatchObject({ price: 14999000, oldPrice: 16999000, currency: 'KZT', tags: ['loft', 'grey'], attributes: { width_cm: '280' } });
   });
 
+  it('CSV: a parent_id column makes rows variants of one product; a row naming itself is a product of its own', () => {
+    const r = parseCsv('id,name,price,parent_id,Размер\nT-1-S,Футболка S,4990,T-1,S\nT-1-M,Футболка M,4990,T-1,M\nT-2,Футболка поло,6990,T-2,\n', fileReading('KZT'));
+    expect(r.errors).toEqual([]);
+    expect(r.rows.map((x) => [x.id, x.parentId, x.attributes])).toEqual([
+      ['T-1-S', 'T-1', { размер: 'S' }],
+      ['T-1-M', 'T-1', { размер: 'M' }],
+      ['T-2', null, {}],
+    ]);
+  });
+
   it('the CLI imports a file into PGlite, reporting skipped lines, exit code 1', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vt-import-'));
     const file = join(dir, 'catalog.csv');

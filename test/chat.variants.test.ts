@@ -76,4 +76,19 @@ describe.each(backends())('variants in the chat ($name)', (backend) => {
     // the trousers at 6 900 and 7 000 ₽ are one product: its card, on the cheapest variant
     expect(texts.at(-1)).toMatch(/^\*Брюки классические шерстяные \(46, синий\)\*\n6 900 ₽\n/);
   });
+
+  it('a YML feed’s offers that share a group_id are one product: one row named by the words they share, «размер M» opens M', async () => {
+    h = await startHarness({ backend, graphUrl: graph.url, env: { BOT: 'assistant', DEMO_CATALOG: 'off' } });
+    const r = await h.services.catalogWrites.stream({ source: 'file', body: createReadStream(fixture('yml-group-variants.xml')), declaredLength: null, replace: false });
+    expect(r).toMatchObject({ ok: true, format: 'yml' });
+    const from = '77031000003';
+    const list = await say(from, 'куртки');
+    expect(list.interactive.action.sections[0].rows.map((x: { title: string; description: string }) => [x.title, x.description])).toEqual([
+      ['Куртка демисезонная Nor…', '29 990 ₸ · синий'],
+      ['Куртка зимняя Nord Storm', '39 990 ₸ – 43 990 ₸ · Размер: S, M, L'],
+    ]);
+    const m = await say(from, 'размер M');
+    expect(m.interactive.body.text).toMatch(/^\*Куртка зимняя Nord Storm \(M\)\*\n41 990 ₸\n/);
+    expect(m.interactive.action.buttons[0].reply.id).toBe('cart+:501-m');
+  });
 });

@@ -8,7 +8,7 @@ import type { ProductRow } from './product.ts';
  * minor units; a variant (1C's `товар#характеристика`) names its product, and where the chat
  * shows it, carries its family (src/catalog/variants.ts).
  */
-export type Product = ProductRow & { parentId?: string | null; family?: Family };
+export type Product = ProductRow & { family?: Family };
 
 /** A product sold in variants (sizes, colours), as src/catalog/variants.ts reads it. */
 export interface Family {
@@ -94,7 +94,7 @@ export async function upsertProducts(db: Tx, rows: ProductRow[], now: Date): Pro
     unique.map((r) => ({
       id: r.id, name: r.name, description: r.description, category: r.category, brand: r.brand, color: r.color, style: r.style,
       material: r.material, price: r.price, old_price: r.oldPrice, currency: r.currency, stock: r.stock, image_url: r.imageUrl,
-      url: r.url, tags: r.tags, attributes: r.attributes,
+      url: r.url, tags: r.tags, attributes: r.attributes, parent_id: r.parentId ?? null,
     })),
   );
   const [res] = await query<{ inserted: number; updated: number; changes: number }>(
@@ -102,25 +102,25 @@ export async function upsertProducts(db: Tx, rows: ProductRow[], now: Date): Pro
     sql`with src as (
       select * from jsonb_to_recordset(${batch}::jsonb) as x(id text, name text, description text, category text, brand text,
         color text, style text, material text, price bigint, old_price bigint, currency text, stock int, image_url text, url text,
-        tags jsonb, attributes jsonb)
+        tags jsonb, attributes jsonb, parent_id text)
     ), before as (
       select p.id, p.price, p.old_price from products p join src using (id)
     ), up as (
       insert into products as p (id, name, description, category, brand, color, style, material, price, old_price, currency, stock,
-        image_url, url, tags, attributes, created_at, updated_at)
+        image_url, url, tags, attributes, parent_id, created_at, updated_at)
       select id, name, description, category, brand, color, style, material, price, old_price, currency, stock, image_url, url,
-        coalesce((select array_agg(t) from jsonb_array_elements_text(src.tags) t), '{}'), coalesce(attributes, '{}'::jsonb),
+        coalesce((select array_agg(t) from jsonb_array_elements_text(src.tags) t), '{}'), coalesce(attributes, '{}'::jsonb), parent_id,
         ${iso(now)}::timestamptz, ${iso(now)}::timestamptz
       from src
       on conflict (id) do update set name = excluded.name, description = excluded.description, category = excluded.category,
         brand = excluded.brand, color = excluded.color, style = excluded.style, material = excluded.material, price = excluded.price,
         old_price = excluded.old_price, currency = excluded.currency, stock = excluded.stock, image_url = excluded.image_url,
-        url = excluded.url, tags = excluded.tags, attributes = excluded.attributes, updated_at = excluded.updated_at, active = true
+        url = excluded.url, tags = excluded.tags, attributes = excluded.attributes, parent_id = excluded.parent_id, updated_at = excluded.updated_at, active = true
       -- a row that says what the store already has is no update: not counted, updated_at kept
       where not p.active or (p.name, p.description, p.category, p.brand, p.color, p.style, p.material, p.price, p.old_price, p.currency,
-        p.stock, p.image_url, p.url, p.tags, p.attributes) is distinct from (excluded.name, excluded.description, excluded.category,
+        p.stock, p.image_url, p.url, p.tags, p.attributes, p.parent_id) is distinct from (excluded.name, excluded.description, excluded.category,
         excluded.brand, excluded.color, excluded.style, excluded.material, excluded.price, excluded.old_price, excluded.currency,
-        excluded.stock, excluded.image_url, excluded.url, excluded.tags, excluded.attributes)
+        excluded.stock, excluded.image_url, excluded.url, excluded.tags, excluded.attributes, excluded.parent_id)
       returning p.id, p.price, p.old_price
     ), hist as (
       insert into price_history (product_id, price, old_price, at)
@@ -165,11 +165,21 @@ export async function getVariants(db: Tx, parentIds: string[]): Promise<Map<stri
     order by p.parent_id, (p.stock > 0) desc, p.price, p.id`,
   );
   for (const r of rows) {
-    const f = out.get(r.parent_id!) ?? { name: r.family_name ?? r.name, variants: [] };
+    const f = out.get(r.parent_id!) ?? { name: r.family_name ?? '', variants: [] };
     f.variants.push(toProduct(r));
     out.set(r.parent_id!, f);
   }
+  // a family no row stands for (a YML group_id): named by the words its variants' names share
+  for (const f of out.values()) if (!f.name) f.name = sharedWords(f.variants.map((v) => v.name));
   return out;
+}
+
+/** The words all names begin with («Куртка Storm 2 S», «Куртка Storm 2 M» → «Куртка Storm 2»); the first name when they share none. */
+function sharedWords(names: string[]): string {
+  const words = names.map((n) => n.split(/\s+/));
+  let n = 0;
+  while (words.every((w) => w[n] !== undefined && w[n] === words[0]![n])) n++;
+  return n ? words[0]!.slice(0, n).join(' ').replace(/[\s,(–-]+$/u, '') : names[0]!;
 }
 
 export async function countProducts(db: Tx): Promise<number> {

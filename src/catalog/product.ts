@@ -49,6 +49,8 @@ export const productInput = z
     color: text('color', 60).optional(),
     style: text('style', 60).optional(),
     material: text('material', 100).optional(),
+    /** The product this row is a variant of (a size or colour of it): a YML offer's group_id, a file's parent_id column. */
+    parent_id: z.preprocess((v) => (blank(v) ? undefined : String(v).trim()), z.string().max(200, 'parent_id is longer than 200 characters').optional()),
     price: amount('price'),
     old_price: z.preprocess((v) => (blank(v) ? undefined : v), amount('old_price').optional()),
     currency: z.preprocess((v) => (blank(v) ? undefined : String(v).trim()), z.string().max(20, 'currency is longer than 20 characters').optional()),
@@ -88,9 +90,11 @@ export interface ProductRow {
   url: string | null;
   tags: string[];
   attributes: Record<string, unknown>;
+  /** The product this is a variant of; null or absent for a product of its own. */
+  parentId?: string | null;
 }
 
-const KNOWN = new Set(['id', 'name', 'description', 'category', 'brand', 'color', 'style', 'material', 'price', 'old_price', 'currency', 'stock', 'image_url', 'url', 'tags', 'attributes']);
+const KNOWN = new Set(['id', 'name', 'description', 'category', 'brand', 'color', 'style', 'material', 'price', 'old_price', 'currency', 'stock', 'image_url', 'url', 'tags', 'attributes', 'parent_id']);
 
 export function toRow(p: ProductInput, currency: string): ProductRow {
   const extra = Object.fromEntries(Object.entries(p).filter(([k, v]) => !KNOWN.has(k) && v !== '' && v !== undefined));
@@ -111,6 +115,7 @@ export function toRow(p: ProductInput, currency: string): ProductRow {
     url: p.url ?? null,
     tags: p.tags,
     attributes: { ...extra, ...(p.attributes ?? {}) },
+    parentId: p.parent_id && p.parent_id !== p.id ? p.parent_id : null,
   };
 }
 
@@ -119,7 +124,7 @@ export function toInput(r: ProductRow): Record<string, unknown> {
   return {
     id: r.id, name: r.name, description: r.description, category: r.category, brand: r.brand, color: r.color, style: r.style, material: r.material,
     price: fromMinor(r.price, r.currency), old_price: r.oldPrice === null ? undefined : fromMinor(r.oldPrice, r.currency), currency: r.currency, stock: r.stock,
-    image_url: r.imageUrl ?? undefined, url: r.url ?? undefined, tags: r.tags, attributes: r.attributes,
+    image_url: r.imageUrl ?? undefined, url: r.url ?? undefined, tags: r.tags, attributes: r.attributes, parent_id: r.parentId ?? undefined,
   };
 }
 

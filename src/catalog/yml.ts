@@ -15,6 +15,8 @@ interface RawOffer {
   line: number;
   id: string;
   available: string | undefined;
+  /** Offers of one product in sizes or colours share a group_id (Yandex's variants). */
+  group: string | undefined;
   fields: Record<string, string>;
   pictures: string[];
   params: Array<{ name: string; unit: string; value: string }>;
@@ -60,7 +62,7 @@ export async function readYml(input: AsyncIterable<Uint8Array>, reading: SourceR
     text = '';
     if (tag.name === 'category' && path.includes('categories')) category = { id: a.id ?? '', parentId: a.parentId || null };
     else if (tag.name === 'currency' && path.includes('currencies') && a.id) currencies.set(a.id, reading.currency(a.id) ?? '');
-    else if (tag.name === 'offer' && path.includes('offers')) offer = { line: parser.line, id: a.id ?? '', available: a.available, fields: {}, pictures: [], params: [] };
+    else if (tag.name === 'offer' && path.includes('offers')) offer = { line: parser.line, id: a.id ?? '', available: a.available, group: a.group_id || undefined, fields: {}, pictures: [], params: [] };
     else if (offer && tag.name === 'param') param = { name: a.name ?? '', unit: a.unit ?? '' };
   });
   parser.on('text', (t) => void (text += t));
@@ -136,6 +138,8 @@ export async function readYml(input: AsyncIterable<Uint8Array>, reading: SourceR
         url: f.url,
         tags: chain.slice(1),
         attributes,
+        // a family's id, not a product's: it cannot collide with an offer's own id
+        parent_id: o.group ? `group:${o.group}` : undefined,
       },
       reading,
     );
