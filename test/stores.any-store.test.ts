@@ -162,6 +162,15 @@ describe('any store: the catalog and the profile are the store’s own', () => {
     // a store whose products were all deactivated is not fresh: the demo never comes back
     await d.db.execute(sql`update products set active = false`);
     expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log, storeDir: TEMPLATES_DIR })).toBe(0);
+    // DEMO_CATALOG=kids on a folder holding the sports catalog: nothing mixed, and start-up says so
+    const lines: string[] = [];
+    const told = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+    expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log: told, storeDir: sampleStoreDir('kids') })).toBe(0);
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual([expect.stringMatching(/^the data folder holds another store's catalog: .*kids\/catalog\.json was not loaded/)]);
+    // the sports sample's own folder on its own catalog: nothing to say
+    lines.length = 0;
+    expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log: told, storeDir: sampleStoreDir('sports') })).toBe(0);
+    expect(lines).toEqual([]);
     await d.close();
   });
 });

@@ -14,14 +14,25 @@ export const storeCatalogFile = (storeDir: string) => `${storeDir}catalog.json`;
 /**
  * Loads the store folder's catalog.json when the embedded default starts with no catalog at all
  * (DEMO_CATALOG `on` or a sample's name; `off` skips it). A store that imported its own, even
- * one whose products are all deactivated, is never touched.
+ * one whose products are all deactivated, is never touched — and when none of the demo's
+ * products is in it, start-up says so: the folder's store.yaml (the demo's name, what it sells,
+ * its greeting examples) would speak for a catalog it does not describe.
  */
 export async function loadDemoCatalogIfEmpty(opts: { db: Db; writes: CatalogWrites; log: Logger; storeDir: string; enabled?: boolean }): Promise<number> {
   const file = storeCatalogFile(opts.storeDir);
   if (opts.enabled === false || !existsSync(file)) return 0;
   const [row] = await query<{ any: boolean }>(opts.db, sql`select exists (select 1 from products) as any`);
-  if (row!.any) return 0;
-  const data = JSON.parse(readFileSync(file, 'utf8')) as { products: unknown[] };
+  const data = JSON.parse(readFileSync(file, 'utf8')) as { products: Array<{ id?: unknown }> };
+  if (row!.any) {
+    const ids = JSON.stringify(data.products.map((p) => String(p.id)));
+    const [seen] = await query<{ n: number }>(opts.db, sql`select count(*)::int as n from products where id in (select jsonb_array_elements_text(${ids}::jsonb))`);
+    if (Number(seen!.n) === 0)
+      opts.log.warn(
+        { file, storeDir: opts.storeDir },
+        `the data folder holds another store's catalog: ${file} was not loaded, and ${opts.storeDir}store.yaml describes the demo, not it — point STORE_DIR at the store's own folder (or set DEMO_CATALOG=off), or start on a fresh DATA_DIR for the demo`,
+      );
+    return 0;
+  }
   const r = await opts.writes.rows('demo', data.products);
   if (!r.ok || r.errors.length) throw new Error(`${file}: ${r.errors.map((e) => `product ${e.index + 1}: ${e.error}`).join('; ')}`);
   opts.log.info({ products: r.result.inserted, file }, 'demo catalog loaded');
