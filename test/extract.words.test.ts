@@ -8,7 +8,7 @@ import { TEMPLATES_DIR, sampleStoreDir } from '../src/config.ts';
 import { facetsOf } from '../src/catalog/facets.ts';
 import { loadLexicon } from '../src/catalog/lexicon.ts';
 import { Vocabulary } from '../src/catalog/vocabulary.ts';
-import { tokens } from '../src/catalog/words.ts';
+import { key, tokens } from '../src/catalog/words.ts';
 
 const vocabulary = storeVocabulary(TEMPLATES_DIR);
 const lexicon = loadLexicon();
@@ -42,7 +42,11 @@ describe('reading the shopper’s words without a model', () => {
     expect(extract('электро самокат', v)).toMatchObject({ category: 'Электросамокаты' });
     expect(extract('wifi home пылесос', v).filters.brand).toEqual(['Wi-Fi Home']);
     // two words that make no catalog word stay two words
-    expect(extract('кофе машина', new Vocabulary(facetsOf([{ category: 'Кофе' }]), lexicon))).toMatchObject({ category: 'Кофе' });
+    expect(extract('кофе арабика', new Vocabulary(facetsOf([{ category: 'Кофе' }]), lexicon))).toMatchObject({ category: 'Кофе' });
+    // and a coffee machine is not coffee: in a shop of coffee it is a thing asked for, searched by its own words
+    const coffeeMachine = extract('кофе машина', new Vocabulary(facetsOf([{ category: 'Кофе' }]), lexicon));
+    expect(coffeeMachine.filters.category).toBeUndefined();
+    expect(coffeeMachine.rest[0]).toContain('кофемашина');
   });
 
   it('the catalog’s own words before the lexicon’s: «крем» among creams is a cream, not a beige; «шоколадный» among cakes is chocolate', () => {
@@ -73,6 +77,63 @@ describe('reading the shopper’s words without a model', () => {
         const r = extract(w, v);
         expect([w, r.filters.color, r.filters.material]).toEqual([w, undefined, undefined]);
       }
+    }
+  });
+
+  it('shopper words for common things, in any language, reach the catalog’s category: «ноут», «кроссы», "hoodie", «тоңазытқыш», "sunglasses"', () => {
+    const shop = [
+      { name: 'Lenovo IdeaPad 3', category: 'Ноутбуки', brand: 'Lenovo' },
+      { name: 'Nike Air Zoom', category: 'Кроссовки', brand: 'Nike' },
+      { name: 'Толстовка оверсайз', category: 'Толстовки' },
+      { name: 'Samsung RB33', category: 'Холодильники', brand: 'Samsung' },
+      { name: 'Ray-Ban Aviator', category: 'Солнцезащитные очки', brand: 'Ray-Ban' },
+      { name: 'Сумка для ноутбука 15"', category: 'Сумки для ноутбуков' },
+    ];
+    const v = new Vocabulary(facetsOf(shop, lexicon), lexicon);
+    expect(extract('ноут до 300к', v)).toMatchObject({ category: 'Ноутбуки', budgetMax: 300000 });
+    expect(extract('laptop', v).filters.category).toEqual(['Ноутбуки']);
+    expect(extract('кроссы найк', v)).toMatchObject({ category: 'Кроссовки', filters: { brand: ['Nike'] } });
+    expect(extract('black hoodie', v).filters.category).toEqual(['Толстовки']);
+    expect(extract('тоңазытқыш керек', v).filters.category).toEqual(['Холодильники']);
+    expect(extract('тоназыткыш', v).filters.category).toEqual(['Холодильники']);
+    expect(extract('sunglasses', v).filters.category).toEqual(['Солнцезащитные очки']);
+    expect(extract('солнечные очки', v).filters.category).toEqual(['Солнцезащитные очки']);
+    // the shopper's word is what the answer repeats
+    expect(extract('кроссы', v).said.category).toBe('кроссы');
+  });
+
+  it('a thing with no category of its own is searched in the names with every word for it; a word inside a longer category carries no concept', () => {
+    const shoes = new Vocabulary(facetsOf([{ name: 'Кроссовки беговые Asics', category: 'Обувь' }], lexicon), lexicon);
+    const r = extract('sneakers', shoes);
+    expect(r.filters.category).toBeUndefined();
+    expect(r.rest[0]).toEqual(expect.arrayContaining(['sneakers', 'кроссовки', 'кроссы']));
+    // "bag" names Sleeping Bags weakly in an outdoor shop; a purse is not a sleeping bag
+    const outdoor = new Vocabulary(facetsOf([{ name: 'Down bag -10', category: 'Sleeping Bags' }], lexicon), lexicon);
+    expect(extract('bag', outdoor).filters.category).toEqual(['Sleeping Bags']);
+    expect(extract('purse', outdoor).filters.category).toBeUndefined();
+  });
+
+  it('the lexicon’s things shops sell collide with nothing: one concept a word, none a colour, material, size, unit, follow-up, number, scale or common word', () => {
+    const owner = new Map<string, string>();
+    const twice: string[] = [];
+    for (const [concept, ws] of Object.entries(lexicon.products))
+      for (const k of new Set(ws.map((w) => tokens(w).map(key).join(' ')))) {
+        if (owner.has(k) && owner.get(k) !== concept) twice.push(`${k}: ${owner.get(k)} / ${concept}`);
+        owner.set(k, concept);
+      }
+    expect(twice).toEqual([]);
+    const other = [lexicon.colors, lexicon.materials, lexicon.sizes, lexicon.units, lexicon.follow_ups, lexicon.scales, lexicon.common].flatMap((c) => Object.values(c).flat());
+    const clash = other.map((w) => tokens(w).map(key).join(' ')).filter((k) => owner.has(k));
+    expect(clash).toEqual([]);
+    // number words are compared as written («төрт» is 4, «торт» a cake)
+    const written = new Set(Object.values(lexicon.products).flat().map((w) => tokens(w).join(' ')));
+    expect(Object.values(lexicon.numbers).flat().filter((w) => written.has(tokens(w).join(' ')))).toEqual([]);
+    expect(Object.keys(lexicon.products).length).toBeGreaterThanOrEqual(300);
+    // and in every sample store each catalog category still reads as itself
+    const stores = [TEMPLATES_DIR, ...readdirSync(new URL('../templates/samples/', import.meta.url)).map((n) => sampleStoreDir(n))];
+    for (const dir of stores) {
+      const v = storeVocabulary(dir);
+      for (const c of v.values('category')) expect([c, extract(c, v).filters.category]).toEqual([c, [c]]);
     }
   });
 

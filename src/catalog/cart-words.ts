@@ -16,7 +16,9 @@ const phraseKey = (text: string) => tokens(text).map(key).join(' ');
 /**
  * The lexicon's cart words (`cart:` and `numbers:` in templates/lexicon.yaml) read by stem, so
  * «корзину», «корзине» and "cart" meet their phrase. Longer phrases win ("очистить корзину" is
- * clear, not view).
+ * clear, not view). Number words are compared as written, not by stem: the Kazakh «төрт» (4)
+ * folds onto «торт», «семь» shares its stem with «семена», and «добавь торт» is a cake, not four
+ * of something.
  */
 export class CartWords {
   private readonly phrases = new Map<string, CartWord | 'unit' | 'more_with'>();
@@ -26,11 +28,12 @@ export class CartWords {
   constructor(lexicon: LexiconData) {
     for (const [action, ws] of Object.entries(lexicon.cart)) for (const w of ws) this.phrases.set(phraseKey(w), action === 'units' ? 'unit' : (action as CartWord | 'more_with'));
     for (const w of Object.values(lexicon.common).flat()) this.common.add(phraseKey(w));
-    for (const [n, ws] of Object.entries(lexicon.numbers)) for (const w of ws) this.numbers.set(phraseKey(w), Number(n));
+    for (const [n, ws] of Object.entries(lexicon.numbers)) for (const w of ws) this.numbers.set(tokens(w).join(' '), Number(n));
   }
 
   read(text: string): CartReading {
-    const ks = tokens(text).map(key);
+    const ws = tokens(text);
+    const ks = ws.map(key);
     let action: CartWord | null = null;
     let quantity: number | null = null;
     let pending: number | null = null;
@@ -54,8 +57,8 @@ export class CartWords {
           // a longer phrase already read wins; "one more" reads as more even though "one" is a number
           if (!action || action === 'view' || action === 'add') action = action === 'view' && hit === 'add' ? 'add' : hit;
           took = n;
-        } else if (this.numbers.has(k) || (n === 1 && /^\d{1,3}$/.test(k))) {
-          pending = this.numbers.get(k) ?? Number(k);
+        } else if (this.numbers.has(ws.slice(i, i + n).join(' ')) || (n === 1 && /^\d{1,3}$/.test(k))) {
+          pending = this.numbers.get(ws.slice(i, i + n).join(' ')) ?? Number(k);
           took = n;
         }
       }

@@ -119,6 +119,7 @@ export class Vocabulary {
     }
     this.link('color', lexicon.colors);
     this.link('material', lexicon.materials);
+    this.linkProducts(lexicon.products);
     this.valueKeys = [...this.phrases.entries()].filter(([k, ts]) => !k.includes(' ') && k.length >= 4 && ts.some((t) => t.kind === 'value' && !t.weak)).map(([k]) => k);
 
     for (const [target, ws] of Object.entries(synonyms)) for (const w of ws) this.rewrites.set(phraseKey(w), tokens(target));
@@ -162,6 +163,25 @@ export class Vocabulary {
         else if (this.facets.fields[field].length) this.add(k, { kind: 'missing', field });
         else this.add(k, { kind: 'alt', words: ws.map(normalize) });
       }
+    }
+  }
+
+  /**
+   * The lexicon's things shops sell: a concept one of whose words is a whole category here
+   * («Ноутбуки» for «ноут», «Толстовки» for "hoodie") reads all its words as that category; a
+   * concept with none searches the products' names with all its words. Only whole categories
+   * carry a concept: a word inside a longer one ("bag" in "Sleeping Bags") is not the concept's
+   * other words ("purse"). A word the vocabulary already reads — the catalog's own, a colour, a
+   * common word — keeps that meaning.
+   */
+  private linkProducts(concepts: Record<string, string[]>) {
+    for (const ws of Object.values(concepts)) {
+      const wordKeys = [...new Set(ws.map(phraseKey).filter(Boolean))];
+      const categories = new Set<string>();
+      for (const k of wordKeys)
+        for (const t of this.phrases.get(k) ?? []) if (t.kind === 'value' && t.field === 'category' && !t.weak) for (const v of t.values) categories.add(v);
+      const target: Target = categories.size ? { kind: 'value', field: 'category', values: [...categories] } : { kind: 'alt', words: [...new Set(ws.map(normalize))] };
+      for (const k of wordKeys) if (!this.phrases.has(k)) this.add(k, target);
     }
   }
 
@@ -269,7 +289,7 @@ export class Vocabulary {
         } else if (t.kind === 'value' && t.weak) weak.push({ field: t.field, values: targets.filter((x): x is Extract<Target, { kind: 'value' }> => x.kind === 'value' && x.field === t.field).flatMap((x) => x.values), said });
         else if (t.kind === 'missing') r.missing[t.field] ??= said;
         else if (t.kind === 'follow') r.followUps.add(t.name);
-        else if (t.kind === 'alt') r.rest.push([...new Set([words[i]!, ...t.words])]);
+        else if (t.kind === 'alt') r.rest.push([...new Set([words.slice(i, i + n).join(' '), ...t.words])]);
       }
       if (!took) {
         const w = words[i]!;
