@@ -113,10 +113,18 @@ describe('reading the shopper’s words without a model', () => {
     expect(extract('purse', outdoor).filters.category).toBeUndefined();
   });
 
+  it('a Kazakh word for a thing shops sell tells the language, typed with or without the Kazakh letters; a Russian word so typed does not', () => {
+    expect(detectLanguage('картоп', 'ru', vocabulary)).toBe('kk');
+    expect(detectLanguage('сусабын бар ма', 'ru', vocabulary)).toBe('kk');
+    expect(detectLanguage('тоназыткыш', 'ru', vocabulary)).toBe('kk');
+    expect(detectLanguage('торт', 'ru', vocabulary)).toBe('ru');
+    expect(detectLanguage('кефир', 'kk', vocabulary)).toBe('ru');
+  });
+
   it('the lexicon’s things shops sell collide with nothing: one concept a word, none a colour, material, size, unit, follow-up, number, scale or common word', () => {
     const owner = new Map<string, string>();
     const twice: string[] = [];
-    for (const [concept, ws] of Object.entries(lexicon.products))
+    for (const [concept, ws] of Object.entries(lexicon.products).map(([c, l]) => [c, Object.values(l).flat()] as const))
       for (const k of new Set(ws.map((w) => tokens(w).map(key).join(' ')))) {
         if (owner.has(k) && owner.get(k) !== concept) twice.push(`${k}: ${owner.get(k)} / ${concept}`);
         owner.set(k, concept);
@@ -126,7 +134,7 @@ describe('reading the shopper’s words without a model', () => {
     const clash = other.map((w) => tokens(w).map(key).join(' ')).filter((k) => owner.has(k));
     expect(clash).toEqual([]);
     // number words are compared as written («төрт» is 4, «торт» a cake)
-    const written = new Set(Object.values(lexicon.products).flat().map((w) => tokens(w).join(' ')));
+    const written = new Set(Object.values(lexicon.products).flatMap((c) => Object.values(c).flat()).map((w) => tokens(w).join(' ')));
     expect(Object.values(lexicon.numbers).flat().filter((w) => written.has(tokens(w).join(' ')))).toEqual([]);
     expect(Object.keys(lexicon.products).length).toBeGreaterThanOrEqual(300);
     // and in every sample store each catalog category still reads as itself
@@ -158,6 +166,21 @@ describe('reading the shopper’s words without a model', () => {
     const apple = extract('эпл вотч', v);
     expect(apple.filters.brand).toEqual(['Apple']);
     expect(apple.rest).toEqual([['вотч', 'watch']]);
+    // "ch" said «ш» (French names) or «ч»; English "-tion" said «шн»; a long brand by its first word; a model code in Cyrillic lookalikes
+    const more = new Vocabulary(
+      facetsOf([
+        { name: 'Chanel Coco Mademoiselle', brand: 'Chanel', category: 'Парфюмерия' },
+        { name: 'Sony PlayStation 5 Slim', brand: 'Sony', category: 'Игровые консоли' },
+        { name: 'Тушь Maybelline Lash Sensational', brand: 'Maybelline New York', category: 'Макияж' },
+        { name: 'Samsung Galaxy A55', brand: 'Samsung', category: 'Смартфоны' },
+      ], lexicon),
+      lexicon,
+    );
+    expect(extract('духи шанель', more).filters.brand).toEqual(['Chanel']);
+    expect(extract('плейстейшн 5', more).rest[0]).toEqual(['плейстейшн', 'playstation']);
+    expect(extract('тушь мейбелин', more).filters.brand).toEqual(['Maybelline New York']);
+    expect(extract('new', more).filters.brand).toBeUndefined();
+    expect(extract('самсунг а55', more)).toMatchObject({ filters: { brand: ['Samsung'] }, rest: [['a55']] });
     // words that merely share consonants with a brand stay themselves
     expect(extract('бусы', v).filters.brand).toBeUndefined();
     expect(extract('ножи', v).filters.brand).toBeUndefined();

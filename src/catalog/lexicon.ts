@@ -26,8 +26,8 @@ const lexiconSchema = z.strictObject({
   retail_price_types: words,
   /** What shoppers ask about the store itself, and for a person: answered without a model. */
   intents: z.strictObject({ address: words, hours: words, delivery: words, person: words }),
-  /** Things shops sell, in the words shoppers use: a concept reaches the categories the catalog names with any of its words. */
-  products: z.record(z.string().min(1), z.array(z.string().min(1).refine((w) => w.trim().split(/\s+/).length <= 3, 'at most three words a phrase')).min(1)),
+  /** Things shops sell, in the words shoppers use, by language: a concept reaches the categories the catalog names with any of its words. */
+  products: z.record(z.string().min(1), z.partialRecord(z.enum(['en', 'ru', 'kk']), z.array(z.string().min(1).refine((w) => w.trim().split(/\s+/).length <= 3, 'at most three words a phrase')).min(1))),
 });
 
 /** The shipped lexicon of common shopping concepts (templates/lexicon.yaml). */

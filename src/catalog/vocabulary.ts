@@ -1,7 +1,7 @@
 import { CartWords, type CartReading } from './cart-words.ts';
 import { distance } from 'fastest-levenshtein';
 import type { FollowUp, LexiconData } from './lexicon.ts';
-import { key, normalize, soundKey, toLatin, tokens } from './words.ts';
+import { fold, key, normalize, soundKey, toLatin, tokens } from './words.ts';
 
 /** The catalog columns a shopper's words can filter on. */
 export type Field = 'category' | 'brand' | 'color' | 'style' | 'material';
@@ -79,6 +79,8 @@ export class Vocabulary {
   /** Brands by how they sound (soundKey of each word), and the catalog's Latin words by how they sound. */
   private readonly brandSounds = new Map<string, string[]>();
   private readonly latinSounds = new Map<string, string[]>();
+  /** Brands of several words by how their first word sounds, for a Cyrillic word alone. */
+  private readonly brandHeads = new Map<string, string[]>();
   private readonly budgetRes: Array<{ re: RegExp; bound: 'max' | 'min' }>;
   private readonly scales: Array<{ re: RegExp; factor: number }>;
   private readonly cartWords: CartWords;
@@ -110,8 +112,12 @@ export class Vocabulary {
       }
     }
     for (const { value } of facets.fields.brand) {
-      const ks = tokens(value).map(soundKey);
+      const ws = tokens(value);
+      const ks = ws.map(soundKey);
       if (ks.every((k) => k.length >= 2)) this.brandSounds.set(ks.join(' '), [...(this.brandSounds.get(ks.join(' ')) ?? []), value]);
+      // shoppers write a long brand by its first word, in their own script («мейбелин» for Maybelline New York)
+      const head = ws[0] && ws.length > 1 && ws[0].length >= 4 ? soundKey(ws[0]) : '';
+      if (head.length >= 3) this.brandHeads.set(head, [...(this.brandHeads.get(head) ?? []), value]);
     }
     for (const w of facets.latinWords) {
       const k = soundKey(w);
@@ -174,8 +180,8 @@ export class Vocabulary {
    * other words ("purse"). A word the vocabulary already reads — the catalog's own, a colour, a
    * common word — keeps that meaning.
    */
-  private linkProducts(concepts: Record<string, string[]>) {
-    for (const ws of Object.values(concepts)) {
+  private linkProducts(concepts: LexiconData['products']) {
+    for (const ws of Object.values(concepts).map((c) => Object.values(c).flat())) {
       const wordKeys = [...new Set(ws.map(phraseKey).filter(Boolean))];
       const categories = new Set<string>();
       for (const k of wordKeys)
@@ -194,9 +200,13 @@ export class Vocabulary {
     };
   }
 
-  /** Whether a word is Kazakh and not Russian (the lexicon's kazakh_words, as typed with or without the Kazakh letters). */
+  /**
+   * Whether a word is Kazakh and not Russian: the lexicon's kazakh_words, and the Kazakh words of
+   * the things shops sell («картоп», «сусабын»), as typed with or without the Kazakh letters —
+   * unless so typed it is a Russian or English word of theirs.
+   */
   isKazakh(word: string): boolean {
-    this.kazakh ??= new Set(this.lexicon.kazakh_words.map(normalize));
+    this.kazakh ??= kazakhWords(this.lexicon);
     return this.kazakh.has(normalize(word));
   }
   private kazakh: Set<string> | undefined;
@@ -310,7 +320,7 @@ export class Vocabulary {
   /** A brand the words sound like in the other script («хуавей» → Huawei, "akvafor" → Аквафор); only for words of 3 letters or more. */
   private soundsLikeBrand(ws: string[]): Target[] | undefined {
     if (ws.some((w) => w.length < 3 || /\d/.test(w))) return undefined;
-    const values = this.brandSounds.get(ws.map(soundKey).join(' '));
+    const values = this.brandSounds.get(ws.map(soundKey).join(' ')) ?? (ws.length === 1 && /^\p{Script=Cyrillic}+$/u.test(ws[0]!) ? this.brandHeads.get(soundKey(ws[0]!)) : undefined);
     return values ? [{ kind: 'value', field: 'brand', values }] : undefined;
   }
 
@@ -380,6 +390,17 @@ export class Vocabulary {
     }
     return out;
   }
+}
+
+function kazakhWords(lexicon: LexiconData): Set<string> {
+  const words = new Set(lexicon.kazakh_words.map(normalize));
+  const products = Object.values(lexicon.products);
+  const other = new Set(products.flatMap((c) => [...(c.ru ?? []), ...(c.en ?? [])]).map(normalize));
+  for (const w of products.flatMap((c) => c.kk ?? []).map(normalize)) {
+    if (w.includes(' ')) continue;
+    for (const form of [w, fold(w)]) if (!other.has(form)) words.add(form);
+  }
+  return words;
 }
 
 const PRIORITY: Record<Target['kind'], number> = { value: 0, missing: 1, follow: 2, alt: 3, common: 4 };

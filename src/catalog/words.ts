@@ -20,10 +20,18 @@ export function normalize(text: string): string {
 
 export const fold = (w: string) => w.replace(/[әғқңөұүһі]/g, (c) => KAZAKH[c]!);
 
-/** Words of a text: letters and digits, with a number and its unit split ("128gb" → 128 gb). */
+// Cyrillic letters drawn like Latin ones: a model code typed on a Cyrillic keyboard («а55», «х200»)
+const LOOKALIKE: Record<string, string> = { а: 'a', в: 'b', е: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x' };
+
+/**
+ * Words of a text: letters and digits, with a number and its unit split ("128gb" → 128 gb). A
+ * model code typed in Cyrillic lookalikes, one or two letters glued to two digits or more
+ * («а55»), is read in the Latin letters it shows ("a55").
+ */
 export function tokens(text: string): string[] {
   return (
     normalize(text)
+      .replace(/(?<![\p{L}\p{N}])([авекмнорстух]{1,2})(\d{2,})(?![\p{L}\p{N}])/gu, (_, a: string, d: string) => [...a].map((c) => LOOKALIKE[c]).join('') + d)
       .replace(/(\d)(\p{L})/gu, '$1 $2')
       .replace(/(\p{L})(\d)(?=\d*(\s|$))/gu, (m, a: string, d: string) => (/[a-z]/.test(a) ? m : `${a} ${d}`))
       .match(/[$₸₽€]|[\p{L}\p{N}]+(?:[-'][\p{L}\p{N}]+)*/gu) ?? []
@@ -62,9 +70,11 @@ const LATIN: Record<string, string> = {
   а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ж: 'zh', з: 'z', и: 'i', й: 'i', к: 'k', л: 'l', м: 'm', н: 'n', о: 'o', п: 'p', р: 'r',
   с: 's', т: 't', у: 'u', ф: 'f', х: 'h', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'sh', ъ: '', ы: 'i', ь: '', э: 'e', ю: 'yu', я: 'ya',
 };
-// Latin spellings of one sound, longest first: digraphs become one symbol (S = sh, C = ch, Z = zh, T = ts)
+// Latin spellings of one sound, longest first: digraphs become one symbol (S = sh or ch: "ch" is
+// «ш» in French names such as Chanel and «ч» in English ones, and both meet the shopper's spelling;
+// Z = zh, T = ts); English "-tion" is said «шн» (PlayStation, «плейстейшн»)
 const SOUNDS: Array<[RegExp, string]> = [
-  [/sch|sh/g, 'S'], [/tch|ch/g, 'C'], [/zh/g, 'Z'], [/ts|tz/g, 'T'], [/kh/g, 'h'], [/ph/g, 'f'], [/th/g, 't'], [/gh/g, 'g'], [/ck/g, 'k'],
+  [/tion/g, 'Sn'], [/sch|sh/g, 'S'], [/tch|ch/g, 'S'], [/zh/g, 'Z'], [/ts|tz/g, 'T'], [/kh/g, 'h'], [/ph/g, 'f'], [/th/g, 't'], [/gh/g, 'g'], [/ck/g, 'k'],
   [/qu/g, 'kv'], [/x/g, 'ks'], [/w/g, 'v'], [/c(?=[eiy])/g, 's'], [/[cq]/g, 'k'], [/j/g, 'dZ'],
 ];
 
