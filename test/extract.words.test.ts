@@ -102,6 +102,13 @@ describe('reading the shopper’s words without a model', () => {
     expect(extract('кроссы', v).said.category).toBe('кроссы');
   });
 
+  it('kinds: a word of a longer category beside the category named is searched for in it («игровой ноутбук»), not lost', () => {
+    const v = new Vocabulary(facetsOf([{ category: 'Ноутбуки' }, { category: 'Игровые консоли' }, { category: 'Компьютерные мыши' }], lexicon), lexicon);
+    expect(extract('игровой ноутбук', v)).toMatchObject({ category: 'Ноутбуки', rest: [['игровой']] });
+    expect(extract('игровая консоль', v)).toMatchObject({ category: 'Игровые консоли', rest: [] });
+    expect(extract('игровая', v)).toMatchObject({ category: 'Игровые консоли' });
+  });
+
   it('a thing with no category of its own is searched in the names with every word for it; a word inside a longer category carries no concept', () => {
     const shoes = new Vocabulary(facetsOf([{ name: 'Кроссовки беговые Asics', category: 'Обувь' }], lexicon), lexicon);
     const r = extract('sneakers', shoes);

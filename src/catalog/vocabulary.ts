@@ -271,7 +271,7 @@ export class Vocabulary {
     const origin = split.map((t) => t.said);
     const ks = words.map(key);
     const r: Reading = { filters: {}, said: {}, weak: new Set(), missing: {}, followUps: new Set(), corrected: [], rest: [], budgetMax: budget.max, budgetMin: budget.min };
-    const weak: Array<{ field: Field; values: string[]; said: string }> = [];
+    const weak: Array<{ field: Field; values: string[]; said: string; word: string }> = [];
     for (let i = 0; i < words.length; ) {
       let took = 0;
       for (let n = Math.min(MAX_PHRASE, words.length - i); n >= 1 && !took; n--) {
@@ -296,7 +296,7 @@ export class Vocabulary {
         if (t.kind === 'value' && !t.weak && !r.filters[t.field]) {
           r.filters[t.field] = t.values;
           r.said[t.field] = said;
-        } else if (t.kind === 'value' && t.weak) weak.push({ field: t.field, values: targets.filter((x): x is Extract<Target, { kind: 'value' }> => x.kind === 'value' && x.field === t.field).flatMap((x) => x.values), said });
+        } else if (t.kind === 'value' && t.weak) weak.push({ field: t.field, values: targets.filter((x): x is Extract<Target, { kind: 'value' }> => x.kind === 'value' && x.field === t.field).flatMap((x) => x.values), said, word: words.slice(i, i + n).join(' ') });
         else if (t.kind === 'missing') r.missing[t.field] ??= said;
         else if (t.kind === 'follow') r.followUps.add(t.name);
         else if (t.kind === 'alt') r.rest.push([...new Set([words.slice(i, i + n).join(' '), ...t.words])]);
@@ -309,7 +309,12 @@ export class Vocabulary {
       i += took;
     }
     for (const w of weak) {
-      if (r.filters[w.field]) continue;
+      // a word of another, longer category beside the one named is a kind of it: «игровой ноутбук»
+      // (Игровые консоли) searches laptops for «игровой»
+      if (r.filters[w.field]) {
+        if (!w.values.some((v) => r.filters[w.field]!.includes(v))) r.rest.push([w.word]);
+        continue;
+      }
       r.filters[w.field] = [...new Set(w.values)];
       r.said[w.field] = w.said;
       r.weak.add(w.field);
