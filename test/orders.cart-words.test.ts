@@ -94,6 +94,8 @@ describe.each(backends())('cart in words, offline ($name)', (backend) => {
     expect(await lines(from)).toEqual([{ product_id: p!.id, quantity: 1 }]);
     await say(from, 'екі дана');
     expect(await lines(from)).toEqual([{ product_id: p!.id, quantity: 2 }]);
+    // «себет» alone, typed by a new shopper, is Kazakh: the empty cart is said in Kazakh
+    expect(text(await say('77012220101', 'себет'))).toBe('Себет бос. Не іздеп жүргеніңізді жазыңыз.');
   });
 
   it('a full catalog file that drops products in a cart or an order deactivates them instead of deleting; checkout says they are gone', async () => {
