@@ -5,8 +5,9 @@ import { appendContext, loadContext, savedPreferences } from './memory.ts';
 import { offlineAnswer } from './offline-assistant.ts';
 import { say, type PhraseBook } from './ports.ts';
 import { render, type ReplyPlan } from './render.ts';
+import { FittedProfiles } from './profile-fit.ts';
 import { Session } from './session.ts';
-import { encodePayload, getProducts, type AlertLevel, type Logger, type PhotoDescription, type Product, type Turn } from './ports.ts';
+import { encodePayload, getProducts, searchConfigs, searchProducts, type AlertLevel, type Logger, type PhotoDescription, type Product, type Turn } from './ports.ts';
 
 export interface AssistantOptions {
   phrases: PhraseBook;
@@ -33,6 +34,7 @@ const clockFormat = (tz: string) => {
  * records the turn in the conversation context after the commit.
  */
 export class Assistant {
+  private readonly profiles = new FittedProfiles();
   constructor(readonly opts: AssistantOptions) {}
 
   get phrases(): PhraseBook {
@@ -44,7 +46,11 @@ export class Assistant {
     const history = await loadContext(ctx.services.store, ctx.shopper.key);
     const prefs = savedPreferences(ctx.shopper.preferences);
     ctx.language = lang;
-    return new Session(ctx, { phrases: this.opts.phrases, complements: this.opts.complements, summarize: this.summarizer(ctx) }, lang, prefs, history);
+    const vocabulary = ctx.services.vocabulary.current();
+    const written = ctx.services.profile.current();
+    const finds = async (words: string[][]) => (await searchProducts(db, words, {}, { configs: searchConfigs(written.languages), limit: 1 })).products.length > 0;
+    const profile = await this.profiles.get(written, vocabulary, finds);
+    return new Session(ctx, { phrases: this.opts.phrases, complements: this.opts.complements, summarize: this.summarizer(ctx), profile }, lang, prefs, history);
   }
 
   /**

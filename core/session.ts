@@ -35,6 +35,8 @@ export interface AssistantDeps {
   complements?: Record<string, string[]>;
   /** With a model: writes the hand-off summary for managers; without, a plain digest is used. */
   summarize?: (digest: string) => Promise<string>;
+  /** The store's profile as the catalog bears it out (profile-fit.ts); the profile as written when absent. */
+  profile?: Profile;
 }
 
 /** A product as tools report it to the model: facts only, prices in currency units. */
@@ -112,7 +114,7 @@ export class Session {
     readonly history: ContextEntry[],
   ) {
     this.vocabulary = ctx.services.vocabulary.current();
-    this.profile = ctx.services.profile.current();
+    this.profile = deps.profile ?? ctx.services.profile.current();
   }
 
   get db() {
