@@ -20,7 +20,7 @@ import type { CheckoutState } from '../src/orders/cart-repo.ts';
 
 export type { Config, Clock, Db, Tx, Handoff, Logger, Store, OutboundMessage, Profile, Vocabulary };
 export type { StoreInfo } from '../src/profile/store-profile.ts';
-export type { Product, SearchFilters } from '../src/catalog/catalog-repo.ts';
+export type { Product, SearchFilters, SearchResult } from '../src/catalog/catalog-repo.ts';
 export type { PhotoDescription } from '../src/media/media.ts';
 export { clearCart, readCart, saveCheckout, setCartLines, type CartLine, type CheckoutState } from '../src/orders/cart-repo.ts';
 export { newInvoiceToken, nextOrderNumber, type OrderDraft, type OrderLine } from '../src/orders/order-repo.ts';
@@ -57,6 +57,15 @@ export interface CoreServices {
   vocabulary: { current(): Vocabulary };
   /** Orders: placing one in the turn's transaction, its payment link and invoice message. */
   orders: Pick<Orders, 'place' | 'paymentUrl' | 'invoiceMessage'>;
+  /** With a model: the products nearest in meaning to the shopper's words (src/catalog/embeddings.ts); absent offline. */
+  semantic?: Semantic;
+}
+
+/** Semantic search: null when the words could not be embedded (search stays lexical). */
+export interface Semantic {
+  nearest(text: string, k: number): Promise<Array<{ id: string; score: number }> | null>;
+  /** Products at least this near (cosine) join the lexical results. */
+  readonly minSimilarity: number;
 }
 
 /** A write that must happen exactly once per message: it commits with the inbox row. */

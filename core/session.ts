@@ -24,11 +24,17 @@ import {
   type Product,
   type Profile,
   type SearchFilters,
+  type SearchResult,
+  type Semantic,
   type Turn,
   type Vocabulary,
   variantLabel,
   withFamilies,
 } from './ports.ts';
+
+/** Semantic neighbours read per search, and the reciprocal-rank constant that fuses them with the lexical list. */
+const SEMANTIC_K = 40;
+const RRF_K = 60;
 
 export interface AssistantDeps {
   phrases: PhraseBook;
@@ -172,6 +178,9 @@ export class Session {
     const opts = { configs: searchConfigs(this.profile.languages), limit: MAX_FETCH };
 
     let result = await searchProducts(this.db, words, filters, opts);
+    // with a model, words left after the filters also search by meaning: the nearest products
+    // that pass the same filters join the lexical ones
+    if (words.length && this.ctx.services.semantic) result = await this.hybrid(this.ctx.services.semantic, args.query ?? '', result, filters, opts);
     const relaxed = [...missing];
     let f = { ...filters };
     let ws = words;
@@ -211,6 +220,34 @@ export class Session {
     this.didYouMean = didYouMean;
     const notSold = !result.products.length && ws.length && !f.category?.length && !f.brand?.length ? { words: ws.map((a) => a[0]).join(' '), categories: v.values('category').slice(0, SELLS_NAMED) } : undefined;
     return { ...result, didYouMean, labels, relaxed: result.products.length ? relaxed : [], ...(notSold ? { notSold } : {}) };
+  }
+
+  /**
+   * Lexical and semantic results fused by reciprocal rank (each list adds 1 / (RRF_K + rank)): a
+   * product both find ranks first. When every word matched, the lexical products are only
+   * reordered; otherwise the nearest join them. The shopper's words are embedded once; products
+   * under the similarity floor never join, so a thing the store does not sell still finds nothing.
+   */
+  private async hybrid(semantic: Semantic, text: string, lexical: SearchResult, filters: SearchFilters, opts: { configs: string[]; limit: number }): Promise<SearchResult> {
+    const near = (await semantic.nearest(text, SEMANTIC_K))?.filter((n) => n.score >= semantic.minSimilarity);
+    if (!near?.length) return lexical;
+    const found = await searchProducts(this.db, [], { ...filters, ids: near.map((n) => n.id) }, { ...opts, limit: near.length });
+    if (!found.products.length) return lexical;
+    const score = new Map<string, number>();
+    const byId = new Map<string, Product>();
+    const add = (p: Product, rank: number) => {
+      score.set(p.id, (score.get(p.id) ?? 0) + 1 / (RRF_K + rank));
+      byId.set(p.id, p);
+    };
+    lexical.products.forEach(add);
+    const rank = new Map(near.map((n, i) => [n.id, i]));
+    for (const p of found.products) add(p, rank.get(p.id)!);
+    // every word matched: meaning reorders those products and adds none (a bear's «побольше»
+    // stays among bears); otherwise the nearest join them
+    const pool = lexical.match === 'all' && lexical.products.length ? lexical.products : [...byId.values()];
+    const products = [...pool].sort((a, b) => score.get(b.id)! - score.get(a.id)!).slice(0, opts.limit);
+    this.event('semantic', { lexical: lexical.products.length, semantic: found.products.length });
+    return { ...lexical, products, match: lexical.products.length ? lexical.match : 'any' };
   }
 
   private budgetLabel(f: SearchFilters): string {

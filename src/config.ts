@@ -28,6 +28,13 @@ const schema = z
     OPENAI_MODEL: z.preprocess(emptyToUndefined, z.string().default('gpt-4o-mini')),
     OPENAI_TRANSCRIBE_MODEL: z.preprocess(emptyToUndefined, z.string().default('whisper-1')),
     OPENAI_VISION_MODEL: str(),
+    /** With OPENAI_API_KEY, search is hybrid: product embeddings from this model, reduced to OPENAI_EMBEDDING_DIMENSIONS. `off`: lexical only. */
+    OPENAI_EMBEDDING_MODEL: z.preprocess(emptyToUndefined, z.string().default('text-embedding-3-small')),
+    OPENAI_EMBEDDING_DIMENSIONS: int(256, 8),
+    /** A shopper's words are embedded within this, or searched lexically alone. */
+    OPENAI_EMBEDDING_TIMEOUT_MS: int(1_500, 50),
+    /** Products nearer than this (cosine) to the shopper's words join the lexical results. */
+    EMBEDDING_MIN_SIMILARITY: z.preprocess(emptyToUndefined, z.coerce.number().min(-1).max(1).default(0.35)),
     FFMPEG_PATH: str(),
     /** Voice notes longer than this are refused politely. */
     VOICE_MAX_SECONDS: int(300, 1),

@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     services.templates.watch();
     services.profile.watch();
     services.vocabulary.watch();
+    services.embeddings?.watch(30_000);
     if (services.database.kind === 'pglite') writeServerInfo(config.DATA_DIR, { pid: process.pid, port: info.port, adminToken: services.adminToken });
     services.log.info(
       { port: info.port, database: services.database.kind, store: services.store.kind, whatsapp: services.sandbox ? 'sandbox' : 'graph' },

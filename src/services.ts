@@ -15,6 +15,7 @@ import { InboxWorker } from './inbox/inbox-worker.ts';
 import { queueDepth } from './worker/queue-depth.ts';
 import { resolveFfmpeg } from './media/ffmpeg.ts';
 import { Media } from './media/media.ts';
+import { ProductEmbeddings } from './catalog/embeddings.ts';
 import { Vocabularies } from './catalog/facets.ts';
 import { StoreProfile } from './profile/store-profile.ts';
 import { searchConfigs, useSearchConfigs } from './catalog/catalog-repo.ts';
@@ -53,6 +54,8 @@ export interface Services {
   templates: TemplateRegistry;
   profile: StoreProfile;
   vocabulary: Vocabularies;
+  /** With a model: product embeddings and their index (hybrid search); null offline. */
+  embeddings: ProductEmbeddings | null;
   handoff: Handoff;
   orders: Orders;
   /** The store's numbers: the roll-up job and the report (page, API, CLI). */
@@ -160,6 +163,20 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   if (await useSearchConfigs(database.db, searchConfigs(profile.current().languages))) log.info({ languages: profile.current().languages }, 'search configurations set from the store languages');
   const vocabulary = new Vocabularies({ db: database.db, log, synonymsFile: `${config.storeDir}synonyms.yaml` });
   await vocabulary.refresh();
+  // with a model, search is hybrid: embeddings computed in the background, lexical until they are
+  const embeddings =
+    openai && config.OPENAI_EMBEDDING_MODEL !== 'off'
+      ? new ProductEmbeddings({
+          db: database.db,
+          openai,
+          model: config.OPENAI_EMBEDDING_MODEL,
+          dimensions: config.OPENAI_EMBEDDING_DIMENSIONS,
+          queryTimeoutMs: config.OPENAI_EMBEDDING_TIMEOUT_MS,
+          minSimilarity: config.EMBEDDING_MIN_SIMILARITY,
+          log,
+        })
+      : null;
+  embeddings?.refreshLater();
   const media = new Media({
     vocabulary: () => vocabulary.current(),
     profile: () => profile.current(),
@@ -218,7 +235,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     contextSize: config.CONTEXT_MESSAGES,
     log,
   });
-  const turnServices: TurnServices = { config, db: database.db, store, clock, assistant, media, handoff, vocabulary, profile, orders };
+  const turnServices: TurnServices = { config, db: database.db, store, clock, assistant, media, handoff, vocabulary, profile, orders, ...(embeddings ? { semantic: embeddings } : {}) };
   const handle = opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn);
   const inbox = new InboxWorker({
     db: database.db,
@@ -259,7 +276,10 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     // prices and stock from any source fire price-drop and back-in-stock alerts at once, not at the next cron tick
     changed: async (source, counts) => {
       for (const [count, n] of Object.entries(counts)) if (n) metrics.catalogImportItems.inc({ source, count }, n);
-      if (counts.inserted || counts.updated || counts.deactivated || counts.deleted) await vocabulary.refresh();
+      if (counts.inserted || counts.updated || counts.deactivated || counts.deleted) {
+        await vocabulary.refresh();
+        embeddings?.refreshLater();
+      }
       if (!counts.priceChanges && !counts.stockChanges && !counts.updated) return;
       const fired = await runPriceAlerts({ db: database.db, now: clock.now(), templates: templates.current(), defaultLanguage: profile.current().defaultLanguage });
       if (fired.enqueued || fired.backInStock) sender.pump.notify();
@@ -296,6 +316,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     templates,
     profile,
     vocabulary,
+    embeddings,
     handoff,
     orders,
     exchange,
@@ -319,6 +340,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
       templates.close();
       profile.close();
       vocabulary.close();
+      embeddings?.close();
       const graceMs = opts.graceMs;
       // The sender keeps going while turns finish, so their replies can still leave now.
       if (graceMs === undefined) await inbox.pump.stop();

@@ -257,6 +257,8 @@ export interface SearchFilters {
   maxPrice?: number | null;
   inStock?: boolean;
   excludeIds?: string[];
+  /** Only these products (semantic search's nearest, filtered like the rest). */
+  ids?: string[] | null;
   /** A numeric attribute above or below a value ("bigger" than the products shown), ordered by it. */
   attribute?: { key: string; above?: number; below?: number } | null;
 }
@@ -298,6 +300,7 @@ function filterSql(f: SearchFilters, indexed = true) {
   if (f.maxPrice != null) parts.push(sql`p.price <= ${Math.round(f.maxPrice)}`);
   if (f.inStock) parts.push(sql`p.stock > 0`);
   if (f.excludeIds?.length) parts.push(sql`p.id not in (select jsonb_array_elements_text(${JSON.stringify(f.excludeIds)}::jsonb))`);
+  if (f.ids) parts.push(sql`p.id in (select jsonb_array_elements_text(${JSON.stringify(f.ids)}::jsonb))`);
   if (f.attribute?.above != null) parts.push(sql`${attrNumber(f.attribute.key)} > ${f.attribute.above}`);
   if (f.attribute?.below != null) parts.push(sql`${attrNumber(f.attribute.key)} < ${f.attribute.below}`);
   return sql.join(parts, sql` and `);

@@ -196,6 +196,19 @@ export const products = pgTable(
   ],
 );
 
+/**
+ * A product's embedding for semantic search (with a model): the vector of its words (name,
+ * category, brand, fields, tags, the start of its description) as float32 little-endian, and the
+ * hash of those words with the model and dimensions, so a product is embedded again only when
+ * they change. Shared by every process through the database; no pgvector needed.
+ */
+export const productEmbeddings = pgTable('product_embeddings', {
+  productId: text('product_id').primaryKey(),
+  wordsHash: text('words_hash').notNull(),
+  vector: bytea('vector').notNull(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
 /** Every price a product has had; written by every upsert that changes the price. */
 export const priceHistory = pgTable(
   'price_history',

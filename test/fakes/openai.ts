@@ -31,6 +31,9 @@ export class FakeOpenAI {
   readonly requests: Array<Record<string, any>> = [];
   /** What /audio/transcriptions received, the audio file included. */
   readonly transcriptions: Array<{ model: string; responseFormat: string; filename: string; audio: Buffer }> = [];
+  /** What /embeddings received: { model, input, dimensions, encoding_format }. */
+  readonly embeddingRequests: Array<{ model: string; input: string | string[]; dimensions?: number; encoding_format?: string }> = [];
+  private embeddingScript: Array<'ok' | { hang: true } | { status: number; error: { message: string; type: string; code: string | null } }> = [];
   private script: Scripted[] = [];
   private transcriptScript: ScriptedTranscription[] = [];
   private server: Server | null = null;
@@ -54,6 +57,11 @@ export class FakeOpenAI {
           audio: Buffer.from(await file.arrayBuffer()),
         });
         return this.transcribe(this.transcriptScript.shift() ?? { text: 'привет', language: 'russian' }, res);
+      }
+      if (req.method === 'POST' && req.url?.endsWith('/embeddings')) {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        this.embeddingRequests.push(body);
+        return this.embeddings(body, this.embeddingScript.shift() ?? 'ok', res);
       }
       if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
         res.writeHead(404, { 'content-type': 'application/json' });
@@ -88,6 +96,27 @@ export class FakeOpenAI {
     this.script.push(...answers);
   }
 
+  /** The next /embeddings answers: 'ok' (the deterministic vectors), an error, or a hang. */
+  pushEmbeddings(...answers: FakeOpenAI['embeddingScript']): void {
+    this.embeddingScript.push(...answers);
+  }
+
+  private embeddings(body: { model: string; input: string | string[]; dimensions?: number }, s: FakeOpenAI['embeddingScript'][number], res: ServerResponse): void {
+    if (s !== 'ok' && 'hang' in s) {
+      this.hanging.push(res);
+      return;
+    }
+    if (s !== 'ok') {
+      res.writeHead(s.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { ...s.error, param: null } }));
+      return;
+    }
+    const inputs = Array.isArray(body.input) ? body.input : [body.input];
+    const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(text, body.dimensions ?? 1536) }));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: inputs.join(' ').length >> 2, total_tokens: inputs.join(' ').length >> 2 } }));
+  }
+
   pushTranscription(...answers: ScriptedTranscription[]): void {
     this.transcriptScript.push(...answers);
   }
@@ -97,6 +126,8 @@ export class FakeOpenAI {
     this.transcriptScript = [];
     this.requests.length = 0;
     this.transcriptions.length = 0;
+    this.embeddingScript = [];
+    this.embeddingRequests.length = 0;
   }
 
   private transcribe(s: ScriptedTranscription, res: ServerResponse): void {
@@ -154,4 +185,23 @@ export class FakeOpenAI {
       }),
     );
   }
+}
+
+/**
+ * A deterministic stand-in for an embedding model: each word's character trigrams (with its
+ * edges), hashed into `dimensions` signed buckets, unit length. Texts sharing words or word
+ * parts are near («палатки» and «палатка», "tent" and "tents"); unrelated ones are not.
+ */
+export function fakeEmbedding(text: string, dimensions: number): number[] {
+  const v = new Array<number>(dimensions).fill(0);
+  for (const word of text.toLowerCase().replace(/ё/g, 'е').match(/[\p{L}\p{N}]+/gu) ?? []) {
+    const w = ` ${word} `;
+    for (let i = 0; i + 3 <= w.length; i++) {
+      let h = 2166136261;
+      for (const c of w.slice(i, i + 3)) h = Math.imul(h ^ c.codePointAt(0)!, 16777619);
+      v[(h >>> 1) % dimensions]! += h & 1 ? 1 : -1;
+    }
+  }
+  const n = Math.hypot(...v) || 1;
+  return v.map((x) => x / n);
 }
