@@ -3,7 +3,6 @@ import type OpenAI from 'openai';
 import { query, sql, type Tx } from '../db/database.ts';
 import { BackgroundFailures } from '../background.ts';
 import type { Logger } from '../log.ts';
-import type { Semantic } from '../../core/ports.ts';
 import { VectorIndex } from './vector-index.ts';
 
 /** Inputs per embeddings request (the API takes up to 2,048). */
@@ -41,13 +40,13 @@ const unit = (v: ArrayLike<number>, d: number): Float32Array => {
 };
 
 /**
- * Semantic search's half of the catalog, with a model: every active product's embedding, kept in
+ * Semantic search's half of the catalog, with a model (core/ports.ts `Semantic`, by shape): every active product's embedding, kept in
  * `product_embeddings` and recomputed only when its words (or the model, or the dimensions)
  * change; an in-process index over them, reloaded when any process wrote new ones; the
  * shopper's words embedded once per search. Any failure — the API down, slow, over quota —
  * leaves search lexical: `nearest` answers null and a refresh is tried again later.
  */
-export class ProductEmbeddings implements Semantic {
+export class ProductEmbeddings {
   readonly index: VectorIndex;
   readonly minSimilarity: number;
   private version = '';
