@@ -31,8 +31,14 @@ export class VectorIndex {
     this.ids = ids;
     this.matrix = matrix;
     this.graph = null;
-    if (ids.length > VectorIndex.EXACT_MAX) void this.build(ids, matrix);
+    this.building = ids.length > VectorIndex.EXACT_MAX ? this.build(ids, matrix) : null;
   }
+
+  /** Resolves when a large set's graph is built (searches are exact until then). */
+  async ready(): Promise<void> {
+    await this.building;
+  }
+  private building: Promise<void> | null = null;
 
   private async build(ids: string[], matrix: Float32Array): Promise<void> {
     const graph = new Index({ metric: MetricKind.Cos, dimensions: this.dimensions, quantization: ScalarKind.I8, connectivity: 16, expansion_add: 0, expansion_search: 0, multi: false });
