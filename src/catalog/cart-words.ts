@@ -44,6 +44,7 @@ export class CartWords {
       let took = 0;
       for (let n = Math.min(MAX_PHRASE, ks.length - i); n >= 1 && !took; n--) {
         const k = ks.slice(i, i + n).join(' ');
+        const written = ws.slice(i, i + n).join(' ');
         const hit = this.phrases.get(k);
         if (hit === 'more_with') {
           moreWith = true;
@@ -57,8 +58,8 @@ export class CartWords {
           // a longer phrase already read wins; "one more" reads as more even though "one" is a number
           if (!action || action === 'view' || action === 'add') action = action === 'view' && hit === 'add' ? 'add' : hit;
           took = n;
-        } else if (this.numbers.has(ws.slice(i, i + n).join(' ')) || (n === 1 && /^\d{1,3}$/.test(k))) {
-          pending = this.numbers.get(ws.slice(i, i + n).join(' ')) ?? Number(k);
+        } else if (this.numbers.has(written) || (n === 1 && /^\d{1,3}$/.test(k))) {
+          pending = this.numbers.get(written) ?? Number(k);
           took = n;
         }
       }

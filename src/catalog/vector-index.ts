@@ -20,7 +20,7 @@ export class VectorIndex {
     return this.ids.length;
   }
 
-  /** Bytes held: the vectors, and the graph's int8 copy with its links when there is one. */
+  /** Bytes held, estimated: the float32 vectors exactly, and for a graph its int8 copy with 16 links a level (bench:search also reports the process's growth). */
   get bytes(): number {
     return this.matrix.byteLength + (this.graph ? this.ids.length * (this.dimensions + 16 * 2 * 4 + 8) : 0);
   }
