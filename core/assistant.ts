@@ -7,7 +7,7 @@ import { say, type PhraseBook } from './ports.ts';
 import { render, type ReplyPlan } from './render.ts';
 import { FittedProfiles } from './profile-fit.ts';
 import { Session } from './session.ts';
-import { encodePayload, getProducts, searchConfigs, searchProducts, type AlertLevel, type Logger, type PhotoDescription, type Product, type Turn } from './ports.ts';
+import { encodePayload, type AlertLevel, type Logger, type PhotoDescription, type Product, type Turn } from './ports.ts';
 
 export interface AssistantOptions {
   phrases: PhraseBook;
@@ -42,13 +42,13 @@ export class Assistant {
   }
 
   private async session(ctx: Turn, lang: Lang): Promise<Session> {
-    const { db, store } = ctx.services;
+    const { catalog } = ctx.services;
     const history = await loadContext(ctx.services.store, ctx.shopper.key);
     const prefs = savedPreferences(ctx.shopper.preferences);
     ctx.language = lang;
     const vocabulary = ctx.services.vocabulary.current();
     const written = ctx.services.profile.current();
-    const finds = async (words: string[][]) => (await searchProducts(db, words, {}, { configs: searchConfigs(written.languages), limit: 1 })).products.length > 0;
+    const finds = async (words: string[][]) => (await catalog.search(words, {}, { languages: written.languages, limit: 1 })).products.length > 0;
     const profile = await this.profiles.get(written, vocabulary, finds);
     return new Session(ctx, { phrases: this.opts.phrases, complements: this.opts.complements, summarize: this.summarizer(ctx), profile }, lang, prefs, history);
   }
@@ -176,7 +176,7 @@ export class Assistant {
   async alertOptions(ctx: Turn, productId: string, said: string): Promise<void> {
     const lang = await this.languageOf(ctx);
     const s = await this.session(ctx, lang);
-    const [p] = await getProducts(ctx.services.db, [productId]);
+    const [p] = await ctx.services.catalog.get([productId]);
     if (!p) return this.deliver(ctx, s, said, { text: say(this.phrases, lang, 'product_missing'), products: [] });
     this.deliver(ctx, s, said, {
       text: say(this.phrases, lang, 'alert_choose', { name: p.name }),

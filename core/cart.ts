@@ -5,7 +5,6 @@ import {
   customerLabel,
   encodePayload,
   formatPrice,
-  getProducts,
   newInvoiceToken,
   nextOrderNumber,
   readCart,
@@ -64,7 +63,7 @@ export type AddResult =
 export async function addToCart(s: Session, productId: string, opts: { quantity?: number; set?: boolean } = {}): Promise<AddResult> {
   const ls = await lines(s);
   const line = ls.find((l) => l.productId === productId);
-  const product = line?.product ?? (await getProducts(s.db, [productId], { activeOnly: true }))[0] ?? null;
+  const product = line?.product ?? (await s.catalog.get([productId], { activeOnly: true }))[0] ?? null;
   if (!product) return { ok: false, error: 'product not found' };
   if (product.stock <= 0) return { ok: false, error: 'out of stock', product };
   const want = opts.set ? (opts.quantity ?? 1) : (line?.quantity ?? 0) + (opts.quantity ?? 1);
@@ -135,7 +134,7 @@ export async function emptyCart(s: Session): Promise<ReplyPlan> {
 
 /** A WhatsApp `order` (a cart sent from the Meta catalog) becomes the cart, and checkout starts. */
 export async function cartFromOrder(s: Session, items: Array<{ productId: string; quantity: number; itemPrice: number | null }>): Promise<ReplyPlan> {
-  const products = new Map((await getProducts(s.db, items.map((i) => i.productId), { activeOnly: true })).map((p) => [p.id, p]));
+  const products = new Map((await s.catalog.get(items.map((i) => i.productId), { activeOnly: true })).map((p) => [p.id, p]));
   const now = s.ctx.services.clock.now();
   const rows: CartLine[] = items.map((i) => {
     const p = products.get(i.productId) ?? null;

@@ -20,13 +20,14 @@ import type { CheckoutState } from '../src/orders/cart-repo.ts';
 
 export type { Config, Clock, Db, Tx, Handoff, Logger, Store, OutboundMessage, Profile, Vocabulary };
 export type { StoreInfo } from '../src/profile/store-profile.ts';
-export type { Product, SearchFilters, SearchResult } from '../src/catalog/catalog-repo.ts';
+import type { Product, SearchFilters, SearchResult } from '../src/catalog/catalog-repo.ts';
+export type { Product, SearchFilters, SearchResult };
 export type { PhotoDescription } from '../src/media/media.ts';
 export { clearCart, readCart, saveCheckout, setCartLines, type CartLine, type CheckoutState } from '../src/orders/cart-repo.ts';
 export { newInvoiceToken, nextOrderNumber, type OrderDraft, type OrderLine } from '../src/orders/order-repo.ts';
 export type { CartReading } from '../src/catalog/cart-words.ts';
-export { getProducts, searchProducts, searchConfigs, MAX_FETCH, MAX_RESULTS, type Family } from '../src/catalog/catalog-repo.ts';
-export { pickVariant, variantLabel, withFamilies } from '../src/catalog/variants.ts';
+export { getProducts, MAX_FETCH, MAX_RESULTS, type Family } from '../src/catalog/catalog-repo.ts';
+export { pickVariant, variantLabel } from '../src/catalog/variants.ts';
 export { FIELDS, type Field, type Reading } from '../src/catalog/vocabulary.ts';
 export type { FollowUp } from '../src/catalog/lexicon.ts';
 export { keys, normalize } from '../src/catalog/words.ts';
@@ -53,12 +54,33 @@ export interface CoreServices {
   handoff: Handoff;
   /** The store's profile (store.yaml), current at the turn's start. */
   profile: { current(): Profile };
+  /** The catalog as a turn reads it: search, products by id, variants folded into families. */
+  catalog: Catalog;
   /** The catalog's vocabulary: its values and the words that name them. */
   vocabulary: { current(): Vocabulary };
   /** Orders: placing one in the turn's transaction, its payment link and invoice message. */
   orders: Pick<Orders, 'place' | 'paymentUrl' | 'invoiceMessage'>;
   /** With a model: the products nearest in meaning to the shopper's words (src/catalog/embeddings.ts); absent offline. */
   semantic?: Semantic;
+}
+
+/**
+ * The catalog's reads (src/catalog/catalog-reader.ts over the database). The assistant's
+ * decisions — reading words, letting filters go, follow-ups — sit above it, so they are tested
+ * over any catalog that keeps this contract.
+ */
+export interface Catalog {
+  /**
+   * Products matching every word group (each group: a word and its alternatives) and the
+   * filters, by relevance; failing that, with typos corrected ('all', didYouMean set), then any
+   * word ('any'). No words: the filters alone, in stock and cheapest first ('filters').
+   * `languages` choose the text-search stemming; `limit` ≤ MAX_FETCH.
+   */
+  search(words: string[][], filters: SearchFilters, opts: { languages: string[]; limit: number }): Promise<SearchResult>;
+  /** Products by id, in no particular order; unknown ids are skipped. */
+  get(ids: string[], opts?: { activeOnly?: boolean }): Promise<Product[]>;
+  /** Variants folded into one product per family (its `family` set), at most `limit` of them. */
+  families(products: Product[], limit?: number): Promise<Product[]>;
 }
 
 /** Semantic search: null when the words could not be embedded (search stays lexical). */

@@ -14,11 +14,12 @@ export function loadComplements(path: URL | string = RECOMMENDATIONS_FILE): Reco
 /**
  * Recommendations from preferences (budget, colours, styles, categories), viewed categories,
  * complementary categories and "shoppers who viewed X also viewed Y"; never what the shopper
- * already viewed, only what is in stock and within budget. With `anchor`, products like it.
+ * already viewed, only what is in stock and within budget. Products like one product are
+ * Session.similar's.
  */
 export async function recommend(
   db: Tx,
-  opts: { shopper: string; prefs: Preferences; anchor?: Product | null; limit?: number; complements?: Record<string, string[]>; currency: string },
+  opts: { shopper: string; prefs: Preferences; limit?: number; complements?: Record<string, string[]>; currency: string },
 ): Promise<Product[]> {
   const complements = opts.complements ?? {};
   const viewedCats = await query<{ category: string }>(
@@ -26,12 +27,11 @@ export async function recommend(
     sql`select p.category from product_views v join products p on p.id = v.product_id where v.shopper_key = ${opts.shopper}
     group by p.category order by max(v.at) desc limit 5`,
   );
-  const main = opts.anchor ? [opts.anchor.category] : [...new Set([...opts.prefs.categories, ...viewedCats.map((r) => r.category)])];
-  const side = opts.anchor ? [] : [...new Set(main.flatMap((c) => complements[c] ?? []))].filter((c) => !main.includes(c));
-  const colors = opts.anchor ? [opts.anchor.color] : opts.prefs.colors;
-  const styles = opts.anchor ? [opts.anchor.style] : opts.prefs.styles;
+  const main = [...new Set([...opts.prefs.categories, ...viewedCats.map((r) => r.category)])];
+  const side = [...new Set(main.flatMap((c) => complements[c] ?? []))].filter((c) => !main.includes(c));
+  const colors = opts.prefs.colors;
+  const styles = opts.prefs.styles;
   const budget = opts.prefs.budgetMax ? toMinor(opts.prefs.budgetMax, opts.currency) : null;
-  const anchorId = opts.anchor?.id ?? null;
   const j = (xs: string[]) => JSON.stringify(xs.filter(Boolean));
   const rows = await query<{ id: string }>(
     db,
@@ -39,7 +39,7 @@ export async function recommend(
     co as (
       select v2.product_id, count(*) as c from product_views v1
       join product_views v2 on v2.shopper_key = v1.shopper_key and v2.product_id <> v1.product_id
-      where v1.product_id in (select product_id from viewed union select ${anchorId}::text)
+      where v1.product_id in (select product_id from viewed)
       group by v2.product_id
     ),
     cats as (select jsonb_array_elements_text(${j(main)}::jsonb) as c),
@@ -47,7 +47,6 @@ export async function recommend(
     select p.id from products p left join co on co.product_id = p.id
     where p.stock > 0 and p.active
       and p.id not in (select product_id from viewed)
-      and (${anchorId}::text is null or p.id <> ${anchorId}::text)
       and (${budget}::bigint is null or p.price <= ${budget}::bigint)
       and (p.category in (select c from cats) or p.category in (select c from side) or co.c is not null
         or (select count(*) from cats) = 0)

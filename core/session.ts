@@ -10,13 +10,10 @@ import {
   customerLabel,
   formatPrice,
   fromMinor,
-  getProducts,
   MAX_FETCH,
   MAX_RESULTS,
   pickVariant,
   priceAlerts,
-  searchConfigs,
-  searchProducts,
   toMinor,
   type Field,
   type FollowUp,
@@ -25,11 +22,11 @@ import {
   type Profile,
   type SearchFilters,
   type SearchResult,
+  type Catalog,
   type Semantic,
   type Turn,
   type Vocabulary,
   variantLabel,
-  withFamilies,
 } from './ports.ts';
 
 /** Semantic neighbours read per search, and the reciprocal-rank constant that fuses them with the lexical list. */
@@ -126,6 +123,9 @@ export class Session {
   get db() {
     return this.ctx.services.db;
   }
+  get catalog(): Catalog {
+    return this.ctx.services.catalog;
+  }
   /** The catalog's currency (what most products are priced in), else the store's: budgets and their labels are read in it. */
   get currency(): string {
     return this.vocabulary.facets.currency ?? this.profile.currency;
@@ -175,9 +175,9 @@ export class Session {
     if (max != null) filters.maxPrice = Math.min(toMinor(max, cur), base.maxPrice ?? Infinity);
     if (min != null) filters.minPrice = Math.max(toMinor(min, cur), base.minPrice ?? 0);
     // variants of one product come as one row: read enough rows to fill a page of products
-    const opts = { configs: searchConfigs(this.profile.languages), limit: MAX_FETCH };
+    const opts = { languages: this.profile.languages, limit: MAX_FETCH };
 
-    let result = await searchProducts(this.db, words, filters, opts);
+    let result = await this.catalog.search(words, filters, opts);
     // with a model, words left after the filters also search by meaning: the nearest products
     // that pass the same filters join the lexical ones
     if (words.length && this.ctx.services.semantic) result = await this.hybrid(this.ctx.services.semantic, args.query ?? '', result, filters, opts);
@@ -190,10 +190,13 @@ export class Session {
         // The words go only when a category or brand of this store stands for the thing asked
         // ("диван для детского сада": the sofas stay). Otherwise the words are the thing: a
         // budget or a colour kept without them would show cheap or red products nobody asked for.
+        // Words that name the thing itself («шорты» where no category is called so) stay: «Nike
+        // шорты» never shows Nike's shoes; the brand goes before them.
         const keeps = f.category?.length || f.brand?.length || base.category?.length || base.excludeIds?.length;
-        if (!ws.length || !keeps) continue;
-        relaxed.push({ what: 'words', said: ws.map((a) => a[0]).join(' ') });
-        ws = [];
+        const loose = ws.filter((g) => !r.things.includes(g));
+        if (!loose.length || !keeps) continue;
+        relaxed.push({ what: 'words', said: loose.map((a) => a[0]).join(' ') });
+        ws = ws.filter((g) => r.things.includes(g));
       } else if (step === 'weak') {
         if (!f.category || !r.weak.has('category') || args.category || base.category) continue;
         relaxed.push({ what: 'category', said: said.category ?? f.category[0]! });
@@ -209,9 +212,9 @@ export class Session {
         relaxed.push({ what: step, said: said[step] ?? f[step]![0]! });
         f = { ...f, [step]: null };
       }
-      result = await searchProducts(this.db, ws, f, opts);
+      result = await this.catalog.search(ws, f, opts);
     }
-    result = { ...result, products: await withFamilies(this.db, result.products, MAX_RESULTS) };
+    result = { ...result, products: await this.catalog.families(result.products, MAX_RESULTS) };
     const kept = (field: Field) => (f[field] ? said[field] : undefined);
     const labels = [kept('color'), kept('brand'), kept('category'), kept('style'), kept('material'), f.maxPrice != null || f.minPrice != null ? this.budgetLabel(f) : undefined].filter((x): x is string => !!x);
     this.shown = result.products;
@@ -228,10 +231,10 @@ export class Session {
    * reordered; otherwise the nearest join them. The shopper's words are embedded once; products
    * under the similarity floor never join, so a thing the store does not sell still finds nothing.
    */
-  private async hybrid(semantic: Semantic, text: string, lexical: SearchResult, filters: SearchFilters, opts: { configs: string[]; limit: number }): Promise<SearchResult> {
+  private async hybrid(semantic: Semantic, text: string, lexical: SearchResult, filters: SearchFilters, opts: { languages: string[]; limit: number }): Promise<SearchResult> {
     const near = (await semantic.nearest(text, SEMANTIC_K))?.filter((n) => n.score >= semantic.minSimilarity);
     if (!near?.length) return lexical;
-    const found = await searchProducts(this.db, [], { ...filters, ids: near.map((n) => n.id) }, { ...opts, limit: near.length });
+    const found = await this.catalog.search([], { ...filters, ids: near.map((n) => n.id) }, { ...opts, limit: near.length });
     if (!found.products.length) return lexical;
     const score = new Map<string, number>();
     const byId = new Map<string, Product>();
@@ -267,7 +270,7 @@ export class Session {
   async followUp(text: string, asks: Set<FollowUp>, args: SearchArgs = {}): Promise<SearchOutcome | null> {
     const ids = this.recentlyShown();
     if (!ids.length) return null;
-    const shown = await getProducts(this.db, ids);
+    const shown = await this.catalog.get(ids);
     if (!shown.length) return null;
     const categories = [...new Set(shown.map((p) => p.category).filter(Boolean))];
     // "other ones" leaves the shown products out; "in black?" may well mean one of them
@@ -285,7 +288,7 @@ export class Session {
 
   /** The cheapest product of the last answer that showed products, opened as a card. */
   async cheapestShown(): Promise<Product | null> {
-    const shown = await getProducts(this.db, this.recentlyShown(), { activeOnly: true });
+    const shown = await this.catalog.get(this.recentlyShown(), { activeOnly: true });
     const cheapest = shown.sort((a, b) => a.price - b.price)[0];
     return cheapest ? this.product(cheapest.id) : null;
   }
@@ -299,16 +302,35 @@ export class Session {
     return [];
   }
 
+  /** Suggestions from the shopper's preferences and history; with `product_id`, products like that one (similar()). */
   async recommendations(args: { product_id?: string } = {}) {
-    const anchor = args.product_id ? ((await getProducts(this.db, [args.product_id]))[0] ?? null) : null;
-    const products = await withFamilies(this.db, await recommend(this.db, { shopper: this.shopper, prefs: this.prefs, anchor, complements: this.deps.complements, currency: this.currency }));
+    const anchor = args.product_id ? ((await this.catalog.get([args.product_id]))[0] ?? null) : null;
+    const products = anchor ? await this.similar(anchor) : await this.catalog.families(await recommend(this.db, { shopper: this.shopper, prefs: this.prefs, complements: this.deps.complements, currency: this.currency }));
     this.shown = products;
     this.event('recommendations', { anchor: anchor?.id ?? null, shown: products.map((p) => p.id) });
     return products;
   }
 
+  /**
+   * "More like this" after a card: searched like the card — its category, ranked by the words
+   * of its name (any of them; the brand's and the model's first), then the rest of its category
+   * nearest its price. Never the card itself or its variants; in stock only.
+   */
+  async similar(anchor: Product): Promise<Product[]> {
+    const own = [anchor.id, ...(anchor.family?.variants.map((v) => v.id) ?? []), ...(anchor.parentId ? [anchor.parentId] : [])];
+    const base: SearchFilters = { category: anchor.category ? [anchor.category] : null, excludeIds: own, inStock: true };
+    const opts = { languages: this.profile.languages, limit: MAX_FETCH };
+    const words = [...new Set(anchor.name.toLowerCase().split(/[^\p{L}\p{N}]+/u))].filter((w) => w.length >= 3 && !/^\d+$/.test(w)).slice(0, 8).map((w) => [w]);
+    const alike = words.length > 1 ? (await this.catalog.search(words, base, opts)).products : [];
+    const near = (p: Product) => Math.abs(p.price - anchor.price);
+    const rest = alike.length >= MAX_RESULTS ? [] : (await this.catalog.search([], base, opts)).products.sort((a, b) => near(a) - near(b));
+    const seen = new Set<string>();
+    const products = [...alike, ...rest].filter((p) => !seen.has(p.id) && !!seen.add(p.id));
+    return this.catalog.families(products, MAX_RESULTS);
+  }
+
   async product(id: string): Promise<Product | null> {
-    const p = (await withFamilies(this.db, await getProducts(this.db, [id])))[0] ?? null;
+    const p = (await this.catalog.families(await this.catalog.get([id])))[0] ?? null;
     if (!p) return null;
     this.shown = [p];
     const key = this.ctx.key('view', p.id);
@@ -328,7 +350,7 @@ export class Session {
     if (!ids.length) return null;
     const r = extract(text, this.vocabulary);
     if (r.category) return null;
-    for (const p of await withFamilies(this.db, await getProducts(this.db, ids, { activeOnly: true }))) {
+    for (const p of await this.catalog.families(await this.catalog.get(ids, { activeOnly: true }))) {
       const v = p.family && pickVariant(p.family, text, r.filters.color ?? []);
       if (v) return this.product(v.id);
     }
@@ -337,7 +359,7 @@ export class Session {
 
   /** One active alert per shopper and product: setting it again replaces the target. */
   async setPriceAlert(args: { product_id: string; target_price?: number; drop_percent?: number }) {
-    const p = (await getProducts(this.db, [args.product_id]))[0];
+    const p = (await this.catalog.get([args.product_id]))[0];
     if (!p) return { ok: false as const, error: 'product not found' };
     const kind = p.stock <= 0 ? 'stock' : args.target_price ? 'price' : args.drop_percent ? 'percent' : 'any';
     const target =

@@ -10,6 +10,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { say } from './phrases.ts';
 import { TurnContext, type TurnServices } from '../handlers/context.ts';
+import { catalogReader } from './catalog/catalog-reader.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { InboxWorker } from './inbox/inbox-worker.ts';
 import { queueDepth } from './worker/queue-depth.ts';
@@ -235,7 +236,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     contextSize: config.CONTEXT_MESSAGES,
     log,
   });
-  const turnServices: TurnServices = { config, db: database.db, store, clock, assistant, media, handoff, vocabulary, profile, orders, ...(embeddings ? { semantic: embeddings } : {}) };
+  const turnServices: TurnServices = { config, db: database.db, catalog: catalogReader(database.db), store, clock, assistant, media, handoff, vocabulary, profile, orders, ...(embeddings ? { semantic: embeddings } : {}) };
   const handle = opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn);
   const inbox = new InboxWorker({
     db: database.db,

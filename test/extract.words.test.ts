@@ -128,10 +128,10 @@ describe('reading the shopper’s words without a model', () => {
     expect(detectLanguage('кефир', 'kk', vocabulary)).toBe('ru');
   });
 
-  it('the lexicon’s things shops sell collide with nothing: one concept a word, none a colour, material, size, unit, follow-up, number, scale or common word', () => {
+  it('the lexicon’s things shops sell and their kinds collide with nothing: one concept a word, none a colour, material, size, unit, follow-up, number, scale or common word', () => {
     const owner = new Map<string, string>();
     const twice: string[] = [];
-    for (const [concept, ws] of Object.entries(lexicon.products).map(([c, l]) => [c, Object.values(l).flat()] as const))
+    for (const [concept, ws] of Object.entries({ ...lexicon.products, ...lexicon.kinds }).map(([c, l]) => [c, Object.values(l).flat()] as const))
       for (const k of new Set(ws.map((w) => tokens(w).map(key).join(' ')))) {
         if (owner.has(k) && owner.get(k) !== concept) twice.push(`${k}: ${owner.get(k)} / ${concept}`);
         owner.set(k, concept);
@@ -152,7 +152,7 @@ describe('reading the shopper’s words without a model', () => {
     );
     expect(thingPlusColour).toEqual([]);
     // number words are compared as written («төрт» is 4, «торт» a cake)
-    const written = new Set(Object.values(lexicon.products).flatMap((c) => Object.values(c).flat()).map((w) => tokens(w).join(' ')));
+    const written = new Set(Object.values({ ...lexicon.products, ...lexicon.kinds }).flatMap((c) => Object.values(c).flat()).map((w) => tokens(w).join(' ')));
     expect(Object.values(lexicon.numbers).flat().filter((w) => written.has(tokens(w).join(' ')))).toEqual([]);
     expect(Object.keys(lexicon.products).length).toBeGreaterThanOrEqual(300);
     // and in every sample store each catalog category still reads as itself

@@ -6,6 +6,8 @@ export const LEXICON_FILE = new URL('../../templates/lexicon.yaml', import.meta.
 
 const words = z.array(z.string().min(1)).min(1);
 const concepts = z.record(z.string().min(1), words);
+const phrase = z.string().min(1).refine((w) => w.trim().split(/\s+/).length <= 3, 'at most three words a phrase');
+const byLanguage = z.record(z.string().min(1), z.partialRecord(z.enum(['en', 'ru', 'kk']), z.array(phrase).min(1)));
 const lexiconSchema = z.strictObject({
   colors: concepts,
   materials: concepts,
@@ -27,7 +29,9 @@ const lexiconSchema = z.strictObject({
   /** What shoppers ask about the store itself, and for a person: answered without a model. */
   intents: z.strictObject({ address: words, hours: words, delivery: words, person: words }),
   /** Things shops sell, in the words shoppers use, by language: a concept reaches the categories the catalog names with any of its words. */
-  products: z.record(z.string().min(1), z.partialRecord(z.enum(['en', 'ru', 'kk']), z.array(z.string().min(1).refine((w) => w.trim().split(/\s+/).length <= 3, 'at most three words a phrase')).min(1))),
+  products: byLanguage,
+  /** Kinds of a thing shoppers name beside it (for women, wireless, gaming): every language's words search together. */
+  kinds: byLanguage,
 });
 
 /** The shipped lexicon of common shopping concepts (templates/lexicon.yaml). */

@@ -43,6 +43,11 @@ export interface Reading {
   corrected: Array<{ said: string; value: string }>;
   /** Words left to search for; each with its alternatives (a unit in every language). */
   rest: string[][];
+  /**
+   * The groups of `rest` that name the thing itself (a thing shops sell, from the lexicon, that
+   * no category here names): a search never lets them go to keep a brand or a budget.
+   */
+  things: string[][];
   budgetMax: number | null;
   budgetMin: number | null;
 }
@@ -51,7 +56,7 @@ type Target =
   | { kind: 'value'; field: Field; values: string[]; weak?: boolean }
   | { kind: 'missing'; field: 'color' | 'material' }
   | { kind: 'follow'; name: FollowUp }
-  | { kind: 'alt'; words: string[] }
+  | { kind: 'alt'; words: string[]; thing?: boolean }
   | { kind: 'common' };
 
 const MAX_PHRASE = 3;
@@ -126,6 +131,11 @@ export class Vocabulary {
     this.link('color', lexicon.colors);
     this.link('material', lexicon.materials);
     this.linkProducts(lexicon.products);
+    // kinds («женские», "wireless", «игровое») search every language's words for them together
+    for (const c of Object.values(lexicon.kinds)) {
+      const ws = [...new Set(Object.values(c).flat().map(normalize))];
+      for (const k of new Set(ws.map(phraseKey))) if (k && !this.phrases.has(k)) this.add(k, { kind: 'alt', words: ws });
+    }
     this.valueKeys = [...this.phrases.entries()].filter(([k, ts]) => !k.includes(' ') && k.length >= 4 && ts.some((t) => t.kind === 'value' && !t.weak)).map(([k]) => k);
 
     for (const [target, ws] of Object.entries(synonyms)) for (const w of ws) this.rewrites.set(phraseKey(w), tokens(target));
@@ -186,7 +196,7 @@ export class Vocabulary {
       const categories = new Set<string>();
       for (const k of wordKeys)
         for (const t of this.phrases.get(k) ?? []) if (t.kind === 'value' && t.field === 'category' && !t.weak) for (const v of t.values) categories.add(v);
-      const target: Target = categories.size ? { kind: 'value', field: 'category', values: [...categories] } : { kind: 'alt', words: [...new Set(ws.map(normalize))] };
+      const target: Target = categories.size ? { kind: 'value', field: 'category', values: [...categories] } : { kind: 'alt', words: [...new Set(ws.map(normalize))], thing: true };
       for (const k of wordKeys) if (!this.phrases.has(k)) this.add(k, target);
     }
   }
@@ -270,7 +280,7 @@ export class Vocabulary {
     const words = split.map((t) => t.word);
     const origin = split.map((t) => t.said);
     const ks = words.map(key);
-    const r: Reading = { filters: {}, said: {}, weak: new Set(), missing: {}, followUps: new Set(), corrected: [], rest: [], budgetMax: budget.max, budgetMin: budget.min };
+    const r: Reading = { filters: {}, said: {}, weak: new Set(), missing: {}, followUps: new Set(), corrected: [], rest: [], things: [], budgetMax: budget.max, budgetMin: budget.min };
     const weak: Array<{ field: Field; values: string[]; said: string; word: string }> = [];
     for (let i = 0; i < words.length; ) {
       let took = 0;
@@ -299,7 +309,11 @@ export class Vocabulary {
         } else if (t.kind === 'value' && t.weak) weak.push({ field: t.field, values: targets.filter((x): x is Extract<Target, { kind: 'value' }> => x.kind === 'value' && x.field === t.field).flatMap((x) => x.values), said, word: words.slice(i, i + n).join(' ') });
         else if (t.kind === 'missing') r.missing[t.field] ??= said;
         else if (t.kind === 'follow') r.followUps.add(t.name);
-        else if (t.kind === 'alt') r.rest.push([...new Set([words.slice(i, i + n).join(' '), ...t.words])]);
+        else if (t.kind === 'alt') {
+          const group = [...new Set([words.slice(i, i + n).join(' '), ...t.words])];
+          r.rest.push(group);
+          if (t.thing) r.things.push(group);
+        }
       }
       if (!took) {
         const w = words[i]!;

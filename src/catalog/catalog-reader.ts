@@ -1,0 +1,16 @@
+import type { Db } from '../db/database.ts';
+import { getProducts, searchConfigs, searchProducts, type Product, type SearchFilters, type SearchResult } from './catalog-repo.ts';
+import { withFamilies } from './variants.ts';
+
+/**
+ * The catalog port (core/ports.ts `Catalog`) over the database: full-text search, products by
+ * id, families. Implemented by shape; src imports nothing from core.
+ */
+export function catalogReader(db: Db) {
+  return {
+    search: (words: string[][], filters: SearchFilters, opts: { languages: string[]; limit: number }): Promise<SearchResult> =>
+      searchProducts(db, words, filters, { configs: searchConfigs(opts.languages), limit: opts.limit }),
+    get: (ids: string[], opts?: { activeOnly?: boolean }): Promise<Product[]> => getProducts(db, ids, opts),
+    families: (products: Product[], limit?: number): Promise<Product[]> => withFamilies(db, products, limit),
+  };
+}
