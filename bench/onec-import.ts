@@ -92,7 +92,7 @@ async function run(backend: 'postgres' | 'pglite', sends: Array<{ name: string; 
   url.pathname = `/${id}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'vt-bench-onec-'));
   const storeDir = mkdtempSync(join(tmpdir(), 'vt-bench-onec-store-'));
-  writeFileSync(join(storeDir, 'store.yaml'), readFileSync('templates/store.yaml', 'utf8').replace('# price_type: Розничная', 'price_type: Розничная'));
+  writeFileSync(join(storeDir, 'store.yaml'), readFileSync('templates/samples/furniture/store.yaml', 'utf8').replace('# price_type: Розничная', 'price_type: Розничная'));
   const port = await freePort();
   const child = await startProcess(
     'src/main.ts',

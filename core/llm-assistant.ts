@@ -73,7 +73,7 @@ export async function llmAnswer(s: Session, text: string, o: LlmOptions): Promis
     {
       role: 'system',
       content: [
-        `You are the shopping assistant of "${p.name}", chatting in WhatsApp. The store sells ${p.sells}.${categories.length ? ` Catalog categories: ${categories.slice(0, 40).join(', ')}.` : ''} Tone: ${p.tone}.`,
+        `You are the shopping assistant of "${p.name}", chatting in WhatsApp.${p.sells ? ` The store sells ${p.sells}.` : ''}${categories.length ? ` Catalog categories: ${categories.slice(0, 40).join(', ')}.` : ''} Tone: ${p.tone}.`,
         `Always answer in ${LANGUAGE_NAME[s.lang]}. Prices are in ${s.currency}.`,
         'Use the tools for every product fact; never invent products, prices or ids.',
         'Products your tools return are shown to the shopper right after your text as a list or a product card: do not list them again, write one to three short sentences.',

@@ -5,25 +5,27 @@ export type Finds = (words: string[][]) => Promise<boolean>;
 
 /**
  * The profile as the catalog bears it out. store.yaml's `sells` and greeting examples are
- * written for one catalog, and a store that has not written its own speaks with the demo's
- * files («серый диван до 300 тысяч» in a shop of phones). When none of the examples finds
- * anything in the catalog now held (a category or brand of it, or products by their words),
- * both are computed from it: its largest categories, and its largest brands. With no examples
- * at all, only the examples are computed; an empty catalog keeps the profile's words.
+ * written for one catalog, and a store that has not written its own speaks with another's
+ * («серый диван до 300 тысяч» in a shop of phones). When none of the examples finds anything in
+ * the catalog now held (a category or brand of it, or products by their words), both are
+ * computed from it: its largest categories, and its largest brands. With no examples at all,
+ * the examples are computed, and `sells` too when store.yaml leaves it empty (templates/store.yaml,
+ * the profile of a store without its own). An empty catalog keeps the profile's words.
  */
 export async function fitProfile(profile: Profile, vocabulary: Vocabulary, finds: Finds): Promise<Profile> {
   const categories = vocabulary.values('category').slice(0, 6);
   if (!vocabulary.facets.products || !categories.length) return profile;
+  const brands = vocabulary.values('brand').slice(0, 3);
+  const sells = `${categories.join(', ')}${brands.length ? ` (${brands.join(', ')})` : ''}`;
   const examples = Object.values(profile.examples).flat();
   for (const e of examples) {
     const r = vocabulary.read(e);
-    if (r.filters.category?.length || r.filters.brand?.length || (r.rest.length && (await finds(r.rest)))) return profile;
+    if (r.filters.category?.length || r.filters.brand?.length || (r.rest.length && (await finds(r.rest)))) return profile.sells ? profile : { ...profile, sells };
   }
   const computed = categories.slice(0, 3).map((c) => c.toLowerCase());
-  const brands = vocabulary.values('brand').slice(0, 3);
   return {
     ...profile,
-    sells: examples.length ? `${categories.join(', ')}${brands.length ? ` (${brands.join(', ')})` : ''}` : profile.sells,
+    sells: examples.length || !profile.sells ? sells : profile.sells,
     examples: Object.fromEntries(profile.languages.map((l) => [l, computed])),
   };
 }

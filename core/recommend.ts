@@ -3,10 +3,8 @@ import { z } from 'zod';
 import type { Preferences } from './memory.ts';
 import { getProducts, toMinor, query, readYamlFile, sql, type Product, type Tx } from './ports.ts';
 
-export const RECOMMENDATIONS_FILE = new URL('../templates/recommendations.yaml', import.meta.url);
-
-/** Categories that go with a category (sofa → coffee table), from templates/recommendations.yaml. */
-export function loadComplements(path: URL | string = RECOMMENDATIONS_FILE): Record<string, string[]> {
+/** Categories that go with a category (sofa → coffee table), from the store folder's recommendations.yaml. */
+export function loadComplements(path: URL | string): Record<string, string[]> {
   if (!existsSync(path)) return {};
   return readYamlFile(path, z.object({ complements: z.record(z.string(), z.array(z.string())).default({}) }).nullable().transform((v) => v ?? { complements: {} })).complements;
 }

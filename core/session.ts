@@ -177,7 +177,9 @@ export class Session {
     // variants of one product come as one row: read enough rows to fill a page of products
     const opts = { languages: this.profile.languages, limit: MAX_FETCH };
 
-    let result = await this.catalog.search(words, filters, opts);
+    // the shopper's narrower words for the category («торшер» in Освещение) rank when products have them all
+    const narrow = r.soft.length ? await this.catalog.search([...words, ...r.soft], filters, opts) : null;
+    let result = narrow?.match === 'all' && narrow.products.length ? narrow : await this.catalog.search(words, filters, opts);
     // with a model, words left after the filters also search by meaning: the nearest products
     // that pass the same filters join the lexical ones
     if (words.length && this.ctx.services.semantic) result = await this.hybrid(this.ctx.services.semantic, args.query ?? '', result, filters, opts);

@@ -1,5 +1,5 @@
 /**
- * Generates templates/catalog.json: a furniture store of about 300 products in KZT,
+ * Generates templates/samples/furniture/catalog.json: a furniture store of about 300 products in KZT,
  * Russian names, Russian and English descriptions. Deterministic (seeded), so the committed
  * file is reproducible: node --import tsx scripts/generate-demo-catalog.ts
  */
@@ -65,5 +65,5 @@ for (const k of kinds) {
     });
   }
 }
-writeFileSync(new URL('../templates/catalog.json', import.meta.url), JSON.stringify({ products }, null, 1) + '\n');
+writeFileSync(new URL('../templates/samples/furniture/catalog.json', import.meta.url), JSON.stringify({ products }, null, 1) + '\n');
 console.log(`${products.length} products`);

@@ -64,9 +64,10 @@ const schema = z
     /** Where the store's own files live: store.yaml (profile), synonyms.yaml, recommendations.yaml. */
     STORE_DIR: str(),
     /**
-     * What a fresh embedded start loads: `on` the store folder's own catalog.json, `off` nothing,
-     * or the name of a sample store under templates/samples/ (its catalog, and its files when
-     * STORE_DIR is not set).
+     * What a fresh start with an empty catalog loads: `on` the store folder's catalog.json (with
+     * no STORE_DIR, the furniture demo's folder), `off` nothing (with no STORE_DIR, the files of a
+     * store without its own: templates/), or the name of a sample store under templates/samples/
+     * (its catalog, and its files when STORE_DIR is not set).
      */
     DEMO_CATALOG: z.preprocess(
       emptyToUndefined,
@@ -157,8 +158,15 @@ export type Config = z.infer<typeof schema> & {
   storeDir: string;
 };
 
-/** The store folder shipped with Vitrina (the demo store's profile, words and catalog). */
+/**
+ * The folder shipped with Vitrina: the lexicon, phrases and message templates every store
+ * shares, and the profile of a store that has not written its own (store.yaml, computed from
+ * its catalog). The sample stores, the demo among them, are in samples/.
+ */
 export const TEMPLATES_DIR = new URL('../templates/', import.meta.url).pathname;
+
+/** The sample store DEMO_CATALOG=on (the default) starts: the furniture shop. */
+export const DEMO_STORE = 'furniture';
 
 /** A sample store's folder: templates/samples/NAME/. */
 export function sampleStoreDir(name: string): string {
@@ -173,7 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration — ${problems.join('; ')}`, problems);
   }
   const d = parsed.data;
-  const sample = d.DEMO_CATALOG !== 'on' && d.DEMO_CATALOG !== 'off' && !d.DATABASE_URL;
-  const storeDir = d.STORE_DIR ?? (sample ? sampleStoreDir(d.DEMO_CATALOG) : TEMPLATES_DIR);
+  // the demo's files live beside its catalog; with no demo, a store without its own folder has templates/store.yaml
+  const storeDir = d.STORE_DIR ?? (d.DEMO_CATALOG === 'off' ? TEMPLATES_DIR : sampleStoreDir(d.DEMO_CATALOG === 'on' ? DEMO_STORE : d.DEMO_CATALOG));
   return { ...d, sandbox: !d.WHATSAPP_TOKEN, storeDir: storeDir.endsWith('/') ? storeDir : `${storeDir}/` };
 }

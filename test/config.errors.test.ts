@@ -18,7 +18,10 @@ describe('configuration', () => {
     expect(c).toMatchObject({ PORT: 3000, DATA_DIR: './data', sandbox: true, DEMO_CATALOG: 'on', OPENAI_MODEL: 'gpt-4o-mini', WHATSAPP_MAX_MPS: 80 });
     // the store's currency, languages and name come from its profile; the environment only overrides
     expect(c.CURRENCY).toBeUndefined();
-    expect(c.storeDir).toMatch(/templates\/$/);
+    // the demo's files beside its catalog; with no demo, the files of a store without its own
+    expect(c.storeDir).toMatch(/templates\/samples\/furniture\/$/);
+    expect(loadConfig({ DEMO_CATALOG: 'off' }).storeDir).toMatch(/templates\/$/);
+    expect(loadConfig({ DEMO_CATALOG: 'off', STORE_DIR: '/srv/shop' }).storeDir).toBe('/srv/shop/');
     expect(loadConfig({ DEMO_CATALOG: 'sports' }).storeDir).toMatch(/templates\/samples\/sports\/$/);
     expect(() => loadConfig({ DEMO_CATALOG: 'no-such-store' })).toThrow(/DEMO_CATALOG/);
     expect(c.DATABASE_URL).toBeUndefined();

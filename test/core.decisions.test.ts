@@ -34,12 +34,12 @@ const vocabulary = memoryVocabulary(rows, lexicon);
 const byName = (name: string) => products.find((p) => p.name === name)!;
 
 /** A turn as core sees it, over the memory catalog: effects are collected, never run. */
-function session(history: ContextEntry[] = [], over: Catalog = catalog) {
+function session(history: ContextEntry[] = [], over: Catalog = catalog, words = vocabulary) {
   const effects: Effect[] = [];
   const turn = {
     message: { wamid: 'wamid.1', type: 'text', text: '', replyId: null, raw: {} },
     shopper: { key: 'shopper-1', name: null, language: 'ru', preferences: null, checkout: null },
-    services: { catalog: over, vocabulary: { current: () => vocabulary }, profile: { current: () => profile }, clock: { now: () => new Date('2026-12-06T10:00:00Z') } },
+    services: { catalog: over, vocabulary: { current: () => words }, profile: { current: () => profile }, clock: { now: () => new Date('2026-12-06T10:00:00Z') } },
     log: { info() {}, warn() {}, error() {}, debug() {} },
     language: 'ru',
     effect(fn: Effect) {
@@ -95,6 +95,22 @@ describe('the assistant’s decisions over the catalog port (no database)', () =
     const out = await session().search({ query: 'детские кроссовки' });
     expect(names(out.products)).toEqual(['Кроссовки Adidas Runfalcon', 'Кроссовки Nike Pegasus 40', 'Кроссовки Nike Air Max женские']);
     expect(out.relaxed).toEqual([{ what: 'words', said: 'детские' }]);
+  });
+
+  it('a second category word beside the first ranks within it («диван кровать» → Диван-кровать), and is let go without a word when nothing has it', async () => {
+    const rows = [
+      { name: 'Диван угловой Осло', category: 'Диваны', price: 300000 },
+      { name: 'Диван-кровать Верона', category: 'Диваны', price: 400000 },
+      { name: 'Кровать двуспальная Сон', category: 'Кровати', price: 200000 },
+    ];
+    const shop = memoryCatalog(rows);
+    const v = memoryVocabulary(rows, lexicon);
+    const s = session([], shop.catalog, v);
+    const out = await s.search({ query: 'диван кровать' });
+    expect(names(out.products)).toEqual(['Диван-кровать Верона']);
+    const other = await s.search({ query: 'кровать диван' });
+    expect(names(other.products)).toEqual(['Кровать двуспальная Сон']);
+    expect(other.relaxed).toEqual([]);
   });
 
   it('«а подешевле?» when the cheapest was already shown: says so and shows the cheapest again', async () => {

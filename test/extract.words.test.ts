@@ -4,13 +4,13 @@ import { extract } from '../core/extract.ts';
 import { detectLanguage } from '../core/language.ts';
 import { classify } from '../core/offline-assistant.ts';
 import { storeVocabulary } from '../src/catalog/demo.ts';
-import { TEMPLATES_DIR, sampleStoreDir } from '../src/config.ts';
+import { DEMO_STORE, sampleStoreDir } from '../src/config.ts';
 import { facetsOf } from '../src/catalog/facets.ts';
 import { loadLexicon } from '../src/catalog/lexicon.ts';
 import { Vocabulary } from '../src/catalog/vocabulary.ts';
 import { key, normalize, tokens } from '../src/catalog/words.ts';
 
-const vocabulary = storeVocabulary(TEMPLATES_DIR);
+const vocabulary = storeVocabulary(sampleStoreDir(DEMO_STORE));
 const lexicon = loadLexicon();
 const rest = (text: string, v = vocabulary) => extract(text, v).rest.map((a) => a[0]).join(' ');
 
@@ -69,7 +69,7 @@ describe('reading the shopper’s words without a model', () => {
   });
 
   it('lexicon collisions in every sample catalog: a colour or material word the catalog sells by is read as a search word', () => {
-    const stores = [TEMPLATES_DIR, ...readdirSync(new URL('../templates/samples/', import.meta.url)).map((n) => sampleStoreDir(n))];
+    const stores = readdirSync(new URL('../templates/samples/', import.meta.url)).map((n) => sampleStoreDir(n));
     for (const dir of stores) {
       const v = storeVocabulary(dir);
       const own = new Set([...v.values('color'), ...v.values('material')].flatMap((x) => tokens(x)));
@@ -156,7 +156,7 @@ describe('reading the shopper’s words without a model', () => {
     expect(Object.values(lexicon.numbers).flat().filter((w) => written.has(tokens(w).join(' ')))).toEqual([]);
     expect(Object.keys(lexicon.products).length).toBeGreaterThanOrEqual(300);
     // and in every sample store each catalog category still reads as itself
-    const stores = [TEMPLATES_DIR, ...readdirSync(new URL('../templates/samples/', import.meta.url)).map((n) => sampleStoreDir(n))];
+    const stores = readdirSync(new URL('../templates/samples/', import.meta.url)).map((n) => sampleStoreDir(n));
     for (const dir of stores) {
       const v = storeVocabulary(dir);
       for (const c of v.values('category')) expect([c, extract(c, v).filters.category]).toEqual([c, [c]]);

@@ -245,7 +245,7 @@ describe.each(backends())('1C exchange ($name)', (backend) => {
   it('variants become products of their own; a partial exchange hides nothing; deactivate after a whole one hides what it did not mention, alerts kept', async () => {
     // the first price type is wholesale: this store's store.yaml picks «Розничная»
     const dir = mkdtempSync(join(tmpdir(), 'vitrina-store-'));
-    writeFileSync(join(dir, 'store.yaml'), readFileSync(new URL('../templates/store.yaml', import.meta.url), 'utf8').replace('# price_type: Розничная', 'price_type: Розничная'));
+    writeFileSync(join(dir, 'store.yaml'), readFileSync(new URL('../templates/samples/furniture/store.yaml', import.meta.url), 'utf8').replace('# price_type: Розничная', 'price_type: Розничная'));
     h = await start({ STORE_DIR: dir });
     const goods = (ids: string[], only = false) => `<?xml version="1.0" encoding="UTF-8"?><КоммерческаяИнформация ВерсияСхемы="2.08">
       <Классификатор><Ид>k</Ид><Группы><Группа><Ид>g1</Ид><Наименование>Обувь</Наименование><Группы><Группа><Ид>g2</Ид><Наименование>Кроссовки</Наименование></Группа></Группы></Группа></Группы>

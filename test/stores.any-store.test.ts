@@ -6,7 +6,7 @@ import pino from 'pino';
 import { CatalogWrites } from '../src/catalog/catalog-writes.ts';
 import { fileReading, loadDemoCatalogIfEmpty } from '../src/catalog/demo.ts';
 import { FolderFiles } from '../src/exchange/exchange-files.ts';
-import { TEMPLATES_DIR, sampleStoreDir } from '../src/config.ts';
+import { DEMO_STORE, sampleStoreDir } from '../src/config.ts';
 import { ManualClock } from '../src/clock.ts';
 import { openDatabase, query, sql } from '../src/db/database.ts';
 import { TemplateError } from '../src/errors.ts';
@@ -158,6 +158,31 @@ describe('any store: the catalog and the profile are the store’s own', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('a store without its own files (DEMO_CATALOG=off): what it sells and the greeting come from the catalog it imports', async () => {
+    model = await new FakeOpenAI().start();
+    const harness = (h = await startHarness({ backend, env: { ADMIN_TOKEN: 'adm', BOT: 'assistant', DEMO_CATALOG: 'off', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: model.url } }));
+    expect(harness.services.config.storeDir).toMatch(/templates\/$/);
+    const res = await harness.app.request('/admin/api/products', {
+      method: 'POST',
+      headers: { authorization: 'Bearer adm', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        products: [
+          { id: 'T-1', name: 'Coleman Sundome 2 Tent', category: 'Tents', brand: 'Coleman', price: 69.99, currency: 'USD', stock: 3 },
+          { id: 'T-2', name: 'MSR Elixir 3 Tent', category: 'Tents', brand: 'MSR', price: 329.95, currency: 'USD', stock: 1 },
+          { id: 'L-1', name: 'Petzl Actik Headlamp', category: 'Headlamps', brand: 'Petzl', price: 49.95, currency: 'USD', stock: 4 },
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    model.push({ content: 'Hello! Tents or headlamps?' });
+    await harness.post(textWebhook({ from: '15550000021', body: 'hi, what do you sell?' }));
+    await harness.drain();
+    const system = model.requests[0]!.messages[0].content as string;
+    expect(system).toContain('You are the shopping assistant of "Vitrina"');
+    expect(system).toContain('The store sells Tents, Headlamps (Coleman, MSR, Petzl)');
+    expect(system).not.toMatch(/furniture|диван/i);
+  });
+
   it('the demo catalog loads only into a fresh embedded store, and DEMO_CATALOG=off skips it', async () => {
     const d = await openDatabase({ dataDir: 'memory://' });
     const log = pino({ level: 'silent' });
@@ -167,7 +192,7 @@ describe('any store: the catalog and the profile are the store’s own', () => {
     expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log, storeDir: sampleStoreDir('sports') })).toBe(67);
     // a store whose products were all deactivated is not fresh: the demo never comes back
     await d.db.execute(sql`update products set active = false`);
-    expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log, storeDir: TEMPLATES_DIR })).toBe(0);
+    expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log, storeDir: sampleStoreDir(DEMO_STORE) })).toBe(0);
     // DEMO_CATALOG=kids on a folder holding the sports catalog: nothing mixed, and start-up says so
     const lines: string[] = [];
     const told = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });

@@ -29,7 +29,7 @@ export async function loadDemoCatalogIfEmpty(opts: { db: Db; writes: CatalogWrit
     if (Number(seen!.n) === 0)
       opts.log.warn(
         { file, storeDir: opts.storeDir },
-        `the data folder holds another store's catalog: ${file} was not loaded, and ${opts.storeDir}store.yaml describes the demo, not it — point STORE_DIR at the store's own folder (or set DEMO_CATALOG=off), or start on a fresh DATA_DIR for the demo`,
+        `the data folder holds another store's catalog: ${file} was not loaded, and ${opts.storeDir}store.yaml describes the demo, not it — set DEMO_CATALOG=off (what the store sells and its greeting then come from its catalog) or point STORE_DIR at the store's own folder, or start on a fresh DATA_DIR for the demo`,
       );
     return 0;
   }

@@ -48,12 +48,19 @@ export interface Reading {
    * no category here names): a search never lets them go to keep a brand or a budget.
    */
   things: string[][];
+  /**
+   * The shopper's words for a category that are not its own name — a synonym or a lexicon
+   * concept («торшер» in Освещение, «ковёр» in Декор, «шкаф купе» in Шкафы) — and a second
+   * category word beside the first («диван кровать»): they rank within the category and are
+   * let go without a word when no product there has them.
+   */
+  soft: string[][];
   budgetMax: number | null;
   budgetMin: number | null;
 }
 
 type Target =
-  | { kind: 'value'; field: Field; values: string[]; weak?: boolean }
+  | { kind: 'value'; field: Field; values: string[]; weak?: boolean; soft?: boolean }
   | { kind: 'missing'; field: 'color' | 'material' }
   | { kind: 'follow'; name: FollowUp }
   | { kind: 'alt'; words: string[]; thing?: boolean }
@@ -104,9 +111,7 @@ export class Vocabulary {
     for (const field of FIELDS) {
       const byKey = new Map<string, string[]>();
       for (const { value } of facets.fields[field]) {
-        // «Смарт-браслеты» is also written «смарт браслеты» and «смартбраслеты»
-        const forms = [value, ...(value.includes('-') ? [value.replace(/-/g, ' '), value.replace(/-/g, '')] : [])];
-        for (const k of new Set(forms.map(phraseKey))) if (k) byKey.set(k, [...(byKey.get(k) ?? []), value]);
+        for (const k of new Set(spellings(value).map(phraseKey))) if (k) byKey.set(k, [...(byKey.get(k) ?? []), value]);
       }
       for (const [k, values] of byKey) {
         this.add(k, { kind: 'value', field, values });
@@ -134,7 +139,7 @@ export class Vocabulary {
     // kinds («женские», "wireless", «игровое») search every language's words for them together
     for (const c of Object.values(lexicon.kinds)) {
       const ws = [...new Set(Object.values(c).flat().map(normalize))];
-      for (const k of new Set(ws.map(phraseKey))) if (k && !this.phrases.has(k)) this.add(k, { kind: 'alt', words: ws });
+      for (const k of new Set(ws.flatMap(spellings).map(phraseKey))) if (k && !this.phrases.has(k)) this.add(k, { kind: 'alt', words: ws });
     }
     this.valueKeys = [...this.phrases.entries()].filter(([k, ts]) => !k.includes(' ') && k.length >= 4 && ts.some((t) => t.kind === 'value' && !t.weak)).map(([k]) => k);
 
@@ -191,12 +196,17 @@ export class Vocabulary {
    * common word — keeps that meaning.
    */
   private linkProducts(concepts: LexiconData['products']) {
+    // the stemmer cuts a word and its plural apart now and then («кровать» крова, «кровати»
+    // кроват): a one-word category whose stem is the concept word's plus or minus one letter is it
+    const oneWord = [...this.phrases.entries()].filter(([k, ts]) => !k.includes(' ') && k.length >= 4 && ts.some((t) => t.kind === 'value' && t.field === 'category' && !t.weak));
+    const nearCategories = (k: string) =>
+      k.includes(' ') || k.length < 4 ? [] : oneWord.filter(([c]) => c !== k && Math.abs(c.length - k.length) === 1 && (c.startsWith(k) || k.startsWith(c))).flatMap(([, ts]) => ts);
     for (const ws of Object.values(concepts).map((c) => Object.values(c).flat())) {
-      const wordKeys = [...new Set(ws.map(phraseKey).filter(Boolean))];
+      const wordKeys = [...new Set(ws.flatMap(spellings).map(phraseKey).filter(Boolean))];
       const categories = new Set<string>();
       for (const k of wordKeys)
-        for (const t of this.phrases.get(k) ?? []) if (t.kind === 'value' && t.field === 'category' && !t.weak) for (const v of t.values) categories.add(v);
-      const target: Target = categories.size ? { kind: 'value', field: 'category', values: [...categories] } : { kind: 'alt', words: [...new Set(ws.map(normalize))], thing: true };
+        for (const t of [...(this.phrases.get(k) ?? []), ...nearCategories(k)]) if (t.kind === 'value' && t.field === 'category' && !t.weak) for (const v of t.values) categories.add(v);
+      const target: Target = categories.size ? { kind: 'value', field: 'category', values: [...categories], soft: true } : { kind: 'alt', words: [...new Set(ws.map(normalize))], thing: true };
       for (const k of wordKeys) if (!this.phrases.has(k)) this.add(k, target);
     }
   }
@@ -280,7 +290,7 @@ export class Vocabulary {
     const words = split.map((t) => t.word);
     const origin = split.map((t) => t.said);
     const ks = words.map(key);
-    const r: Reading = { filters: {}, said: {}, weak: new Set(), missing: {}, followUps: new Set(), corrected: [], rest: [], things: [], budgetMax: budget.max, budgetMin: budget.min };
+    const r: Reading = { filters: {}, said: {}, weak: new Set(), missing: {}, followUps: new Set(), corrected: [], rest: [], things: [], soft: [], budgetMax: budget.max, budgetMin: budget.min };
     const weak: Array<{ field: Field; values: string[]; said: string; word: string }> = [];
     for (let i = 0; i < words.length; ) {
       let took = 0;
@@ -303,10 +313,14 @@ export class Vocabulary {
         const said = origin.slice(i, i + n).filter(Boolean).join(' ');
         const strong = targets.filter((t) => t.kind !== 'value' || !t.weak);
         const t = pick(strong.length ? strong : targets);
+        // a synonym stood in for the words when they differ from what was read
+        const rewritten = said !== words.slice(i, i + n).join(' ');
         if (t.kind === 'value' && !t.weak && !r.filters[t.field]) {
           r.filters[t.field] = t.values;
           r.said[t.field] = said;
-        } else if (t.kind === 'value' && t.weak) weak.push({ field: t.field, values: targets.filter((x): x is Extract<Target, { kind: 'value' }> => x.kind === 'value' && x.field === t.field).flatMap((x) => x.values), said, word: words.slice(i, i + n).join(' ') });
+          if (t.field === 'category' && (t.soft || rewritten)) r.soft.push([said]);
+        } else if (t.kind === 'value' && !t.weak && t.field === 'category' && !t.values.some((v) => r.filters.category!.includes(v))) r.soft.push([said]);
+        else if (t.kind === 'value' && t.weak) weak.push({ field: t.field, values: targets.filter((x): x is Extract<Target, { kind: 'value' }> => x.kind === 'value' && x.field === t.field).flatMap((x) => x.values), said, word: words.slice(i, i + n).join(' ') });
         else if (t.kind === 'missing') r.missing[t.field] ??= said;
         else if (t.kind === 'follow') r.followUps.add(t.name);
         else if (t.kind === 'alt') {
@@ -410,6 +424,9 @@ export class Vocabulary {
     return out;
   }
 }
+
+/** A hyphenated word as shoppers also write it: «Смарт-браслеты», «смарт браслеты», «смартбраслеты». */
+const spellings = (w: string) => (w.includes('-') ? [w, w.replace(/-/g, ' '), w.replace(/-/g, '')] : [w]);
 
 function kazakhWords(lexicon: LexiconData): Set<string> {
   const words = new Set(lexicon.kazakh_words.map(normalize));

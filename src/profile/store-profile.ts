@@ -19,8 +19,8 @@ const names = z.array(z.string().min(1)).min(1);
 const schema = z
   .strictObject({
     name: z.string().min(1).max(100),
-    /** One line on what the store sells, for the model and the greeting. */
-    sells: z.string().min(1).max(300),
+    /** One line on what the store sells, for the model and the greeting; empty: computed from the catalog (core/profile-fit.ts). */
+    sells: z.string().max(300).default(''),
     tone: z.string().min(1).max(300).default('friendly, brief and helpful, like a good salesperson'),
     languages: z.array(lang).min(1),
     default_language: lang,

@@ -12,9 +12,9 @@ import { extract } from '../../core/extract.ts';
 import { classify } from '../../core/offline-assistant.ts';
 import { toolSpecs } from '../../core/tools.ts';
 import { storeVocabulary } from '../../src/catalog/demo.ts';
-import { TEMPLATES_DIR } from '../../src/config.ts';
+import { DEMO_STORE, sampleStoreDir } from '../../src/config.ts';
 
-const vocabulary = storeVocabulary(TEMPLATES_DIR);
+const vocabulary = storeVocabulary(sampleStoreDir(DEMO_STORE));
 
 interface Case {
   lang: 'ru' | 'kk' | 'en';

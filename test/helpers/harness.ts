@@ -32,7 +32,7 @@ export async function startHarness(opts: {
   graphUrl?: string;
   env?: Record<string, string>;
   build?: BuildOptions;
-  /** Load the store folder's catalog (true: templates/, the demo the embedded default loads); a sample's name brings its folder under templates/samples/. */
+  /** Load the store folder's catalog (true: the furniture demo the embedded default loads); a sample's name brings its folder under templates/samples/. */
   demo?: boolean | string;
 }): Promise<Harness> {
   const clock = new ManualClock(Date.now());

@@ -9,14 +9,14 @@ import { keys } from '../../src/catalog/words.ts';
 /**
  * The catalog port in memory, for the assistant's decisions without a database. It keeps the
  * port's contract in its simplest form: a word matches a product when its stems are among the
- * product's (name, category, brand, colour, tags, attribute values); every word ('all'), else
+ * product's (name and its hyphenated words' parts, category, brand, colour, tags, attribute values); every word ('all'), else
  * any word ('any'), else the filters alone, in stock and cheapest first. No typo correction,
  * no variants: what the database adapter adds is tested against Postgres and PGlite.
  */
 export function memoryCatalog(rows: Array<Record<string, unknown>>, currency = 'KZT'): { catalog: Catalog; products: Product[] } {
   const products: Product[] = rows.map((r, i) => ({ ...toRow(productInput.parse({ id: `p${i + 1}`, stock: 5, ...r }), currency) }));
   const stems = new Map(
-    products.map((p) => [p.id, new Set(keys([p.name, p.category, p.brand, p.color, p.style, p.material, ...p.tags, ...Object.values(p.attributes).map(String)].filter(Boolean).join(' ')))]),
+    products.map((p) => [p.id, new Set(keys([p.name, p.name.replace(/-/g, ' '), p.category, p.brand, p.color, p.style, p.material, ...p.tags, ...Object.values(p.attributes).map(String)].filter(Boolean).join(' ')))]),
   );
   const has = (p: Product, alts: string[]) => alts.some((a) => keys(a).every((k) => stems.get(p.id)!.has(k)));
   const passes = (p: Product, f: SearchFilters) =>
