@@ -177,9 +177,13 @@ export class Session {
     // variants of one product come as one row: read enough rows to fill a page of products
     const opts = { languages: this.profile.languages, limit: MAX_FETCH };
 
-    // the shopper's narrower words for the category («торшер» in Освещение) rank when products have them all
-    const narrow = r.soft.length ? await this.catalog.search([...words, ...r.soft], filters, opts) : null;
-    let result = narrow?.match === 'all' && narrow.products.length ? narrow : await this.catalog.search(words, filters, opts);
+    // the shopper's narrower words for the category («торшер» in Освещение) rank when products
+    // have them all, in every search the relaxation makes
+    const find = async (ws: string[][], f: SearchFilters) => {
+      const narrow = r.soft.length && f.category?.length ? await this.catalog.search([...ws, ...r.soft], f, opts) : null;
+      return narrow?.match === 'all' && narrow.products.length ? narrow : this.catalog.search(ws, f, opts);
+    };
+    let result = await find(words, filters);
     // with a model, words left after the filters also search by meaning: the nearest products
     // that pass the same filters join the lexical ones
     if (words.length && this.ctx.services.semantic) result = await this.hybrid(this.ctx.services.semantic, args.query ?? '', result, filters, opts);
@@ -192,13 +196,14 @@ export class Session {
         // The words go only when a category or brand of this store stands for the thing asked
         // ("диван для детского сада": the sofas stay). Otherwise the words are the thing: a
         // budget or a colour kept without them would show cheap or red products nobody asked for.
-        // Words that name the thing itself («шорты» where no category is called so) stay: «Nike
-        // шорты» never shows Nike's shoes; the brand goes before them.
+        // Without a category, words that name the thing itself («шорты» where no category is
+        // called so) stay: «Nike шорты» never shows Nike's shoes; the brand goes before them.
+        // With one, the category is the thing («стеллаж для книг»).
         const keeps = f.category?.length || f.brand?.length || base.category?.length || base.excludeIds?.length;
-        const loose = ws.filter((g) => !r.things.includes(g));
+        const loose = f.category?.length ? ws : ws.filter((g) => !r.things.includes(g));
         if (!loose.length || !keeps) continue;
         relaxed.push({ what: 'words', said: loose.map((a) => a[0]).join(' ') });
-        ws = ws.filter((g) => r.things.includes(g));
+        ws = ws.filter((g) => !loose.includes(g));
       } else if (step === 'weak') {
         if (!f.category || !r.weak.has('category') || args.category || base.category) continue;
         relaxed.push({ what: 'category', said: said.category ?? f.category[0]! });
@@ -214,7 +219,7 @@ export class Session {
         relaxed.push({ what: step, said: said[step] ?? f[step]![0]! });
         f = { ...f, [step]: null };
       }
-      result = await this.catalog.search(ws, f, opts);
+      result = await find(ws, f);
     }
     result = { ...result, products: await this.catalog.families(result.products, MAX_RESULTS) };
     const kept = (field: Field) => (f[field] ? said[field] : undefined);

@@ -113,6 +113,22 @@ describe('the assistant’s decisions over the catalog port (no database)', () =
     expect(other.relaxed).toEqual([]);
   });
 
+  it('a merchant’s synonym for a category ranks its word within it, also after other words were let go («бра в спальню»); a thing beside a category is what it is for («стеллаж для книг»)', async () => {
+    const rows = [
+      { name: 'Люстра Сол', category: 'Освещение', price: 30000 },
+      { name: 'Бра Луна', category: 'Освещение', price: 20000 },
+      { name: 'Стеллаж Лофт', category: 'Стеллажи', price: 50000 },
+    ];
+    const shop = memoryCatalog(rows);
+    const s = session([], shop.catalog, memoryVocabulary(rows, lexicon, { Освещение: ['бра', 'люстра'] }));
+    const lamp = await s.search({ query: 'бра в спальню' });
+    expect(names(lamp.products)).toEqual(['Бра Луна']);
+    expect(lamp.relaxed).toEqual([{ what: 'words', said: 'спальню' }]);
+    const shelf = await s.search({ query: 'стеллаж для книг' });
+    expect(names(shelf.products)).toEqual(['Стеллаж Лофт']);
+    expect(shelf.relaxed.map((r) => r.what)).toEqual(['words']);
+  });
+
   it('«а подешевле?» when the cheapest was already shown: says so and shows the cheapest again', async () => {
     const s = session([{ role: 'user', text: 'кроссовки' }, shown('Кроссовки Adidas Runfalcon', 'Кроссовки Nike Pegasus 40', 'Кроссовки Nike Air Max женские')]);
     const plan = await offlineAnswer(s, 'а подешевле?', { shopperName: null });

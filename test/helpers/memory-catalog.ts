@@ -54,6 +54,6 @@ export function memoryCatalog(rows: Array<Record<string, unknown>>, currency = '
 }
 
 /** The vocabulary of the same rows, as the platform builds it from the catalog's facets. */
-export function memoryVocabulary(rows: Array<Record<string, unknown>>, lexicon: LexiconData): Vocabulary {
-  return new Vocabulary(facetsOf(rows as never, lexicon), lexicon);
+export function memoryVocabulary(rows: Array<Record<string, unknown>>, lexicon: LexiconData, synonyms: Record<string, string[]> = {}): Vocabulary {
+  return new Vocabulary(facetsOf(rows as never, lexicon), lexicon, synonyms);
 }
