@@ -3,7 +3,8 @@ import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes.ts';
 import { consoleRoutes } from './console/routes.ts';
 import { HTTPException } from 'hono/http-exception';
-import { toErrorResponse, AppError, NotFoundError } from './errors.ts';
+import { toErrorResponse, AppError, BadRequestError, NotFoundError } from './errors.ts';
+import { maskPath } from './log.ts';
 import { pageWords } from './page-words.ts';
 import { getProducts } from './catalog/catalog-repo.ts';
 import { formatPrice, fromMinor } from './catalog/money.ts';
@@ -31,9 +32,10 @@ export function createApp(s: Services): Hono<Env> {
   app.onError((err, c) => {
     const requestId = c.get('requestId') ?? 'unknown';
     const { status, body } = toErrorResponse(err, requestId);
-    if ((err instanceof AppError || err instanceof HTTPException) && status < 500) s.log.warn({ requestId, path: c.req.path, code: body.error.code, msg: err.message }, 'request refused');
-    else if (status === 503) s.log.warn({ requestId, path: c.req.path, err: String(err) }, 'request answered 503: unavailable for now');
-    else s.log.error({ requestId, path: c.req.path, err }, 'request failed');
+    const path = maskPath(c.req.path);
+    if ((err instanceof AppError || err instanceof HTTPException) && status < 500) s.log.warn({ requestId, path, code: body.error.code, reason: err.message }, 'request refused');
+    else if (status === 503) s.log.warn({ requestId, path, err: String(err) }, 'request answered 503: unavailable for now');
+    else s.log.error({ requestId, path, err }, 'request failed');
     if (err instanceof HTTPException && status === 401) c.header('www-authenticate', 'Bearer realm="vitrina"');
     return c.json(body, status as 400);
   });
@@ -57,7 +59,12 @@ export function createApp(s: Services): Hono<Env> {
 
   /** Pictures 1C sent (import_files/…): public, like the catalog they illustrate, so Meta can fetch them. */
   app.get('/catalog-files/*', async (c) => {
-    const path = decodeURIComponent(c.req.path.slice('/catalog-files/'.length));
+    let path: string;
+    try {
+      path = decodeURIComponent(c.req.path.slice('/catalog-files/'.length));
+    } catch {
+      throw new BadRequestError('the file name is not valid percent-encoding');
+    }
     const data = await catalogFile(s.database.db, path);
     if (!data) throw new NotFoundError('no such file');
     const ext = path.split('.').pop()?.toLowerCase() ?? '';

@@ -380,7 +380,7 @@ const COMMANDS: Record<string, Command> = {
         loadConfig(),
         async (api) => printResponse(await api(`/shoppers/${encodeURIComponent(who!)}/export`)),
         async (s) => {
-          const data = await exportShopper({ db: s.database.db, store: s.store }, who!);
+          const data = await exportShopper({ db: s.database.db, store: s.store, invoiceUrl: (t) => s.orders.invoiceUrl(t) }, who!);
           if (!data) throw new UsageError('no shopper with this phone number or id');
           console.log(JSON.stringify(data, null, 2));
           return 0;

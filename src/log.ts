@@ -22,3 +22,8 @@ export function maskId(id: string | null | undefined): string {
   if (id.length <= 6) return '***';
   return `${id.slice(0, 4)}***${id.slice(-4)}`;
 }
+
+/** A request path as logs carry it: a phone number or user id in it is masked (/admin/api/shoppers/7701***4567/export). */
+export function maskPath(path: string): string {
+  return path.replace(/(?:%2B|\+)?\d{7,}/gi, (m) => maskId(m.replace(/^(%2B|\+)/i, '')));
+}

@@ -161,7 +161,9 @@ export function adminRoutes(s: Services): Hono<{ Variables: { actor: Actor } }> 
     const { from, to } = periodOf(q, s.analytics.today());
     const report = await s.analytics.report(from, to);
     if (!q.table) return c.json(report);
-    const table = reportTables(report)[q.table];
+    const tables = reportTables(report);
+    // a name read from the query is a key of these tables only, never of Object.prototype («constructor»)
+    const table = Object.hasOwn(tables, q.table) ? tables[q.table] : undefined;
     if (!table) throw new NotFoundError(`no table "${q.table}" (have: ${Object.keys(reportTables(report)).join(', ')})`);
     return c.body(toCsv(table), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${q.table}-${report.from}-${report.to}.csv"` });
   });
@@ -189,7 +191,7 @@ export function adminRoutes(s: Services): Hono<{ Variables: { actor: Actor } }> 
 
   /** A shopper's data on request (personal-data laws): by phone number, shopper key or user id. */
   app.get('/shoppers/:who/export', async (c) => {
-    const data = await exportShopper({ db: s.database.db, store: s.store }, c.req.param('who'));
+    const data = await exportShopper({ db: s.database.db, store: s.store, invoiceUrl: (t) => s.orders.invoiceUrl(t) }, c.req.param('who'));
     if (!data) throw new NotFoundError('no shopper with this phone number or id');
     return c.json(data);
   });

@@ -274,8 +274,11 @@ export function reportTables(r: AnalyticsReport): Record<string, { columns: stri
 /** One table as CSV (RFC 4180: quoted when it holds a comma, quote or line break). */
 export function toCsv(t: { columns: string[]; rows: Array<Array<string | number | null>> }): string {
   const cell = (v: string | number | null) => {
-    const s = v === null ? '' : String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    // a text starting with = + - @ tab or CR is a formula to Excel and its kin: OWASP's CSV
+    // injection advice is a leading ' inside quotes, so it reads as the text it is
+    const formula = typeof v === 'string' && /^[=+\-@\t\r]/.test(v);
+    const s = v === null ? '' : formula ? `'${v}` : String(v);
+    return formula || /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return [t.columns, ...t.rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';
 }

@@ -2,7 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { eq, inArray, or, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.ts';
 import { query, type Db } from '../db/database.ts';
-import { analyticsEvents, escalations, inbox, messageStatuses, outbox, preferences, priceAlerts, productViews, shoppers } from '../db/schema.ts';
+import { analyticsEvents, cartLines, carts, escalations, inbox, messagePricing, messageStatuses, orders, outbox, preferences, priceAlerts, productViews, shoppers } from '../db/schema.ts';
+import { readCart } from '../orders/cart-repo.ts';
+import { listOrders } from '../orders/order-repo.ts';
 import type { Logger } from '../log.ts';
 import { shopperStoreKeys, type Store } from '../store/store.ts';
 
@@ -18,19 +20,26 @@ async function findShopper(db: Db, who: string) {
   return row ?? null;
 }
 
-/** Everything we keep about the shopper, as JSON: profile, messages both ways, preferences, alerts, escalations, views. */
-export async function exportShopper(deps: { db: Db; store: Store }, who: string) {
+/**
+ * Everything we keep about the shopper, as JSON: profile, messages both ways, preferences,
+ * alerts, escalations, views, orders (lines, address, name, invoice link), the cart and where
+ * its checkout stands.
+ */
+export async function exportShopper(deps: { db: Db; store: Store; invoiceUrl: (token: string) => string }, who: string) {
   const { db } = deps;
   const shopper = await findShopper(db, who);
   if (!shopper) return null;
   const key = shopper.key;
-  const [received, sent, prefs, alerts, handoffs, views] = await Promise.all([
+  const [received, sent, prefs, alerts, handoffs, views, bought, cart, checkout] = await Promise.all([
     db.select({ wamid: inbox.wamid, type: inbox.type, message: inbox.message, at: inbox.receivedAt }).from(inbox).where(eq(inbox.shopperKey, key)).orderBy(inbox.id),
     db.select({ wamid: outbox.wamid, message: outbox.payload, status: outbox.status, at: outbox.createdAt }).from(outbox).where(eq(outbox.shopperKey, key)).orderBy(outbox.id),
     db.select({ data: preferences.data, updatedAt: preferences.updatedAt }).from(preferences).where(eq(preferences.shopperKey, key)),
     db.select().from(priceAlerts).where(eq(priceAlerts.shopperKey, key)).orderBy(priceAlerts.id),
     db.select({ id: escalations.id, reason: escalations.reason, summary: escalations.summary, status: escalations.status, createdAt: escalations.createdAt, closedAt: escalations.closedAt }).from(escalations).where(eq(escalations.shopperKey, key)).orderBy(escalations.id),
     db.select({ productId: productViews.productId, at: productViews.at }).from(productViews).where(eq(productViews.shopperKey, key)).orderBy(productViews.at),
+    listOrders(db, { shopperKey: key, limit: 10_000 }),
+    readCart(db, key),
+    db.select({ checkout: carts.checkout }).from(carts).where(eq(carts.shopperKey, key)),
   ]);
   const { key: _key, ...profile } = shopper;
   return {
@@ -40,15 +49,22 @@ export async function exportShopper(deps: { db: Db; store: Store }, who: string)
     priceAlerts: alerts.map(({ shopperKey: _s, ...a }) => a),
     escalations: handoffs,
     productViews: views,
+    orders: bought.reverse().map(({ id: _id, shopperKey: _s, invoiceToken, ...o }) => ({ ...o, invoice: deps.invoiceUrl(invoiceToken) })),
+    cart: cart.map((l) => ({ productId: l.productId, name: l.product?.name ?? null, quantity: l.quantity, seenPrice: l.seenPrice })),
+    checkout: checkout[0]?.checkout ?? null,
     exportedAt: new Date().toISOString(),
   };
 }
 
 /**
  * Erases the shopper's personal data in Postgres and the store in one transaction: messages,
- * their statuses, preferences, alerts, views, the shopper row and any raw webhook that names
- * them. Analytics events and escalations stay for the counts, under a random pseudonym, with the
- * words they held removed. The log line and the audit event carry counts only.
+ * their statuses, preferences, alerts, views, the cart, the shopper row and any raw webhook that
+ * names them; their number and name wherever a message to or from someone else quoted them (a
+ * manager's hand-off notice). Orders stay for the store's books — lines, totals, status — under
+ * a random pseudonym, without the address, location or name, and their invoices are no longer
+ * served; analytics events, escalations and Meta's pricing records stay for the counts under the
+ * same pseudonym, with the words they held removed. The log line and the audit event carry
+ * counts only. `test/security/forget.test.ts` scans every text column of every table.
  */
 export async function forgetShopper(deps: { db: Db; store: Store; clock: Clock; log: Logger }, who: string) {
   const { db, store, clock, log } = deps;
@@ -61,6 +77,10 @@ export async function forgetShopper(deps: { db: Db; store: Store; clock: Clock; 
   const counts = await db.transaction(async (tx) => {
     const wamids = (await tx.select({ wamid: outbox.wamid }).from(outbox).where(eq(outbox.shopperKey, key))).map((r) => r.wamid).filter((w): w is string => !!w);
     const n = async (q: Promise<unknown[]>) => (await q).length;
+    // how others' messages quoted them: the number, and the name as it is written inside JSON
+    const quoted = [...ids, ...(shopper.name ? [JSON.stringify(shopper.name).slice(1, -1)] : [])];
+    const scrub = (col: 'payload' | 'message') => quoted.reduce((expr, q) => sql`replace(${expr}, ${q}, ${pseudonym})`, sql`${sql.raw(col)}::text`);
+    const mentions = (col: 'payload' | 'message') => or(...quoted.map((q) => sql`strpos(${sql.raw(col)}::text, ${q}) > 0`))!;
     const statuses =
       (wamids.length ? await n(tx.delete(messageStatuses).where(inArray(messageStatuses.wamid, wamids)).returning({ w: messageStatuses.wamid })) : 0) +
       (await n(tx.delete(messageStatuses).where(inArray(sql`${messageStatuses.raw}->>'recipient_id'`, ids)).returning({ w: messageStatuses.wamid })));
@@ -85,6 +105,19 @@ export async function forgetShopper(deps: { db: Db; store: Store; clock: Clock; 
           .where(eq(analyticsEvents.shopperKey, key))
           .returning({ id: analyticsEvents.id }),
       ),
+      orders: await n(
+        tx
+          .update(orders)
+          // an invoice token with ':' never matches /invoices/<token>.pdf: the invoice is not served
+          .set({ shopperKey: pseudonym, address: null, location: null, customerName: '', invoiceToken: sql`'forgotten:' || md5(random()::text || ${orders.id}::text)`, updatedAt: now })
+          .where(eq(orders.shopperKey, key))
+          .returning({ id: orders.id }),
+      ),
+      cartLines: await n(tx.delete(cartLines).where(eq(cartLines.shopperKey, key)).returning({ p: cartLines.productId })),
+      carts: await n(tx.delete(carts).where(eq(carts.shopperKey, key)).returning({ k: carts.shopperKey })),
+      messagePricing: await n(tx.update(messagePricing).set({ recipient: pseudonym }).where(inArray(messagePricing.recipient, ids)).returning({ w: messagePricing.wamid })),
+      quotedOut: (await query<{ id: number }>(tx, sql`update outbox set payload = (${scrub('payload')})::jsonb where ${mentions('payload')} returning id`)).length,
+      quotedIn: (await query<{ id: number }>(tx, sql`update inbox set message = (${scrub('message')})::jsonb where ${mentions('message')} returning id`)).length,
       shopper: await n(tx.delete(shoppers).where(eq(shoppers.key, key)).returning({ k: shoppers.key })),
     };
     await tx.insert(analyticsEvents).values({ dedupeKey: `forget:${pseudonym}`, shopperKey: pseudonym, kind: 'shopper_forgotten', data: result, at: now });

@@ -67,6 +67,8 @@ export function webhookRoutes(opts: {
       } catch {
         throw new BadRequestError('body is not valid JSON');
       }
+      // Meta's payloads nest about ten deep; a deeper one is no webhook, and Postgres would refuse to store it (a 503 Meta redelivers for days)
+      if (deeperThan(body, MAX_DEPTH)) throw new BadRequestError(`body nests deeper than ${MAX_DEPTH} levels`);
       const parsed = normalizeWebhook(body);
       if (!parsed.ok) throw new BadRequestError(parsed.reason);
       let result: Awaited<ReturnType<Intake['ingest']>>;
@@ -83,4 +85,18 @@ export function webhookRoutes(opts: {
   );
 
   return app;
+}
+
+const MAX_DEPTH = 64;
+
+/** Whether a parsed JSON value nests deeper than `max` arrays or objects (iteratively: no stack to overflow). */
+function deeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
