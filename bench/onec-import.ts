@@ -101,7 +101,7 @@ async function run(backend: 'postgres' | 'pglite', sends: Array<{ name: string; 
       ...(backend === 'postgres' ? { DATABASE_URL: url.toString() } : { DATA_DIR: dataDir, DEMO_CATALOG: 'off' }),
       STORE_DIR: storeDir,
       ONEC_USER: 'bench',
-      ONEC_PASSWORD: 'bench',
+      ONEC_PASSWORD: 'bench-exchange',
       LOG_LEVEL: 'warn',
       CRON: 'off',
     },

@@ -55,7 +55,7 @@ export function createApp(s: Services): Hono<Env> {
     return c.body(new Uint8Array(found.pdf), 200, { 'content-type': 'application/pdf', 'content-disposition': `inline; filename="invoice-${found.order.number}.pdf"`, 'cache-control': 'private, max-age=300' });
   });
 
-  app.route('/exchange/1c', onecRoutes({ exchange: s.exchange, fileLimit: s.config.ONEC_FILE_LIMIT, log: s.log }));
+  app.route('/exchange/1c', onecRoutes({ exchange: s.exchange, fileLimit: s.config.ONEC_FILE_LIMIT, log: s.log, trustProxy: s.config.TRUST_PROXY === 'on' }));
 
   /** Pictures 1C sent (import_files/…): public, like the catalog they illustrate, so Meta can fetch them. */
   app.get('/catalog-files/*', async (c) => {

@@ -129,7 +129,10 @@ const schema = z
     META_CATALOG_CRON: z.preprocess(emptyToUndefined, z.string().default('30 * * * *')),
     /** 1C's "обмен с сайтом" signs in with these (Basic auth); unset: /exchange/1c answers that it is not configured. */
     ONEC_USER: str(),
-    ONEC_PASSWORD: str(),
+    /** At least 8 characters: the exchange is on the internet, and a short password is guessed between its lockouts. */
+    ONEC_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(8, 'at least 8 characters').optional()),
+    /** `on` behind a reverse proxy: the client's address and scheme are read from X-Forwarded-For and X-Forwarded-Proto. */
+    TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('off')),
     /** The most bytes 1C may send in one `mode=file` call (its `file_limit`); a larger file arrives in several calls. */
     ONEC_FILE_LIMIT: int(2 * 1024 * 1024, 1024),
     /** The most one exchange file may grow to, and the most an archive may unpack to, in MB. */

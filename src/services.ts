@@ -44,6 +44,7 @@ import type { Store } from './store/store.ts';
 import { Intake } from './webhook/intake.ts';
 import { WhatsAppClient } from './whatsapp/client.ts';
 import * as wa from './whatsapp/messages.ts';
+import { Attempts, LOCKOUT_MS, WRONG_PASSWORDS } from './store/attempts.ts';
 
 export interface Services {
   config: Config;
@@ -298,6 +299,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
           orders,
           user: config.ONEC_USER,
           password: config.ONEC_PASSWORD,
+          attempts: new Attempts(store, { prefix: 'onec:auth-attempts:', limit: WRONG_PASSWORDS, windowMs: LOCKOUT_MS }),
           fileLimit: config.ONEC_FILE_LIMIT,
           maxFileBytes: config.ONEC_MAX_FILE_MB * 1024 * 1024,
           waitMs: config.ONEC_IMPORT_WAIT_MS,

@@ -13,13 +13,14 @@ import { BadRequestError, UnauthorizedError } from '../errors.ts';
 import { accounts, SESSION_COOKIE } from './manager-accounts.ts';
 import { sameSecret } from '../secret.ts';
 import type { Services } from '../services.ts';
+import { requestOrigin } from '../request-origin.ts';
+import { Attempts, LOCKOUT_MS, WRONG_PASSWORDS } from '../store/attempts.ts';
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
 const ANALYTICS_PAGE = readFileSync(new URL('./analytics.html', import.meta.url), 'utf8');
 /** Chart.js's browser build, served from node_modules (nothing from a CDN). */
 const CHART_JS = readFileSync(join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js'));
 
-const SIGN_IN_ATTEMPTS = 10;
 
 const body = <T extends z.ZodType>(schema: T) =>
   zValidator('json', schema, (r) => {
@@ -34,6 +35,7 @@ const body = <T extends z.ZodType>(schema: T) =>
  */
 export function consoleRoutes(s: Services): Hono {
   const app = new Hono();
+  const signIns = new Attempts(s.store, { prefix: 'console:signin-attempts:', limit: WRONG_PASSWORDS, windowMs: LOCKOUT_MS });
   const managerOf = (c: Context) => accounts.session(s.database.db, getCookie(c, SESSION_COOKIE) ?? '', s.clock.now());
   // the managers' page speaks the store's manager language (the phrase book's mgr_ui_* keys)
   app.get('/', (c) => {
@@ -43,16 +45,15 @@ export function consoleRoutes(s: Services): Hono {
   // signing in and out: a session cookie the console's calls to /admin/api carry
   app.post('/session', body(z.object({ login: z.string().trim().toLowerCase().min(1).max(100), password: z.string().min(1).max(200) })), async (c) => {
     const { login, password } = c.req.valid('json');
-    // ten wrong passwords for a login within 15 minutes close it for the rest of them (the store may forget: Redis down, no limit)
-    const failures = `console:signin-failures:${login}`;
-    const tooMany = async () => Number((await s.store.get(failures).catch(() => null)) ?? 0) >= SIGN_IN_ATTEMPTS;
-    const r = (await tooMany()) ? null : await accounts.signIn(s.database.db, login, password, s.clock.now(), s.config.MANAGER_SESSION_HOURS);
+    // ten attempts for a login within 15 minutes, counted before the password is checked
+    const allowed = await signIns.take(login);
+    const r = allowed ? await accounts.signIn(s.database.db, login, password, s.clock.now(), s.config.MANAGER_SESSION_HOURS) : null;
     if (!r) {
-      const n = await s.store.incr(failures, 15 * 60_000).catch(() => 0);
-      s.log.warn({ login, failures: n }, 'console sign-in refused');
-      throw new UnauthorizedError(n > SIGN_IN_ATTEMPTS ? 'too many wrong passwords: try again in 15 minutes' : 'wrong login or password');
+      s.log.warn({ login, locked: !allowed }, 'console sign-in refused');
+      throw new UnauthorizedError(allowed ? 'wrong login or password' : 'too many wrong passwords: try again in 15 minutes');
     }
-    setCookie(c, SESSION_COOKIE, r.token, { httpOnly: true, sameSite: 'Strict', path: '/', expires: r.expiresAt, secure: new URL(c.req.url).protocol === 'https:' });
+    await signIns.clear(login);
+    setCookie(c, SESSION_COOKIE, r.token, { httpOnly: true, sameSite: 'Strict', path: '/', expires: r.expiresAt, secure: requestOrigin(c, s.config.TRUST_PROXY === 'on').https });
     s.log.info({ login }, 'manager signed in to the console');
     return c.json({ manager: r.manager, expiresAt: r.expiresAt });
   });

@@ -13,6 +13,7 @@ import { abandonStale, addCounts, claimImport, clearImports, endImport, importSt
 import { keepPictures, type ExchangeFiles } from './exchange-files.ts';
 import { markExported, ordersNotExported, ordersXml, statusesOf } from './onec-orders.ts';
 import { safeName, unzipEntries, UnzipError, zipEntry, zipNames } from './unzip.ts';
+import type { Attempts } from '../store/attempts.ts';
 
 /** The cookie 1C is given at checkauth and sends back on every later call. */
 export const COOKIE = 'vitrina_1c';
@@ -39,6 +40,8 @@ export interface OneCCall {
   filename?: string;
   /** The Authorization header, when sent. */
   authorization?: string;
+  /** The caller's address (request-origin.ts): wrong passwords are limited per address. */
+  source: string;
   /** The cookie's value, when sent. */
   session?: string;
   /** The body of `mode=file`, read up to the limit; `tooLarge` when it was over. */
@@ -67,6 +70,8 @@ export class OneCExchange {
       orders: Orders;
       user: string;
       password: string;
+      /** Wrong passwords per calling address (src/store/attempts.ts). */
+      attempts: Attempts;
       fileLimit: number;
       maxFileBytes: number;
       waitMs: number;
@@ -102,7 +107,10 @@ export class OneCExchange {
     if (c.type !== 'catalog' && c.type !== 'sale') return failure(`unknown type "${c.type}": catalog or sale`);
     const now = this.o.clock.now();
     if (c.mode === 'checkauth') {
+      // counted before the check: a burst of guesses cannot outrun the lock
+      if (!(await this.o.attempts.take(c.source))) return failure('too many wrong passwords from this address: try again in 15 minutes');
       if (!this.signedIn(c.authorization)) return failure('wrong user or password (ONEC_USER, ONEC_PASSWORD)');
+      await this.o.attempts.clear(c.source);
       const id = randomBytes(18).toString('base64url');
       const abandoned = await abandonStale(this.o.db, new Date(now.getTime() - ABANDONED_AFTER_MS), now);
       for (const a of abandoned) await this.o.files.clear(a);

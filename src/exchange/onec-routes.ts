@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Logger } from '../log.ts';
 import { COOKIE, type Answer, type OneCExchange } from './onec-exchange.ts';
+import { requestOrigin } from '../request-origin.ts';
 
 /** Reads a request body up to `limit` bytes; past it, stops reading and says so. */
 async function readBody(req: Request, limit: number): Promise<{ data: Uint8Array; tooLarge: boolean }> {
@@ -32,7 +33,7 @@ async function readBody(req: Request, limit: number): Promise<{ data: Uint8Array
  * text lines even when refused (`failure\n<reason>`): 1C's modules read the reason from the body
  * and show it to their operator, where an HTTP error would only say the site failed.
  */
-export function onecRoutes(opts: { exchange: OneCExchange | null; fileLimit: number; log: Logger }): Hono {
+export function onecRoutes(opts: { exchange: OneCExchange | null; fileLimit: number; log: Logger; trustProxy: boolean }): Hono {
   const app = new Hono();
   const reply = (a: Answer) =>
     new Response(a.body, {
@@ -54,6 +55,7 @@ export function onecRoutes(opts: { exchange: OneCExchange | null; fileLimit: num
       mode,
       filename: c.req.query('filename'),
       authorization: c.req.header('authorization'),
+      source: requestOrigin(c, opts.trustProxy).ip,
       session: getCookie(c, COOKIE) ?? c.req.query('sessid'),
       body: mode === 'file' ? await readBody(c.req.raw, opts.fileLimit) : undefined,
     });
