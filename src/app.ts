@@ -26,6 +26,10 @@ export function createApp(s: Services): Hono<Env> {
     c.set('requestId', requestId);
     await next();
     c.header('x-request-id', requestId);
+    // no response is read as another type than it says, and no page of ours is framed
+    c.header('x-content-type-options', 'nosniff');
+    c.header('x-frame-options', 'DENY');
+    c.header('referrer-policy', 'same-origin');
     if (c.req.path === '/webhook' && c.req.method === 'POST') s.metrics.webhookRequests.inc({ status: String(c.res.status) });
   });
 

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'config'
   | 'bad_request'
   | 'unauthorized'
+  | 'forbidden'
   | 'payload_too_large'
   | 'not_found'
   | 'conflict'
@@ -45,6 +46,13 @@ export class UnauthorizedError extends AppError {
   readonly code = 'unauthorized' as const;
   readonly httpStatus = 401;
   name = 'UnauthorizedError';
+}
+
+/** Signed in, but the request came from another site's page (a console write with a foreign Origin). */
+export class ForbiddenError extends AppError {
+  readonly code = 'forbidden' as const;
+  readonly httpStatus = 403;
+  name = 'ForbiddenError';
 }
 
 export class PayloadTooLargeError extends AppError {

@@ -15,6 +15,7 @@ import { ORDER_STATUSES } from '../orders/order-repo.ts';
 import { sameSecret } from '../secret.ts';
 import type { Services } from '../services.ts';
 import { exportShopper, forgetShopper } from '../shoppers/shopper-data.ts';
+import { ownPageWrite } from '../request-origin.ts';
 
 const MAX_ADMIN_BYTES = 20 * 1024 * 1024;
 const MAX_PRODUCTS = 5000;
@@ -53,6 +54,8 @@ export function adminRoutes(s: Services): Hono<{ Variables: { actor: Actor } }> 
     if (cookie && !c.req.header('authorization') && CONSOLE_MAY.test(c.req.path)) {
       const manager = await accounts.session(s.database.db, cookie, s.clock.now());
       if (!manager) throw new UnauthorizedError('the console session has ended: sign in again');
+      // a cookie alone is no consent: another site's page can make the browser send it
+      ownPageWrite(c, s.config.TRUST_PROXY === 'on');
       c.set('actor', { kind: 'manager', manager });
       return next();
     }

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { reportTables } from '../analytics/analytics-report.ts';
 import { periodOf, periodQuery } from '../analytics/period.ts';
 import { Hono, type Context } from 'hono';
-import { pageWords, renderPage } from '../page-words.ts';
+import { pageHeaders, pageWords, renderPage } from '../page-words.ts';
 import { streamSSE } from 'hono/streaming';
 import { zValidator } from '@hono/zod-validator';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -13,7 +13,7 @@ import { BadRequestError, UnauthorizedError } from '../errors.ts';
 import { accounts, SESSION_COOKIE } from './manager-accounts.ts';
 import { sameSecret } from '../secret.ts';
 import type { Services } from '../services.ts';
-import { requestOrigin } from '../request-origin.ts';
+import { ownPageWrite, requestOrigin } from '../request-origin.ts';
 import { Attempts, LOCKOUT_MS, WRONG_PASSWORDS } from '../store/attempts.ts';
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
@@ -35,12 +35,17 @@ const body = <T extends z.ZodType>(schema: T) =>
  */
 export function consoleRoutes(s: Services): Hono {
   const app = new Hono();
+  app.use('*', async (c, next) => {
+    ownPageWrite(c, s.config.TRUST_PROXY === 'on');
+    return next();
+  });
   const signIns = new Attempts(s.store, { prefix: 'console:signin-attempts:', limit: WRONG_PASSWORDS, windowMs: LOCKOUT_MS });
   const managerOf = (c: Context) => accounts.session(s.database.db, getCookie(c, SESSION_COOKIE) ?? '', s.clock.now());
   // the managers' page speaks the store's manager language (the phrase book's mgr_ui_* keys)
   app.get('/', (c) => {
     const p = s.profile.current();
-    return c.html(renderPage(PAGE, { name: p.name, lang: p.managerLanguage, words: pageWords(s.assistant.phrases, p.managerLanguage, 'mgr_ui_') }));
+    const html = renderPage(PAGE, { name: p.name, lang: p.managerLanguage, words: pageWords(s.assistant.phrases, p.managerLanguage, 'mgr_ui_') });
+    return c.html(html, 200, pageHeaders(html));
   });
   // signing in and out: a session cookie the console's calls to /admin/api carry
   app.post('/session', body(z.object({ login: z.string().trim().toLowerCase().min(1).max(100), password: z.string().min(1).max(200) })), async (c) => {
@@ -71,7 +76,8 @@ export function consoleRoutes(s: Services): Hono {
   app.get('/analytics', (c) => {
     const p = s.profile.current();
     const page = ANALYTICS_PAGE.replace('{{TODAY}}', JSON.stringify(s.analytics.today())).replace('{{CURRENCY}}', JSON.stringify(p.currency));
-    return c.html(renderPage(page, { name: p.name, lang: p.managerLanguage, words: pageWords(s.assistant.phrases, p.managerLanguage, 'mgr_ui_') }));
+    const html = renderPage(page, { name: p.name, lang: p.managerLanguage, words: pageWords(s.assistant.phrases, p.managerLanguage, 'mgr_ui_') });
+    return c.html(html, 200, pageHeaders(html));
   });
   /** The page's numbers and its tables (the same as GET /admin/api/analytics and its CSV), for a signed-in manager. */
   app.get('/analytics/data', zValidator('query', periodQuery, (r) => {

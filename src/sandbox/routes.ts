@@ -4,11 +4,15 @@ import { streamSSE } from 'hono/streaming';
 import { bodyLimit } from 'hono/body-limit';
 import { BadRequestError, PayloadTooLargeError } from '../errors.ts';
 import type { Lang } from '../lang.ts';
-import { renderPage } from '../page-words.ts';
+import { pageHeaders, renderPage } from '../page-words.ts';
 import { normalizeWebhook } from '../webhook/normalize.ts';
+import { MAX_WEBHOOK_BYTES } from '../webhook/routes.ts';
 import type { SandboxEntry, SandboxGraph } from './sandbox-graph.ts';
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
+
+/** What the sandbox takes as a shopper's photo or voice note: WhatsApp's image and audio types, and the browser recorder's. */
+const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'audio/ogg', 'audio/mpeg', 'audio/mp4', 'audio/aac', 'audio/amr', 'audio/webm'];
 
 /**
  * The web chat. The page builds the same webhook JSON Meta would send; the server signs it and
@@ -25,7 +29,10 @@ export function sandboxRoutes(opts: {
   catalogId: string | null;
 }): Hono {
   const app = new Hono();
-  app.get('/', (c) => c.html(renderPage(PAGE, opts.store())));
+  app.get('/', (c) => {
+    const html = renderPage(PAGE, opts.store());
+    return c.html(html, 200, pageHeaders(html));
+  });
   app.get('/api/info', (c) => c.json({ phoneNumberId: opts.phoneNumberId, storeName: opts.store().name, catalogId: opts.catalogId }));
   app.get('/api/products', async (c) => c.json({ products: await opts.products((c.req.query('ids') ?? '').split(',').filter(Boolean).slice(0, 30)) }));
   app.get('/api/chats/:chat/messages', (c) => c.json({ messages: opts.graph.history(c.req.param('chat')) }));
@@ -53,17 +60,23 @@ export function sandboxRoutes(opts: {
     }),
   );
   // Photos and voice notes from the page: stored like Meta media, downloaded through the same path.
+  // Photos and voice notes from the page: stored like Meta media, downloaded through the same
+  // path. Only what a shopper's WhatsApp sends (and the page's recorder makes) is taken: an
+  // upload of any other type could be served back as a page on this origin.
   app.post('/api/media', bodyLimit({ maxSize: 16 * 1024 * 1024, onError: () => { throw new PayloadTooLargeError('media over 16 MB'); } }), async (c) => {
-    const mime = (c.req.header('content-type') ?? 'application/octet-stream').split(';')[0]!.trim();
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (!UPLOAD_TYPES.includes(type)) throw new BadRequestError(`a photo or a voice note: ${UPLOAD_TYPES.join(', ')}, not "${type || 'no type'}"`);
     const bytes = Buffer.from(await c.req.arrayBuffer());
     if (!bytes.length) throw new BadRequestError('empty upload');
-    return c.json({ ...opts.graph.addMedia(bytes, c.req.header('content-type') ?? mime), mime_type: c.req.header('content-type') ?? mime });
+    const mime = c.req.header('content-type')!.trim();
+    return c.json({ ...opts.graph.addMedia(bytes, mime), mime_type: mime });
   });
   app.get('/media/:id', (c) => {
     const m = opts.graph.getMedia(c.req.param('id'));
-    return m ? c.body(new Uint8Array(m.bytes), 200, { 'content-type': m.mime }) : c.notFound();
+    if (!m) return c.notFound();
+    return c.body(new Uint8Array(m.bytes), 200, { 'content-type': m.mime, 'content-disposition': 'attachment', 'content-security-policy': "default-src 'none'; sandbox" });
   });
-  app.post('/api/webhook', async (c) => {
+  app.post('/api/webhook', bodyLimit({ maxSize: MAX_WEBHOOK_BYTES, onError: () => { throw new PayloadTooLargeError(`webhook body over ${MAX_WEBHOOK_BYTES} bytes`); } }), async (c) => {
     const body = await c.req.json().catch(() => null);
     const parsed = normalizeWebhook(body);
     if (!parsed.ok) throw new BadRequestError(parsed.reason);

@@ -6,6 +6,9 @@ import { Hono } from 'hono';
 import type { Clock } from '../clock.ts';
 import type { FetchLike } from '../whatsapp/client.ts';
 
+/** The most bytes of uploaded photos and voice notes the sandbox keeps. */
+const MEDIA_BYTES = 64 * 1024 * 1024;
+
 export interface SandboxEntry {
   id: string;
   direction: 'in' | 'out' | 'read';
@@ -73,13 +76,26 @@ export class SandboxGraph {
   };
 
   private readonly media = new Map<string, { bytes: Buffer; mime: string; sha256: string }>();
+  private mediaBytes = 0;
 
   /** Stores a photo or voice note the page uploaded; the bot downloads it like Meta media. */
   addMedia(bytes: Buffer, mime: string): { id: string; sha256: string } {
     const id = `sandbox-media-${randomUUID()}`;
     const sha256 = createHash('sha256').update(bytes).digest('base64');
+    // the sandbox holds at most MEDIA_BYTES of uploads: the oldest go first (Meta's ids expire too)
+    for (const [old, m] of this.media) {
+      if (this.mediaBytes + bytes.length <= MEDIA_BYTES) break;
+      this.media.delete(old);
+      this.mediaBytes -= m.bytes.length;
+    }
     this.media.set(id, { bytes, mime, sha256: createHash('sha256').update(bytes).digest('hex') });
+    this.mediaBytes += bytes.length;
     return { id, sha256 };
+  }
+
+  /** Bytes of uploads held now. */
+  get heldMediaBytes(): number {
+    return this.mediaBytes;
   }
 
   getMedia(id: string): { bytes: Buffer; mime: string } | null {
