@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createReadStream, existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { loadLexicon, loadSynonyms } from './catalog/lexicon.ts';
@@ -103,10 +104,30 @@ async function catalogImport(config: Config, file: string, replace: boolean): Pr
   }
 }
 
+/** Where a command reads and writes: Postgres (host and database) or the embedded database's folder. */
+function whereStored(config: Config): string {
+  if (config.DATABASE_URL) {
+    const u = new URL(config.DATABASE_URL);
+    return `Postgres ${u.host}${u.pathname}`;
+  }
+  return config.DATA_DIR.startsWith('memory://') ? 'an in-memory database' : `the embedded database in ${resolve(config.DATA_DIR)}`;
+}
+
+/**
+ * A command that works on a store's data needs its database: a DATA_DIR without one is a typo
+ * or the wrong folder, and creating an empty database there would take writes (a manager's
+ * account) that the running store never sees.
+ */
+function needDatabase(config: Config): void {
+  if (config.DATABASE_URL || config.DATA_DIR.startsWith('memory://') || existsSync(join(config.DATA_DIR, 'PG_VERSION'))) return;
+  throw new UsageError(`no database in ${resolve(config.DATA_DIR)}: start the service there once (npm start), or set DATA_DIR (or DATABASE_URL) to the store's`);
+}
+
 /** Runs `fn` with the services (CRON off), or through the live embedded server's admin API. */
 async function withServices(config: Config, viaApi: (api: NonNullable<ReturnType<typeof liveServer>>) => Promise<number>, fn: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<number>): Promise<number> {
   const api = liveServer(config);
   if (api) return viaApi(api);
+  needDatabase(config);
   const services = await buildServices({ ...config, CRON: 'off' }, { log: createLogger({ level: config.LOG_LEVEL, stderr: true }) });
   try {
     return await fn(services);
@@ -150,21 +171,25 @@ async function newPassword(fromStdin: boolean): Promise<{ password: string; made
   return { password: line, made: false };
 }
 
-const managerCommand = (viaApi: (api: NonNullable<ReturnType<typeof liveServer>>) => Promise<Response>, direct: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<unknown>, done: (body: unknown) => string) =>
-  withServices(
-    loadConfig(),
+/** A change to a console account, through the running server or in the database; its line says where it was written. */
+const managerCommand = (viaApi: (api: NonNullable<ReturnType<typeof liveServer>>) => Promise<Response>, direct: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<unknown>, done: (body: unknown) => string, opts: { writes: boolean } = { writes: true }) => {
+  const config = loadConfig();
+  const where = (line: string, how: string) => (opts.writes ? `${line} (${how}${whereStored(config)})` : line);
+  return withServices(
+    config,
     async (api) => {
       const res = await viaApi(api);
       const body = (await res.json()) as { error?: { message: string } };
       if (!res.ok) throw new UsageError(body.error?.message ?? `HTTP ${res.status}`);
-      console.log(done(body));
+      console.log(where(done(body), 'through the running server, in '));
       return 0;
     },
     async (s) => {
-      console.log(done(await direct(s)));
+      console.log(where(done(await direct(s)), 'in '));
       return 0;
     },
   );
+};
 
 /** `report --csv` without --table: every table in one long CSV (table, row, column, value). */
 function longCsv(tables: ReturnType<typeof reportTables>): string {
@@ -369,6 +394,7 @@ const COMMANDS: Record<string, Command> = {
         (api) => api('/managers'),
         async (s) => ({ managers: await accounts.list(s.database.db) }),
         (body) => ((body as { managers: Manager[] }).managers.map((m) => `${m.login.padEnd(20)} ${m.name}${m.phone ? ` +${m.phone}` : ''}${m.disabled ? ' (disabled)' : ''}`).join('\n') || 'no accounts yet: vitrina managers add LOGIN --name NAME'),
+        { writes: false },
       ),
   },
   'shopper export': {

@@ -142,6 +142,10 @@ const schema = z
     /** A catalog feed (YML, CommerceML or CSV) pulled on CATALOG_FEED_CRON, with a conditional GET. */
     CATALOG_FEED_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
     CATALOG_FEED_CRON: z.preprocess(emptyToUndefined, z.string().default('0 */6 * * *')),
+    /** `same-host`: the feed's redirects are followed only on its own host; `any`: to any host. */
+    CATALOG_FEED_REDIRECTS: z.preprocess(emptyToUndefined, z.enum(['same-host', 'any']).default('same-host')),
+    /** A feed that would remove more than this share of the active catalog (a one-row export by mistake) is refused; 100 allows any. */
+    CATALOG_FEED_MAX_REMOVAL_PERCENT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(100).default(50)),
     /** `off` runs an intake-only process (webhooks in, no turns or sends): scale intake and workers apart. */
     WORKERS: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
   })

@@ -30,8 +30,9 @@ async function main(): Promise<void> {
   try {
     services = await buildServices(config);
   } catch (err) {
-    // a mistake in store.yaml, synonyms.yaml, lexicon.yaml or phrases.yaml: its file:line, no stack
-    if (err instanceof TemplateError) {
+    // a mistake in store.yaml, synonyms.yaml, lexicon.yaml or phrases.yaml: its file:line, no
+    // stack; a DATA_DIR another process holds: who holds it
+    if (err instanceof TemplateError || err instanceof ConfigError) {
       console.error(`vitrina: ${err.message}`);
       process.exit(1);
     }
@@ -69,6 +70,13 @@ async function main(): Promise<void> {
     void background.tick('console accounts check', async () => {
       if (!(await accounts.list(services.database.db)).length) services.log.info('no console accounts yet: `npx vitrina managers add LOGIN --name NAME` makes one for /console');
     });
+  });
+
+  // a port another program holds is one line, not a stack trace
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err;
+    console.error(`vitrina: port ${config.PORT} ${err.code === 'EADDRINUSE' ? 'is in use by another program' : 'may not be opened by this user'}: set PORT to a free one`);
+    process.exit(1);
   });
 
   // SIGTERM: readiness and webhooks answer 503 at once (Meta redelivers elsewhere), claimed

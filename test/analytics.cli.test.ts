@@ -43,13 +43,18 @@ describe('the CLI: report and manager accounts', () => {
     expect((await cli(['report', '--csv', '--table', 'nope'], env)).err).toMatch(/^vitrina: no table "nope" \(have: summary, daily, funnel/);
 
     const add = await cli(['managers', 'add', 'aigerim', '--name', 'Айгерим', '--phone', '+77000000001', '--password-stdin'], env, 'a long password\n');
-    expect(add).toMatchObject({ code: 0, out: 'created aigerim\n' });
+    // each line that writes says where it wrote
+    const where = `(in the embedded database in ${env.DATA_DIR})`;
+    expect(add).toMatchObject({ code: 0, out: `created aigerim ${where}\n` });
     const made = await cli(['managers', 'add', 'erlan', '--name', 'Ерлан'], env);
-    expect(made.out).toMatch(/^created erlan; password: [\w-]{16} \(shown once\)\n$/);
+    expect(made.out).toMatch(/^created erlan; password: [\w-]{16} \(shown once\) \(in the embedded database in .+\)\n$/);
+    // a DATA_DIR with no database is a mistake, not a new store
+    const typo = await cli(['managers', 'add', 'dana', '--name', 'Дана'], { ...env, DATA_DIR: `${env.DATA_DIR}-typo` });
+    expect(typo).toMatchObject({ code: 1, err: `vitrina: no database in ${env.DATA_DIR}-typo: start the service there once (npm start), or set DATA_DIR (or DATABASE_URL) to the store's\n` });
     expect((await cli(['managers', 'add', 'erlan', '--name', 'Другой'], env)).err).toBe('vitrina: the login "erlan" is taken\n');
     expect((await cli(['managers', 'add', 'Bad Login', '--name', 'X'], env)).err).toBe('vitrina: a login is 2–40 of a-z 0-9 . _ -\n');
     expect((await cli(['managers', 'add', 'dana', '--name', 'Дана', '--password-stdin'], env, 'short\n')).err).toBe('vitrina: a password has at least 10 characters\n');
-    expect((await cli(['managers', 'disable', 'erlan'], env)).out).toBe('erlan disabled\n');
+    expect((await cli(['managers', 'disable', 'erlan'], env)).out).toBe(`erlan disabled ${where}\n`);
     expect((await cli(['managers', 'list'], env)).out).toBe('aigerim              Айгерим +77000000001\nerlan                Ерлан (disabled)\n');
     // the WhatsApp manager's hand-offs carry the account's name now
     const named = JSON.parse((await cli(['report', '--from', '2026-10-02', '--to', '2026-10-08'], env)).out);

@@ -195,9 +195,10 @@ describe('jobs from the CLI', () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ['bin/vitrina.js', 'jobs', 'run', 'price-alerts'], { env: { ...process.env, DATA_DIR: join(mkdtempSync(join(tmpdir(), 'vt-jobs-')), 'd') } }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
-    );
+    const env = { ...process.env, DATA_DIR: join(mkdtempSync(join(tmpdir(), 'vt-jobs-')), 'd') };
+    const cli = (...args: string[]) => new Promise<string>((resolve, reject) => execFile(process.execPath, ['bin/vitrina.js', ...args], { env }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
+    await cli('migrate');
+    const out = await cli('jobs', 'run', 'price-alerts');
     expect(JSON.parse(out)).toEqual({ job: 'price-alerts', ran: true, counts: { due: 0, triggered: 0, enqueued: 0, backInStock: 0 } });
   });
 });

@@ -6,6 +6,7 @@ import { catalogSetting, setCatalogSetting } from './catalog-repo.ts';
 import type { CatalogFormat, CatalogWrites } from './catalog-writes.ts';
 
 const keys = { url: 'feed_url', etag: 'feed_etag', modified: 'feed_last_modified' } as const;
+const MAX_REDIRECTS = 5;
 
 export type FeedResult =
   | { status: 'not-modified' }
@@ -26,6 +27,10 @@ export async function pullFeed(opts: {
   log: Logger;
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** `same-host` (the default): redirects to another host are refused. */
+  redirects?: 'same-host' | 'any';
+  /** A whole-catalog feed that would remove more than this share of the active products is refused (default 50). */
+  maxRemovalPercent?: number;
 }): Promise<FeedResult> {
   const { db, log } = opts;
   const setting = (key: string) => catalogSetting(db, key);
@@ -42,14 +47,31 @@ export async function pullFeed(opts: {
     log.warn({ exchange: id, url: safeUrl(opts.url), error }, 'catalog feed not imported; the catalog is as it was');
     return { status: 'failed', exchange: id, error };
   };
-  let res: Response;
-  try {
-    res = await (opts.fetch ?? fetch)(opts.url, { headers, signal: AbortSignal.timeout(opts.timeoutMs ?? 120_000) });
-  } catch (err) {
-    const error = `the feed could not be fetched: ${(err as Error).message}`;
+  let res: Response | null = null;
+  const notReached = (error: string): FeedResult => {
     log.warn({ url: safeUrl(opts.url), error }, 'catalog feed not reached');
     return { status: 'failed', exchange: null, error };
+  };
+  // redirects are followed here, not by fetch: a feed may move on its host, not hand the catalog to another one
+  let url = opts.url;
+  const signal = AbortSignal.timeout(opts.timeoutMs ?? 120_000);
+  for (let hops = 0; ; hops++) {
+    try {
+      res = await (opts.fetch ?? fetch)(url, { headers, signal, redirect: 'manual' });
+    } catch (err) {
+      return notReached(`the feed could not be fetched: ${(err as Error).message}`);
+    }
+    const location = res.status >= 300 && res.status < 400 && res.status !== 304 ? res.headers.get('location') : null;
+    if (!location) break;
+    await res.body?.cancel();
+    const next = new URL(location, url);
+    if (hops >= MAX_REDIRECTS) return notReached(`the feed redirected more than ${MAX_REDIRECTS} times`);
+    if (next.host !== new URL(url).host && opts.redirects !== 'any')
+      return notReached(`the feed redirected to another host (${next.host}): not followed; set CATALOG_FEED_REDIRECTS=any to allow it`);
+    if (next.protocol !== 'https:' && next.protocol !== 'http:') return notReached(`the feed redirected to ${next.protocol} — not a web address`);
+    url = next.toString();
   }
+  if (!res) return notReached('the feed could not be fetched');
   if (res.status === 304) {
     await res.body?.cancel();
     log.info({ url: safeUrl(opts.url) }, 'catalog feed not modified');
@@ -62,7 +84,7 @@ export async function pullFeed(opts: {
   }
   // fetch unpacks gzip: Content-Length then counts the packed bytes
   const identity = (res.headers.get('content-encoding') ?? 'identity') === 'identity';
-  const r = await opts.writes.stream({ id, source: 'feed', body: res.body as unknown as AsyncIterable<Uint8Array>, declaredLength: identity ? res.headers.get('content-length') : null, replace: 'if-clean' });
+  const r = await opts.writes.stream({ id, source: 'feed', body: res.body as unknown as AsyncIterable<Uint8Array>, declaredLength: identity ? res.headers.get('content-length') : null, replace: 'if-clean', maxRemovalPercent: opts.maxRemovalPercent ?? 50 });
   if (!r.ok) return { status: 'failed', exchange: id, error: r.error };
   for (const [key, value] of [[keys.url, opts.url], [keys.etag, res.headers.get('etag')], [keys.modified, res.headers.get('last-modified')]] as const)
     await setCatalogSetting(db, key, value);

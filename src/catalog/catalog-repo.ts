@@ -193,6 +193,15 @@ export async function countProducts(db: Tx): Promise<number> {
  * search, kept for their history; a cart's checkout says they are gone); the rest are deleted
  * with their price history and views.
  */
+/** How many active products a replace keeping only `keep` would take away, of how many. */
+export async function countRemoval(db: Tx, keep: string[]): Promise<{ gone: number; active: number }> {
+  const [r] = await query<{ gone: number; active: number }>(
+    db,
+    sql`select count(*) filter (where p.id not in (select jsonb_array_elements_text(${JSON.stringify(keep)}::jsonb)))::int as gone, count(*)::int as active from products p where p.active`,
+  );
+  return { gone: Number(r!.gone), active: Number(r!.active) };
+}
+
 export async function removeProductsExcept(db: Tx, keep: string[], now: Date): Promise<{ deleted: number; deactivated: number }> {
   const [r] = await query<{ deleted: number; deactivated: number }>(
     db,

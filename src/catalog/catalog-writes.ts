@@ -4,7 +4,7 @@ import type { Db } from '../db/database.ts';
 import type { ExchangeFiles } from '../exchange/exchange-files.ts';
 import { addCounts, finishExchange, openExchange } from '../exchange/exchange-repo.ts';
 import type { Logger } from '../log.ts';
-import { flushSearchIndex, removeProductsExcept } from './catalog-repo.ts';
+import { countRemoval, flushSearchIndex, removeProductsExcept } from './catalog-repo.ts';
 import { hideUnmentioned, importCommerceML, type CmlImportResult } from './commerceml-import.ts';
 import { importRows, parseCatalogText, type ImportResult, type ParsedCatalog, type RowError } from './import.ts';
 import { validateProduct, type ProductRow } from './product.ts';
@@ -89,7 +89,7 @@ export class CatalogWrites {
    * the catalog as it was. `replace`: 'if-clean' (a feed is the whole catalog, unless some of its
    * rows could not be read) hides or removes what the file lacks only when every row was good.
    */
-  async stream(opts: { source: 'feed' | 'file'; id?: string; body: AsyncIterable<Uint8Array>; declaredLength: string | null; replace: boolean | 'if-clean' }): Promise<CatalogImportOutcome & { exchange: string; bytes: number }> {
+  async stream(opts: { source: 'feed' | 'file'; id?: string; body: AsyncIterable<Uint8Array>; declaredLength: string | null; replace: boolean | 'if-clean'; maxRemovalPercent?: number }): Promise<CatalogImportOutcome & { exchange: string; bytes: number }> {
     const { db, files, log, clock } = this.o;
     const id = opts.id ?? `${opts.source}-${randomUUID()}`;
     let size = 0;
@@ -123,7 +123,7 @@ export class CatalogWrites {
     }
     if (opts.declaredLength !== null && Number(opts.declaredLength) !== size) return fail(`the download is incomplete: ${size} of ${opts.declaredLength} bytes`);
     if (!head) return fail('the catalog is empty');
-    const outcome = await this.importData(() => files.read(id, FILE), sniffFormat(head), opts.replace);
+    const outcome = await this.importData(() => files.read(id, FILE), sniffFormat(head), opts.replace, opts.maxRemovalPercent);
     if (!outcome.ok) return fail(`${outcome.format}: ${outcome.error}`, outcome.format, outcome.errors);
     for (const e of outcome.errors.slice(0, 20)) log.warn({ exchange: id, line: e.line, error: e.error }, 'catalog row skipped');
     await addCounts(db, id, { format: outcome.format, ...outcome.counts, bytes: size }, clock.now());
@@ -139,7 +139,7 @@ export class CatalogWrites {
    * read whole before anything is written, CommerceML is checked whole first: a file that is cut
    * short or not well-formed changes nothing.
    */
-  private async importData(open: () => AsyncIterable<Uint8Array>, format: CatalogFormat, replaceOpt: boolean | 'if-clean'): Promise<CatalogImportOutcome> {
+  private async importData(open: () => AsyncIterable<Uint8Array>, format: CatalogFormat, replaceOpt: boolean | 'if-clean', maxRemovalPercent = 100): Promise<CatalogImportOutcome> {
     const reading = this.o.reading();
     if (format === 'commerceml') {
       if (replaceOpt === true) return { ok: false, format, error: 'replace does not apply to CommerceML: 1C marks what is gone (Статус="Удален"), and its exchange hides what it no longer sends', errors: [] };
@@ -160,6 +160,12 @@ export class CatalogWrites {
     }
     if (replaceOpt === true && parsed.errors.length) return { ok: false, format, error: 'a whole catalog imports only without errors: a skipped row would remove its product', errors: parsed.errors };
     const replace = replaceOpt === 'if-clean' ? parsed.errors.length === 0 : replaceOpt;
+    if (replace && maxRemovalPercent < 100) {
+      // a one-row export by mistake must not take the store's catalog with it
+      const { gone, active } = await countRemoval(this.o.db, parsed.rows.map((p) => p.id));
+      if (active && gone * 100 > active * maxRemovalPercent)
+        return { ok: false, format, error: `it would remove ${gone} of the ${active} products (over ${maxRemovalPercent} %): refused; set CATALOG_FEED_MAX_REMOVAL_PERCENT=100 if the catalog really shrank`, errors: parsed.errors };
+    }
     const r = await importRows(this.o.db, parsed.rows, () => this.o.clock.now(), undefined, { replace });
     return { ok: true, format, counts: { products: parsed.rows.length, skipped: parsed.errors.length, ...r }, errors: parsed.errors };
   }

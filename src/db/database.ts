@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { lockDataDir } from './data-dir-lock.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
@@ -24,6 +25,12 @@ export interface Database {
   urgent<T>(fn: () => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * PGlite's upkeep (it runs no autovacuum), called on a timer: statistics, and with `vacuum`
+   * dead rows too, for the queue tables — only when something was written since the last one.
+   * Whether it ran. Postgres has autovacuum and no such call.
+   */
+  upkeep?(vacuum: boolean): Promise<boolean>;
 }
 
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -70,28 +77,53 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
   }
   const memory = opts.dataDir.startsWith('memory://');
   if (!memory) mkdirSync(opts.dataDir, { recursive: true });
+  const unlock = memory ? () => {} : lockDataDir(opts.dataDir);
   const client = new PGlite({ dataDir: memory ? undefined : opts.dataDir, extensions: { pg_trgm } });
-  const front = gateByPriority(client);
+  const { front, writes } = gateByPriority(client);
   const pdb = drizzlePglite(front, { schema });
-  await migratePglite(pdb, { migrationsFolder: MIGRATIONS });
+  try {
+    await migratePglite(pdb, { migrationsFolder: MIGRATIONS });
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    unlock();
+    throw err;
+  }
   // PGlite runs no autovacuum: without this the queue tables bloat and the planner, with no
   // statistics, walks the whole primary key for the claim queries (50 ms and growing instead of
   // 1 ms). Statistics are refreshed every few seconds from a 3,000-row sample (the default
   // 30,000 took up to a second on a year's million messages, and PGlite runs one statement at a
   // time, so every request waited); vacuum once a minute.
-  const upkeep = (what: 'analyze' | 'vacuum analyze') =>
-    front.exec(`set default_statistics_target = 10; ${what} inbox, outbox, shoppers, message_statuses; reset default_statistics_target`).catch((err: unknown) => opts.log?.warn({ err: String(err) }, `PGlite maintenance (${what}) failed; retried later`));
+  // Each statement on its own: several in one exec are one transaction, and VACUUM refuses to run in one.
+  const seen = { analyze: -1, vacuum: -1 };
+  const upkeep = async (vacuum: boolean): Promise<boolean> => {
+    const what = vacuum ? 'vacuum' : 'analyze';
+    const n = writes();
+    if (seen[what] === n) return false;
+    seen[what] = n;
+    try {
+      await front.exec('set default_statistics_target = 10');
+      await front.exec(`${vacuum ? 'vacuum analyze' : 'analyze'} inbox, outbox, shoppers, message_statuses`);
+      await front.exec('reset default_statistics_target');
+      return true;
+    } catch (err) {
+      seen[what] = -1;
+      opts.log?.warn({ err: String(err) }, `PGlite maintenance (${what}) failed; retried later`);
+      return false;
+    }
+  };
   let ticks = 0;
-  const maintenance = setInterval(() => void upkeep(++ticks % 12 === 0 ? 'vacuum analyze' : 'analyze'), 5_000);
+  const maintenance = setInterval(() => void upkeep(++ticks % 12 === 0), 5_000);
   maintenance.unref();
   return {
     db: pdb as unknown as Db,
     kind: 'pglite',
     urgent: (fn) => URGENT.run(true, fn),
     ping: async () => void (await front.query('select 1')),
+    upkeep,
     close: async () => {
       clearInterval(maintenance);
       await client.close();
+      unlock();
     },
   };
 }
@@ -107,8 +139,11 @@ const URGENT_STREAK = 4;
  * Statements inside a transaction run on its own handle and are not gated again; PGlite's own
  * internal calls go to the real client, so only what drizzle and we send waits here.
  */
-function gateByPriority(client: PGlite): PGlite {
+function gateByPriority(client: PGlite): { front: PGlite; writes: () => number } {
   let busy = false;
+  // statements that may have written (a transaction, or SQL that inserts, updates or deletes): the upkeep runs only after some
+  let written = 0;
+  const WRITE = /\b(insert|update|delete)\b/i;
   let streak = 0;
   const urgent: Array<() => void> = [];
   const other: Array<() => void> = [];
@@ -130,6 +165,7 @@ function gateByPriority(client: PGlite): PGlite {
     async (...args: A): Promise<R> => {
       if (busy) await new Promise<void>((resolve) => (URGENT.getStore() ? urgent : other).push(resolve));
       busy = true;
+      if (typeof args[0] !== 'string' || WRITE.test(args[0])) written++;
       try {
         return await fn(...args);
       } finally {
@@ -139,7 +175,7 @@ function gateByPriority(client: PGlite): PGlite {
   const c = client as unknown as Record<'query' | 'exec' | 'transaction', (...args: unknown[]) => Promise<unknown>>;
   const front = Object.create(client) as typeof c;
   for (const m of ['query', 'exec', 'transaction'] as const) front[m] = gated(c[m].bind(client));
-  return front as unknown as PGlite;
+  return { front: front as unknown as PGlite, writes: () => written };
 }
 
 /** Raw SQL rows, whichever driver answered (postgres.js gives an array, PGlite `{ rows }`). */

@@ -11,8 +11,13 @@ export class UnzipError extends Error {
   name = 'UnzipError';
 }
 
-/** Pieces of the archive pushed at a time: deflate expands at most ~1032×, so one push yields at most ~66 MB however hostile the archive. */
-const SLICE = 64 * 1024;
+/**
+ * Pieces of the archive pushed at a time: deflate expands at most ~1032×, so one push unpacks at
+ * most ~16 MB however hostile the archive, and between pushes the event loop runs (a zip bomb
+ * unpacking toward the limit must not keep /healthz, webhooks and turns waiting).
+ */
+const SLICE = 16 * 1024;
+const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Reads a zip archive as a stream of chunks (it is never whole in memory) and yields the bytes
@@ -76,6 +81,7 @@ export async function* unzipEntries(
       push(chunk.subarray(i, Math.min(chunk.length, i + SLICE)), false);
       if (failure) throw failure;
       yield* out.splice(0);
+      await breathe();
     }
   }
   push(new Uint8Array(0), true);

@@ -45,7 +45,15 @@ const JOBS: Record<string, (s: Services) => Promise<JobOutcome>> = {
   },
   'catalog-feed': async (s): Promise<JobOutcome> => {
     if (!s.config.CATALOG_FEED_URL) return { counts: { failed: 1 }, report: { status: 'failed', error: 'CATALOG_FEED_URL is not set' } };
-    const r = await pullFeed({ db: s.database.db, writes: s.catalogWrites, url: s.config.CATALOG_FEED_URL, now: () => s.clock.now(), log: s.log });
+    const r = await pullFeed({
+      db: s.database.db,
+      writes: s.catalogWrites,
+      url: s.config.CATALOG_FEED_URL,
+      now: () => s.clock.now(),
+      log: s.log,
+      redirects: s.config.CATALOG_FEED_REDIRECTS,
+      maxRemovalPercent: s.config.CATALOG_FEED_MAX_REMOVAL_PERCENT,
+    });
     return { counts: { imported: r.status === 'imported' ? 1 : 0, notModified: r.status === 'not-modified' ? 1 : 0, failed: r.status === 'failed' ? 1 : 0 }, report: r };
   },
   analytics: async (s): Promise<JobOutcome> => {
