@@ -41,6 +41,9 @@ const FILE = 'catalog';
  * price history, then the vocabulary, price alerts and metrics, and for whole files an exchange
  * record the console shows.
  */
+/** The largest CSV or JSON catalog read (they are read whole; YML and CommerceML stream). */
+export const WHOLE_TEXT_BYTES = 256 * 1024 * 1024;
+
 export class CatalogWrites {
   constructor(private readonly o: CatalogWritesOptions) {}
 
@@ -123,7 +126,18 @@ export class CatalogWrites {
     }
     if (opts.declaredLength !== null && Number(opts.declaredLength) !== size) return fail(`the download is incomplete: ${size} of ${opts.declaredLength} bytes`);
     if (!head) return fail('the catalog is empty');
-    const outcome = await this.importData(() => files.read(id, FILE), sniffFormat(head), opts.replace, opts.maxRemovalPercent);
+    const format = sniffFormat(head);
+    // CSV and JSON are read whole (YML and CommerceML stream): past this they would take the process's memory
+    if ((format === 'csv' || format === 'json') && size > WHOLE_TEXT_BYTES)
+      return fail(`a ${format.toUpperCase()} catalog over ${WHOLE_TEXT_BYTES / 1024 / 1024} MB is not read (it is read whole): split it, or send YML or CommerceML, which are read as a stream`, format);
+    let outcome: CatalogImportOutcome;
+    try {
+      outcome = await this.importData(() => files.read(id, FILE), format, opts.replace, opts.maxRemovalPercent);
+    } catch (err) {
+      // whatever went wrong, the exchange ends failed and its files go
+      log.error({ exchange: id, err }, 'catalog import failed');
+      return fail(`the import failed: ${(err as Error).message}`, format);
+    }
     if (!outcome.ok) return fail(`${outcome.format}: ${outcome.error}`, outcome.format, outcome.errors);
     for (const e of outcome.errors.slice(0, 20)) log.warn({ exchange: id, line: e.line, error: e.error }, 'catalog row skipped');
     await addCounts(db, id, { format: outcome.format, ...outcome.counts, bytes: size }, clock.now());
