@@ -319,9 +319,9 @@ export class Session {
   }
 
   /**
-   * "More like this" after a card: searched like the card — its category, ranked by the words
-   * of its name (any of them; the brand's and the model's first), then the rest of its category
-   * nearest its price. Never the card itself or its variants; in stock only.
+   * "More like this" after a card: searched like the card — its category, those sharing the most
+   * words of its name first, then the rest of its category nearest its price. Never the card
+   * itself or its variants; in stock only.
    */
   async similar(anchor: Product): Promise<Product[]> {
     const own = [anchor.id, ...(anchor.family?.variants.map((v) => v.id) ?? []), ...(anchor.parentId ? [anchor.parentId] : [])];

@@ -21,7 +21,6 @@ const ANALYTICS_PAGE = readFileSync(new URL('./analytics.html', import.meta.url)
 /** Chart.js's browser build, served from node_modules (nothing from a CDN). */
 const CHART_JS = readFileSync(join(dirname(createRequire(import.meta.url).resolve('chart.js')), 'chart.umd.min.js'));
 
-
 const body = <T extends z.ZodType>(schema: T) =>
   zValidator('json', schema, (r) => {
     if (!r.success) throw new BadRequestError('send {"login": …, "password": …}');
@@ -52,7 +51,10 @@ export function consoleRoutes(s: Services): Hono {
     const { login, password } = c.req.valid('json');
     // ten attempts for a login within 15 minutes, counted before the password is checked
     const allowed = await signIns.take(login);
-    const r = allowed ? await accounts.signIn(s.database.db, login, password, s.clock.now(), s.config.MANAGER_SESSION_HOURS) : null;
+    const r = allowed ? await accounts.signIn(s.database.db, login, password, s.clock.now(), s.config.MANAGER_SESSION_HOURS).catch(async (err: unknown) => {
+      await signIns.refund(login);
+      throw err;
+    }) : null;
     if (!r) {
       s.log.warn({ login, locked: !allowed }, 'console sign-in refused');
       throw new UnauthorizedError(allowed ? 'wrong login or password' : 'too many wrong passwords: try again in 15 minutes');

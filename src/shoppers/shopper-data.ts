@@ -77,10 +77,12 @@ export async function forgetShopper(deps: { db: Db; store: Store; clock: Clock; 
   const counts = await db.transaction(async (tx) => {
     const wamids = (await tx.select({ wamid: outbox.wamid }).from(outbox).where(eq(outbox.shopperKey, key))).map((r) => r.wamid).filter((w): w is string => !!w);
     const n = async (q: Promise<unknown[]>) => (await q).length;
-    // how others' messages quoted them: the number, and the name as it is written inside JSON
+    // how others' messages quoted them («Иван Тестов (77015550077)» to a manager): in a message
+    // that names their number, the number and the name (as written inside JSON) become the
+    // pseudonym; a name alone elsewhere may be anyone's and is left
     const quoted = [...ids, ...(shopper.name ? [JSON.stringify(shopper.name).slice(1, -1)] : [])];
     const scrub = (col: 'payload' | 'message') => quoted.reduce((expr, q) => sql`replace(${expr}, ${q}, ${pseudonym})`, sql`${sql.raw(col)}::text`);
-    const mentions = (col: 'payload' | 'message') => or(...quoted.map((q) => sql`strpos(${sql.raw(col)}::text, ${q}) > 0`))!;
+    const mentions = (col: 'payload' | 'message') => or(...ids.map((q) => sql`strpos(${sql.raw(col)}::text, ${q}) > 0`))!;
     const statuses =
       (wamids.length ? await n(tx.delete(messageStatuses).where(inArray(messageStatuses.wamid, wamids)).returning({ w: messageStatuses.wamid })) : 0) +
       (await n(tx.delete(messageStatuses).where(inArray(sql`${messageStatuses.raw}->>'recipient_id'`, ids)).returning({ w: messageStatuses.wamid })));

@@ -23,6 +23,11 @@ export class Attempts {
     return n <= this.opts.limit;
   }
 
+  /** An attempt that could not be checked (the database away) is given back: a store's outage locks nobody out. */
+  async refund(key: string): Promise<void> {
+    await this.store.incr(this.opts.prefix + key, this.opts.windowMs, -1).catch(() => undefined);
+  }
+
   /** After a right guess: the next wrong one starts a fresh count. */
   async clear(key: string): Promise<void> {
     await this.store.del([this.opts.prefix + key]).catch(() => undefined);

@@ -69,11 +69,11 @@ export class MemoryStore implements Store {
     this.values.set(key, { value, until: this.now() + ttlSeconds * 1000 });
   }
 
-  async incr(key: string, ttlMs: number): Promise<number> {
+  async incr(key: string, ttlMs: number, by = 1): Promise<number> {
     this.sweep();
     const v = this.values.get(key);
     const live = v && v.until > this.now();
-    const n = (live ? Number(v.value) : 0) + 1;
+    const n = (live ? Number(v.value) : 0) + by;
     this.values.set(key, { value: String(n), until: live ? v.until : this.now() + ttlMs });
     return n;
   }

@@ -77,8 +77,8 @@ export class RedisStore implements Store {
     await this.r.set(this.k(key), value, 'EX', ttlSeconds);
   }
 
-  async incr(key: string, ttlMs: number): Promise<number> {
-    const [[, n]] = (await this.r.multi().incr(this.k(key)).pexpire(this.k(key), ttlMs, 'NX').exec()) as [[null, number], unknown];
+  async incr(key: string, ttlMs: number, by = 1): Promise<number> {
+    const [[, n]] = (await this.r.multi().incrby(this.k(key), by).pexpire(this.k(key), ttlMs, 'NX').exec()) as [[null, number], unknown];
     return Number(n);
   }
 

@@ -11,8 +11,8 @@ export interface Store {
   /** Removes keys (any kind: values, lists, counters). */
   del(keys: string[]): Promise<void>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
-  /** Adds 1 to a counter that lives `ttlMs` from its first increment; returns the new count. */
-  incr(key: string, ttlMs: number): Promise<number>;
+  /** Adds `by` (1 unless said) to a counter that lives `ttlMs` from its first increment; returns the new count. */
+  incr(key: string, ttlMs: number, by?: number): Promise<number>;
   /**
    * Token bucket: `ratePerSec` refill, `burst` capacity, time from the caller's clock.
    * Returns 0 when a token was taken, else the milliseconds to wait before trying again.

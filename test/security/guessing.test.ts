@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { accounts } from '../../src/console/manager-accounts.ts';
+import { Attempts } from '../../src/store/attempts.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { backends } from '../helpers/backends.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
@@ -40,6 +41,16 @@ describe.each(backends())('guessing passwords ($name)', (backend) => {
 });
 
 describe('what guessing leaves behind', () => {
+  it('an attempt the database could not check is given back: an outage locks nobody out', async () => {
+    const attempts = new Attempts(new MemoryStore(), { prefix: 'a:', limit: 10, windowMs: 60_000 });
+    for (let i = 0; i < 10; i++) {
+      expect(await attempts.take('dana')).toBe(true);
+      await attempts.refund('dana');
+    }
+    for (let i = 0; i < 10; i++) expect(await attempts.take('dana')).toBe(true);
+    expect(await attempts.take('dana')).toBe(false);
+  });
+
   it('ONEC_PASSWORD shorter than 8 characters stops the start, naming it', () => {
     expect(() => loadConfig({ ONEC_USER: 'exchange', ONEC_PASSWORD: 'x' })).toThrow(/ONEC_PASSWORD: at least 8 characters/);
     expect(loadConfig({ ONEC_USER: 'exchange', ONEC_PASSWORD: '12345678' }).ONEC_PASSWORD).toBe('12345678');
