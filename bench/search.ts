@@ -17,7 +17,7 @@ import { loadLexicon, loadSynonyms } from '../src/catalog/lexicon.ts';
 import { toMinor } from '../src/catalog/money.ts';
 import { Vocabulary } from '../src/catalog/vocabulary.ts';
 import { storeCatalogFile } from '../src/catalog/demo.ts';
-import { DEMO_STORE, sampleStoreDir } from '../src/config.ts';
+import { demoStoreDir } from '../src/config.ts';
 import { productInput, toRow, type ProductRow } from '../src/catalog/product.ts';
 import { extract } from '../core/extract.ts';
 import { openDatabase, type Database } from '../src/db/database.ts';
@@ -30,7 +30,7 @@ const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const demo = (JSON.parse(readFileSync(storeCatalogFile(sampleStoreDir(DEMO_STORE)), 'utf8')) as { products: Array<Record<string, unknown>> }).products;
+const demo = (JSON.parse(readFileSync(storeCatalogFile(demoStoreDir()), 'utf8')) as { products: Array<Record<string, unknown>> }).products;
 const adjectives = ['удобный', 'компактный', 'большой', 'мягкий', 'прочный', 'элегантный', 'уютный', 'практичный', 'новый', 'премиум'];
 
 function catalog(): ProductRow[] {
@@ -58,7 +58,7 @@ async function measure(name: string, d: Database) {
   const importS = (performance.now() - t0) / 1000;
   await d.db.execute('analyze' as never);
   const t1 = performance.now();
-  const vocabulary = new Vocabulary(await readFacets(d.db), loadLexicon(), loadSynonyms(`${sampleStoreDir(DEMO_STORE)}synonyms.yaml`));
+  const vocabulary = new Vocabulary(await readFacets(d.db), loadLexicon(), loadSynonyms(`${demoStoreDir()}synonyms.yaml`));
   const vocabularyMs = performance.now() - t1;
   const configs = searchConfigs(['ru', 'kk', 'en']);
   const times: number[] = [];

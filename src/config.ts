@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { existsSync } from 'node:fs';
 import { ConfigError } from './errors.ts';
+import { readYamlFile } from './yaml-file.ts';
 import { LANGS } from './lang.ts';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -172,8 +173,10 @@ export type Config = z.infer<typeof schema> & {
  */
 export const TEMPLATES_DIR = new URL('../templates/', import.meta.url).pathname;
 
-/** The sample store DEMO_CATALOG=on (the default) starts: the furniture shop. */
-export const DEMO_STORE = 'furniture';
+/** The demo's folder: the sample store templates/demo.yaml names, which DEMO_CATALOG=on (the default) starts. */
+export function demoStoreDir(): string {
+  return sampleStoreDir(readYamlFile(`${TEMPLATES_DIR}demo.yaml`, z.strictObject({ store: z.string().regex(/^[a-z0-9-]+$/, 'a folder name under templates/samples/') })).store);
+}
 
 /** A sample store's folder: templates/samples/NAME/. */
 export function sampleStoreDir(name: string): string {
@@ -189,6 +192,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const d = parsed.data;
   // the demo's files live beside its catalog; with no demo, a store without its own folder has templates/store.yaml
-  const storeDir = d.STORE_DIR ?? (d.DEMO_CATALOG === 'off' ? TEMPLATES_DIR : sampleStoreDir(d.DEMO_CATALOG === 'on' ? DEMO_STORE : d.DEMO_CATALOG));
+  const storeDir = d.STORE_DIR ?? (d.DEMO_CATALOG === 'off' ? TEMPLATES_DIR : (d.DEMO_CATALOG === 'on' ? demoStoreDir() : sampleStoreDir(d.DEMO_CATALOG)));
   return { ...d, sandbox: !d.WHATSAPP_TOKEN, storeDir: storeDir.endsWith('/') ? storeDir : `${storeDir}/` };
 }

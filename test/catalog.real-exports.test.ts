@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, query, sql, type Database } from '../src/db/database.ts';
-import { DEMO_STORE, sampleStoreDir } from '../src/config.ts';
+import { demoStoreDir } from '../src/config.ts';
 import { OneCClient } from './fakes/onec-client.ts';
 import { backends, type Backend } from './helpers/backends.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
@@ -35,7 +35,7 @@ const byId = (rows: Row[]) => new Map(rows.map((r) => [r.id, r]));
 /** A store folder like the demo's, with store.yaml lines changed. */
 function storeDir(edit: (yaml: string) => string): string {
   const dir = mkdtempSync(join(tmpdir(), 'vt-store-'));
-  cpSync(sampleStoreDir(DEMO_STORE), dir, { recursive: true });
+  cpSync(demoStoreDir(), dir, { recursive: true });
   writeFileSync(join(dir, 'store.yaml'), edit(readFileSync(join(dir, 'store.yaml'), 'utf8')));
   return `${dir}/`;
 }

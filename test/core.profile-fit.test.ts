@@ -6,11 +6,11 @@ import { facetsOf } from '../src/catalog/facets.ts';
 import { loadLexicon } from '../src/catalog/lexicon.ts';
 import { Vocabulary } from '../src/catalog/vocabulary.ts';
 import { keys } from '../src/catalog/words.ts';
-import { DEMO_STORE, TEMPLATES_DIR, sampleStoreDir } from '../src/config.ts';
+import { demoStoreDir, TEMPLATES_DIR, sampleStoreDir } from '../src/config.ts';
 import { loadProfile } from '../src/profile/store-profile.ts';
 
 const lexicon = loadLexicon();
-const furniture = loadProfile(`${sampleStoreDir(DEMO_STORE)}store.yaml`);
+const furniture = loadProfile(`${demoStoreDir()}store.yaml`);
 
 /** The catalog port's "do these words find a product", over a store folder's catalog.json names: any word's alternative among a name's stems. */
 const namesOf = (dir: string): Finds => {

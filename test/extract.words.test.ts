@@ -4,13 +4,13 @@ import { extract } from '../core/extract.ts';
 import { detectLanguage } from '../core/language.ts';
 import { classify } from '../core/offline-assistant.ts';
 import { storeVocabulary } from '../src/catalog/demo.ts';
-import { DEMO_STORE, sampleStoreDir } from '../src/config.ts';
+import { demoStoreDir, sampleStoreDir } from '../src/config.ts';
 import { facetsOf } from '../src/catalog/facets.ts';
 import { loadLexicon } from '../src/catalog/lexicon.ts';
 import { Vocabulary } from '../src/catalog/vocabulary.ts';
 import { key, normalize, tokens } from '../src/catalog/words.ts';
 
-const vocabulary = storeVocabulary(sampleStoreDir(DEMO_STORE));
+const vocabulary = storeVocabulary(demoStoreDir());
 const lexicon = loadLexicon();
 const rest = (text: string, v = vocabulary) => extract(text, v).rest.map((a) => a[0]).join(' ');
 

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { CatalogWrites } from '../src/catalog/catalog-writes.ts';
 import { fileReading, loadDemoCatalogIfEmpty } from '../src/catalog/demo.ts';
 import { FolderFiles } from '../src/exchange/exchange-files.ts';
-import { DEMO_STORE, sampleStoreDir } from '../src/config.ts';
+import { demoStoreDir, sampleStoreDir } from '../src/config.ts';
 import { ManualClock } from '../src/clock.ts';
 import { openDatabase, query, sql } from '../src/db/database.ts';
 import { TemplateError } from '../src/errors.ts';
@@ -192,7 +192,7 @@ describe('any store: the catalog and the profile are the store’s own', () => {
     expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log, storeDir: sampleStoreDir('sports') })).toBe(67);
     // a store whose products were all deactivated is not fresh: the demo never comes back
     await d.db.execute(sql`update products set active = false`);
-    expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log, storeDir: sampleStoreDir(DEMO_STORE) })).toBe(0);
+    expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log, storeDir: demoStoreDir() })).toBe(0);
     // DEMO_CATALOG=kids on a folder holding the sports catalog: nothing mixed, and start-up says so
     const lines: string[] = [];
     const told = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadPhrases, say } from '../src/phrases.ts';
 import { loadComplements } from '../core/recommend.ts';
 import { TemplateError } from '../src/errors.ts';
-import { DEMO_STORE, sampleStoreDir } from '../src/config.ts';
+import { demoStoreDir } from '../src/config.ts';
 
 const tmp = (name: string, text: string) => {
   const file = join(mkdtempSync(join(tmpdir(), 'vt-yaml-')), name);
@@ -32,7 +32,7 @@ describe('YAML the merchandisers edit', () => {
   });
 
   it('complements load, and a wrong shape is refused', () => {
-    expect(loadComplements(`${sampleStoreDir(DEMO_STORE)}recommendations.yaml`).Диваны).toContain('Столы');
+    expect(loadComplements(`${demoStoreDir()}recommendations.yaml`).Диваны).toContain('Столы');
     expect(() => loadComplements(tmp('r.yaml', 'complements:\n  Диваны: Столы\n'))).toThrow(/complements\.Диваны/);
   });
 });

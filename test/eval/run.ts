@@ -12,9 +12,9 @@ import { extract } from '../../core/extract.ts';
 import { classify } from '../../core/offline-assistant.ts';
 import { toolSpecs } from '../../core/tools.ts';
 import { storeVocabulary } from '../../src/catalog/demo.ts';
-import { DEMO_STORE, sampleStoreDir } from '../../src/config.ts';
+import { demoStoreDir } from '../../src/config.ts';
 
-const vocabulary = storeVocabulary(sampleStoreDir(DEMO_STORE));
+const vocabulary = storeVocabulary(demoStoreDir());
 
 interface Case {
   lang: 'ru' | 'kk' | 'en';
