@@ -10,7 +10,7 @@ import { table, type Headline } from './lib.ts';
  * `npm run bench`: every benchmark in turn (each prints its own detailed table), then one
  * table of the headline numbers against their goals, with the machine they ran on.
  */
-const BENCHES = ['webhook-intake', 'turn', 'search', 'voice', 'price-alerts', 'orders', 'onec-import', 'analytics'];
+const BENCHES = ['webhook-intake', 'turn', 'search', 'voice', 'price-alerts', 'orders', 'onec-import', 'catalog-feed', 'analytics'];
 const only = process.env.BENCH_ONLY?.split(',');
 const dir = mkdtempSync(join(tmpdir(), 'vt-bench-'));
 const summary = join(dir, 'summary.jsonl');

@@ -57,7 +57,8 @@ type ImportAnswer = { ok: true; format: string; counts: Record<string, number>; 
 function importSummary(counts: Record<string, number>): string {
   if (!('products' in counts)) return Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ');
   const c = (k: string) => counts[k] ?? 0;
-  return `${c('products')} products (${c('inserted')} new, ${c('updated')} updated, ${c('priceChanges')} price changes); ${c('skipped')} rows skipped` + (c('deleted') || c('deactivated') ? `; ${c('deleted')} products not in the file deleted, ${c('deactivated')} deactivated (alerts, carts or orders name them)` : '');
+  const n = (k: string, one: string, many: string) => `${c(k)} ${c(k) === 1 ? one : many}`;
+  return `${n('products', 'product', 'products')} (${c('inserted')} new, ${c('updated')} updated, ${n('priceChanges', 'price change', 'price changes')}); ${n('skipped', 'row', 'rows')} skipped` + (c('deleted') || c('deactivated') ? `; ${c('deleted')} products not in the file deleted, ${c('deactivated')} deactivated (alerts, carts or orders name them)` : '');
 }
 
 /**
@@ -68,16 +69,19 @@ function importSummary(counts: Record<string, number>): string {
 async function catalogImport(config: Config, file: string, replace: boolean): Promise<number> {
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${file}: no such file`);
   const size = String(statSync(file).size);
+  const server = config.DATABASE_URL ? null : readLiveServer(config.DATA_DIR);
+  // a catalog may be imported before the store's first start: the database is made, and the line says where
+  const made = !server && !config.DATABASE_URL && !config.DATA_DIR.startsWith('memory://') && !existsSync(join(config.DATA_DIR, 'PG_VERSION'));
+  const where = `${server ? 'through the running server, ' : ''}into ${whereStored(config)}${made ? ' (made now)' : ''}`;
   const report = (r: ImportAnswer) => {
     for (const e of r.errors) process.stderr.write(`${file}:${e.line}: ${e.error}\n`);
     if (!r.ok) {
-      console.error(`${file}: not imported, the catalog is as it was: ${r.error}`);
+      console.error(`${file}: not imported, the catalog in ${whereStored(config)} is as it was: ${r.error}`);
       return 1;
     }
-    console.log(`imported ${file} (${r.format}): ${importSummary(r.counts)}`);
+    console.log(`imported ${file} (${r.format}) ${where}: ${importSummary(r.counts)}`);
     return r.errors.length ? 1 : 0;
   };
-  const server = config.DATABASE_URL ? null : readLiveServer(config.DATA_DIR);
   if (server) {
     const res = await fetch(`http://127.0.0.1:${server.port}/admin/api/catalog/import${replace ? '?replace=true' : ''}`, {
       method: 'POST',

@@ -154,10 +154,10 @@ describe('vitrina catalog import (CLI)', () => {
         execFile(process.execPath, ['bin/vitrina.js', ...args], { env }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr })),
       );
     const yml = await cli('catalog', 'import', YML.pathname);
-    expect(yml.out).toBe(`imported ${YML.pathname} (yml): 3 products (3 new, 0 updated, 0 price changes); 1 rows skipped\n`);
+    expect(yml.out).toBe(`imported ${YML.pathname} (yml) into the embedded database in ${env.DATA_DIR} (made now): 3 products (3 new, 0 updated, 0 price changes); 1 row skipped\n`);
     expect(yml.err).toBe(`${YML.pathname}:50: offer bad 4: id must not contain spaces; price is not a number («дорого»)\n`);
     const goods = await cli('catalog', 'import', new URL('./fixtures/commerceml/import0_1.xml', import.meta.url).pathname);
-    expect(goods).toMatchObject({ code: 0, out: expect.stringMatching(/^imported .*import0_1\.xml \(commerceml\): goods 36, offers 0, inserted 36, /) });
+    expect(goods).toMatchObject({ code: 0, out: expect.stringMatching(/^imported .*import0_1\.xml \(commerceml\) into the embedded database in \/.*\/d: goods 36, offers 0, inserted 36, /) });
     const offers = await cli('catalog', 'import', new URL('./fixtures/commerceml/offers0_1.xml', import.meta.url).pathname);
     expect(offers).toMatchObject({ code: 0, out: expect.stringMatching(/goods 0, offers 44, inserted 0, updated 0, priceChanges 36, stockChanges 31, hidden 0, unknown 8,/) });
   });

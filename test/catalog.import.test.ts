@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fileReading } from '../src/catalog/demo.ts';
-import { parseCsv } from '../src/catalog/import.ts';
+import { parseCsv } from '../src/catalog/csv.ts';
 import { query, sql } from '../src/db/database.ts';
 import { backends } from './helpers/backends.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';
@@ -47,7 +47,7 @@ describe('catalog files', () => {
     const res = await run(process.execPath, ['bin/vitrina.js', 'catalog', 'import', file], { env: { ...process.env, DATA_DIR: join(dir, 'data') } }).catch((e) => e);
     expect(res.code).toBe(1);
     expect(res.stderr).toBe(`${file}:3: name is empty\n${file}:4: price is not a number («abc»)\n`);
-    expect(res.stdout).toContain(`imported ${file} (csv): 2 products (2 new, 0 updated, 0 price changes); 2 rows skipped`);
+    expect(res.stdout).toContain(`imported ${file} (csv) into the embedded database in ${join(dir, 'data')} (made now): 2 products (2 new, 0 updated, 0 price changes); 2 rows skipped`);
   });
 });
 

@@ -6,10 +6,11 @@ import { addCounts, finishExchange, openExchange } from '../exchange/exchange-re
 import type { Logger } from '../log.ts';
 import { countRemoval, flushSearchIndex, removeProductsExcept } from './catalog-repo.ts';
 import { hideUnmentioned, importCommerceML, type CmlImportResult } from './commerceml-import.ts';
-import { importRows, parseCatalogText, type ImportResult, type ParsedCatalog, type RowError } from './import.ts';
+import { csvPass } from './csv.ts';
+import { importPass, importRows, jsonPass, type ImportResult, type RowError } from './import.ts';
 import { validateProduct, type ProductRow } from './product.ts';
 import type { SourceReading } from './source-reading.ts';
-import { readYml, sniffFormat } from './yml.ts';
+import { sniffFormat, ymlPass } from './yml.ts';
 
 export type CatalogFormat = ReturnType<typeof sniffFormat>;
 /** Where a catalog write came from: the label of its metrics and of the console's exchanges. */
@@ -41,8 +42,10 @@ const FILE = 'catalog';
  * price history, then the vocabulary, price alerts and metrics, and for whole files an exchange
  * record the console shows.
  */
-/** The largest CSV or JSON catalog read (they are read whole; YML and CommerceML stream). */
+/** The largest JSON catalog read (it is read whole; CSV, YML and CommerceML stream). */
 export const WHOLE_TEXT_BYTES = 256 * 1024 * 1024;
+/** Skipped rows listed in an outcome (all are counted): a file of bad rows must not fill memory with reasons. */
+const KEPT_ERRORS = 1000;
 
 export class CatalogWrites {
   constructor(private readonly o: CatalogWritesOptions) {}
@@ -127,9 +130,9 @@ export class CatalogWrites {
     if (opts.declaredLength !== null && Number(opts.declaredLength) !== size) return fail(`the download is incomplete: ${size} of ${opts.declaredLength} bytes`);
     if (!head) return fail('the catalog is empty');
     const format = sniffFormat(head);
-    // CSV and JSON are read whole (YML and CommerceML stream): past this they would take the process's memory
-    if ((format === 'csv' || format === 'json') && size > WHOLE_TEXT_BYTES)
-      return fail(`a ${format.toUpperCase()} catalog over ${WHOLE_TEXT_BYTES / 1024 / 1024} MB is not read (it is read whole): split it, or send YML or CommerceML, which are read as a stream`, format);
+    // JSON is read whole (CSV, YML and CommerceML stream): past this it would take the process's memory
+    if (format === 'json' && size > WHOLE_TEXT_BYTES)
+      return fail(`a JSON catalog over ${WHOLE_TEXT_BYTES / 1024 / 1024} MB is not read (it is read whole): split it, or send CSV, YML or CommerceML, which are read as a stream`, format);
     let outcome: CatalogImportOutcome;
     try {
       outcome = await this.importData(() => files.read(id, FILE), format, opts.replace, opts.maxRemovalPercent);
@@ -141,7 +144,7 @@ export class CatalogWrites {
     if (!outcome.ok) return fail(`${outcome.format}: ${outcome.error}`, outcome.format, outcome.errors);
     for (const e of outcome.errors.slice(0, 20)) log.warn({ exchange: id, line: e.line, error: e.error }, 'catalog row skipped');
     await addCounts(db, id, { format: outcome.format, ...outcome.counts, bytes: size }, clock.now());
-    await finishExchange(db, id, 'done', outcome.errors.length ? `${outcome.errors.length} rows skipped (first: line ${outcome.errors[0]!.line}: ${outcome.errors[0]!.error})` : null, clock.now());
+    await finishExchange(db, id, 'done', outcome.errors.length ? `${outcome.counts.skipped} rows skipped (first: line ${outcome.errors[0]!.line}: ${outcome.errors[0]!.error})` : null, clock.now());
     await files.clear(id);
     log.info({ exchange: id, source: opts.source, format: outcome.format, bytes: size, ...outcome.counts }, 'catalog imported');
     await this.after(opts.source, outcome.counts);
@@ -150,8 +153,9 @@ export class CatalogWrites {
 
   /**
    * A catalog from a source that can be read more than once. Rows formats (YML, CSV, JSON) are
-   * read whole before anything is written, CommerceML is checked whole first: a file that is cut
-   * short or not well-formed changes nothing.
+   * read twice a batch at a time — checked whole, then written — so memory holds one batch and
+   * the ids; CommerceML is checked whole first too. A file that is cut short or not well-formed
+   * changes nothing.
    */
   private async importData(open: () => AsyncIterable<Uint8Array>, format: CatalogFormat, replaceOpt: boolean | 'if-clean', maxRemovalPercent = 100): Promise<CatalogImportOutcome> {
     const reading = this.o.reading();
@@ -160,32 +164,32 @@ export class CatalogWrites {
       const r = await importCommerceML(this.o.db, open as () => AsyncIterable<Buffer>, { reading, publicUrl: this.o.publicUrl, now: this.o.clock.now() });
       return r.ok ? { ok: true, format, counts: { ...r.counts }, errors: [] } : { ok: false, format, error: r.error, errors: [] };
     }
-    let parsed: ParsedCatalog;
-    if (format === 'yml') parsed = await readYml(open(), reading);
-    else {
-      const parts: Uint8Array[] = [];
-      for await (const c of open()) parts.push(c);
-      parsed = parseCatalogText(Buffer.concat(parts).toString('utf8'), format, reading);
-    }
-    const whole = parsed.errors.find((e) => e.line === 0) ?? (!parsed.rows.length && parsed.errors.length ? parsed.errors[0] : undefined);
-    if (whole) {
-      const where = whole.line ? `line ${whole.line}: ${whole.error}` : whole.error;
-      return { ok: false, format, error: whole.line && parsed.errors.length > 1 ? `no row could be read (first: ${where})` : where, errors: parsed.errors };
-    }
-    if (replaceOpt === true && parsed.errors.length) return { ok: false, format, error: 'a whole catalog imports only without errors: a skipped row would remove its product', errors: parsed.errors };
-    const replace = replaceOpt === 'if-clean' ? parsed.errors.length === 0 : replaceOpt;
+    const pass = format === 'yml' ? ymlPass(open, reading) : format === 'csv' ? csvPass(open, reading) : jsonPass(open, reading);
+    const ids: string[] = [];
+    const errors: RowError[] = [];
+    let skipped = 0;
+    const whole = await pass(async (items) => {
+      for (const item of items) {
+        if ('row' in item) ids.push(item.row.id);
+        else if (++skipped <= KEPT_ERRORS) errors.push(item);
+      }
+    });
+    if (whole) return { ok: false, format, error: whole.line ? `line ${whole.line}: ${whole.error}` : whole.error, errors: [whole] };
+    if (!ids.length && errors.length) return { ok: false, format, error: skipped > 1 ? `no row could be read (first: line ${errors[0]!.line}: ${errors[0]!.error})` : `line ${errors[0]!.line}: ${errors[0]!.error}`, errors };
+    if (replaceOpt === true && skipped) return { ok: false, format, error: 'a whole catalog imports only without errors: a skipped row would remove its product', errors };
+    const replace = replaceOpt === 'if-clean' ? skipped === 0 : replaceOpt;
     if (replace && maxRemovalPercent < 100) {
       // a one-row export by mistake must not take the store's catalog with it
-      const { gone, active } = await countRemoval(this.o.db, parsed.rows.map((p) => p.id));
+      const { gone, active } = await countRemoval(this.o.db, ids);
       if (active && gone * 100 > active * maxRemovalPercent)
-        return { ok: false, format, error: `it would remove ${gone} of the ${active} products (over ${maxRemovalPercent} %): refused; set CATALOG_FEED_MAX_REMOVAL_PERCENT=100 if the catalog really shrank`, errors: parsed.errors };
+        return { ok: false, format, error: `it would remove ${gone} of the ${active} products (over ${maxRemovalPercent} %): refused; set CATALOG_FEED_MAX_REMOVAL_PERCENT=100 if the catalog really shrank`, errors };
     }
-    const r = await importRows(this.o.db, parsed.rows, () => this.o.clock.now(), undefined, { replace });
-    return { ok: true, format, counts: { products: parsed.rows.length, skipped: parsed.errors.length, ...r }, errors: parsed.errors };
+    const r = await importPass(this.o.db, pass, () => this.o.clock.now(), replace ? ids : undefined);
+    return { ok: true, format, counts: { products: ids.length, skipped, ...r }, errors };
   }
 
   private async write(source: 'api' | 'demo', rows: ProductRow[], replace: boolean): Promise<ImportResult> {
-    const r = await importRows(this.o.db, rows, () => this.o.clock.now(), undefined, { replace });
+    const r = await importRows(this.o.db, rows, () => this.o.clock.now(), { replace });
     await this.after(source, r as unknown as Record<string, number>);
     return r;
   }

@@ -1,4 +1,3 @@
-import { parse } from 'csv-parse/sync';
 import type { Db } from '../db/database.ts';
 import { flushSearchIndex, removeProductsExcept, upsertProducts, type UpsertResult } from './catalog-repo.ts';
 import { validateProduct, type CurrencyReading, type ProductRow } from './product.ts';
@@ -14,79 +13,65 @@ export interface ParsedCatalog {
   errors: RowError[];
 }
 
-const REQUIRED = ['id', 'name', 'price'];
+/** One record of a catalog file: a product row, or the line it starts on and why it cannot be one. */
+export type CatalogItem = { line: number; row: ProductRow } | { line: number; error: string };
 
 /**
- * Reads a CSV (header row with the column names in the README) or JSON (`{"products": [...]}`
- * or a bare array) catalog. Bad rows are reported with their line and left out; good rows kept.
- * A file that is not a catalog at all is one error at line 0.
+ * One pass over a catalog file: its items handed to `take` a batch at a time, in order, so a
+ * file of any size is read in bounded memory. Ends with null, or with the one error that makes
+ * the whole file unreadable (line 0: not a catalog, not well-formed, cut short) — items handed
+ * on before it are not to be written. A pass can be run again: the import checks the whole file
+ * in one pass before it writes in a second.
  */
-export function parseCatalogText(text: string, format: 'csv' | 'json', reading: CurrencyReading): ParsedCatalog {
-  const t = text.replace(/^\uFEFF/, '');
-  return format === 'json' ? parseJson(t, reading) : parseCsv(t, reading);
+export type CatalogPass = (take: (items: CatalogItem[]) => Promise<void>) => Promise<RowError | null>;
+
+export function parsedOf(items: CatalogItem[]): ParsedCatalog {
+  const out: ParsedCatalog = { rows: [], errors: [] };
+  for (const item of items) {
+    if ('row' in item) out.rows.push(item.row);
+    else out.errors.push(item);
+  }
+  return out;
 }
 
-/**
- * CSV with a header row (`,` `;` or tab between columns). A quote that opens and never closes
- * swallows the rest of the file in any CSV reader: its row is reported and skipped, and the
- * rows after it are read on their own.
- */
-export function parseCsv(text: string, reading: CurrencyReading): ParsedCatalog {
-  const [first = '', ...rest] = text.split(/\r?\n/);
-  const delimiter = first.includes('\t') && !/[,;]/.test(first) ? '\t' : first.includes(';') && !first.includes(',') ? ';' : ',';
-  const header = first.split(delimiter).map((c) => c.trim().replace(/^"|"$/g, '').trim().toLowerCase());
-  const missing = REQUIRED.filter((c) => !header.includes(c));
-  if (missing.length) return { rows: [], errors: [{ line: 0, error: `this is not a catalog file Vitrina reads: its first line must name the columns, and ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not among them (CSV with id, name, price…; JSON; YML; CommerceML)` }] };
-  const items: Array<{ line: number; raw: unknown }> = [];
-  const errors: RowError[] = [];
-  // rest[k] is the file's line k + 2; a chunk's line L is the file's line from + 1 + L
-  let from = 0;
-  while (from < rest.length) {
-    let lastEnd = 0;
-    try {
-      parse(rest.slice(from).join('\n'), {
-        columns: header,
-        delimiter,
-        skip_empty_lines: true,
-        relax_column_count: true,
-        trim: true,
-        on_record: (record: Record<string, string>, ctx: { lines: number }) => {
-          items.push({ line: from + 1 + ctx.lines, raw: record });
-          lastEnd = ctx.lines;
-          return null;
-        },
-      });
-      break;
-    } catch (err) {
-      const reason = (err as { code?: string }).code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quote (") opens in it and never closes' : (err as Error).message;
-      errors.push({ line: from + 2 + lastEnd, error: `this row cannot be read: ${reason}` });
-      from += lastEnd + 1;
-    }
-  }
-  const out = collect(items, reading);
-  return { rows: out.rows, errors: [...errors, ...out.errors].sort((a, b) => a.line - b.line) };
+/** A pass read whole into rows and errors (tests, small files). */
+export async function collectPass(pass: CatalogPass): Promise<ParsedCatalog> {
+  const items: CatalogItem[] = [];
+  const whole = await pass(async (batch) => void items.push(...batch));
+  return whole ? { rows: [], errors: [whole] } : parsedOf(items);
+}
+
+/** JSON (`{"products": [...]}` or a bare array) is read whole: the writer refuses one over WHOLE_TEXT_BYTES. */
+export function jsonPass(open: () => AsyncIterable<Uint8Array>, reading: CurrencyReading): CatalogPass {
+  return async (take) => {
+    const parts: Uint8Array[] = [];
+    for await (const c of open()) parts.push(c);
+    const items = jsonItems(Buffer.concat(parts).toString('utf8'), reading);
+    if (!Array.isArray(items)) return items;
+    for (let i = 0; i < items.length; i += IMPORT_BATCH) await take(items.slice(i, i + IMPORT_BATCH));
+    return null;
+  };
 }
 
 export function parseJson(text: string, reading: CurrencyReading): ParsedCatalog {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    return { rows: [], errors: [{ line: 0, error: `this JSON cannot be read: ${(err as Error).message}` }] };
-  }
-  const items = Array.isArray(data) ? data : (data as { products?: unknown[] })?.products;
-  if (!Array.isArray(items)) return { rows: [], errors: [{ line: 0, error: 'this JSON is not a catalog: it must be a list of products or {"products": [...]}' }] };
-  return collect(items.map((raw, i) => ({ line: i + 1, raw })), reading);
+  const items = jsonItems(text, reading);
+  return Array.isArray(items) ? parsedOf(items) : { rows: [], errors: [items] };
 }
 
-function collect(items: Array<{ line: number; raw: unknown }>, reading: CurrencyReading): ParsedCatalog {
-  const out: ParsedCatalog = { rows: [], errors: [] };
-  for (const { line, raw } of items) {
-    const v = validateProduct(raw, reading);
-    if (v.ok) out.rows.push(v.row);
-    else out.errors.push({ line, error: v.error });
+/** Each item's line is its index + 1; a text that is not a list of products is one error at line 0. */
+function jsonItems(text: string, reading: CurrencyReading): CatalogItem[] | RowError {
+  let data: unknown;
+  try {
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    return { line: 0, error: `this JSON cannot be read: ${(err as Error).message}` };
   }
-  return out;
+  const items = Array.isArray(data) ? data : (data as { products?: unknown[] })?.products;
+  if (!Array.isArray(items)) return { line: 0, error: 'this JSON is not a catalog: it must be a list of products or {"products": [...]}' };
+  return items.map((raw, i) => {
+    const v = validateProduct(raw, reading);
+    return v.ok ? { line: i + 1, row: v.row } : { line: i + 1, error: v.error };
+  });
 }
 
 export const IMPORT_BATCH = 1000;
@@ -97,26 +82,33 @@ export interface ImportResult extends UpsertResult {
   deactivated: number;
 }
 
+/** Rows held in memory (the admin API, the demo) as a pass. */
+export const rowsPass = (rows: ProductRow[]): CatalogPass => async (take) => {
+  for (let i = 0; i < rows.length; i += IMPORT_BATCH) await take(rows.slice(i, i + IMPORT_BATCH).map((row, k) => ({ line: i + k + 1, row })));
+  return null;
+};
+
 /**
- * Imports in batches; each batch commits whole or not at all. `replace`: the file is the whole
- * catalog, and what it does not hold leaves the store once every batch is in.
+ * Writes the rows a checked pass hands on, one transaction a batch (a batch commits whole or not
+ * at all). `keep`: the file is the whole catalog, and what it does not name leaves the store once
+ * every batch is in.
  */
-export async function importRows(
-  db: Db,
-  rows: ProductRow[],
-  now: () => Date,
-  onProgress?: (done: number, total: number) => void,
-  opts: { replace?: boolean } = {},
-): Promise<ImportResult> {
+export async function importPass(db: Db, pass: CatalogPass, now: () => Date, keep?: string[]): Promise<ImportResult> {
   const total: ImportResult = { inserted: 0, updated: 0, priceChanges: 0, deleted: 0, deactivated: 0 };
-  for (let i = 0; i < rows.length; i += IMPORT_BATCH) {
-    const r = await db.transaction((tx) => upsertProducts(tx, rows.slice(i, i + IMPORT_BATCH), now()));
+  const whole = await pass(async (items) => {
+    const rows = items.flatMap((i) => ('row' in i ? [i.row] : []));
+    if (!rows.length) return;
+    const r = await db.transaction((tx) => upsertProducts(tx, rows, now()));
     total.inserted += r.inserted;
     total.updated += r.updated;
     total.priceChanges += r.priceChanges;
-    onProgress?.(Math.min(rows.length, i + IMPORT_BATCH), rows.length);
-  }
-  if (opts.replace) Object.assign(total, await db.transaction((tx) => removeProductsExcept(tx, rows.map((r) => r.id), now())));
+  });
+  // the file was checked whole before this pass: changing under it is a bug, not a bad file
+  if (whole) throw new Error(`the catalog read differently the second time: line ${whole.line}: ${whole.error}`);
+  if (keep) Object.assign(total, await db.transaction((tx) => removeProductsExcept(tx, keep, now())));
   await flushSearchIndex(db);
   return total;
 }
+
+export const importRows = (db: Db, rows: ProductRow[], now: () => Date, opts: { replace?: boolean } = {}): Promise<ImportResult> =>
+  importPass(db, rowsPass(rows), now, opts.replace ? rows.map((r) => r.id) : undefined);

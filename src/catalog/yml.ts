@@ -1,7 +1,7 @@
 import { decodeHTML } from 'entities';
 import { SaxesParser } from 'saxes';
 import { declaredEncoding, saxesReason } from './commerceml.ts';
-import type { ParsedCatalog } from './import.ts';
+import { collectPass, IMPORT_BATCH, type CatalogItem, type CatalogPass, type ParsedCatalog } from './import.ts';
 import { validateProduct } from './product.ts';
 import { categoryPath, readNumber, type SourceReading } from './source-reading.ts';
 
@@ -45,11 +45,45 @@ const pathOf = (s: string) => s.split(/\s*(?:\/|>|\\|»)\s*/).map((x) => x.trim(
  * that cannot be a product is reported with its line; a file that is not well-formed XML, or
  * ends early, is one error and no rows.
  */
-export async function readYml(input: AsyncIterable<Uint8Array>, reading: SourceReading): Promise<ParsedCatalog> {
-  const parser = new SaxesParser({ position: true });
-  const categories = new Map<string, { name: string; parentId: string | null }>();
+export function ymlPass(open: () => AsyncIterable<Uint8Array>, reading: SourceReading): CatalogPass {
+  // kept from one pass to the next: an offer read before <categories> gets its category the second time
+  const categories: Categories = new Map();
   const currencies = new Map<string, string>();
-  const raw: RawOffer[] = [];
+  return async (take) => {
+    const items: CatalogItem[] = [];
+    const offerCurrencies = new Set<string>();
+    const parser = readYmlTags(categories, currencies, reading, (o) => {
+      if (o.fields.currencyId) offerCurrencies.add(o.fields.currencyId);
+      items.push(offerItem(o, categories, currencies, reading));
+    });
+    let decoder: TextDecoder | null = null;
+    try {
+      for await (const chunk of open()) {
+        decoder ??= new TextDecoder(declaredEncoding(chunk));
+        parser.write(decoder.decode(chunk, { stream: true }).replace(/^\uFEFF/, ''));
+        while (items.length >= IMPORT_BATCH) await take(items.splice(0, IMPORT_BATCH));
+      }
+      if (decoder) parser.write(decoder.decode());
+      parser.close();
+    } catch (err) {
+      return { line: parser.line, error: `the feed is not whole XML: ${saxesReason(err)}` };
+    }
+    if (!decoder) return { line: 0, error: 'the feed is empty' };
+    // a price in a currency we cannot name would be sold in the store's: the whole feed waits for it to be named
+    const unknown = [...currencies.keys(), ...offerCurrencies].find((w) => w && !reading.currency(w));
+    if (unknown) return { line: 0, error: `the currency «${unknown}» is not one Vitrina knows: write it as an ISO 4217 code (RUB, KZT, UAH…) in the feed, or add the word to templates/lexicon.yaml currencies` };
+    if (items.length) await take(items.splice(0));
+    return null;
+  };
+}
+
+/** A YML feed read whole into rows and errors (tests). */
+export const readYml = (input: AsyncIterable<Uint8Array>, reading: SourceReading): Promise<ParsedCatalog> => collectPass(ymlPass(() => input, reading));
+
+type Categories = Map<string, { name: string; parentId: string | null }>;
+
+function readYmlTags(categories: Categories, currencies: Map<string, string>, reading: SourceReading, onOffer: (o: RawOffer) => void): SaxesParser {
+  const parser = new SaxesParser({ position: true });
   const path: string[] = [];
   let text = '';
   let category: { id: string; parentId: string | null } | null = null;
@@ -75,7 +109,7 @@ export async function readYml(input: AsyncIterable<Uint8Array>, reading: SourceR
       categories.set(category.id, { name: value, parentId: category.parentId });
       category = null;
     } else if (offer && tag.name === 'offer') {
-      raw.push(offer);
+      onOffer(offer);
       offer = null;
     } else if (offer && tag.name === 'param' && param) {
       if (param.name && value) offer.params.push({ ...param, value });
@@ -85,68 +119,51 @@ export async function readYml(input: AsyncIterable<Uint8Array>, reading: SourceR
     } else if (offer && path[path.length - 1] === 'offer') offer.fields[tag.name] = value;
   });
 
-  let decoder: TextDecoder | null = null;
-  try {
-    for await (const chunk of input) {
-      decoder ??= new TextDecoder(declaredEncoding(chunk));
-      parser.write(decoder.decode(chunk, { stream: true }).replace(/^\uFEFF/, ''));
-    }
-    if (decoder) parser.write(decoder.decode());
-    parser.close();
-  } catch (err) {
-    return { rows: [], errors: [{ line: parser.line, error: `the feed is not whole XML: ${saxesReason(err)}` }] };
-  }
-  if (!decoder) return { rows: [], errors: [{ line: 0, error: 'the feed is empty' }] };
-  // a price in a currency we cannot name would be sold in the store's: the whole feed waits for it to be named
-  const unknown = [...currencies.keys(), ...raw.map((o) => o.fields.currencyId ?? '')].find((w) => w && !reading.currency(w));
-  if (unknown) return { rows: [], errors: [{ line: 0, error: `the currency «${unknown}» is not one Vitrina knows: write it as an ISO 4217 code (RUB, KZT, UAH…) in the feed, or add the word to templates/lexicon.yaml currencies` }] };
+  return parser;
+}
 
-  const out: ParsedCatalog = { rows: [], errors: [] };
-  for (const o of raw) {
-    const f = o.fields;
-    const attributes: Record<string, string> = {};
-    const fields: Record<string, string> = {};
-    for (const p of o.params) {
-      const value = plainText(p.value);
-      const field = reading.field(p.name);
-      if (field) fields[field] ??= value;
-      else attributes[p.unit ? `${p.name}, ${p.unit}` : p.name] = value;
-    }
-    // a feed without <categories> (or an offer outside them): the category path in a param, else the offer's own type
-    const given = categoryPath(f.categoryId, (id) => categories.get(id));
-    const chain = given.length ? given : fields.category ? pathOf(fields.category) : f.typePrefix ? [plainText(f.typePrefix)] : [];
-    if (f.vendorCode) attributes.article = f.vendorCode;
-    if (f.barcode) attributes.barcode = f.barcode;
-    const count = readNumber(f.count ?? f.quantity);
-    const available = o.available !== 'false';
-    const currency = f.currencyId ? currencies.get(f.currencyId) || reading.currency(f.currencyId)! : reading.defaultCurrency;
-    const v = validateProduct(
-      {
-        id: o.id,
-        name: plainText(f.name || [f.typePrefix, f.vendor, f.model].filter(Boolean).join(' ')),
-        description: plainText(f.description),
-        category: chain[0] ?? '',
-        brand: plainText(f.vendor) || fields.brand,
-        color: fields.color,
-        material: fields.material,
-        style: fields.style,
-        price: f.price,
-        old_price: f.oldprice,
-        currency,
-        stock: !available ? 0 : count !== null ? Math.max(0, Math.floor(count)) : UNCOUNTED_STOCK,
-        image_url: o.pictures[0],
-        url: f.url,
-        tags: chain.slice(1),
-        attributes,
-        // a family's id, not a product's: it cannot collide with an offer's own id
-        parent_id: o.group ? `group:${o.group}` : undefined,
-      },
-      reading,
-    );
-    if (v.ok) out.rows.push(v.row);
-    else out.errors.push({ line: o.line, error: `offer ${o.id || '(no id)'}: ${v.error}` });
+function offerItem(o: RawOffer, categories: Categories, currencies: Map<string, string>, reading: SourceReading): CatalogItem {
+  const f = o.fields;
+  const attributes: Record<string, string> = {};
+  const fields: Record<string, string> = {};
+  for (const p of o.params) {
+    const value = plainText(p.value);
+    const field = reading.field(p.name);
+    if (field) fields[field] ??= value;
+    else attributes[p.unit ? `${p.name}, ${p.unit}` : p.name] = value;
   }
-  return out;
+  // a feed without <categories> (or an offer outside them): the category path in a param, else the offer's own type
+  const given = categoryPath(f.categoryId, (id) => categories.get(id));
+  const chain = given.length ? given : fields.category ? pathOf(fields.category) : f.typePrefix ? [plainText(f.typePrefix)] : [];
+  if (f.vendorCode) attributes.article = f.vendorCode;
+  if (f.barcode) attributes.barcode = f.barcode;
+  const count = readNumber(f.count ?? f.quantity);
+  const available = o.available !== 'false';
+  const currency = f.currencyId ? currencies.get(f.currencyId) || reading.currency(f.currencyId)! : reading.defaultCurrency;
+  const v = validateProduct(
+    {
+      id: o.id,
+      name: plainText(f.name || [f.typePrefix, f.vendor, f.model].filter(Boolean).join(' ')),
+      description: plainText(f.description),
+      category: chain[0] ?? '',
+      brand: plainText(f.vendor) || fields.brand,
+      color: fields.color,
+      material: fields.material,
+      style: fields.style,
+      price: f.price,
+      old_price: f.oldprice,
+      currency,
+      stock: !available ? 0 : count !== null ? Math.max(0, Math.floor(count)) : UNCOUNTED_STOCK,
+      image_url: o.pictures[0],
+      url: f.url,
+      tags: chain.slice(1),
+      attributes,
+      // a family's id, not a product's: it cannot collide with an offer's own id
+      parent_id: o.group ? `group:${o.group}` : undefined,
+    },
+    reading,
+  );
+  return v.ok ? { line: o.line, row: v.row } : { line: o.line, error: `offer ${o.id || '(no id)'}: ${v.error}` };
 }
 
 /** What a catalog file or feed is, from its first bytes: YML, CommerceML, JSON or CSV. */

@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { csvPass } from '../../src/catalog/csv.ts';
+import { fileReading } from '../../src/catalog/demo.ts';
+import type { CatalogItem } from '../../src/catalog/import.ts';
 import { query, sql } from '../../src/db/database.ts';
 import { backends } from '../helpers/backends.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
@@ -63,5 +66,47 @@ describe('catalog feeds from hosts that misbehave', () => {
     h = await startHarness({ backend, demo: true, env: { ADMIN_TOKEN: 'adm', CATALOG_FEED_URL: shop.url('/feed.csv'), CATALOG_FEED_MAX_REMOVAL_PERCENT: '100' } });
     expect(await pull()).toMatchObject({ report: { status: 'imported', counts: { inserted: 1, deleted: 305 } } });
     expect(await active()).toBe(1);
+  });
+});
+
+describe('a large CSV catalog is read as a stream', () => {
+  /** A CSV of `rows` rows made as it is read, a chunk of 100 rows at a time; `read` counts the chunks taken. */
+  function feed(rows: number, odd: Record<number, string> = {}) {
+    const state = { read: 0, chunks: Math.ceil(rows / 100) };
+    async function* chunks() {
+      yield Buffer.from('id,name,price,description\n');
+      for (let c = 0; c < state.chunks; c++) {
+        state.read++;
+        let text = '';
+        for (let i = c * 100; i < Math.min(rows, (c + 1) * 100); i++) text += odd[i] ?? `P-${i},Товар ${i},${1000 + i},"Описание, в две строки:\nпрочный ""Лофт"""\n`;
+        yield Buffer.from(text);
+      }
+    }
+    return { state, open: () => chunks() };
+  }
+
+  it('rows are handed on a batch at a time while the file is still being read, not after it is held whole', async () => {
+    const f = feed(20_000);
+    const seen: Array<{ size: number; readSoFar: number }> = [];
+    const whole = await csvPass(f.open, fileReading('KZT'))(async (items) => void seen.push({ size: items.length, readSoFar: f.state.read }));
+    expect(whole).toBeNull();
+    expect(seen.map((s) => s.size)).toEqual(Array(20).fill(1000));
+    // the first thousand rows went on when ten or eleven of the two hundred chunks had been read
+    expect(seen[0]!.readSoFar).toBeLessThanOrEqual(11);
+    expect(f.state.read).toBe(200);
+  });
+
+  it('a quote that never closes costs its own row, a stray quote inside a field costs its row, and every row after them is read, with file lines', async () => {
+    const f = feed(3_000, { 10: 'P-10,"Стол без конца,5000,\n', 20: 'P-20,Стул 5",3000,\n' });
+    const items: CatalogItem[] = [];
+    expect(await csvPass(f.open, fileReading('KZT'))(async (batch) => void items.push(...batch))).toBeNull();
+    const errors = items.filter((i) => 'error' in i);
+    // each good row takes two lines (its description is two): row i starts on line 2 + 2i
+    expect(errors).toEqual([
+      { line: 22, error: 'this row cannot be read: a quote (") opens in it and never closes' },
+      { line: 41, error: 'this row cannot be read: Invalid Opening Quote: a quote is found on field "name", value is "Стул 5"' },
+    ]);
+    expect(items.length - errors.length).toBe(2_998);
+    expect(items.find((i) => 'row' in i && i.row.id === 'P-2999')).toMatchObject({ line: 2 + 2 * 2999 - 2, row: { description: 'Описание, в две строки:\nпрочный "Лофт"' } });
   });
 });
