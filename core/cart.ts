@@ -4,6 +4,8 @@ import type { Session } from './session.ts';
 import {
   customerLabel,
   encodePayload,
+  fit,
+  LIMITS,
   formatPrice,
   newInvoiceToken,
   nextOrderNumber,
@@ -314,13 +316,9 @@ export async function confirmOrder(s: Session, shown: string): Promise<ReplyPlan
   // the managers' console shows the new order at once
   s.ctx.afterCommit(async () => s.ctx.services.handoff.events.changed(null));
   const totalText = formatPrice(sum, currency, s.lang);
-  const after: wa.OutboundMessage[] = [
-    paymentUrl
-      ? wa.ctaUrl({ body: t(s, 'order_pay', { number, total: totalText }), displayText: t(s, 'btn_pay'), url: paymentUrl })
-      : wa.text(t(s, 'order_pay_on_delivery')),
-    orders.invoiceMessage(draft.invoiceToken, number, t(s, 'order_invoice', { number })),
-  ];
-  return { text: t(s, 'order_placed', { number, total: totalText }), products: [], after };
+  const words = `${t(s, 'order_placed', { number, total: totalText })}\n${t(s, paymentUrl ? 'order_pay' : 'order_pay_on_delivery')}`;
+  const confirmation = orders.confirmationMessage(draft.invoiceToken, number, fit(words, LIMITS.interactiveBody), paymentUrl ? { url: paymentUrl, label: t(s, 'btn_pay') } : null);
+  return { text: '', products: [], after: [confirmation] };
 }
 
 /**

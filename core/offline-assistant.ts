@@ -48,6 +48,18 @@ function asks(text: string, vocabulary: Vocabulary, intent: keyof Vocabulary['le
   return byIntent.get(intent)!.some((p) => p.length > 0 && said.some((_, i) => p.every((k, j) => said[i + j] === k)));
 }
 
+/**
+ * The words only acknowledge what was said ("ok", «спасибо большое», «рахмет», 👍): every word
+ * one of the lexicon's `thanks`, or emoji alone. Such a message needs no reply, and each reply
+ * is billed. A question or a product beside them makes it a turn like any other.
+ */
+export function acknowledges(text: string, vocabulary: Vocabulary): boolean {
+  const said = keys(text);
+  if (!said.length) return /\p{Extended_Pictographic}/u.test(text) && !/[\p{L}\p{N}]/u.test(text);
+  const thanks = new Set(vocabulary.lexicon.intents.thanks.flatMap(keys));
+  return !/\?/.test(text) && said.every((k) => thanks.has(k));
+}
+
 export type Intent =
   | { kind: 'manager' }
   | { kind: 'info'; what: StoreInfo }

@@ -59,7 +59,7 @@ export interface CoreServices {
   /** The catalog's vocabulary: its values and the words that name them. */
   vocabulary: { current(): Vocabulary };
   /** Orders: placing one in the turn's transaction, its payment link and invoice message. */
-  orders: Pick<Orders, 'place' | 'paymentUrl' | 'invoiceMessage'>;
+  orders: Pick<Orders, 'place' | 'paymentUrl' | 'confirmationMessage'>;
   /** With a model: the products nearest in meaning to the shopper's words (src/catalog/embeddings.ts); absent offline. */
   semantic?: Semantic;
 }

@@ -91,13 +91,13 @@ export function cardButtons(p: Product, lang: Lang, book: PhraseBook): wa.ReplyB
   ];
 }
 
-function buttonsMessage(body: string, buttons: wa.ReplyButton[]): wa.OutboundMessage {
+function buttonsMessage(body: string, buttons: wa.ReplyButton[], header?: { type: 'image'; image: { link: string } }): wa.OutboundMessage {
   const seen = new Set<string>();
   const unique = buttons
     .map((b) => ({ id: b.id.slice(0, LIMITS.buttonId), title: fit(b.title, LIMITS.buttonTitle) }))
     .filter((b) => !seen.has(b.title) && seen.add(b.title))
     .slice(0, LIMITS.buttons);
-  return wa.buttons({ body: fit(body, LIMITS.interactiveBody), buttons: unique });
+  return wa.buttons({ ...(header ? { header } : {}), body: fit(body, LIMITS.interactiveBody), buttons: unique });
 }
 
 /** The plan as WhatsApp messages that fit every limit. */
@@ -162,15 +162,15 @@ function renderAnswer(plan: ReplyPlan, lang: Lang, book: PhraseBook): wa.Outboun
   }
 
   if (products.length === 1) {
+    // One billed message per card (Meta bills every message since 2026-10-01): the picture as
+    // the button message's image header, the turn's words above the card's in its body.
     const p = products[0]!;
     const caption = cardCaption(p, lang, book);
-    if (text) out.push(wa.text(fit(text, LIMITS.textBody)));
-    if (p.imageUrl) {
-      out.push(wa.media('image', { link: p.imageUrl }, { caption }));
-      out.push(buttonsMessage(fit(p.name, LIMITS.interactiveBody), cardButtons(p, lang, book)));
-    } else {
-      out.push(buttonsMessage(caption, cardButtons(p, lang, book)));
-    }
+    const both = text ? `${text}\n\n${caption}` : caption;
+    if (both.length > LIMITS.interactiveBody) out.push(wa.text(fit(text, LIMITS.textBody)));
+    const body = both.length > LIMITS.interactiveBody ? caption : both;
+    const header = p.imageUrl ? { type: 'image' as const, image: { link: p.imageUrl } } : undefined;
+    out.push(buttonsMessage(body, cardButtons(p, lang, book), header));
     return out;
   }
 

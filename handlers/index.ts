@@ -1,3 +1,4 @@
+import { acknowledgementHandler } from './acknowledgement.ts';
 import { compose, type Handler } from './context.ts';
 import { checkoutHandler } from './checkout.ts';
 import { consentHandler } from './consent.ts';
@@ -11,6 +12,6 @@ import { textHandler } from './text.ts';
 import { voiceHandler } from './voice.ts';
 
 /** The turn pipeline, in order. Each handler answers its kind or calls next(). */
-export const handlers: Handler[] = [handoffHandler, floodHandler, consentHandler, checkoutHandler, textHandler, interactiveHandler, voiceHandler, imageHandler, orderHandler, fallbackHandler];
+export const handlers: Handler[] = [handoffHandler, floodHandler, consentHandler, acknowledgementHandler, checkoutHandler, textHandler, interactiveHandler, voiceHandler, imageHandler, orderHandler, fallbackHandler];
 
 export const runTurn = compose(handlers);

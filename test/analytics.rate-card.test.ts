@@ -22,6 +22,22 @@ describe('the WhatsApp rate card (templates/rates.yaml)', () => {
     expect(card.price({ country: 'RU', category: 'marketing', at: new Date('2026-12-04T10:00:00Z') })).toBeGreaterThan(0);
   });
 
+  it('the shipped card bills a service reply from 2026-10-01 at the market\'s utility rate, and not before', () => {
+    const card = loadRateCard();
+    const service = { category: 'service', type: 'regular', model: 'PMP', billable: true };
+    for (const [number, country] of [['77011234567', 'KZ'], ['79161234567', 'RU']] as const) {
+      const day = new Date('2026-10-01T08:00:00Z');
+      expect(messageCost(card, service, number, day)).toBe(card.price({ country, category: 'utility', at: day }));
+      expect(messageCost(card, service, number, day)).toBeGreaterThan(0);
+      // before that day a service reply was free: Meta sent it as free_customer_service, and the
+      // card has no service rate to guess with
+      expect(messageCost(card, { ...service, type: 'free_customer_service' }, number, new Date('2026-09-30T08:00:00Z'))).toBe(0);
+      expect(card.price({ country, category: 'service', at: new Date('2026-09-30T08:00:00Z') })).toBeNull();
+    }
+    // Kazakhstan's utility rate changed that day
+    expect(card.price({ country: 'KZ', category: 'utility', at: new Date('2026-09-30T08:00:00Z') })).not.toBe(card.price({ country: 'KZ', category: 'utility', at: new Date('2026-10-01T08:00:00Z') }));
+  });
+
   it('a rate change inside a period: each message at the rate of its own day; the longest prefix decides the country', () => {
     const card = loadRateCard(file(CARD));
     expect(card.countryOf('+77011234567')).toBe('KZ');

@@ -152,6 +152,25 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
     expect(graph.sendsTo('77030000007')).toHaveLength(5);
   });
 
+  it('a reaction, "ok", «спасибо», «рахмет» and 👍 get no reply (each would be billed); thanks with a question is answered', async () => {
+    h = await start();
+    const shopper = '77030000009';
+    await say(shopper, 'серый диван');
+    const before = graph.sendsTo(shopper).length;
+    const [first] = graph.sendsTo(shopper);
+    const ts = unixSeconds(h.clock.now());
+    await h.post(messagesWebhook(shopper, [{ from: shopper, id: 'wamid.react.1', timestamp: ts, type: 'reaction', reaction: { message_id: first!.wamid, emoji: '👍' } }]));
+    for (const words of ['ok', 'Спасибо!', 'спасибо большое', 'рахмет', 'Рақмет сізге', 'ок, понял', 'thanks a lot', '👍', '🙏🙏']) await h.post(textWebhook({ from: shopper, body: words, at: h.clock.now() }));
+    await h.drain();
+    expect(graph.sendsTo(shopper)).toHaveLength(before);
+    // the words were taken (the inbox is done), only no reply went out
+    const [open] = await query<{ n: number }>(h.services.database.db, sql`select count(*)::int as n from inbox where shopper_key = ${shopper} and status <> 'done'`);
+    expect(open!.n).toBe(0);
+    const answered = await say(shopper, 'спасибо, а есть диван подешевле?');
+    expect(graph.sendsTo(shopper).length).toBeGreaterThan(before);
+    expect(answered.interactive?.body.text ?? answered.text?.body).toBeTruthy();
+  });
+
   it('an unsupported message gets a clear answer', async () => {
     h = await start();
     const ts = unixSeconds(h.clock.now());

@@ -86,21 +86,19 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
     expect(order).toMatchObject({ status: 'new', address: 'Алматы, пр. Абая 10, кв 5', customer_name: 'Айгерим', total: String(price * 2) });
     const totalUnits = (price * 2) / 100;
     expect(order!.payment_url).toBe(`https://pay.example.kz/checkout?order=${order!.number}&amount=${totalUnits.toFixed(2)}&cur=KZT`);
-    // exactly what goes to Meta: the confirmation, the cta_url with the link, the invoice document
-    expect(placed.out).toHaveLength(3);
-    expect(placed.out[0]).toEqual({ type: 'text', text: { body: expect.stringMatching(new RegExp(`^Заказ №${order!.number} оформлен! Сумма: .+₸\\.$`)) } });
-    expect(placed.out[1]).toEqual({
-      type: 'interactive',
-      interactive: {
-        type: 'cta_url',
-        body: { text: expect.stringMatching(new RegExp(`^Оплатите заказ №${order!.number} на .+ по ссылке\\.$`)) },
-        action: { name: 'cta_url', parameters: { display_text: 'Оплатить', url: order!.payment_url } },
+    // exactly what goes to Meta: one billed message, the cta_url whose document header is the
+    // invoice and whose body is the confirmation
+    expect(placed.out).toEqual([
+      {
+        type: 'interactive',
+        interactive: {
+          type: 'cta_url',
+          header: { type: 'document', document: { link: `/invoices/${order!.invoice_token}.pdf`, filename: `invoice-${order!.number}.pdf` } },
+          body: { text: expect.stringMatching(new RegExp(`^Заказ №${order!.number} оформлен! Сумма: .+₸\\.\nСчёт — в файле выше, оплатить можно кнопкой ниже\\.$`)) },
+          action: { name: 'cta_url', parameters: { display_text: 'Оплатить', url: order!.payment_url } },
+        },
       },
-    });
-    expect(placed.out[2]).toEqual({
-      type: 'document',
-      document: { link: `/invoices/${order!.invoice_token}.pdf`, filename: `invoice-${order!.number}.pdf`, caption: `Счёт по заказу №${order!.number}` },
-    });
+    ]);
     // stock reserved, cart emptied, lines at the confirmed price
     const [after] = await query<{ stock: number }>(h.services.database.db, sql`select stock from products where id = ${productId}`);
     expect(after!.stock).toBe(product!.stock - 2);
@@ -114,7 +112,7 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
     await h.post(messagesWebhook(shopper, [{ from: shopper, id: placed.id, timestamp: unixSeconds(h.clock.now()), type: 'interactive', interactive: { type: 'button_reply', button_reply: confirm } }], 'Айгерим'));
     await h.drain();
     const again = await tap(shopper, confirm.id, confirm.title);
-    expect(again.out.map((m) => m.type)).not.toContain('document');
+    expect(again.out.map((m) => m.interactive?.type)).not.toContain('cta_url');
     expect(await query(h.services.database.db, sql`select number from orders`)).toHaveLength(1);
     const [stock2] = await query<{ stock: number }>(h.services.database.db, sql`select stock from products where id = ${productId}`);
     expect(stock2!.stock).toBe(product!.stock - 2);
@@ -199,9 +197,17 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
     expect(changed[0]!.interactive.body.text.split('\n').slice(0, 2)).toEqual(['Пока вы оформляли, кое-что изменилось — проверьте ещё раз.', expect.stringMatching(/^Цена «.+» изменилась/)]);
     expect(await query(h.services.database.db, sql`select 1 from orders`)).toEqual([]);
     const placed = (await tap(shopper, buttons(changed[0]!)[0]!.id, '✅ Подтвердить')).out;
-    expect(placed[0]!.text.body).toMatch(/^Заказ №\d+ оформлен!/);
-    // no CHECKOUT_URL: the pay-on-delivery words instead of a link
-    expect(placed[1]).toEqual({ type: 'text', text: { body: 'Оплата при получении — наличными или картой.' } });
+    // no CHECKOUT_URL: one message, the invoice with the confirmation and the pay-on-delivery words as its caption
+    expect(placed).toEqual([
+      {
+        type: 'document',
+        document: {
+          link: expect.stringMatching(/^\/invoices\/[\w-]+\.pdf$/),
+          filename: expect.stringMatching(/^invoice-\d+\.pdf$/),
+          caption: expect.stringMatching(/^Заказ №\d+ оформлен! Сумма: .+₸\.\nОплата при получении — наличными или картой\.$/),
+        },
+      },
+    ]);
     const [o] = await query<{ fulfilment: string; address: string | null; total: string }>(h.services.database.db, sql`select fulfilment, address, total::text from orders`);
     expect(o).toEqual({ fulfilment: 'pickup', address: null, total: String(Number(p1!.price) * 2 + Number(p2!.price) + 100000) });
   });

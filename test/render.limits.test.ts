@@ -94,24 +94,35 @@ describe('rendering always fits WhatsApp limits', () => {
     expect(formatPrice(1500, 'KWD', 'en')).toBe('KWD\u00a01.500');
   });
 
-  it('one product with an image → image with caption, then the three card buttons: buy, watch the price, more like it', () => {
+  it('one product with an image is one billed message: a reply-button message with the picture as its image header, the card as its body', () => {
     const p = { id: 'ZT-9', name: 'Кресло', color: 'зелёный', price: 8999000, oldPrice: 9999000, stock: 1, imageUrl: 'https://cdn.example.com/zt9.jpg', description: '', category: 'Кресла', brand: '', style: 'лофт', material: 'велюр', currency: 'KZT', url: 'https://shop/zt9', tags: [], attributes: {} } satisfies Product;
-    expect(render({ text: '', products: [p] }, 'ru', book)).toEqual([
-      { type: 'image', image: { link: 'https://cdn.example.com/zt9.jpg', caption: '*Кресло*\n89 990 ₸ ~99 990 ₸~\nзелёный · лофт · велюр\nв наличии\nhttps://shop/zt9' } },
-      {
-        type: 'interactive',
-        interactive: {
-          type: 'button',
-          body: { text: 'Кресло' },
-          action: {
-            buttons: [
-              { type: 'reply', reply: { id: 'cart+:ZT-9', title: '🛒 В корзину' } },
-              { type: 'reply', reply: { id: 'alert:ZT-9', title: '🔔 Следить за ценой' } },
-              { type: 'reply', reply: { id: 'similar:ZT-9', title: 'Похожие' } },
-            ],
-          },
+    const card = {
+      type: 'interactive',
+      interactive: {
+        type: 'button',
+        header: { type: 'image', image: { link: 'https://cdn.example.com/zt9.jpg' } },
+        body: { text: '*Кресло*\n89 990 ₸ ~99 990 ₸~\nзелёный · лофт · велюр\nв наличии\nhttps://shop/zt9' },
+        action: {
+          buttons: [
+            { type: 'reply', reply: { id: 'cart+:ZT-9', title: '🛒 В корзину' } },
+            { type: 'reply', reply: { id: 'alert:ZT-9', title: '🔔 Следить за ценой' } },
+            { type: 'reply', reply: { id: 'similar:ZT-9', title: 'Похожие' } },
+          ],
         },
       },
-    ]);
+    };
+    expect(render({ text: '', products: [p] }, 'ru', book)).toEqual([card]);
+    // the turn's words go above the card in the same message
+    const [withWords] = render({ text: 'Нашёл одно:', products: [p] }, 'ru', book) as any[];
+    expect(render({ text: 'Нашёл одно:', products: [p] }, 'ru', book)).toHaveLength(1);
+    expect(withWords.interactive.body.text).toBe(`Нашёл одно:\n\n${card.interactive.body.text}`);
+    // words too long to share the body with the card come first, on their own
+    const long = 'слово '.repeat(200).trim();
+    const two = render({ text: long, products: [p] }, 'ru', book) as any[];
+    expect(two.map((m) => m.type)).toEqual(['text', 'interactive']);
+    expect(two[1]).toEqual(card);
+    // a product without a picture: the same message without a header
+    const [plain] = render({ text: '', products: [{ ...p, imageUrl: null }] }, 'ru', book) as any[];
+    expect(plain.interactive.header).toBeUndefined();
   });
 });

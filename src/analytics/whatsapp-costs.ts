@@ -77,6 +77,8 @@ export interface MonthForecast {
   days: number;
   of: number;
   byTemplate: Array<{ template: string | null; category: string; spent: number; forecast: number }>;
+  /** The bot's and managers' free-form replies (no template): billed as `service` since 2026-10-01. */
+  replies: { messages: number; spent: number; forecast: number };
 }
 
 /**
@@ -90,6 +92,9 @@ export async function monthForecast(db: Tx, card: RateCard, p: { today: string }
   const month = p.today.slice(0, 7);
   const r = await whatsappCosts(db, card, { from: `${month}-01`, to: p.today });
   const pace = (usd: number) => Math.round(((usd / d) * of) * 100) / 100;
+  const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
+  const replies = r.byTemplate.filter((t) => t.template === null);
+  const replyUsd = replies.reduce((a, t) => a + t.usd, 0);
   return {
     month,
     spent: r.total.usd,
@@ -97,5 +102,6 @@ export async function monthForecast(db: Tx, card: RateCard, p: { today: string }
     days: d,
     of,
     byTemplate: r.byTemplate.filter((t) => t.charged > 0).map((t) => ({ template: t.template, category: t.category, spent: t.usd, forecast: pace(t.usd) })),
+    replies: { messages: replies.reduce((a, t) => a + t.messages, 0), spent: round(replyUsd), forecast: pace(replyUsd) },
   };
 }

@@ -27,7 +27,7 @@ const lexiconSchema = z.strictObject({
   /** What 1C's price types (ТипыЦен) call the retail price: the one shoppers see. */
   retail_price_types: words,
   /** What shoppers ask about the store itself, and for a person: answered without a model. */
-  intents: z.strictObject({ address: words, hours: words, delivery: words, person: words }),
+  intents: z.strictObject({ address: words, hours: words, delivery: words, person: words, thanks: words }),
   /** Things shops sell, in the words shoppers use, by language: a concept reaches the categories the catalog names with any of its words. */
   products: byLanguage,
   /** Kinds of a thing shoppers name beside it (for women, wireless, gaming): every language's words search together. */

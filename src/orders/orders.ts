@@ -117,9 +117,16 @@ export class Orders {
     return { order, pdf: await renderInvoice(order, this.opts.profile(), this.opts.phrases) };
   }
 
-  /** The invoice as a WhatsApp document message. */
-  invoiceMessage(token: string, number: string, caption: string): wa.OutboundMessage {
-    return wa.media('document', { link: this.invoiceUrl(token) }, { filename: `invoice-${number}.pdf`, caption });
+  /**
+   * The order's confirmation as one billed message: with a payment link, a `cta_url` whose
+   * document header is the invoice (Meta: cta_url headers may be text, image, video or
+   * document); without one, the invoice document with the words as its caption.
+   */
+  confirmationMessage(token: string, number: string, words: string, pay: { url: string; label: string } | null): wa.OutboundMessage {
+    const invoice = { link: this.invoiceUrl(token), filename: `invoice-${number}.pdf` };
+    return pay
+      ? wa.ctaUrl({ header: { type: 'document', document: invoice }, body: words, displayText: pay.label, url: pay.url })
+      : wa.media('document', { link: invoice.link }, { filename: invoice.filename, caption: words });
   }
 
   /** Each order becomes a Bitrix24 deal once: ORIGIN_ID finds a deal made before a crash. */

@@ -47,6 +47,12 @@ export function refusal(body: Record<string, any>): Record<string, unknown> | nu
   if (i?.type === 'cta_url' && (!/^https?:\/\//.test(String(i.action?.parameters?.url)) || String(i.action?.parameters?.display_text ?? '').length > 20)) {
     return metaError(131009, 'Parameter value is not valid', 'cta_url needs an http(s) url and display_text ≤ 20');
   }
+  const media = i?.header && ['image', 'video', 'document'].includes(i.header.type) ? i.header[i.header.type] : null;
+  if (i?.header && media === null && i.header.type !== 'text') return metaError(131009, 'Parameter value is not valid', 'header type must be text, image, video or document');
+  if (media && (!(media.id || media.link) || (media.link !== undefined && !/^https?:\/\//.test(String(media.link))))) {
+    return metaError(131009, 'Parameter value is not valid', 'a media header needs an id or an absolute http(s) link');
+  }
+  if (i?.type === 'product' && i.header) return metaError(131009, 'Parameter value is not valid', 'a product message cannot have a header');
   if (body.type === 'document' && body.document?.link !== undefined && !/^https?:\/\//.test(String(body.document.link))) {
     return metaError(131009, 'Parameter value is not valid', 'document link must be an absolute http(s) URL');
   }

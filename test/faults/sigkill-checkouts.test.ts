@@ -61,7 +61,7 @@ describe('fault: SIGKILL during checkouts', () => {
         // the confirm tap, delivered twice
         await tap(from, `wamid.co.${i}.confirm`, confirm);
         await tap(from, `wamid.co.${i}.confirm`, confirm);
-        await reply(from, (b) => b.type === 'document');
+        await reply(from, (b) => b.interactive?.header?.type === 'document');
       }),
     );
     if (restarting) await restarting;
@@ -86,7 +86,7 @@ describe('fault: SIGKILL during checkouts', () => {
           from,
           placed: b.filter((x) => /^Заказ №\d+ оформлен!/.test(body(x))).length,
           links: b.filter((x) => x.interactive?.type === 'cta_url').length,
-          invoices: b.filter((x) => x.type === 'document').length,
+          invoices: b.filter((x) => x.interactive?.header?.type === 'document').length,
         };
       });
       const wrong = perShopper.filter((p) => p.placed !== 1 || p.links !== 1 || p.invoices !== 1);
