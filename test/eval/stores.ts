@@ -10,7 +10,8 @@
  *                  match (a reply that says what it relaxed is not claiming a match)
  *   wrong language the reply's words are not in the language of the request
  * Also counted: the first product right, random products (a reply showing products none of
- * which was asked for, with nothing relaxed said) and messages sent per turn. Prints a table;
+ * which was asked for, with nothing relaxed said), messages sent per turn and what they cost per
+ * 100 conversations (a request's turns) at the shipped service rate. Prints a table;
  * exits 1 when a store scores under 95 % right, has a wrong-language reply or random products.
  */
 import { detectLanguage } from '../../core/language.ts';
@@ -19,6 +20,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileReading, storeCatalogFile } from '../../src/catalog/demo.ts';
 import { sampleStoreDir } from '../../src/config.ts';
 import { fromMinor } from '../../src/catalog/money.ts';
+import { loadRateCard } from '../../src/analytics/rate-card.ts';
 import type { ProductRow } from '../../src/catalog/product.ts';
 import { loadPhrases } from '../../src/phrases.ts';
 import type { Lang } from '../../src/lang.ts';
@@ -50,12 +52,15 @@ export interface StoreScore {
   randomProducts: number;
   /** Messages sent per shopper turn (each is billed). */
   messages: number;
+  /** What those messages cost at the shipped rates (templates/rates.yaml), today, as service messages to the shoppers' numbers (KZ). */
+  usd: number;
   turns: number;
   wrongLanguage: number;
   misses: string[];
 }
 
 const phrases = loadPhrases();
+const card = loadRateCard();
 const norm = (t: string) => t.toLowerCase().replace(/ё/g, 'е');
 
 export async function evalStore(store: string, mode: 'offline' | 'model', requests: Request[]): Promise<StoreScore> {
@@ -67,7 +72,7 @@ export async function evalStore(store: string, mode: 'offline' | 'model', reques
     demo: store,
     env: { BOT: 'assistant', ...(model ? { OPENAI_API_KEY: 'sk-eval', OPENAI_BASE_URL: model.url } : {}) },
   });
-  const score: StoreScore = { store, mode, requests: requests.length, right: 0, firstRight: 0, wrongProduct: 0, randomProducts: 0, messages: 0, turns: 0, wrongLanguage: 0, misses: [] };
+  const score: StoreScore = { store, mode, requests: requests.length, right: 0, firstRight: 0, wrongProduct: 0, randomProducts: 0, messages: 0, usd: 0, turns: 0, wrongLanguage: 0, misses: [] };
   try {
     let n = 0;
     for (const r of requests) {
@@ -80,7 +85,10 @@ export async function evalStore(store: string, mode: 'offline' | 'model', reques
       }
       const out = h.services.sandbox!.history(shopper).slice(before).filter((e) => e.direction === 'out').map((e) => e.message as Record<string, any>);
       score.turns += r.turns.length;
-      score.messages += h.services.sandbox!.history(shopper).filter((e) => e.direction === 'out').length;
+      const sent = h.services.sandbox!.history(shopper).filter((e) => e.direction === 'out').length;
+      score.messages += sent;
+      // every free-form reply is a billed service message since 2026-10-01
+      score.usd += sent * (card.price({ country: card.countryOf(shopper), category: 'service', at: new Date() }) ?? 0);
       const shown = productsShown(out);
       const words = replyWords(out, catalog);
       const relaxedSaid = saysRelaxed(words, r.lang);
@@ -164,7 +172,7 @@ async function main() {
         const pct = (x: number) => `${((100 * x) / s.requests).toFixed(1)} %`;
         const withProducts = requests.filter((r) => r.accept).length;
         console.log(
-          `${(store + set).padEnd(18)} ${mode.padEnd(8)} right ${s.right}/${s.requests} (${pct(s.right)}) · first right ${s.firstRight}/${withProducts} · wrong product ${s.wrongProduct} · random products ${s.randomProducts} · wrong language ${s.wrongLanguage} · messages per turn ${(s.messages / s.turns).toFixed(2)}`,
+          `${(store + set).padEnd(18)} ${mode.padEnd(8)} right ${s.right}/${s.requests} (${pct(s.right)}) · first right ${s.firstRight}/${withProducts} · wrong product ${s.wrongProduct} · random products ${s.randomProducts} · wrong language ${s.wrongLanguage} · messages per turn ${(s.messages / s.turns).toFixed(2)} · USD per 100 conversations ${((100 * s.usd) / s.requests).toFixed(2)}`,
         );
         if (s.misses.length) console.log(s.misses.join('\n'));
         if (!set && (s.right / s.requests < 0.95 || s.wrongLanguage > 0 || s.randomProducts > 0)) failed = true;
