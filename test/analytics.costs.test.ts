@@ -74,6 +74,8 @@ describe.each(backends())('what WhatsApp cost, from the statuses Meta sent ($nam
         { template: 'price_drop', category: 'marketing', spent: 0.1602, forecast: 1.24 },
         { template: 'order_shipped', category: 'utility', spent: 0.03, forecast: 0.23 },
       ],
+      // the one free-form reply of the month came as free_customer_service: counted, costs nothing
+      replies: { messages: 1, spent: 0, forecast: 0 },
     });
   });
 });
