@@ -39,15 +39,20 @@ export function searchText(s: Session, out: SearchOutcome): string {
 
 const INFO: StoreInfo[] = ['address', 'hours', 'delivery'];
 const phraseKeys = new WeakMap<object, Map<string, string[][]>>();
-/** Whether the words hold one of the lexicon's phrases for an intent, compared by stems («доставляете» is «доставка»'s). */
-function asks(text: string, vocabulary: Vocabulary, intent: keyof Vocabulary['lexicon']['intents']): boolean {
+/** Each intent's phrases as keys, once per lexicon. */
+function intentKeys(vocabulary: Vocabulary): Map<string, string[][]> {
   const intents = vocabulary.lexicon.intents;
   let byIntent = phraseKeys.get(intents);
   if (!byIntent) phraseKeys.set(intents, (byIntent = new Map(Object.entries(intents).map(([k, ps]) => [k, ps.map(keys)]))));
+  return byIntent;
+}
+/** Whether the words hold one of the lexicon's phrases for an intent, compared by stems («доставляете» is «доставка»'s). */
+function asks(text: string, vocabulary: Vocabulary, intent: keyof Vocabulary['lexicon']['intents']): boolean {
   const said = keys(text);
-  return byIntent.get(intent)!.some((p) => p.length > 0 && said.some((_, i) => p.every((k, j) => said[i + j] === k)));
+  return intentKeys(vocabulary).get(intent)!.some((p) => p.length > 0 && said.some((_, i) => p.every((k, j) => said[i + j] === k)));
 }
 
+const thanksKeys = new WeakMap<object, Set<string>>();
 /**
  * The words only acknowledge what was said ("ok", «спасибо большое», «рахмет», 👍): every word
  * one of the lexicon's `thanks`, or emoji alone. Such a message needs no reply, and each reply
@@ -56,7 +61,9 @@ function asks(text: string, vocabulary: Vocabulary, intent: keyof Vocabulary['le
 export function acknowledges(text: string, vocabulary: Vocabulary): boolean {
   const said = keys(text);
   if (!said.length) return /\p{Extended_Pictographic}/u.test(text) && !/[\p{L}\p{N}]/u.test(text);
-  const thanks = new Set(vocabulary.lexicon.intents.thanks.flatMap(keys));
+  const intents = vocabulary.lexicon.intents;
+  let thanks = thanksKeys.get(intents);
+  if (!thanks) thanksKeys.set(intents, (thanks = new Set(intentKeys(vocabulary).get('thanks')!.flat())));
   return !/\?/.test(text) && said.every((k) => thanks.has(k));
 }
 

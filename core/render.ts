@@ -167,8 +167,10 @@ function renderAnswer(plan: ReplyPlan, lang: Lang, book: PhraseBook): wa.Outboun
     const p = products[0]!;
     const caption = cardCaption(p, lang, book);
     const both = text ? `${text}\n\n${caption}` : caption;
-    if (both.length > LIMITS.interactiveBody) out.push(wa.text(fit(text, LIMITS.textBody)));
-    const body = both.length > LIMITS.interactiveBody ? caption : both;
+    // words too long to share the body go first, on their own
+    const shared = both.length <= LIMITS.interactiveBody;
+    if (!shared) out.push(wa.text(fit(text, LIMITS.textBody)));
+    const body = shared ? both : caption;
     const header = p.imageUrl ? { type: 'image' as const, image: { link: p.imageUrl } } : undefined;
     out.push(buttonsMessage(body, cardButtons(p, lang, book), header));
     return out;

@@ -7,13 +7,13 @@ import { rebuildDays, refreshRollups, rollupComputedAt, type RollupScope } from 
 import { localDay } from './period.ts';
 import type { RateCard } from './rate-card.ts';
 
+/** How old today's roll-up may be when a report reads it. */
+const TODAY_FRESH_MS = 60_000;
+
 /**
  * The store's numbers as a service: the roll-up job's run (`refresh`) and the report the page,
  * the API and `vitrina report` read, in the store's time zone and currency.
  */
-/** How old today's roll-up may be when a report reads it. */
-const TODAY_FRESH_MS = 60_000;
-
 export class Analytics {
   constructor(
     private readonly opts: { db: Db; clock: Clock; profile: () => Profile; managers: string[]; rateCard: RateCard; lateDays: number },

@@ -22,13 +22,15 @@ export interface CostReport {
   byDay: Array<CostLine & { day: string }>;
 }
 
+/** USD to a millionth: sums of rates stay exact to the cent and below. */
+const micro = (usd: number) => Math.round(usd * 1e6) / 1e6;
 const line = (): CostLine => ({ messages: 0, charged: 0, unpriced: 0, usd: 0 });
 const add = (l: CostLine, n: number, charged: boolean, price: number | null) => {
   l.messages += n;
   if (!charged) return;
   l.charged += n;
   if (price === null) l.unpriced += n;
-  else l.usd = Math.round((l.usd + n * price) * 1e6) / 1e6;
+  else l.usd = micro(l.usd + n * price);
 };
 
 /**
@@ -92,7 +94,6 @@ export async function monthForecast(db: Tx, card: RateCard, p: { today: string }
   const month = p.today.slice(0, 7);
   const r = await whatsappCosts(db, card, { from: `${month}-01`, to: p.today });
   const pace = (usd: number) => Math.round(((usd / d) * of) * 100) / 100;
-  const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
   const replies = r.byTemplate.filter((t) => t.template === null);
   const replyUsd = replies.reduce((a, t) => a + t.usd, 0);
   return {
@@ -102,6 +103,6 @@ export async function monthForecast(db: Tx, card: RateCard, p: { today: string }
     days: d,
     of,
     byTemplate: r.byTemplate.filter((t) => t.charged > 0).map((t) => ({ template: t.template, category: t.category, spent: t.usd, forecast: pace(t.usd) })),
-    replies: { messages: replies.reduce((a, t) => a + t.messages, 0), spent: round(replyUsd), forecast: pace(replyUsd) },
+    replies: { messages: replies.reduce((a, t) => a + t.messages, 0), spent: micro(replyUsd), forecast: pace(replyUsd) },
   };
 }
