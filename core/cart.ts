@@ -55,7 +55,8 @@ const t = (s: Session, key: string, vars: Record<string, string | number> = {}) 
 const button = (s: Session, payload: Parameters<typeof encodePayload>[0], key: string): wa.ReplyButton => ({ id: encodePayload(payload), title: t(s, key) });
 
 export type AddResult =
-  | { ok: true; product: Product; quantity: number; capped: boolean; lines: CartLine[] }
+  /** `quantity` is the line's quantity now, `before` what it was. */
+  | { ok: true; product: Product; quantity: number; before: number; capped: boolean; lines: CartLine[] }
   | { ok: false; error: 'product not found' | 'out of stock'; product?: Product };
 
 /**
@@ -72,7 +73,7 @@ export async function addToCart(s: Session, productId: string, opts: { quantity?
   const quantity = Math.max(0, Math.min(want, product.stock, 999));
   write(s, [{ productId, name: product.name, quantity, seenPrice: product.price, product, updatedAt: s.ctx.services.clock.now() }]);
   s.ctx.event('cart_add', { product: productId, quantity });
-  return { ok: true, product, quantity, capped: quantity < want, lines: await lines(s) };
+  return { ok: true, product, quantity, before: line?.quantity ?? 0, capped: quantity < want, lines: await lines(s) };
 }
 
 /** The buttons under a cart change: go to checkout, see the cart, or ask a person. */
@@ -93,7 +94,8 @@ export function addedPlan(s: Session, r: AddResult): ReplyPlan {
     return { text: t(s, 'product_missing'), products: [] };
   }
   const text = [
-    r.quantity > 0 ? t(s, 'cart_added', { name: r.product.name, quantity: r.quantity }) : t(s, 'cart_removed', { name: r.product.name }),
+    // «ещё одну» on a line of one: the cart now holds two, not «добавил × 2»
+    r.quantity === 0 ? t(s, 'cart_removed', { name: r.product.name }) : t(s, r.before ? 'cart_line_now' : 'cart_added', { name: r.product.name, quantity: r.quantity }),
     r.capped ? t(s, 'cart_capped', { name: r.product.name, quantity: r.product.stock }) : '',
     cartNow(s, r.lines),
   ].filter(Boolean);

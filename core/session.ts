@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { extract } from './extract.ts';
 import type { Lang } from './language.ts';
 import { describePreferences, mergePreferences, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
-import type { PhraseBook } from './ports.ts';
+import { say, type PhraseBook } from './ports.ts';
 import type { ReplyButton } from './ports.ts';
 import { recommend } from './recommend.ts';
 import {
@@ -212,7 +212,7 @@ export class Session {
         if (f.maxPrice == null && f.minPrice == null) continue;
         // a follow-up's own bound ("cheaper than these") is not the shopper's budget to let go
         if ((f.maxPrice ?? null) === (base.maxPrice ?? null) && (f.minPrice ?? null) === (base.minPrice ?? null)) continue;
-        relaxed.push({ what: 'budget', said: this.budgetLabel(f) });
+        relaxed.push({ what: 'budget', said: this.budgetLabel(f, base) });
         f = { ...f, maxPrice: base.maxPrice ?? null, minPrice: base.minPrice ?? null };
       } else {
         if (!f[step]) continue;
@@ -223,7 +223,7 @@ export class Session {
     }
     result = { ...result, products: await this.catalog.families(result.products, MAX_RESULTS) };
     const kept = (field: Field) => (f[field] ? said[field] : undefined);
-    const labels = [kept('color'), kept('brand'), kept('category'), kept('style'), kept('material'), f.maxPrice != null || f.minPrice != null ? this.budgetLabel(f) : undefined].filter((x): x is string => !!x);
+    const labels = [kept('color'), kept('brand'), kept('category'), kept('style'), kept('material'), f.maxPrice != null || f.minPrice != null ? this.budgetLabel(f, base) : undefined].filter((x): x is string => !!x);
     this.shown = result.products;
     this.event('search', { query: args.query ?? '', filters: f, found: result.products.length, match: result.match, relaxed: relaxed.map((x) => x.what) });
     const didYouMean = result.didYouMean ?? (r.corrected.length ? r.corrected.map((c) => c.value).join(', ') : null);
@@ -260,12 +260,17 @@ export class Session {
     return { ...lexical, products, match: lexical.products.length ? lexical.match : 'any' };
   }
 
-  private budgetLabel(f: SearchFilters): string {
+  /**
+   * The budget as the shopper would say it: «до 50 000 ₸», «от 10 000 ₸», and a follow-up's own
+   * bound by the price it is measured from («дешевле 126 990 ₸», not «≤ 126 989,99 ₸»).
+   */
+  private budgetLabel(f: SearchFilters, base: SearchFilters): string {
     const cur = this.currency;
-    const fmt = (m: number) => formatPrice(m, cur, this.lang);
-    if (f.maxPrice != null && f.minPrice != null) return `${fmt(f.minPrice)}–${fmt(f.maxPrice)}`;
-    if (f.maxPrice != null) return `≤ ${fmt(f.maxPrice)}`;
-    return f.minPrice != null ? `≥ ${fmt(f.minPrice)}` : '';
+    const price = (m: number) => formatPrice(m, cur, this.lang);
+    const says = (key: string, vars: Record<string, string>) => say(this.deps.phrases, this.lang, key, vars);
+    const max = f.maxPrice == null ? '' : f.maxPrice === base.maxPrice ? says('budget_below', { price: price(f.maxPrice + 1) }) : says('budget_upto', { price: price(f.maxPrice) });
+    const min = f.minPrice == null ? '' : f.minPrice === base.minPrice ? says('budget_above', { price: price(f.minPrice - 1) }) : says('budget_from', { price: price(f.minPrice) });
+    return [min, max].filter(Boolean).join(' ');
   }
 
   /**

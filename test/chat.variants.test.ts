@@ -74,7 +74,7 @@ describe.each(backends())('variants in the chat ($name)', (backend) => {
     const texts = graph.sendsTo(from).map((m) => m.body.text?.body ?? m.body.interactive?.body?.text);
     // the trousers at 6 900 and 7 000 ₽ are one product: its card, on the cheapest variant, in one message under the words
     expect(texts).toHaveLength(1);
-    expect(texts[0]).toMatch(/^Вот что нашлось \(брюки, ≤ 7 000 ₽\):\n\n\*Брюки классические шерстяные \(46, синий\)\*\n6 900 ₽\n/);
+    expect(texts[0]).toMatch(/^Вот что нашлось \(брюки, до 7 000 ₽\):\n\n\*Брюки классические шерстяные \(46, синий\)\*\n6 900 ₽\n/);
   });
 
   it('a YML feed’s offers that share a group_id are one product: one row named by the words they share, «размер M» opens M', async () => {

@@ -73,8 +73,8 @@ describe.each(backends())('cart in words, offline ($name)', (backend) => {
     await say(from, 'black running shoes under $150');
     await say(from, 'the second one');
     const added = await say(from, 'add to cart');
-    expect(text(added)).toMatch(/^Added “.+” × 1 to your cart\.\nYour cart: 1 items, \$\d+(\.\d\d)?\.$/);
-    expect(text(await say(from, '2 pcs'))).toContain('× 2 to your cart');
+    expect(text(added)).toMatch(/^Added “.+” × 1 to your cart\.\nItems in your cart: 1, \$\d+(\.\d\d)? in all\.$/);
+    expect(text(await say(from, '2 pcs'))).toMatch(/^Your cart now has “.+” × 2\.\nItems in your cart: 2, /);
     expect((await lines(from))[0]!.quantity).toBe(2);
     expect(text(await say(from, 'my cart'))).toMatch(/^Your cart:\n• .+ × 2 — \$[\d,.]+\nTotal: \$[\d,.]+$/);
     expect(text(await say(from, 'remove'))).toMatch(/^Removed “.+” from your cart\.$/);

@@ -52,7 +52,8 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
     expect(buttons(added[0]!).map((b) => b.id)).toEqual(['checkout', 'cart', 'manager']);
 
     const more = await say(shopper, 'ещё одну');
-    expect(more[0]!.interactive.body.text).toContain('× 2 в корзину');
+    // one more on a line of one: the cart now holds two, said as such (not «добавил × 2»)
+    expect(more[0]!.interactive.body.text).toMatch(/^Теперь в корзине «.+» × 2\.\nВ корзине 2 шт\. на /);
 
     const cart = await say(shopper, 'корзина');
     const cartText: string = cart[0]!.interactive.body.text;

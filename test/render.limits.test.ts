@@ -94,6 +94,17 @@ describe('rendering always fits WhatsApp limits', () => {
     expect(formatPrice(1500, 'KWD', 'en')).toBe('KWD\u00a01.500');
   });
 
+  it('a price never wraps inside itself: every space in it, in every language and currency, is a no-break space', () => {
+    const currency = fc.constantFrom('KZT', 'RUB', 'USD', 'EUR', 'KGS', 'UZS', 'JPY', 'KWD', 'CHF', 'XXX');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), currency, fc.constantFrom('ru', 'kk', 'en') as fc.Arbitrary<'ru' | 'kk' | 'en'>, (minor, cur, lang) => {
+        const price = formatPrice(minor, cur, lang);
+        expect(price).not.toMatch(/[ \t\u2000-\u200b\u202f\u205f\u3000]/);
+      }),
+    );
+    expect(formatPrice(28798000, 'KZT', 'kk')).toBe('287\u00a0980\u00a0₸');
+  });
+
   it('one product with an image is one billed message: a reply-button message with the picture as its image header, the card as its body', () => {
     const p = { id: 'ZT-9', name: 'Кресло', color: 'зелёный', price: 8999000, oldPrice: 9999000, stock: 1, imageUrl: 'https://cdn.example.com/zt9.jpg', description: '', category: 'Кресла', brand: '', style: 'лофт', material: 'велюр', currency: 'KZT', url: 'https://shop/zt9', tags: [], attributes: {} } satisfies Product;
     const card = {

@@ -30,7 +30,7 @@ describe.each(backends())('sandbox mode, offline assistant, demo catalog ($name)
     await h.drain();
     const [list] = await outbound('77019990001');
     expect(list).toMatchObject({ to: '+77019990001', type: 'interactive', interactive: { type: 'list', action: { button: 'Выбрать' } } });
-    expect(list.interactive.body.text).toBe('Вот что нашлось (серый, диван, ≤ 300 000 ₸):');
+    expect(list.interactive.body.text).toBe('Вот что нашлось (серый, диван, до 300 000 ₸):');
     const rows = list.interactive.action.sections[0].rows as Array<{ id: string; title: string; description: string }>;
     expect(rows.length).toBeGreaterThanOrEqual(2);
     const ids = rows.map((r) => r.id);

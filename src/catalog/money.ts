@@ -23,10 +23,13 @@ export const plainAmount = (minor: number, currency: string) => (minor / minorUn
 export const fromMinor = (minor: number, currency: string) => minor / minorUnits(currency);
 
 const formats = new Map<string, Intl.NumberFormat>();
+const NBSP = '\u00a0';
 
 /**
  * A price for a shopper: Intl in their language with the currency's narrow symbol; fractions
- * only when there are any ("149 990 ₸", "$34.99", "34,99 $").
+ * only when there are any ("149 990 ₸", "$34.99", "34,99 $"). Every space in it is a no-break
+ * space (ICU writes U+00A0 or U+202F by locale and version; fonts and chats treat U+00A0 best),
+ * so a price never wraps inside itself.
  */
 export function formatPrice(minor: number, currency: string, lang: Lang = 'ru'): string {
   const units = fromMinor(minor, currency);
@@ -41,5 +44,5 @@ export function formatPrice(minor: number, currency: string, lang: Lang = 'ru'):
     }
     formats.set(k, f);
   }
-  return f.format(units);
+  return f.format(units).replace(/\s/g, NBSP);
 }
