@@ -109,7 +109,8 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   metrics.watchQueues(() => queueDepth(database.db, clock.now()), (err) => log.warn({ err: String(err) }, 'queue depth not read for /metrics'));
   const store: Store = config.REDIS_URL ? new RedisStore({ url: config.REDIS_URL, prefix: opts.redisPrefix }) : new MemoryStore({ now: () => clock.now().getTime() });
   const phoneNumberId = config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox';
-  const sandbox = config.sandbox ? new SandboxGraph({ clock, phoneNumberId, log }) : null;
+  const templates = new TemplateRegistry({ log });
+  const sandbox = config.sandbox ? new SandboxGraph({ clock, phoneNumberId, log, templates: () => templates.current() }) : null;
   const client = new WhatsAppClient({
     baseUrl: sandbox ? 'http://sandbox' : config.WHATSAPP_API_URL,
     version: config.WHATSAPP_API_VERSION,
@@ -192,7 +193,6 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     maxVoiceSeconds: config.VOICE_MAX_SECONDS,
     log,
   });
-  const templates = new TemplateRegistry({ log });
   const phrases = loadPhrases();
   const crm = config.BITRIX24_WEBHOOK_URL ? new Bitrix24Client({ webhookUrl: config.BITRIX24_WEBHOOK_URL }) : null;
   const handoff = new Handoff({

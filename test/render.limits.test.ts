@@ -82,8 +82,8 @@ describe('rendering always fits WhatsApp limits', () => {
     const p = { id: 'ZT-1', name: 'Диван угловой «Осло» серый велюр', color: 'серый', price: 14999000, stock: 2, imageUrl: null, description: '', category: 'Диваны', brand: '', style: '', material: '', oldPrice: null, currency: 'KZT', url: null, tags: [], attributes: {} } satisfies Product;
     const [list] = render({ text: 'Вот:', products: [p, { ...p, id: 'ZT-2', stock: 0 }] }, 'ru', book) as any[];
     expect(list.interactive.action.sections[0].rows).toEqual([
-      { id: 'ZT-1', title: 'Диван угловой «Осло» се…', description: '149 990 ₸ · серый' },
-      { id: 'ZT-2', title: 'Диван угловой «Осло» се…', description: '149 990 ₸ · серый · нет в наличии' },
+      { id: 'ZT-1', title: 'Диван угловой «Осло» се…', description: '149\u00a0990\u00a0₸ · серый' },
+      { id: 'ZT-2', title: 'Диван угловой «Осло» се…', description: '149\u00a0990\u00a0₸ · серый · нет в наличии' },
     ]);
     expect(formatPrice(14999050, 'KZT')).toBe('149\u00a0990,50\u00a0₸');
     // Intl per language, minor units from the currency itself
@@ -112,7 +112,7 @@ describe('rendering always fits WhatsApp limits', () => {
       interactive: {
         type: 'button',
         header: { type: 'image', image: { link: 'https://cdn.example.com/zt9.jpg' } },
-        body: { text: '*Кресло*\n89 990 ₸ ~99 990 ₸~\nзелёный · лофт · велюр\nв наличии\nhttps://shop/zt9' },
+        body: { text: '*Кресло*\n89\u00a0990\u00a0₸ ~99\u00a0990\u00a0₸~\nзелёный · лофт · велюр\nв наличии\nhttps://shop/zt9' },
         action: {
           buttons: [
             { type: 'reply', reply: { id: 'cart+:ZT-9', title: '🛒 В корзину' } },

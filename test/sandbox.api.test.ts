@@ -30,7 +30,7 @@ describe.each(backends())('sandbox mode, offline assistant, demo catalog ($name)
     await h.drain();
     const [list] = await outbound('77019990001');
     expect(list).toMatchObject({ to: '+77019990001', type: 'interactive', interactive: { type: 'list', action: { button: 'Выбрать' } } });
-    expect(list.interactive.body.text).toBe('Вот что нашлось (серый, диван, до 300 000 ₸):');
+    expect(list.interactive.body.text).toBe('Вот что нашлось (серый, диван, до 300\u00a0000\u00a0₸):');
     const rows = list.interactive.action.sections[0].rows as Array<{ id: string; title: string; description: string }>;
     expect(rows.length).toBeGreaterThanOrEqual(2);
     const ids = rows.map((r) => r.id);
@@ -46,7 +46,7 @@ describe.each(backends())('sandbox mode, offline assistant, demo catalog ($name)
     await h.drain();
     const card = (await outbound('77019990001')).at(-1);
     expect(card.interactive.type).toBe('button');
-    expect(card.interactive.body.text).toMatch(/^\*Диван .* серый\*\n\d{3} \d{3} ₸/);
+    expect(card.interactive.body.text).toMatch(/^\*Диван .* серый\*\n\d{3}\u00a0\d{3}\u00a0₸/);
     expect(card.interactive.action.buttons.map((b: any) => b.reply)).toEqual([
       { id: `cart+:${row.id}`, title: '🛒 В корзину' },
       { id: `alert:${row.id}`, title: '🔔 Следить за ценой' },

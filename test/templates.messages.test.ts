@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { checkTemplates, preview, TEMPLATES_FILE } from '../src/templates/message-templates.ts';
+import { checkTemplates, preview, shownTemplate, templateMessage, TEMPLATES_FILE } from '../src/templates/message-templates.ts';
 import { TemplateRegistry } from '../src/templates/registry.ts';
 
 const run = promisify(execFile);
@@ -67,6 +67,23 @@ describe('message templates', () => {
     expect(preview(t, 'en')).toBe(
       '── price_alert_notification · en · UTILITY\n*Price drop 🔔*\nGood news! Диван угловой «Осло» серый now costs 149 990 ₸ (was 169 990 ₸).\n_You asked to watch this price_\n[ Show the product ]\n[ Manager ]',
     );
+  });
+
+  it('a sent template is drawn from the approved texts with the message’s values; quick replies keep their labels and carry their payloads', () => {
+    const set = checkTemplates().templates;
+    const msg = templateMessage(set.get('price_alert_notification')!, 'ru', { product_name: 'Кресло «Лофт»', new_price: '89\u00a0990 ₸', old_price: '99\u00a0990 ₸' }, ['p1', 'p2']);
+    expect(shownTemplate(set, msg)).toEqual({
+      header: 'Цена снизилась 🔔',
+      body: 'Хорошая новость! Кресло «Лофт» теперь стоит 89\u00a0990 ₸ (было 99\u00a0990 ₸).',
+      footer: 'Вы подписались на снижение цены',
+      buttons: [
+        { type: 'quick_reply', text: 'Показать товар', payload: 'p1' },
+        { type: 'quick_reply', text: 'Менеджер', payload: 'p2' },
+      ],
+    });
+    // a name the store never had approved: nothing to draw (Meta refuses it with 132001)
+    expect(shownTemplate(set, { type: 'template', template: { name: 'no_such', language: { code: 'ru' } } })).toBeNull();
+    expect(shownTemplate(set, { type: 'text', text: { body: 'x' } })).toBeNull();
   });
 
   it('the CLI: check exits 1 with positions; preview prints', async () => {

@@ -5,6 +5,8 @@ import { EventEmitter } from 'node:events';
 import { Hono } from 'hono';
 import type { Clock } from '../clock.ts';
 import type { FetchLike } from '../whatsapp/client.ts';
+import type { OutboundMessage } from '../whatsapp/messages.ts';
+import { shownTemplate, type ShownTemplate, type TemplateSet } from '../templates/message-templates.ts';
 
 /** The most bytes of uploaded photos and voice notes the sandbox keeps. */
 const MEDIA_BYTES = 64 * 1024 * 1024;
@@ -16,6 +18,8 @@ export interface SandboxEntry {
   /** Outbound: the message as sent to Graph. Inbound: the webhook message object. */
   message: Record<string, unknown>;
   status?: string;
+  /** Outbound templates: the approved texts as the shopper's WhatsApp draws them; null for one not in the store's set. */
+  shown?: ShownTemplate | null;
 }
 
 /**
@@ -30,7 +34,7 @@ export class SandboxGraph {
   /** Set by the service: posts a signed webhook body through the real /webhook route. */
   deliverWebhook: ((body: unknown) => Promise<void>) | null = null;
 
-  constructor(private readonly opts: { clock: Clock; phoneNumberId: string; maxHistory?: number; log?: Logger }) {
+  constructor(private readonly opts: { clock: Clock; phoneNumberId: string; maxHistory?: number; log?: Logger; templates?: () => TemplateSet }) {
     this.events.setMaxListeners(0);
     this.app.post('/:version/:pnid/messages', async (c) => {
       const body = (await c.req.json()) as Record<string, unknown>;
@@ -44,7 +48,8 @@ export class SandboxGraph {
         return c.json({ error: { message: '(#100) The parameter to is required.', type: 'OAuthException', code: 100, fbtrace_id: 'sandbox' } }, 400);
       }
       const wamid = `wamid.sandbox.${randomUUID()}`;
-      this.push(to, { id: wamid, direction: 'out', at: this.now(), message: body, status: 'accepted' });
+      const shown = body.type === 'template' && this.opts.templates ? { shown: shownTemplate(this.opts.templates(), body as OutboundMessage) } : {};
+      this.push(to, { id: wamid, direction: 'out', at: this.now(), message: body, status: 'accepted', ...shown });
       setImmediate(() => void this.reportStatuses(to, wamid, c.req.param('pnid')));
       return c.json({ messaging_product: 'whatsapp', contacts: [{ input: String(body.to ?? body.recipient), wa_id: to }], messages: [{ id: wamid }] });
     });

@@ -114,6 +114,38 @@ export function loadTemplates(path: URL | string = TEMPLATES_FILE): TemplateSet 
 
 const fill = (text: string, values: Record<string, string>) => text.replace(/\{\{\s*([a-z0-9_]+)\s*\}\}/g, (_, k: string) => values[k] ?? `{{${k}}}`);
 
+/** A sent template as the shopper's WhatsApp shows it: the approved texts with the message's values in place. */
+export interface ShownTemplate {
+  header?: string;
+  body: string;
+  footer?: string;
+  buttons: Array<{ type: 'quick_reply' | 'url' | 'phone_number'; text: string; payload?: string; url?: string }>;
+}
+
+/**
+ * What WhatsApp draws for a template message: Meta fills the approved texts with the named
+ * parameters the message carries, and the quick replies keep the labels they were approved with
+ * (the payload only comes back on a tap). null for a name or language not in the set, as Meta
+ * would refuse it (132001).
+ */
+export function shownTemplate(set: TemplateSet, message: wa.OutboundMessage): ShownTemplate | null {
+  if (message.type !== 'template') return null;
+  const sent = message.template as { name: string; language: { code: string }; components?: Array<{ type: string; sub_type?: string; index?: string; parameters?: Array<{ parameter_name?: string; text?: string; payload?: string }> }> };
+  const t = [...set.values()].find((x) => x.name === sent.name);
+  const l = t && (TEMPLATE_LANGS as readonly string[]).includes(sent.language.code) ? t.languages[sent.language.code as TemplateLang] : null;
+  if (!l) return null;
+  const comps = sent.components ?? [];
+  const values = (type: string) => Object.fromEntries((comps.find((c) => c.type === type)?.parameters ?? []).map((p) => [p.parameter_name ?? '', p.text ?? '']));
+  const payload = (i: number) => comps.find((c) => c.type === 'button' && c.index === String(i))?.parameters?.[0]?.payload;
+  let quick = 0;
+  return {
+    ...(l.header ? { header: fill(l.header, values('header')) } : {}),
+    body: fill(l.body, values('body')),
+    ...(l.footer ? { footer: l.footer } : {}),
+    buttons: l.buttons.map((b) => (b.type === 'quick_reply' ? { type: b.type, text: b.text, payload: payload(quick++) } : b.type === 'url' ? { type: b.type, text: b.text, url: b.url } : { type: b.type, text: b.text })),
+  };
+}
+
 /** The template as a shopper would see it, with the examples filled in. */
 export function preview(t: MessageTemplate, lang: TemplateLang): string {
   const l = t.languages[lang];

@@ -24,14 +24,16 @@ export const LIMITS = {
 } as const;
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+const NBSP = '\u00a0';
 
 /**
  * Shortens to at most `max` UTF-16 units (the stricter way to count), cutting only between
  * grapheme clusters, so an emoji or a letter with its accents is never split. Adds "…" when cut.
- * Runs of white space collapse to one space, except that line breaks are kept.
+ * Runs of white space collapse to one space, except that line breaks and a lone no-break space
+ * (the one inside a price) are kept.
  */
 export function fit(text: string, max: number): string {
-  const clean = text.replace(/\s+/g, (s) => (s.includes('\n') ? s : ' ')).trim();
+  const clean = text.replace(/\s+/g, (s) => (s.includes('\n') || s === NBSP ? s : ' ')).trim();
   if (clean.length <= max) return clean;
   let out = '';
   for (const { segment } of segmenter.segment(clean)) {
@@ -44,12 +46,13 @@ export function fit(text: string, max: number): string {
 /**
  * A template text parameter as Meta takes it: no new line, no tab, never more than 4
  * consecutive spaces (else the send fails with 132018, a rule the OpenAPI spec does not encode).
- * Line breaks become " · ", other white space one space.
+ * Line breaks become " · ", other runs of white space one space; a lone no-break space stays.
  */
 export function flattenParam(value: string): string {
   return value
     .split(/\s*[\r\n\u2028\u2029]+\s*/)
-    .map((line) => line.replace(/\s+/g, ' ').trim())
+    // a lone no-break space stays (it keeps a price whole); any other run becomes one space
+    .map((line) => line.replace(/\s+/g, (run) => (run === NBSP ? run : ' ')).trim())
     .filter(Boolean)
     .join(' · ');
 }
