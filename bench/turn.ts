@@ -2,7 +2,10 @@
  * bench/turn: time from inbox claim to committed outbox write, per turn, at a steady 200
  * turns/s on Postgres + Redis, with a zero-latency fake model (search tool call, then words)
  * and with the offline assistant. Prints p50/p95/p99, the rate achieved and the CPU time per
- * turn (process.cpuUsage over the run ÷ turns: it moves less between machines than latency).
+ * turn (process.cpuUsage over the run ÷ turns: it moves less between machines than latency),
+ * the messages sent per turn and what they cost per 100 conversations at the shipped rates
+ * (every reply a billed service message since 2026-10-01; a conversation is one shopper's turns
+ * in the run).
  *
  *   npm run bench:turn        (BENCH_SECONDS, BENCH_RATES=50,100,200, BENCH_MODES=model,offline)
  */
@@ -16,12 +19,15 @@ import { signBody } from '../src/webhook/signature.ts';
 import { FakeGraphApi } from '../test/fakes/graph-api.ts';
 import { FakeOpenAI } from '../test/fakes/openai.ts';
 import { messagesEnvelope, textMessage } from '../src/webhook/envelopes.ts';
+import { loadRateCard } from '../src/analytics/rate-card.ts';
 import { benchServiceEnv, pct, table, headline } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RATES = (process.env.BENCH_RATES ?? '50,100,200').split(',').map(Number);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SHOPPERS = 500;
+const card = loadRateCard();
 const QUERIES = ['хочу серый диван до 300 тысяч', 'покажи кресла', 'белый шкаф', 'grey sofa under 200k', 'стол журнальный', 'маған жасыл кресло керек'];
 
 
@@ -61,7 +67,7 @@ async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<stri
     const tick = setInterval(() => {
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE));
       for (; n < due; n++) {
-        const from = `7706${String(n % 500).padStart(7, '0')}`;
+        const from = `7706${String(n % SHOPPERS).padStart(7, '0')}`;
         const body = JSON.stringify(messagesEnvelope({ phoneNumberId: '1', from, name: 'B', messages: [textMessage({ from, id: `wamid.turn.${db}.${n}`, body: QUERIES[n % QUERIES.length]! })] }));
         void app.request('/webhook', { method: 'POST', body, headers: { 'x-hub-signature-256': signBody(body, 's'), 'content-type': 'application/json' } });
       }
@@ -75,6 +81,8 @@ async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<stri
   while (latencies.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStart);
+  const sent = graph.sends.length;
+  const usd = graph.sends.reduce((sum, x) => sum + (card.price({ country: card.countryOf(String(x.body.to)), category: 'service', at: new Date() }) ?? 0), 0);
   await s.close();
   await graph.stop();
   await model.stop();
@@ -90,6 +98,8 @@ async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<stri
     'p99 ms': pct(latencies, 99).toFixed(1),
     // user + system CPU of the whole process (service, fakes and load) per answered turn
     'CPU ms/turn': ((cpu.user + cpu.system) / 1000 / Math.max(1, latencies.length)).toFixed(2),
+    'msgs/turn': (sent / Math.max(1, latencies.length)).toFixed(2),
+    'USD/100 conv': ((100 * usd) / Math.min(SHOPPERS, Math.max(1, latencies.length))).toFixed(2),
   };
 }
 

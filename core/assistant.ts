@@ -3,7 +3,7 @@ import { asLang, detectLanguage, type Lang } from './language.ts';
 import { LANGUAGE_NAME, llmAnswer, type LlmOptions } from './llm-assistant.ts';
 import { appendContext, loadContext, savedPreferences } from './memory.ts';
 import { offlineAnswer } from './offline-assistant.ts';
-import { say, type PhraseBook } from './ports.ts';
+import { say, workingHours, type PhraseBook } from './ports.ts';
 import { render, type ReplyPlan } from './render.ts';
 import { FittedProfiles } from './profile-fit.ts';
 import { Session } from './session.ts';
@@ -20,13 +20,6 @@ export interface AssistantOptions {
 
 
 // Building an Intl.DateTimeFormat costs far more than using one: one per time zone.
-const clockFormats = new Map<string, Intl.DateTimeFormat>();
-const clockFormat = (tz: string) => {
-  let f = clockFormats.get(tz);
-  if (!f) clockFormats.set(tz, (f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })));
-  return f;
-};
-
 /**
  * The shopping assistant: one entry for words (`reply`) and one per action a button or list
  * row carries. Each loads the shopper's context and preferences, decides a reply plan (model
@@ -226,11 +219,8 @@ export class Assistant {
 
   /** "A person will reply", and when: inside working hours soon, outside them from the opening time. */
   handoffText(ctx: Turn, lang: Lang): string {
-    const { WORKING_HOURS } = ctx.services.config;
-    const [open, close] = WORKING_HOURS.split('-') as [string, string];
-    const now = clockFormat(ctx.services.profile.current().timeZone).format(ctx.services.clock.now());
-    const inside = open <= close ? now >= open && now < close : now >= open || now < close;
-    return inside ? say(this.phrases, lang, 'manager_handoff') : say(this.phrases, lang, 'manager_after_hours', { opens: open });
+    const hours = workingHours(ctx.services.config.WORKING_HOURS, ctx.services.profile.current().timeZone, ctx.services.clock.now());
+    return hours.inside ? say(this.phrases, lang, 'manager_handoff') : say(this.phrases, lang, 'manager_after_hours', { opens: hours.open });
   }
 
   private deliver(ctx: Turn, s: Session, said: string, plan: ReplyPlan, model?: 'ok' | 'failed'): void {

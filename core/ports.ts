@@ -34,6 +34,7 @@ export { keys, normalize } from '../src/catalog/words.ts';
 export { formatPrice, fromMinor, toMinor } from '../src/catalog/money.ts';
 export { LANGS, LOCALE, asLang, isLang, type Lang } from '../src/lang.ts';
 export { say, type PhraseBook } from '../src/phrases.ts';
+export { workingHours } from '../src/handoff/working-hours.ts';
 export { query, sql } from '../src/db/database.ts';
 export { analyticsEvents, preferences, priceAlerts, productViews } from '../src/db/schema.ts';
 export { TemplateError } from '../src/errors.ts';

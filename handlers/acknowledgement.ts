@@ -1,5 +1,11 @@
 import { acknowledges } from '../core/offline-assistant.ts';
-import type { Handler } from './context.ts';
+import type { Handler, TurnContext } from './context.ts';
+
+/** A reaction, or words that only acknowledge. */
+export const acknowledgement = (ctx: TurnContext): boolean => {
+  const { type, text } = ctx.message;
+  return type === 'reaction' || (type === 'text' && !!text && acknowledges(text, ctx.services.vocabulary.current()));
+};
 
 /**
  * A reaction, or words that only acknowledge ("ok", «спасибо», «рахмет», 👍), get no reply:
@@ -7,9 +13,8 @@ import type { Handler } from './context.ts';
  * reactions as needing no answer). Anything else goes on.
  */
 export const acknowledgementHandler: Handler = async (ctx, next) => {
-  const { type, text } = ctx.message;
-  if (type === 'reaction' || (type === 'text' && text && acknowledges(text, ctx.services.vocabulary.current()))) {
-    ctx.log.debug({ type }, 'an acknowledgement: no reply');
+  if (acknowledgement(ctx)) {
+    ctx.log.debug({ type: ctx.message.type }, 'an acknowledgement: no reply');
     return;
   }
   return next();

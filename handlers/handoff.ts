@@ -1,3 +1,4 @@
+import { acknowledgement } from './acknowledgement.ts';
 import type { Handler, TurnContext } from './context.ts';
 import { enqueueOutbound, type OutboundItem } from '../src/outbox/outbox-repo.ts';
 import * as wa from '../src/whatsapp/messages.ts';
@@ -57,7 +58,7 @@ const fromManager = async (ctx: TurnContext): Promise<void> => {
   }
   const owned = await handoff.ownedBy(db, me);
   if (text === '/close' || tap?.kind === 'close') {
-    const closed = owned && (await handoff.close(db, owned.id, { shopperKey: owned.shopperKey, dedupeKey: ctx.key('relay', `${owned.shopperKey}:closed`) }));
+    const closed = owned && (await handoff.close(db, owned.id));
     ctx.replyText(closed ? handoff.managerText('closed', { id: owned.id }) : handoff.managerText('nothing_owned'));
     return;
   }
@@ -76,7 +77,8 @@ const fromManager = async (ctx: TurnContext): Promise<void> => {
 /**
  * The hand-off in the turn pipeline (the flow itself lives in src/handoff). A manager's messages
  * never reach the assistant. A shopper with an open or taken escalation gets no bot answers:
- * their messages go to the manager who took it (or wait for one, shown in the console).
+ * their messages go to the manager who took it, or wait for one (shown in the console), and the
+ * shopper is told it waits and when people work (not for a reaction or a thank-you).
  */
 export const handoffHandler: Handler = async (ctx, next) => {
   const { handoff } = ctx.services;
@@ -88,5 +90,7 @@ export const handoffHandler: Handler = async (ctx, next) => {
   if (esc.status === 'taken' && esc.takenBy) {
     const fwd = await forwardMedia(ctx);
     queue(ctx, await handoff.relayToManager(esc, { who: ctx.shopper.name ?? ctx.shopper.key, text: describe(ctx), dedupeKey: ctx.key('relay', `${esc.takenBy}:0`), inboxId: ctx.inbound.id }, fwd));
+  } else if (esc.status === 'open' && !acknowledgement(ctx)) {
+    queue(ctx, handoff.waiting(esc, ctx.shopper.language ?? null));
   }
 };

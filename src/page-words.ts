@@ -10,10 +10,6 @@ export function pageWords(book: PhraseBook, lang: Lang, prefix: string): Record<
 }
 
 /**
- * Fills a served page: {{STORE_NAME}}, {{LANG}}, each {{ui_KEY}} in its HTML (escaped), and
- * {{UI}} with all the words as JSON for its script ("<" escaped, so no value closes the element).
- */
-/**
  * The headers of the service's own pages (console, analytics, sandbox): a Content-Security-Policy
  * that runs only the page's own scripts — each inline one by its hash, computed from the page as
  * rendered — and no framing. Images may come from the catalog's own hosts (https).
@@ -35,6 +31,10 @@ export function pageHeaders(html: string): Record<string, string> {
   return { 'content-security-policy': csp, 'cache-control': 'no-store' };
 }
 
+/**
+ * Fills a served page: {{STORE_NAME}}, {{LANG}}, each {{ui_KEY}} in its HTML (escaped), and
+ * {{UI}} with all the words as JSON for its script ("<" escaped, so no value closes the element).
+ */
 export function renderPage(page: string, opts: { name: string; lang: Lang; words: Record<string, string> }): string {
   return page
     .replaceAll('{{STORE_NAME}}', escapeHtml(opts.name))

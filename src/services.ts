@@ -205,6 +205,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     events: new EscalationEvents(),
     managerPhones: config.MANAGER_PHONES,
     slaMinutes: config.ESCALATION_SLA_MINUTES,
+    workingHours: config.WORKING_HOURS,
     crm,
   });
   await handoff.ensureManagers();

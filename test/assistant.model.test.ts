@@ -141,7 +141,7 @@ describe.each(backends())('assistant with the model ($name)', (backend) => {
     h = await start();
     model.push(fault);
     const reply = await say('77020000007', 'хочу серый диван до 300 тысяч');
-    expect(reply.interactive.body.text).toBe('Вот что нашлось (серый, диван, до 300 000 ₸):');
+    expect(reply.interactive.body.text).toBe('Вот что нашлось (серый, диван, до 300\u00a0000\u00a0₸):');
     const ev = await query<{ kind: string }>(db(), sql`select kind from analytics_events where kind = 'offline_answer'`);
     expect(ev).toHaveLength(1);
   });

@@ -34,7 +34,15 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
 
     await say(shopper, 'алло?');
     await h.drain();
-    expect(texts(shopper)).toHaveLength(1); // the bot stays quiet
+    expect(texts(shopper)).toHaveLength(1); // the bot stays quiet: it has just said a manager will answer
+
+    // later, still waiting: told so once, with the working hours (the harness's: all day)
+    h.clock.advance(10 * 60_000);
+    await say(shopper, 'есть кто-нибудь?');
+    await say(shopper, 'ау');
+    await say(shopper, 'спасибо');
+    await h.drain();
+    expect(texts(shopper).slice(1)).toEqual(['Ваш запрос ждёт менеджера — он ответит здесь, в этом чате. Мы работаем 00:00–24:00.']);
 
     await tapTake(M1, `take:${esc!.id}`);
     await tapTake(M2, `take:${esc!.id}`);
@@ -135,6 +143,18 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     await say('77080000400', 'позовите менеджера');
     await h.drain();
     expect(texts('77080000400')).toEqual(['Передал ваш запрос менеджеру. Сейчас нерабочее время — ответим с 09:00.']);
+    // writing again while it waits: told when people work, once per 4 hours of waiting
+    const waiting = 'Ваш запрос ждёт менеджера. Сейчас нерабочее время — ответим с 09:00.';
+    h.clock.advance(10 * 60_000);
+    await say('77080000400', 'алло, есть кто?');
+    h.clock.advance(60 * 60_000);
+    await say('77080000400', 'ответьте пожалуйста');
+    await h.drain();
+    expect(texts('77080000400').slice(1)).toEqual([waiting]);
+    h.clock.advance(4 * 3600_000);
+    await say('77080000400', 'всё ещё жду');
+    await h.drain();
+    expect(texts('77080000400').slice(1)).toEqual([waiting, waiting]);
   });
 
   it('a manager’s messages never reach the assistant', async () => {
@@ -184,7 +204,11 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     await h.drain();
     expect(texts(shopper).filter((t) => t === 'Добрый день!')).toHaveLength(1);
     expect((await api(`/escalations/${id}/close`, {})).status).toBe(200);
+    expect((await api(`/escalations/${id}/close`, {})).status).toBe(409);
     expect((await api(`/escalations/${id}/reply`, { text: 'x' })).status).toBe(404);
+    // closed in the console, the shopper is told the bot is back, once
+    await h.drain();
+    expect(texts(shopper).filter((t) => t === 'Менеджер завершил разговор. Я снова на связи — чем помочь?')).toHaveLength(1);
   });
 });
 

@@ -42,7 +42,7 @@ describe.each(backends())('price alerts and consent ($name)', (backend) => {
     await h.drain();
     const sent = graph.sendsTo(from).slice(before);
     expect(sent).toHaveLength(1);
-    const fmt = (n: number) => `${String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ')} ₸`;
+    const fmt = (n: number) => `${String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0')}\u00a0₸`;
     expect(sent[0]!.body.template).toEqual({
       name: 'price_alert_notification',
       language: { code: 'ru' },

@@ -112,8 +112,8 @@ describe.each(backends())('1C exchange ($name)', (backend) => {
       components: expect.arrayContaining([
         { type: 'body', parameters: [
           { type: 'text', parameter_name: 'product_name', text: 'Портативный коврик Portable 140x200x1 см, Деревянные лошадки' },
-          { type: 'text', parameter_name: 'new_price', text: '80 ₽' },
-          { type: 'text', parameter_name: 'old_price', text: '100 ₽' },
+          { type: 'text', parameter_name: 'new_price', text: '80\u00a0₽' },
+          { type: 'text', parameter_name: 'old_price', text: '100\u00a0₽' },
         ] },
       ]),
     });

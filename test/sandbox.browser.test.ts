@@ -21,7 +21,7 @@ describe('sandbox page in chromium', () => {
     await expect.poll(() => page.locator('.msg.out').last().textContent()).toContain('₸');
     await page.locator('.msg.out').last().getByRole('button', { name: '🔔 Следить за ценой' }).click();
     await page.getByRole('button', { name: 'Скидка от 10 %' }).click();
-    await expect.poll(() => page.locator('.msg.out').last().textContent()).toMatch(/^Готово! Сообщу, когда «.+» будет стоить .+ ₸ или меньше\./);
+    await expect.poll(() => page.locator('.msg.out').last().textContent()).toMatch(/^Готово! Сообщу, когда «.+» будет стоить .+\u00a0₸ или меньше\./);
 
     const shopperSide = await page.locator('.msg.in').allTextContents();
     expect(shopperSide.map((t) => t.replace(/\d{1,2}:\d\d(\s?[AP]M)?$/, ''))).toEqual(['хочу серый диван до 300 тысяч', title, '🔔 Следить за ценой', 'Скидка от 10 %']);

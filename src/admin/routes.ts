@@ -118,7 +118,9 @@ export function adminRoutes(s: Services): Hono<{ Variables: { actor: Actor } }> 
     return c.json({ ok: true });
   });
   app.post('/escalations/:id/close', escalationParam, async (c) => {
+    // the shopper is told the bot is back, as when a manager closes it from WhatsApp
     const ok = await s.handoff.close(s.database.db, c.req.valid('param').id);
+    if (ok) s.sender.pump.notify();
     return c.json({ ok }, ok ? 200 : 409);
   });
 

@@ -43,7 +43,7 @@ export function consoleRoutes(s: Services): Hono {
   // the managers' page speaks the store's manager language (the phrase book's mgr_ui_* keys)
   app.get('/', (c) => {
     const p = s.profile.current();
-    const html = renderPage(PAGE, { name: p.name, lang: p.managerLanguage, words: pageWords(s.assistant.phrases, p.managerLanguage, 'mgr_ui_') });
+    const html = renderPage(PAGE.replace('{{TIME_ZONE}}', JSON.stringify(p.timeZone)), { name: p.name, lang: p.managerLanguage, words: pageWords(s.assistant.phrases, p.managerLanguage, 'mgr_ui_') });
     return c.html(html, 200, pageHeaders(html));
   });
   // signing in and out: a session cookie the console's calls to /admin/api carry

@@ -66,13 +66,14 @@ export async function takeEscalation(db: Tx, id: number, manager: string, now: D
   return rows.length === 1;
 }
 
-export async function closeEscalation(db: Tx, id: number, now: Date): Promise<boolean> {
+/** Closes an open or taken escalation; its shopper, or null when it was closed already. */
+export async function closeEscalation(db: Tx, id: number, now: Date): Promise<string | null> {
   const rows = await db
     .update(escalations)
     .set({ status: 'closed', closedAt: now, updatedAt: now })
     .where(and(eq(escalations.id, id), ACTIVE))
-    .returning({ id: escalations.id });
-  return rows.length === 1;
+    .returning({ shopperKey: escalations.shopperKey });
+  return rows[0]?.shopperKey ?? null;
 }
 
 /** Open escalations created at or before `before`, with the shopper's name. */

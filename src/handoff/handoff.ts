@@ -13,9 +13,14 @@ import { asLang } from '../lang.ts';
 import { say, type PhraseBook } from '../phrases.ts';
 import type { Profile } from '../profile/store-profile.ts';
 import * as repo from './escalations.ts';
+import type { Escalation } from './escalations.ts';
+import { workingHours } from './working-hours.ts';
 import type { EscalationEvents } from './events.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
+/** No "your request waits" in the first minutes after the hand-off answer, then at most one per period. */
+const WAITING_QUIET_MS = 5 * 60_000;
+const WAITING_NOTE_MS = 4 * 3600_000;
 
 /** A manager's WhatsApp number as a shopper key: digits only (MANAGER_PHONES may carry a "+"). */
 export const managerKey = (phone: string) => phone.replace(/^\+/, '');
@@ -39,6 +44,8 @@ export class Handoff {
       events: EscalationEvents;
       managerPhones: string[];
       slaMinutes: number;
+      /** WORKING_HOURS, told to a shopper who waits. */
+      workingHours: string;
       crm: Bitrix24Client | null;
       phrases: PhraseBook;
       /** The manager language and the default shopper language come from the store profile. */
@@ -57,6 +64,25 @@ export class Handoff {
   private async shopperText(db: Tx, shopperKey: string, key: string): Promise<string> {
     const [row] = await db.select({ language: shoppers.language }).from(shoppers).where(eq(shoppers.key, shopperKey));
     return say(this.opts.phrases, asLang(row?.language, this.opts.profile().defaultLanguage), key);
+  }
+
+  /**
+   * A shopper who writes while their request waits for a manager is told it waits, and when
+   * people work: not in the first minutes (the hand-off answer just said so), then at most once
+   * in each WAITING_NOTE_MS after that (every message is billed). Keyed per escalation and
+   * period, so retries and bursts send it once.
+   */
+  waiting(esc: Escalation, language: string | null): OutboundItem[] {
+    const now = this.opts.clock.now();
+    const since = now.getTime() - esc.createdAt.getTime() - WAITING_QUIET_MS;
+    if (since < 0) return [];
+    const profile = this.opts.profile();
+    const hours = workingHours(this.opts.workingHours, profile.timeZone, now);
+    const lang = asLang(language, profile.defaultLanguage);
+    const text = hours.inside
+      ? say(this.opts.phrases, lang, 'handoff_waiting', { hours: `${hours.open}–${hours.close}` })
+      : say(this.opts.phrases, lang, 'handoff_waiting_after_hours', { opens: hours.open });
+    return [{ dedupeKey: `esc:${esc.id}:waiting:${Math.floor(since / WAITING_NOTE_MS)}`, shopperKey: esc.shopperKey, message: wa.text(text) }];
   }
 
   get events(): EscalationEvents {
@@ -110,13 +136,13 @@ export class Handoff {
     return ok;
   }
 
-  /** Closes it; the shopper is told the bot is back (when `tell` gives the key of the message). */
-  async close(db: Tx, id: number, tellShopper?: { shopperKey: string; dedupeKey: string }): Promise<boolean> {
+  /** Closes it, from WhatsApp or the console; the shopper is told the bot is back, once per escalation. */
+  async close(db: Tx, id: number): Promise<boolean> {
     const now = this.opts.clock.now();
-    const ok = await repo.closeEscalation(db, id, now);
-    if (ok && tellShopper) await enqueueOutbound(db, [{ dedupeKey: tellShopper.dedupeKey, shopperKey: tellShopper.shopperKey, message: wa.text(await this.shopperText(db, tellShopper.shopperKey, 'handoff_closed')) }], now);
-    if (ok) this.opts.events.changed(id);
-    return ok;
+    const shopperKey = await repo.closeEscalation(db, id, now);
+    if (shopperKey) await enqueueOutbound(db, [{ dedupeKey: `esc:${id}:closed`, shopperKey, message: wa.text(await this.shopperText(db, shopperKey, 'handoff_closed')) }], now);
+    if (shopperKey) this.opts.events.changed(id);
+    return shopperKey !== null;
   }
 
   /**

@@ -24,7 +24,8 @@ const schema = z
     tone: z.string().min(1).max(300).default('friendly, brief and helpful, like a good salesperson'),
     languages: z.array(lang).min(1),
     default_language: lang,
-    manager_language: lang,
+    /** The console's and the managers' messages' language; unset: the default language. */
+    manager_language: lang.optional(),
     currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as KZT'),
     time_zone: timeZone,
     /** Requests the greeting suggests, per language ("серый диван до 300 тысяч"). */
@@ -84,7 +85,7 @@ export function loadProfile(path: URL | string, env: Partial<Overrides> = {}): P
     tone: env.STORE_TONE ?? p.tone,
     languages: p.languages.includes(defaultLanguage) ? p.languages : [defaultLanguage, ...p.languages],
     defaultLanguage,
-    managerLanguage: p.manager_language,
+    managerLanguage: p.manager_language ?? defaultLanguage,
     currency: env.CURRENCY ?? p.currency,
     timeZone: env.TZ ?? p.time_zone,
     examples: p.examples,
