@@ -3,8 +3,8 @@ import { addDays } from '../src/analytics/period.ts';
 
 /**
  * A store's traffic written as the service records it — inbox, replies accepted by Meta with
- * statuses, templates with Meta's pricing, analytics events, price alerts, hand-offs with
- * manager replies, orders — set-based, a month per transaction, so a year of a busy store
+ * statuses and Meta's pricing (service from 2026-10-01), templates with theirs, analytics
+ * events, price alerts, hand-offs with manager replies, orders — set-based, a month per transaction, so a year of a busy store
  * (about a million messages) takes minutes, not hours. Deterministic: the same options write the
  * same rows. Times fall in the store's daytime (UTC+5 shops: 03:00–18:00 UTC).
  */
@@ -64,6 +64,10 @@ export async function seedTraffic(db: Db, o: SeedOptions): Promise<void> {
           case when i.id % 97 = 0 then 131026 end,
           i.received_at + (600 + (i.id * 131) % 4000) * interval '1 millisecond', i.received_at + interval '100 milliseconds', i.received_at
         from inbox i where i.wamid like ${`seed.in.${start}.%`} and i.type <> 'reaction' and (substr(i.wamid, length(${`seed.in.${start}.`}) + 1)::int) % 33 <> 0`);
+      // since 2026-10-01 Meta bills each reply too: a service message at the market's rate
+      await tx.execute(sql`insert into message_pricing (wamid, recipient, category, type, model, billable, at)
+        select o.wamid, o.shopper_key, 'service', 'regular', 'PMP', true, o.accepted_at
+        from outbox o where o.dedupe_key like ${`seed.r.seed.in.${start}.%`} and o.status <> 'failed' and o.accepted_at >= '2026-10-01'`);
       // templates: price alerts (marketing), new arrivals (marketing), order updates (utility)
       await tx.execute(sql`insert into outbox (dedupe_key, shopper_key, payload, status, next_attempt_at, wamid, error_code, accepted_at, created_at, updated_at)
         select case g.i % 3 when 0 then 'alert:' when 1 then 'arrivals:' else 'order:' end || 'seed.' || ${int(start)} || '.' || g.i, ${shopper},
