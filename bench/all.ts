@@ -24,7 +24,10 @@ for (const name of BENCHES.filter((b) => !only || only.includes(b))) {
 
 const lines: Headline[] = (() => {
   try {
-    return readFileSync(summary, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Headline);
+    return readFileSync(summary, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Headline);
   } catch {
     return [];
   }
@@ -33,7 +36,10 @@ rmSync(dir, { recursive: true, force: true });
 
 async function machine(): Promise<string> {
   const pgVersion = await (async () => {
-    const sql = postgres(process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', { max: 1, onnotice: () => {} });
+    const sql = postgres(process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', {
+      max: 1,
+      onnotice: () => {},
+    });
     try {
       const [r] = await sql`show server_version`;
       return `Postgres ${String(r!.server_version).split(' ')[0]}`;

@@ -43,7 +43,8 @@ export async function seedTraffic(db: Db, o: SeedOptions): Promise<void> {
     const per = o.inboundPerDay;
     await db.transaction(async (tx) => {
       // i: the message's number in this chunk; its day is i / per; its time a spread over 15 daytime hours
-      const atOf = (perDay: number) => sql`((${d0}::date::timestamp at time zone 'UTC') + (g.i / ${int(perDay)}) * interval '1 day' + interval '3 hours' + ((g.i * 7919) % 54000) * interval '1 second')`;
+      const atOf = (perDay: number) =>
+        sql`((${d0}::date::timestamp at time zone 'UTC') + (g.i / ${int(perDay)}) * interval '1 day' + interval '3 hours' + ((g.i * 7919) % 54000) * interval '1 second')`;
       const at = atOf(per);
       const templateAt = atOf(o.templatesPerDay);
       const shopper = sql`('7705' || lpad(((g.i::bigint * 104729 + ${int(start)}) % ${int(o.shoppers)})::text, 7, '0'))`;

@@ -72,7 +72,9 @@ async function run(backend: 'postgres' | 'pglite') {
   const [, checkpointMs] = await time(() => s.database.db.execute(sql`checkpoint`));
   const app = createApp(s);
   const server = await new Promise<{ close(): void; base: string }>((resolve) => {
-    const srv = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve({ close: () => srv.close(), base: `http://127.0.0.1:${info.port}` }));
+    const srv = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+      resolve({ close: () => srv.close(), base: `http://127.0.0.1:${info.port}` }),
+    );
   });
   const api = async (q: string) => {
     const lat: number[] = [];
@@ -90,7 +92,10 @@ async function run(backend: 'postgres' | 'pglite') {
   const month = await api(`from=${addDays(today, -29)}&to=${today}`);
 
   await accounts.create(s.database.db, { login: 'bench', name: 'Bench', password: 'bench password' }, new Date());
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.request.post(`${server.base}/console/session`, { data: { login: 'bench', password: 'bench password' } });
   const pageMs: number[] = [];

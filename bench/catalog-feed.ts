@@ -79,7 +79,9 @@ for (const backend of (process.env.BENCH_BACKENDS ?? 'postgres').split(',') as A
   const report = (await res.json()) as { report: { status: string; counts?: Record<string, number>; error?: string } };
   const took = performance.now() - t0;
   clearInterval(sampler);
-  const left = existsSync(join(dataDir, 'exchange')) ? readdirSync(join(dataDir, 'exchange'), { recursive: true }).filter((f) => statSync(join(dataDir, 'exchange', String(f))).isFile()).length : 0;
+  const left = existsSync(join(dataDir, 'exchange'))
+    ? readdirSync(join(dataDir, 'exchange'), { recursive: true }).filter((f) => statSync(join(dataDir, 'exchange', String(f))).isFile()).length
+    : 0;
   await stopProcess(child);
   await admin?.unsafe(`drop database if exists ${id} with (force)`);
   await admin?.end();
@@ -89,7 +91,7 @@ for (const backend of (process.env.BENCH_BACKENDS ?? 'postgres').split(',') as A
     backend: backend === 'postgres' ? 'Postgres' : 'PGlite',
     'feed MB': MB(size),
     rows: report.report.counts?.inserted ?? 0,
-    's': (took / 1000).toFixed(1),
+    s: (took / 1000).toFixed(1),
     'rows/s': Math.round(rows / (took / 1000)),
     'idle MB': MB(idle),
     'peak − idle MB': MB(peak - idle),
@@ -101,5 +103,13 @@ host.close();
 rmSync(dir, { recursive: true, force: true });
 console.log(`catalog-feed: a ${MB(size)} MB CSV feed (${rows} rows) pulled and imported by the service process`);
 console.log(table(results.map(({ growth: _, ...r }) => r)));
-headline(results.map((r) => ({ benchmark: 'catalog-feed', measure: `${r['feed MB']} MB CSV feed, service memory above idle, ${r.backend}`, result: `${r['peak − idle MB']} MB`, goal: '≤ 200 MB', met: r.growth <= 200 * 1024 * 1024 })));
+headline(
+  results.map((r) => ({
+    benchmark: 'catalog-feed',
+    measure: `${r['feed MB']} MB CSV feed, service memory above idle, ${r.backend}`,
+    result: `${r['peak − idle MB']} MB`,
+    goal: '≤ 200 MB',
+    met: r.growth <= 200 * 1024 * 1024,
+  })),
+);
 process.exit(0);

@@ -18,7 +18,13 @@ export async function startProcess(script: string, env: Record<string, string>, 
   const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (await fetch(health).then((r) => r.ok, () => false)) return child;
+    if (
+      await fetch(health).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return child;
     if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
     await new Promise((r) => setTimeout(r, 100));
   }

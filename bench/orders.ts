@@ -34,7 +34,6 @@ const RATE = Number(process.env.BENCH_RATE ?? 50);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-
 async function run(backend: 'postgres' | 'pglite') {
   const graph = await new FakeGraphApi().start();
   const id = `vt_bench_orders_${Date.now().toString(36)}`;
@@ -62,10 +61,18 @@ async function run(backend: 'postgres' | 'pglite') {
 
   let seq = 0;
   const post = (from: string, message: Record<string, unknown>) => {
-    const body = JSON.stringify(messagesEnvelope({ phoneNumberId: '1', from, name: `Покупатель ${from.slice(-4)}`, messages: [{ from, id: `wamid.bo.${id}.${++seq}`, timestamp: String(Math.floor(Date.now() / 1000)), ...message }] }));
+    const body = JSON.stringify(
+      messagesEnvelope({
+        phoneNumberId: '1',
+        from,
+        name: `Покупатель ${from.slice(-4)}`,
+        messages: [{ from, id: `wamid.bo.${id}.${++seq}`, timestamp: String(Math.floor(Date.now() / 1000)), ...message }],
+      }),
+    );
     return app.request('/webhook', { method: 'POST', body, headers: { 'x-hub-signature-256': signBody(body, 's'), 'content-type': 'application/json' } });
   };
-  const tap = (from: string, reply: { id: string; title: string }) => post(from, { type: 'interactive', interactive: { type: 'button_reply', button_reply: reply } });
+  const tap = (from: string, reply: { id: string; title: string }) =>
+    post(from, { type: 'interactive', interactive: { type: 'button_reply', button_reply: reply } });
   const settle = async (n: number) => {
     const deadline = Date.now() + 120_000;
     while (latencies.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -74,14 +81,35 @@ async function run(backend: 'postgres' | 'pglite') {
 
   // to the summary: a cart of two or three lines, pickup, the profile name
   for (const [step, make] of [
-    [0, (i: number) => ({ type: 'order', order: { catalog_id: 'c', text: '', product_items: [0, 1, 2].slice(0, 2 + (i % 2)).map((k) => ({ product_retailer_id: products[(i + k * 7) % products.length]!.id, quantity: 1 + (k % 2), item_price: Number(products[(i + k * 7) % products.length]!.price) / 100, currency: 'KZT' })) } })],
+    [
+      0,
+      (i: number) => ({
+        type: 'order',
+        order: {
+          catalog_id: 'c',
+          text: '',
+          product_items: [0, 1, 2].slice(0, 2 + (i % 2)).map((k) => ({
+            product_retailer_id: products[(i + k * 7) % products.length]!.id,
+            quantity: 1 + (k % 2),
+            item_price: Number(products[(i + k * 7) % products.length]!.price) / 100,
+            currency: 'KZT',
+          })),
+        },
+      }),
+    ],
     [1, () => ({ type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'ship:pickup', title: 'Самовывоз' } } })],
     [2, () => ({ type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'name:profile', title: 'Покупатель' } } })],
   ] as const) {
     await Promise.all(shoppers.map((from, i) => post(from, make(i))));
     await settle(SHOPPERS * (step + 1));
   }
-  const confirmOf = (from: string) => [...graph.sendsTo(from).map((x) => x.body)].reverse().find((b: Record<string, any>) => String(b.interactive?.body?.text ?? '').startsWith('Проверьте заказ:'))!.interactive.action.buttons[0].reply as { id: string; title: string };
+  const confirmOf = (from: string) =>
+    [...graph.sendsTo(from).map((x) => x.body)]
+      .reverse()
+      .find((b: Record<string, any>) => String(b.interactive?.body?.text ?? '').startsWith('Проверьте заказ:'))!.interactive.action.buttons[0].reply as {
+      id: string;
+      title: string;
+    };
 
   // a steady RATE of confirm taps; `stale` taps carry an older summary's button
   const phase = async (group: string[], stale: boolean) => {
@@ -146,12 +174,26 @@ async function run(backend: 'postgres' | 'pglite') {
 const backends = (process.env.BENCH_BACKENDS ?? 'postgres,pglite').split(',') as Array<'postgres' | 'pglite'>;
 const rows = [];
 for (const b of backends) rows.push(await run(b));
-console.log(`orders: ${SHOPPERS} shoppers to the checkout summary, then confirm taps at ${RATE}/s (an older summary's button: no order; the current one: an order); claim → committed outbox write`);
+console.log(
+  `orders: ${SHOPPERS} shoppers to the checkout summary, then confirm taps at ${RATE}/s (an older summary's button: no order; the current one: an order); claim → committed outbox write`,
+);
 console.log(table(rows));
 headline(
   rows.flatMap((r) => [
-    { benchmark: 'orders', measure: `order placement added to a confirm turn, p95, ${r.backend}`, result: `${r['added p95 ms']} ms`, goal: '≤ 5 ms', met: Number(r['added p95 ms']) <= 5 },
-    { benchmark: 'orders', measure: `invoice PDF render, p95, ${r.backend}`, result: `${r['invoice p50/p95 ms'].split(' / ')[1]} ms`, goal: '≤ 100 ms', met: Number(r['invoice p50/p95 ms'].split(' / ')[1]) <= 100 },
+    {
+      benchmark: 'orders',
+      measure: `order placement added to a confirm turn, p95, ${r.backend}`,
+      result: `${r['added p95 ms']} ms`,
+      goal: '≤ 5 ms',
+      met: Number(r['added p95 ms']) <= 5,
+    },
+    {
+      benchmark: 'orders',
+      measure: `invoice PDF render, p95, ${r.backend}`,
+      result: `${r['invoice p50/p95 ms'].split(' / ')[1]} ms`,
+      goal: '≤ 100 ms',
+      met: Number(r['invoice p50/p95 ms'].split(' / ')[1]) <= 100,
+    },
   ]),
 );
 process.exit(0);

@@ -38,18 +38,39 @@ function catalog(): ProductRow[] {
     const base = demo[i % demo.length]!;
     const adj = adjectives[Math.floor(i / demo.length) % adjectives.length];
     return toRow(
-      productInput.parse({ ...base, id: `B-${i}`, name: `${base.name} ${adj} ${i}`, price: Math.round(Number(base.price) * (0.7 + ((i * 7919) % 600) / 1000)) }),
+      productInput.parse({
+        ...base,
+        id: `B-${i}`,
+        name: `${base.name} ${adj} ${i}`,
+        price: Math.round(Number(base.price) * (0.7 + ((i * 7919) % 600) / 1000)),
+      }),
       'KZT',
     );
   });
 }
 
 const SHOPPER_QUERIES = [
-  'хочу серый диван до 300 тысяч', 'диваны серые', 'угловой диван', 'кресло лофт', 'белый шкаф-купе', 'журнальный стол до 50 тысяч',
-  'люстра', 'grey sofa under 200k', 'red armchair', 'маған жасыл кресло керек', 'кровать двуспальная', 'дивн угловой', 'крсло',
-  'стул барный чёрный', 'зеркало', 'велюр', 'торшер современный', 'диван-кровать синий до 250 тысяч', 'стол', 'компактный диван',
+  'хочу серый диван до 300 тысяч',
+  'диваны серые',
+  'угловой диван',
+  'кресло лофт',
+  'белый шкаф-купе',
+  'журнальный стол до 50 тысяч',
+  'люстра',
+  'grey sofa under 200k',
+  'red armchair',
+  'маған жасыл кресло керек',
+  'кровать двуспальная',
+  'дивн угловой',
+  'крсло',
+  'стул барный чёрный',
+  'зеркало',
+  'велюр',
+  'торшер современный',
+  'диван-кровать синий до 250 тысяч',
+  'стол',
+  'компактный диван',
 ];
-
 
 async function measure(name: string, d: Database) {
   const rows = catalog();
@@ -78,10 +99,19 @@ async function measure(name: string, d: Database) {
       if (r.products.length) found++;
     }
   }
-  if (name === 'postgres' && process.env.BENCH_HYBRID !== 'no') hybrids.push({ backend: name, products: PRODUCTS, ...(await measureHybrid(d, rows, vocabulary, configs)) });
+  if (name === 'postgres' && process.env.BENCH_HYBRID !== 'no')
+    hybrids.push({ backend: name, products: PRODUCTS, ...(await measureHybrid(d, rows, vocabulary, configs)) });
   return {
-    backend: name, products: PRODUCTS, 'import s': importS.toFixed(1), 'vocabulary build ms': vocabularyMs.toFixed(0), queries: QUERIES, 'with results': found,
-    'map p95 ms': pct(mapTimes, 95).toFixed(3), 'p50 ms': pct(times, 50).toFixed(2), 'p95 ms': pct(times, 95).toFixed(2), 'p99 ms': pct(times, 99).toFixed(2),
+    backend: name,
+    products: PRODUCTS,
+    'import s': importS.toFixed(1),
+    'vocabulary build ms': vocabularyMs.toFixed(0),
+    queries: QUERIES,
+    'with results': found,
+    'map p95 ms': pct(mapTimes, 95).toFixed(3),
+    'p50 ms': pct(times, 50).toFixed(2),
+    'p95 ms': pct(times, 95).toFixed(2),
+    'p99 ms': pct(times, 99).toFixed(2),
   };
 }
 
@@ -96,12 +126,15 @@ async function measureHybrid(d: Database, rows: ProductRow[], vocabulary: Vocabu
   const dims = 256;
   const t0 = performance.now();
   const matrix = new Float32Array(rows.length * dims);
-  rows.forEach((r, i) => matrix.set(fakeEmbedding(productWords(r), dims), i * dims));
+  for (const [i, r] of rows.entries()) matrix.set(fakeEmbedding(productWords(r), dims), i * dims);
   const embedS = (performance.now() - t0) / 1000;
   const rssBefore = process.memoryUsage().rss;
   const index = new VectorIndex(dims);
   const t1 = performance.now();
-  await index.load(rows.map((r) => r.id), matrix);
+  await index.load(
+    rows.map((r) => r.id),
+    matrix,
+  );
   await index.ready();
   const buildS = (performance.now() - t1) / 1000;
   const rssMb = (process.memoryUsage().rss - rssBefore) / 1e6;
@@ -114,15 +147,25 @@ async function measureHybrid(d: Database, rows: ProductRow[], vocabulary: Vocabu
     const t = performance.now();
     const nearest = index.nearest(vector, 40);
     const n = performance.now();
-    await searchProducts(d.db, [], { ...ex.filters, maxPrice: ex.budgetMax ? toMinor(ex.budgetMax, 'KZT') : null, ids: nearest.map((x) => x.id) }, { configs, limit: 40 });
+    await searchProducts(
+      d.db,
+      [],
+      { ...ex.filters, maxPrice: ex.budgetMax ? toMinor(ex.budgetMax, 'KZT') : null, ids: nearest.map((x) => x.id) },
+      { configs, limit: 40 },
+    );
     if (i >= 50) {
       own.push(performance.now() - t);
       near.push(n - t);
     }
   }
   return {
-    'hybrid embed s': embedS.toFixed(1), 'index build s': buildS.toFixed(1), 'index MB': (index.bytes / 1e6).toFixed(1), 'index rss MB': rssMb.toFixed(0),
-    'nearest p95 ms': pct(near, 95).toFixed(2), 'hybrid own p50 ms': pct(own, 50).toFixed(2), 'hybrid own p95 ms': pct(own, 95).toFixed(2),
+    'hybrid embed s': embedS.toFixed(1),
+    'index build s': buildS.toFixed(1),
+    'index MB': (index.bytes / 1e6).toFixed(1),
+    'index rss MB': rssMb.toFixed(0),
+    'nearest p95 ms': pct(near, 95).toFixed(2),
+    'hybrid own p50 ms': pct(own, 50).toFixed(2),
+    'hybrid own p95 ms': pct(own, 95).toFixed(2),
   };
 }
 

@@ -30,7 +30,6 @@ const SHOPPERS = 500;
 const card = loadRateCard();
 const QUERIES = ['хочу серый диван до 300 тысяч', 'покажи кресла', 'белый шкаф', 'grey sofa under 200k', 'стол журнальный', 'маған жасыл кресло керек'];
 
-
 async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<string, string | number>> {
   const graph = await new FakeGraphApi().start();
   const model = await new FakeOpenAI().start();
@@ -68,7 +67,14 @@ async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<stri
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE));
       for (; n < due; n++) {
         const from = `7706${String(n % SHOPPERS).padStart(7, '0')}`;
-        const body = JSON.stringify(messagesEnvelope({ phoneNumberId: '1', from, name: 'B', messages: [textMessage({ from, id: `wamid.turn.${db}.${n}`, body: QUERIES[n % QUERIES.length]! })] }));
+        const body = JSON.stringify(
+          messagesEnvelope({
+            phoneNumberId: '1',
+            from,
+            name: 'B',
+            messages: [textMessage({ from, id: `wamid.turn.${db}.${n}`, body: QUERIES[n % QUERIES.length]! })],
+          }),
+        );
         void app.request('/webhook', { method: 'POST', body, headers: { 'x-hub-signature-256': signBody(body, 's'), 'content-type': 'application/json' } });
       }
       if (n >= total) {

@@ -19,7 +19,27 @@ execFileSync('espeak-ng', ['-v', 'ru', '-s', '150', '-w', join(dir, 'say.wav'), 
 
 function note(seconds: number): string {
   const out = join(dir, `note-${seconds}.ogg`);
-  execFileSync(ffmpeg!.path, ['-hide_banner', '-loglevel', 'error', '-y', '-stream_loop', '-1', '-i', join(dir, 'say.wav'), '-t', String(seconds), '-ac', '1', '-ar', '48000', '-c:a', 'libopus', '-b:a', '24k', out]);
+  execFileSync(ffmpeg!.path, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-stream_loop',
+    '-1',
+    '-i',
+    join(dir, 'say.wav'),
+    '-t',
+    String(seconds),
+    '-ac',
+    '1',
+    '-ar',
+    '48000',
+    '-c:a',
+    'libopus',
+    '-b:a',
+    '24k',
+    out,
+  ]);
   return out;
 }
 
@@ -35,7 +55,14 @@ for (const seconds of [15, 60, 180]) {
     let peak = 0;
     const poll = setInterval(() => pid && (peak = Math.max(peak, hwmKb(pid))), 2);
     const t = performance.now();
-    const r = await convertForTranscription({ ffmpegPath: ffmpeg.path, input, output: join(dir, `out-${seconds}-${i}.wav`), timeoutMs: 30_000, maxSeconds: 300, onSpawn: (p) => (pid = p) });
+    const r = await convertForTranscription({
+      ffmpegPath: ffmpeg.path,
+      input,
+      output: join(dir, `out-${seconds}-${i}.wav`),
+      timeoutMs: 30_000,
+      maxSeconds: 300,
+      onSpawn: (p) => (pid = p),
+    });
     times.push(performance.now() - t);
     clearInterval(poll);
     if (!r.ok) throw new Error(`conversion failed: ${r.reason}`);
@@ -57,7 +84,17 @@ console.log(table(rows));
 const sixty = rows.find((r) => r.note === '60 s');
 const peaks = rows.map((r) => Number(r['ffmpeg peak MB']));
 headline([
-  ...(sixty ? [{ benchmark: 'voice', measure: `60 s note, ${ffmpeg.source} ffmpeg`, result: `${sixty['median ms']} ms median`, goal: '≤ 150 ms', met: Number(sixty['median ms']) <= 150 }] : []),
+  ...(sixty
+    ? [
+        {
+          benchmark: 'voice',
+          measure: `60 s note, ${ffmpeg.source} ffmpeg`,
+          result: `${sixty['median ms']} ms median`,
+          goal: '≤ 150 ms',
+          met: Number(sixty['median ms']) <= 150,
+        },
+      ]
+    : []),
   {
     benchmark: 'voice',
     measure: `ffmpeg peak memory, ${rows.map((r) => r.note).join(' / ')}`,

@@ -23,7 +23,15 @@ const run = Date.now().toString(36);
 function body(): string {
   const n = ++seq;
   const from = `7705${String(n % 5000).padStart(7, '0')}`;
-  return JSON.stringify(messagesEnvelope({ phoneNumberId: 'bench', wabaId: 'bench', from, name: 'Bench', messages: [textMessage({ from, id: `wamid.bench.${run}.${n}`, body: `диван ${n}` })] }));
+  return JSON.stringify(
+    messagesEnvelope({
+      phoneNumberId: 'bench',
+      wabaId: 'bench',
+      from,
+      name: 'Bench',
+      messages: [textMessage({ from, id: `wamid.bench.${run}.${n}`, body: `диван ${n}` })],
+    }),
+  );
 }
 
 async function load(url: string, seconds = SECONDS): Promise<{ rps: number; p50: number; p99: number; max: number; non2xx: number; errors: number }> {
@@ -41,12 +49,23 @@ async function load(url: string, seconds = SECONDS): Promise<{ rps: number; p50:
       },
     ],
   });
-  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, non2xx: result.non2xx, errors: result.errors };
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
 }
 
 async function service(env: Record<string, string>) {
   const port = await freePort();
-  const child = await startProcess('src/main.ts', { ...env, PORT: String(port), WHATSAPP_APP_SECRET: SECRET, LOG_LEVEL: 'warn', BOT: 'echo', TURN_DEBOUNCE_MS: '0' }, `http://127.0.0.1:${port}/healthz`);
+  const child = await startProcess(
+    'src/main.ts',
+    { ...env, PORT: String(port), WHATSAPP_APP_SECRET: SECRET, LOG_LEVEL: 'warn', BOT: 'echo', TURN_DEBOUNCE_MS: '0' },
+    `http://127.0.0.1:${port}/healthz`,
+  );
   await load(`http://127.0.0.1:${port}/webhook`, 2); // warm-up: JIT, connection pool, prepared plans
   return { child, url: `http://127.0.0.1:${port}/webhook` };
 }
@@ -54,7 +73,15 @@ async function service(env: Record<string, string>) {
 async function main() {
   const rows: Array<Record<string, string | number>> = [];
   const row = (target: string, r: Awaited<ReturnType<typeof load>>, base: number) =>
-    rows.push({ target, 'req/s': r.rps, 'p50 ms': r.p50, 'p99 ms': r.p99, 'max ms': r.max, 'non-200': r.non2xx + r.errors, 'vs bare': (r.rps / base).toFixed(2) });
+    rows.push({
+      target,
+      'req/s': r.rps,
+      'p50 ms': r.p50,
+      'p99 ms': r.p99,
+      'max ms': r.max,
+      'non-200': r.non2xx + r.errors,
+      'vs bare': (r.rps / base).toFixed(2),
+    });
 
   const barePort = await freePort();
   const bare = await startProcess('bench/bare-server.ts', { PORT: String(barePort) }, `http://127.0.0.1:${barePort}/`);
@@ -105,7 +132,12 @@ async function main() {
           : target === 'pglite+memory, workers on'
             ? { goal: 'every webhook 200 within 1 s', met: non200 === 0 && max <= 1000 }
             : { goal: 'reported' };
-      return { benchmark: 'webhook-intake', measure: target, result: `${rps} req/s, p99 ${p99} ms, max ${max} ms, ${non200} non-200, ${vs.toFixed(2)} of bare`, ...goal };
+      return {
+        benchmark: 'webhook-intake',
+        measure: target,
+        result: `${rps} req/s, p99 ${p99} ms, max ${max} ms, ${non200} non-200, ${vs.toFixed(2)} of bare`,
+        ...goal,
+      };
     }),
   );
 }

@@ -18,7 +18,6 @@ export interface AssistantOptions {
   log: Logger;
 }
 
-
 // Building an Intl.DateTimeFormat costs far more than using one: one per time zone.
 /**
  * The shopping assistant: one entry for words (`reply`) and one per action a button or list
@@ -66,7 +65,10 @@ export class Assistant {
         {
           model: llm.model,
           messages: [
-            { role: 'system', content: `Summarize for a store manager, in ${language}, in at most 3 short lines: what the shopper wants, budget and preferences, products discussed, why a person is needed.` },
+            {
+              role: 'system',
+              content: `Summarize for a store manager, in ${language}, in at most 3 short lines: what the shopper wants, budget and preferences, products discussed, why a person is needed.`,
+            },
             { role: 'user', content: digest || '(no conversation yet)' },
           ],
         },
@@ -191,8 +193,8 @@ export class Assistant {
       : r.kind === 'stock'
         ? say(this.phrases, lang, 'alert_set_stock', { name: r.product.name })
         : r.kind === 'any'
-        ? say(this.phrases, lang, 'alert_set_any', { name: r.product.name })
-        : say(this.phrases, lang, 'alert_set', { name: r.product.name, target: r.targetText });
+          ? say(this.phrases, lang, 'alert_set_any', { name: r.product.name })
+          : say(this.phrases, lang, 'alert_set', { name: r.product.name, target: r.targetText });
     this.deliver(ctx, s, said, { text, products: [] });
   }
 
@@ -228,7 +230,15 @@ export class Assistant {
     const shown = plan.products.slice(0, 10).map((p) => ({ id: p.id, name: p.name }));
     const store = ctx.services.store;
     ctx.afterCommit(() =>
-      appendContext(store, ctx.shopper.key, [{ role: 'user', text: said }, { role: 'assistant', text: plan.text, shown, ...(model ? { model } : {}) }], this.opts.contextSize),
+      appendContext(
+        store,
+        ctx.shopper.key,
+        [
+          { role: 'user', text: said },
+          { role: 'assistant', text: plan.text, shown, ...(model ? { model } : {}) },
+        ],
+        this.opts.contextSize,
+      ),
     );
   }
 }

@@ -14,7 +14,7 @@ import {
   say,
   setCartLines,
   toMinor,
-  wa,
+  type wa,
   type CartLine,
   type CheckoutState,
   type OrderDraft,
@@ -77,7 +77,11 @@ export async function addToCart(s: Session, productId: string, opts: { quantity?
 }
 
 /** The buttons under a cart change: go to checkout, see the cart, or ask a person. */
-const cartButtons = (s: Session) => [button(s, { kind: 'checkout' }, 'btn_checkout'), button(s, { kind: 'cart' }, 'btn_cart'), button(s, { kind: 'manager' }, 'btn_manager')];
+const cartButtons = (s: Session) => [
+  button(s, { kind: 'checkout' }, 'btn_checkout'),
+  button(s, { kind: 'cart' }, 'btn_cart'),
+  button(s, { kind: 'manager' }, 'btn_manager'),
+];
 
 /** "• name × 2 — 287 980 ₸" per line, then the total: the cart view's and the summary's lines. */
 const linesWithTotal = (s: Session, ls: Array<CartLine & { product: Product }>) => [
@@ -90,12 +94,19 @@ const cartNow = (s: Session, ls: CartLine[]) => (count(ls) ? t(s, 'cart_summary'
 
 export function addedPlan(s: Session, r: AddResult): ReplyPlan {
   if (!r.ok) {
-    if (r.error === 'out of stock') return { text: t(s, 'cart_out_of_stock', { name: r.product!.name }), products: [], buttons: [button(s, { kind: 'alert', product: r.product!.id }, 'btn_alert')] };
+    if (r.error === 'out of stock')
+      return {
+        text: t(s, 'cart_out_of_stock', { name: r.product!.name }),
+        products: [],
+        buttons: [button(s, { kind: 'alert', product: r.product!.id }, 'btn_alert')],
+      };
     return { text: t(s, 'product_missing'), products: [] };
   }
   const text = [
     // «ещё одну» on a line of one: the cart now holds two, not «добавил × 2»
-    r.quantity === 0 ? t(s, 'cart_removed', { name: r.product.name }) : t(s, r.before ? 'cart_line_now' : 'cart_added', { name: r.product.name, quantity: r.quantity }),
+    r.quantity === 0
+      ? t(s, 'cart_removed', { name: r.product.name })
+      : t(s, r.before ? 'cart_line_now' : 'cart_added', { name: r.product.name, quantity: r.quantity }),
     r.capped ? t(s, 'cart_capped', { name: r.product.name, quantity: r.product.stock }) : '',
     cartNow(s, r.lines),
   ].filter(Boolean);
@@ -110,14 +121,22 @@ export async function cartView(s: Session): Promise<ReplyPlan> {
   return {
     text: [t(s, 'cart_title'), ...linesWithTotal(s, ls)].join('\n'),
     products: [],
-    buttons: [button(s, { kind: 'checkout' }, 'btn_checkout'), button(s, { kind: 'cart_clear' }, 'btn_cart_clear'), button(s, { kind: 'manager' }, 'btn_manager')],
+    buttons: [
+      button(s, { kind: 'checkout' }, 'btn_checkout'),
+      button(s, { kind: 'cart_clear' }, 'btn_cart_clear'),
+      button(s, { kind: 'manager' }, 'btn_manager'),
+    ],
   };
 }
 
 /** The cart data the model reads (view_cart, add_to_cart). */
 export async function cartFacts(s: Session) {
   const ls = available(await lines(s));
-  return { lines: ls.map((l) => ({ product_id: l.productId, name: l.product.name, quantity: l.quantity, price_text: money(s, l.product.price, ls) })), items: count(ls), total_text: money(s, total(ls), ls) };
+  return {
+    lines: ls.map((l) => ({ product_id: l.productId, name: l.product.name, quantity: l.quantity, price_text: money(s, l.product.price, ls) })),
+    items: count(ls),
+    total_text: money(s, total(ls), ls),
+  };
 }
 
 export async function removeFromCart(s: Session, productId?: string): Promise<ReplyPlan> {
@@ -126,25 +145,47 @@ export async function removeFromCart(s: Session, productId?: string): Promise<Re
   if (!line) return cartView(s);
   write(s, [{ ...line, quantity: 0 }]);
   const now = await lines(s);
-  return { text: [t(s, 'cart_removed', { name: line.name }), cartNow(s, now)].filter(Boolean).join('\n'), products: [], buttons: count(now) ? cartButtons(s) : undefined };
+  return {
+    text: [t(s, 'cart_removed', { name: line.name }), cartNow(s, now)].filter(Boolean).join('\n'),
+    products: [],
+    buttons: count(now) ? cartButtons(s) : undefined,
+  };
 }
 
 export async function emptyCart(s: Session): Promise<ReplyPlan> {
   const ls = await lines(s);
-  if (ls.length) write(s, ls.map((l) => ({ ...l, quantity: 0 })));
+  if (ls.length)
+    write(
+      s,
+      ls.map((l) => ({ ...l, quantity: 0 })),
+    );
   setCheckout(s, null);
   return { text: t(s, 'cart_cleared'), products: [] };
 }
 
 /** A WhatsApp `order` (a cart sent from the Meta catalog) becomes the cart, and checkout starts. */
 export async function cartFromOrder(s: Session, items: Array<{ productId: string; quantity: number; itemPrice: number | null }>): Promise<ReplyPlan> {
-  const products = new Map((await s.catalog.get(items.map((i) => i.productId), { activeOnly: true })).map((p) => [p.id, p]));
+  const products = new Map(
+    (
+      await s.catalog.get(
+        items.map((i) => i.productId),
+        { activeOnly: true },
+      )
+    ).map((p) => [p.id, p]),
+  );
   const now = s.ctx.services.clock.now();
   const rows: CartLine[] = items.map((i) => {
     const p = products.get(i.productId) ?? null;
     // the price the shopper saw is Meta's item_price (currency units); checkout compares ours with it
     const seen = p && i.itemPrice !== null ? toMinor(i.itemPrice, p.currency) : (p?.price ?? 0);
-    return { productId: i.productId, name: p?.name ?? i.productId, quantity: Math.max(1, Math.min(999, Math.floor(i.quantity))), seenPrice: seen, product: p, updatedAt: now };
+    return {
+      productId: i.productId,
+      name: p?.name ?? i.productId,
+      quantity: Math.max(1, Math.min(999, Math.floor(i.quantity))),
+      seenPrice: seen,
+      product: p,
+      updatedAt: now,
+    };
   });
   write(s, rows, { replace: true });
   s.ctx.event('order_message', { lines: rows.length });
@@ -176,7 +217,10 @@ async function reconcile(s: Session): Promise<{ lines: Array<CartLine & { produc
         next = { ...next, quantity: p.stock };
       }
       if (p.price !== l.seenPrice) {
-        changes.push({ key: 'checkout_price', vars: { name: p.name, was: formatPrice(l.seenPrice, p.currency, s.lang), now: formatPrice(p.price, p.currency, s.lang) } });
+        changes.push({
+          key: 'checkout_price',
+          vars: { name: p.name, was: formatPrice(l.seenPrice, p.currency, s.lang), now: formatPrice(p.price, p.currency, s.lang) },
+        });
         next = { ...next, seenPrice: p.price };
       }
       if (next !== l) changed.push(next);
@@ -211,7 +255,11 @@ export async function startCheckout(s: Session): Promise<ReplyPlan> {
   return {
     text: [...said, t(s, 'checkout_how')].join('\n'),
     products: [],
-    buttons: [button(s, { kind: 'fulfilment', how: 'delivery' }, 'btn_delivery'), button(s, { kind: 'fulfilment', how: 'pickup' }, 'btn_pickup'), button(s, { kind: 'checkout_cancel' }, 'btn_cancel')],
+    buttons: [
+      button(s, { kind: 'fulfilment', how: 'delivery' }, 'btn_delivery'),
+      button(s, { kind: 'fulfilment', how: 'pickup' }, 'btn_pickup'),
+      button(s, { kind: 'checkout_cancel' }, 'btn_cancel'),
+    ],
   };
 }
 
@@ -233,8 +281,13 @@ export async function checkoutAnswer(s: Session, input: CheckoutInput): Promise<
   const state = checkoutOf(s);
   if (!state) return startCheckout(s);
   let next: CheckoutState;
-  if (input.kind === 'fulfilment') next = input.how === 'delivery' ? { ...state, fulfilment: 'delivery', step: state.address ? 'name' : 'address' } : { ...state, fulfilment: 'pickup', address: undefined, location: undefined, step: 'name' };
-  else if (input.kind === 'address') next = { ...state, fulfilment: 'delivery', address: input.text.trim().slice(0, 500), location: input.location, step: 'name' };
+  if (input.kind === 'fulfilment')
+    next =
+      input.how === 'delivery'
+        ? { ...state, fulfilment: 'delivery', step: state.address ? 'name' : 'address' }
+        : { ...state, fulfilment: 'pickup', address: undefined, location: undefined, step: 'name' };
+  else if (input.kind === 'address')
+    next = { ...state, fulfilment: 'delivery', address: input.text.trim().slice(0, 500), location: input.location, step: 'name' };
   else next = { ...state, name: input.text.trim().slice(0, 120), step: 'confirm' };
   if (next.step === 'name' && next.name) next.step = 'confirm';
   setCheckout(s, next);
@@ -272,7 +325,11 @@ async function summary(s: Session, state: CheckoutState, preface: string[]): Pro
   return {
     text: text.join('\n'),
     products: [],
-    buttons: [button(s, { kind: 'confirm', digest: digest(ls, state) }, 'btn_confirm'), button(s, { kind: 'checkout' }, 'btn_change'), button(s, { kind: 'checkout_cancel' }, 'btn_cancel')],
+    buttons: [
+      button(s, { kind: 'confirm', digest: digest(ls, state) }, 'btn_confirm'),
+      button(s, { kind: 'checkout' }, 'btn_change'),
+      button(s, { kind: 'checkout_cancel' }, 'btn_cancel'),
+    ],
   };
 }
 
@@ -285,7 +342,7 @@ async function summary(s: Session, state: CheckoutState, preface: string[]): Pro
  */
 export async function confirmOrder(s: Session, shown: string): Promise<ReplyPlan> {
   const state = checkoutOf(s);
-  if (!state || state.step !== 'confirm' || !state.fulfilment || !state.name) return startCheckout(s);
+  if (state?.step !== 'confirm' || !state.fulfilment || !state.name) return startCheckout(s);
   // the number is drawn while the cart is read (one round trip less); a confirm that finds
   // changes leaves a gap in the numbers, as a crashed turn does
   const [{ lines: ls, changes }, number] = await Promise.all([reconcile(s), nextOrderNumber(s.db)]);
@@ -319,7 +376,12 @@ export async function confirmOrder(s: Session, shown: string): Promise<ReplyPlan
   s.ctx.afterCommit(async () => s.ctx.services.handoff.events.changed(null));
   const totalText = formatPrice(sum, currency, s.lang);
   const words = `${t(s, 'order_placed', { number, total: totalText })}\n${t(s, paymentUrl ? 'order_pay' : 'order_pay_on_delivery')}`;
-  const confirmation = orders.confirmationMessage(draft.invoiceToken, number, fit(words, LIMITS.interactiveBody), paymentUrl ? { url: paymentUrl, label: t(s, 'btn_pay') } : null);
+  const confirmation = orders.confirmationMessage(
+    draft.invoiceToken,
+    number,
+    fit(words, LIMITS.interactiveBody),
+    paymentUrl ? { url: paymentUrl, label: t(s, 'btn_pay') } : null,
+  );
   return { text: '', products: [], after: [confirmation] };
 }
 

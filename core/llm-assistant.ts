@@ -83,10 +83,11 @@ export async function llmAnswer(s: Session, text: string, o: LlmOptions): Promis
         `What we know about this shopper: ${describePreferences(s.prefs, s.currency)}.`,
       ].join('\n'),
     },
-    ...s.history.map((e): ChatCompletionMessageParam =>
-      e.role === 'user'
-        ? { role: 'user', content: e.text }
-        : { role: 'assistant', content: e.shown?.length ? `${e.text}\n[shown: ${e.shown.map((p, i) => `${i + 1}) ${p.id} ${p.name}`).join('; ')}]` : e.text },
+    ...s.history.map(
+      (e): ChatCompletionMessageParam =>
+        e.role === 'user'
+          ? { role: 'user', content: e.text }
+          : { role: 'assistant', content: e.shown?.length ? `${e.text}\n[shown: ${e.shown.map((p, i) => `${i + 1}) ${p.id} ${p.name}`).join('; ')}]` : e.text },
     ),
     { role: 'user', content: text },
   ];

@@ -1,5 +1,4 @@
-import { sql } from 'drizzle-orm';
-import { preferences, productViews, storeKeys, type Db, type Store, type Tx } from './ports.ts';
+import { preferences, productViews, storeKeys, type Store, type Tx } from './ports.ts';
 
 /** One line of the conversation kept in the store (Redis): what was said, and what was shown. */
 export interface ContextEntry {
@@ -41,7 +40,12 @@ export async function loadContext(store: Store, shopper: string): Promise<Contex
 }
 
 export async function appendContext(store: Store, shopper: string, entries: ContextEntry[], max: number): Promise<void> {
-  if (entries.length) await store.listPush(ctxKey(shopper), entries.map((e) => JSON.stringify(e)), max);
+  if (entries.length)
+    await store.listPush(
+      ctxKey(shopper),
+      entries.map((e) => JSON.stringify(e)),
+      max,
+    );
 }
 
 /** Preferences as Postgres keeps them (read with the inbox claim), or empty ones. */

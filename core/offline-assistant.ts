@@ -6,8 +6,10 @@ import type { SearchOutcome, Session } from './session.ts';
 import type { Vocabulary } from './ports.ts';
 
 const MANAGER = /(менеджер|оператор|жив(ой|ым) человек|позовите человека|консультант|manager|human|operator|real person|менеджерді|адаммен)/i;
-const COMPLAINT = /(жалоб|ужасн|отвратител|обманул|обман |верните деньги|возврат денег|не работает|сломал|брак|complain|terrible|awful|refund|scam|broken|шағым|алдады)/i;
-const GREETING = /^(привет|здравствуй\p{L}*|здрасьте|добрый (день|вечер)|доброе утро|салам|сәлем\p{L}*|салем|hello|hi|hey|good (morning|afternoon|evening))(?=$|[^\p{L}])/iu;
+const COMPLAINT =
+  /(жалоб|ужасн|отвратител|обманул|обман |верните деньги|возврат денег|не работает|сломал|брак|complain|terrible|awful|refund|scam|broken|шағым|алдады)/i;
+const GREETING =
+  /^(привет|здравствуй\p{L}*|здрасьте|добрый (день|вечер)|доброе утро|салам|сәлем\p{L}*|салем|hello|hi|hey|good (morning|afternoon|evening))(?=$|[^\p{L}])/iu;
 const HELP = /^(помощь|помоги|help|что ты умеешь|как это работает|көмек|не істей аласың)/i;
 const SIMILAR = /(похож|similar|ұқсас)/i;
 const RECOMMEND = /(посоветуй|порекомендуй|что-нибудь|что нибудь|рекоменд|recommend|suggest|ұсын|кеңес)/i;
@@ -25,7 +27,8 @@ export function searchText(s: Session, out: SearchOutcome): string {
   const lang = s.lang;
   const filters = out.labels.length ? ` (${out.labels.join(', ')})` : '';
   let line: string;
-  if (!out.products.length && out.notSold?.categories.length) line = say(book, lang, 'not_sold', { words: out.notSold.words, categories: out.notSold.categories.join(', ') });
+  if (!out.products.length && out.notSold?.categories.length)
+    line = say(book, lang, 'not_sold', { words: out.notSold.words, categories: out.notSold.categories.join(', ') });
   else if (!out.products.length) line = say(book, lang, 'found_none', { filters });
   else if (out.relaxed.length)
     line = say(book, lang, 'relaxed', {
@@ -49,7 +52,9 @@ function intentKeys(vocabulary: Vocabulary): Map<string, string[][]> {
 /** Whether the words hold one of the lexicon's phrases for an intent, compared by stems («доставляете» is «доставка»'s). */
 function asks(text: string, vocabulary: Vocabulary, intent: keyof Vocabulary['lexicon']['intents']): boolean {
   const said = keys(text);
-  return intentKeys(vocabulary).get(intent)!.some((p) => p.length > 0 && said.some((_, i) => p.every((k, j) => said[i + j] === k)));
+  return intentKeys(vocabulary)
+    .get(intent)!
+    .some((p) => p.length > 0 && said.some((_, i) => p.every((k, j) => said[i + j] === k)));
 }
 
 const thanksKeys = new WeakMap<object, Set<string>>();
@@ -125,7 +130,14 @@ export async function offlineAnswer(s: Session, text: string, opts: { shopperNam
       return { text: opts.handoffText ?? say(book, lang, 'manager_handoff'), products: [] };
     case 'greeting': {
       const ex = example(s);
-      return { text: say(book, lang, ex ? 'greeting' : 'greeting_plain', { name: opts.shopperName ? `, ${opts.shopperName}` : '', store: s.profile.name, example: ex }), products: [] };
+      return {
+        text: say(book, lang, ex ? 'greeting' : 'greeting_plain', {
+          name: opts.shopperName ? `, ${opts.shopperName}` : '',
+          store: s.profile.name,
+          example: ex,
+        }),
+        products: [],
+      };
     }
     case 'help':
       return { text: say(book, lang, 'help'), products: [] };

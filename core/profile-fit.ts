@@ -20,7 +20,8 @@ export async function fitProfile(profile: Profile, vocabulary: Vocabulary, finds
   const examples = Object.values(profile.examples).flat();
   for (const e of examples) {
     const r = vocabulary.read(e);
-    if (r.filters.category?.length || r.filters.brand?.length || (r.rest.length && (await finds(r.rest)))) return profile.sells ? profile : { ...profile, sells };
+    if (r.filters.category?.length || r.filters.brand?.length || (r.rest.length && (await finds(r.rest))))
+      return profile.sells ? profile : { ...profile, sells };
   }
   const computed = categories.slice(0, 3).map((c) => c.toLowerCase());
   return {

@@ -6,7 +6,13 @@ import { getProducts, toMinor, query, readYamlFile, sql, type Product, type Tx }
 /** Categories that go with a category (sofa → coffee table), from the store folder's recommendations.yaml. */
 export function loadComplements(path: URL | string): Record<string, string[]> {
   if (!existsSync(path)) return {};
-  return readYamlFile(path, z.object({ complements: z.record(z.string(), z.array(z.string())).default({}) }).nullable().transform((v) => v ?? { complements: {} })).complements;
+  return readYamlFile(
+    path,
+    z
+      .object({ complements: z.record(z.string(), z.array(z.string())).default({}) })
+      .nullable()
+      .transform((v) => v ?? { complements: {} }),
+  ).complements;
 }
 
 /**
@@ -56,5 +62,8 @@ export async function recommend(
       (p.old_price is not null) desc, p.price asc, p.id
     limit ${Math.min(opts.limit ?? 10, 10)}`,
   );
-  return getProducts(db, rows.map((r) => r.id));
+  return getProducts(
+    db,
+    rows.map((r) => r.id),
+  );
 }

@@ -12,7 +12,6 @@ export interface ReplyPlan {
   after?: wa.OutboundMessage[];
 }
 
-
 const axisName = (key: string, lang: Lang, book: PhraseBook) => (key === 'color' ? say(book, lang, 'variant_color') : key);
 
 function priceRange(f: Family, lang: Lang): string {
@@ -65,7 +64,10 @@ function variantLines(p: Product, lang: Lang, book: PhraseBook): string[] {
 }
 
 export function cardCaption(p: Product, lang: Lang, book: PhraseBook): string {
-  const price = p.oldPrice && p.oldPrice > p.price ? `${formatPrice(p.price, p.currency, lang)} ~${formatPrice(p.oldPrice, p.currency, lang)}~` : formatPrice(p.price, p.currency, lang);
+  const price =
+    p.oldPrice && p.oldPrice > p.price
+      ? `${formatPrice(p.price, p.currency, lang)} ~${formatPrice(p.oldPrice, p.currency, lang)}~`
+      : formatPrice(p.price, p.currency, lang);
   const lines = [
     `*${p.name}*`,
     price,
@@ -83,7 +85,10 @@ export function cardCaption(p: Product, lang: Lang, book: PhraseBook): string {
  * in words ("менеджер").
  */
 export function cardButtons(p: Product, lang: Lang, book: PhraseBook): wa.ReplyButton[] {
-  const b = (payload: Parameters<typeof encodePayload>[0], key: string) => ({ id: encodePayload(payload), title: fit(say(book, lang, key), LIMITS.buttonTitle) });
+  const b = (payload: Parameters<typeof encodePayload>[0], key: string) => ({
+    id: encodePayload(payload),
+    title: fit(say(book, lang, key), LIMITS.buttonTitle),
+  });
   return [
     p.stock > 0 ? b({ kind: 'cart_add', product: p.id }, 'btn_cart_add') : b({ kind: 'manager' }, 'btn_manager'),
     b({ kind: 'alert', product: p.id }, 'btn_alert'),
@@ -116,7 +121,10 @@ function renderCatalog(plan: ReplyPlan, lang: Lang, book: PhraseBook, catalogId:
   const products = plan.products.slice(0, LIMITS.productListItems);
   if (products.length === 1) {
     const p = products[0]!;
-    return [wa.product({ catalogId, retailerId: p.id, ...(text ? { body: fit(text, LIMITS.interactiveBody) } : {}) }), buttonsMessage(fit(p.name, LIMITS.interactiveBody), cardButtons(p, lang, book))];
+    return [
+      wa.product({ catalogId, retailerId: p.id, ...(text ? { body: fit(text, LIMITS.interactiveBody) } : {}) }),
+      buttonsMessage(fit(p.name, LIMITS.interactiveBody), cardButtons(p, lang, book)),
+    ];
   }
   const byCategory = new Map<string, string[]>();
   for (const p of products) {
@@ -153,7 +161,11 @@ function renderAnswer(plan: ReplyPlan, lang: Lang, book: PhraseBook): wa.Outboun
         sections: [
           {
             title: fit(say(book, lang, 'list_section'), LIMITS.sectionTitle),
-            rows: products.map((p, i) => ({ id: encodePayload({ kind: 'row', product: p.id }).slice(0, LIMITS.rowId), title: titles[i]!, description: rowDescription(p, lang, book) })),
+            rows: products.map((p, i) => ({
+              id: encodePayload({ kind: 'row', product: p.id }).slice(0, LIMITS.rowId),
+              title: titles[i]!,
+              description: rowDescription(p, lang, book),
+            })),
           },
         ],
       }),

@@ -56,7 +56,16 @@ export function brief(p: Product, lang: Lang) {
     style: p.style || null,
     material: p.material || null,
     in_stock: p.stock > 0,
-    ...(p.family ? { variants: p.family.variants.map((v) => ({ id: v.id, label: variantLabel(v, p.family!), price_text: formatPrice(v.price, v.currency, lang), in_stock: v.stock > 0 })) } : {}),
+    ...(p.family
+      ? {
+          variants: p.family.variants.map((v) => ({
+            id: v.id,
+            label: variantLabel(v, p.family!),
+            price_text: formatPrice(v.price, v.currency, lang),
+            in_stock: v.stock > 0,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -79,7 +88,16 @@ export interface SearchOutcome {
 /** How many of the store's categories an answer about a thing it does not sell names. */
 const SELLS_NAMED = 6;
 
-export type SearchArgs = { query?: string; category?: string; brand?: string; color?: string; style?: string; min_price?: number; max_price?: number; in_stock?: boolean };
+export type SearchArgs = {
+  query?: string;
+  category?: string;
+  brand?: string;
+  color?: string;
+  style?: string;
+  min_price?: number;
+  max_price?: number;
+  in_stock?: boolean;
+};
 
 /**
  * The order filters are let go when nothing matches: words the catalog may not use first ("for
@@ -167,7 +185,8 @@ export class Session {
         said[field] = r.said[field]!;
       }
     }
-    for (const [field, word] of Object.entries(r.missing)) if (!filters[field as Field] && !missing.some((m) => m.what === field)) missing.push({ what: field as 'color' | 'material', said: word });
+    for (const [field, word] of Object.entries(r.missing))
+      if (!filters[field as Field] && !missing.some((m) => m.what === field)) missing.push({ what: field as 'color' | 'material', said: word });
     const max = args.max_price ?? r.budgetMax ?? this.prefs.budgetMax ?? null;
     const min = args.min_price ?? r.budgetMin ?? null;
     const cur = this.currency;
@@ -223,12 +242,22 @@ export class Session {
     }
     result = { ...result, products: await this.catalog.families(result.products, MAX_RESULTS) };
     const kept = (field: Field) => (f[field] ? said[field] : undefined);
-    const labels = [kept('color'), kept('brand'), kept('category'), kept('style'), kept('material'), f.maxPrice != null || f.minPrice != null ? this.budgetLabel(f, base) : undefined].filter((x): x is string => !!x);
+    const labels = [
+      kept('color'),
+      kept('brand'),
+      kept('category'),
+      kept('style'),
+      kept('material'),
+      f.maxPrice != null || f.minPrice != null ? this.budgetLabel(f, base) : undefined,
+    ].filter((x): x is string => !!x);
     this.shown = result.products;
     this.event('search', { query: args.query ?? '', filters: f, found: result.products.length, match: result.match, relaxed: relaxed.map((x) => x.what) });
     const didYouMean = result.didYouMean ?? (r.corrected.length ? r.corrected.map((c) => c.value).join(', ') : null);
     this.didYouMean = didYouMean;
-    const notSold = !result.products.length && ws.length && !f.category?.length && !f.brand?.length ? { words: ws.map((a) => a[0]).join(' '), categories: v.values('category').slice(0, SELLS_NAMED) } : undefined;
+    const notSold =
+      !result.products.length && ws.length && !f.category?.length && !f.brand?.length
+        ? { words: ws.map((a) => a[0]).join(' '), categories: v.values('category').slice(0, SELLS_NAMED) }
+        : undefined;
     return { ...result, didYouMean, labels, relaxed: result.products.length ? relaxed : [], ...(notSold ? { notSold } : {}) };
   }
 
@@ -238,7 +267,13 @@ export class Session {
    * reordered; otherwise the nearest join them. The shopper's words are embedded once; products
    * under the similarity floor never join, so a thing the store does not sell still finds nothing.
    */
-  private async hybrid(semantic: Semantic, text: string, lexical: SearchResult, filters: SearchFilters, opts: { languages: string[]; limit: number }): Promise<SearchResult> {
+  private async hybrid(
+    semantic: Semantic,
+    text: string,
+    lexical: SearchResult,
+    filters: SearchFilters,
+    opts: { languages: string[]; limit: number },
+  ): Promise<SearchResult> {
     const near = (await semantic.nearest(text, SEMANTIC_K))?.filter((n) => n.score >= semantic.minSimilarity);
     if (!near?.length) return lexical;
     const found = await this.catalog.search([], { ...filters, ids: near.map((n) => n.id) }, { ...opts, limit: near.length });
@@ -268,8 +303,18 @@ export class Session {
     const cur = this.currency;
     const price = (m: number) => formatPrice(m, cur, this.lang);
     const says = (key: string, vars: Record<string, string>) => say(this.deps.phrases, this.lang, key, vars);
-    const max = f.maxPrice == null ? '' : f.maxPrice === base.maxPrice ? says('budget_below', { price: price(f.maxPrice + 1) }) : says('budget_upto', { price: price(f.maxPrice) });
-    const min = f.minPrice == null ? '' : f.minPrice === base.minPrice ? says('budget_above', { price: price(f.minPrice - 1) }) : says('budget_from', { price: price(f.minPrice) });
+    const max =
+      f.maxPrice == null
+        ? ''
+        : f.maxPrice === base.maxPrice
+          ? says('budget_below', { price: price(f.maxPrice + 1) })
+          : says('budget_upto', { price: price(f.maxPrice) });
+    const min =
+      f.minPrice == null
+        ? ''
+        : f.minPrice === base.minPrice
+          ? says('budget_above', { price: price(f.minPrice - 1) })
+          : says('budget_from', { price: price(f.minPrice) });
     return [min, max].filter(Boolean).join(' ');
   }
 
@@ -317,7 +362,11 @@ export class Session {
   /** Suggestions from the shopper's preferences and history; with `product_id`, products like that one (similar()). */
   async recommendations(args: { product_id?: string } = {}) {
     const anchor = args.product_id ? ((await this.catalog.get([args.product_id]))[0] ?? null) : null;
-    const products = anchor ? await this.similar(anchor) : await this.catalog.families(await recommend(this.db, { shopper: this.shopper, prefs: this.prefs, complements: this.deps.complements, currency: this.currency }));
+    const products = anchor
+      ? await this.similar(anchor)
+      : await this.catalog.families(
+          await recommend(this.db, { shopper: this.shopper, prefs: this.prefs, complements: this.deps.complements, currency: this.currency }),
+        );
     this.shown = products;
     this.event('recommendations', { anchor: anchor?.id ?? null, shown: products.map((p) => p.id) });
     return products;
@@ -332,7 +381,10 @@ export class Session {
     const own = [anchor.id, ...(anchor.family?.variants.map((v) => v.id) ?? []), ...(anchor.parentId ? [anchor.parentId] : [])];
     const base: SearchFilters = { category: anchor.category ? [anchor.category] : null, excludeIds: own, inStock: true };
     const opts = { languages: this.profile.languages, limit: MAX_FETCH };
-    const words = [...new Set(anchor.name.toLowerCase().split(/[^\p{L}\p{N}]+/u))].filter((w) => w.length >= 3 && !/^\d+$/.test(w)).slice(0, 8).map((w) => [w]);
+    const words = [...new Set(anchor.name.toLowerCase().split(/[^\p{L}\p{N}]+/u))]
+      .filter((w) => w.length >= 3 && !/^\d+$/.test(w))
+      .slice(0, 8)
+      .map((w) => [w]);
     const alike = words.length > 1 ? (await this.catalog.search(words, base, opts)).products : [];
     const near = (p: Product) => Math.abs(p.price - anchor.price);
     const rest = alike.length >= MAX_RESULTS ? [] : (await this.catalog.search([], base, opts)).products.sort((a, b) => near(a) - near(b));

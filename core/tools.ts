@@ -14,8 +14,15 @@ const ENUM_MAX = 80;
 const valuesOf = (field: string, values: string[], max: number, what: string) => {
   const base = z.string().max(max);
   if (!values.length) return base.optional().describe(what);
-  if (field === 'category' && values.length <= ENUM_MAX) return z.enum(values as [string, ...string[]]).optional().describe(what);
-  return base.optional().describe(`${what}; the catalog's own values include: ${values.slice(0, 30).join(', ')}`).meta({ examples: values.slice(0, 10) });
+  if (field === 'category' && values.length <= ENUM_MAX)
+    return z
+      .enum(values as [string, ...string[]])
+      .optional()
+      .describe(what);
+  return base
+    .optional()
+    .describe(`${what}; the catalog's own values include: ${values.slice(0, 30).join(', ')}`)
+    .meta({ examples: values.slice(0, 10) });
 };
 
 /** search_products' arguments, with the catalog's categories as an enum and its colours, styles and brands as examples. */
@@ -32,13 +39,19 @@ function searchSchema(v: Vocabulary) {
     refine: z
       .enum(['cheaper', 'pricier', 'bigger', 'smaller', 'other'])
       .optional()
-      .describe('a follow-up on the products shown last ("cheaper?", "bigger?", "in black?"): searches their category for cheaper, pricier, bigger, smaller or other ones, with the other filters applied'),
+      .describe(
+        'a follow-up on the products shown last ("cheaper?", "bigger?", "in black?"): searches their category for cheaper, pricier, bigger, smaller or other ones, with the other filters applied',
+      ),
   });
 }
 const searchBase = searchSchema({ values: () => [] } as unknown as Vocabulary);
 const recommendations = z.object({ product_id: z.string().max(200).optional() });
 const details = z.object({ product_id: z.string().min(1).max(200) });
-const alert = z.object({ product_id: z.string().min(1).max(200), target_price: z.number().positive().optional(), drop_percent: z.number().min(1).max(90).optional() });
+const alert = z.object({
+  product_id: z.string().min(1).max(200),
+  target_price: z.number().positive().optional(),
+  drop_percent: z.number().min(1).max(90).optional(),
+});
 const preference = z.object({
   budget_max: z.number().positive().optional(),
   budget_min: z.number().nonnegative().optional(),
@@ -80,8 +93,19 @@ export const TOOLS = {
         count: r.products.length,
         products: r.products.map((p) => brief(p, s.lang)),
         did_you_mean: r.didYouMean,
-        ...(r.notSold ? { not_sold: r.notSold.words, store_sells: r.notSold.categories, note: 'the store does not sell this: say so and name what it sells; show no products' } : {}),
-        ...(r.relaxed.length ? { relaxed: r.relaxed.map((x) => `${x.what}: ${x.said}`), note: 'nothing matched every filter; these match without the relaxed ones — tell the shopper' } : {}),
+        ...(r.notSold
+          ? {
+              not_sold: r.notSold.words,
+              store_sells: r.notSold.categories,
+              note: 'the store does not sell this: say so and name what it sells; show no products',
+            }
+          : {}),
+        ...(r.relaxed.length
+          ? {
+              relaxed: r.relaxed.map((x) => `${x.what}: ${x.said}`),
+              note: 'nothing matched every filter; these match without the relaxed ones — tell the shopper',
+            }
+          : {}),
       };
     },
   }),
@@ -95,7 +119,9 @@ export const TOOLS = {
     schema: details,
     run: async (s, a) => {
       const p = await s.product(a.product_id);
-      return p ? { product: { ...brief(p, s.lang), description: p.description, url: p.url, stock: p.stock, attributes: p.attributes, tags: p.tags } } : { error: 'product not found' };
+      return p
+        ? { product: { ...brief(p, s.lang), description: p.description, url: p.url, stock: p.stock, attributes: p.attributes, tags: p.tags } }
+        : { error: 'product not found' };
     },
   }),
   set_price_alert: tool({
@@ -122,12 +148,15 @@ export const TOOLS = {
     },
   }),
   add_to_cart: tool({
-    description: 'Put a product in the shopper’s cart ("add it", "two of these", "one more"), or change its quantity. The shopper sees the cart buttons after your words.',
+    description:
+      'Put a product in the shopper’s cart ("add it", "two of these", "one more"), or change its quantity. The shopper sees the cart buttons after your words.',
     schema: addToCartArgs,
     run: async (s, a) => {
       const r = await addToCart(s, a.product_id, { quantity: a.quantity ?? 1, set: a.set_quantity ?? a.quantity === 0 });
       s.buttons = addedPlan(s, r).buttons;
-      return r.ok ? { ok: true, product_id: r.product.id, quantity_in_cart: r.quantity, capped_to_stock: r.capped, cart: await cartFacts(s) } : { ok: false, error: r.error };
+      return r.ok
+        ? { ok: true, product_id: r.product.id, quantity_in_cart: r.quantity, capped_to_stock: r.capped, cart: await cartFacts(s) }
+        : { ok: false, error: r.error };
     },
   }),
   view_cart: tool({
@@ -139,7 +168,8 @@ export const TOOLS = {
     },
   }),
   checkout: tool({
-    description: 'Start checkout when the shopper wants to order what is in the cart: the lines are checked against the catalog and the shopper is asked delivery or pickup with buttons. Tell them what changed, if anything.',
+    description:
+      'Start checkout when the shopper wants to order what is in the cart: the lines are checked against the catalog and the shopper is asked delivery or pickup with buttons. Tell them what changed, if anything.',
     schema: noArgs,
     run: async (s) => {
       const plan = await startCheckout(s);

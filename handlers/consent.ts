@@ -12,11 +12,20 @@ const START = /^(start|старт|бастау|подписаться|subscribe)
  * shopper's language, checked by the sender at send time.
  */
 export const consentHandler: Handler = async (ctx, next) => {
-  const words = (ctx.message.type === 'text' ? ctx.message.text : parsePayload(ctx.message.replyId)?.kind === 'unsubscribe' ? 'unsubscribe' : ctx.message.type === 'button' ? ctx.message.text : null)?.trim() ?? '';
+  const words =
+    (ctx.message.type === 'text'
+      ? ctx.message.text
+      : parsePayload(ctx.message.replyId)?.kind === 'unsubscribe'
+        ? 'unsubscribe'
+        : ctx.message.type === 'button'
+          ? ctx.message.text
+          : null
+    )?.trim() ?? '';
   const stop = STOP.test(words);
   if (!stop && !START.test(words)) return next();
   const { assistant, clock } = ctx.services;
-  const lang = ctx.message.type === 'text' ? detectLanguage(words, await assistant.languageOf(ctx), ctx.services.vocabulary.current()) : await assistant.languageOf(ctx);
+  const lang =
+    ctx.message.type === 'text' ? detectLanguage(words, await assistant.languageOf(ctx), ctx.services.vocabulary.current()) : await assistant.languageOf(ctx);
   const key = ctx.shopper.key;
   const at = clock.now();
   ctx.effect((tx) => setMarketingConsent(tx, key, stop, at));

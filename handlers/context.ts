@@ -21,7 +21,11 @@ export function readInbound(row: InboxRow): InboundView {
   let replyId: string | null = null;
   switch (row.type) {
     case 'text':
-      text = [m, ...row.merged.map((r) => r.message as Record<string, any>)].map((x) => x.text?.body ?? '').filter(Boolean).join('\n') || null;
+      text =
+        [m, ...row.merged.map((r) => r.message as Record<string, any>)]
+          .map((x) => x.text?.body ?? '')
+          .filter(Boolean)
+          .join('\n') || null;
       break;
     case 'interactive': {
       const reply = m.interactive?.list_reply ?? m.interactive?.button_reply;

@@ -47,9 +47,18 @@ const fromManager = async (ctx: TurnContext): Promise<void> => {
       ctx.replyText(handoff.managerText('not_open', { id: takeId }));
       return;
     }
-    ctx.replyButtons(handoff.managerText('taken', { id: takeId }), [{ id: encodePayload({ kind: 'close', escalation: takeId }), title: handoff.managerText('close_button') }]);
+    ctx.replyButtons(handoff.managerText('taken', { id: takeId }), [
+      { id: encodePayload({ kind: 'close', escalation: takeId }), title: handoff.managerText('close_button') },
+    ]);
     const others = handoff.managers.filter((m) => m !== me);
-    queue(ctx, others.map((m) => ({ dedupeKey: ctx.key('relay', `${m}:${takeId}`), shopperKey: m, message: wa.text(handoff.managerText('taken_by_other', { id: takeId })) })));
+    queue(
+      ctx,
+      others.map((m) => ({
+        dedupeKey: ctx.key('relay', `${m}:${takeId}`),
+        shopperKey: m,
+        message: wa.text(handoff.managerText('taken_by_other', { id: takeId })),
+      })),
+    );
     return;
   }
   if (tap?.kind === 'resume') {
@@ -69,7 +78,8 @@ const fromManager = async (ctx: TurnContext): Promise<void> => {
   const fwd = await forwardMedia(ctx);
   const items: OutboundItem[] = [];
   if (fwd) items.push({ dedupeKey: ctx.key('relay', `${owned.shopperKey}:media`), shopperKey: owned.shopperKey, message: fwd });
-  if (ctx.message.text || !fwd) items.push({ dedupeKey: ctx.key('relay', `${owned.shopperKey}:0`), shopperKey: owned.shopperKey, message: wa.text(describe(ctx)) });
+  if (ctx.message.text || !fwd)
+    items.push({ dedupeKey: ctx.key('relay', `${owned.shopperKey}:0`), shopperKey: owned.shopperKey, message: wa.text(describe(ctx)) });
   queue(ctx, items);
   ctx.event('manager_reply', { escalation: owned.id, by: me });
 };
@@ -89,7 +99,14 @@ export const handoffHandler: Handler = async (ctx, next) => {
   ctx.afterCommit(async () => handoff.events.changed(null));
   if (esc.status === 'taken' && esc.takenBy) {
     const fwd = await forwardMedia(ctx);
-    queue(ctx, await handoff.relayToManager(esc, { who: ctx.shopper.name ?? ctx.shopper.key, text: describe(ctx), dedupeKey: ctx.key('relay', `${esc.takenBy}:0`), inboxId: ctx.inbound.id }, fwd));
+    queue(
+      ctx,
+      await handoff.relayToManager(
+        esc,
+        { who: ctx.shopper.name ?? ctx.shopper.key, text: describe(ctx), dedupeKey: ctx.key('relay', `${esc.takenBy}:0`), inboxId: ctx.inbound.id },
+        fwd,
+      ),
+    );
   } else if (esc.status === 'open' && !acknowledgement(ctx)) {
     queue(ctx, handoff.waiting(esc, ctx.shopper.language ?? null));
   }

@@ -12,6 +12,18 @@ import { textHandler } from './text.ts';
 import { voiceHandler } from './voice.ts';
 
 /** The turn pipeline, in order. Each handler answers its kind or calls next(). */
-export const handlers: Handler[] = [handoffHandler, floodHandler, consentHandler, acknowledgementHandler, checkoutHandler, textHandler, interactiveHandler, voiceHandler, imageHandler, orderHandler, fallbackHandler];
+export const handlers: Handler[] = [
+  handoffHandler,
+  floodHandler,
+  consentHandler,
+  acknowledgementHandler,
+  checkoutHandler,
+  textHandler,
+  interactiveHandler,
+  voiceHandler,
+  imageHandler,
+  orderHandler,
+  fallbackHandler,
+];
 
 export const runTurn = compose(handlers);

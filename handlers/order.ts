@@ -17,7 +17,11 @@ export const orderHandler: Handler = async (ctx, next) => {
   const order = (ctx.message.raw.order ?? {}) as OrderMessage;
   const items = (order.product_items ?? [])
     .filter((i) => typeof i.product_retailer_id === 'string' && i.product_retailer_id)
-    .map((i) => ({ productId: i.product_retailer_id!, quantity: Number(i.quantity) || 1, itemPrice: Number.isFinite(Number(i.item_price)) && i.item_price !== undefined ? Number(i.item_price) : null }));
+    .map((i) => ({
+      productId: i.product_retailer_id!,
+      quantity: Number(i.quantity) || 1,
+      itemPrice: Number.isFinite(Number(i.item_price)) && i.item_price !== undefined ? Number(i.item_price) : null,
+    }));
   const said = `🛒 ${items.map((i) => `${i.productId} × ${i.quantity}`).join(', ')}${order.text ? ` — ${order.text}` : ''}`;
   // an order without a product we can read: nothing to check out
   if (!items.length) return ctx.services.assistant.sayPhrase(ctx, 'cart_empty');

@@ -6,28 +6,171 @@
 import { writeFileSync } from 'node:fs';
 
 let seed = 20261121;
-const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 
 const colors: Array<[string, string]> = [
-  ['серый', 'grey'], ['бежевый', 'beige'], ['белый', 'white'], ['чёрный', 'black'], ['зелёный', 'green'],
-  ['синий', 'blue'], ['коричневый', 'brown'], ['красный', 'red'], ['жёлтый', 'yellow'], ['голубой', 'light blue'],
+  ['серый', 'grey'],
+  ['бежевый', 'beige'],
+  ['белый', 'white'],
+  ['чёрный', 'black'],
+  ['зелёный', 'green'],
+  ['синий', 'blue'],
+  ['коричневый', 'brown'],
+  ['красный', 'red'],
+  ['жёлтый', 'yellow'],
+  ['голубой', 'light blue'],
 ];
-const styles: Array<[string, string]> = [['лофт', 'loft'], ['скандинавский', 'Scandinavian'], ['классический', 'classic'], ['современный', 'modern'], ['минимализм', 'minimalist']];
-const materials: Array<[string, string]> = [['велюр', 'velour'], ['рогожка', 'matting fabric'], ['экокожа', 'faux leather'], ['натуральная кожа', 'leather'], ['массив дуба', 'solid oak'], ['ЛДСП', 'chipboard'], ['металл', 'metal'], ['стекло', 'glass']];
+const styles: Array<[string, string]> = [
+  ['лофт', 'loft'],
+  ['скандинавский', 'Scandinavian'],
+  ['классический', 'classic'],
+  ['современный', 'modern'],
+  ['минимализм', 'minimalist'],
+];
+const materials: Array<[string, string]> = [
+  ['велюр', 'velour'],
+  ['рогожка', 'matting fabric'],
+  ['экокожа', 'faux leather'],
+  ['натуральная кожа', 'leather'],
+  ['массив дуба', 'solid oak'],
+  ['ЛДСП', 'chipboard'],
+  ['металл', 'metal'],
+  ['стекло', 'glass'],
+];
 const brands = ['Zeta Home', 'Nordik', 'Astana Mebel', 'Loft Line', 'Casa Bella', 'Uyut'];
-const models = ['Осло', 'Берген', 'Милан', 'Верона', 'Лион', 'Алматы', 'Астана', 'Турин', 'Прага', 'Вена', 'Рига', 'Мадрид', 'Бостон', 'Честер', 'Сканди', 'Лофт', 'Нео', 'Флора', 'Гранд', 'Комфорт'];
+const models = [
+  'Осло',
+  'Берген',
+  'Милан',
+  'Верона',
+  'Лион',
+  'Алматы',
+  'Астана',
+  'Турин',
+  'Прага',
+  'Вена',
+  'Рига',
+  'Мадрид',
+  'Бостон',
+  'Честер',
+  'Сканди',
+  'Лофт',
+  'Нео',
+  'Флора',
+  'Гранд',
+  'Комфорт',
+];
 
-interface Kind { category: string; en: string; n: number; types: Array<[string, string]>; price: [number, number]; mats: number[] }
+interface Kind {
+  category: string;
+  en: string;
+  n: number;
+  types: Array<[string, string]>;
+  price: [number, number];
+  mats: number[];
+}
 const kinds: Kind[] = [
-  { category: 'Диваны', en: 'sofa', n: 60, types: [['Диван угловой', 'corner sofa'], ['Диван прямой', 'straight sofa'], ['Диван-кровать', 'sofa bed'], ['Диван модульный', 'modular sofa']], price: [119_990, 749_990], mats: [0, 1, 2, 3] },
-  { category: 'Кресла', en: 'armchair', n: 45, types: [['Кресло', 'armchair'], ['Кресло-качалка', 'rocking chair'], ['Кресло мягкое', 'lounge armchair']], price: [39_990, 249_990], mats: [0, 1, 2, 3] },
-  { category: 'Столы', en: 'table', n: 40, types: [['Стол обеденный', 'dining table'], ['Стол журнальный', 'coffee table'], ['Стол письменный', 'desk']], price: [24_990, 349_990], mats: [4, 5, 6, 7] },
-  { category: 'Стулья', en: 'chair', n: 40, types: [['Стул', 'chair'], ['Стул барный', 'bar stool'], ['Стул с подлокотниками', 'chair with armrests']], price: [12_990, 89_990], mats: [0, 2, 4, 6] },
-  { category: 'Кровати', en: 'bed', n: 35, types: [['Кровать двуспальная', 'double bed'], ['Кровать односпальная', 'single bed'], ['Кровать с подъёмным механизмом', 'storage bed']], price: [89_990, 599_990], mats: [0, 2, 4, 5] },
-  { category: 'Шкафы', en: 'wardrobe', n: 30, types: [['Шкаф-купе', 'sliding wardrobe'], ['Шкаф распашной', 'hinged wardrobe'], ['Стеллаж', 'shelving unit']], price: [49_990, 449_990], mats: [4, 5, 6] },
-  { category: 'Освещение', en: 'lighting', n: 30, types: [['Люстра', 'chandelier'], ['Торшер', 'floor lamp'], ['Лампа настольная', 'table lamp'], ['Бра', 'wall lamp']], price: [9_990, 189_990], mats: [6, 7] },
-  { category: 'Декор', en: 'decor', n: 25, types: [['Ваза', 'vase'], ['Зеркало', 'mirror'], ['Подушка декоративная', 'cushion'], ['Картина', 'wall art'], ['Ковёр', 'rug']], price: [4_990, 149_990], mats: [0, 6, 7] },
+  {
+    category: 'Диваны',
+    en: 'sofa',
+    n: 60,
+    types: [
+      ['Диван угловой', 'corner sofa'],
+      ['Диван прямой', 'straight sofa'],
+      ['Диван-кровать', 'sofa bed'],
+      ['Диван модульный', 'modular sofa'],
+    ],
+    price: [119_990, 749_990],
+    mats: [0, 1, 2, 3],
+  },
+  {
+    category: 'Кресла',
+    en: 'armchair',
+    n: 45,
+    types: [
+      ['Кресло', 'armchair'],
+      ['Кресло-качалка', 'rocking chair'],
+      ['Кресло мягкое', 'lounge armchair'],
+    ],
+    price: [39_990, 249_990],
+    mats: [0, 1, 2, 3],
+  },
+  {
+    category: 'Столы',
+    en: 'table',
+    n: 40,
+    types: [
+      ['Стол обеденный', 'dining table'],
+      ['Стол журнальный', 'coffee table'],
+      ['Стол письменный', 'desk'],
+    ],
+    price: [24_990, 349_990],
+    mats: [4, 5, 6, 7],
+  },
+  {
+    category: 'Стулья',
+    en: 'chair',
+    n: 40,
+    types: [
+      ['Стул', 'chair'],
+      ['Стул барный', 'bar stool'],
+      ['Стул с подлокотниками', 'chair with armrests'],
+    ],
+    price: [12_990, 89_990],
+    mats: [0, 2, 4, 6],
+  },
+  {
+    category: 'Кровати',
+    en: 'bed',
+    n: 35,
+    types: [
+      ['Кровать двуспальная', 'double bed'],
+      ['Кровать односпальная', 'single bed'],
+      ['Кровать с подъёмным механизмом', 'storage bed'],
+    ],
+    price: [89_990, 599_990],
+    mats: [0, 2, 4, 5],
+  },
+  {
+    category: 'Шкафы',
+    en: 'wardrobe',
+    n: 30,
+    types: [
+      ['Шкаф-купе', 'sliding wardrobe'],
+      ['Шкаф распашной', 'hinged wardrobe'],
+      ['Стеллаж', 'shelving unit'],
+    ],
+    price: [49_990, 449_990],
+    mats: [4, 5, 6],
+  },
+  {
+    category: 'Освещение',
+    en: 'lighting',
+    n: 30,
+    types: [
+      ['Люстра', 'chandelier'],
+      ['Торшер', 'floor lamp'],
+      ['Лампа настольная', 'table lamp'],
+      ['Бра', 'wall lamp'],
+    ],
+    price: [9_990, 189_990],
+    mats: [6, 7],
+  },
+  {
+    category: 'Декор',
+    en: 'decor',
+    n: 25,
+    types: [
+      ['Ваза', 'vase'],
+      ['Зеркало', 'mirror'],
+      ['Подушка декоративная', 'cushion'],
+      ['Картина', 'wall art'],
+      ['Ковёр', 'rug'],
+    ],
+    price: [4_990, 149_990],
+    mats: [0, 6, 7],
+  },
 ];
 
 const products = [];
@@ -54,7 +197,7 @@ for (const k of kinds) {
       color,
       style,
       material,
-      price: discounted ? Math.round(price * 0.85 / 1000) * 1000 - 10 : price,
+      price: discounted ? Math.round((price * 0.85) / 1000) * 1000 - 10 : price,
       old_price: discounted ? price : null,
       currency: 'KZT',
       stock,

@@ -37,7 +37,8 @@ export function createApp(s: Services): Hono<Env> {
     const requestId = c.get('requestId') ?? 'unknown';
     const { status, body } = toErrorResponse(err, requestId);
     const path = maskPath(c.req.path);
-    if ((err instanceof AppError || err instanceof HTTPException) && status < 500) s.log.warn({ requestId, path, code: body.error.code, reason: err.message }, 'request refused');
+    if ((err instanceof AppError || err instanceof HTTPException) && status < 500)
+      s.log.warn({ requestId, path, code: body.error.code, reason: err.message }, 'request refused');
     else if (status === 503) s.log.warn({ requestId, path, err: String(err) }, 'request answered 503: unavailable for now');
     else s.log.error({ requestId, path, err }, 'request failed');
     if (err instanceof HTTPException && status === 401) c.header('www-authenticate', 'Bearer realm="vitrina"');
@@ -46,7 +47,10 @@ export function createApp(s: Services): Hono<Env> {
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}`, requestId: c.get('requestId') } }, 404));
 
-  app.route('/webhook', webhookRoutes({ config: s.config, appSecret: s.appSecret, intake: s.intake, log: s.log, metrics: s.metrics, draining: () => s.health.draining }));
+  app.route(
+    '/webhook',
+    webhookRoutes({ config: s.config, appSecret: s.appSecret, intake: s.intake, log: s.log, metrics: s.metrics, draining: () => s.health.draining }),
+  );
 
   app.route('/admin/api', adminRoutes(s));
   app.route('/console', consoleRoutes(s));
@@ -56,7 +60,11 @@ export function createApp(s: Services): Hono<Env> {
     const m = /^([A-Za-z0-9_-]{16,64})\.pdf$/.exec(c.req.param('file'));
     const found = m ? await s.orders.invoice(m[1]!) : null;
     if (!found) throw new NotFoundError('no such invoice');
-    return c.body(new Uint8Array(found.pdf), 200, { 'content-type': 'application/pdf', 'content-disposition': `inline; filename="invoice-${found.order.number}.pdf"`, 'cache-control': 'private, max-age=300' });
+    return c.body(new Uint8Array(found.pdf), 200, {
+      'content-type': 'application/pdf',
+      'content-disposition': `inline; filename="invoice-${found.order.number}.pdf"`,
+      'cache-control': 'private, max-age=300',
+    });
   });
 
   app.route('/exchange/1c', onecRoutes({ exchange: s.exchange, fileLimit: s.config.ONEC_FILE_LIMIT, log: s.log, trustProxy: s.config.TRUST_PROXY === 'on' }));
@@ -72,7 +80,9 @@ export function createApp(s: Services): Hono<Env> {
     const data = await catalogFile(s.database.db, path);
     if (!data) throw new NotFoundError('no such file');
     const ext = path.split('.').pop()?.toLowerCase() ?? '';
-    const type = ({ jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' } as Record<string, string>)[ext] ?? 'application/octet-stream';
+    const type =
+      ({ jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' } as Record<string, string>)[ext] ??
+      'application/octet-stream';
     return c.body(new Uint8Array(data), 200, { 'content-type': type, 'cache-control': 'public, max-age=3600' });
   });
 
@@ -87,7 +97,11 @@ export function createApp(s: Services): Hono<Env> {
     const graph = s.sandbox;
     const postWebhook = async (body: unknown): Promise<Response> => {
       const raw = JSON.stringify(body);
-      return app.request('/webhook', { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, s.appSecret) } });
+      return app.request('/webhook', {
+        method: 'POST',
+        body: raw,
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, s.appSecret) },
+      });
     };
     graph.deliverWebhook = async (body) => void (await postWebhook(body));
     app.get('/', (c) => c.redirect('/sandbox'));
@@ -97,9 +111,19 @@ export function createApp(s: Services): Hono<Env> {
     };
     const products = async (ids: string[]) => {
       const lang = s.profile.current().defaultLanguage;
-      return (await getProducts(s.database.db, ids)).map((p) => ({ id: p.id, name: p.name, price: fromMinor(p.price, p.currency), currency: p.currency, price_text: formatPrice(p.price, p.currency, lang), image_url: p.imageUrl }));
+      return (await getProducts(s.database.db, ids)).map((p) => ({
+        id: p.id,
+        name: p.name,
+        price: fromMinor(p.price, p.currency),
+        currency: p.currency,
+        price_text: formatPrice(p.price, p.currency, lang),
+        image_url: p.imageUrl,
+      }));
     };
-    app.route('/sandbox', sandboxRoutes({ graph, phoneNumberId: s.phoneNumberId, store, postWebhook, products, catalogId: s.config.WHATSAPP_CATALOG_ID ?? null }));
+    app.route(
+      '/sandbox',
+      sandboxRoutes({ graph, phoneNumberId: s.phoneNumberId, store, postWebhook, products, catalogId: s.config.WHATSAPP_CATALOG_ID ?? null }),
+    );
   }
 
   return app;

@@ -21,7 +21,8 @@ export class BackgroundFailures {
     }
     const n = this.down.get(what) ?? 0;
     this.down.set(what, n + 1);
-    if (n === 0) this.log.warn({ ...fields, what, err: String(err) }, `${what}: the database is unreachable; tried again on each tick, logged again when it works`);
+    if (n === 0)
+      this.log.warn({ ...fields, what, err: String(err) }, `${what}: the database is unreachable; tried again on each tick, logged again when it works`);
   }
 
   private succeeded(what: string): void {

@@ -51,14 +51,24 @@ function liveServer(config: Config): ((path: string, init?: { method?: string; b
     });
 }
 
-type ImportAnswer = { ok: true; format: string; counts: Record<string, number>; errors: Array<{ line: number; error: string }> } | { ok: false; error: string; errors: Array<{ line: number; error: string }> };
+type ImportAnswer =
+  | { ok: true; format: string; counts: Record<string, number>; errors: Array<{ line: number; error: string }> }
+  | { ok: false; error: string; errors: Array<{ line: number; error: string }> };
 
 /** An import's counts in words: rows formats as products, CommerceML as what 1C's file held. */
 function importSummary(counts: Record<string, number>): string {
-  if (!('products' in counts)) return Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ');
+  if (!('products' in counts))
+    return Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
   const c = (k: string) => counts[k] ?? 0;
   const n = (k: string, one: string, many: string) => `${c(k)} ${c(k) === 1 ? one : many}`;
-  return `${n('products', 'product', 'products')} (${c('inserted')} new, ${c('updated')} updated, ${n('priceChanges', 'price change', 'price changes')}); ${n('skipped', 'row', 'rows')} skipped` + (c('deleted') || c('deactivated') ? `; ${c('deleted')} products not in the file deleted, ${c('deactivated')} deactivated (alerts, carts or orders name them)` : '');
+  return (
+    `${n('products', 'product', 'products')} (${c('inserted')} new, ${c('updated')} updated, ${n('priceChanges', 'price change', 'price changes')}); ${n('skipped', 'row', 'rows')} skipped` +
+    (c('deleted') || c('deactivated')
+      ? `; ${c('deleted')} products not in the file deleted, ${c('deactivated')} deactivated (alerts, carts or orders name them)`
+      : '')
+  );
 }
 
 /**
@@ -89,7 +99,9 @@ async function catalogImport(config: Config, file: string, replace: boolean): Pr
       body: Readable.toWeb(createReadStream(file)) as ReadableStream,
       duplex: 'half',
     } as RequestInit);
-    const body = (await res.json()) as { format: string; counts: Record<string, number>; errors: Array<{ line: number; error: string }> } & { error?: { message: string; fields?: { rows?: string[] } } };
+    const body = (await res.json()) as { format: string; counts: Record<string, number>; errors: Array<{ line: number; error: string }> } & {
+      error?: { message: string; fields?: { rows?: string[] } };
+    };
     if (!res.ok) {
       const rows = (body.error?.fields?.rows ?? []).map((r) => /^line (\d+): (.*)$/s.exec(r)).flatMap((m) => (m ? [{ line: Number(m[1]), error: m[2]! }] : []));
       return report({ ok: false, error: body.error?.message ?? `the server answered ${res.status}`, errors: rows });
@@ -124,11 +136,17 @@ function whereStored(config: Config): string {
  */
 function needDatabase(config: Config): void {
   if (config.DATABASE_URL || config.DATA_DIR.startsWith('memory://') || existsSync(join(config.DATA_DIR, 'PG_VERSION'))) return;
-  throw new UsageError(`no database in ${resolve(config.DATA_DIR)}: start the service there once (npm start), or set DATA_DIR (or DATABASE_URL) to the store's`);
+  throw new UsageError(
+    `no database in ${resolve(config.DATA_DIR)}: start the service there once (npm start), or set DATA_DIR (or DATABASE_URL) to the store's`,
+  );
 }
 
 /** Runs `fn` with the services (CRON off), or through the live embedded server's admin API. */
-async function withServices(config: Config, viaApi: (api: NonNullable<ReturnType<typeof liveServer>>) => Promise<number>, fn: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<number>): Promise<number> {
+async function withServices(
+  config: Config,
+  viaApi: (api: NonNullable<ReturnType<typeof liveServer>>) => Promise<number>,
+  fn: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<number>,
+): Promise<number> {
   const api = liveServer(config);
   if (api) return viaApi(api);
   needDatabase(config);
@@ -176,7 +194,12 @@ async function newPassword(fromStdin: boolean): Promise<{ password: string; made
 }
 
 /** A change to a console account, through the running server or in the database; its line says where it was written. */
-const managerCommand = (viaApi: (api: NonNullable<ReturnType<typeof liveServer>>) => Promise<Response>, direct: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<unknown>, done: (body: unknown) => string, opts: { writes: boolean } = { writes: true }) => {
+const managerCommand = (
+  viaApi: (api: NonNullable<ReturnType<typeof liveServer>>) => Promise<Response>,
+  direct: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<unknown>,
+  done: (body: unknown) => string,
+  opts: { writes: boolean } = { writes: true },
+) => {
   const config = loadConfig();
   const where = (line: string, how: string) => (opts.writes ? `${line} (${how}${whereStored(config)})` : line);
   return withServices(
@@ -198,7 +221,8 @@ const managerCommand = (viaApi: (api: NonNullable<ReturnType<typeof liveServer>>
 /** `report --csv` without --table: every table in one long CSV (table, row, column, value). */
 function longCsv(tables: ReturnType<typeof reportTables>): string {
   const rows: Array<Array<string | number | null>> = [];
-  for (const [name, t] of Object.entries(tables)) for (const r of t.rows) t.columns.slice(1).forEach((col, i) => rows.push([name, r[0] ?? '', col, r[i + 1] ?? null]));
+  for (const [name, t] of Object.entries(tables))
+    for (const r of t.rows) for (const [i, col] of t.columns.slice(1).entries()) rows.push([name, r[0] ?? '', col, r[i + 1] ?? null]);
   return toCsv({ columns: ['table', 'row', 'column', 'value'], rows });
 }
 
@@ -218,7 +242,7 @@ const COMMANDS: Record<string, Command> = {
   'catalog import': {
     usage: 'catalog import FILE [--replace]',
     summary:
-      'import products from CSV, JSON, YML (Yandex Market) or CommerceML (1C\'s import.xml, then offers.xml); bad rows are reported by line and skipped, good rows imported in all-or-nothing batches. --replace: the file is the whole catalog; products it lacks are deleted (deactivated when price alerts name them)',
+      "import products from CSV, JSON, YML (Yandex Market) or CommerceML (1C's import.xml, then offers.xml); bad rows are reported by line and skipped, good rows imported in all-or-nothing batches. --replace: the file is the whole catalog; products it lacks are deleted (deactivated when price alerts name them)",
     positionals: 1,
     options: { replace: { type: 'boolean' } },
     run: ({ positionals, values }) => catalogImport(loadConfig(), positionals[0]!, values.replace === true),
@@ -231,7 +255,8 @@ const COMMANDS: Record<string, Command> = {
   },
   'jobs run': {
     usage: 'jobs run NAME',
-    summary: 'run a scheduled job now (price-alerts, new-arrivals, escalation-sla, crm-sync, abandoned-carts, meta-catalog, catalog-feed, analytics) and print what it did as JSON',
+    summary:
+      'run a scheduled job now (price-alerts, new-arrivals, escalation-sla, crm-sync, abandoned-carts, meta-catalog, catalog-feed, analytics) and print what it did as JSON',
     positionals: 1,
     run: ({ positionals: [name] }) => runJobCommand(name!),
   },
@@ -249,7 +274,12 @@ const COMMANDS: Record<string, Command> = {
       const checks: Array<[string, () => unknown]> = [
         ['store profile', () => loadProfile(`${config.storeDir}store.yaml`, config)],
         ['synonyms', () => loadSynonyms(`${config.storeDir}synonyms.yaml`)],
-        ['recommendations', () => existsSync(`${config.storeDir}recommendations.yaml`) && readYamlFile(`${config.storeDir}recommendations.yaml`, z.object({ complements: z.record(z.string(), z.array(z.string())) }).nullable())],
+        [
+          'recommendations',
+          () =>
+            existsSync(`${config.storeDir}recommendations.yaml`) &&
+            readYamlFile(`${config.storeDir}recommendations.yaml`, z.object({ complements: z.record(z.string(), z.array(z.string())) }).nullable()),
+        ],
         ['phrases', () => loadPhrases()],
         ['lexicon', () => loadLexicon()],
         ['rates', () => loadRateCard()],
@@ -341,7 +371,8 @@ const COMMANDS: Record<string, Command> = {
   },
   'managers add': {
     usage: 'managers add LOGIN --name NAME [--phone PHONE] [--password-stdin]',
-    summary: 'create a console account (a manager signs in to /console with it); the password is piped in or made up and printed once. --phone ties it to that MANAGER_PHONES number, so WhatsApp and console work count as one person',
+    summary:
+      'create a console account (a manager signs in to /console with it); the password is piped in or made up and printed once. --phone ties it to that MANAGER_PHONES number, so WhatsApp and console work count as one person',
     positionals: 1,
     options: { name: { type: 'string' }, phone: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
     async run({ positionals: [login], values }) {
@@ -397,13 +428,16 @@ const COMMANDS: Record<string, Command> = {
       managerCommand(
         (api) => api('/managers'),
         async (s) => ({ managers: await accounts.list(s.database.db) }),
-        (body) => ((body as { managers: Manager[] }).managers.map((m) => `${m.login.padEnd(20)} ${m.name}${m.phone ? ` +${m.phone}` : ''}${m.disabled ? ' (disabled)' : ''}`).join('\n') || 'no accounts yet: vitrina managers add LOGIN --name NAME'),
+        (body) =>
+          (body as { managers: Manager[] }).managers
+            .map((m) => `${m.login.padEnd(20)} ${m.name}${m.phone ? ` +${m.phone}` : ''}${m.disabled ? ' (disabled)' : ''}`)
+            .join('\n') || 'no accounts yet: vitrina managers add LOGIN --name NAME',
         { writes: false },
       ),
   },
   'shopper export': {
     usage: 'shopper export PHONE|USER_ID',
-    summary: "print everything kept about a shopper as JSON (messages, preferences, alerts, escalations)",
+    summary: 'print everything kept about a shopper as JSON (messages, preferences, alerts, escalations)',
     positionals: 1,
     run: ({ positionals: [who] }) =>
       withServices(
@@ -449,7 +483,12 @@ const templatesFile = () => process.env.TEMPLATES_FILE ?? TEMPLATES_FILE;
 async function withMeta(fn: (args: Parameters<typeof syncTemplates>[0]) => Promise<void>): Promise<number> {
   const config = loadConfig();
   if (!config.WHATSAPP_TOKEN || !config.WHATSAPP_WABA_ID) throw new UsageError('templates sync/status talk to Meta: set WHATSAPP_TOKEN and WHATSAPP_WABA_ID');
-  const client = new WhatsAppClient({ baseUrl: config.WHATSAPP_API_URL, version: config.WHATSAPP_API_VERSION, token: config.WHATSAPP_TOKEN, timeoutMs: config.WHATSAPP_TIMEOUT_MS });
+  const client = new WhatsAppClient({
+    baseUrl: config.WHATSAPP_API_URL,
+    version: config.WHATSAPP_API_VERSION,
+    token: config.WHATSAPP_TOKEN,
+    timeoutMs: config.WHATSAPP_TIMEOUT_MS,
+  });
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   try {
     await fn({ client, wabaId: config.WHATSAPP_WABA_ID, db: db.db, templates: loadTemplates(templatesFile()), now: new Date() });
@@ -482,7 +521,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name]!;
   const rest = argv.slice(argv.indexOf(words[name.split(' ').length - 1]!) + 1);
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (err) {

@@ -21,7 +21,13 @@ const schema = z
     WHATSAPP_APP_SECRET: str(),
     WHATSAPP_VERIFY_TOKEN: str(),
     WHATSAPP_API_URL: z.preprocess(emptyToUndefined, z.string().url().default('https://graph.facebook.com')),
-    WHATSAPP_API_VERSION: z.preprocess(emptyToUndefined, z.string().regex(/^v\d+\.\d+$/, 'expected like v23.0').default('v23.0')),
+    WHATSAPP_API_VERSION: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^v\d+\.\d+$/, 'expected like v23.0')
+        .default('v23.0'),
+    ),
     WHATSAPP_MAX_MPS: int(80, 1),
     WHATSAPP_TIMEOUT_MS: int(10_000, 100),
     OPENAI_API_KEY: str(),
@@ -59,7 +65,13 @@ const schema = z
     /** Statuses and taps come late: each roll-up run rebuilds this many days before today too. */
     ANALYTICS_LATE_DAYS: int(7, 0),
     MANAGER_PHONES: z.preprocess(
-      (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []),
+      (v) =>
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : [],
       z.array(z.string().regex(/^\+?\d{6,15}$/, 'expected comma-separated phone numbers')),
     ),
     /** Where the store's own files live: store.yaml (profile), synonyms.yaml, recommendations.yaml. */
@@ -75,18 +87,24 @@ const schema = z
       z
         .string()
         .regex(/^[a-z0-9-]+$/, 'on, off or a folder name under templates/samples/')
-        .refine((v) => v === 'on' || v === 'off' || existsSync(`${sampleStoreDir(v)}store.yaml`), 'on, off or a sample store with a store.yaml under templates/samples/')
+        .refine(
+          (v) => v === 'on' || v === 'off' || existsSync(`${sampleStoreDir(v)}store.yaml`),
+          'on, off or a sample store with a store.yaml under templates/samples/',
+        )
         .default('on'),
     ),
     /** These four override store.yaml. */
     STORE_NAME: str(),
-    CURRENCY: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code').optional()),
+    CURRENCY: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code')
+        .optional(),
+    ),
     DEFAULT_LANGUAGE: z.preprocess(emptyToUndefined, z.enum(LANGS).optional()),
     TZ: str(),
-    LOG_LEVEL: z.preprocess(
-      emptyToUndefined,
-      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    ),
+    LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
     INBOX_CONCURRENCY: int(16, 1),
     INBOX_LEASE_SECONDS: int(60, 1),
     INBOX_MAX_ATTEMPTS: int(5, 1),
@@ -105,7 +123,13 @@ const schema = z
     /** Not taken within this many minutes: managers reminded, shopper told. */
     ESCALATION_SLA_MINUTES: int(5, 1),
     /** When managers answer, in TZ (default Asia/Almaty), e.g. 09:00-20:00. */
-    WORKING_HOURS: z.preprocess(emptyToUndefined, z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'expected HH:MM-HH:MM').default('09:00-20:00')),
+    WORKING_HOURS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .regex(/^\d{2}:\d{2}-\d{2}:\d{2}$/, 'expected HH:MM-HH:MM')
+        .default('09:00-20:00'),
+    ),
     ESCALATION_SLA_CRON: z.preprocess(emptyToUndefined, z.string().default('* * * * *')),
     /** Bitrix24 inbound webhook, e.g. https://company.bitrix24.kz/rest/1/abc123 — each escalation becomes a lead. */
     BITRIX24_WEBHOOK_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
@@ -151,7 +175,8 @@ const schema = z
     WORKERS: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
   })
   .superRefine((env, ctx) => {
-    if (!env.ONEC_USER !== !env.ONEC_PASSWORD) ctx.addIssue({ code: 'custom', path: [env.ONEC_USER ? 'ONEC_PASSWORD' : 'ONEC_USER'], message: 'ONEC_USER and ONEC_PASSWORD are set together' });
+    if (!env.ONEC_USER !== !env.ONEC_PASSWORD)
+      ctx.addIssue({ code: 'custom', path: [env.ONEC_USER ? 'ONEC_PASSWORD' : 'ONEC_USER'], message: 'ONEC_USER and ONEC_PASSWORD are set together' });
     if (env.WHATSAPP_TOKEN) {
       for (const name of ['WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_PHONE_NUMBER_ID'] as const) {
         if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when WHATSAPP_TOKEN is set' });
@@ -175,7 +200,9 @@ export const TEMPLATES_DIR = new URL('../templates/', import.meta.url).pathname;
 
 /** The demo's folder: the sample store templates/demo.yaml names, which DEMO_CATALOG=on (the default) starts. */
 export function demoStoreDir(): string {
-  return sampleStoreDir(readYamlFile(`${TEMPLATES_DIR}demo.yaml`, z.strictObject({ store: z.string().regex(/^[a-z0-9-]+$/, 'a folder name under templates/samples/') })).store);
+  return sampleStoreDir(
+    readYamlFile(`${TEMPLATES_DIR}demo.yaml`, z.strictObject({ store: z.string().regex(/^[a-z0-9-]+$/, 'a folder name under templates/samples/') })).store,
+  );
 }
 
 /** A sample store's folder: templates/samples/NAME/. */
@@ -192,6 +219,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const d = parsed.data;
   // the demo's files live beside its catalog; with no demo, a store without its own folder has templates/store.yaml
-  const storeDir = d.STORE_DIR ?? (d.DEMO_CATALOG === 'off' ? TEMPLATES_DIR : (d.DEMO_CATALOG === 'on' ? demoStoreDir() : sampleStoreDir(d.DEMO_CATALOG)));
+  const storeDir = d.STORE_DIR ?? (d.DEMO_CATALOG === 'off' ? TEMPLATES_DIR : d.DEMO_CATALOG === 'on' ? demoStoreDir() : sampleStoreDir(d.DEMO_CATALOG));
   return { ...d, sandbox: !d.WHATSAPP_TOKEN, storeDir: storeDir.endsWith('/') ? storeDir : `${storeDir}/` };
 }

@@ -26,7 +26,10 @@ export abstract class AppError extends Error {
 export class ConfigError extends AppError {
   readonly code = 'config' as const;
   readonly httpStatus = 500;
-  constructor(message: string, readonly problems: string[] = []) {
+  constructor(
+    message: string,
+    readonly problems: string[] = [],
+  ) {
     super(message);
     this.name = 'ConfigError';
   }
@@ -37,7 +40,10 @@ export class BadRequestError extends AppError {
   readonly httpStatus = 400;
   name = 'BadRequestError';
   /** Field errors of a request body, by path ("products.3.price"). */
-  constructor(message: string, readonly fields?: Record<string, string[]>) {
+  constructor(
+    message: string,
+    readonly fields?: Record<string, string[]>,
+  ) {
     super(message);
   }
 }
@@ -114,9 +120,7 @@ export class WhatsAppApiError extends AppError {
     this.details = opts.details ?? null;
     this.status = opts.status ?? null;
     this.fbtraceId = opts.fbtraceId ?? null;
-    this.retryable =
-      opts.retryable ??
-      (this.metaCode !== null ? RETRYABLE_META_CODES.has(this.metaCode) : this.status === null || this.status >= 500);
+    this.retryable = opts.retryable ?? (this.metaCode !== null ? RETRYABLE_META_CODES.has(this.metaCode) : this.status === null || this.status >= 500);
   }
 
   /** Builds the error from Graph's `{ error: {...} }` body (or anything else it answered). */
@@ -139,7 +143,12 @@ export class WhatsAppApiError extends AppError {
 export class TemplateError extends AppError {
   readonly code = 'template' as const;
   readonly httpStatus = 422;
-  constructor(message: string, readonly file?: string, readonly line?: number, readonly col?: number) {
+  constructor(
+    message: string,
+    readonly file?: string,
+    readonly line?: number,
+    readonly col?: number,
+  ) {
     super(file ? `${file}:${line ?? 0}:${col ?? 0}: ${message}` : message);
     this.name = 'TemplateError';
   }
@@ -149,7 +158,10 @@ export class TemplateError extends AppError {
 export class MediaError extends AppError {
   readonly code = 'media' as const;
   readonly httpStatus = 422;
-  constructor(message: string, readonly problem: 'too_large' | 'corrupt') {
+  constructor(
+    message: string,
+    readonly problem: 'too_large' | 'corrupt',
+  ) {
     super(message);
     this.name = 'MediaError';
   }
@@ -169,7 +181,7 @@ export function toErrorResponse(err: unknown, requestId: string): { status: numb
     return { status: err.status, body: { error: { code: HTTP_CODES[err.status]!, message: err.message || 'refused', requestId } } };
   }
   // a restart or failover of Postgres is not the client's fault and not a bug: come back later
-  if (isDatabaseUnavailable(err)) return { status: 503, body: { error: { code: 'unavailable', message: 'the database is unreachable; try again shortly', requestId } } };
+  if (isDatabaseUnavailable(err))
+    return { status: 503, body: { error: { code: 'unavailable', message: 'the database is unreachable; try again shortly', requestId } } };
   return { status: 500, body: { error: { code: 'internal', message: 'internal error', requestId } } };
 }
-

@@ -64,12 +64,10 @@ export class Health {
     if (!openai) return Promise.resolve('offline rules (no OPENAI_API_KEY)');
     const now = Date.now();
     if (!this.modelProbe || now - this.modelProbe.at > MODEL_PROBE_TTL_MS) {
-      const result = openai.models
-        .list({ timeout: 3000 })
-        .then(
-          () => 'openai: reachable',
-          (err) => (err instanceof APIConnectionError ? `openai: unreachable (${err.message}); answering with the offline rules` : 'openai: reachable'),
-        );
+      const result = openai.models.list({ timeout: 3000 }).then(
+        () => 'openai: reachable',
+        (err) => (err instanceof APIConnectionError ? `openai: unreachable (${err.message}); answering with the offline rules` : 'openai: reachable'),
+      );
       this.modelProbe = { at: now, result };
     }
     return this.modelProbe.result;
@@ -78,6 +76,8 @@ export class Health {
 
 /** One line on an exchange for the operator: "1c catalog done 2026-12-04T10:00:00.000Z: goods 283, offers 44, inserted 283, …". */
 export function describeExchange(e: Exchange): string {
-  const counts = Object.entries(e.counts).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k} ${v}`);
+  const counts = Object.entries(e.counts)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k, v]) => `${k} ${v}`);
   return `${e.source} ${e.kind} ${e.status} ${e.updatedAt.toISOString()}${counts.length ? `: ${counts.join(', ')}` : ''}${e.error ? `; error: ${e.error}` : ''}`;
 }

@@ -6,11 +6,11 @@ export type { Logger };
 export function createLogger(opts: { level: string; name?: string; stderr?: boolean }): Logger {
   return pino(
     {
-    name: opts.name ?? 'vitrina',
-    level: opts.level,
-    base: undefined,
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['token', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
+      name: opts.name ?? 'vitrina',
+      level: opts.level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: ['token', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
     },
     pino.destination(opts.stderr ? 2 : 1),
   );

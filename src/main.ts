@@ -1,11 +1,11 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { accounts } from './console/manager-accounts.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, type Config } from './config.ts';
 import { ConfigError, TemplateError } from './errors.ts';
 import { loadDemoCatalogIfEmpty } from './catalog/demo.ts';
 import { removeServerInfo, writeServerInfo } from './server-info.ts';
-import { buildServices } from './services.ts';
+import { buildServices, type Services } from './services.ts';
 import cron, { type ScheduledTask } from 'node-cron';
 import { jobSchedules, runJob } from './jobs/jobs.ts';
 import { BackgroundFailures, installRejectionAlarm } from './background.ts';
@@ -14,8 +14,8 @@ import { BackgroundFailures, installRejectionAlarm } from './background.ts';
 const SHUTDOWN_BUDGET_MS = 7_000;
 
 async function main(): Promise<void> {
-  let config;
-  let schedules;
+  let config: Config;
+  let schedules: ReturnType<typeof jobSchedules>;
   try {
     config = loadConfig();
     schedules = jobSchedules(config);
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  let services;
+  let services: Services;
   try {
     services = await buildServices(config);
   } catch (err) {
@@ -39,7 +39,13 @@ async function main(): Promise<void> {
     throw err;
   }
   if (services.database.kind === 'pglite') {
-    await loadDemoCatalogIfEmpty({ db: services.database.db, writes: services.catalogWrites, log: services.log, storeDir: config.storeDir, enabled: config.DEMO_CATALOG !== 'off' });
+    await loadDemoCatalogIfEmpty({
+      db: services.database.db,
+      writes: services.catalogWrites,
+      log: services.log,
+      storeDir: config.storeDir,
+      enabled: config.DEMO_CATALOG !== 'off',
+    });
   }
   installRejectionAlarm(services.log, () => services.metrics.unhandledRejections.inc());
   const background = new BackgroundFailures(services.log);
@@ -55,7 +61,9 @@ async function main(): Promise<void> {
     if (config.CRON === 'on') {
       // Every process schedules; the job's lock makes each tick run once across them.
       for (const j of schedules) {
-        tasks.push(cron.schedule(j.cron, (tick) => void background.tick(`job ${j.name}`, () => runJob(services, j.name, { tick: tick.date }), { job: j.name })));
+        tasks.push(
+          cron.schedule(j.cron, (tick) => void background.tick(`job ${j.name}`, () => runJob(services, j.name, { tick: tick.date }), { job: j.name })),
+        );
       }
     }
     services.templates.watch();
@@ -68,14 +76,17 @@ async function main(): Promise<void> {
       services.sandbox ? `Vitrina is up — open http://localhost:${info.port}/sandbox` : 'Vitrina is up',
     );
     void background.tick('console accounts check', async () => {
-      if (!(await accounts.list(services.database.db)).length) services.log.info('no console accounts yet: `npx vitrina managers add LOGIN --name NAME` makes one for /console');
+      if (!(await accounts.list(services.database.db)).length)
+        services.log.info('no console accounts yet: `npx vitrina managers add LOGIN --name NAME` makes one for /console');
     });
   });
 
   // a port another program holds is one line, not a stack trace
   server.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err;
-    console.error(`vitrina: port ${config.PORT} ${err.code === 'EADDRINUSE' ? 'is in use by another program' : 'may not be opened by this user'}: set PORT to a free one`);
+    console.error(
+      `vitrina: port ${config.PORT} ${err.code === 'EADDRINUSE' ? 'is in use by another program' : 'may not be opened by this user'}: set PORT to a free one`,
+    );
     process.exit(1);
   });
 

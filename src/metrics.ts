@@ -18,7 +18,9 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
   // One query per scrape feeds all four gauges.
   let depthOnce: Promise<QueueDepth | null> | null = null;
   const depth = () => {
-    depthOnce ??= (readDepth ? readDepth().catch((err: unknown) => (onDepthError?.(err), null)) : Promise.resolve(null)).finally(() => setTimeout(() => (depthOnce = null), 0));
+    depthOnce ??= (readDepth ? readDepth().catch((err: unknown) => (onDepthError?.(err), null)) : Promise.resolve(null)).finally(() =>
+      setTimeout(() => (depthOnce = null), 0),
+    );
     return depthOnce;
   };
   const queueGauge = (name: string, help: string, pick: (d: QueueDepth) => number) =>
@@ -61,13 +63,42 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       buckets: [0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30],
       registers,
     }),
-    modelCalls: new Counter({ name: 'vitrina_model_calls_total', help: 'OpenAI calls by endpoint and outcome (ok, HTTP status, timeout, network)', labelNames: ['endpoint', 'outcome'], registers }),
-    modelTokens: new Counter({ name: 'vitrina_model_tokens_total', help: 'OpenAI tokens by endpoint and kind (prompt, completion)', labelNames: ['endpoint', 'kind'], registers }),
+    modelCalls: new Counter({
+      name: 'vitrina_model_calls_total',
+      help: 'OpenAI calls by endpoint and outcome (ok, HTTP status, timeout, network)',
+      labelNames: ['endpoint', 'outcome'],
+      registers,
+    }),
+    modelTokens: new Counter({
+      name: 'vitrina_model_tokens_total',
+      help: 'OpenAI tokens by endpoint and kind (prompt, completion)',
+      labelNames: ['endpoint', 'kind'],
+      registers,
+    }),
     outbound: new Counter({ name: 'vitrina_outbound_total', help: 'Outbound sends by status and Meta error code', labelNames: ['status', 'code'], registers }),
-    jobRuns: new Counter({ name: 'vitrina_job_runs_total', help: 'Scheduled job runs by outcome (ran, skipped: another process held the lock, failed)', labelNames: ['job', 'outcome'], registers }),
-    onecCalls: new Counter({ name: 'vitrina_onec_calls_total', help: '1C exchange calls by type, mode and answer (success, progress, failure)', labelNames: ['type', 'mode', 'outcome'], registers }),
-    catalogImportItems: new Counter({ name: 'vitrina_catalog_import_items_total', help: 'What catalog imports from the store system did, by source (1c, feed, file) and count (goods, offers, inserted, priceChanges, …)', labelNames: ['source', 'count'], registers }),
-    unhandledRejections: new Counter({ name: 'vitrina_unhandled_rejections_total', help: 'Promises rejected with no handler (each one a bug; the process stays up)', registers }),
+    jobRuns: new Counter({
+      name: 'vitrina_job_runs_total',
+      help: 'Scheduled job runs by outcome (ran, skipped: another process held the lock, failed)',
+      labelNames: ['job', 'outcome'],
+      registers,
+    }),
+    onecCalls: new Counter({
+      name: 'vitrina_onec_calls_total',
+      help: '1C exchange calls by type, mode and answer (success, progress, failure)',
+      labelNames: ['type', 'mode', 'outcome'],
+      registers,
+    }),
+    catalogImportItems: new Counter({
+      name: 'vitrina_catalog_import_items_total',
+      help: 'What catalog imports from the store system did, by source (1c, feed, file) and count (goods, offers, inserted, priceChanges, …)',
+      labelNames: ['source', 'count'],
+      registers,
+    }),
+    unhandledRejections: new Counter({
+      name: 'vitrina_unhandled_rejections_total',
+      help: 'Promises rejected with no handler (each one a bug; the process stays up)',
+      registers,
+    }),
     jobItems: new Counter({ name: 'vitrina_job_items_total', help: 'What job runs did, by the counts each reports', labelNames: ['job', 'count'], registers }),
   };
 }

@@ -6,7 +6,11 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', 
 
 /** A page's own words: the phrase book's keys under `prefix` in one language, the prefix dropped. */
 export function pageWords(book: PhraseBook, lang: Lang, prefix: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(book[lang]).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  return Object.fromEntries(
+    Object.entries(book[lang])
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, v]) => [k.slice(prefix.length), v]),
+  );
 }
 
 /**

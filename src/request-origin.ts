@@ -42,5 +42,6 @@ export function ownPageWrite(c: Context, trustProxy: boolean): void {
   if (c.req.header('sec-fetch-site') === 'cross-site') throw new ForbiddenError('a cross-site console write is refused');
   const length = c.req.header('content-length');
   const hasBody = length !== undefined ? Number(length) > 0 : c.req.header('transfer-encoding') !== undefined;
-  if (hasBody && !/^application\/json\b/i.test(c.req.header('content-type') ?? '')) throw new BadRequestError('console writes send JSON (Content-Type: application/json)');
+  if (hasBody && !/^application\/json\b/i.test(c.req.header('content-type') ?? ''))
+    throw new BadRequestError('console writes send JSON (Content-Type: application/json)');
 }

@@ -106,8 +106,13 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   const log = opts.log ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = createMetrics({ defaults: !opts.log });
   const database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, log });
-  metrics.watchQueues(() => queueDepth(database.db, clock.now()), (err) => log.warn({ err: String(err) }, 'queue depth not read for /metrics'));
-  const store: Store = config.REDIS_URL ? new RedisStore({ url: config.REDIS_URL, prefix: opts.redisPrefix }) : new MemoryStore({ now: () => clock.now().getTime() });
+  metrics.watchQueues(
+    () => queueDepth(database.db, clock.now()),
+    (err) => log.warn({ err: String(err) }, 'queue depth not read for /metrics'),
+  );
+  const store: Store = config.REDIS_URL
+    ? new RedisStore({ url: config.REDIS_URL, prefix: opts.redisPrefix })
+    : new MemoryStore({ now: () => clock.now().getTime() });
   const phoneNumberId = config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox';
   const templates = new TemplateRegistry({ log });
   const sandbox = config.sandbox ? new SandboxGraph({ clock, phoneNumberId, log, templates: () => templates.current() }) : null;
@@ -163,7 +168,8 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     : null;
   const ffmpeg = resolveFfmpeg({ ...process.env, FFMPEG_PATH: config.FFMPEG_PATH });
   const profile = new StoreProfile({ file: `${config.storeDir}store.yaml`, env: config, log });
-  if (await useSearchConfigs(database.db, searchConfigs(profile.current().languages))) log.info({ languages: profile.current().languages }, 'search configurations set from the store languages');
+  if (await useSearchConfigs(database.db, searchConfigs(profile.current().languages)))
+    log.info({ languages: profile.current().languages }, 'search configurations set from the store languages');
   const vocabulary = new Vocabularies({ db: database.db, log, synonymsFile: `${config.storeDir}synonyms.yaml` });
   await vocabulary.refresh();
   // with a model, search is hybrid: embeddings computed in the background, lexical until they are
@@ -238,7 +244,20 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     contextSize: config.CONTEXT_MESSAGES,
     log,
   });
-  const turnServices: TurnServices = { config, db: database.db, catalog: catalogReader(database.db), store, clock, assistant, media, handoff, vocabulary, profile, orders, ...(embeddings ? { semantic: embeddings } : {}) };
+  const turnServices: TurnServices = {
+    config,
+    db: database.db,
+    catalog: catalogReader(database.db),
+    store,
+    clock,
+    assistant,
+    media,
+    handoff,
+    vocabulary,
+    profile,
+    orders,
+    ...(embeddings ? { semantic: embeddings } : {}),
+  };
   const handle = opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn);
   const inbox = new InboxWorker({
     db: database.db,
@@ -265,8 +284,18 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   wakeInbox = () => inbox.pump.notify();
 
   // Postgres: any process may take 1C's next call; PGlite: one process, and a folder is far faster for large files
-  const exchangeFiles: ExchangeFiles = database.kind === 'postgres' ? new TableFiles(database.db) : new FolderFiles(config.DATA_DIR.startsWith('memory://') ? null : `${config.DATA_DIR}/exchange`);
-  const analytics = new Analytics({ db: database.db, clock, profile: () => profile.current(), managers: handoff.managers, rateCard: loadRateCard(), lateDays: config.ANALYTICS_LATE_DAYS });
+  const exchangeFiles: ExchangeFiles =
+    database.kind === 'postgres'
+      ? new TableFiles(database.db)
+      : new FolderFiles(config.DATA_DIR.startsWith('memory://') ? null : `${config.DATA_DIR}/exchange`);
+  const analytics = new Analytics({
+    db: database.db,
+    clock,
+    profile: () => profile.current(),
+    managers: handoff.managers,
+    rateCard: loadRateCard(),
+    lateDays: config.ANALYTICS_LATE_DAYS,
+  });
   const catalogReading = () => sourceReading(vocabulary.lexicon, profile.current().catalogSource, profile.current().currency);
   const catalogWrites = new CatalogWrites({
     db: database.db,
@@ -284,7 +313,12 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
         embeddings?.refreshLater();
       }
       if (!counts.priceChanges && !counts.stockChanges && !counts.updated) return;
-      const fired = await runPriceAlerts({ db: database.db, now: clock.now(), templates: templates.current(), defaultLanguage: profile.current().defaultLanguage });
+      const fired = await runPriceAlerts({
+        db: database.db,
+        now: clock.now(),
+        templates: templates.current(),
+        defaultLanguage: profile.current().defaultLanguage,
+      });
       if (fired.enqueued || fired.backInStock) sender.pump.notify();
     },
   });

@@ -13,7 +13,9 @@ vi.setConfig({ testTimeout: 180_000 });
 
 const cli = (args: string[], env: Record<string, string>, stdin?: string) =>
   new Promise<{ code: number; out: string; err: string }>((resolve) => {
-    const child = execFile(process.execPath, ['bin/vitrina.js', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env } }, (err, out, errOut) => resolve({ code: err ? Number(err.code ?? 1) : 0, out, err: errOut }));
+    const child = execFile(process.execPath, ['bin/vitrina.js', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env } }, (err, out, errOut) =>
+      resolve({ code: err ? Number(err.code ?? 1) : 0, out, err: errOut }),
+    );
     child.stdin!.end(stdin ?? '');
   });
 
@@ -30,7 +32,14 @@ describe('the CLI: report and manager accounts', () => {
     const printed = JSON.parse(json.out);
     expect(printed.messages.in).toBe(7 * 40);
     const again = await openDatabase({ dataDir: env.DATA_DIR });
-    const direct = await analyticsReport(again.db, loadRateCard(), { from: '2026-10-02', to: '2026-10-08', timeZone: 'Asia/Almaty', currency: 'KZT', today: '2026-12-04', managers: [] });
+    const direct = await analyticsReport(again.db, loadRateCard(), {
+      from: '2026-10-02',
+      to: '2026-10-08',
+      timeZone: 'Asia/Almaty',
+      currency: 'KZT',
+      today: '2026-12-04',
+      managers: [],
+    });
     await again.close();
     expect(printed).toEqual(JSON.parse(JSON.stringify(direct)));
 
@@ -50,10 +59,15 @@ describe('the CLI: report and manager accounts', () => {
     expect(made.out).toMatch(/^created erlan; password: [\w-]{16} \(shown once\) \(in the embedded database in .+\)\n$/);
     // a DATA_DIR with no database is a mistake, not a new store
     const typo = await cli(['managers', 'add', 'dana', '--name', 'Дана'], { ...env, DATA_DIR: `${env.DATA_DIR}-typo` });
-    expect(typo).toMatchObject({ code: 1, err: `vitrina: no database in ${env.DATA_DIR}-typo: start the service there once (npm start), or set DATA_DIR (or DATABASE_URL) to the store's\n` });
+    expect(typo).toMatchObject({
+      code: 1,
+      err: `vitrina: no database in ${env.DATA_DIR}-typo: start the service there once (npm start), or set DATA_DIR (or DATABASE_URL) to the store's\n`,
+    });
     expect((await cli(['managers', 'add', 'erlan', '--name', 'Другой'], env)).err).toBe('vitrina: the login "erlan" is taken\n');
     expect((await cli(['managers', 'add', 'Bad Login', '--name', 'X'], env)).err).toBe('vitrina: a login is 2–40 of a-z 0-9 . _ -\n');
-    expect((await cli(['managers', 'add', 'dana', '--name', 'Дана', '--password-stdin'], env, 'short\n')).err).toBe('vitrina: a password has at least 10 characters\n');
+    expect((await cli(['managers', 'add', 'dana', '--name', 'Дана', '--password-stdin'], env, 'short\n')).err).toBe(
+      'vitrina: a password has at least 10 characters\n',
+    );
     expect((await cli(['managers', 'disable', 'erlan'], env)).out).toBe(`erlan disabled ${where}\n`);
     expect((await cli(['managers', 'list'], env)).out).toBe('aigerim              Айгерим +77000000001\nerlan                Ерлан (disabled)\n');
     // the WhatsApp manager's hand-offs carry the account's name now

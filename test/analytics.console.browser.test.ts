@@ -13,10 +13,19 @@ describe('the analytics page in chromium', () => {
 
   it('sign in, pick a period, read the figures, see the charts, export a table; signed out it sends you to sign in', async () => {
     const today = suite.h.services.analytics.today();
-    await seedTraffic(suite.h.services.database.db, { from: addDays(today, -59), days: 60, inboundPerDay: 120, templatesPerDay: 30, shoppers: 400, managers: [MANAGER] });
+    await seedTraffic(suite.h.services.database.db, {
+      from: addDays(today, -59),
+      days: 60,
+      inboundPerDay: 120,
+      templatesPerDay: 30,
+      shoppers: 400,
+      managers: [MANAGER],
+    });
     await suite.h.app.request('/admin/api/jobs/analytics/run', { method: 'POST', headers: { authorization: 'Bearer console-secret' } });
     const from = addDays(today, -29);
-    const api = await (await suite.h.app.request(`/admin/api/analytics?from=${from}&to=${today}`, { headers: { authorization: 'Bearer console-secret' } })).json();
+    const api = await (
+      await suite.h.app.request(`/admin/api/analytics?from=${from}&to=${today}`, { headers: { authorization: 'Bearer console-secret' } })
+    ).json();
     expect(api.messages.in).toBe(30 * 120);
 
     const page = await suite.browser.newPage({ viewport: { width: 1280, height: 1500 } });
@@ -41,7 +50,13 @@ describe('the analytics page in chromium', () => {
     const funnelRows = page.locator('section', { hasText: 'Воронка' }).locator('table tr');
     await expect.poll(() => funnelRows.count()).toBe(8);
     expect(await funnelRows.nth(1).textContent()).toBe(`Поиски${n(api.funnel[0].count)}`);
-    const drawn = await page.evaluate(() => ['overTime', 'funnel'].map((id) => (window as unknown as { Chart: { getChart(id: string): { data: { datasets: Array<{ data: number[] }> } } | undefined } }).Chart.getChart(id)?.data.datasets[0]?.data.length ?? 0));
+    const drawn = await page.evaluate(() =>
+      ['overTime', 'funnel'].map(
+        (id) =>
+          (window as unknown as { Chart: { getChart(id: string): { data: { datasets: Array<{ data: number[] }> } } | undefined } }).Chart.getChart(id)?.data
+            .datasets[0]?.data.length ?? 0,
+      ),
+    );
     expect(drawn).toEqual([30, 7]);
     const download = page.waitForEvent('download');
     await page.locator('section', { hasText: 'Шаблоны' }).getByRole('link', { name: 'CSV' }).click();

@@ -24,7 +24,13 @@ describe.each(backends())('what WhatsApp cost, from the statuses Meta sent ($nam
         values (${`k${++n}`}, 's', ${JSON.stringify(template ? { type: 'template', template: { name: template, language: { code: 'ru' } } } : { type: 'text', text: { body: 'hi' } })}::jsonb, 'delivered', now(), ${wamid}, now(), now())`,
       );
     // Almaty is UTC+5: 2026-09-30T20:00Z is already 1 October there
-    const status = (id: string, to: string, iso: string, pricing: Record<string, unknown>) => ({ id, status: 'delivered', timestamp: String(Math.floor(Date.parse(iso) / 1000)), recipient_id: to, pricing });
+    const status = (id: string, to: string, iso: string, pricing: Record<string, unknown>) => ({
+      id,
+      status: 'delivered',
+      timestamp: String(Math.floor(Date.parse(iso) / 1000)),
+      recipient_id: to,
+      pricing,
+    });
     const regular = (category: string) => ({ billable: true, pricing_model: 'PMP', type: 'regular', category });
     const messages: Array<[string, string | null, string, string, Record<string, unknown>]> = [
       ['w1', 'order_shipped', '77011110001', '2026-09-29T10:00:00Z', regular('utility')], // KZ utility, old rate: 0.02
@@ -34,7 +40,13 @@ describe.each(backends())('what WhatsApp cost, from the statuses Meta sent ($nam
       ['w5', 'price_drop', '79161110005', '2026-10-03T11:00:00Z', regular('marketing')], // RU marketing 0.0802
       ['w6', 'order_shipped', '79161110006', '2026-10-03T12:00:00Z', regular('utility')], // RU utility: not on the card → unpriced
       ['w7', null, '77011110007', '2026-10-03T13:00:00Z', { billable: false, pricing_model: 'PMP', type: 'free_customer_service', category: 'service' }], // free
-      ['w8', 'order_shipped', '77011110008', '2026-10-04T09:00:00Z', { billable: false, pricing_model: 'PMP', type: 'free_customer_service', category: 'utility' }], // utility in the window: free
+      [
+        'w8',
+        'order_shipped',
+        '77011110008',
+        '2026-10-04T09:00:00Z',
+        { billable: false, pricing_model: 'PMP', type: 'free_customer_service', category: 'utility' },
+      ], // utility in the window: free
       ['w9', 'price_drop', '77011110009', '2026-11-01T10:00:00Z', regular('marketing')], // outside the period
     ];
     for (const [wamid, template] of messages) await sent(wamid, template);

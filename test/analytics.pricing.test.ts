@@ -9,7 +9,11 @@ describe.each(backends())('what Meta charges, kept per message from status webho
   afterAll(() => backend.cleanup());
   const at = (s: number) => String(1_796_000_000 + s);
   const pricing = (type: string, category = 'marketing') => ({ billable: true, pricing_model: 'PMP', type, category });
-  const rows = () => query(h.services.database.db, sql`select wamid, recipient, category, type, model, billable, extract(epoch from at)::bigint::text as at from message_pricing order by wamid`);
+  const rows = () =>
+    query(
+      h.services.database.db,
+      sql`select wamid, recipient, category, type, model, billable, extract(epoch from at)::bigint::text as at from message_pricing order by wamid`,
+    );
 
   it('one row a message whatever the order and repeats, dated by its earliest status; no pricing, no row; odd pricing never refuses a webhook', async () => {
     h = await startHarness({ backend });
@@ -25,7 +29,13 @@ describe.each(backends())('what Meta charges, kept per message from status webho
     await post([{ id: 'wamid.p1', status: 'read', timestamp: at(30), recipient_id: '77011234567', pricing: pricing('regular') }]);
     // the conversation-based shape (before 2025-07-01) and pricing Meta might one day send oddly
     await post([
-      { id: 'wamid.p4', status: 'sent', timestamp: at(60), recipient_id: '77011234567', pricing: { billable: true, pricing_model: 'CBP', category: 'utility' } },
+      {
+        id: 'wamid.p4',
+        status: 'sent',
+        timestamp: at(60),
+        recipient_id: '77011234567',
+        pricing: { billable: true, pricing_model: 'CBP', category: 'utility' },
+      },
       { id: 'wamid.p5', status: 'sent', timestamp: at(70), recipient_id: '77011234567', pricing: { billable: 'yes', category: 'utility', type: 7 } },
       { id: 'wamid.p6', status: 'sent', timestamp: at(80), recipient_id: '77011234567', pricing: 'regular' },
     ]);

@@ -13,7 +13,14 @@ const plus = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOSt
 describe('percentiles and time buckets', () => {
   it('nearest rank over buckets; two significant figures', () => {
     expect([45, 99.6, 100, 1234, 2540, 9960, 210_000, 3_649_999].map(bucketMs)).toEqual([45, 100, 100, 1200, 2500, 10_000, 210_000, 3_600_000]);
-    const h = new Map([[800, 1], [1000, 1], [1200, 2], [2500, 1], [3100, 1], [15_000, 1]]);
+    const h = new Map([
+      [800, 1],
+      [1000, 1],
+      [1200, 2],
+      [2500, 1],
+      [3100, 1],
+      [15_000, 1],
+    ]);
     expect(percentile(h, 0.5)).toBe(1200); // 4th of 7
     expect(percentile(h, 0.95)).toBe(15_000); // 7th of 7
     expect(percentile(new Map(), 0.5)).toBeNull();
@@ -34,14 +41,26 @@ describe.each(backends())('the analytics report against a hand-counted fixture (
     const db = h.services.database.db;
     let n = 0;
     const idOf = async (wamid: string) => Number((await query<{ id: number }>(db, sql`select id from inbox where wamid = ${wamid}`))[0]!.id);
-    const out = async (o: { key: string; to: string; at: string; status: string; inbox?: number; acceptedMs?: number; template?: string; code?: number; wamid?: string }) =>
+    const out = async (o: {
+      key: string;
+      to: string;
+      at: string;
+      status: string;
+      inbox?: number;
+      acceptedMs?: number;
+      template?: string;
+      code?: number;
+      wamid?: string;
+    }) =>
       db.execute(
         sql`insert into outbox (dedupe_key, shopper_key, inbox_id, payload, status, next_attempt_at, wamid, error_code, accepted_at, created_at, updated_at)
         values (${o.key}, ${o.to}, ${o.inbox ?? null}, ${JSON.stringify(o.template ? { type: 'template', template: { name: o.template, language: { code: 'ru' } } } : { type: 'text', text: { body: '…' } })}::jsonb,
           ${o.status}, ${o.at}::timestamptz, ${o.wamid ?? null}, ${o.code ?? null}, ${o.acceptedMs === undefined ? null : plus(o.at, o.acceptedMs)}::timestamptz, ${o.at}::timestamptz, ${o.at}::timestamptz)`,
       );
     const event = (kind: string, at: string, data: Record<string, unknown> = {}, shopper = 's1') =>
-      db.execute(sql`insert into analytics_events (dedupe_key, shopper_key, kind, data, at) values (${`e${++n}`}, ${shopper}, ${kind}, ${JSON.stringify(data)}::jsonb, ${at}::timestamptz)`);
+      db.execute(
+        sql`insert into analytics_events (dedupe_key, shopper_key, kind, data, at) values (${`e${++n}`}, ${shopper}, ${kind}, ${JSON.stringify(data)}::jsonb, ${at}::timestamptz)`,
+      );
 
     // ── 2 November (local) ──
     const rows: Array<[string, string, string, Record<string, unknown>?]> = [
@@ -76,15 +95,34 @@ describe.each(backends())('the analytics report against a hand-counted fixture (
     await out({ key: 'r10', to: 's1', inbox: await i(10), at: '2026-11-03T04:00:00.000Z', acceptedMs: 15_000, status: 'delivered' });
     await out({ key: 'r11', to: 's2', inbox: await i(11), at: '2026-11-02T19:30:00.000Z', acceptedMs: 1200, status: 'accepted' });
     // templates the jobs sent on the 2nd; order_shipped still pending (not sent)
-    await out({ key: 'alert:1:50000', to: 's1', at: '2026-11-02T03:00:00Z', status: 'delivered', template: 'price_alert_notification', wamid: 'wamid.t1', acceptedMs: 200 });
-    await out({ key: 'alert:2:60000', to: 's2', at: '2026-11-02T03:00:00Z', status: 'read', template: 'price_alert_notification', wamid: 'wamid.t2', acceptedMs: 200 });
+    await out({
+      key: 'alert:1:50000',
+      to: 's1',
+      at: '2026-11-02T03:00:00Z',
+      status: 'delivered',
+      template: 'price_alert_notification',
+      wamid: 'wamid.t1',
+      acceptedMs: 200,
+    });
+    await out({
+      key: 'alert:2:60000',
+      to: 's2',
+      at: '2026-11-02T03:00:00Z',
+      status: 'read',
+      template: 'price_alert_notification',
+      wamid: 'wamid.t2',
+      acceptedMs: 200,
+    });
     await out({ key: 'arrivals:s3:w45', to: 's3', at: '2026-11-02T04:00:00Z', status: 'failed', template: 'new_arrivals', code: 131049, acceptedMs: 200 });
     await out({ key: 'arrivals:s1:w45', to: 's1', at: '2026-11-02T04:00:00Z', status: 'delivered', template: 'new_arrivals', acceptedMs: 200 });
     await out({ key: 'order:1:shipped', to: 's1', at: '2026-11-02T04:00:00Z', status: 'pending', template: 'order_shipped' });
     // Meta charged t2 as marketing in Kazakhstan (rates.yaml: 0.0860 from 2026-10-01)
-    await db.execute(sql`insert into message_pricing (wamid, recipient, category, type, model, billable, at) values ('wamid.t2', '77011110002', 'marketing', 'regular', 'PMP', true, '2026-11-02T03:00:05Z')`);
+    await db.execute(
+      sql`insert into message_pricing (wamid, recipient, category, type, model, billable, at) values ('wamid.t2', '77011110002', 'marketing', 'regular', 'PMP', true, '2026-11-02T03:00:05Z')`,
+    );
 
-    for (const k of ['search', 'search', 'search', 'product_view', 'product_view', 'alert_set', 'recommendation_tap', 'opt_out']) await event(k, '2026-11-02T06:30:00Z');
+    for (const k of ['search', 'search', 'search', 'product_view', 'product_view', 'alert_set', 'recommendation_tap', 'opt_out'])
+      await event(k, '2026-11-02T06:30:00Z');
     await event('cart_add', '2026-11-02T06:31:00Z', { product: 'a' }, 's1');
     await event('cart_add', '2026-11-02T06:32:00Z', { product: 'b' }, 's1'); // the same shopper: one cart that day
     await event('model_usage', '2026-11-02T06:33:00Z', { model: 'gpt-4o-mini', calls: 2, promptTokens: 1000, completionTokens: 200 });
@@ -125,7 +163,10 @@ describe.each(backends())('the analytics report against a hand-counted fixture (
     expect(r.messages).toEqual({ in: 10, out: 13, voiceNotes: 1, photos: 1, byType: { audio: 1, button: 1, image: 1, reaction: 1, text: 6 } });
     // sent: 9 replies and relays + 4 templates; delivered or read 9; read 3 (r1, r9, t2); failed 2 (r4, new_arrivals 131049)
     expect(r.delivery).toEqual({ sent: 13, delivered: 9, read: 3, failed: 2, deliveryRate: 0.6923, readRate: 0.2308, failureRate: 0.1538 });
-    expect(r.errors).toEqual([{ code: '131026', count: 1 }, { code: '131049', count: 1 }]);
+    expect(r.errors).toEqual([
+      { code: '131026', count: 1 },
+      { code: '131049', count: 1 },
+    ]);
     expect(r.templates).toEqual([
       { template: 'new_arrivals', sent: 2, delivered: 1, read: 0, failed: 1, taps: 0, deliveryRate: 0.5, readRate: 0, failureRate: 0.5 },
       { template: 'price_alert_notification', sent: 2, delivered: 2, read: 1, failed: 0, taps: 1, deliveryRate: 1, readRate: 0.5, failureRate: 0 },
@@ -142,7 +183,16 @@ describe.each(backends())('the analytics report against a hand-counted fixture (
       resolutionP50Ms: 3_600_000,
       resolutionP95Ms: 3_600_000,
       managers: [
-        { manager: MANAGER, name: 'Ерлан', taken: 1, replies: 2, closed: 1, firstResponseP50Ms: 210_000, firstResponseP95Ms: 210_000, resolutionP50Ms: 3_600_000 },
+        {
+          manager: MANAGER,
+          name: 'Ерлан',
+          taken: 1,
+          replies: 2,
+          closed: 1,
+          firstResponseP50Ms: 210_000,
+          firstResponseP95Ms: 210_000,
+          resolutionP50Ms: 3_600_000,
+        },
         { manager: 'aigerim', name: 'Айгерим', taken: 1, replies: 1, closed: 0, firstResponseP50Ms: 65_000, firstResponseP95Ms: 65_000, resolutionP50Ms: null },
       ],
     });

@@ -13,7 +13,7 @@ describe.each(backends())('today without waiting for the roll-up job ($name)', (
   let h: Harness;
   afterEach(() => h?.close());
 
-  it('a conversation shows at once, its replies priced at the day\'s service rate; a report within the minute reuses today\'s figures, after it they are rebuilt', async () => {
+  it("a conversation shows at once, its replies priced at the day's service rate; a report within the minute reuses today's figures, after it they are rebuilt", async () => {
     h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', TZ: 'Asia/Almaty' } });
     const shopper = '77090000301';
     const report = async () => {
@@ -28,7 +28,13 @@ describe.each(backends())('today without waiting for the roll-up job ($name)', (
     };
     // Meta's status for each reply: sent, billed as a service message
     const billed = async () => {
-      const statuses = graph.sendsTo(shopper).map((s) => ({ id: s.wamid, status: 'sent', timestamp: String(unixSeconds(h.clock.now())), recipient_id: shopper, pricing: { billable: true, pricing_model: 'PMP', type: 'regular', category: 'service' } }));
+      const statuses = graph.sendsTo(shopper).map((s) => ({
+        id: s.wamid,
+        status: 'sent',
+        timestamp: String(unixSeconds(h.clock.now())),
+        recipient_id: shopper,
+        pricing: { billable: true, pricing_model: 'PMP', type: 'regular', category: 'service' },
+      }));
       expect((await h.post(statusWebhook(statuses))).status).toBe(200);
     };
 

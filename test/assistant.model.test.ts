@@ -45,7 +45,15 @@ describe.each(backends())('assistant with the model ($name)', (backend) => {
 
     expect(model.requests).toHaveLength(2);
     expect(model.requests[0]!.tools.map((t: any) => t.function.name)).toEqual([
-      'search_products', 'get_recommendations', 'get_product_details', 'set_price_alert', 'track_preference', 'add_to_cart', 'view_cart', 'checkout', 'escalate_to_manager',
+      'search_products',
+      'get_recommendations',
+      'get_product_details',
+      'set_price_alert',
+      'track_preference',
+      'add_to_cart',
+      'view_cart',
+      'checkout',
+      'escalate_to_manager',
     ]);
     const toolMsg = model.requests[1]!.messages.at(-1);
     expect(toolMsg.role).toBe('tool');
@@ -67,10 +75,21 @@ describe.each(backends())('assistant with the model ($name)', (backend) => {
     expect(added.interactive.body.text).toBe('Добавил две штуки 👍');
     expect(added.interactive.action.buttons.map((b: any) => b.reply.id)).toEqual(['checkout', 'cart', 'manager']);
     const toolResult = JSON.parse(model.requests[1]!.messages.at(-1).content);
-    expect(toolResult).toMatchObject({ ok: true, product_id: p!.id, quantity_in_cart: 2, cart: { items: 2, lines: [{ product_id: p!.id, name: p!.name, quantity: 2 }] } });
-    expect(await query(db(), sql`select shopper_key, product_id, quantity from cart_lines`)).toEqual([{ shopper_key: '77020000050', product_id: p!.id, quantity: 2 }]);
+    expect(toolResult).toMatchObject({
+      ok: true,
+      product_id: p!.id,
+      quantity_in_cart: 2,
+      cart: { items: 2, lines: [{ product_id: p!.id, name: p!.name, quantity: 2 }] },
+    });
+    expect(await query(db(), sql`select shopper_key, product_id, quantity from cart_lines`)).toEqual([
+      { shopper_key: '77020000050', product_id: p!.id, quantity: 2 },
+    ]);
 
-    model.push({ toolCalls: [{ name: 'view_cart', args: {} }] }, { toolCalls: [{ name: 'checkout', args: {} }] }, { content: 'Оформляем! Как удобнее получить?' });
+    model.push(
+      { toolCalls: [{ name: 'view_cart', args: {} }] },
+      { toolCalls: [{ name: 'checkout', args: {} }] },
+      { content: 'Оформляем! Как удобнее получить?' },
+    );
     const how = await say('77020000050', 'оформи заказ');
     expect(how.interactive.body.text).toBe('Оформляем! Как удобнее получить?');
     expect(how.interactive.action.buttons.map((b: any) => b.reply.id)).toEqual(['ship:delivery', 'ship:pickup', 'checkout:cancel']);
@@ -120,7 +139,16 @@ describe.each(backends())('assistant with the model ($name)', (backend) => {
 
   it('bad tool arguments come back to the model as readable errors', async () => {
     h = await start();
-    model.push({ toolCalls: [{ name: 'get_product_details', args: '{not json' }, { name: 'no_such_tool', args: {} }, { name: 'set_price_alert', args: { drop_percent: 10 } }] }, { content: 'Уточните' });
+    model.push(
+      {
+        toolCalls: [
+          { name: 'get_product_details', args: '{not json' },
+          { name: 'no_such_tool', args: {} },
+          { name: 'set_price_alert', args: { drop_percent: 10 } },
+        ],
+      },
+      { content: 'Уточните' },
+    );
     await say('77020000005', 'что-то');
     const tools = model.requests[1]!.messages.filter((m: any) => m.role === 'tool').map((m: any) => JSON.parse(m.content).error);
     expect(tools).toEqual(['arguments are not valid JSON', 'unknown tool no_such_tool', expect.stringContaining('invalid arguments: product_id')]);

@@ -16,7 +16,11 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
   };
   const tap = async (from: string, id: string, title: string) => {
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook(from, [{ from, id: `wamid.tap.${Math.random()}`, timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id, title } } }]));
+    await h.post(
+      messagesWebhook(from, [
+        { from, id: `wamid.tap.${Math.random()}`, timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id, title } } },
+      ]),
+    );
     await h.drain();
     return graph.sendsTo(from).at(-1)!.body;
   };
@@ -40,7 +44,10 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
     expect(prefs!.data).toMatchObject({ budgetMax: 300000, colors: ['серый'], categories: ['Диваны'] });
     const armchairs = await say('77030000002', 'а кресла?');
     const ids = armchairs.interactive.action.sections[0].rows.map((r: any) => r.id);
-    const prices = await query<{ price: number }>(h.services.database.db, sql`select price::float8 as price from products where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+    const prices = await query<{ price: number }>(
+      h.services.database.db,
+      sql`select price::float8 as price from products where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
+    );
     expect(Math.max(...prices.map((p) => p.price))).toBeLessThanOrEqual(300000 * 100);
   });
 
@@ -63,7 +70,9 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
     const from = '77030000011';
     expect((await say(from, 'где находится ваш магазин?')).text.body).toBe('Наш адрес: Алматы, пр. Абая 150, ТЦ «Forum», 2 этаж.');
     expect((await say(from, 'до скольки вы работаете?')).text.body).toBe('Мы работаем ежедневно с 10:00 до 21:00.');
-    expect((await say(from, 'вы доставляете в Караганду?')).text.body).toBe('Доставляем по Казахстану: по Алматы — бесплатно от 200 000 ₸, в другие города — транспортной компанией, 2–5 дней.');
+    expect((await say(from, 'вы доставляете в Караганду?')).text.body).toBe(
+      'Доставляем по Казахстану: по Алматы — бесплатно от 200 000 ₸, в другие города — транспортной компанией, 2–5 дней.',
+    );
     expect((await say(from, 'what are your opening hours?')).text.body).toBe('We are open daily from 10:00 to 21:00.');
     expect((await say(from, 'дүкен қайда орналасқан?')).text.body).toBe('Мекенжайымыз: Алматы, Абай даңғылы 150, «Forum» СО, 2-қабат.');
     const person = await say(from, 'I want to talk to a person');
@@ -96,7 +105,10 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
     const from = '77030000012';
     const list = await say(from, 'покажи кресла');
     const ids = list.interactive.action.sections[0].rows.map((r: { id: string }) => r.id);
-    const [cheapest] = await query<{ id: string }>(h.services.database.db, sql`select id from products where active and category = 'Кресла' order by price, id limit 1`);
+    const [cheapest] = await query<{ id: string }>(
+      h.services.database.db,
+      sql`select id from products where active and category = 'Кресла' order by price, id limit 1`,
+    );
     expect(ids).toContain(cheapest!.id);
     await say(from, 'а подешевле?');
     // one message: the words above the cheapest one's card
@@ -126,7 +138,10 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
     const similar = await tap('77030000005', 'similar:ZT-0002', 'Похожие');
     const ids = similar.interactive.action.sections[0].rows.map((r: any) => r.id);
     expect(ids).not.toContain('ZT-0002');
-    const cats = await query<{ category: string }>(h.services.database.db, sql`select distinct category from products where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+    const cats = await query<{ category: string }>(
+      h.services.database.db,
+      sql`select distinct category from products where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
+    );
     expect(cats).toEqual([{ category: 'Диваны' }]);
   });
 
@@ -135,7 +150,17 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
     const list = await say('77030000006', 'покажи столы');
     const first = list.interactive.action.sections[0].rows[0];
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook('77030000006', [{ from: '77030000006', id: 'wamid.lr.1', timestamp: ts, type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: first.id, title: first.title } } }]));
+    await h.post(
+      messagesWebhook('77030000006', [
+        {
+          from: '77030000006',
+          id: 'wamid.lr.1',
+          timestamp: ts,
+          type: 'interactive',
+          interactive: { type: 'list_reply', list_reply: { id: first.id, title: first.title } },
+        },
+      ]),
+    );
     await h.drain();
     const recs = await say('77030000006', 'посоветуй что-нибудь');
     expect(recs.interactive.action.sections[0].rows.map((r: any) => r.id)).not.toContain(first.id);
@@ -160,12 +185,18 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
     const before = graph.sendsTo(shopper).length;
     const [first] = graph.sendsTo(shopper);
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook(shopper, [{ from: shopper, id: 'wamid.react.1', timestamp: ts, type: 'reaction', reaction: { message_id: first!.wamid, emoji: '👍' } }]));
-    for (const words of ['ok', 'Спасибо!', 'спасибо большое', 'рахмет', 'Рақмет сізге', 'ок, понял', 'thanks a lot', '👍', '🙏🙏']) await h.post(textWebhook({ from: shopper, body: words, at: h.clock.now() }));
+    await h.post(
+      messagesWebhook(shopper, [{ from: shopper, id: 'wamid.react.1', timestamp: ts, type: 'reaction', reaction: { message_id: first!.wamid, emoji: '👍' } }]),
+    );
+    for (const words of ['ok', 'Спасибо!', 'спасибо большое', 'рахмет', 'Рақмет сізге', 'ок, понял', 'thanks a lot', '👍', '🙏🙏'])
+      await h.post(textWebhook({ from: shopper, body: words, at: h.clock.now() }));
     await h.drain();
     expect(graph.sendsTo(shopper)).toHaveLength(before);
     // the words were taken (the inbox is done), only no reply went out
-    const [open] = await query<{ n: number }>(h.services.database.db, sql`select count(*)::int as n from inbox where shopper_key = ${shopper} and status <> 'done'`);
+    const [open] = await query<{ n: number }>(
+      h.services.database.db,
+      sql`select count(*)::int as n from inbox where shopper_key = ${shopper} and status <> 'done'`,
+    );
     expect(open!.n).toBe(0);
     const answered = await say(shopper, 'спасибо, а есть диван подешевле?');
     expect(graph.sendsTo(shopper).length).toBeGreaterThan(before);
@@ -175,7 +206,11 @@ describe.each(backends())('offline assistant ($name)', (backend) => {
   it('an unsupported message gets a clear answer', async () => {
     h = await start();
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook('77030000008', [{ from: '77030000008', id: 'wamid.st.1', timestamp: ts, type: 'sticker', sticker: { id: '1', mime_type: 'image/webp' } }]));
+    await h.post(
+      messagesWebhook('77030000008', [
+        { from: '77030000008', id: 'wamid.st.1', timestamp: ts, type: 'sticker', sticker: { id: '1', mime_type: 'image/webp' } },
+      ]),
+    );
     await h.drain();
     expect(graph.sendsTo('77030000008')[0]!.body.text.body).toBe('Пока я понимаю текст и кнопки. Напишите, что вы ищете 🙂');
   });

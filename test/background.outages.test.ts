@@ -44,7 +44,10 @@ describe('database outages, told apart from bugs', () => {
 
   it('a request that meets an unreachable database gets a 503, a bug a 500', async () => {
     const refused = await errorFrom(`postgres://postgres@127.0.0.1:${await freePort()}/none`);
-    expect(toErrorResponse(refused, 'r1')).toEqual({ status: 503, body: { error: { code: 'unavailable', message: 'the database is unreachable; try again shortly', requestId: 'r1' } } });
+    expect(toErrorResponse(refused, 'r1')).toEqual({
+      status: 503,
+      body: { error: { code: 'unavailable', message: 'the database is unreachable; try again shortly', requestId: 'r1' } },
+    });
     expect(toErrorResponse(new TypeError('x is undefined'), 'r2').status).toBe(500);
   });
 

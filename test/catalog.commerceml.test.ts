@@ -19,7 +19,12 @@ describe('CommerceML, read as a stream (the sample files of shared/reference/com
     expect(of(events, 'group')).toEqual([{ kind: 'group', id: '82cfb8dc-18f9-11e7-80c2-0cc47ab29cd1', name: 'Коврики для дома', parentId: null }]);
     const props = of(events, 'property');
     expect(props.length).toBe((xml.match(/<Свойство>/g) ?? []).length);
-    expect(props.find((p) => p.name === 'Страна производства')).toEqual({ kind: 'property', id: '3268183f-18fa-11e7-80c2-0cc47ab29cd1', name: 'Страна производства', values: { 'af848a7e-18fa-11e7-80c2-0cc47ab29cd1': 'КОРЕЯ, РЕСПУБЛИКА' } });
+    expect(props.find((p) => p.name === 'Страна производства')).toEqual({
+      kind: 'property',
+      id: '3268183f-18fa-11e7-80c2-0cc47ab29cd1',
+      name: 'Страна производства',
+      values: { 'af848a7e-18fa-11e7-80c2-0cc47ab29cd1': 'КОРЕЯ, РЕСПУБЛИКА' },
+    });
     expect(of(events, 'catalog')).toEqual([{ kind: 'catalog', id: expect.any(String), onlyChanges: false }]);
     const goods = of(events, 'good');
     // 35 goods, and one 1C marks deleted (Статус="Удален")
@@ -86,7 +91,14 @@ describe('CommerceML, read as a stream (the sample files of shared/reference/com
 <Цены><Цена><ИдТипаЦены>retail</ИдТипаЦены><ЦенаЗаЕдиницу>24990,50</ЦенаЗаЕдиницу><Валюта>KZT</Валюта></Цена></Цены><Количество>3</Количество></Предложение></Предложения></ПакетПредложений></КоммерческаяИнформация>`;
     const events = await read(Readable.from([Buffer.from(xml)]));
     expect(of(events, 'offers')).toEqual([{ kind: 'offers', catalogId: 'cat-1', onlyChanges: true }]);
-    expect(of(events, 'offer')[0]).toMatchObject({ id: 'g-1#size-42', productId: 'g-1', variantId: 'size-42', characteristics: [{ name: 'Размер', value: '42' }], prices: [{ typeId: 'retail', price: '24990,50', currency: 'KZT' }], quantity: '3' });
+    expect(of(events, 'offer')[0]).toMatchObject({
+      id: 'g-1#size-42',
+      productId: 'g-1',
+      variantId: 'size-42',
+      characteristics: [{ name: 'Размер', value: '42' }],
+      prices: [{ typeId: 'retail', price: '24990,50', currency: 'KZT' }],
+      quantity: '3',
+    });
   });
 
   it('split rests and prices files (2.10): stock per warehouse from Остатки, prices without quantities', async () => {
@@ -97,7 +109,15 @@ describe('CommerceML, read as a stream (the sample files of shared/reference/com
 </Предложения></ПакетПредложений></КоммерческаяИнформация>`;
     const offers = of(await read(Readable.from([Buffer.from(rests)])), 'offer');
     expect(offers.map((o) => [o.id, o.quantity, o.warehouses, o.prices])).toEqual([
-      ['g-1', null, [{ id: 'w-1', quantity: '4' }, { id: 'w-2', quantity: '1' }], []],
+      [
+        'g-1',
+        null,
+        [
+          { id: 'w-1', quantity: '4' },
+          { id: 'w-2', quantity: '1' },
+        ],
+        [],
+      ],
       ['g-2', '7', [], []],
     ]);
     const prices = `<?xml version="1.0" encoding="UTF-8"?>
@@ -105,13 +125,17 @@ describe('CommerceML, read as a stream (the sample files of shared/reference/com
 <ТипыЦен><ТипЦены><Ид>retail</Ид><Наименование>Розничная</Наименование><Валюта>KZT</Валюта></ТипЦены></ТипыЦен><Предложения>
 <Предложение><Ид>g-1</Ид><Цены><Цена><ИдТипаЦены>retail</ИдТипаЦены><ЦенаЗаЕдиницу>1 990</ЦенаЗаЕдиницу></Цена></Цены></Предложение>
 </Предложения></ПакетПредложений></КоммерческаяИнформация>`;
-    expect(of(await read(Readable.from([Buffer.from(prices)])), 'offer').map((o) => [o.id, o.quantity, o.prices])).toEqual([['g-1', null, [{ typeId: 'retail', price: '1 990', currency: '' }]]]);
+    expect(of(await read(Readable.from([Buffer.from(prices)])), 'offer').map((o) => [o.id, o.quantity, o.prices])).toEqual([
+      ['g-1', null, [{ typeId: 'retail', price: '1 990', currency: '' }]],
+    ]);
   });
 
   it('a malformed or truncated file is refused with its line and column, not read half-way', async () => {
     const xml = readFileSync(new URL('offers0_1.xml', FIXTURES));
     const cut = xml.subarray(0, Math.floor(xml.length / 2));
     await expect(read(Readable.from([cut]))).rejects.toBeInstanceOf(CommerceMLError);
-    await expect(read(Readable.from([Buffer.from('<КоммерческаяИнформация><Каталог></Товары></КоммерческаяИнформация>')]))).rejects.toThrow(/^line 1, column \d+: /);
+    await expect(read(Readable.from([Buffer.from('<КоммерческаяИнформация><Каталог></Товары></КоммерческаяИнформация>')]))).rejects.toThrow(
+      /^line 1, column \d+: /,
+    );
   });
 });

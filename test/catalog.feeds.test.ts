@@ -85,8 +85,10 @@ describe.each(backends())('catalog feed (CATALOG_FEED_URL) and file imports ($na
   afterEach(() => h?.close());
 
   // each pull a minute after the last, as the cron runs it
-  const run = async () => (h.clock.advance(60_000), await h.app.request('/admin/api/jobs/catalog-feed/run', { method: 'POST', headers: { authorization: 'Bearer adm' } })).json();
-  const prices = async () => query<{ id: string; price: string; active: boolean }>(h.services.database.db, sql`select id, price::text as price, active from products order by id`);
+  const run = async () =>
+    (h.clock.advance(60_000), await h.app.request('/admin/api/jobs/catalog-feed/run', { method: 'POST', headers: { authorization: 'Bearer adm' } })).json();
+  const prices = async () =>
+    query<{ id: string; price: string; active: boolean }>(h.services.database.db, sql`select id, price::text as price, active from products order by id`);
 
   it('imports, then a conditional GET finds it unchanged; a new price is imported; a cut, failed or broken feed changes nothing', async () => {
     host.mode = 'ok';
@@ -94,7 +96,12 @@ describe.each(backends())('catalog feed (CATALOG_FEED_URL) and file imports ($na
     // the last feed below is a one-row CSV standing for the whole catalog: allowed here (test/security/feeds.test.ts refuses it by default)
     h = await startHarness({ backend, env: { ADMIN_TOKEN: 'adm', CATALOG_FEED_URL: host.url, DEMO_CATALOG: 'off', CATALOG_FEED_MAX_REMOVAL_PERCENT: '100' } });
     const first = await run();
-    expect(first).toMatchObject({ job: 'catalog-feed', ran: true, counts: { imported: 1, notModified: 0, failed: 0 }, report: { status: 'imported', format: 'yml', counts: { products: 3, skipped: 1, inserted: 3 } } });
+    expect(first).toMatchObject({
+      job: 'catalog-feed',
+      ran: true,
+      counts: { imported: 1, notModified: 0, failed: 0 },
+      report: { status: 'imported', format: 'yml', counts: { products: 3, skipped: 1, inserted: 3 } },
+    });
     const imported = await prices();
     expect(imported).toEqual([
       { id: 'bike-1', price: '18999000', active: true },
@@ -114,7 +121,10 @@ describe.each(backends())('catalog feed (CATALOG_FEED_URL) and file imports ($na
     // cut mid-download, a 500, a feed that is not whole XML: failed exchanges, the catalog as it was
     host.body = Buffer.from(readFileSync(YML, 'utf8').replace('<price>159990</price>', '<price>99990</price>'));
     host.mode = 'cut';
-    expect((await run()).report).toMatchObject({ status: 'failed', error: expect.stringMatching(/^the download (broke off after \d+ bytes|is incomplete: 1000 of \d+ bytes)/) });
+    expect((await run()).report).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^the download (broke off after \d+ bytes|is incomplete: 1000 of \d+ bytes)/),
+    });
     host.mode = 'error';
     expect((await run()).report).toEqual({ status: 'failed', exchange: expect.any(String), error: 'the feed answered HTTP 500' });
     host.mode = 'ok';
@@ -122,7 +132,9 @@ describe.each(backends())('catalog feed (CATALOG_FEED_URL) and file imports ($na
     expect((await run()).report).toMatchObject({ status: 'failed', error: expect.stringMatching(/^yml: line \d+: the feed is not whole XML: /) });
     expect(await prices()).toEqual(after);
     // the operator sees each of them
-    const { exchanges } = (await (await h.app.request('/admin/api/catalog/exchanges', { headers: { authorization: 'Bearer adm' } })).json()) as { exchanges: Array<{ source: string; status: string; error: string | null }> };
+    const { exchanges } = (await (await h.app.request('/admin/api/catalog/exchanges', { headers: { authorization: 'Bearer adm' } })).json()) as {
+      exchanges: Array<{ source: string; status: string; error: string | null }>;
+    };
     expect(exchanges.filter((e) => e.source === 'feed').map((e) => e.status)).toEqual(['failed', 'failed', 'failed', 'done', 'done']);
     // the feed's token never reaches the log or the exchange record
     expect(JSON.stringify(exchanges)).not.toContain('secret');
@@ -137,10 +149,18 @@ describe.each(backends())('catalog feed (CATALOG_FEED_URL) and file imports ($na
 
   it('the admin API takes a catalog file as it is (YML here), and a whole one replaces what it lacks', async () => {
     h = await startHarness({ backend, env: { ADMIN_TOKEN: 'adm' }, demo: 'sports' });
-    const res = await h.app.request('/admin/api/catalog/import', { method: 'POST', headers: { authorization: 'Bearer adm' }, body: new Uint8Array(readFileSync(YML)) });
+    const res = await h.app.request('/admin/api/catalog/import', {
+      method: 'POST',
+      headers: { authorization: 'Bearer adm' },
+      body: new Uint8Array(readFileSync(YML)),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ format: 'yml', counts: { products: 3, skipped: 1, inserted: 3 }, errors: [{ line: 50 }] });
-    const bad = await h.app.request('/admin/api/catalog/import?replace=true', { method: 'POST', headers: { authorization: 'Bearer adm' }, body: new Uint8Array(readFileSync(YML)) });
+    const bad = await h.app.request('/admin/api/catalog/import?replace=true', {
+      method: 'POST',
+      headers: { authorization: 'Bearer adm' },
+      body: new Uint8Array(readFileSync(YML)),
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.message).toBe('yml: a whole catalog imports only without errors: a skipped row would remove its product');
   });
@@ -151,14 +171,24 @@ describe('vitrina catalog import (CLI)', () => {
     const env = { ...process.env, DATA_DIR: join(mkdtempSync(join(tmpdir(), 'vt-feed-')), 'd'), DEMO_CATALOG: 'off', LOG_LEVEL: 'silent' };
     const cli = (...args: string[]) =>
       new Promise<{ code: number; out: string; err: string }>((resolve) =>
-        execFile(process.execPath, ['bin/vitrina.js', ...args], { env }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr })),
+        execFile(process.execPath, ['bin/vitrina.js', ...args], { env }, (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
+        ),
       );
     const yml = await cli('catalog', 'import', YML.pathname);
-    expect(yml.out).toBe(`imported ${YML.pathname} (yml) into the embedded database in ${env.DATA_DIR} (made now): 3 products (3 new, 0 updated, 0 price changes); 1 row skipped\n`);
+    expect(yml.out).toBe(
+      `imported ${YML.pathname} (yml) into the embedded database in ${env.DATA_DIR} (made now): 3 products (3 new, 0 updated, 0 price changes); 1 row skipped\n`,
+    );
     expect(yml.err).toBe(`${YML.pathname}:50: offer bad 4: id must not contain spaces; price is not a number («дорого»)\n`);
     const goods = await cli('catalog', 'import', new URL('./fixtures/commerceml/import0_1.xml', import.meta.url).pathname);
-    expect(goods).toMatchObject({ code: 0, out: expect.stringMatching(/^imported .*import0_1\.xml \(commerceml\) into the embedded database in \/.*\/d: goods 36, offers 0, inserted 36, /) });
+    expect(goods).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/^imported .*import0_1\.xml \(commerceml\) into the embedded database in \/.*\/d: goods 36, offers 0, inserted 36, /),
+    });
     const offers = await cli('catalog', 'import', new URL('./fixtures/commerceml/offers0_1.xml', import.meta.url).pathname);
-    expect(offers).toMatchObject({ code: 0, out: expect.stringMatching(/goods 0, offers 44, inserted 0, updated 0, priceChanges 36, stockChanges 31, hidden 0, unknown 8,/) });
+    expect(offers).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/goods 0, offers 44, inserted 0, updated 0, priceChanges 36, stockChanges 31, hidden 0, unknown 8,/),
+    });
   });
 });

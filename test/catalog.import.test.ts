@@ -31,7 +31,10 @@ describe('catalog files', () => {
   });
 
   it('CSV: a parent_id column makes rows variants of one product; a row naming itself is a product of its own', () => {
-    const r = parseCsv('id,name,price,parent_id,Размер\nT-1-S,Футболка S,4990,T-1,S\nT-1-M,Футболка M,4990,T-1,M\nT-2,Футболка поло,6990,T-2,\n', fileReading('KZT'));
+    const r = parseCsv(
+      'id,name,price,parent_id,Размер\nT-1-S,Футболка S,4990,T-1,S\nT-1-M,Футболка M,4990,T-1,M\nT-2,Футболка поло,6990,T-2,\n',
+      fileReading('KZT'),
+    );
     expect(r.errors).toEqual([]);
     expect(r.rows.map((x) => [x.id, x.parentId, x.attributes])).toEqual([
       ['T-1-S', 'T-1', { размер: 'S' }],
@@ -44,10 +47,14 @@ describe('catalog files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vt-import-'));
     const file = join(dir, 'catalog.csv');
     writeFileSync(file, CSV);
-    const res = await run(process.execPath, ['bin/vitrina.js', 'catalog', 'import', file], { env: { ...process.env, DATA_DIR: join(dir, 'data') } }).catch((e) => e);
+    const res = await run(process.execPath, ['bin/vitrina.js', 'catalog', 'import', file], { env: { ...process.env, DATA_DIR: join(dir, 'data') } }).catch(
+      (e) => e,
+    );
     expect(res.code).toBe(1);
     expect(res.stderr).toBe(`${file}:3: name is empty\n${file}:4: price is not a number («abc»)\n`);
-    expect(res.stdout).toContain(`imported ${file} (csv) into the embedded database in ${join(dir, 'data')} (made now): 2 products (2 new, 0 updated, 0 price changes); 2 rows skipped`);
+    expect(res.stdout).toContain(
+      `imported ${file} (csv) into the embedded database in ${join(dir, 'data')} (made now): 2 products (2 new, 0 updated, 0 price changes); 2 rows skipped`,
+    );
   });
 });
 
@@ -56,7 +63,11 @@ describe.each(backends())('POST /admin/api/products ($name)', (backend) => {
   afterEach(() => h?.close());
   afterAll(() => backend.cleanup());
   const post = (body: unknown, token = 'admin-secret') =>
-    h.app.request('/admin/api/products', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    h.app.request('/admin/api/products', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
 
   it('needs the admin token', async () => {
     h = await startHarness({ backend, env: { ADMIN_TOKEN: 'admin-secret' } });
@@ -66,11 +77,32 @@ describe.each(backends())('POST /admin/api/products ($name)', (backend) => {
 
   it('upserts, answers counts, and writes every price change to history', async () => {
     h = await startHarness({ backend, env: { ADMIN_TOKEN: 'admin-secret' } });
-    const first = await post({ products: [{ id: 'B-1', name: 'Диван', price: 200000 }, { id: 'B-2', name: 'Кресло', price: 90000 }, { id: 'B-3', price: 1 }] });
-    expect(await first.json()).toEqual({ received: 3, inserted: 2, updated: 0, priceChanges: 0, rejected: 1, errors: [{ index: 2, error: expect.stringContaining('name') }] });
-    const second = await post({ products: [{ id: 'B-1', name: 'Диван', price: 179990, old_price: 200000 }, { id: 'B-2', name: 'Кресло NEW', price: 90000 }] });
+    const first = await post({
+      products: [
+        { id: 'B-1', name: 'Диван', price: 200000 },
+        { id: 'B-2', name: 'Кресло', price: 90000 },
+        { id: 'B-3', price: 1 },
+      ],
+    });
+    expect(await first.json()).toEqual({
+      received: 3,
+      inserted: 2,
+      updated: 0,
+      priceChanges: 0,
+      rejected: 1,
+      errors: [{ index: 2, error: expect.stringContaining('name') }],
+    });
+    const second = await post({
+      products: [
+        { id: 'B-1', name: 'Диван', price: 179990, old_price: 200000 },
+        { id: 'B-2', name: 'Кресло NEW', price: 90000 },
+      ],
+    });
     expect(await second.json()).toMatchObject({ inserted: 0, updated: 2, priceChanges: 1 });
-    const history = await query<{ product_id: string; price: number }>(h.services.database.db, sql`select product_id, price::float8 as price from price_history order by id`);
+    const history = await query<{ product_id: string; price: number }>(
+      h.services.database.db,
+      sql`select product_id, price::float8 as price from price_history order by id`,
+    );
     expect(history).toEqual([
       { product_id: 'B-1', price: 20000000 },
       { product_id: 'B-2', price: 9000000 },

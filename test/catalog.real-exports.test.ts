@@ -23,11 +23,39 @@ const fixture = (name: string) => new URL(name, FIXTURES).pathname;
 const run = promisify(execFile);
 const ONEC = { ONEC_USER: 'exchange', ONEC_PASSWORD: 's3cret-1c' };
 
-type Row = { id: string; name: string; description: string; category: string; brand: string; color: string; material: string; price: string; currency: string; stock: number; active: boolean; parent_id: string | null; tags: string[] | string; attributes: Record<string, string> | string };
+type Row = {
+  id: string;
+  name: string;
+  description: string;
+  category: string;
+  brand: string;
+  color: string;
+  material: string;
+  price: string;
+  currency: string;
+  stock: number;
+  active: boolean;
+  parent_id: string | null;
+  tags: string[] | string;
+  attributes: Record<string, string> | string;
+};
 const rowsOf = async (db: Database['db']) =>
-  (await query<Row>(db, sql`select id, name, description, category, brand, color, material, price::text as price, currency, stock, active, parent_id, tags, attributes from products order by id`)).map((r) => ({
+  (
+    await query<Row>(
+      db,
+      sql`select id, name, description, category, brand, color, material, price::text as price, currency, stock, active, parent_id, tags, attributes from products order by id`,
+    )
+  ).map((r) => ({
     ...r,
-    tags: typeof r.tags === 'string' ? (r.tags === '{}' ? [] : r.tags.slice(1, -1).split(',').map((t) => t.replace(/^"|"$/g, ''))) : r.tags,
+    tags:
+      typeof r.tags === 'string'
+        ? r.tags === '{}'
+          ? []
+          : r.tags
+              .slice(1, -1)
+              .split(',')
+              .map((t) => t.replace(/^"|"$/g, ''))
+        : r.tags,
     attributes: typeof r.attributes === 'string' ? JSON.parse(r.attributes) : r.attributes,
   }));
 const byId = (rows: Row[]) => new Map(rows.map((r) => [r.id, r]));
@@ -73,15 +101,34 @@ describe.each(backends())('real catalogs through `vitrina catalog import` ($name
     const offers = await s.importFile(fixture('bitrix-offers-1251.xml'));
     expect(offers.code).toBe(0);
     const rows = byId(await s.inDb((d) => rowsOf(d.db)));
-    expect(rows.get('2041')).toMatchObject({ name: 'Кроссовки беговые «Вихрь» мужские', category: 'Кроссовки', tags: ['Обувь'], brand: 'Кросс&Ко', color: 'черный', price: '349000', currency: 'RUB', stock: 7, active: true });
+    expect(rows.get('2041')).toMatchObject({
+      name: 'Кроссовки беговые «Вихрь» мужские',
+      category: 'Кроссовки',
+      tags: ['Обувь'],
+      brand: 'Кросс&Ко',
+      color: 'черный',
+      price: '349000',
+      currency: 'RUB',
+      stock: 7,
+      active: true,
+    });
     expect(rows.get('2041')!.attributes).toMatchObject({ 'Материал верха': 'сетка' });
     expect(rows.get('2042')).toMatchObject({ price: '329050', currency: 'RUB', stock: 0, color: 'белый' });
     expect(rows.get('2043')).toMatchObject({ category: 'Обувь', brand: 'СпортМастерская', price: '15000', currency: 'RUB' });
     const props = await s.inDb((d) => query<{ id: string; name: string }>(d.db, sql`select id, name from catalog_properties order by id`));
-    expect(props).toEqual([{ id: 'CML2_MANUFACTURER', name: 'Производитель' }, { id: 'COLOR_REF', name: 'Цвет' }, { id: 'MATERIAL_UP', name: 'Материал верха' }]);
+    expect(props).toEqual([
+      { id: 'CML2_MANUFACTURER', name: 'Производитель' },
+      { id: 'COLOR_REF', name: 'Цвет' },
+      { id: 'MATERIAL_UP', name: 'Материал верха' },
+    ]);
     // the file imports appear among the exchanges, as 1C's do
-    const exchanges = await s.inDb((d) => query<{ source: string; status: string }>(d.db, sql`select source, status from catalog_exchanges order by started_at`));
-    expect(exchanges).toEqual([{ source: 'file', status: 'done' }, { source: 'file', status: 'done' }]);
+    const exchanges = await s.inDb((d) =>
+      query<{ source: string; status: string }>(d.db, sql`select source, status from catalog_exchanges order by started_at`),
+    );
+    expect(exchanges).toEqual([
+      { source: 'file', status: 'done' },
+      { source: 'file', status: 'done' },
+    ]);
   });
 
   it('1C:УТ 11 (2.08): suffixed names read as colour and size, the offers’ own properties, «красный;черный» is two colours, «1) Розничная» among wholesale types', async () => {
@@ -105,7 +152,7 @@ describe.each(backends())('real catalogs through `vitrina catalog import` ($name
     expect((await s.importFile(fixture('uah-import.xml'))).code).toBe(0);
     const refused = await s.importFile(fixture('uah-wholesale-offers.xml'));
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('none of 1C\'s price types is named as a retail price: «Оптовая», «Крупный опт»');
+    expect(refused.stderr).toContain("none of 1C's price types is named as a retail price: «Оптовая», «Крупный опт»");
     expect(refused.stderr).toContain('catalog_source:\n  price_type: "Оптовая"');
     expect(refused.stderr).not.toMatch(/insert|select|params/i);
     expect((await s.inDb((d) => rowsOf(d.db))).every((r) => r.price === '0' && !r.active)).toBe(true);
@@ -130,7 +177,15 @@ describe.each(backends())('real catalogs through `vitrina catalog import` ($name
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toContain('3 products (3 new, 0 updated, 0 price changes); 0 rows skipped');
     const rows = byId(await s.inDb((d) => rowsOf(d.db)));
-    expect(rows.get('y-1')).toMatchObject({ name: 'Куртка Nord&Co Storm 2', category: 'Куртка', brand: 'Nord&Co', color: 'black', price: '129900', currency: 'UAH', stock: 100 });
+    expect(rows.get('y-1')).toMatchObject({
+      name: 'Куртка Nord&Co Storm 2',
+      category: 'Куртка',
+      brand: 'Nord&Co',
+      color: 'black',
+      price: '129900',
+      currency: 'UAH',
+      stock: 100,
+    });
     expect(rows.get('y-1')!.description).toBe('Тепла куртка\u00a0на зиму.\nКапюшон знімається.'.replace('\u00a0', ' '));
     expect(rows.get('y-2')).toMatchObject({ category: 'Куртки', tags: ['Одежда'], color: 'чёрный', stock: 2 });
     expect(rows.get('y-3')).toMatchObject({ category: 'Шапка', stock: 0 });
@@ -173,8 +228,16 @@ describe.each(backends())('real CommerceML through the 1C endpoint ($name)', (ba
   const exchange = async (env: Record<string, string>, files: string[]) => {
     await h?.close();
     h = await startHarness({ backend, env: { ...ONEC, ...env } });
-    const c = new OneCClient({ fetch: (url, init) => Promise.resolve(h!.app.request(url, init)), url: '/exchange/1c', user: ONEC.ONEC_USER, password: ONEC.ONEC_PASSWORD });
-    return c.exchangeCatalog(files.map((f) => ({ name: f.replace(/-1251|\.xml$/g, '') + '.xml', data: readFileSync(fixture(f)) })), { imports: files.map((f) => f.replace(/-1251|\.xml$/g, '') + '.xml') });
+    const c = new OneCClient({
+      fetch: (url, init) => Promise.resolve(h!.app.request(url, init)),
+      url: '/exchange/1c',
+      user: ONEC.ONEC_USER,
+      password: ONEC.ONEC_PASSWORD,
+    });
+    return c.exchangeCatalog(
+      files.map((f) => ({ name: f.replace(/-1251|\.xml$/g, '') + '.xml', data: readFileSync(fixture(f)) })),
+      { imports: files.map((f) => f.replace(/-1251|\.xml$/g, '') + '.xml') },
+    );
   };
 
   it('Bitrix and 1C:УТ 11 exports import as through the CLI', async () => {
@@ -184,7 +247,11 @@ describe.each(backends())('real CommerceML through the 1C endpoint ($name)', (ba
     expect(await exchange({}, ['ut11-import.xml', 'ut11-offers.xml'])).toEqual({ ok: true, answer: 'success' });
     const ut = await rowsOf(h!.services.database.db);
     expect(ut.filter((r) => r.parent_id === 'pants-classic').map((r) => [r.attributes.Размер, r.color, r.price])).toEqual([
-      ['46', 'синий', '690000'], ['48', 'серый', '700000'], ['50', 'синий', '710000'], ['52', 'серый', '720000'], ['54', 'синий', '730000'],
+      ['46', 'синий', '690000'],
+      ['48', 'серый', '700000'],
+      ['50', 'синий', '710000'],
+      ['52', 'серый', '720000'],
+      ['54', 'синий', '730000'],
     ]);
   });
 

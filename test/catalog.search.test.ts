@@ -19,19 +19,23 @@ describe.each(backends())('catalog search ($name)', (backend) => {
     const env = loadConfig(await backend.env());
     d = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: 'memory://' });
     await useSearchConfigs(d.db, CONFIGS);
-    await upsertProducts(d.db, [
-      p('S1', 'Диван угловой серый', { category: 'Диваны', color: 'серый', price: 249990, description: 'Corner sofa, grey velour' }),
-      p('S2', 'Диван прямой бежевый', { category: 'Диваны', color: 'бежевый', price: 189990 }),
-      p('S3', 'Кресло лофт серое', { category: 'Кресла', color: 'серый', style: 'лофт', price: 89990 }),
-      p('S4', 'Диван-кровать серый', { category: 'Диваны', color: 'серый', price: 399990, stock: 0 }),
-      p('S5', 'Стол журнальный дубовый', { category: 'Столы', color: 'коричневый', price: 59990 }),
-      p('C1', 'Canon EOS R50 Kit', { category: 'Cameras', brand: 'Canon', price: 450000, tags: ['mirrorless'], attributes: { sensor: 'APS-C' } }),
-      p('C2', 'Canon EOS R5 Body', { category: 'Cameras', brand: 'Canon', price: 1500000 }),
-      p('C3', 'Canon EOS R50 lens cap', { category: 'Accessories', brand: 'Canon', price: 5000 }),
-      p('P1', 'Смартфон Galaxy A55 128GB', { category: 'Смартфоны', price: 180000, attributes: { memory: '128 GB' } }),
-      p('P2', 'Смартфон Galaxy A55 256GB', { category: 'Смартфоны', price: 210000, attributes: { memory: '256 GB' } }),
-      ...Array.from({ length: 30 }, (_, i) => p(`M${i}`, `Стул обеденный ${i}`, { category: 'Стулья', price: 10000 + i })),
-    ], new Date());
+    await upsertProducts(
+      d.db,
+      [
+        p('S1', 'Диван угловой серый', { category: 'Диваны', color: 'серый', price: 249990, description: 'Corner sofa, grey velour' }),
+        p('S2', 'Диван прямой бежевый', { category: 'Диваны', color: 'бежевый', price: 189990 }),
+        p('S3', 'Кресло лофт серое', { category: 'Кресла', color: 'серый', style: 'лофт', price: 89990 }),
+        p('S4', 'Диван-кровать серый', { category: 'Диваны', color: 'серый', price: 399990, stock: 0 }),
+        p('S5', 'Стол журнальный дубовый', { category: 'Столы', color: 'коричневый', price: 59990 }),
+        p('C1', 'Canon EOS R50 Kit', { category: 'Cameras', brand: 'Canon', price: 450000, tags: ['mirrorless'], attributes: { sensor: 'APS-C' } }),
+        p('C2', 'Canon EOS R5 Body', { category: 'Cameras', brand: 'Canon', price: 1500000 }),
+        p('C3', 'Canon EOS R50 lens cap', { category: 'Accessories', brand: 'Canon', price: 5000 }),
+        p('P1', 'Смартфон Galaxy A55 128GB', { category: 'Смартфоны', price: 180000, attributes: { memory: '128 GB' } }),
+        p('P2', 'Смартфон Galaxy A55 256GB', { category: 'Смартфоны', price: 210000, attributes: { memory: '256 GB' } }),
+        ...Array.from({ length: 30 }, (_, i) => p(`M${i}`, `Стул обеденный ${i}`, { category: 'Стулья', price: 10000 + i })),
+      ],
+      new Date(),
+    );
   });
   afterAll(async () => {
     await d.close();
@@ -61,7 +65,11 @@ describe.each(backends())('catalog search ($name)', (backend) => {
   });
 
   it('an exact model name ranks first; numbers are kept', async () => {
-    expect(ids(await search(d, 'canon r50')).slice(0, 2).sort()).toEqual(['C1', 'C3']);
+    expect(
+      ids(await search(d, 'canon r50'))
+        .slice(0, 2)
+        .sort(),
+    ).toEqual(['C1', 'C3']);
     expect(ids(await search(d, 'canon eos r50 kit'))).toEqual(['C1']);
     expect(ids(await search(d, 'canon r5'))).toEqual(['C2']);
     expect(ids(await search(d, 'galaxy 256 gb'))).toEqual(['P2']);
@@ -113,14 +121,21 @@ describe.each(backends())('catalog search ($name)', (backend) => {
     const f = await readFacets(d.db);
     expect(f.fields.category.find((c) => c.value === 'Стулья')).toEqual({ value: 'Стулья', count: 30 });
     expect(f.fields.brand).toEqual([{ value: 'Canon', count: 3 }]);
-    expect(f.attributes.find((a) => a.key === 'memory')?.values.map((v) => v.value).sort()).toEqual(['128 GB', '256 GB']);
+    expect(
+      f.attributes
+        .find((a) => a.key === 'memory')
+        ?.values.map((v) => v.value)
+        .sort(),
+    ).toEqual(['128 GB', '256 GB']);
     // the lexicon's colour and material words this catalog writes (names, categories, fields)
     expect((await readFacets(d.db, loadLexicon())).productWords.sort()).toEqual(['бежевый', 'коричневый', 'серый']);
   });
 
   it('replacing the catalog deletes what the file lacks and deactivates what an alert names', async () => {
     const now = new Date();
-    await d.db.execute(sql`insert into price_alerts (shopper_key, product_id, kind, base_price, target_price, created_at) values ('77010000000', 'S5', 'any', 5999000, 5998999, ${now.toISOString()}::timestamptz)`);
+    await d.db.execute(
+      sql`insert into price_alerts (shopper_key, product_id, kind, base_price, target_price, created_at) values ('77010000000', 'S5', 'any', 5999000, 5998999, ${now.toISOString()}::timestamptz)`,
+    );
     const keep = ['S1', 'S2', 'S3', 'S4', 'C1', 'C2', 'C3', 'P1', 'P2'];
     const r = await removeProductsExcept(d.db, keep, now);
     expect(r).toEqual({ deleted: 30, deactivated: 1 });

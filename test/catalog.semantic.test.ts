@@ -26,9 +26,16 @@ describe.each(backends())('semantic search with a model: embeddings in the datab
 
   const start = async (env: Record<string, string> = {}) => {
     model = await new FakeOpenAI().start();
-    h = await startHarness({ backend, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: model.url, EMBEDDING_MIN_SIMILARITY: '0.2', ...env } });
+    h = await startHarness({
+      backend,
+      env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: model.url, EMBEDDING_MIN_SIMILARITY: '0.2', ...env },
+    });
     const admin = (path: string, body: unknown) =>
-      h!.app.request(`/admin/api${path}`, { method: 'POST', headers: { authorization: 'Bearer adm', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      h!.app.request(`/admin/api${path}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer adm', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await admin('/products?replace=true', { products })).status).toBe(200);
     await h.services.embeddings!.refresh();
     return admin;
@@ -38,11 +45,11 @@ describe.each(backends())('semantic search with a model: embeddings in the datab
     const admin = await start();
     const calls = model.embeddingRequests;
     expect(calls.every((c) => c.model === 'text-embedding-3-small' && c.dimensions === 256 && c.encoding_format === 'float')).toBe(true);
-    expect(inputs(model).filter((t) => /Alpine Dome|Summit Down|Trail Runner/.test(t)).sort()).toEqual([
-      'Alpine Dome Tent 2P · Tents · Alpine · green',
-      'Summit Down Bag -5 · Sleeping Bags · Summit',
-      'Trail Runner 5 · Running Shoes · Trail',
-    ]);
+    expect(
+      inputs(model)
+        .filter((t) => /Alpine Dome|Summit Down|Trail Runner/.test(t))
+        .sort(),
+    ).toEqual(['Alpine Dome Tent 2P · Tents · Alpine · green', 'Summit Down Bag -5 · Sleeping Bags · Summit', 'Trail Runner 5 · Running Shoes · Trail']);
     const [n] = await query<{ n: number }>(h!.services.database.db, sql`select count(*)::int as n from product_embeddings`);
     expect(n!.n).toBe(3);
     expect(h!.services.embeddings!.index.size).toBe(3);
@@ -58,7 +65,15 @@ describe.each(backends())('semantic search with a model: embeddings in the datab
     expect(inputs(model)).toEqual(['Alpine Dome Tent 3P · Tents · Alpine · green']);
     // another process reads them from the database without a call of its own
     model.embeddingRequests.length = 0;
-    const other = new ProductEmbeddings({ db: h!.services.database.db, openai: createOpenAI({ apiKey: 'sk-test', baseURL: model.url, timeoutMs: 2000 }), model: 'text-embedding-3-small', dimensions: 256, queryTimeoutMs: 1000, minSimilarity: 0.2, log: pino({ level: 'silent' }) });
+    const other = new ProductEmbeddings({
+      db: h!.services.database.db,
+      openai: createOpenAI({ apiKey: 'sk-test', baseURL: model.url, timeoutMs: 2000 }),
+      model: 'text-embedding-3-small',
+      dimensions: 256,
+      queryTimeoutMs: 1000,
+      minSimilarity: 0.2,
+      log: pino({ level: 'silent' }),
+    });
     await other.reload();
     expect(other.index.size).toBe(3);
     expect(model.embeddingRequests).toEqual([]);

@@ -29,7 +29,17 @@ describe.each(backends())('variants in the chat ($name)', (backend) => {
     return graph.sendsTo(from).at(-1)!.body;
   };
   const tap = async (from: string, id: string, title: string) => {
-    await h.post(messagesWebhook(from, [{ from, id: `wamid.tap.${Math.random()}`, timestamp: unixSeconds(h.clock.now()), type: 'interactive', interactive: { type: 'list_reply', list_reply: { id, title } } }]));
+    await h.post(
+      messagesWebhook(from, [
+        {
+          from,
+          id: `wamid.tap.${Math.random()}`,
+          timestamp: unixSeconds(h.clock.now()),
+          type: 'interactive',
+          interactive: { type: 'list_reply', list_reply: { id, title } },
+        },
+      ]),
+    );
     await h.drain();
     return graph.sendsTo(from).at(-1)!.body;
   };
@@ -79,7 +89,12 @@ describe.each(backends())('variants in the chat ($name)', (backend) => {
 
   it('a YML feed’s offers that share a group_id are one product: one row named by the words they share, «размер M» opens M', async () => {
     h = await startHarness({ backend, graphUrl: graph.url, env: { BOT: 'assistant', DEMO_CATALOG: 'off' } });
-    const r = await h.services.catalogWrites.stream({ source: 'file', body: createReadStream(fixture('yml-group-variants.xml')), declaredLength: null, replace: false });
+    const r = await h.services.catalogWrites.stream({
+      source: 'file',
+      body: createReadStream(fixture('yml-group-variants.xml')),
+      declaredLength: null,
+      replace: false,
+    });
     expect(r).toMatchObject({ ok: true, format: 'yml' });
     const from = '77031000003';
     const list = await say(from, 'куртки');

@@ -11,12 +11,18 @@ describe('manager console in chromium', () => {
 
   const outbound = async (phone: string) => {
     const res = await suite.h.app.request(`/sandbox/api/chats/${phone}/messages`);
-    return ((await res.json()).messages as Array<{ direction: string; message: any }>).filter((e) => e.direction === 'out').map((e) => e.message.text?.body ?? e.message.type);
+    return ((await res.json()).messages as Array<{ direction: string; message: any }>)
+      .filter((e) => e.direction === 'out')
+      .map((e) => e.message.text?.body ?? e.message.type);
   };
 
   it('sign in, take, reply, close — and the bot answers the shopper again', async () => {
     const shopper = '77090000001';
-    await suite.h.app.request('/sandbox/api/webhook', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(textWebhook({ from: shopper, body: 'позовите менеджера', at: suite.h.clock.now() })) });
+    await suite.h.app.request('/sandbox/api/webhook', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(textWebhook({ from: shopper, body: 'позовите менеджера', at: suite.h.clock.now() })),
+    });
     await expect.poll(() => outbound(shopper)).toContain('Передаю разговор менеджеру — он скоро ответит здесь же.');
 
     const page = await suite.browser.newPage({ viewport: { width: 390, height: 780 } });
@@ -38,7 +44,11 @@ describe('manager console in chromium', () => {
     await expect.poll(() => outbound(shopper)).toContain('Здравствуйте! Я Айгерим, помогу выбрать диван.');
 
     // the shopper answers; the console shows it live (server-sent events)
-    await suite.h.app.request('/sandbox/api/webhook', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(textWebhook({ from: shopper, body: 'Хочу серый, до 300 тысяч', at: suite.h.clock.now() })) });
+    await suite.h.app.request('/sandbox/api/webhook', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(textWebhook({ from: shopper, body: 'Хочу серый, до 300 тысяч', at: suite.h.clock.now() })),
+    });
     await expect.poll(() => page.locator('#history').textContent(), { timeout: 10_000 }).toContain('Хочу серый, до 300 тысяч');
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/console.png' });
@@ -49,17 +59,33 @@ describe('manager console in chromium', () => {
     await expect.poll(async () => (await outbound(shopper)).at(-1)).toBe('Менеджер завершил разговор. Я снова на связи — чем помочь?');
 
     const before = (await outbound(shopper)).length;
-    await suite.h.app.request('/sandbox/api/webhook', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(textWebhook({ from: shopper, body: 'привет', at: suite.h.clock.now() })) });
+    await suite.h.app.request('/sandbox/api/webhook', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(textWebhook({ from: shopper, body: 'привет', at: suite.h.clock.now() })),
+    });
     await expect.poll(async () => (await outbound(shopper)).slice(before)).toEqual([expect.stringMatching(/^Здравствуйте, Test Shopper!/)]);
   });
 
   it('a long chat: the page stays the window, the chat scrolls on its own and opens at the newest line, the reply box stays in view — at 1280 and at 390 px', async () => {
     const shopper = '77090000002';
-    const post = (body: string) => suite.h.app.request('/sandbox/api/webhook', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(textWebhook({ from: shopper, body, at: suite.h.clock.now() })) });
+    const post = (body: string) =>
+      suite.h.app.request('/sandbox/api/webhook', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(textWebhook({ from: shopper, body, at: suite.h.clock.now() })),
+      });
     await post('позовите менеджера');
     await expect.poll(() => outbound(shopper)).toContain('Передаю разговор менеджеру — он скоро ответит здесь же.');
-    const admin = (path: string, body: unknown) => suite.h.app.request(`/admin/api${path}`, { method: 'POST', headers: { authorization: 'Bearer console-secret', 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const [esc] = (await (await suite.h.app.request('/admin/api/escalations?status=open', { headers: { authorization: 'Bearer console-secret' } })).json()).escalations.filter((e: { shopperKey: string }) => e.shopperKey === shopper);
+    const admin = (path: string, body: unknown) =>
+      suite.h.app.request(`/admin/api${path}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer console-secret', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const [esc] = (
+      await (await suite.h.app.request('/admin/api/escalations?status=open', { headers: { authorization: 'Bearer console-secret' } })).json()
+    ).escalations.filter((e: { shopperKey: string }) => e.shopperKey === shopper);
     expect((await admin(`/escalations/${esc.id}/take`, { manager: 'console:aigerim' })).status).toBe(200);
     for (let i = 1; i <= 20; i++) {
       await post(`Вопрос номер ${i}: а есть такой же, но побольше и другого цвета?`);
@@ -104,7 +130,9 @@ describe('manager console in chromium', () => {
     // (the page's own `when`, a top-level const of its script, read by name)
     const times = {
       page: await page.evaluate<string>("when('2026-12-05T20:30:00Z')"),
-      store: await page.evaluate<string>("new Date('2026-12-05T20:30:00Z').toLocaleString('ru', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Asia/Almaty' })"),
+      store: await page.evaluate<string>(
+        "new Date('2026-12-05T20:30:00Z').toLocaleString('ru', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Asia/Almaty' })",
+      ),
       here: await page.evaluate<string>("new Date('2026-12-05T20:30:00Z').toLocaleString('ru', { dateStyle: 'short', timeStyle: 'short' })"),
     };
     expect(times.page).toBe(times.store);

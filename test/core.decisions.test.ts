@@ -16,7 +16,12 @@ import { memoryCatalog, memoryVocabulary } from './helpers/memory-catalog.ts';
  */
 const lexicon = loadLexicon();
 const phrases = loadPhrases();
-const profile = { ...loadProfile(`${TEMPLATES_DIR}store.yaml`), name: 'Спорт и техника', currency: 'KZT', languages: ['ru' as const, 'kk' as const, 'en' as const] };
+const profile = {
+  ...loadProfile(`${TEMPLATES_DIR}store.yaml`),
+  name: 'Спорт и техника',
+  currency: 'KZT',
+  languages: ['ru' as const, 'kk' as const, 'en' as const],
+};
 
 const rows = [
   { name: 'Кроссовки Nike Air Max женские', category: 'Кроссовки', brand: 'Nike', price: 60000, attributes: { Пол: 'Женский' } },
@@ -39,7 +44,12 @@ function session(history: ContextEntry[] = [], over: Catalog = catalog, words = 
   const turn = {
     message: { wamid: 'wamid.1', type: 'text', text: '', replyId: null, raw: {} },
     shopper: { key: 'shopper-1', name: null, language: 'ru', preferences: null, checkout: null },
-    services: { catalog: over, vocabulary: { current: () => words }, profile: { current: () => profile }, clock: { now: () => new Date('2026-12-06T10:00:00Z') } },
+    services: {
+      catalog: over,
+      vocabulary: { current: () => words },
+      profile: { current: () => profile },
+      clock: { now: () => new Date('2026-12-06T10:00:00Z') },
+    },
     log: { info() {}, warn() {}, error() {}, debug() {} },
     language: 'ru',
     effect(fn: Effect) {
@@ -130,7 +140,10 @@ describe('the assistant’s decisions over the catalog port (no database)', () =
   });
 
   it('«а подешевле?» when the cheapest was already shown: says so and shows the cheapest again', async () => {
-    const s = session([{ role: 'user', text: 'кроссовки' }, shown('Кроссовки Adidas Runfalcon', 'Кроссовки Nike Pegasus 40', 'Кроссовки Nike Air Max женские')]);
+    const s = session([
+      { role: 'user', text: 'кроссовки' },
+      shown('Кроссовки Adidas Runfalcon', 'Кроссовки Nike Pegasus 40', 'Кроссовки Nike Air Max женские'),
+    ]);
     const plan = await offlineAnswer(s, 'а подешевле?', { shopperName: null });
     expect(plan.text).toBe(phrases.ru.cheapest_already);
     expect(names(plan.products)).toEqual(['Кроссовки Adidas Runfalcon']);

@@ -6,7 +6,7 @@ import { facetsOf } from '../src/catalog/facets.ts';
 import { loadLexicon } from '../src/catalog/lexicon.ts';
 import { Vocabulary } from '../src/catalog/vocabulary.ts';
 import { keys } from '../src/catalog/words.ts';
-import { demoStoreDir, TEMPLATES_DIR, sampleStoreDir } from '../src/config.ts';
+import { demoStoreDir, sampleStoreDir } from '../src/config.ts';
 import { loadProfile } from '../src/profile/store-profile.ts';
 
 const lexicon = loadLexicon();

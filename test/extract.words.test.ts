@@ -12,7 +12,10 @@ import { key, normalize, tokens } from '../src/catalog/words.ts';
 
 const vocabulary = storeVocabulary(demoStoreDir());
 const lexicon = loadLexicon();
-const rest = (text: string, v = vocabulary) => extract(text, v).rest.map((a) => a[0]).join(' ');
+const rest = (text: string, v = vocabulary) =>
+  extract(text, v)
+    .rest.map((a) => a[0])
+    .join(' ');
 
 describe('reading the shopper’s words without a model', () => {
   it.each([
@@ -137,7 +140,9 @@ describe('reading the shopper’s words without a model', () => {
         owner.set(k, concept);
       }
     expect(twice).toEqual([]);
-    const other = [lexicon.colors, lexicon.materials, lexicon.sizes, lexicon.units, lexicon.follow_ups, lexicon.scales, lexicon.common].flatMap((c) => Object.values(c).flat());
+    const other = [lexicon.colors, lexicon.materials, lexicon.sizes, lexicon.units, lexicon.follow_ups, lexicon.scales, lexicon.common].flatMap((c) =>
+      Object.values(c).flat(),
+    );
     const clash = other.map((w) => tokens(w).map(key).join(' ')).filter((k) => owner.has(k));
     expect(clash).toEqual([]);
     // a phrase that is a thing plus a colour or material («чай зелёный») reads as the thing and loses the colour: none
@@ -146,14 +151,24 @@ describe('reading the shopper’s words without a model', () => {
       Object.values(c)
         .flat()
         .filter((w) => {
-          const left = tokens(w).map(key).filter((k) => !attributes.has(k));
+          const left = tokens(w)
+            .map(key)
+            .filter((k) => !attributes.has(k));
           return tokens(w).length > 1 && left.length < tokens(w).length && owner.get(left.join(' ')) === concept;
         }),
     );
     expect(thingPlusColour).toEqual([]);
     // number words are compared as written («төрт» is 4, «торт» a cake)
-    const written = new Set(Object.values({ ...lexicon.products, ...lexicon.kinds }).flatMap((c) => Object.values(c).flat()).map((w) => tokens(w).join(' ')));
-    expect(Object.values(lexicon.numbers).flat().filter((w) => written.has(tokens(w).join(' ')))).toEqual([]);
+    const written = new Set(
+      Object.values({ ...lexicon.products, ...lexicon.kinds })
+        .flatMap((c) => Object.values(c).flat())
+        .map((w) => tokens(w).join(' ')),
+    );
+    expect(
+      Object.values(lexicon.numbers)
+        .flat()
+        .filter((w) => written.has(tokens(w).join(' '))),
+    ).toEqual([]);
     expect(Object.keys(lexicon.products).length).toBeGreaterThanOrEqual(300);
     // and in every sample store each catalog category still reads as itself
     const stores = readdirSync(new URL('../templates/samples/', import.meta.url)).map((n) => sampleStoreDir(n));
@@ -186,12 +201,15 @@ describe('reading the shopper’s words without a model', () => {
     expect(apple.rest).toEqual([['вотч', 'watch']]);
     // "ch" said «ш» (French names) or «ч»; English "-tion" said «шн»; a long brand by its first word; a model code in Cyrillic lookalikes
     const more = new Vocabulary(
-      facetsOf([
-        { name: 'Chanel Coco Mademoiselle', brand: 'Chanel', category: 'Парфюмерия' },
-        { name: 'Sony PlayStation 5 Slim', brand: 'Sony', category: 'Игровые консоли' },
-        { name: 'Тушь Maybelline Lash Sensational', brand: 'Maybelline New York', category: 'Макияж' },
-        { name: 'Samsung Galaxy A55', brand: 'Samsung', category: 'Смартфоны' },
-      ], lexicon),
+      facetsOf(
+        [
+          { name: 'Chanel Coco Mademoiselle', brand: 'Chanel', category: 'Парфюмерия' },
+          { name: 'Sony PlayStation 5 Slim', brand: 'Sony', category: 'Игровые консоли' },
+          { name: 'Тушь Maybelline Lash Sensational', brand: 'Maybelline New York', category: 'Макияж' },
+          { name: 'Samsung Galaxy A55', brand: 'Samsung', category: 'Смартфоны' },
+        ],
+        lexicon,
+      ),
       lexicon,
     );
     expect(extract('духи шанель', more).filters.brand).toEqual(['Chanel']);
@@ -288,7 +306,13 @@ describe('the vocabulary comes from the catalog, the lexicon and the store’s s
   });
 
   it('a catalog that writes «черный» finds the shopper’s «чёрный», and a Kazakh colour word without its letters', () => {
-    const ru = new Vocabulary(facetsOf([{ category: 'Куртки', color: 'черный' }, { category: 'Куртки', color: 'Чёрный' }]), lexicon);
+    const ru = new Vocabulary(
+      facetsOf([
+        { category: 'Куртки', color: 'черный' },
+        { category: 'Куртки', color: 'Чёрный' },
+      ]),
+      lexicon,
+    );
     expect(extract('чёрная куртка', ru).filters).toEqual({ color: ['черный', 'Чёрный'], category: ['Куртки'] });
     expect(extract('кара куртка', ru).filters.color).toEqual(['черный', 'Чёрный']);
   });

@@ -13,10 +13,15 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
   let h: Harness;
   afterEach(() => h?.close());
 
-  const start = () => startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', MANAGER_PHONES: `+${M1},+${M2}`, ADMIN_TOKEN: 'adm' } });
+  const start = () =>
+    startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', MANAGER_PHONES: `+${M1},+${M2}`, ADMIN_TOKEN: 'adm' } });
   const say = (from: string, body: string) => h.post(textWebhook({ from, body, at: h.clock.now() }));
   const tapTake = (from: string, payload: string) =>
-    h.post(messagesWebhook(from, [{ from, id: `wamid.take.${from}.${Math.random()}`, timestamp: unixSeconds(h.clock.now()), type: 'button', button: { payload, text: 'Взять' } }]));
+    h.post(
+      messagesWebhook(from, [
+        { from, id: `wamid.take.${from}.${Math.random()}`, timestamp: unixSeconds(h.clock.now()), type: 'button', button: { payload, text: 'Взять' } },
+      ]),
+    );
   const texts = (to: string) => graph.sendsTo(to).map((s) => s.body.text?.body ?? s.body.interactive?.body?.text ?? s.body.type);
 
   it('ask → managers notified → silence → first taker wins → relay both ways → close → the bot is back', async () => {
@@ -29,7 +34,12 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     for (const m of [M1, M2]) {
       const tpl = graph.sendsTo(m).at(-1)!.body.template;
       expect(tpl.name).toBe('escalation_new');
-      expect(tpl.components.at(-1)).toEqual({ type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: `take:${esc!.id}` }] });
+      expect(tpl.components.at(-1)).toEqual({
+        type: 'button',
+        sub_type: 'quick_reply',
+        index: '0',
+        parameters: [{ type: 'payload', payload: `take:${esc!.id}` }],
+      });
     }
 
     await say(shopper, 'алло?');
@@ -66,7 +76,17 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     const photo = Buffer.from('\xff\xd8\xff fake jpeg bytes', 'binary');
     graph.addMedia('shopper-photo', photo, 'image/jpeg');
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook(shopper, [{ from: shopper, id: 'wamid.handoff.photo', timestamp: ts, type: 'image', image: { id: 'shopper-photo', mime_type: 'image/jpeg', caption: 'вот такой' } }]));
+    await h.post(
+      messagesWebhook(shopper, [
+        {
+          from: shopper,
+          id: 'wamid.handoff.photo',
+          timestamp: ts,
+          type: 'image',
+          image: { id: 'shopper-photo', mime_type: 'image/jpeg', caption: 'вот такой' },
+        },
+      ]),
+    );
     await h.drain();
     const forwarded = graph.sendsTo(winner).at(-1)!.body;
     expect(forwarded.type).toBe('image');
@@ -74,7 +94,11 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     expect(texts(winner).at(-2)).toBe(`👤 Test Shopper (#${esc!.id}): вот такой`);
     // and a voice note from the manager reaches the shopper as a voice note
     graph.addMedia('manager-voice', Buffer.from('OggS manager voice'), 'audio/ogg');
-    await h.post(messagesWebhook(winner, [{ from: winner, id: 'wamid.handoff.voice', timestamp: ts, type: 'audio', audio: { id: 'manager-voice', mime_type: 'audio/ogg', voice: true } }]));
+    await h.post(
+      messagesWebhook(winner, [
+        { from: winner, id: 'wamid.handoff.voice', timestamp: ts, type: 'audio', audio: { id: 'manager-voice', mime_type: 'audio/ogg', voice: true } },
+      ]),
+    );
     await h.drain();
     const toShopper = graph.sendsTo(shopper).at(-1)!.body;
     expect(toShopper.type).toBe('audio');
@@ -91,7 +115,12 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
   it('the model failing twice in a row hands over; a catalog order goes to checkout, not to a person', async () => {
     const model = new FakeOpenAI();
     await model.start();
-    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', MANAGER_PHONES: `+${M1}`, OPENAI_API_KEY: 'sk', OPENAI_BASE_URL: model.url } });
+    h = await startHarness({
+      backend,
+      graphUrl: graph.url,
+      demo: true,
+      env: { BOT: 'assistant', MANAGER_PHONES: `+${M1}`, OPENAI_API_KEY: 'sk', OPENAI_BASE_URL: model.url },
+    });
     const reasons = async (who: string) =>
       (await query<{ reason: string }>(h.services.database.db, sql`select reason from escalations where shopper_key = ${who}`)).map((r) => r.reason);
     model.push(SERVER_ERROR, SERVER_ERROR);
@@ -100,7 +129,17 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     await h.drain();
     expect(await reasons('77080000301')).toEqual(['the assistant failed twice in a row']);
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook('77080000302', [{ from: '77080000302', id: 'wamid.order.1', timestamp: ts, type: 'order', order: { catalog_id: 'c1', text: '', product_items: [{ product_retailer_id: 'ZT-0001', quantity: 2, item_price: 183990, currency: 'KZT' }] } }]));
+    await h.post(
+      messagesWebhook('77080000302', [
+        {
+          from: '77080000302',
+          id: 'wamid.order.1',
+          timestamp: ts,
+          type: 'order',
+          order: { catalog_id: 'c1', text: '', product_items: [{ product_retailer_id: 'ZT-0001', quantity: 2, item_price: 183990, currency: 'KZT' }] },
+        },
+      ]),
+    );
     await h.drain();
     expect(await reasons('77080000302')).toEqual([]);
     expect(graph.sendsTo('77080000302').at(-1)!.body.interactive.body.text).toBe('Как вам удобнее получить заказ?');
@@ -110,7 +149,12 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
   it('with a model, managers get a model-written summary; without one, the digest', async () => {
     const model = new FakeOpenAI();
     await model.start();
-    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', MANAGER_PHONES: `+${M1}`, OPENAI_API_KEY: 'sk', OPENAI_BASE_URL: model.url } });
+    h = await startHarness({
+      backend,
+      graphUrl: graph.url,
+      demo: true,
+      env: { BOT: 'assistant', MANAGER_PHONES: `+${M1}`, OPENAI_API_KEY: 'sk', OPENAI_BASE_URL: model.url },
+    });
     model.push(
       { toolCalls: [{ name: 'escalate_to_manager', args: { reason: 'хочет оформить заказ' } }] },
       { content: 'Хочет серый диван до 300 000 ₸, готова оформить.' },
@@ -120,7 +164,10 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     await h.drain();
     expect(model.requests[1]!.messages[0].content).toMatch(/^Summarize for a store manager/);
     expect(model.requests[1]!.messages[1].content).toContain('⭐ budget up to 300000 KZT');
-    const [row] = await query<{ summary: string; reason: string }>(h.services.database.db, sql`select summary, reason from escalations where shopper_key = '77080000500'`);
+    const [row] = await query<{ summary: string; reason: string }>(
+      h.services.database.db,
+      sql`select summary, reason from escalations where shopper_key = '77080000500'`,
+    );
     expect(row).toEqual({ summary: 'Хочет серый диван до 300 000 ₸, готова оформить.', reason: 'хочет оформить заказ' });
     const tpl = graph.sendsTo(M1).at(-1)!.body.template;
     expect(tpl.components[0].parameters[2]).toEqual({ type: 'text', parameter_name: 'summary', text: 'Хочет серый диван до 300 000 ₸, готова оформить.' });
@@ -131,11 +178,18 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     h = await start();
     await say('77080000303', 'это ужасно, диван сломался, верните деньги');
     await h.drain();
-    expect((await query<{ reason: string }>(h.services.database.db, sql`select reason from escalations where shopper_key = '77080000303'`)).map((r) => r.reason)).toEqual(['complaint']);
+    expect(
+      (await query<{ reason: string }>(h.services.database.db, sql`select reason from escalations where shopper_key = '77080000303'`)).map((r) => r.reason),
+    ).toEqual(['complaint']);
   });
 
   it('outside working hours the shopper is told when a person will reply', async () => {
-    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', MANAGER_PHONES: `+${M1}`, WORKING_HOURS: '09:00-20:00', TZ: 'Asia/Almaty' } });
+    h = await startHarness({
+      backend,
+      graphUrl: graph.url,
+      demo: true,
+      env: { BOT: 'assistant', MANAGER_PHONES: `+${M1}`, WORKING_HOURS: '09:00-20:00', TZ: 'Asia/Almaty' },
+    });
     // move the clock to the next 03:00 in Almaty (UTC+5)
     const now = h.clock.now().getTime();
     const hourAlmaty = (new Date(now).getUTCHours() + 5) % 24;
@@ -167,7 +221,8 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
   it('SLA: not taken in time → managers reminded and the shopper told, once; quiet for 24 h → closed, the bot is back', async () => {
     h = await start();
     const shopper = '77080000102';
-    const run = async () => (await (await h.app.request('/admin/api/jobs/escalation-sla/run', { method: 'POST', headers: { authorization: 'Bearer adm' } })).json()).counts;
+    const run = async () =>
+      (await (await h.app.request('/admin/api/jobs/escalation-sla/run', { method: 'POST', headers: { authorization: 'Bearer adm' } })).json()).counts;
     await say(shopper, 'позовите менеджера');
     await h.drain();
     expect(await run()).toEqual({ reminded: 0, closed: 0 });
@@ -194,7 +249,11 @@ describe.each(backends())('handing a conversation to a manager ($name)', (backen
     await say(shopper, 'менеджер');
     await h.drain();
     const api = (path: string, body?: unknown, headers: Record<string, string> = {}) =>
-      h.app.request(`/admin/api${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: 'Bearer adm', 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+      h.app.request(`/admin/api${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: 'Bearer adm', 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     const list = (await (await api('/escalations?status=open')).json()).escalations;
     expect(list).toHaveLength(1);
     const id = list[0].id;
@@ -216,12 +275,24 @@ describe.each(backends())('hand-off edge cases a store meets ($name)', (backend)
   const graph = fakeGraphFor(backend);
   let h: Harness;
   afterEach(() => h?.close());
-  const start = () => startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', MANAGER_PHONES: `+${M1},+${M2}`, ADMIN_TOKEN: 'adm', ESCALATION_SLA_MINUTES: '5' } });
+  const start = () =>
+    startHarness({
+      backend,
+      graphUrl: graph.url,
+      demo: true,
+      env: { BOT: 'assistant', MANAGER_PHONES: `+${M1},+${M2}`, ADMIN_TOKEN: 'adm', ESCALATION_SLA_MINUTES: '5' },
+    });
   const say = (from: string, body: string) => h.post(textWebhook({ from, body, at: h.clock.now() }));
   const tap = (from: string, payload: string, text: string) =>
-    h.post(messagesWebhook(from, [{ from, id: `wamid.tap.${from}.${Math.random()}`, timestamp: unixSeconds(h.clock.now()), type: 'button', button: { payload, text } }]));
-  const escalationOf = async (shopper: string) => (await query<{ id: number }>(h.services.database.db, sql`select id::int as id from escalations where shopper_key = ${shopper}`))[0]!.id;
-  const failed = async () => query<{ shopper_key: string; error_code: number }>(h.services.database.db, sql`select shopper_key, error_code from outbox where status = 'failed'`);
+    h.post(
+      messagesWebhook(from, [
+        { from, id: `wamid.tap.${from}.${Math.random()}`, timestamp: unixSeconds(h.clock.now()), type: 'button', button: { payload, text } },
+      ]),
+    );
+  const escalationOf = async (shopper: string) =>
+    (await query<{ id: number }>(h.services.database.db, sql`select id::int as id from escalations where shopper_key = ${shopper}`))[0]!.id;
+  const failed = async () =>
+    query<{ shopper_key: string; error_code: number }>(h.services.database.db, sql`select shopper_key, error_code from outbox where status = 'failed'`);
 
   it('a shopper who chatted first still reaches the managers: the digest goes out as one line Meta accepts, also in the SLA reminder', async () => {
     h = await start();
@@ -260,7 +331,10 @@ describe.each(backends())('hand-off edge cases a store meets ($name)', (backend)
     await h.drain();
     await say(shopper, 'жду ответа\tпожалуйста');
     await h.drain();
-    const outside = graph.sendsTo(M1).slice(before).map((x) => x.body);
+    const outside = graph
+      .sendsTo(M1)
+      .slice(before)
+      .map((x) => x.body);
     expect(outside).toHaveLength(1);
     expect(outside[0]).toMatchObject({
       type: 'template',
@@ -268,11 +342,14 @@ describe.each(backends())('hand-off edge cases a store meets ($name)', (backend)
         name: 'escalation_message',
         language: { code: 'ru' },
         components: [
-          { type: 'body', parameters: [
-            { type: 'text', parameter_name: 'customer', text: 'Test Shopper' },
-            { type: 'text', parameter_name: 'request', text: String(id) },
-            { type: 'text', parameter_name: 'text', text: 'диван ещё в наличии?' },
-          ] },
+          {
+            type: 'body',
+            parameters: [
+              { type: 'text', parameter_name: 'customer', text: 'Test Shopper' },
+              { type: 'text', parameter_name: 'request', text: String(id) },
+              { type: 'text', parameter_name: 'text', text: 'диван ещё в наличии?' },
+            ],
+          },
           { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: `resume:${id}` }] },
         ],
       },
@@ -281,12 +358,22 @@ describe.each(backends())('hand-off edge cases a store meets ($name)', (backend)
     expect((await failed()).filter((f) => f.shopper_key !== M2)).toEqual([]);
     // the console shows every word as always
     const console_ = await (await h.app.request(`/admin/api/escalations/${id}/messages`, { headers: { authorization: 'Bearer adm' } })).json();
-    expect(console_.messages.filter((m: { direction: string }) => m.direction === 'in').map((m: { text: string }) => m.text)).toEqual(['позовите менеджера', 'диван ещё в наличии?', 'жду ответа\tпожалуйста']);
+    expect(console_.messages.filter((m: { direction: string }) => m.direction === 'in').map((m: { text: string }) => m.text)).toEqual([
+      'позовите менеджера',
+      'диван ещё в наличии?',
+      'жду ответа\tпожалуйста',
+    ]);
 
     await tap(M1, `resume:${id}`, 'Ответить');
     await h.drain();
-    const texts = graph.sendsTo(M1).slice(before + 1).map((x) => x.body.text?.body);
-    expect(texts).toEqual([`Вы снова на связи по запросу #${id}. Пишите — сообщения уйдут покупателю.`, `Пока окно было закрыто, покупатель (#${id}) написал:\n· диван ещё в наличии?\n· жду ответа\tпожалуйста`]);
+    const texts = graph
+      .sendsTo(M1)
+      .slice(before + 1)
+      .map((x) => x.body.text?.body);
+    expect(texts).toEqual([
+      `Вы снова на связи по запросу #${id}. Пишите — сообщения уйдут покупателю.`,
+      `Пока окно было закрыто, покупатель (#${id}) написал:\n· диван ещё в наличии?\n· жду ответа\tпожалуйста`,
+    ]);
     await say(shopper, 'спасибо');
     await h.drain();
     expect(graph.sendsTo(M1).at(-1)!.body.text.body).toBe(`👤 Test Shopper (#${id}): спасибо`);
@@ -302,12 +389,23 @@ describe.each(backends())('hand-off edge cases a store meets ($name)', (backend)
     graph.addMedia('voice-1', Buffer.from('OggS voice'), 'audio/ogg');
     graph.addMedia('doc-1', Buffer.from('%PDF-1.4 invoice'), 'application/pdf');
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook(shopper, [
-      { from: shopper, id: 'wamid.fwd.voice', timestamp: ts, type: 'audio', audio: { id: 'voice-1', mime_type: 'audio/ogg; codecs=opus', voice: true } },
-      { from: shopper, id: 'wamid.fwd.doc', timestamp: ts, type: 'document', document: { id: 'doc-1', mime_type: 'application/pdf', filename: 'чек-0042.pdf' } },
-    ]));
+    await h.post(
+      messagesWebhook(shopper, [
+        { from: shopper, id: 'wamid.fwd.voice', timestamp: ts, type: 'audio', audio: { id: 'voice-1', mime_type: 'audio/ogg; codecs=opus', voice: true } },
+        {
+          from: shopper,
+          id: 'wamid.fwd.doc',
+          timestamp: ts,
+          type: 'document',
+          document: { id: 'doc-1', mime_type: 'application/pdf', filename: 'чек-0042.pdf' },
+        },
+      ]),
+    );
     await h.drain();
-    const media = graph.sendsTo(M2).map((x) => x.body).filter((b) => b.type === 'audio' || b.type === 'document');
+    const media = graph
+      .sendsTo(M2)
+      .map((x) => x.body)
+      .filter((b) => b.type === 'audio' || b.type === 'document');
     expect(media).toEqual([
       expect.objectContaining({ type: 'audio', audio: { id: expect.stringMatching(/^uploaded-/), voice: true } }),
       expect.objectContaining({ type: 'document', document: { id: expect.stringMatching(/^uploaded-/), filename: 'чек-0042.pdf' } }),
@@ -317,7 +415,11 @@ describe.each(backends())('hand-off edge cases a store meets ($name)', (backend)
   it('the admin API checks every body and names the fields; the token goes through bearerAuth', async () => {
     h = await start();
     const api = (path: string, body: unknown, auth = 'Bearer adm') =>
-      h.app.request(`/admin/api${path}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+      h.app.request(`/admin/api${path}`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
     let r = await api('/escalations/abc/take', {});
     expect(r.status).toBe(400);
     expect((await r.json()).error).toMatchObject({ code: 'bad_request', fields: { id: [expect.any(String)] } });
@@ -350,7 +452,9 @@ describe('Bitrix24 leads', () => {
     await h.drain();
     // crm-sync also makes deals of orders; there are none here
     const run = async () => {
-      const { pending, created, failed, orders } = (await (await h.app.request('/admin/api/jobs/crm-sync/run', { method: 'POST', headers: { authorization: 'Bearer adm' } })).json()).counts;
+      const { pending, created, failed, orders } = (
+        await (await h.app.request('/admin/api/jobs/crm-sync/run', { method: 'POST', headers: { authorization: 'Bearer adm' } })).json()
+      ).counts;
       expect(orders).toBe(0);
       return { pending, created, failed };
     };

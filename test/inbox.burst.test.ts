@@ -35,7 +35,17 @@ describe.each(backends())('bursts become one turn ($name)', (backend) => {
     h = await startHarness({ backend, graphUrl: graph.url, env: { TURN_DEBOUNCE_MS: '1500' } });
     const from = '77040000002';
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook(from, [{ from, id: 'wamid.b.tap', timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'manager', title: 'Менеджер' } } }]));
+    await h.post(
+      messagesWebhook(from, [
+        {
+          from,
+          id: 'wamid.b.tap',
+          timestamp: ts,
+          type: 'interactive',
+          interactive: { type: 'button_reply', button_reply: { id: 'manager', title: 'Менеджер' } },
+        },
+      ]),
+    );
     await h.drain();
     expect(graph.sendsTo(from).map((s) => s.body.text.body)).toEqual(['Эхо: [interactive manager]']);
   });

@@ -11,7 +11,10 @@ describe.each(backends())('lease recovery and giving up ($name)', (backend) => {
   afterEach(() => h?.close());
 
   const inbox = () =>
-    query<{ status: string; attempts: number; last_error: string | null }>(h.services.database.db, sql`select status, attempts, last_error from inbox order by id`);
+    query<{ status: string; attempts: number; last_error: string | null }>(
+      h.services.database.db,
+      sql`select status, attempts, last_error from inbox order by id`,
+    );
 
   it('a row held by a dead worker is reclaimed after the lease, answered once, and the zombie cannot commit', async () => {
     h = await startHarness({ backend, graphUrl: graph.url, env: { INBOX_LEASE_SECONDS: '30' } });

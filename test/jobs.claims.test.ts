@@ -37,11 +37,26 @@ describe.each(backends())('job claims live in the database ($name)', (backend) =
 
   it('with Redis unreachable a cron tick still runs once, and the price alert fires', async () => {
     const redisDown = `redis://127.0.0.1:${await freePort()}`;
-    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', ...(backend.name === 'postgres+redis' ? { REDIS_URL: redisDown } : {}) } });
+    h = await startHarness({
+      backend,
+      graphUrl: graph.url,
+      demo: true,
+      env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', ...(backend.name === 'postgres+redis' ? { REDIS_URL: redisDown } : {}) },
+    });
     const from = '77060000900';
     await h.post(textWebhook({ from, body: 'привет', at: h.clock.now() }));
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook(from, [{ from, id: 'wamid.claims.tap', timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'alert:ZT-0003:any', title: 'Любое снижение' } } }]));
+    await h.post(
+      messagesWebhook(from, [
+        {
+          from,
+          id: 'wamid.claims.tap',
+          timestamp: ts,
+          type: 'interactive',
+          interactive: { type: 'button_reply', button_reply: { id: 'alert:ZT-0003:any', title: 'Любое снижение' } },
+        },
+      ]),
+    );
     await h.drain();
     await h.services.database.db.execute(sql`update products set price = price - 100000 where id = 'ZT-0003'`);
     const tick = new Date(Math.floor(h.clock.now().getTime() / 60_000) * 60_000);
@@ -49,7 +64,10 @@ describe.each(backends())('job claims live in the database ($name)', (backend) =
     expect(runs.filter((r) => r.ran)).toHaveLength(1);
     expect(runs.find((r) => r.ran)!.counts).toMatchObject({ triggered: 1, enqueued: 1 });
     await h.drain();
-    const templates = graph.sendsTo(from).filter((s) => s.body.type === 'template').map((s) => s.body.template.name);
+    const templates = graph
+      .sendsTo(from)
+      .filter((s) => s.body.type === 'template')
+      .map((s) => s.body.template.name);
     expect(templates).toEqual(['price_alert_notification']);
     expect(await query(h.services.database.db, sql`select job from job_ticks`)).toEqual([{ job: 'price-alerts' }]);
   });

@@ -24,18 +24,27 @@ describe.each(backends())('price alerts and consent ($name)', (backend) => {
     await h.drain();
   };
   const admin = (path: string, body?: unknown) =>
-    h.app.request(path, { method: 'POST', headers: { authorization: 'Bearer adm', 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    h.app.request(path, {
+      method: 'POST',
+      headers: { authorization: 'Bearer adm', 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
 
   it('set an alert, lower the price through the admin API → one price_alert_notification at once; a run of the job → nothing more', async () => {
     h = await start();
     const from = '77060000001';
     await h.post(textWebhook({ from, body: 'привет', at: h.clock.now() }));
     await tap(from, 'button_reply', 'alert:ZT-0002:10', 'Скидка от 10 %');
-    const [p] = await query<{ name: string; price: number }>(h.services.database.db, sql`select name, price::float8 as price from products where id = 'ZT-0002'`);
+    const [p] = await query<{ name: string; price: number }>(
+      h.services.database.db,
+      sql`select name, price::float8 as price from products where id = 'ZT-0002'`,
+    );
     const before = graph.sendsTo(from).length;
 
     const newPrice = Math.floor((p!.price / 100) * 0.85);
-    const up = await admin('/admin/api/products', { products: [{ id: 'ZT-0002', name: p!.name, price: newPrice, old_price: p!.price / 100, category: 'Диваны', stock: 3 }] });
+    const up = await admin('/admin/api/products', {
+      products: [{ id: 'ZT-0002', name: p!.name, price: newPrice, old_price: p!.price / 100, category: 'Диваны', stock: 3 }],
+    });
     expect((await up.json()).priceChanges).toBe(1);
 
     // the catalog write runs the alerts itself: the shopper is not kept waiting for the cron
@@ -47,11 +56,14 @@ describe.each(backends())('price alerts and consent ($name)', (backend) => {
       name: 'price_alert_notification',
       language: { code: 'ru' },
       components: [
-        { type: 'body', parameters: [
-          { type: 'text', parameter_name: 'product_name', text: p!.name },
-          { type: 'text', parameter_name: 'new_price', text: fmt(newPrice) },
-          { type: 'text', parameter_name: 'old_price', text: fmt(p!.price / 100) },
-        ] },
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', parameter_name: 'product_name', text: p!.name },
+            { type: 'text', parameter_name: 'new_price', text: fmt(newPrice) },
+            { type: 'text', parameter_name: 'old_price', text: fmt(p!.price / 100) },
+          ],
+        },
         { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'product:ZT-0002' }] },
         { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'manager' }] },
       ],
@@ -63,7 +75,12 @@ describe.each(backends())('price alerts and consent ($name)', (backend) => {
 
     // the template's "Показать товар" opens the card
     await tap(from, 'template', 'product:ZT-0002', 'Показать товар');
-    expect(graph.sendsTo(from).at(-1)!.body.interactive.action.buttons.map((b: any) => b.reply.id)).toEqual(['cart+:ZT-0002', 'alert:ZT-0002', 'similar:ZT-0002']);
+    expect(
+      graph
+        .sendsTo(from)
+        .at(-1)!
+        .body.interactive.action.buttons.map((b: any) => b.reply.id),
+    ).toEqual(['cart+:ZT-0002', 'alert:ZT-0002', 'similar:ZT-0002']);
   });
 
   it('two concurrent runs and a retried send still alert exactly once', async () => {
@@ -91,7 +108,11 @@ describe.each(backends())('price alerts and consent ($name)', (backend) => {
     const db = h.services.database.db;
     const t = h.services.templates.current().get('new_arrivals_notification')!;
     const marketing = (n: number) =>
-      enqueueOutbound(db, [{ dedupeKey: `na:${n}`, shopperKey: from, message: templateMessage(t, 'ru', { customer_name: 'Айгерим', category: 'диваны' }) }], h.clock.now());
+      enqueueOutbound(
+        db,
+        [{ dedupeKey: `na:${n}`, shopperKey: from, message: templateMessage(t, 'ru', { customer_name: 'Айгерим', category: 'диваны' }) }],
+        h.clock.now(),
+      );
     await h.post(textWebhook({ from, body: 'СТОП', at: h.clock.now() }));
     await h.drain();
     expect(graph.sendsTo(from).at(-1)!.body.text.body).toMatch(/^Готово, больше не буду присылать рекламные сообщения/);
@@ -116,15 +137,27 @@ describe.each(backends())('price alerts and consent ($name)', (backend) => {
     await h.post(textWebhook({ from, body: 'привет', at: h.clock.now() }));
     await h.drain();
     const t = h.services.templates.current().get('new_arrivals_notification')!;
-    graph.inject({ kind: 'error', status: 400, body: metaError(131050, 'Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.') });
-    await enqueueOutbound(db, [{ dedupeKey: 'na:x', shopperKey: from, message: templateMessage(t, 'ru', { customer_name: 'A', category: 'b' }) }], h.clock.now());
+    graph.inject({
+      kind: 'error',
+      status: 400,
+      body: metaError(131050, 'Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.'),
+    });
+    await enqueueOutbound(
+      db,
+      [{ dedupeKey: 'na:x', shopperKey: from, message: templateMessage(t, 'ru', { customer_name: 'A', category: 'b' }) }],
+      h.clock.now(),
+    );
     await h.drain();
     const [s] = await query<{ out: string | null }>(db, sql`select marketing_opt_out_at::text as out from shoppers where key = ${from}`);
     expect(s!.out).not.toBeNull();
 
     await db.execute(sql`insert into templates (name, language, status, updated_at) values ('back_in_stock', 'ru', 'REJECTED', now())`);
     const b = h.services.templates.current().get('back_in_stock')!;
-    await enqueueOutbound(db, [{ dedupeKey: 'bis:x', shopperKey: from, message: templateMessage(b, 'ru', { product_name: 'X', price: '1 ₸' }) }], h.clock.now());
+    await enqueueOutbound(
+      db,
+      [{ dedupeKey: 'bis:x', shopperKey: from, message: templateMessage(b, 'ru', { product_name: 'X', price: '1 ₸' }) }],
+      h.clock.now(),
+    );
     await h.drain();
     const [r] = await query<{ error_detail: string }>(db, sql`select error_detail from outbox where dedupe_key = 'bis:x'`);
     expect(r!.error_detail).toBe('template back_in_stock (ru) is REJECTED, not APPROVED');
@@ -136,7 +169,11 @@ describe.each(backends())('back in stock and new arrivals ($name)', (backend) =>
   let h: Harness;
   afterEach(() => h?.close());
   const admin = (path: string, body?: unknown) =>
-    h.app.request(path, { method: 'POST', headers: { authorization: 'Bearer adm', 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    h.app.request(path, {
+      method: 'POST',
+      headers: { authorization: 'Bearer adm', 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
 
   it('an alert set on an out-of-stock product fires back_in_stock once when stock returns', async () => {
     h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm' } });
@@ -145,7 +182,17 @@ describe.each(backends())('back in stock and new arrivals ($name)', (backend) =>
     await db.execute(sql`update products set stock = 0 where id = 'ZT-0005'`);
     await h.post(textWebhook({ from, body: 'привет', at: h.clock.now() }));
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook(from, [{ from, id: 'wamid.bis.1', timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'alert:ZT-0005:any', title: 'Любое снижение' } } }]));
+    await h.post(
+      messagesWebhook(from, [
+        {
+          from,
+          id: 'wamid.bis.1',
+          timestamp: ts,
+          type: 'interactive',
+          interactive: { type: 'button_reply', button_reply: { id: 'alert:ZT-0005:any', title: 'Любое снижение' } },
+        },
+      ]),
+    );
     await h.drain();
     expect(graph.sendsTo(from).at(-1)!.body.text.body).toMatch(/сейчас нет в наличии — сообщу, как только появится\.$/);
     expect((await (await admin('/admin/api/jobs/price-alerts/run')).json()).counts).toMatchObject({ triggered: 0, backInStock: 0 });
@@ -160,7 +207,11 @@ describe.each(backends())('back in stock and new arrivals ($name)', (backend) =>
 
   it('new arrivals: quiet, opted-in shoppers with new products in their categories, at most once a week', async () => {
     h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm' } });
-    for (const [from, body] of [['77060000011', 'покажи кресла'], ['77060000012', 'покажи кресла'], ['77060000013', 'покажи кресла']]) {
+    for (const [from, body] of [
+      ['77060000011', 'покажи кресла'],
+      ['77060000012', 'покажи кресла'],
+      ['77060000013', 'покажи кресла'],
+    ]) {
       await h.post(textWebhook({ from: from!, body: body!, at: h.clock.now() }));
     }
     await h.post(textWebhook({ from: '77060000012', body: 'СТОП', at: h.clock.now() }));
@@ -168,17 +219,29 @@ describe.each(backends())('back in stock and new arrivals ($name)', (backend) =>
     h.clock.advance(8 * 24 * 3600 * 1000);
     await h.post(textWebhook({ from: '77060000013', body: 'привет', at: h.clock.now() }));
     await h.drain();
-    await admin('/admin/api/products', { products: [{ id: 'NEW-1', name: 'Кресло «Новинка» зелёное', category: 'Кресла', color: 'зелёный', price: 99990, stock: 2 }] });
+    await admin('/admin/api/products', {
+      products: [{ id: 'NEW-1', name: 'Кресло «Новинка» зелёное', category: 'Кресла', color: 'зелёный', price: 99990, stock: 2 }],
+    });
     expect(await (await admin('/admin/api/jobs/new-arrivals/run')).json()).toEqual({ job: 'new-arrivals', ran: true, counts: { candidates: 1, enqueued: 1 } });
     expect((await (await admin('/admin/api/jobs/new-arrivals/run')).json()).counts).toEqual({ candidates: 1, enqueued: 0 });
     await h.drain();
-    const got = (from: string) => graph.sendsTo(from).filter((x) => x.body.type === 'template').map((x) => x.body.template);
+    const got = (from: string) =>
+      graph
+        .sendsTo(from)
+        .filter((x) => x.body.type === 'template')
+        .map((x) => x.body.template);
     expect(got('77060000011')).toEqual([
       {
         name: 'new_arrivals_notification',
         language: { code: 'ru' },
         components: [
-          { type: 'body', parameters: [{ type: 'text', parameter_name: 'customer_name', text: 'Test Shopper' }, { type: 'text', parameter_name: 'category', text: 'кресла' }] },
+          {
+            type: 'body',
+            parameters: [
+              { type: 'text', parameter_name: 'customer_name', text: 'Test Shopper' },
+              { type: 'text', parameter_name: 'category', text: 'кресла' },
+            ],
+          },
           { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'arrivals:Кресла' }] },
           { type: 'button', sub_type: 'quick_reply', index: '1', parameters: [{ type: 'payload', payload: 'unsubscribe' }] },
         ],
@@ -196,7 +259,10 @@ describe('jobs from the CLI', () => {
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const env = { ...process.env, DATA_DIR: join(mkdtempSync(join(tmpdir(), 'vt-jobs-')), 'd') };
-    const cli = (...args: string[]) => new Promise<string>((resolve, reject) => execFile(process.execPath, ['bin/vitrina.js', ...args], { env }, (err, stdout) => (err ? reject(err) : resolve(stdout))));
+    const cli = (...args: string[]) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ['bin/vitrina.js', ...args], { env }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+      );
     await cli('migrate');
     const out = await cli('jobs', 'run', 'price-alerts');
     expect(JSON.parse(out)).toEqual({ job: 'price-alerts', ran: true, counts: { due: 0, triggered: 0, enqueued: 0, backInStock: 0 } });
@@ -206,9 +272,13 @@ describe('jobs from the CLI', () => {
 describe('job schedules', () => {
   it('a bad cron expression stops start-up naming its variable', () => {
     const carts = { ABANDONED_CART_CRON: '*/15 * * * *', META_CATALOG_CRON: '30 * * * *', ANALYTICS_CRON: '*/5 * * * *' };
-    expect(() => jobSchedules({ ...carts, PRICE_ALERT_CRON: 'every hour', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toThrow('PRICE_ALERT_CRON: "every hour" is not a cron expression');
+    expect(() => jobSchedules({ ...carts, PRICE_ALERT_CRON: 'every hour', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toThrow(
+      'PRICE_ALERT_CRON: "every hour" is not a cron expression',
+    );
     expect(() => jobSchedules({ ...carts, PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '61 * * * *' })).toThrow('NEW_ARRIVALS_CRON');
-    expect(() => jobSchedules({ ...carts, ABANDONED_CART_CRON: 'soon', PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toThrow('ABANDONED_CART_CRON');
+    expect(() => jobSchedules({ ...carts, ABANDONED_CART_CRON: 'soon', PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toThrow(
+      'ABANDONED_CART_CRON',
+    );
     expect(jobSchedules({ ...carts, PRICE_ALERT_CRON: '*/15 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toEqual([
       { name: 'abandoned-carts', cron: '*/15 * * * *' },
       { name: 'price-alerts', cron: '*/15 * * * *' },
@@ -217,6 +287,8 @@ describe('job schedules', () => {
     ]);
     expect(() => jobSchedules({ ...carts, ANALYTICS_CRON: 'often', PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' })).toThrow('ANALYTICS_CRON');
     // the Meta catalog job runs only for a store that has one
-    expect(jobSchedules({ ...carts, WHATSAPP_CATALOG_ID: '194836987003835', PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' }).map((j) => j.name)).toContain('meta-catalog');
+    expect(
+      jobSchedules({ ...carts, WHATSAPP_CATALOG_ID: '194836987003835', PRICE_ALERT_CRON: '0 * * * *', NEW_ARRIVALS_CRON: '0 11 * * 1' }).map((j) => j.name),
+    ).toContain('meta-catalog');
   });
 });

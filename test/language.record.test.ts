@@ -16,7 +16,17 @@ describe.each(backends())('the shopper’s language is kept in Postgres, not the
     // everything the store held for the shopper is gone, as after a Redis restart
     await h.services.store.del(shopperStoreKeys(from, h.clock.now().getTime()));
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook(from, [{ from, id: 'wamid.lang.tap', timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'alert:ZT-0002', title: '🔔' } } }]));
+    await h.post(
+      messagesWebhook(from, [
+        {
+          from,
+          id: 'wamid.lang.tap',
+          timestamp: ts,
+          type: 'interactive',
+          interactive: { type: 'button_reply', button_reply: { id: 'alert:ZT-0002', title: '🔔' } },
+        },
+      ]),
+    );
     await h.drain();
     const answer = graph.sendsTo(from).at(-1)!.body.interactive;
     expect(answer.body.text).toMatch(/бағасы туралы қашан хабарлайын/);

@@ -12,7 +12,13 @@ const b64sha = (b: Buffer) => createHash('sha256').update(b).digest('base64');
 
 /** 16 kHz mono 16-bit PCM WAV, and its length in seconds. */
 function wavInfo(b: Buffer) {
-  return { riff: b.toString('ascii', 0, 4), channels: b.readUInt16LE(22), rate: b.readUInt32LE(24), bits: b.readUInt16LE(34), seconds: (b.length - 44) / 32000 };
+  return {
+    riff: b.toString('ascii', 0, 4),
+    channels: b.readUInt16LE(22),
+    rate: b.readUInt32LE(24),
+    bits: b.readUInt16LE(34),
+    seconds: (b.length - 44) / 32000,
+  };
 }
 
 describe.each(backends())('voice notes and photos ($name)', (backend) => {
@@ -33,7 +39,11 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     const id = `audio-${++n}`;
     graph.addMedia(id, bytes, mime);
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook(from, [{ from, id: `wamid.voice.${n}`, timestamp: ts, type: 'audio', audio: { mime_type: mime, sha256: opts.sha256 ?? b64sha(bytes), id, voice: true } }]));
+    await h.post(
+      messagesWebhook(from, [
+        { from, id: `wamid.voice.${n}`, timestamp: ts, type: 'audio', audio: { mime_type: mime, sha256: opts.sha256 ?? b64sha(bytes), id, voice: true } },
+      ]),
+    );
     await h.drain();
     return graph.sendsTo(from).map((s) => s.body);
   };
@@ -60,7 +70,10 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     const list = replies.at(-1)!;
     expect(list.interactive.type).toBe('list');
     const ids = list.interactive.action.sections[0].rows.map((r: any) => r.id);
-    const rows = await query<{ color: string; category: string }>(h.services.database.db, sql`select color, category from products where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+    const rows = await query<{ color: string; category: string }>(
+      h.services.database.db,
+      sql`select color, category from products where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
+    );
     expect(rows.length).toBeGreaterThan(0);
     for (const r of rows) expect(r).toEqual({ color: 'красный', category: 'Кресла' });
   });
@@ -96,7 +109,11 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     const big = Buffer.alloc(16 * 1024 * 1024 + 10, 1);
     graph.addMedia('liar', big, 'audio/ogg', 1000);
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook('77050000006', [{ from: '77050000006', id: 'wamid.voice.big', timestamp: ts, type: 'audio', audio: { mime_type: 'audio/ogg', id: 'liar', voice: true } }]));
+    await h.post(
+      messagesWebhook('77050000006', [
+        { from: '77050000006', id: 'wamid.voice.big', timestamp: ts, type: 'audio', audio: { mime_type: 'audio/ogg', id: 'liar', voice: true } },
+      ]),
+    );
     await h.drain();
     expect(graph.sendsTo('77050000006').map((s) => s.body.text.body)).toEqual(['Файл слишком большой. Пришлите поменьше или напишите текстом.']);
     const replies = await sendAudio('77050000006', voice('voice-ru.ogg'), 'audio/ogg', { sha256: 'AAAA' });
@@ -109,7 +126,11 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     graph.addMedia('exp', voice('voice-ru.ogg'), 'audio/ogg');
     graph.expireUrlOnce('exp');
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook('77050000007', [{ from: '77050000007', id: 'wamid.voice.exp', timestamp: ts, type: 'audio', audio: { mime_type: 'audio/ogg', id: 'exp', voice: true } }]));
+    await h.post(
+      messagesWebhook('77050000007', [
+        { from: '77050000007', id: 'wamid.voice.exp', timestamp: ts, type: 'audio', audio: { mime_type: 'audio/ogg', id: 'exp', voice: true } },
+      ]),
+    );
     await h.drain();
     expect(model.transcriptions).toHaveLength(1);
     expect(graph.sendsTo('77050000007')[0]!.body.text.body).toBe('🎤 привет');
@@ -145,7 +166,17 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     model.push({ content: JSON.stringify({ is_product: true, category: 'Кресла', color: 'красный', style: null, material: 'велюр', keywords: ['кресло'] }) });
     graph.addMedia('img-1', photo, 'image/jpeg');
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook('77050000011', [{ from: '77050000011', id: 'wamid.img.1', timestamp: ts, type: 'image', image: { mime_type: 'image/jpeg', sha256: b64sha(photo), id: 'img-1', caption: 'хочу такое' } }]));
+    await h.post(
+      messagesWebhook('77050000011', [
+        {
+          from: '77050000011',
+          id: 'wamid.img.1',
+          timestamp: ts,
+          type: 'image',
+          image: { mime_type: 'image/jpeg', sha256: b64sha(photo), id: 'img-1', caption: 'хочу такое' },
+        },
+      ]),
+    );
     await h.drain();
     const req = model.requests[0]!;
     const parts = req.messages[1].content;
@@ -161,7 +192,10 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     const list = graph.sendsTo('77050000011').at(-1)!.body;
     expect(list.interactive.body.text).toBe('Похожие товары по вашему фото:');
     const ids = list.interactive.action.sections[0].rows.map((r: any) => r.id);
-    const rows = await query<{ category: string }>(h.services.database.db, sql`select distinct category from products where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`);
+    const rows = await query<{ category: string }>(
+      h.services.database.db,
+      sql`select distinct category from products where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))`,
+    );
     expect(rows).toEqual([{ category: 'Кресла' }]);
   });
 
@@ -170,7 +204,11 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     model.push({ content: JSON.stringify({ is_product: false, category: null, color: null, style: null, material: null, keywords: [] }) });
     graph.addMedia('img-2', photo, 'image/jpeg');
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook('77050000012', [{ from: '77050000012', id: 'wamid.img.2', timestamp: ts, type: 'image', image: { mime_type: 'image/jpeg', id: 'img-2' } }]));
+    await h.post(
+      messagesWebhook('77050000012', [
+        { from: '77050000012', id: 'wamid.img.2', timestamp: ts, type: 'image', image: { mime_type: 'image/jpeg', id: 'img-2' } },
+      ]),
+    );
     await h.drain();
     expect(graph.sendsTo('77050000012')[0]!.body.text.body).toBe('На фото не вижу товара. Пришлите фото товара или опишите, что ищете.');
   });
@@ -181,7 +219,11 @@ describe.each(backends())('voice notes and photos ($name)', (backend) => {
     expect(replies.map((r) => r.text.body)).toEqual(['Сейчас я не могу прослушать голосовое — напишите, пожалуйста, текстом.']);
     graph.addMedia('img-3', photo, 'image/jpeg');
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook('77050000013', [{ from: '77050000013', id: 'wamid.img.3', timestamp: ts, type: 'image', image: { mime_type: 'image/jpeg', id: 'img-3', caption: 'красное кресло' } }]));
+    await h.post(
+      messagesWebhook('77050000013', [
+        { from: '77050000013', id: 'wamid.img.3', timestamp: ts, type: 'image', image: { mime_type: 'image/jpeg', id: 'img-3', caption: 'красное кресло' } },
+      ]),
+    );
     await h.drain();
     expect(graph.sendsTo('77050000013').at(-1)!.body.interactive.type).toBe('list');
   });

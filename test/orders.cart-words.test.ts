@@ -59,7 +59,11 @@ describe.each(backends())('cart in words, offline ($name)', (backend) => {
   };
   const say = (from: string, body: string) => send(from, { type: 'text', text: { body } });
   const text = (m: Record<string, any>): string => m.interactive?.body?.text ?? m.text?.body;
-  const lines = (from: string) => query<{ product_id: string; quantity: number }>(h.services.database.db, sql`select product_id, quantity from cart_lines where shopper_key = ${from} order by product_id`);
+  const lines = (from: string) =>
+    query<{ product_id: string; quantity: number }>(
+      h.services.database.db,
+      sql`select product_id, quantity from cart_lines where shopper_key = ${from} order by product_id`,
+    );
 
   it('English store: "add to cart" on the card, "2 pcs", "remove", "empty cart"; words that are a search stay a search', async () => {
     h = await startHarness({ backend, env: { BOT: 'assistant' }, demo: 'sports' });
@@ -142,6 +146,9 @@ describe.each(backends())('cart in words, offline ($name)', (backend) => {
     // enough stock: placed; the same source key again: nothing
     expect(await db.transaction((tx) => placeOrder(tx, draft('k2', 1)))).toEqual(expect.any(Number));
     expect(await db.transaction((tx) => placeOrder(tx, draft('k2', 1)))).toBeNull();
-    expect(await query(db, sql`select stock from products where id in ('ZT-0001', 'ZT-0002') order by id`)).toEqual([{ stock: 0 }, { stock: before!.stock - 1 }]);
+    expect(await query(db, sql`select stock from products where id in ('ZT-0001', 'ZT-0002') order by id`)).toEqual([
+      { stock: 0 },
+      { stock: before!.stock - 1 },
+    ]);
   });
 });

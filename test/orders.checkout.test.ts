@@ -6,13 +6,15 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { formatPrice } from '../src/catalog/money.ts';
 import { query, sql } from '../src/db/database.ts';
 import { backends } from './helpers/backends.ts';
-import { messagesWebhook, startHarness, textWebhook, unixSeconds, type Harness } from './helpers/harness.ts';
+import { messagesWebhook, startHarness, unixSeconds, type Harness } from './helpers/harness.ts';
 
 const CHECKOUT_URL = 'https://pay.example.kz/checkout?order={order}&amount={total}&cur={currency}';
 
 /** What the service queued for a shopper, oldest first, as the payloads that go to Meta. */
 const outbound = async (h: Harness, shopper: string) =>
-  (await query<{ payload: Record<string, any> }>(h.services.database.db, sql`select payload from outbox where shopper_key = ${shopper} order by id`)).map((r) => r.payload);
+  (await query<{ payload: Record<string, any> }>(h.services.database.db, sql`select payload from outbox where shopper_key = ${shopper} order by id`)).map(
+    (r) => r.payload,
+  );
 
 describe.each(backends())('buying in the chat ($name)', (backend) => {
   let h: Harness;
@@ -28,7 +30,8 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
     return { id, out: (await outbound(h, shopper)).slice(before) };
   };
   const say = (shopper: string, body: string) => send(shopper, { type: 'text', text: { body } }).then((r) => r.out);
-  const tap = (shopper: string, id: string, title: string) => send(shopper, { type: 'interactive', interactive: { type: 'button_reply', button_reply: { id, title } } });
+  const tap = (shopper: string, id: string, title: string) =>
+    send(shopper, { type: 'interactive', interactive: { type: 'button_reply', button_reply: { id, title } } });
   const buttons = (m: Record<string, any>) => (m.interactive.action.buttons as Array<{ reply: { id: string; title: string } }>).map((b) => b.reply);
 
   it('search → card → add to cart → "ещё одну" → cart → checkout → address → name → confirm: an order, a payment link and an invoice, once', async () => {
@@ -43,12 +46,17 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
     expect(cardButtons.map((b) => b.title)).toEqual(['🛒 В корзину', '🔔 Следить за ценой', 'Похожие']);
     const add = cardButtons[0]!;
     const productId = add.id.replace(/^cart\+:/, '');
-    const [product] = await query<{ name: string; price: string; stock: number }>(h.services.database.db, sql`select name, price::text, stock from products where id = ${productId}`);
+    const [product] = await query<{ name: string; price: string; stock: number }>(
+      h.services.database.db,
+      sql`select name, price::text, stock from products where id = ${productId}`,
+    );
     const price = Number(product!.price);
 
     const added = (await tap(shopper, add.id, add.title)).out;
     expect(added).toHaveLength(1);
-    expect(added[0]!.interactive.body.text).toMatch(new RegExp(`^Добавил «${product!.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}» × 1 в корзину\\.\\nВ корзине 1 шт\\. на `));
+    expect(added[0]!.interactive.body.text).toMatch(
+      new RegExp(`^Добавил «${product!.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}» × 1 в корзину\\.\\nВ корзине 1 шт\\. на `),
+    );
     expect(buttons(added[0]!).map((b) => b.id)).toEqual(['checkout', 'cart', 'manager']);
 
     const more = await say(shopper, 'ещё одну');
@@ -80,7 +88,15 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
     expect(confirm.id).toMatch(/^confirm:[0-9a-f]{16}$/);
 
     const placed = await tap(shopper, confirm.id, confirm.title);
-    const [order] = await query<{ number: string; total: string; status: string; invoice_token: string; payment_url: string; address: string; customer_name: string }>(
+    const [order] = await query<{
+      number: string;
+      total: string;
+      status: string;
+      invoice_token: string;
+      payment_url: string;
+      address: string;
+      customer_name: string;
+    }>(
       h.services.database.db,
       sql`select number, total::text, status, invoice_token, payment_url, address, customer_name from orders where shopper_key = ${shopper}`,
     );
@@ -95,7 +111,9 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
         interactive: {
           type: 'cta_url',
           header: { type: 'document', document: { link: `/invoices/${order!.invoice_token}.pdf`, filename: `invoice-${order!.number}.pdf` } },
-          body: { text: expect.stringMatching(new RegExp(`^Заказ №${order!.number} оформлен! Сумма: .+₸\\.\nСчёт — в файле выше, оплатить можно кнопкой ниже\\.$`)) },
+          body: {
+            text: expect.stringMatching(new RegExp(`^Заказ №${order!.number} оформлен! Сумма: .+₸\\.\nСчёт — в файле выше, оплатить можно кнопкой ниже\\.$`)),
+          },
           action: { name: 'cta_url', parameters: { display_text: 'Оплатить', url: order!.payment_url } },
         },
       },
@@ -104,13 +122,29 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
     const [after] = await query<{ stock: number }>(h.services.database.db, sql`select stock from products where id = ${productId}`);
     expect(after!.stock).toBe(product!.stock - 2);
     expect(await query(h.services.database.db, sql`select 1 from cart_lines where shopper_key = ${shopper}`)).toEqual([]);
-    expect(await query(h.services.database.db, sql`select product_id, price::text as price, quantity from order_lines`)).toEqual([{ product_id: productId, price: String(price), quantity: 2 }]);
+    expect(await query(h.services.database.db, sql`select product_id, price::text as price, quantity from order_lines`)).toEqual([
+      { product_id: productId, price: String(price), quantity: 2 },
+    ]);
     // the manager is told, through order_new
     const [told] = await outbound(h, '77770000001');
     expect(told!.template).toMatchObject({ name: 'order_new', language: { code: 'ru' } });
 
     // Meta redelivers the confirm tap: nothing new. The old confirm button tapped again: no second order.
-    await h.post(messagesWebhook(shopper, [{ from: shopper, id: placed.id, timestamp: unixSeconds(h.clock.now()), type: 'interactive', interactive: { type: 'button_reply', button_reply: confirm } }], 'Айгерим'));
+    await h.post(
+      messagesWebhook(
+        shopper,
+        [
+          {
+            from: shopper,
+            id: placed.id,
+            timestamp: unixSeconds(h.clock.now()),
+            type: 'interactive',
+            interactive: { type: 'button_reply', button_reply: confirm },
+          },
+        ],
+        'Айгерим',
+      ),
+    );
     await h.drain();
     const again = await tap(shopper, confirm.id, confirm.title);
     expect(again.out.map((m) => m.interactive?.type)).not.toContain('cta_url');
@@ -136,7 +170,11 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
     // shipped through the admin API: the shopper gets order_shipped, once
     const auth = { authorization: `Bearer ${h.services.adminToken}`, 'content-type': 'application/json' };
     for (let i = 0; i < 2; i++) {
-      const r = await h.app.request(`/admin/api/orders/${order!.number}/status`, { method: 'POST', headers: auth, body: JSON.stringify({ status: 'shipped', by: 'console' }) });
+      const r = await h.app.request(`/admin/api/orders/${order!.number}/status`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ status: 'shipped', by: 'console' }),
+      });
       expect(r.status).toBe(200);
     }
     await h.drain();
@@ -156,7 +194,9 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
     ]);
     const back = await h.app.request(`/admin/api/orders/${order!.number}/status`, { method: 'POST', headers: auth, body: JSON.stringify({ status: 'new' }) });
     expect(back.status).toBe(409);
-    const got = (await (await h.app.request(`/admin/api/orders/${order!.number}`, { headers: auth })).json()) as { order: { history: Array<{ status: string; by: string }> } };
+    const got = (await (await h.app.request(`/admin/api/orders/${order!.number}`, { headers: auth })).json()) as {
+      order: { history: Array<{ status: string; by: string }> };
+    };
     expect(got.order.history.map((e) => [e.status, e.by])).toEqual([
       ['new', 'shopper'],
       ['shipped', 'console'],
@@ -166,7 +206,10 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
   it('a WhatsApp order message shaped like Meta’s becomes the cart; a price changed since is said, pickup skips the address', async () => {
     h = await startHarness({ backend, env: { BOT: 'assistant' }, demo: true });
     const shopper = '77012220002';
-    const [p1, p2] = await query<{ id: string; name: string; price: string }>(h.services.database.db, sql`select id, name, price::text from products where stock > 3 order by id limit 2`);
+    const [p1, p2] = await query<{ id: string; name: string; price: string }>(
+      h.services.database.db,
+      sql`select id, name, price::text from products where stock > 3 order by id limit 2`,
+    );
     // the shopper's WhatsApp cart showed p1 at an older price; p2 at ours
     const order = {
       catalog_id: '194836987003835',
@@ -179,7 +222,7 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
     };
     const { out } = await send(shopper, { type: 'order', order });
     const body: string = out[0]!.interactive.body.text;
-    const lines = body.split("\n");
+    const lines = body.split('\n');
     expect(lines.at(-1)).toBe('Как вам удобнее получить заказ?');
     expect(lines.slice(0, -1).sort()).toEqual([
       `«NO-SUCH-SKU» больше нет в продаже — убрал из корзины.`,
@@ -195,7 +238,10 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
     await h.services.database.db.execute(sql`update products set price = price + 100000 where id = ${p2!.id}`);
     const confirm = buttons(summary[0]!)[0]!;
     const changed = (await tap(shopper, confirm.id, confirm.title)).out;
-    expect(changed[0]!.interactive.body.text.split('\n').slice(0, 2)).toEqual(['Пока вы оформляли, кое-что изменилось — проверьте ещё раз.', expect.stringMatching(/^Цена «.+» изменилась/)]);
+    expect(changed[0]!.interactive.body.text.split('\n').slice(0, 2)).toEqual([
+      'Пока вы оформляли, кое-что изменилось — проверьте ещё раз.',
+      expect.stringMatching(/^Цена «.+» изменилась/),
+    ]);
     expect(await query(h.services.database.db, sql`select 1 from orders`)).toEqual([]);
     const placed = (await tap(shopper, buttons(changed[0]!)[0]!.id, '✅ Подтвердить')).out;
     // no CHECKOUT_URL: one message, the invoice with the confirmation and the pay-on-delivery words as its caption
@@ -209,7 +255,10 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
         },
       },
     ]);
-    const [o] = await query<{ fulfilment: string; address: string | null; total: string }>(h.services.database.db, sql`select fulfilment, address, total::text from orders`);
+    const [o] = await query<{ fulfilment: string; address: string | null; total: string }>(
+      h.services.database.db,
+      sql`select fulfilment, address, total::text from orders`,
+    );
     expect(o).toEqual({ fulfilment: 'pickup', address: null, total: String(Number(p1!.price) * 2 + Number(p2!.price) + 100000) });
   });
 
@@ -223,10 +272,21 @@ describe.each(backends())('buying in the chat ($name)', (backend) => {
     // "корзина" is about the cart, not an address
     const cart = await say(shopper, 'корзина');
     expect(cart[0]!.interactive.body.text.split('\n')[0]).toBe('Ваша корзина:');
-    const loc = await send(shopper, { type: 'location', location: { latitude: 43.238949, longitude: 76.889709, name: 'ТРЦ Mega', address: 'Розыбакиева 247А' } });
+    const loc = await send(shopper, {
+      type: 'location',
+      location: { latitude: 43.238949, longitude: 76.889709, name: 'ТРЦ Mega', address: 'Розыбакиева 247А' },
+    });
     expect(loc.out[0]!.interactive.body.text).toBe('Как вас зовут? Имя нужно для заказа.');
-    const [c] = await query<{ checkout: Record<string, unknown> | string }>(h.services.database.db, sql`select checkout from carts where shopper_key = ${shopper}`);
+    const [c] = await query<{ checkout: Record<string, unknown> | string }>(
+      h.services.database.db,
+      sql`select checkout from carts where shopper_key = ${shopper}`,
+    );
     const state = typeof c!.checkout === 'string' ? JSON.parse(c!.checkout) : c!.checkout;
-    expect(state).toEqual({ step: 'name', fulfilment: 'delivery', address: 'ТРЦ Mega, Розыбакиева 247А', location: { latitude: 43.238949, longitude: 76.889709, name: 'ТРЦ Mega', address: 'Розыбакиева 247А' } });
+    expect(state).toEqual({
+      step: 'name',
+      fulfilment: 'delivery',
+      address: 'ТРЦ Mega, Розыбакиева 247А',
+      location: { latitude: 43.238949, longitude: 76.889709, name: 'ТРЦ Mega', address: 'Розыбакиева 247А' },
+    });
   });
 });

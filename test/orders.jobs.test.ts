@@ -12,7 +12,17 @@ describe.each(backends())('orders around the chat ($name)', (backend) => {
   afterEach(() => h?.close());
 
   const tap = async (from: string, id: string, title: string) => {
-    await h.post(messagesWebhook(from, [{ from, id: `wamid.jobs.${Math.random()}`, timestamp: unixSeconds(h.clock.now()), type: 'interactive', interactive: { type: 'button_reply', button_reply: { id, title } } }]));
+    await h.post(
+      messagesWebhook(from, [
+        {
+          from,
+          id: `wamid.jobs.${Math.random()}`,
+          timestamp: unixSeconds(h.clock.now()),
+          type: 'interactive',
+          interactive: { type: 'button_reply', button_reply: { id, title } },
+        },
+      ]),
+    );
     await h.drain();
   };
   const job = async (name: string) => {
@@ -22,11 +32,26 @@ describe.each(backends())('orders around the chat ($name)', (backend) => {
     return body;
   };
   const fail = async (wamid: string, to: string, code: number) => {
-    await h.post(statusWebhook([{ id: wamid, status: 'failed', timestamp: String(unixSeconds(h.clock.now())), recipient_id: to, errors: [{ code, title: 'Message failed to send because there were too many messages sent from this phone number in a short period of time' }] }]));
+    await h.post(
+      statusWebhook([
+        {
+          id: wamid,
+          status: 'failed',
+          timestamp: String(unixSeconds(h.clock.now())),
+          recipient_id: to,
+          errors: [{ code, title: 'Message failed to send because there were too many messages sent from this phone number in a short period of time' }],
+        },
+      ]),
+    );
   };
 
   it('an abandoned cart gets one reminder: free-form inside the window, the marketing template outside it, none after STOP; 131049 backs off by days, then drops', async () => {
-    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', ABANDONED_CART_HOURS: '4', PUBLIC_URL: 'https://shop.example.kz' } });
+    h = await startHarness({
+      backend,
+      graphUrl: graph.url,
+      demo: true,
+      env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', ABANDONED_CART_HOURS: '4', PUBLIC_URL: 'https://shop.example.kz' },
+    });
     const [p] = await query<{ id: string }>(h.services.database.db, sql`select id from products where stock > 0 order by id limit 1`);
     const [inside, outside, stopped] = ['77013330001', '77013330002', '77013330003'];
     for (const s of [inside, outside, stopped]) await tap(s, `cart+:${p!.id}`, '🛒 В корзину');
@@ -41,14 +66,19 @@ describe.each(backends())('orders around the chat ($name)', (backend) => {
     await h.post(textWebhook({ from: outside, body: 'спасибо', at: new Date(h.clock.now().getTime() - 30 * HOUR) }));
     await h.drain();
     // the outside shopper's last message is older than 24 hours: backdate it
-    await h.services.database.db.execute(sql`update shoppers set last_inbound_at = ${new Date(h.clock.now().getTime() - 25 * HOUR).toISOString()}::timestamptz where key in (${outside}, ${stopped})`);
+    await h.services.database.db.execute(
+      sql`update shoppers set last_inbound_at = ${new Date(h.clock.now().getTime() - 25 * HOUR).toISOString()}::timestamptz where key in (${outside}, ${stopped})`,
+    );
     expect((await job('abandoned-carts')).counts).toMatchObject({ due: 3, freeForm: 1, template: 1, optedOut: 1 });
     expect((await job('abandoned-carts')).counts).toMatchObject({ due: 0 });
     const reminder = graph.sendsTo(inside).at(-1)!.body;
     expect(reminder.interactive.body.text).toMatch(/^В вашей корзине 1 шт\. на .+₸\. Оформим заказ\?$/);
     expect(reminder.interactive.action.buttons.map((b: any) => b.reply.id)).toEqual(['checkout', 'cart']);
     // should the window close before it is sent, the outbox sends the marketing template instead
-    const [row] = await query<{ fallback_template: any }>(h.services.database.db, sql`select fallback_template from outbox where shopper_key = ${inside} and dedupe_key like 'cart:%'`);
+    const [row] = await query<{ fallback_template: any }>(
+      h.services.database.db,
+      sql`select fallback_template from outbox where shopper_key = ${inside} and dedupe_key like 'cart:%'`,
+    );
     const fallback = typeof row!.fallback_template === 'string' ? JSON.parse(row!.fallback_template) : row!.fallback_template;
     expect(fallback.template).toMatchObject({ name: 'abandoned_cart', language: { code: 'ru' } });
     const tpl = graph.sendsTo(outside).at(-1)!;
@@ -81,9 +111,17 @@ describe.each(backends())('orders around the chat ($name)', (backend) => {
 
   it('each order becomes one Bitrix24 deal; a deal made before a crash is found, not made again', async () => {
     const crm = await new FakeBitrix24().start();
-    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', BITRIX24_WEBHOOK_URL: crm.url, PUBLIC_URL: 'https://shop.example.kz' } });
+    h = await startHarness({
+      backend,
+      graphUrl: graph.url,
+      demo: true,
+      env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', BITRIX24_WEBHOOK_URL: crm.url, PUBLIC_URL: 'https://shop.example.kz' },
+    });
     const from = '77013330010';
-    const [p] = await query<{ id: string; price: string }>(h.services.database.db, sql`select id, price::text from products where stock > 0 order by id limit 1`);
+    const [p] = await query<{ id: string; price: string }>(
+      h.services.database.db,
+      sql`select id, price::text from products where stock > 0 order by id limit 1`,
+    );
     await tap(from, `cart+:${p!.id}`, '🛒 В корзину');
     await tap(from, 'checkout', '✅ Оформить');
     await tap(from, 'ship:pickup', '🏪 Самовывоз');
@@ -100,7 +138,12 @@ describe.each(backends())('orders around the chat ($name)', (backend) => {
     expect((await job('crm-sync')).counts).toMatchObject({ orders: 0, deals: 0 });
     expect(crm.deals).toHaveLength(1);
     const [order] = await query<{ number: string }>(h.services.database.db, sql`select number from orders`);
-    expect(crm.deals[0]!.fields).toMatchObject({ TITLE: `WhatsApp order ${order!.number}`, ORIGIN_ID: `vitrina-order-${order!.number}`, OPPORTUNITY: Number(p!.price) / 100, CURRENCY_ID: 'KZT' });
+    expect(crm.deals[0]!.fields).toMatchObject({
+      TITLE: `WhatsApp order ${order!.number}`,
+      ORIGIN_ID: `vitrina-order-${order!.number}`,
+      OPPORTUNITY: Number(p!.price) / 100,
+      CURRENCY_ID: 'KZT',
+    });
     await h.services.database.db.execute(sql`update orders set crm_deal_id = null`);
     expect((await job('crm-sync')).counts).toMatchObject({ orders: 1, deals: 1 });
     expect(crm.deals).toHaveLength(1);
@@ -108,7 +151,12 @@ describe.each(backends())('orders around the chat ($name)', (backend) => {
   });
 
   it('a store with a Meta catalog: sync-meta pushes items (what Meta refused is reported), products go out as product / product_list', async () => {
-    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', WHATSAPP_CATALOG_ID: '194836987003835', PUBLIC_URL: 'https://shop.example.kz' } });
+    h = await startHarness({
+      backend,
+      graphUrl: graph.url,
+      demo: true,
+      env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', WHATSAPP_CATALOG_ID: '194836987003835', PUBLIC_URL: 'https://shop.example.kz' },
+    });
     // the demo catalog has no pictures; Meta needs one per item: all get one but ZT-0001, which Meta refuses
     await h.services.database.db.execute(sql`update products set image_url = 'https://cdn.example.kz/' || id || '.jpg' where id <> 'ZT-0001'`);
     const first = await job('meta-catalog');
@@ -118,10 +166,20 @@ describe.each(backends())('orders around the chat ($name)', (backend) => {
     const batch = graph.catalogBatches.at(-1)!;
     expect(batch.catalogId).toBe('194836987003835');
     const item = batch.requests.find((r) => r.data.id === 'ZT-0002')!;
-    const [p2] = await query<{ name: string; price: string; stock: number; image_url: string; url: string | null }>(h.services.database.db, sql`select name, price::text, stock, image_url, url from products where id = 'ZT-0002'`);
+    const [p2] = await query<{ name: string; price: string; stock: number; image_url: string; url: string | null }>(
+      h.services.database.db,
+      sql`select name, price::text, stock, image_url, url from products where id = 'ZT-0002'`,
+    );
     expect(item).toEqual({
       method: 'UPDATE',
-      data: expect.objectContaining({ id: 'ZT-0002', title: p2!.name, price: `${(Number(p2!.price) / 100).toFixed(2)} KZT`, availability: 'in stock', condition: 'new', image_link: p2!.image_url }),
+      data: expect.objectContaining({
+        id: 'ZT-0002',
+        title: p2!.name,
+        price: `${(Number(p2!.price) / 100).toFixed(2)} KZT`,
+        availability: 'in stock',
+        condition: 'new',
+        image_link: p2!.image_url,
+      }),
     });
     // only what changed goes next time
     await h.services.database.db.execute(sql`update products set price = price - 100, updated_at = now() + interval '1 hour' where id = 'ZT-0003'`);

@@ -29,17 +29,17 @@ describe('buying in the sandbox, in chromium', () => {
     const input = page.getByLabel('Сообщение');
     const last = () => page.locator('.msg.out').last().textContent();
     const outs = () => page.locator('.msg.out').count();
-    const after = async (act: () => Promise<void>) => {
+    const answered = async (act: () => Promise<void>) => {
       const before = await outs();
       await act();
       await expect.poll(outs).toBeGreaterThan(before);
     };
     const say = (text: string) =>
-      after(async () => {
+      answered(async () => {
         await input.fill(text);
         await input.press('Enter');
       });
-    const tap = (name: string) => after(() => page.getByRole('button', { name }).last().click());
+    const tap = (name: string) => answered(() => page.getByRole('button', { name }).last().click());
 
     await say('голубой диван');
     await expect.poll(last).toContain('Вот что нашлось');

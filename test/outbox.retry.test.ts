@@ -5,7 +5,11 @@ import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { startHarness, textWebhook, type Harness } from './helpers/harness.ts';
 
 const r130429 = { kind: 'error' as const, status: 400, body: metaError(130429, 'Cloud API message throughput has been reached.') };
-const r131056 = { kind: 'error' as const, status: 400, body: metaError(131056, 'Too many messages sent from the sender phone number to the same recipient phone number in a short period of time.') };
+const r131056 = {
+  kind: 'error' as const,
+  status: 400,
+  body: metaError(131056, 'Too many messages sent from the sender phone number to the same recipient phone number in a short period of time.'),
+};
 const r500 = { kind: 'error' as const, status: 500, body: metaError(131000, 'Something went wrong') };
 const r502bare = { kind: 'error' as const, status: 502, body: 'Bad Gateway' };
 const r131026 = { kind: 'error' as const, status: 400, body: metaError(131026, 'Message Undeliverable.') };

@@ -4,7 +4,12 @@ import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { startHarness, statusWebhook, textWebhook, type Harness } from './helpers/harness.ts';
 
 const row = async (h: Harness) =>
-  (await query<{ status: string; error_code: number | null; wamid: string }>(h.services.database.db, sql`select status, error_code, wamid from outbox order by id limit 1`))[0]!;
+  (
+    await query<{ status: string; error_code: number | null; wamid: string }>(
+      h.services.database.db,
+      sql`select status, error_code, wamid from outbox order by id limit 1`,
+    )
+  )[0]!;
 
 describe.each(backends())('status webhooks out of order ($name)', (backend) => {
   const graph = fakeGraphFor(backend);
@@ -33,7 +38,17 @@ describe.each(backends())('status webhooks out of order ($name)', (backend) => {
 
   it('failed is final and keeps Meta’s code, even if delivered arrives after it', async () => {
     const wamid = await oneReply('77010000022');
-    await h.post(statusWebhook([{ id: wamid, status: 'failed', timestamp: ts(1), recipient_id: '77010000022', errors: [{ code: 131026, title: 'Message Undeliverable', error_data: { details: 'Message Undeliverable.' } }] }]));
+    await h.post(
+      statusWebhook([
+        {
+          id: wamid,
+          status: 'failed',
+          timestamp: ts(1),
+          recipient_id: '77010000022',
+          errors: [{ code: 131026, title: 'Message Undeliverable', error_data: { details: 'Message Undeliverable.' } }],
+        },
+      ]),
+    );
     await h.post(statusWebhook([{ id: wamid, status: 'delivered', timestamp: ts(2), recipient_id: '77010000022' }]));
     expect(await row(h)).toMatchObject({ status: 'failed', error_code: 131026 });
   });
@@ -66,7 +81,11 @@ describe.each(backends())('status webhooks out of order ($name)', (backend) => {
     h.clock.advance(30_000);
     expect(await h.services.sender.pump.drain()).toBe(0);
     // Meta had taken the first one: its status webhook settles it
-    await h.post(statusWebhook([{ id: 'wamid.dead.1', status: 'sent', timestamp: ts(1), recipient_id: '77010000024', biz_opaque_callback_data: callbackDataFor(dead[0]!.id) }]));
+    await h.post(
+      statusWebhook([
+        { id: 'wamid.dead.1', status: 'sent', timestamp: ts(1), recipient_id: '77010000024', biz_opaque_callback_data: callbackDataFor(dead[0]!.id) },
+      ]),
+    );
     h.clock.advance(30_000);
     expect(await h.services.sender.pump.drain()).toBe(1);
     expect(graph.sendsTo('77010000024')).toHaveLength(0);

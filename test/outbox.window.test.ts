@@ -27,7 +27,11 @@ describe.each(backends())('the 24-hour customer service window ($name)', (backen
 
   it('a free-form message inside the window is sent as is', async () => {
     await shopperLastSeen('77010000031', 23);
-    await enqueueOutbound(h.services.database.db, [{ dedupeKey: 'w1', shopperKey: '77010000031', message: wa.text('новинки'), fallbackTemplate: fallback }], h.clock.now());
+    await enqueueOutbound(
+      h.services.database.db,
+      [{ dedupeKey: 'w1', shopperKey: '77010000031', message: wa.text('новинки'), fallbackTemplate: fallback }],
+      h.clock.now(),
+    );
     await h.drain();
     expect(graph.sendsTo('77010000031').at(-1)!.body.text).toEqual({ body: 'новинки' });
   });
@@ -35,7 +39,11 @@ describe.each(backends())('the 24-hour customer service window ($name)', (backen
   it('outside the window it goes out as the named template', async () => {
     await shopperLastSeen('77010000032', 25);
     expect(graph.sendsTo('77010000032')).toEqual([]); // the echo itself was outside the window
-    await enqueueOutbound(h.services.database.db, [{ dedupeKey: 'w2', shopperKey: '77010000032', message: wa.text('новинки'), fallbackTemplate: fallback }], h.clock.now());
+    await enqueueOutbound(
+      h.services.database.db,
+      [{ dedupeKey: 'w2', shopperKey: '77010000032', message: wa.text('новинки'), fallbackTemplate: fallback }],
+      h.clock.now(),
+    );
     await h.drain();
     const sent = graph.sendsTo('77010000032');
     expect(sent.map((s) => s.body.type)).toEqual(['template']);
@@ -52,21 +60,39 @@ describe.each(backends())('the 24-hour customer service window ($name)', (backen
     await enqueueOutbound(h.services.database.db, [{ dedupeKey: 'w3', shopperKey: '77010000033', message: wa.text('новинки') }], h.clock.now());
     await h.drain();
     expect(graph.sendsTo('77010000033')).toEqual([]);
-    expect((await outbox('w3'))[0]).toMatchObject({ status: 'failed', error_code: 131047, error_detail: 'outside the 24-hour customer service window and no template was given' });
+    expect((await outbox('w3'))[0]).toMatchObject({
+      status: 'failed',
+      error_code: 131047,
+      error_detail: 'outside the 24-hour customer service window and no template was given',
+    });
   });
 
   it('a late failed 131047 is recorded the same way and its template goes out once', async () => {
     await shopperLastSeen('77010000034', 1);
-    await enqueueOutbound(h.services.database.db, [{ dedupeKey: 'w4', shopperKey: '77010000034', message: wa.text('новинки'), fallbackTemplate: fallback }], h.clock.now());
+    await enqueueOutbound(
+      h.services.database.db,
+      [{ dedupeKey: 'w4', shopperKey: '77010000034', message: wa.text('новинки'), fallbackTemplate: fallback }],
+      h.clock.now(),
+    );
     await h.drain();
     const wamid = graph.sendsTo('77010000034').at(-1)!.wamid;
     const failed = statusWebhook([
-      { id: wamid, status: 'failed', timestamp: unixSeconds(), recipient_id: '77010000034', errors: [{ code: 131047, title: 'Re-engagement message', error_data: { details: 'more than 24 hours' } }] },
+      {
+        id: wamid,
+        status: 'failed',
+        timestamp: unixSeconds(),
+        recipient_id: '77010000034',
+        errors: [{ code: 131047, title: 'Re-engagement message', error_data: { details: 'more than 24 hours' } }],
+      },
     ]);
     await h.post(failed);
     await h.post(failed);
     await h.drain();
-    expect((await outbox('w4'))[0]).toMatchObject({ status: 'failed', error_code: 131047, error_detail: 'outside the 24-hour customer service window; sent again as template' });
+    expect((await outbox('w4'))[0]).toMatchObject({
+      status: 'failed',
+      error_code: 131047,
+      error_detail: 'outside the 24-hour customer service window; sent again as template',
+    });
     expect(graph.sendsTo('77010000034').map((s) => s.body.type)).toEqual(['text', 'text', 'template']);
     expect((await outbox('w4:template'))[0]).toMatchObject({ status: 'accepted' });
   });

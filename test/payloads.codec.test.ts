@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodePayload, parsePayload, type Payload } from '../src/whatsapp/payloads.ts';
 
-const sku = fc.string({ minLength: 1, maxLength: 40 }).filter((s) => !/^(alert|similar|product|arrivals|take|close|resume|tpl):/.test(s) && s !== 'manager' && s !== 'unsubscribe');
+const sku = fc
+  .string({ minLength: 1, maxLength: 40 })
+  .filter((s) => !/^(alert|similar|product|arrivals|take|close|resume|tpl):/.test(s) && s !== 'manager' && s !== 'unsubscribe');
 const anyPayload: fc.Arbitrary<Payload> = fc.oneof(
   fc.record({ kind: fc.constant('alert' as const), product: sku }),
   fc.record({ kind: fc.constant('alert' as const), product: sku, level: fc.constantFrom('any' as const, '10' as const, '20' as const) }),
@@ -16,9 +18,12 @@ const anyPayload: fc.Arbitrary<Payload> = fc.oneof(
 
 describe('button and list-row payloads', () => {
   it('every payload parses back to itself', () => {
-    fc.assert(fc.property(anyPayload, (p) => {
-      expect(parsePayload(encodePayload(p))).toEqual(p);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(anyPayload, (p) => {
+        expect(parsePayload(encodePayload(p))).toEqual(p);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('reads the ids already out in the world', () => {

@@ -12,14 +12,30 @@ const segments = (s: string) => [...new Intl.Segmenter(undefined, { granularity:
 // Long names mixing Cyrillic, Kazakh letters, combining accents, emoji with modifiers and ZWJ.
 const piece = fc.constantFrom('Диван', ' ', 'угловой', '«Осло»', 'әңғқ', '👨‍👩‍👧', '👍🏽', 'é', 'й', '🇰🇿', 'x', '—', '\n');
 const text = fc.array(piece, { minLength: 0, maxLength: 400 }).map((xs) => xs.join(''));
-const product = fc.record({
-  id: fc.string({ minLength: 1, maxLength: 40 }).map((s) => `P${s.replace(/\s/g, '_')}`),
-  name: text.filter((s) => s.trim().length > 0),
-  color: fc.constantFrom('серый', 'жасыл', ''),
-  price: fc.integer({ min: 0, max: 10_000_000_000 }),
-  stock: fc.integer({ min: 0, max: 5 }),
-  imageUrl: fc.constantFrom(null, 'https://cdn.example.com/p.jpg'),
-}).map((p): Product => ({ description: '', category: 'Диваны', brand: '', style: 'лофт', material: '', oldPrice: null, currency: 'KZT', url: null, tags: [], attributes: {}, ...p }));
+const product = fc
+  .record({
+    id: fc.string({ minLength: 1, maxLength: 40 }).map((s) => `P${s.replace(/\s/g, '_')}`),
+    name: text.filter((s) => s.trim().length > 0),
+    color: fc.constantFrom('серый', 'жасыл', ''),
+    price: fc.integer({ min: 0, max: 10_000_000_000 }),
+    stock: fc.integer({ min: 0, max: 5 }),
+    imageUrl: fc.constantFrom(null, 'https://cdn.example.com/p.jpg'),
+  })
+  .map(
+    (p): Product => ({
+      description: '',
+      category: 'Диваны',
+      brand: '',
+      style: 'лофт',
+      material: '',
+      oldPrice: null,
+      currency: 'KZT',
+      url: null,
+      tags: [],
+      attributes: {},
+      ...p,
+    }),
+  );
 
 describe('rendering always fits WhatsApp limits', () => {
   it('fit() never splits a grapheme and never exceeds the limit', () => {
@@ -79,7 +95,24 @@ describe('rendering always fits WhatsApp limits', () => {
   });
 
   it('a list row shows the price in the store currency first', () => {
-    const p = { id: 'ZT-1', name: 'Диван угловой «Осло» серый велюр', color: 'серый', price: 14999000, stock: 2, imageUrl: null, description: '', category: 'Диваны', brand: '', style: '', material: '', oldPrice: null, currency: 'KZT', url: null, tags: [], attributes: {} } satisfies Product;
+    const p = {
+      id: 'ZT-1',
+      name: 'Диван угловой «Осло» серый велюр',
+      color: 'серый',
+      price: 14999000,
+      stock: 2,
+      imageUrl: null,
+      description: '',
+      category: 'Диваны',
+      brand: '',
+      style: '',
+      material: '',
+      oldPrice: null,
+      currency: 'KZT',
+      url: null,
+      tags: [],
+      attributes: {},
+    } satisfies Product;
     const [list] = render({ text: 'Вот:', products: [p, { ...p, id: 'ZT-2', stock: 0 }] }, 'ru', book) as any[];
     expect(list.interactive.action.sections[0].rows).toEqual([
       { id: 'ZT-1', title: 'Диван угловой «Осло» се…', description: '149\u00a0990\u00a0₸ · серый' },
@@ -106,7 +139,24 @@ describe('rendering always fits WhatsApp limits', () => {
   });
 
   it('one product with an image is one billed message: a reply-button message with the picture as its image header, the card as its body', () => {
-    const p = { id: 'ZT-9', name: 'Кресло', color: 'зелёный', price: 8999000, oldPrice: 9999000, stock: 1, imageUrl: 'https://cdn.example.com/zt9.jpg', description: '', category: 'Кресла', brand: '', style: 'лофт', material: 'велюр', currency: 'KZT', url: 'https://shop/zt9', tags: [], attributes: {} } satisfies Product;
+    const p = {
+      id: 'ZT-9',
+      name: 'Кресло',
+      color: 'зелёный',
+      price: 8999000,
+      oldPrice: 9999000,
+      stock: 1,
+      imageUrl: 'https://cdn.example.com/zt9.jpg',
+      description: '',
+      category: 'Кресла',
+      brand: '',
+      style: 'лофт',
+      material: 'велюр',
+      currency: 'KZT',
+      url: 'https://shop/zt9',
+      tags: [],
+      attributes: {},
+    } satisfies Product;
     const card = {
       type: 'interactive',
       interactive: {

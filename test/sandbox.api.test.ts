@@ -6,7 +6,14 @@ import { messagesEnvelope } from '../src/webhook/envelopes.ts';
 import { startHarness, type Harness, unixSeconds } from './helpers/harness.ts';
 
 const envelope = (phone: string, message: Record<string, unknown>) =>
-  messagesEnvelope({ phoneNumberId: 'sandbox', displayPhoneNumber: 'sandbox', wabaId: 'sandbox', from: phone, name: 'Айгерим', messages: [{ from: phone, id: `wamid.sandbox.${Math.random()}`, timestamp: unixSeconds(), ...message }] });
+  messagesEnvelope({
+    phoneNumberId: 'sandbox',
+    displayPhoneNumber: 'sandbox',
+    wabaId: 'sandbox',
+    from: phone,
+    name: 'Айгерим',
+    messages: [{ from: phone, id: `wamid.sandbox.${Math.random()}`, timestamp: unixSeconds(), ...message }],
+  });
 
 describe.each(backends())('sandbox mode, offline assistant, demo catalog ($name)', (backend) => {
   let h: Harness;
@@ -42,7 +49,10 @@ describe.each(backends())('sandbox mode, offline assistant, demo catalog ($name)
     expect(Math.max(...products.map((p) => p.price))).toBeLessThanOrEqual(300_000 * 100);
 
     const row = rows[0]!;
-    await send('77019990001', { type: 'interactive', interactive: { type: 'list_reply', list_reply: { id: row.id, title: row.title, description: row.description } } });
+    await send('77019990001', {
+      type: 'interactive',
+      interactive: { type: 'list_reply', list_reply: { id: row.id, title: row.title, description: row.description } },
+    });
     await h.drain();
     const card = (await outbound('77019990001')).at(-1);
     expect(card.interactive.type).toBe('button');
@@ -58,7 +68,10 @@ describe.each(backends())('sandbox mode, offline assistant, demo catalog ($name)
     await send('77019990001', { type: 'text', text: { body: 'позовите менеджера' } });
     await h.drain();
     expect((await outbound('77019990001')).at(-1)).toMatchObject({ type: 'text', text: { body: 'Передаю разговор менеджеру — он скоро ответит здесь же.' } });
-    const esc = await query<{ status: string; reason: string }>(h.services.database.db, sql`select status, reason from escalations where shopper_key = '77019990001'`);
+    const esc = await query<{ status: string; reason: string }>(
+      h.services.database.db,
+      sql`select status, reason from escalations where shopper_key = '77019990001'`,
+    );
     expect(esc).toEqual([{ status: 'open', reason: 'shopper asked for a person' }]);
   });
 
@@ -87,7 +100,9 @@ describe('sandbox media', () => {
     await h.app.request('/sandbox/api/webhook', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(envelope('77019990002', { type: 'image', image: { id: media.id, mime_type: 'image/jpeg', sha256: media.sha256, caption: 'красное кресло' } })),
+      body: JSON.stringify(
+        envelope('77019990002', { type: 'image', image: { id: media.id, mime_type: 'image/jpeg', sha256: media.sha256, caption: 'красное кресло' } }),
+      ),
     });
     await h.drain();
     const res = await h.app.request('/sandbox/api/chats/77019990002/messages');

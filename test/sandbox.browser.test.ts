@@ -24,7 +24,12 @@ describe('sandbox page in chromium', () => {
     await expect.poll(() => page.locator('.msg.out').last().textContent()).toMatch(/^Готово! Сообщу, когда «.+» будет стоить .+\u00a0₸ или меньше\./);
 
     const shopperSide = await page.locator('.msg.in').allTextContents();
-    expect(shopperSide.map((t) => t.replace(/\d{1,2}:\d\d(\s?[AP]M)?$/, ''))).toEqual(['хочу серый диван до 300 тысяч', title, '🔔 Следить за ценой', 'Скидка от 10 %']);
+    expect(shopperSide.map((t) => t.replace(/\d{1,2}:\d\d(\s?[AP]M)?$/, ''))).toEqual([
+      'хочу серый диван до 300 тысяч',
+      title,
+      '🔔 Следить за ценой',
+      'Скидка от 10 %',
+    ]);
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/sandbox.png', fullPage: true });
   });

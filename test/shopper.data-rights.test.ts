@@ -17,15 +17,36 @@ describe.each(backends())('a shopper’s data on request: export and forget ($na
   afterEach(() => h?.close());
 
   const api = (path: string, method = 'GET') => h.app.request(`/admin/api${path}`, { method, headers: { authorization: 'Bearer adm' } });
-  const count = async (table: string, where = 'true') => Number((await query<{ n: number }>(h.services.database.db, sql.raw(`select count(*)::int as n from ${table} where ${where}`)))[0]!.n);
+  const count = async (table: string, where = 'true') =>
+    Number((await query<{ n: number }>(h.services.database.db, sql.raw(`select count(*)::int as n from ${table} where ${where}`)))[0]!.n);
 
   async function aShopperWithHistory(logLines: string[]) {
     const sink = new Writable({ write: (chunk, _e, cb) => (logLines.push(String(chunk)), cb()) });
-    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', MANAGER_PHONES: '+77080000001' }, build: { log: pino({ level: 'info' }, sink) } });
+    h = await startHarness({
+      backend,
+      graphUrl: graph.url,
+      demo: true,
+      env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', MANAGER_PHONES: '+77080000001' },
+      build: { log: pino({ level: 'info' }, sink) },
+    });
     await h.post(textWebhook({ from: SHOPPER, body: 'хочу серый диван до 300 тысяч', at: h.clock.now(), name: 'Айгерим' }));
     await h.drain();
     const ts = unixSeconds(h.clock.now());
-    await h.post(messagesWebhook(SHOPPER, [{ from: SHOPPER, id: 'wamid.rights.alert', timestamp: ts, type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'alert:ZT-0002:10', title: 'Скидка от 10 %' } } }], 'Айгерим'));
+    await h.post(
+      messagesWebhook(
+        SHOPPER,
+        [
+          {
+            from: SHOPPER,
+            id: 'wamid.rights.alert',
+            timestamp: ts,
+            type: 'interactive',
+            interactive: { type: 'button_reply', button_reply: { id: 'alert:ZT-0002:10', title: 'Скидка от 10 %' } },
+          },
+        ],
+        'Айгерим',
+      ),
+    );
     await h.drain();
     const [sent] = graph.sendsTo(SHOPPER);
     await h.post(statusWebhook([{ id: sent!.wamid, status: 'delivered', timestamp: ts, recipient_id: SHOPPER }]));
@@ -38,11 +59,11 @@ describe.each(backends())('a shopper’s data on request: export and forget ($na
     await aShopperWithHistory(logs);
     const exported = await (await api(`/shoppers/%2B${SHOPPER}/export`)).json();
     expect(exported.shopper).toMatchObject({ key: SHOPPER, waId: SHOPPER, name: 'Айгерим', language: 'ru' });
-    expect(exported.messages.filter((m: { direction: string }) => m.direction === 'in').map((m: { message: { text?: { body: string } } }) => m.message.text?.body ?? '[tap]')).toEqual([
-      'хочу серый диван до 300 тысяч',
-      '[tap]',
-      'позовите менеджера',
-    ]);
+    expect(
+      exported.messages
+        .filter((m: { direction: string }) => m.direction === 'in')
+        .map((m: { message: { text?: { body: string } } }) => m.message.text?.body ?? '[tap]'),
+    ).toEqual(['хочу серый диван до 300 тысяч', '[tap]', 'позовите менеджера']);
     expect(exported.messages.filter((m: { direction: string }) => m.direction === 'out').length).toBeGreaterThanOrEqual(3);
     expect(exported.preferences).toMatchObject({ budgetMax: 300000 });
     expect(exported.priceAlerts).toEqual([expect.objectContaining({ productId: 'ZT-0002', kind: 'percent', status: 'active' })]);

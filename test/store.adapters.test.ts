@@ -4,7 +4,7 @@ import { RedisStore } from '../src/store/redis-store.ts';
 import type { Store } from '../src/store/store.ts';
 import { TEST_REDIS_URL } from './helpers/backends.ts';
 
-let now = 1_000_000;
+const now = 1_000_000;
 const stores: Array<[string, () => Store]> = [
   ['memory', () => new MemoryStore({ now: () => now })],
   ['redis', () => new RedisStore({ url: TEST_REDIS_URL, prefix: `store-test-${process.pid}-${Math.random()}:` })],

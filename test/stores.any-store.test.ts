@@ -16,7 +16,10 @@ import { backends } from './helpers/backends.ts';
 import { startHarness, textWebhook, type Harness } from './helpers/harness.ts';
 
 const outbound = (h: Harness, shopper: string) =>
-  h.services.sandbox!.history(shopper).filter((e) => e.direction === 'out').map((e) => e.message as Record<string, any>);
+  h.services
+    .sandbox!.history(shopper)
+    .filter((e) => e.direction === 'out')
+    .map((e) => e.message as Record<string, any>);
 const rowIds = (m: Record<string, any>) => (m.interactive.action.sections[0].rows as Array<{ id: string }>).map((r) => r.id.replace(/^row:/, ''));
 
 describe.each(backends())('any store: the English sporting-goods sample in USD ($name)', (backend) => {
@@ -40,7 +43,9 @@ describe.each(backends())('any store: the English sporting-goods sample in USD (
     expect(page).not.toMatch(/[А-Яа-яЁё]/);
 
     const greeting = await say('15550000001', 'hi');
-    expect(greeting[0]!.text.body).toMatch(/^Hello, Test Shopper! I'm the Trailhead Outfitters shopping assistant\. Tell me what you're looking for — for example, "(a 2-person tent under \$150|waterproof hiking boots|black running shoes under \$100)"\.$/);
+    expect(greeting[0]!.text.body).toMatch(
+      /^Hello, Test Shopper! I'm the Trailhead Outfitters shopping assistant\. Tell me what you're looking for — for example, "(a 2-person tent under \$150|waterproof hiking boots|black running shoes under \$100)"\.$/,
+    );
 
     const [list] = await say('15550000001', 'black running shoes under $150');
     expect(list!.interactive.body.text).toBe('Here is what I found (black, running shoes, up to $150):');
@@ -133,9 +138,15 @@ describe('any store: the catalog and the profile are the store’s own', () => {
   it('a replaced catalog leaves the store — products with price alerts are deactivated — and the vocabulary follows', async () => {
     const harness = (h = await startHarness({ backend, demo: true, env: { ADMIN_TOKEN: 'adm', BOT: 'assistant' } }));
     const admin = (path: string, body?: unknown) =>
-      harness.app.request(`/admin/api${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { authorization: 'Bearer adm', 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      harness.app.request(`/admin/api${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: 'Bearer adm', 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     const db = harness.services.database.db;
-    await db.execute(sql`insert into price_alerts (shopper_key, product_id, kind, base_price, target_price, created_at) values ('77010000009', 'ZT-0001', 'any', 1, 0, now())`);
+    await db.execute(
+      sql`insert into price_alerts (shopper_key, product_id, kind, base_price, target_price, created_at) values ('77010000009', 'ZT-0001', 'any', 1, 0, now())`,
+    );
     const res = await admin('/products?replace=true', {
       products: [
         { id: 'T-1', name: 'Coleman Sundome 2 Tent', category: 'Tents', color: 'green', price: 69.99, currency: 'USD', stock: 3 },
@@ -144,7 +155,10 @@ describe('any store: the catalog and the profile are the store’s own', () => {
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ inserted: 2, deleted: 304, deactivated: 1 });
-    const [n] = await query<{ active: number; all: number }>(db, sql`select count(*) filter (where active)::int as active, count(*)::int as "all" from products`);
+    const [n] = await query<{ active: number; all: number }>(
+      db,
+      sql`select count(*) filter (where active)::int as active, count(*)::int as "all" from products`,
+    );
     expect(n).toEqual({ active: 2, all: 3 });
     const facets = await (await admin('/catalog/vocabulary')).json();
     expect(facets.fields.category).toEqual([{ value: 'Tents', count: 2 }]);
@@ -162,7 +176,10 @@ describe('any store: the catalog and the profile are the store’s own', () => {
 
   it('a store without its own files (DEMO_CATALOG=off): what it sells and the greeting come from the catalog it imports', async () => {
     model = await new FakeOpenAI().start();
-    const harness = (h = await startHarness({ backend, env: { ADMIN_TOKEN: 'adm', BOT: 'assistant', DEMO_CATALOG: 'off', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: model.url } }));
+    const harness = (h = await startHarness({
+      backend,
+      env: { ADMIN_TOKEN: 'adm', BOT: 'assistant', DEMO_CATALOG: 'off', OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: model.url },
+    }));
     expect(harness.services.config.storeDir).toMatch(/templates\/$/);
     const res = await harness.app.request('/admin/api/products', {
       method: 'POST',
@@ -189,7 +206,16 @@ describe('any store: the catalog and the profile are the store’s own', () => {
     const d = await openDatabase({ dataDir: 'memory://' });
     const log = pino({ level: 'silent' });
     const clock = new ManualClock(new Date('2026-11-22T10:00:00Z'));
-    const writes = new CatalogWrites({ db: d.db, files: new FolderFiles(null), clock, log, reading: () => fileReading('USD'), publicUrl: null, maxBytes: 1e6, changed: async () => {} });
+    const writes = new CatalogWrites({
+      db: d.db,
+      files: new FolderFiles(null),
+      clock,
+      log,
+      reading: () => fileReading('USD'),
+      publicUrl: null,
+      maxBytes: 1e6,
+      changed: async () => {},
+    });
     expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log, storeDir: sampleStoreDir('sports'), enabled: false })).toBe(0);
     expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log, storeDir: sampleStoreDir('sports') })).toBe(67);
     // a store whose products were all deactivated is not fresh: the demo never comes back
@@ -199,7 +225,9 @@ describe('any store: the catalog and the profile are the store’s own', () => {
     const lines: string[] = [];
     const told = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
     expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log: told, storeDir: sampleStoreDir('kids') })).toBe(0);
-    expect(lines.map((l) => JSON.parse(l).msg)).toEqual([expect.stringMatching(/^the data folder holds another store's catalog: .*kids\/catalog\.json was not loaded/)]);
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual([
+      expect.stringMatching(/^the data folder holds another store's catalog: .*kids\/catalog\.json was not loaded/),
+    ]);
     // the sports sample's own folder on its own catalog: nothing to say
     lines.length = 0;
     expect(await loadDemoCatalogIfEmpty({ db: d.db, writes, log: told, storeDir: sampleStoreDir('sports') })).toBe(0);
@@ -217,18 +245,37 @@ describe('the store profile', () => {
   it('reads store.yaml; the environment overrides it; a mistake names file:line', () => {
     writeFileSync(file, yaml('Leaf'));
     expect(loadProfile(file)).toEqual({
-      name: 'Leaf', sells: 'tea and coffee', tone: 'friendly, brief and helpful, like a good salesperson', languages: ['en', 'ru'], defaultLanguage: 'en',
-      managerLanguage: 'ru', currency: 'EUR', timeZone: 'Europe/Berlin', examples: { en: ['green tea'] }, info: {},
+      name: 'Leaf',
+      sells: 'tea and coffee',
+      tone: 'friendly, brief and helpful, like a good salesperson',
+      languages: ['en', 'ru'],
+      defaultLanguage: 'en',
+      managerLanguage: 'ru',
+      currency: 'EUR',
+      timeZone: 'Europe/Berlin',
+      examples: { en: ['green tea'] },
+      info: {},
       // no catalog_source: the store's system, if any, is read with the lexicon's names alone
       catalogSource: { priceType: null, fields: {}, orderStatuses: {} },
     });
-    writeFileSync(file, `${yaml('Leaf')}catalog_source:\n  price_type: Розничная\n  fields:\n    color: [Цвет обивки]\n  order_statuses:\n    "[F] Выполнен": delivered\n`);
-    expect(loadProfile(file).catalogSource).toEqual({ priceType: 'Розничная', fields: { color: ['Цвет обивки'] }, orderStatuses: { '[F] Выполнен': 'delivered' } });
+    writeFileSync(
+      file,
+      `${yaml('Leaf')}catalog_source:\n  price_type: Розничная\n  fields:\n    color: [Цвет обивки]\n  order_statuses:\n    "[F] Выполнен": delivered\n`,
+    );
+    expect(loadProfile(file).catalogSource).toEqual({
+      priceType: 'Розничная',
+      fields: { color: ['Цвет обивки'] },
+      orderStatuses: { '[F] Выполнен': 'delivered' },
+    });
     writeFileSync(file, `${yaml('Leaf')}catalog_source:\n  order_statuses:\n    "[F] Выполнен": done\n`);
     expect(() => loadProfile(file)).toThrow(/store\.yaml:12:21: catalog_source\.order_statuses\.\[F\] Выполнен: /);
     writeFileSync(file, yaml('Leaf'));
     expect(loadProfile(file, { STORE_NAME: 'Leaf & Bean', CURRENCY: 'USD', DEFAULT_LANGUAGE: 'kk', TZ: 'Asia/Almaty' })).toMatchObject({
-      name: 'Leaf & Bean', currency: 'USD', defaultLanguage: 'kk', languages: ['kk', 'en', 'ru'], timeZone: 'Asia/Almaty',
+      name: 'Leaf & Bean',
+      currency: 'USD',
+      defaultLanguage: 'kk',
+      languages: ['kk', 'en', 'ru'],
+      timeZone: 'Asia/Almaty',
     });
     writeFileSync(file, yaml('Leaf').replace('currency: EUR', 'currency: euro'));
     expect(() => loadProfile(file)).toThrow(TemplateError);

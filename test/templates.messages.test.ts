@@ -21,8 +21,18 @@ describe('message templates', () => {
     const { templates, problems } = checkTemplates();
     expect(problems).toEqual([]);
     expect([...templates.keys()]).toEqual([
-      'price_alert_notification', 'back_in_stock', 'new_arrivals_notification', 'escalation_new', 'escalation_message',
-      'order_new', 'order_confirmed', 'order_paid', 'order_shipped', 'order_delivered', 'order_cancelled', 'abandoned_cart',
+      'price_alert_notification',
+      'back_in_stock',
+      'new_arrivals_notification',
+      'escalation_new',
+      'escalation_message',
+      'order_new',
+      'order_confirmed',
+      'order_paid',
+      'order_shipped',
+      'order_delivered',
+      'order_cancelled',
+      'abandoned_cart',
     ]);
   });
 
@@ -48,11 +58,17 @@ describe('message templates', () => {
     const p2 = checkTemplates(file2).problems.map((p) => `${p.line}:${p.col} ${p.message}`);
     expect(p2).toContain(`${lineOf('header: Цена снизилась 🔔')}:15 a text header takes at most one parameter`);
     expect(p2).toContain(`${lineOf('product_name: Кресло «Лофт» зелёное')}:5 parameter "prise" has no example`);
-    expect(p2).toContain(`${lineOf('body: "{{product_name}} қайтадан сатылымда')}:7 kk uses parameters [price, product_name] but ru uses [prise, product_name]: every language needs the same`);
+    expect(p2).toContain(
+      `${lineOf('body: "{{product_name}} қайтадан сатылымда')}:7 kk uses parameters [price, product_name] but ru uses [prise, product_name]: every language needs the same`,
+    );
   });
 
   it('Meta’s limits: quick replies ≤25, footer ≤60, body ≤1024, ≤10 buttons', () => {
-    const long = tmp(shipped.replace('- { type: quick_reply, text: Show new arrivals }', `- { type: quick_reply, text: ${'x'.repeat(26)} }`).replace('footer: Вы подписались на снижение цены', `footer: ${'я'.repeat(61)}`));
+    const long = tmp(
+      shipped
+        .replace('- { type: quick_reply, text: Show new arrivals }', `- { type: quick_reply, text: ${'x'.repeat(26)} }`)
+        .replace('footer: Вы подписались на снижение цены', `footer: ${'я'.repeat(61)}`),
+    );
     const messages = checkTemplates(long).problems.map((p) => p.message);
     expect(messages).toEqual(
       expect.arrayContaining([
@@ -71,7 +87,12 @@ describe('message templates', () => {
 
   it('a sent template is drawn from the approved texts with the message’s values; quick replies keep their labels and carry their payloads', () => {
     const set = checkTemplates().templates;
-    const msg = templateMessage(set.get('price_alert_notification')!, 'ru', { product_name: 'Кресло «Лофт»', new_price: '89\u00a0990 ₸', old_price: '99\u00a0990 ₸' }, ['p1', 'p2']);
+    const msg = templateMessage(
+      set.get('price_alert_notification')!,
+      'ru',
+      { product_name: 'Кресло «Лофт»', new_price: '89\u00a0990 ₸', old_price: '99\u00a0990 ₸' },
+      ['p1', 'p2'],
+    );
     expect(shownTemplate(set, msg)).toEqual({
       header: 'Цена снизилась 🔔',
       body: 'Хорошая новость! Кресло «Лофт» теперь стоит 89\u00a0990 ₸ (было 99\u00a0990 ₸).',

@@ -25,21 +25,27 @@ describe('template parameters Meta accepts (132018 and the component limits)', (
         const l = t.languages[lang];
         const used = [...new Set([...names(l.body), ...names(l.header)])];
         fc.assert(
-          fc.property(fc.array(fc.oneof(fc.constantFrom(...hostile), fc.string({ unit: 'grapheme', maxLength: 400 })), { minLength: used.length, maxLength: used.length }), (vals) => {
-            const values = Object.fromEntries(used.map((k, i) => [k, `${vals[i]}!`]));
-            const msg = templateMessage(t, lang, values);
-            if (msg.type !== 'template') throw new Error('not a template');
-            const body = msg.template;
-            expect(refusal({ template: body })).toBeNull();
-            const comps = (body.components ?? []) as Array<{ type: string; parameters: Array<{ type: string; parameter_name: string; text: string }> }>;
-            const bodyParams = comps.find((c) => c.type === 'body')?.parameters ?? [];
-            expect(filled(l.body, bodyParams).length).toBeLessThanOrEqual(LIMITS.templateBody);
-            if (names(l.header).length) {
-              const headerParams = comps.find((c) => c.type === 'header')!.parameters;
-              expect(filled(l.header!, headerParams).length).toBeLessThanOrEqual(LIMITS.templateHeader);
-            }
-            for (const p of [...bodyParams]) expect(p.text.length).toBeGreaterThan(0);
-          }),
+          fc.property(
+            fc.array(fc.oneof(fc.constantFrom(...hostile), fc.string({ unit: 'grapheme', maxLength: 400 })), {
+              minLength: used.length,
+              maxLength: used.length,
+            }),
+            (vals) => {
+              const values = Object.fromEntries(used.map((k, i) => [k, `${vals[i]}!`]));
+              const msg = templateMessage(t, lang, values);
+              if (msg.type !== 'template') throw new Error('not a template');
+              const body = msg.template;
+              expect(refusal({ template: body })).toBeNull();
+              const comps = (body.components ?? []) as Array<{ type: string; parameters: Array<{ type: string; parameter_name: string; text: string }> }>;
+              const bodyParams = comps.find((c) => c.type === 'body')?.parameters ?? [];
+              expect(filled(l.body, bodyParams).length).toBeLessThanOrEqual(LIMITS.templateBody);
+              if (names(l.header).length) {
+                const headerParams = comps.find((c) => c.type === 'header')!.parameters;
+                expect(filled(l.header!, headerParams).length).toBeLessThanOrEqual(LIMITS.templateHeader);
+              }
+              for (const p of [...bodyParams]) expect(p.text.length).toBeGreaterThan(0);
+            },
+          ),
           { numRuns: 60 },
         );
       });
@@ -48,15 +54,22 @@ describe('template parameters Meta accepts (132018 and the component limits)', (
 
   it('a digest of several lines reads as one line with its parts kept', () => {
     const t = templates.find((x) => x.key === 'escalation_new')!;
-    const msg = templateMessage(t, 'ru', { customer: 'Айгерим (77011234567)', reason: 'просит\tменеджера', summary: '🧑 хочу диван\n🤖 Вот что нашлось\n\n⭐ budget   up      to 300000 KZT' });
+    const msg = templateMessage(t, 'ru', {
+      customer: 'Айгерим (77011234567)',
+      reason: 'просит\tменеджера',
+      summary: '🧑 хочу диван\n🤖 Вот что нашлось\n\n⭐ budget   up      to 300000 KZT',
+    });
     expect(msg).toMatchObject({
       template: {
         components: [
-          { type: 'body', parameters: [
-            { type: 'text', parameter_name: 'customer', text: 'Айгерим (77011234567)' },
-            { type: 'text', parameter_name: 'reason', text: 'просит менеджера' },
-            { type: 'text', parameter_name: 'summary', text: '🧑 хочу диван · 🤖 Вот что нашлось · ⭐ budget up to 300000 KZT' },
-          ] },
+          {
+            type: 'body',
+            parameters: [
+              { type: 'text', parameter_name: 'customer', text: 'Айгерим (77011234567)' },
+              { type: 'text', parameter_name: 'reason', text: 'просит менеджера' },
+              { type: 'text', parameter_name: 'summary', text: '🧑 хочу диван · 🤖 Вот что нашлось · ⭐ budget up to 300000 KZT' },
+            ],
+          },
           { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'tpl:escalation_new:0' }] },
         ],
       },

@@ -30,11 +30,13 @@ describe.each(backends())('templates at Meta ($name)', (backend) => {
     expect(metaTemplate(t, 'ru').components[1]).toEqual({
       type: 'BODY',
       text: 'Хорошая новость! {{product_name}} теперь стоит {{new_price}} (было {{old_price}}).',
-      example: { body_text_named_params: [
-        { param_name: 'product_name', example: 'Диван угловой «Осло» серый' },
-        { param_name: 'new_price', example: '149 990 ₸' },
-        { param_name: 'old_price', example: '169 990 ₸' },
-      ] },
+      example: {
+        body_text_named_params: [
+          { param_name: 'product_name', example: 'Диван угловой «Осло» серый' },
+          { param_name: 'new_price', example: '149 990 ₸' },
+          { param_name: 'old_price', example: '169 990 ₸' },
+        ],
+      },
     });
 
     // Meta approves one and holds a different text for another; paging is followed (limit 100 > 15, so force small pages)
@@ -42,7 +44,9 @@ describe.each(backends())('templates at Meta ($name)', (backend) => {
     graph.templates.find((x) => x.name === 'escalation_new' && x.language === 'en')!.components.find((c) => c.type === 'BODY')!.text = 'Old text';
     const second = await syncTemplates(args());
     expect(second.created).toEqual([]);
-    expect(second.differences).toEqual([{ name: 'escalation_new', language: 'en', component: 'BODY', ours: 'Shopper: {{customer}}\nReason: {{reason}}\n\n{{summary}}', meta: 'Old text' }]);
+    expect(second.differences).toEqual([
+      { name: 'escalation_new', language: 'en', component: 'BODY', ours: 'Shopper: {{customer}}\nReason: {{reason}}\n\n{{summary}}', meta: 'Old text' },
+    ]);
     expect(second.unchanged).toBe(35);
 
     const status = await templatesStatus(args());
@@ -56,7 +60,10 @@ describe.each(backends())('templates at Meta ($name)', (backend) => {
     const body = JSON.parse(readFileSync(new URL('./fixtures/cloud-api/template_status_update_approved.json', import.meta.url), 'utf8'));
     body.entry[0].changes[0].value.event = 'REJECTED';
     expect((await h.post(body)).status).toBe(200);
-    const rows = await query<{ name: string; language: string; status: string; meta_id: string }>(h.services.database.db, sql`select name, language, status, meta_id from templates`);
+    const rows = await query<{ name: string; language: string; status: string; meta_id: string }>(
+      h.services.database.db,
+      sql`select name, language, status, meta_id from templates`,
+    );
     expect(rows).toEqual([{ name: 'order_confirmation', language: 'en-US', status: 'REJECTED', meta_id: '1689556908129832' }]);
   });
 });
@@ -69,7 +76,12 @@ describe('templates sync and status from the CLI', () => {
     const env = {
       ...process.env,
       DATA_DIR: join(mkdtempSync(join(tmpdir(), 'vt-sync-')), 'data'),
-      WHATSAPP_TOKEN: 't', WHATSAPP_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v', WHATSAPP_PHONE_NUMBER_ID: '1', WHATSAPP_WABA_ID: 'waba-9', WHATSAPP_API_URL: graph.url,
+      WHATSAPP_TOKEN: 't',
+      WHATSAPP_APP_SECRET: 's',
+      WHATSAPP_VERIFY_TOKEN: 'v',
+      WHATSAPP_PHONE_NUMBER_ID: '1',
+      WHATSAPP_WABA_ID: 'waba-9',
+      WHATSAPP_API_URL: graph.url,
     };
     const sync = await run(process.execPath, ['bin/vitrina.js', 'templates', 'sync'], { env });
     expect(sync.stdout).toContain('created  price_alert_notification (ru) id ');

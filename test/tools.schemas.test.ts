@@ -10,7 +10,10 @@ describe('tool schemas the model sees', () => {
     for (const spec of toolSpecs(vocabulary)) {
       const { schema } = TOOLS[spec.function.name];
       const shape = (schema as unknown as { shape: Record<string, { safeParse(v: unknown): { success: boolean } }> }).shape;
-      const requiredByZod = Object.entries(shape).filter(([, field]) => !field.safeParse(undefined).success).map(([k]) => k).sort();
+      const requiredByZod = Object.entries(shape)
+        .filter(([, field]) => !field.safeParse(undefined).success)
+        .map(([k]) => k)
+        .sort();
       const params = spec.function.parameters as { required?: string[]; properties: Record<string, unknown> };
       expect([...(params.required ?? [])].sort(), spec.function.name).toEqual(requiredByZod);
       expect(Object.keys(params.properties).sort(), spec.function.name).toEqual(Object.keys(shape).sort());

@@ -16,7 +16,11 @@ describe.each(backends())('at-least-once delivery from Meta ($name)', (backend) 
       const res = await h.post(body);
       answers.push([res.status, (await res.json()).inserted]);
     }
-    expect(answers).toEqual([[200, 1], [200, 0], [200, 0]]);
+    expect(answers).toEqual([
+      [200, 1],
+      [200, 0],
+      [200, 0],
+    ]);
     await h.drain();
     // the same POST again after it was answered
     await h.post(body);
@@ -41,7 +45,9 @@ describe.each(backends())('at-least-once delivery from Meta ($name)', (backend) 
     const ts = unixSeconds();
     const msg = (id: string, body: string) => ({ from: '77010000012', id, timestamp: ts, type: 'text', text: { body } });
     // wamids deliberately sort against arrival order: arrival order must win
-    const res = await h.post(messagesWebhook('77010000012', [msg('wamid.m.3', 'один'), msg('wamid.m.2', 'два'), msg('wamid.m.3', 'один'), msg('wamid.m.1', 'три')]));
+    const res = await h.post(
+      messagesWebhook('77010000012', [msg('wamid.m.3', 'один'), msg('wamid.m.2', 'два'), msg('wamid.m.3', 'один'), msg('wamid.m.1', 'три')]),
+    );
     expect((await res.json()).inserted).toBe(3);
     await h.drain();
     expect(graph.sendsTo('77010000012').map((s) => s.body.text.body)).toEqual(['Эхо: один', 'Эхо: два', 'Эхо: три']);
@@ -53,7 +59,17 @@ describe.each(backends())('at-least-once delivery from Meta ($name)', (backend) 
     const ts = unixSeconds();
     await h.post({
       object: 'whatsapp_business_account',
-      entry: [{ id: '1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', statuses: [{ id: 'wamid.unknown', status: 'delivered', timestamp: ts, recipient_id: '77010000013' }] } }] }],
+      entry: [
+        {
+          id: '1',
+          changes: [
+            {
+              field: 'messages',
+              value: { messaging_product: 'whatsapp', statuses: [{ id: 'wamid.unknown', status: 'delivered', timestamp: ts, recipient_id: '77010000013' }] },
+            },
+          ],
+        },
+      ],
     });
     await h.drain();
     expect(graph.sends.length).toBe(before);
@@ -74,7 +90,9 @@ describe.each(backends())('at-least-once delivery from Meta ($name)', (backend) 
     ]);
     expect(graph.sends.find((s) => s.body.recipient === bsuid)!.body.to).toBeUndefined();
 
-    const second = messagesWebhook('77010000014', [{ from: '77010000014', from_user_id: bsuid, id: 'wamid.u.2', timestamp: ts, type: 'text', text: { body: 'это я' } }]);
+    const second = messagesWebhook('77010000014', [
+      { from: '77010000014', from_user_id: bsuid, id: 'wamid.u.2', timestamp: ts, type: 'text', text: { body: 'это я' } },
+    ]);
     second.entry[0]!.changes[0]!.value.contacts = [{ profile: { name: 'Sheena' }, wa_id: '77010000014', user_id: bsuid } as never];
     await h.post(second);
     await h.drain();

@@ -1,12 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WhatsAppApiError } from '../src/errors.ts';
 import { WhatsAppClient } from '../src/whatsapp/client.ts';
 import * as wa from '../src/whatsapp/messages.ts';
 import { normalizeWebhook } from '../src/webhook/normalize.ts';
 
 const DIR = new URL('./fixtures/cloud-api/', import.meta.url);
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const load = (f: string) => JSON.parse(readFileSync(new URL(f, DIR), 'utf8'));
 
 /**
@@ -42,17 +44,37 @@ const sends: Record<string, (f: any) => Record<string, unknown>> = {
   'send_image_by_link.json': (f) => wa.envelope(recipient(f), wa.media('image', { link: f.image.link }, { caption: f.image.caption })),
   'send_audio_by_id.json': (f) => wa.envelope(recipient(f), wa.media('audio', { id: f.audio.id })),
   'send_audio_by_link.json': (f) => wa.envelope(recipient(f), wa.media('audio', { link: f.audio.link })),
-  'send_audio_voice.json': (f) => wa.envelope(recipient(f), wa.media('audio', f.audio.id ? { id: f.audio.id } : { link: f.audio.link }, { voice: f.audio.voice })),
-  'send_document_by_id.json': (f) => wa.envelope(recipient(f), wa.media('document', { id: f.document.id }, { caption: f.document.caption, filename: f.document.filename })),
-  'send_document_by_link.json': (f) => wa.envelope(recipient(f), wa.media('document', { link: f.document.link }, { caption: f.document.caption, filename: f.document.filename })),
+  'send_audio_voice.json': (f) =>
+    wa.envelope(recipient(f), wa.media('audio', f.audio.id ? { id: f.audio.id } : { link: f.audio.link }, { voice: f.audio.voice })),
+  'send_document_by_id.json': (f) =>
+    wa.envelope(recipient(f), wa.media('document', { id: f.document.id }, { caption: f.document.caption, filename: f.document.filename })),
+  'send_document_by_link.json': (f) =>
+    wa.envelope(recipient(f), wa.media('document', { link: f.document.link }, { caption: f.document.caption, filename: f.document.filename })),
   'send_reaction.json': (f) => wa.envelope(recipient(f), wa.reaction(f.reaction.message_id, f.reaction.emoji)),
   'send_reaction_example.json': (f) => wa.envelope(recipient(f), wa.reaction(f.reaction.message_id, f.reaction.emoji)),
   'send_template_named_params.json': (f) =>
-    wa.envelope(recipient(f), wa.template({ name: f.template.name, language: f.template.language.code, body: Object.fromEntries(f.template.components[0].parameters.map((p: any) => [p.parameter_name, p.text])) })),
+    wa.envelope(
+      recipient(f),
+      wa.template({
+        name: f.template.name,
+        language: f.template.language.code,
+        body: Object.fromEntries(f.template.components[0].parameters.map((p: any) => [p.parameter_name, p.text])),
+      }),
+    ),
   'send_template_positional_params.json': (f) =>
-    wa.envelope(recipient(f), wa.template({ name: f.template.name, language: f.template.language.code, body: f.template.components[0].parameters.map((p: any) => p.text) })),
+    wa.envelope(
+      recipient(f),
+      wa.template({ name: f.template.name, language: f.template.language.code, body: f.template.components[0].parameters.map((p: any) => p.text) }),
+    ),
   'send_template_text_positional.json': (f) =>
-    wa.envelope(recipient(f), wa.template({ name: f.template.name, language: f.template.language.code, body: f.template.components.find((c: any) => c.type === 'body').parameters.map((p: any) => (p.type === 'text' ? p.text : p)) })),
+    wa.envelope(
+      recipient(f),
+      wa.template({
+        name: f.template.name,
+        language: f.template.language.code,
+        body: f.template.components.find((c: any) => c.type === 'body').parameters.map((p: any) => (p.type === 'text' ? p.text : p)),
+      }),
+    ),
   'send_template_hello_world.json': (f) => wa.envelope(recipient(f), wa.template({ name: f.template.name, language: f.template.language.code })),
 };
 
@@ -94,13 +116,23 @@ const handledElsewhere = new Set([
 
 /** Deep key-by-key sort so order differences (the OAS files are alphabetized) do not matter. */
 const canon = (v: unknown): unknown =>
-  Array.isArray(v) ? v.map(canon) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, canon(x)])) : v;
+  Array.isArray(v)
+    ? v.map(canon)
+    : v && typeof v === 'object'
+      ? Object.fromEntries(
+          Object.entries(v)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, x]) => [k, canon(x)]),
+        )
+      : v;
 
 describe('cloud-api fixtures', () => {
   it('the copy in test/fixtures matches shared/reference when it is present', () => {
     const shared = new URL('../../shared/reference/cloud-api-fixtures/', import.meta.url);
     if (!existsSync(shared)) return;
-    const theirs = readdirSync(shared).filter((f) => f.endsWith('.json')).sort();
+    const theirs = readdirSync(shared)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     expect(files).toEqual(theirs);
     for (const f of theirs) expect(load(f)).toEqual(JSON.parse(readFileSync(new URL(f, shared), 'utf8')));
   });
@@ -200,20 +232,37 @@ describe('cloud-api fixtures', () => {
 
     it('error_response_130429.json is retryable whatever the HTTP status', async () => {
       for (const status of [400, 429]) {
-        const err = await answer(status, load('error_response_130429.json')).send('1', { waId: '1' }, wa.text('x')).catch((e) => e);
+        const err = await answer(status, load('error_response_130429.json'))
+          .send('1', { waId: '1' }, wa.text('x'))
+          .catch((e) => e);
         expect(err).toBeInstanceOf(WhatsAppApiError);
-        expect(err).toMatchObject({ metaCode: 130429, retryable: true, details: 'Cloud API message throughput has been reached.', fbtraceId: 'Az8or2yhqkZfEZ-_4Qn_Bam' });
+        expect(err).toMatchObject({
+          metaCode: 130429,
+          retryable: true,
+          details: 'Cloud API message throughput has been reached.',
+          fbtraceId: 'Az8or2yhqkZfEZ-_4Qn_Bam',
+        });
       }
     });
 
     it('131047 (the re-engagement error object) is not retryable', async () => {
-      const err = await answer(400, { error: load('error_object_131047_reengagement.json') }).send('1', { waId: '1' }, wa.text('x')).catch((e) => e);
+      const err = await answer(400, { error: load('error_object_131047_reengagement.json') })
+        .send('1', { waId: '1' }, wa.text('x'))
+        .catch((e) => e);
       expect(err).toMatchObject({ metaCode: 131047, retryable: false });
     });
 
     it('a 5xx without a Meta body is retryable; a 4xx without one is not', async () => {
-      expect(await answer(502, 'bad gateway').send('1', { waId: '1' }, wa.text('x')).catch((e) => e.retryable)).toBe(true);
-      expect(await answer(404, null).send('1', { waId: '1' }, wa.text('x')).catch((e) => e.retryable)).toBe(false);
+      expect(
+        await answer(502, 'bad gateway')
+          .send('1', { waId: '1' }, wa.text('x'))
+          .catch((e) => e.retryable),
+      ).toBe(true);
+      expect(
+        await answer(404, null)
+          .send('1', { waId: '1' }, wa.text('x'))
+          .catch((e) => e.retryable),
+      ).toBe(false);
     });
   });
 });

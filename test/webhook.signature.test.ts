@@ -5,8 +5,7 @@ import { MAX_WEBHOOK_BYTES } from '../src/webhook/routes.ts';
 import { backends } from './helpers/backends.ts';
 import { APP_SECRET, startHarness, textWebhook, VERIFY_TOKEN, type Harness } from './helpers/harness.ts';
 
-const count = async (h: Harness) =>
-  Number((await query<{ n: number }>(h.services.database.db, sql`select count(*)::int as n from inbox`))[0]!.n);
+const count = async (h: Harness) => Number((await query<{ n: number }>(h.services.database.db, sql`select count(*)::int as n from inbox`))[0]!.n);
 
 describe.each(backends())('POST /webhook refuses bad input and stores nothing ($name)', (backend) => {
   let h: Harness;
@@ -90,7 +89,10 @@ describe.each(backends())('POST /webhook refuses bad input and stores nothing ($
     const body = JSON.stringify(payload);
     const res = await post(body, { 'x-hub-signature-256': signBody(body, APP_SECRET) });
     expect(res.status).toBe(200);
-    const events = await query<{ detail: string }>(h.services.database.db, sql`select detail from webhook_events where kind = 'rejected' and detail like '%10000%'`);
+    const events = await query<{ detail: string }>(
+      h.services.database.db,
+      sql`select detail from webhook_events where kind = 'rejected' and detail like '%10000%'`,
+    );
     expect(events).toHaveLength(1);
   });
 

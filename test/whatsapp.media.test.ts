@@ -40,13 +40,21 @@ describe('media lookup and authenticated download', () => {
 
   it('a body larger than announced is cut off at the cap', async () => {
     graph.addMedia('m3', Buffer.alloc(200_000, 1), 'image/jpeg', 1000);
-    await expect(client.downloadMedia('m3', { maxBytes: 100_000, to: to('m3') })).rejects.toMatchObject({ name: 'MediaError', problem: 'too_large', message: expect.stringContaining('exceeded 100000 bytes') });
+    await expect(client.downloadMedia('m3', { maxBytes: 100_000, to: to('m3') })).rejects.toMatchObject({
+      name: 'MediaError',
+      problem: 'too_large',
+      message: expect.stringContaining('exceeded 100000 bytes'),
+    });
     expect(existsSync(to('m3'))).toBe(false);
   });
 
   it('an announced size over the cap is refused before downloading', async () => {
     graph.addMedia('m4', Buffer.alloc(10), 'image/jpeg', 6_000_000);
-    await expect(client.downloadMedia('m4', { maxBytes: 5 * 1024 * 1024, to: to('m4') })).rejects.toMatchObject({ name: 'MediaError', problem: 'too_large', message: expect.stringContaining('over the 5242880 limit') });
+    await expect(client.downloadMedia('m4', { maxBytes: 5 * 1024 * 1024, to: to('m4') })).rejects.toMatchObject({
+      name: 'MediaError',
+      problem: 'too_large',
+      message: expect.stringContaining('over the 5242880 limit'),
+    });
     expect(graph.requests.filter((r) => r.path === '/download/m4')).toHaveLength(0);
   });
 

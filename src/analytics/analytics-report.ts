@@ -73,7 +73,14 @@ export interface AnalyticsReport {
   orders: { count: number; value: number };
   features: { voiceNotes: number; photos: number; recommendationTaps: number; listTaps: number; alertsSet: number; alertsFired: number };
   consent: { stop: number; start: number; marketingCapped: number };
-  model: { calls: number; tokensIn: number; tokensOut: number; usd: number; unpriced: number; byModel: Array<{ model: string; calls: number; tokensIn: number; tokensOut: number; audioSeconds: number; usd: number | null }> };
+  model: {
+    calls: number;
+    tokensIn: number;
+    tokensOut: number;
+    usd: number;
+    unpriced: number;
+    byModel: Array<{ model: string; calls: number; tokensIn: number; tokensOut: number; audioSeconds: number; usd: number | null }>;
+  };
   templates: TemplateLine[];
   costs: CostReport & { month: MonthForecast | null };
   daily: Array<{ day: string; in: number; out: number; orders: number; orderValue: number; usd: number }>;
@@ -137,7 +144,17 @@ export async function analyticsReport(
     .filter((t) => t !== '')
     .map((t) => {
       const s = n('out_sent', t);
-      return { template: t, sent: s, delivered: n('out_delivered', t), read: n('out_read', t), failed: n('out_failed', t), taps: n('template_taps', t), deliveryRate: rate(n('out_delivered', t), s), readRate: rate(n('out_read', t), s), failureRate: rate(n('out_failed', t), s) };
+      return {
+        template: t,
+        sent: s,
+        delivered: n('out_delivered', t),
+        read: n('out_read', t),
+        failed: n('out_failed', t),
+        taps: n('template_taps', t),
+        deliveryRate: rate(n('out_delivered', t), s),
+        readRate: rate(n('out_read', t), s),
+        failureRate: rate(n('out_failed', t), s),
+      };
     })
     .sort((a, b) => b.sent - a.sent || a.template.localeCompare(b.template));
 
@@ -189,10 +206,22 @@ export async function analyticsReport(
     timeZone: p.timeZone,
     currency: p.currency,
     asOf: computed?.toISOString() ?? null,
-    messages: { in: n('in'), out: sent, voiceNotes: n('in', 'audio'), photos: n('in', 'image'), byType: Object.fromEntries([...keys('in')].map(([k, v]) => [k, v.n]).sort()) },
+    messages: {
+      in: n('in'),
+      out: sent,
+      voiceNotes: n('in', 'audio'),
+      photos: n('in', 'image'),
+      byType: Object.fromEntries([...keys('in')].map(([k, v]) => [k, v.n]).sort()),
+    },
     delivery: { sent, delivered, read, failed, deliveryRate: rate(delivered, sent), readRate: rate(read, sent), failureRate: rate(failed, sent) },
     errors: [...keys('out_error')].map(([code, v]) => ({ code, count: v.n })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code)),
-    answers: { expected: n('answer_base'), answered: n('answered'), responseRate: rate(n('answered'), n('answer_base')), p50Ms: percentile(answerHist, 0.5), p95Ms: percentile(answerHist, 0.95) },
+    answers: {
+      expected: n('answer_base'),
+      answered: n('answered'),
+      responseRate: rate(n('answered'), n('answer_base')),
+      p50Ms: percentile(answerHist, 0.5),
+      p95Ms: percentile(answerHist, 0.95),
+    },
     handoffs: {
       opened: n('handoffs'),
       taken: n('handoff_taken'),
@@ -206,9 +235,23 @@ export async function analyticsReport(
     },
     funnel: FUNNEL.map((f) => ({ step: f.step, count: n(f.metric, f.key) })),
     orders: { count: n('orders'), value: orderValue(keys('orders')) },
-    features: { voiceNotes: n('in', 'audio'), photos: n('in', 'image'), recommendationTaps: n('event', 'recommendation_tap'), listTaps: n('event', 'list_tap'), alertsSet: n('event', 'alert_set'), alertsFired: n('alerts_fired') },
+    features: {
+      voiceNotes: n('in', 'audio'),
+      photos: n('in', 'image'),
+      recommendationTaps: n('event', 'recommendation_tap'),
+      listTaps: n('event', 'list_tap'),
+      alertsSet: n('event', 'alert_set'),
+      alertsFired: n('alerts_fired'),
+    },
     consent: { stop: n('event', 'opt_out'), start: n('event', 'opt_in'), marketingCapped: n('out_error', '131049') },
-    model: { calls: n('model_calls'), tokensIn: n('model_tokens_in'), tokensOut: n('model_tokens_out'), usd: Math.round(modelUsd * 1e6) / 1e6, unpriced, byModel },
+    model: {
+      calls: n('model_calls'),
+      tokensIn: n('model_tokens_in'),
+      tokensOut: n('model_tokens_out'),
+      usd: Math.round(modelUsd * 1e6) / 1e6,
+      unpriced,
+      byModel,
+    },
     templates,
     costs: { ...costs, month },
     daily: [...daily.values()],
@@ -248,7 +291,10 @@ export function reportTables(r: AnalyticsReport): Record<string, { columns: stri
         ['whatsapp_usd', r.costs.total.usd],
       ],
     },
-    daily: { columns: ['day', 'messages_in', 'messages_out', 'orders', 'order_value', 'whatsapp_usd'], rows: r.daily.map((d) => [d.day, d.in, d.out, d.orders, d.orderValue, d.usd]) },
+    daily: {
+      columns: ['day', 'messages_in', 'messages_out', 'orders', 'order_value', 'whatsapp_usd'],
+      rows: r.daily.map((d) => [d.day, d.in, d.out, d.orders, d.orderValue, d.usd]),
+    },
     funnel: { columns: ['step', 'count'], rows: r.funnel.map((f) => [f.step, f.count]) },
     templates: {
       columns: ['template', 'sent', 'delivered', 'read', 'failed', 'taps', 'delivery_rate', 'read_rate', 'failure_rate'],
@@ -267,7 +313,10 @@ export function reportTables(r: AnalyticsReport): Record<string, { columns: stri
       columns: ['template', 'category', 'spent_usd', 'forecast_usd'],
       rows: r.costs.month ? r.costs.month.byTemplate.map((t) => [t.template ?? '', t.category, t.spent, t.forecast]) : [],
     },
-    models: { columns: ['model', 'calls', 'tokens_in', 'tokens_out', 'audio_seconds', 'usd'], rows: r.model.byModel.map((m) => [m.model, m.calls, m.tokensIn, m.tokensOut, m.audioSeconds, m.usd]) },
+    models: {
+      columns: ['model', 'calls', 'tokens_in', 'tokens_out', 'audio_seconds', 'usd'],
+      rows: r.model.byModel.map((m) => [m.model, m.calls, m.tokensIn, m.tokensOut, m.audioSeconds, m.usd]),
+    },
   };
 }
 

@@ -15,9 +15,7 @@ const TODAY_FRESH_MS = 60_000;
  * the API and `vitrina report` read, in the store's time zone and currency.
  */
 export class Analytics {
-  constructor(
-    private readonly opts: { db: Db; clock: Clock; profile: () => Profile; managers: string[]; rateCard: RateCard; lateDays: number },
-  ) {}
+  constructor(private readonly opts: { db: Db; clock: Clock; profile: () => Profile; managers: string[]; rateCard: RateCard; lateDays: number }) {}
 
   private scope(): RollupScope {
     return { timeZone: this.opts.profile().timeZone, managers: this.opts.managers, prefixes: this.opts.rateCard.prefixes };
@@ -45,6 +43,13 @@ export class Analytics {
       const at = await rollupComputedAt(this.opts.db, today, today);
       if (!at || now.getTime() - at.getTime() > TODAY_FRESH_MS) await rebuildDays(this.opts.db, this.scope(), today, today, now);
     }
-    return analyticsReport(this.opts.db, this.opts.rateCard, { from, to, timeZone: p.timeZone, currency: p.currency, today, managers: await accounts.list(this.opts.db) });
+    return analyticsReport(this.opts.db, this.opts.rateCard, {
+      from,
+      to,
+      timeZone: p.timeZone,
+      currency: p.currency,
+      today,
+      managers: await accounts.list(this.opts.db),
+    });
   }
 }

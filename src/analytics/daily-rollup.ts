@@ -171,7 +171,9 @@ export async function refreshRollups(db: Db, scope: RollupScope, now: Date, late
 }
 
 export const rollupComputedAt = async (db: Tx, from: string, to: string): Promise<Date | null> => {
-  const [r] = await query<{ n: string | number | null }>(db, sql`select min(n) as n from analytics_daily where metric = '_computed' and day between ${from}::date and ${to}::date`);
+  const [r] = await query<{ n: string | number | null }>(
+    db,
+    sql`select min(n) as n from analytics_daily where metric = '_computed' and day between ${from}::date and ${to}::date`,
+  );
   return r?.n == null ? null : new Date(Number(r.n));
 };
-

@@ -3,7 +3,9 @@ import { readYamlFile } from '../yaml-file.ts';
 
 export const RATES_FILE = new URL('../../templates/rates.yaml', import.meta.url);
 
-const day = z.union([z.date(), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-10-01')]).transform((d) => (typeof d === 'string' ? d : d.toISOString().slice(0, 10)));
+const day = z
+  .union([z.date(), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2026-10-01')])
+  .transform((d) => (typeof d === 'string' ? d : d.toISOString().slice(0, 10)));
 const usd = z.number().nonnegative().max(10);
 const country = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 country code such as KZ');
 
@@ -11,20 +13,25 @@ const schema = z
   .strictObject({
     currency: z.literal('USD'),
     countries: z.record(country, z.array(z.string().regex(/^\d{1,6}$/, 'digits of the international number, without +')).min(1)),
-    rates: z.record(
-      country,
-      z.array(z.object({ from: day }).catchall(usd)).min(1),
-    ),
+    rates: z.record(country, z.array(z.object({ from: day }).catchall(usd)).min(1)),
     /** What the models cost by name (OPENAI_MODEL, OPENAI_VISION_MODEL, OPENAI_TRANSCRIBE_MODEL): USD per million tokens, or per minute of audio. */
     models: z
-      .record(z.string().min(1), z.strictObject({ input: z.number().nonnegative().max(1000).default(0), output: z.number().nonnegative().max(1000).default(0), per_minute: z.number().nonnegative().max(10).default(0) }))
+      .record(
+        z.string().min(1),
+        z.strictObject({
+          input: z.number().nonnegative().max(1000).default(0),
+          output: z.number().nonnegative().max(1000).default(0),
+          per_minute: z.number().nonnegative().max(10).default(0),
+        }),
+      )
       .default({}),
   })
   .superRefine((card, ctx) => {
     for (const [c, rows] of Object.entries(card.rates)) {
       if (!card.countries[c]) ctx.addIssue({ code: 'custom', path: ['rates', c], message: `${c} has rates but no number prefixes under countries` });
       rows.forEach((r, i) => {
-        if (i > 0 && r.from <= rows[i - 1]!.from) ctx.addIssue({ code: 'custom', path: ['rates', c, i, 'from'], message: 'rates are listed oldest first, one row per start day' });
+        if (i > 0 && r.from <= rows[i - 1]!.from)
+          ctx.addIssue({ code: 'custom', path: ['rates', c, i, 'from'], message: 'rates are listed oldest first, one row per start day' });
       });
     }
   });

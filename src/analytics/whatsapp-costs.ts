@@ -93,7 +93,7 @@ export async function monthForecast(db: Tx, card: RateCard, p: { today: string }
   const of = new Date(Date.UTC(y, m, 0)).getUTCDate();
   const month = p.today.slice(0, 7);
   const r = await whatsappCosts(db, card, { from: `${month}-01`, to: p.today });
-  const pace = (usd: number) => Math.round(((usd / d) * of) * 100) / 100;
+  const pace = (usd: number) => Math.round((usd / d) * of * 100) / 100;
   const replies = r.byTemplate.filter((t) => t.template === null);
   const replyUsd = replies.reduce((a, t) => a + t.usd, 0);
   return {

@@ -26,7 +26,8 @@ export class CartWords {
   private readonly common = new Set<string>();
 
   constructor(lexicon: LexiconData) {
-    for (const [action, ws] of Object.entries(lexicon.cart)) for (const w of ws) this.phrases.set(phraseKey(w), action === 'units' ? 'unit' : (action as CartWord | 'more_with'));
+    for (const [action, ws] of Object.entries(lexicon.cart))
+      for (const w of ws) this.phrases.set(phraseKey(w), action === 'units' ? 'unit' : (action as CartWord | 'more_with'));
     for (const w of Object.values(lexicon.common).flat()) this.common.add(phraseKey(w));
     for (const [n, ws] of Object.entries(lexicon.numbers)) for (const w of ws) this.numbers.set(tokens(w).join(' '), Number(n));
   }

@@ -84,9 +84,20 @@ export async function pullFeed(opts: {
   }
   // fetch unpacks gzip: Content-Length then counts the packed bytes
   const identity = (res.headers.get('content-encoding') ?? 'identity') === 'identity';
-  const r = await opts.writes.stream({ id, source: 'feed', body: res.body as unknown as AsyncIterable<Uint8Array>, declaredLength: identity ? res.headers.get('content-length') : null, replace: 'if-clean', maxRemovalPercent: opts.maxRemovalPercent ?? 50 });
+  const r = await opts.writes.stream({
+    id,
+    source: 'feed',
+    body: res.body as unknown as AsyncIterable<Uint8Array>,
+    declaredLength: identity ? res.headers.get('content-length') : null,
+    replace: 'if-clean',
+    maxRemovalPercent: opts.maxRemovalPercent ?? 50,
+  });
   if (!r.ok) return { status: 'failed', exchange: id, error: r.error };
-  for (const [key, value] of [[keys.url, opts.url], [keys.etag, res.headers.get('etag')], [keys.modified, res.headers.get('last-modified')]] as const)
+  for (const [key, value] of [
+    [keys.url, opts.url],
+    [keys.etag, res.headers.get('etag')],
+    [keys.modified, res.headers.get('last-modified')],
+  ] as const)
     await setCatalogSetting(db, key, value);
   return { status: 'imported', exchange: id, format: r.format, counts: r.counts, skipped: r.errors.length };
 }

@@ -47,7 +47,9 @@ export interface RawProduct {
   parent_id: string | null;
 }
 
-export const COLUMNS = sql.raw('p.id, p.name, p.description, p.category, p.brand, p.color, p.style, p.material, p.price, p.old_price, p.currency, p.stock, p.image_url, p.url, p.tags, p.attributes, p.parent_id');
+export const COLUMNS = sql.raw(
+  'p.id, p.name, p.description, p.category, p.brand, p.color, p.style, p.material, p.price, p.old_price, p.currency, p.stock, p.image_url, p.url, p.tags, p.attributes, p.parent_id',
+);
 
 export function toProduct(r: RawProduct): Product {
   return {
@@ -92,9 +94,23 @@ export async function upsertProducts(db: Tx, rows: ProductRow[], now: Date): Pro
   const unique = [...new Map(rows.map((r) => [r.id, r])).values()];
   const batch = JSON.stringify(
     unique.map((r) => ({
-      id: r.id, name: r.name, description: r.description, category: r.category, brand: r.brand, color: r.color, style: r.style,
-      material: r.material, price: r.price, old_price: r.oldPrice, currency: r.currency, stock: r.stock, image_url: r.imageUrl,
-      url: r.url, tags: r.tags, attributes: r.attributes, parent_id: r.parentId ?? null,
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      category: r.category,
+      brand: r.brand,
+      color: r.color,
+      style: r.style,
+      material: r.material,
+      price: r.price,
+      old_price: r.oldPrice,
+      currency: r.currency,
+      stock: r.stock,
+      image_url: r.imageUrl,
+      url: r.url,
+      tags: r.tags,
+      attributes: r.attributes,
+      parent_id: r.parentId ?? null,
     })),
   );
   const [res] = await query<{ inserted: number; updated: number; changes: number }>(
@@ -148,7 +164,10 @@ export const catalogWords = (rows: SQL) =>
 /** Products by id, in the order asked; `activeOnly` leaves out those gone from the store (kept for alerts, carts, orders). */
 export async function getProducts(db: Tx, ids: string[], opts: { activeOnly?: boolean } = {}): Promise<Product[]> {
   if (ids.length === 0) return [];
-  const rows = await query<RawProduct>(db, sql`select ${COLUMNS} from products p where p.id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))${opts.activeOnly ? sql` and p.active` : sql``}`);
+  const rows = await query<RawProduct>(
+    db,
+    sql`select ${COLUMNS} from products p where p.id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))${opts.activeOnly ? sql` and p.active` : sql``}`,
+  );
   const byId = new Map(rows.map((r) => [r.id, toProduct(r)]));
   return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
 }
@@ -179,7 +198,12 @@ function sharedWords(names: string[]): string {
   const words = names.map((n) => n.split(/\s+/));
   let n = 0;
   while (words.every((w) => w[n] !== undefined && w[n] === words[0]![n])) n++;
-  return n ? words[0]!.slice(0, n).join(' ').replace(/[\s,(–-]+$/u, '') : names[0]!;
+  return n
+    ? words[0]!
+        .slice(0, n)
+        .join(' ')
+        .replace(/[\s,(–-]+$/u, '')
+    : names[0]!;
 }
 
 export async function countProducts(db: Tx): Promise<number> {
@@ -242,7 +266,11 @@ export async function catalogSetting(db: Tx, key: string): Promise<string | null
 
 /** Sets a catalog-wide setting; null removes it. */
 export async function setCatalogSetting(db: Tx, key: string, value: string | null): Promise<void> {
-  await db.execute(value === null ? sql`delete from catalog_settings where key = ${key}` : sql`insert into catalog_settings (key, value) values (${key}, ${value}) on conflict (key) do update set value = excluded.value`);
+  await db.execute(
+    value === null
+      ? sql`delete from catalog_settings where key = ${key}`
+      : sql`insert into catalog_settings (key, value) values (${key}, ${value}) on conflict (key) do update set value = excluded.value`,
+  );
 }
 
 /** Makes the search trigger use `configs`; when they change, every product's vector is rebuilt. */
@@ -286,17 +314,24 @@ export const MAX_FETCH = 40;
 
 // `|| ''` keeps the planner off the b-tree where the search vector already holds the filter
 const lowerIn = (col: string, values: string[], indexed: boolean) =>
-  sql`lower(${sql.raw(col)})${sql.raw(indexed ? '' : " || ''")} in (${sql.join(values.map((v) => sql`${v.toLowerCase()}`), sql`, `)})`;
+  sql`lower(${sql.raw(col)})${sql.raw(indexed ? '' : " || ''")} in (${sql.join(
+    values.map((v) => sql`${v.toLowerCase()}`),
+    sql`, `,
+  )})`;
 const FILTER_FIELDS = ['category', 'brand', 'color', 'style', 'material'] as const;
 
 /** The filters as search-vector tokens (vitrina_filter_token in migration 0008): AND-ed into a full-text query. */
 function filterTokens(f: SearchFilters) {
   const parts = FILTER_FIELDS.filter((field) => f[field]?.length).map(
-    (field) => sql`(${sql.join(f[field]!.map((v) => sql`to_tsquery('simple', vitrina_filter_token(${field}, ${v}))`), sql` || `)})`,
+    (field) =>
+      sql`(${sql.join(
+        f[field]!.map((v) => sql`to_tsquery('simple', vitrina_filter_token(${field}, ${v}))`),
+        sql` || `,
+      )})`,
   );
   return parts.length ? sql.join(parts, sql` && `) : null;
 }
-const NUMERIC = String.raw`^[0-9]+([.,][0-9]+)?$`;
+const NUMERIC = '^[0-9]+([.,][0-9]+)?$';
 const attrNumber = (key: string) => sql`(case when p.attributes->>${key} ~ ${NUMERIC} then replace(p.attributes->>${key}, ',', '.')::numeric end)`;
 
 function filterSql(f: SearchFilters, indexed = true) {
@@ -330,16 +365,27 @@ export interface SearchOptions {
 
 /** A word and its alternatives as one tsquery, in every configuration: (w₁ | w₂ …). */
 function wordQuery(alts: string[], configs: string[]) {
-  return sql`(${sql.join(alts.flatMap((a) => configs.map((c) => sql`plainto_tsquery(${c}::regconfig, ${a})`)), sql` || `)})`;
+  return sql`(${sql.join(
+    alts.flatMap((a) => configs.map((c) => sql`plainto_tsquery(${c}::regconfig, ${a})`)),
+    sql` || `,
+  )})`;
 }
 
 /** A word with letters and digits ("r50", "s24", "xm5") names a model: an exact one ranks first. */
 const isModel = (w: string) => /\p{L}/u.test(w) && /\d/.test(w) && w.length >= 2;
 
 async function ftsSearch(db: Tx, ws: string[][], mode: 'and' | 'or', f: SearchFilters, o: Required<SearchOptions>): Promise<Product[]> {
-  const q = sql.join(ws.map((alts) => wordQuery(alts, o.configs)), sql.raw(mode === 'and' ? ' && ' : ' || '));
+  const q = sql.join(
+    ws.map((alts) => wordQuery(alts, o.configs)),
+    sql.raw(mode === 'and' ? ' && ' : ' || '),
+  );
   const models = ws.map((a) => a[0]!).filter(isModel);
-  const modelRank = models.length ? sql.join(models.map((m) => sql`(case when p.name ~* ${`(^|[^[:alnum:]])${m}([^[:alnum:]]|$)`} then 1 else 0 end)`), sql` + `) : sql`0`;
+  const modelRank = models.length
+    ? sql.join(
+        models.map((m) => sql`(case when p.name ~* ${`(^|[^[:alnum:]])${m}([^[:alnum:]]|$)`} then 1 else 0 end)`),
+        sql` + `,
+      )
+    : sql`0`;
   const order = f.attribute ? sql`${attrNumber(f.attribute.key)} ${sql.raw(f.attribute.below != null ? 'desc' : 'asc')},` : sql``;
   const tokens = filterTokens(f);
   const rows = await query<RawProduct>(
@@ -371,9 +417,14 @@ export async function searchProducts(db: Tx, words: string[][], f: SearchFilters
     // Filters alone: in stock first, then cheapest, along the (lower(category), price, id)
     // index, stopping after n rows; out-of-stock rows only when too few are in stock. One
     // statement: the second branch of the append runs only when the first ran short.
-    const order = f.attribute ? sql`${attrNumber(f.attribute.key)} ${sql.raw(f.attribute.below != null ? 'desc' : 'asc')}, p.price asc, p.id` : sql`p.price asc, p.id`;
+    const order = f.attribute
+      ? sql`${attrNumber(f.attribute.key)} ${sql.raw(f.attribute.below != null ? 'desc' : 'asc')}, p.price asc, p.id`
+      : sql`p.price asc, p.id`;
     const byPrice = (stock: ReturnType<typeof sql>) => sql`(select ${COLUMNS} from products p where ${filterSql(f)} and ${stock} order by ${order} limit ${n})`;
-    const rows = await query<RawProduct>(db, f.inStock ? byPrice(sql`p.stock > 0`) : sql`${byPrice(sql`p.stock > 0`)} union all ${byPrice(sql`p.stock <= 0`)} limit ${n}`);
+    const rows = await query<RawProduct>(
+      db,
+      f.inStock ? byPrice(sql`p.stock > 0`) : sql`${byPrice(sql`p.stock > 0`)} union all ${byPrice(sql`p.stock <= 0`)} limit ${n}`,
+    );
     return { products: rows.map(toProduct), didYouMean: null, match: rows.length ? 'filters' : 'none' };
   }
   const all = await ftsSearch(db, ws, 'and', f, o);
@@ -403,7 +454,13 @@ async function correctWords(db: Tx, ws: string[][], configs: string[]): Promise<
   const candidates = ws.map((a) => a[0]!).filter((w) => w.length >= 4 && !/\d/.test(w));
   if (!candidates.length) return ws;
   // one word that found nothing is unknown to the catalog: no need to ask the index again
-  const known = ws.length === 1 ? sql`false` : sql`exists (select 1 from products p where p.active and p.search @@ (${sql.join(configs.map((c) => sql`plainto_tsquery(${c}::regconfig, w)`), sql` || `)}))`;
+  const known =
+    ws.length === 1
+      ? sql`false`
+      : sql`exists (select 1 from products p where p.active and p.search @@ (${sql.join(
+          configs.map((c) => sql`plainto_tsquery(${c}::regconfig, w)`),
+          sql` || `,
+        )}))`;
   const rows = await query<{ w: string; term: string | null }>(
     db,
     sql`select w, (select t.term from catalog_terms t where t.term % w and similarity(t.term, w) >= ${CORRECTION_SIMILARITY}

@@ -51,7 +51,13 @@ export class CatalogWrites {
   constructor(private readonly o: CatalogWritesOptions) {}
 
   /** Rows as the admin API and the demo loader give them (currency units). `replace`: they are the whole catalog, so every one must be good. */
-  async rows(source: 'api' | 'demo', items: unknown[], opts: { replace?: boolean } = {}): Promise<{ ok: true; result: ImportResult; errors: Array<{ index: number; error: string }> } | { ok: false; errors: Array<{ index: number; error: string }> }> {
+  async rows(
+    source: 'api' | 'demo',
+    items: unknown[],
+    opts: { replace?: boolean } = {},
+  ): Promise<
+    { ok: true; result: ImportResult; errors: Array<{ index: number; error: string }> } | { ok: false; errors: Array<{ index: number; error: string }> }
+  > {
     const reading = this.o.reading();
     const rows: ProductRow[] = [];
     const errors: Array<{ index: number; error: string }> = [];
@@ -95,7 +101,14 @@ export class CatalogWrites {
    * the catalog as it was. `replace`: 'if-clean' (a feed is the whole catalog, unless some of its
    * rows could not be read) hides or removes what the file lacks only when every row was good.
    */
-  async stream(opts: { source: 'feed' | 'file'; id?: string; body: AsyncIterable<Uint8Array>; declaredLength: string | null; replace: boolean | 'if-clean'; maxRemovalPercent?: number }): Promise<CatalogImportOutcome & { exchange: string; bytes: number }> {
+  async stream(opts: {
+    source: 'feed' | 'file';
+    id?: string;
+    body: AsyncIterable<Uint8Array>;
+    declaredLength: string | null;
+    replace: boolean | 'if-clean';
+    maxRemovalPercent?: number;
+  }): Promise<CatalogImportOutcome & { exchange: string; bytes: number }> {
     const { db, files, log, clock } = this.o;
     const id = opts.id ?? `${opts.source}-${randomUUID()}`;
     let size = 0;
@@ -127,12 +140,16 @@ export class CatalogWrites {
     } catch (err) {
       return fail(`the download broke off after ${size} bytes: ${(err as Error).message}`);
     }
-    if (opts.declaredLength !== null && Number(opts.declaredLength) !== size) return fail(`the download is incomplete: ${size} of ${opts.declaredLength} bytes`);
+    if (opts.declaredLength !== null && Number(opts.declaredLength) !== size)
+      return fail(`the download is incomplete: ${size} of ${opts.declaredLength} bytes`);
     if (!head) return fail('the catalog is empty');
     const format = sniffFormat(head);
     // JSON is read whole (CSV, YML and CommerceML stream): past this it would take the process's memory
     if (format === 'json' && size > WHOLE_TEXT_BYTES)
-      return fail(`a JSON catalog over ${WHOLE_TEXT_BYTES / 1024 / 1024} MB is not read (it is read whole): split it, or send CSV, YML or CommerceML, which are read as a stream`, format);
+      return fail(
+        `a JSON catalog over ${WHOLE_TEXT_BYTES / 1024 / 1024} MB is not read (it is read whole): split it, or send CSV, YML or CommerceML, which are read as a stream`,
+        format,
+      );
     let outcome: CatalogImportOutcome;
     try {
       outcome = await this.importData(() => files.read(id, FILE), format, opts.replace, opts.maxRemovalPercent);
@@ -144,7 +161,13 @@ export class CatalogWrites {
     if (!outcome.ok) return fail(`${outcome.format}: ${outcome.error}`, outcome.format, outcome.errors);
     for (const e of outcome.errors.slice(0, 20)) log.warn({ exchange: id, line: e.line, error: e.error }, 'catalog row skipped');
     await addCounts(db, id, { format: outcome.format, ...outcome.counts, bytes: size }, clock.now());
-    await finishExchange(db, id, 'done', outcome.errors.length ? `${outcome.counts.skipped} rows skipped (first: line ${outcome.errors[0]!.line}: ${outcome.errors[0]!.error})` : null, clock.now());
+    await finishExchange(
+      db,
+      id,
+      'done',
+      outcome.errors.length ? `${outcome.counts.skipped} rows skipped (first: line ${outcome.errors[0]!.line}: ${outcome.errors[0]!.error})` : null,
+      clock.now(),
+    );
     await files.clear(id);
     log.info({ exchange: id, source: opts.source, format: outcome.format, bytes: size, ...outcome.counts }, 'catalog imported');
     await this.after(opts.source, outcome.counts);
@@ -157,10 +180,21 @@ export class CatalogWrites {
    * the ids; CommerceML is checked whole first too. A file that is cut short or not well-formed
    * changes nothing.
    */
-  private async importData(open: () => AsyncIterable<Uint8Array>, format: CatalogFormat, replaceOpt: boolean | 'if-clean', maxRemovalPercent = 100): Promise<CatalogImportOutcome> {
+  private async importData(
+    open: () => AsyncIterable<Uint8Array>,
+    format: CatalogFormat,
+    replaceOpt: boolean | 'if-clean',
+    maxRemovalPercent = 100,
+  ): Promise<CatalogImportOutcome> {
     const reading = this.o.reading();
     if (format === 'commerceml') {
-      if (replaceOpt === true) return { ok: false, format, error: 'replace does not apply to CommerceML: 1C marks what is gone (Статус="Удален"), and its exchange hides what it no longer sends', errors: [] };
+      if (replaceOpt === true)
+        return {
+          ok: false,
+          format,
+          error: 'replace does not apply to CommerceML: 1C marks what is gone (Статус="Удален"), and its exchange hides what it no longer sends',
+          errors: [],
+        };
       const r = await importCommerceML(this.o.db, open as () => AsyncIterable<Buffer>, { reading, publicUrl: this.o.publicUrl, now: this.o.clock.now() });
       return r.ok ? { ok: true, format, counts: { ...r.counts }, errors: [] } : { ok: false, format, error: r.error, errors: [] };
     }
@@ -175,14 +209,26 @@ export class CatalogWrites {
       }
     });
     if (whole) return { ok: false, format, error: whole.line ? `line ${whole.line}: ${whole.error}` : whole.error, errors: [whole] };
-    if (!ids.length && errors.length) return { ok: false, format, error: skipped > 1 ? `no row could be read (first: line ${errors[0]!.line}: ${errors[0]!.error})` : `line ${errors[0]!.line}: ${errors[0]!.error}`, errors };
-    if (replaceOpt === true && skipped) return { ok: false, format, error: 'a whole catalog imports only without errors: a skipped row would remove its product', errors };
+    if (!ids.length && errors.length)
+      return {
+        ok: false,
+        format,
+        error: skipped > 1 ? `no row could be read (first: line ${errors[0]!.line}: ${errors[0]!.error})` : `line ${errors[0]!.line}: ${errors[0]!.error}`,
+        errors,
+      };
+    if (replaceOpt === true && skipped)
+      return { ok: false, format, error: 'a whole catalog imports only without errors: a skipped row would remove its product', errors };
     const replace = replaceOpt === 'if-clean' ? skipped === 0 : replaceOpt;
     if (replace && maxRemovalPercent < 100) {
       // a one-row export by mistake must not take the store's catalog with it
       const { gone, active } = await countRemoval(this.o.db, ids);
       if (active && gone * 100 > active * maxRemovalPercent)
-        return { ok: false, format, error: `it would remove ${gone} of the ${active} products (over ${maxRemovalPercent} %): refused; set CATALOG_FEED_MAX_REMOVAL_PERCENT=100 if the catalog really shrank`, errors };
+        return {
+          ok: false,
+          format,
+          error: `it would remove ${gone} of the ${active} products (over ${maxRemovalPercent} %): refused; set CATALOG_FEED_MAX_REMOVAL_PERCENT=100 if the catalog really shrank`,
+          errors,
+        };
     }
     const r = await importPass(this.o.db, pass, () => this.o.clock.now(), replace ? ids : undefined);
     return { ok: true, format, counts: { products: ids.length, skipped, ...r }, errors };
@@ -196,6 +242,13 @@ export class CatalogWrites {
 
   /** Vocabulary, price alerts and metrics once the rows are in: the write has committed, so a failure here is logged, and the next write or cron tick catches up. */
   private async after(source: WriteSource, counts: Record<string, number>): Promise<void> {
-    await this.o.changed(source, counts).catch((err) => this.o.log.warn({ err: String(err), source }, 'catalog written; the vocabulary or price alerts were not refreshed: the next import or cron tick catches up'));
+    await this.o
+      .changed(source, counts)
+      .catch((err) =>
+        this.o.log.warn(
+          { err: String(err), source },
+          'catalog written; the vocabulary or price alerts were not refreshed: the next import or cron tick catches up',
+        ),
+      );
   }
 }

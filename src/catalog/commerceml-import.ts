@@ -75,18 +75,33 @@ export async function importCommerceML(
   if (retail && !retail.ok) return retail;
   if (retail) {
     const unknown = [retail.type.currency, ...(priceCurrencies.get(retail.type.id) ?? [])].filter((w) => w && !reading.currency(w));
-    if (unknown.length) return { ok: false, error: `the currency «${unknown[0]}» of price type «${retail.type.name}» is not one Vitrina knows: write it as an ISO 4217 code (RUB, KZT, UAH…) in 1C, or add the word to templates/lexicon.yaml currencies` };
+    if (unknown.length)
+      return {
+        ok: false,
+        error: `the currency «${unknown[0]}» of price type «${retail.type.name}» is not one Vitrina knows: write it as an ISO 4217 code (RUB, KZT, UAH…) in 1C, or add the word to templates/lexicon.yaml currencies`,
+      };
   }
 
   // pass 2: apply
-  const counts: CmlImportCounts = { goods: 0, offers: 0, inserted: 0, updated: 0, priceChanges: 0, stockChanges: 0, hidden: 0, unknown: 0, groups: 0, properties: 0 };
+  const counts: CmlImportCounts = {
+    goods: 0,
+    offers: 0,
+    inserted: 0,
+    updated: 0,
+    priceChanges: 0,
+    stockChanges: 0,
+    hidden: 0,
+    unknown: 0,
+    groups: 0,
+    properties: 0,
+  };
   let fullCatalog = false;
   let groups: Array<{ id: string; name: string; parentId: string | null }> = [];
   let properties: Array<{ id: string; name: string; values: Record<string, string> }> = [];
   let tree: Tree | null = null;
   let goods: Good[] = [];
   let offers: Offer[] = [];
-  const warehouses = new Map<string, string>(Object.entries(await readSetting<Record<string, string>>(db, WAREHOUSES_KEY) ?? {}));
+  const warehouses = new Map<string, string>(Object.entries((await readSetting<Record<string, string>>(db, WAREHOUSES_KEY)) ?? {}));
   const newTypes: PriceType[] = [];
 
   const saveClassifier = async () => {
@@ -168,8 +183,12 @@ export async function importCommerceML(
   await flushGoods();
   await flushOffers();
   if (counts.offers && counts.unknown === counts.offers)
-    return { ok: false, error: `none of the file's ${counts.offers} offers is for a good the store has: send the catalog's import.xml before its offers.xml (or the pair from the same 1C catalog)` };
-  if (newTypes.length) await writeSetting(db, PRICE_TYPES_KEY, [...(await storedPriceTypes(db)).filter((t) => !newTypes.some((n) => n.id === t.id)), ...newTypes]);
+    return {
+      ok: false,
+      error: `none of the file's ${counts.offers} offers is for a good the store has: send the catalog's import.xml before its offers.xml (or the pair from the same 1C catalog)`,
+    };
+  if (newTypes.length)
+    await writeSetting(db, PRICE_TYPES_KEY, [...(await storedPriceTypes(db)).filter((t) => !newTypes.some((n) => n.id === t.id)), ...newTypes]);
   if (warehouses.size) await writeSetting(db, WAREHOUSES_KEY, Object.fromEntries(warehouses));
   if (counts.inserted || counts.updated) await flushSearchIndex(db);
   return { ok: true, counts, fullCatalog };
@@ -218,10 +237,14 @@ type GoodRow = Pick<ProductRow, 'id' | 'name' | 'description' | 'category' | 'br
 const cut = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s);
 
 /** Where 1C's pictures are served (`/catalog-files/import_files/…`); made absolute by the caller's PUBLIC_URL. */
-export const pictureUrl = (publicUrl: string | null, path: string) => `${publicUrl?.replace(/\/+$/, '') ?? ''}/catalog-files/${path.split('/').map(encodeURIComponent).join('/')}`;
+export const pictureUrl = (publicUrl: string | null, path: string) =>
+  `${publicUrl?.replace(/\/+$/, '') ?? ''}/catalog-files/${path.split('/').map(encodeURIComponent).join('/')}`;
 
 function goodRow(g: Good, tree: Tree, reading: SourceReading, publicUrl: string | null): GoodRow {
-  const { fields, attributes } = readProperties(g.properties.flatMap((p) => propertyValue(tree, p)), reading);
+  const { fields, attributes } = readProperties(
+    g.properties.flatMap((p) => propertyValue(tree, p)),
+    reading,
+  );
   if (g.article) attributes.article = g.article;
   if (g.barcode) attributes.barcode = g.barcode;
   // the group's name is the category; the groups above it are tags, so "мебель" finds a sofa filed under it
@@ -262,7 +285,15 @@ interface OfferRow {
 function propertyValue(tree: Tree, p: { id: string; value: string }): Array<{ name: string; value: string }> {
   const prop = tree.properties.get(p.id);
   if (!prop) return [];
-  return [{ name: prop.name, value: p.value.split(';').map((v) => prop.values[v] ?? v).join(';') }];
+  return [
+    {
+      name: prop.name,
+      value: p.value
+        .split(';')
+        .map((v) => prop.values[v] ?? v)
+        .join(';'),
+    },
+  ];
 }
 
 /**
@@ -287,7 +318,9 @@ function offerRow(o: Offer, retail: PriceType | null, warehouses: Map<string, st
   const p = retail ? o.prices.find((x) => x.typeId === retail.id) : undefined;
   const currency = (p && (reading.currency(p.currency) ?? reading.currency(retail!.currency))) ?? (p ? reading.defaultCurrency : null);
   const units = p ? readNumber(p.price) : null;
-  const places = o.warehouses.length ? Object.fromEntries(o.warehouses.map((w) => [warehouses.get(w.id) ?? w.id, Math.max(0, Math.floor(readNumber(w.quantity) ?? 0))])) : null;
+  const places = o.warehouses.length
+    ? Object.fromEntries(o.warehouses.map((w) => [warehouses.get(w.id) ?? w.id, Math.max(0, Math.floor(readNumber(w.quantity) ?? 0))]))
+    : null;
   const total = readNumber(o.quantity);
   const stock = total !== null ? Math.max(0, Math.floor(total)) : places ? Object.values(places).reduce((a, b) => a + b, 0) : null;
   const { fields, attributes: chars } = readProperties([...o.characteristics, ...o.properties.flatMap((p) => propertyValue(tree, p))], reading);

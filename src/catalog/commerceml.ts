@@ -76,8 +76,34 @@ type Group = { id: string; name: string; parentId: string | null };
 type Good = Extract<CmlEvent, { kind: 'good' }>;
 type Offer = Extract<CmlEvent, { kind: 'offer' }>;
 
-const newGood = (): Good => ({ kind: 'good', id: '', article: '', barcode: '', name: '', description: '', groupIds: [], pictures: [], manufacturer: '', properties: [], requisites: {}, deleted: false });
-const newOffer = (): Offer => ({ kind: 'offer', id: '', productId: '', variantId: null, article: '', name: '', prices: [], quantity: null, warehouses: [], characteristics: [], properties: [], deleted: false });
+const newGood = (): Good => ({
+  kind: 'good',
+  id: '',
+  article: '',
+  barcode: '',
+  name: '',
+  description: '',
+  groupIds: [],
+  pictures: [],
+  manufacturer: '',
+  properties: [],
+  requisites: {},
+  deleted: false,
+});
+const newOffer = (): Offer => ({
+  kind: 'offer',
+  id: '',
+  productId: '',
+  variantId: null,
+  article: '',
+  name: '',
+  prices: [],
+  quantity: null,
+  warehouses: [],
+  characteristics: [],
+  properties: [],
+  deleted: false,
+});
 const truthy = (v: string | undefined) => v === 'true' || v === '1';
 
 /**
@@ -213,7 +239,8 @@ export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | s
     if (name === 'Ид' && up === 'Каталог' && started?.kind === 'catalog') started.id = value;
     if (name === 'ИдКаталога' && up === 'ПакетПредложений' && started?.kind === 'offers') started.catalogId = value;
     // the package is reported once its id is known, and always before its first item
-    if ((name === 'Ид' && up === 'Каталог') || (name === 'ИдКаталога' && up === 'ПакетПредложений') || name === 'Каталог' || name === 'ПакетПредложений') emit(null);
+    if ((name === 'Ид' && up === 'Каталог') || (name === 'ИдКаталога' && up === 'ПакетПредложений') || name === 'Каталог' || name === 'ПакетПредложений')
+      emit(null);
     // goods
     if (good) {
       if (up === 'Товар') {
@@ -259,7 +286,8 @@ export async function* readCommerceML(input: Readable | AsyncIterable<Buffer | s
       if (name === 'Цена' && price) {
         offer.prices.push(price);
         price = null;
-      } else if (name === 'ХарактеристикаТовара' && pair['Наименование']) offer.characteristics.push({ name: pair['Наименование'], value: pair['Значение'] ?? '' });
+      } else if (name === 'ХарактеристикаТовара' && pair['Наименование'])
+        offer.characteristics.push({ name: pair['Наименование'], value: pair['Значение'] ?? '' });
       else if (name === 'Предложение') {
         emit(offer);
         offer = null;

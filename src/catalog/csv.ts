@@ -33,12 +33,15 @@ export class CsvCatalogReader {
 
   line(n: number, text: string): void {
     if (this.whole) return;
-    if (!this.header) return this.readHeader(text.replace(/^\uFEFF/, ''));
+    if (!this.header) {
+      this.readHeader(text.replace(/^\uFEFF/, ''));
+      return;
+    }
     this.pending.push({ n, text });
     this.pendingBytes += text.length + 1;
     this.quoted = this.stillQuoted(text, this.quoted);
-    if (!this.quoted) return this.record();
-    if (this.pendingBytes > MAX_RECORD_BYTES) this.unclosed();
+    if (!this.quoted) this.record();
+    else if (this.pendingBytes > MAX_RECORD_BYTES) this.unclosed();
   }
 
   end(): void {
@@ -51,7 +54,10 @@ export class CsvCatalogReader {
     this.header = first.split(this.delimiter).map((c) => c.trim().replace(/^"|"$/g, '').trim().toLowerCase());
     const missing = REQUIRED.filter((c) => !this.header!.includes(c));
     if (missing.length)
-      this.whole = { line: 0, error: `this is not a catalog file Vitrina reads: its first line must name the columns, and ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not among them (CSV with id, name, price…; JSON; YML; CommerceML)` };
+      this.whole = {
+        line: 0,
+        error: `this is not a catalog file Vitrina reads: its first line must name the columns, and ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not among them (CSV with id, name, price…; JSON; YML; CommerceML)`,
+      };
   }
 
   /** RFC 4180: a quote opens a field only at its start; inside one, `""` is a quote and `"` closes it. */
@@ -85,7 +91,10 @@ export class CsvCatalogReader {
     } catch (err) {
       // a quote that does not close on its line pairs with the next row's: the row it opened is
       // reported, and the lines it swallowed are read again on their own
-      if (lines.length > 1) return this.unclosed(lines);
+      if (lines.length > 1) {
+        this.unclosed(lines);
+        return;
+      }
       // the reader counts lines from the record's start: the item has the file's line
       this.items.push({ line, error: `this row cannot be read: ${(err as Error).message.replace(/ at line \d+/, '')}` });
     }
@@ -130,7 +139,7 @@ export function csvPass(open: () => AsyncIterable<Uint8Array>, reading: Currency
 /** A CSV catalog held whole as text (tests, small files). */
 export function parseCsv(text: string, reading: CurrencyReading): ParsedCatalog {
   const reader = new CsvCatalogReader(reading);
-  text.split(/\r?\n/).forEach((l, i) => reader.line(i + 1, l));
+  for (const [i, l] of text.split(/\r?\n/).entries()) reader.line(i + 1, l);
   reader.end();
   return reader.whole ? { rows: [], errors: [reader.whole] } : parsedOf(reader.items);
 }

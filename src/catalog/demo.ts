@@ -25,7 +25,10 @@ export async function loadDemoCatalogIfEmpty(opts: { db: Db; writes: CatalogWrit
   const data = JSON.parse(readFileSync(file, 'utf8')) as { products: Array<{ id?: unknown }> };
   if (row!.any) {
     const ids = JSON.stringify(data.products.map((p) => String(p.id)));
-    const [seen] = await query<{ n: number }>(opts.db, sql`select count(*)::int as n from products where id in (select jsonb_array_elements_text(${ids}::jsonb))`);
+    const [seen] = await query<{ n: number }>(
+      opts.db,
+      sql`select count(*)::int as n from products where id in (select jsonb_array_elements_text(${ids}::jsonb))`,
+    );
     if (Number(seen!.n) === 0)
       opts.log.warn(
         { file, storeDir: opts.storeDir },

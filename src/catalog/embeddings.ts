@@ -23,7 +23,16 @@ interface EmbeddingsOptions {
 }
 
 /** The words of a product that are embedded: what it is, not its price or stock. */
-export function productWords(p: { name: string; category: string; brand: string; color: string; style: string; material: string; tags: string[]; description: string }): string {
+export function productWords(p: {
+  name: string;
+  category: string;
+  brand: string;
+  color: string;
+  style: string;
+  material: string;
+  tags: string[];
+  description: string;
+}): string {
   return [p.name, p.category, p.brand, p.color, p.style, p.material, p.tags.join(' '), p.description.slice(0, DESCRIPTION)]
     .map((x) => x.trim())
     .filter(Boolean)
@@ -81,7 +90,10 @@ export class ProductEmbeddings {
   }
 
   private async embed(input: string[], timeoutMs?: number): Promise<Float32Array[]> {
-    const res = await this.o.openai.embeddings.create({ model: this.o.model, input, dimensions: this.o.dimensions, encoding_format: 'float' }, timeoutMs ? { timeout: timeoutMs } : undefined);
+    const res = await this.o.openai.embeddings.create(
+      { model: this.o.model, input, dimensions: this.o.dimensions, encoding_format: 'float' },
+      timeoutMs ? { timeout: timeoutMs } : undefined,
+    );
     const out: Float32Array[] = new Array(input.length);
     for (const d of res.data) out[d.index] = unit(d.embedding, this.o.dimensions);
     if (out.some((v) => !v)) throw new Error(`embeddings: ${res.data.length} vectors for ${input.length} inputs`);
@@ -106,12 +118,26 @@ export class ProductEmbeddings {
 
   private async refreshNow(): Promise<{ embedded: number }> {
     const { db } = this.o;
-    const rows = await query<{ id: string; name: string; category: string; brand: string; color: string; style: string; material: string; tags: string[]; description: string; words_hash: string | null }>(
+    const rows = await query<{
+      id: string;
+      name: string;
+      category: string;
+      brand: string;
+      color: string;
+      style: string;
+      material: string;
+      tags: string[];
+      description: string;
+      words_hash: string | null;
+    }>(
       db,
       sql`select p.id, p.name, p.category, p.brand, p.color, p.style, p.material, p.tags, p.description, e.words_hash
         from products p left join product_embeddings e on e.product_id = p.id where p.active order by p.id`,
     );
-    const stale = rows.map((r) => ({ id: r.id, words: productWords(r), had: r.words_hash })).map((r) => ({ ...r, hash: this.hash(r.words) })).filter((r) => r.hash !== r.had);
+    const stale = rows
+      .map((r) => ({ id: r.id, words: productWords(r), had: r.words_hash }))
+      .map((r) => ({ ...r, hash: this.hash(r.words) }))
+      .filter((r) => r.hash !== r.had);
     for (let i = 0; i < stale.length; i += BATCH) {
       const batch = stale.slice(i, i + BATCH);
       const vectors = await this.embed(batch.map((r) => r.words));

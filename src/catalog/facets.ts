@@ -35,21 +35,35 @@ export async function readFacets(db: Tx, lexicon?: LexiconData): Promise<Facets>
   }
   facets.attributes = [...byKey.values()];
   facets.tags = (
-    await query<{ v: string; n: number }>(db, sql`select t as v, count(*)::int as n from products p, unnest(p.tags) t where p.active group by t order by n desc, t limit 500`)
+    await query<{ v: string; n: number }>(
+      db,
+      sql`select t as v, count(*)::int as n from products p, unnest(p.tags) t where p.active group by t order by n desc, t limit 500`,
+    )
   ).map((r) => ({ value: r.v, count: Number(r.n) }));
-  const currencies = await query<{ currency: string; n: number }>(db, sql`select currency, count(*)::int as n from products where active group by currency order by n desc, currency`);
+  const currencies = await query<{ currency: string; n: number }>(
+    db,
+    sql`select currency, count(*)::int as n from products where active group by currency order by n desc, currency`,
+  );
   facets.products = currencies.reduce((sum, r) => sum + Number(r.n), 0);
   facets.currency = currencies[0]?.currency ?? null;
   // catalog_terms holds the words of every product's name, category, brand and fields
   const probe = lexicon ? lexiconWords(lexicon) : [];
   // model words in Latin («вотч» finds "watch"): the catalog's own, at most LATIN_WORDS of them
-  facets.latinWords = (await query<{ term: string }>(db, sql`select term from catalog_terms where term ~ '^[a-z][a-z0-9]*[a-z]$' order by term limit ${LATIN_WORDS}`)).map((r) => r.term);
-  if (probe.length) facets.productWords = (await query<{ term: string }>(db, sql`select term from catalog_terms where term in (select jsonb_array_elements_text(${JSON.stringify(probe)}::jsonb))`)).map((r) => r.term);
+  facets.latinWords = (
+    await query<{ term: string }>(db, sql`select term from catalog_terms where term ~ '^[a-z][a-z0-9]*[a-z]$' order by term limit ${LATIN_WORDS}`)
+  ).map((r) => r.term);
+  if (probe.length)
+    facets.productWords = (
+      await query<{ term: string }>(db, sql`select term from catalog_terms where term in (select jsonb_array_elements_text(${JSON.stringify(probe)}::jsonb))`)
+    ).map((r) => r.term);
   return facets;
 }
 
 /** Facets of products held in memory (samples, the eval): the same shape readFacets gives. */
-export function facetsOf(products: Array<Partial<Record<Field, string>> & { name?: string; attributes?: Record<string, unknown>; tags?: string[]; currency?: string }>, lexicon?: LexiconData): Facets {
+export function facetsOf(
+  products: Array<Partial<Record<Field, string>> & { name?: string; attributes?: Record<string, unknown>; tags?: string[]; currency?: string }>,
+  lexicon?: LexiconData,
+): Facets {
   const facets = emptyFacets();
   const count = (list: Facets['tags'], v: string) => {
     const c = list.find((x) => x.value === v);
@@ -83,7 +97,14 @@ export function facetsOf(products: Array<Partial<Record<Field, string>> & { name
 }
 
 /** The one-word colours and materials of the lexicon, as catalog words are written (lowercase). */
-const lexiconWords = (lexicon: LexiconData) => [...new Set([...Object.values(lexicon.colors), ...Object.values(lexicon.materials)].flat().map(normalize).filter((w) => !/\s/.test(w)))];
+const lexiconWords = (lexicon: LexiconData) => [
+  ...new Set(
+    [...Object.values(lexicon.colors), ...Object.values(lexicon.materials)]
+      .flat()
+      .map(normalize)
+      .filter((w) => !/\s/.test(w)),
+  ),
+];
 
 /**
  * The store's current vocabulary: built at start-up, rebuilt after every import or catalog

@@ -83,10 +83,12 @@ export interface ImportResult extends UpsertResult {
 }
 
 /** Rows held in memory (the admin API, the demo) as a pass. */
-export const rowsPass = (rows: ProductRow[]): CatalogPass => async (take) => {
-  for (let i = 0; i < rows.length; i += IMPORT_BATCH) await take(rows.slice(i, i + IMPORT_BATCH).map((row, k) => ({ line: i + k + 1, row })));
-  return null;
-};
+export const rowsPass =
+  (rows: ProductRow[]): CatalogPass =>
+  async (take) => {
+    for (let i = 0; i < rows.length; i += IMPORT_BATCH) await take(rows.slice(i, i + IMPORT_BATCH).map((row, k) => ({ line: i + k + 1, row })));
+    return null;
+  };
 
 /**
  * Writes the rows a checked pass hands on, one transaction a batch (a batch commits whole or not

@@ -6,7 +6,10 @@ export const LEXICON_FILE = new URL('../../templates/lexicon.yaml', import.meta.
 
 const words = z.array(z.string().min(1)).min(1);
 const concepts = z.record(z.string().min(1), words);
-const phrase = z.string().min(1).refine((w) => w.trim().split(/\s+/).length <= 3, 'at most three words a phrase');
+const phrase = z
+  .string()
+  .min(1)
+  .refine((w) => w.trim().split(/\s+/).length <= 3, 'at most three words a phrase');
 const byLanguage = z.record(z.string().min(1), z.partialRecord(z.enum(['en', 'ru', 'kk']), z.array(phrase).min(1)));
 const lexiconSchema = z.strictObject({
   colors: concepts,
@@ -18,7 +21,18 @@ const lexiconSchema = z.strictObject({
   currencies: z.record(z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code'), words),
   scales: z.record(z.string().regex(/^\d+$/, 'a multiplier such as 1000'), words),
   budget: z.strictObject({ upto: words, upto_after: words, from: words, from_after: words }),
-  cart: z.strictObject({ add: words, view: words, checkout: words, remove: words, clear: words, more: words, more_with: words, delivery: words, pickup: words, units: words }),
+  cart: z.strictObject({
+    add: words,
+    view: words,
+    checkout: words,
+    remove: words,
+    clear: words,
+    more: words,
+    more_with: words,
+    delivery: words,
+    pickup: words,
+    units: words,
+  }),
   numbers: z.record(z.string().regex(/^\d+$/, 'a whole number'), words),
   kazakh_words: words,
   common: z.record(z.string().regex(/^[a-z]{2}$/), z.array(z.string().min(1))),

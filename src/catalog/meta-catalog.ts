@@ -55,7 +55,15 @@ export function catalogItem(p: Row, publicUrl: string | null): { method: 'UPDATE
  * returned (and logged) per SKU; the sync mark moves only when every batch was taken, so a
  * failed run is repeated whole by the next.
  */
-export async function syncMetaCatalog(opts: { db: Db; client: WhatsAppClient; catalogId: string | undefined; publicUrl: string | null; log: Logger; now: Date; full?: boolean }): Promise<MetaSyncResult> {
+export async function syncMetaCatalog(opts: {
+  db: Db;
+  client: WhatsAppClient;
+  catalogId: string | undefined;
+  publicUrl: string | null;
+  log: Logger;
+  now: Date;
+  full?: boolean;
+}): Promise<MetaSyncResult> {
   if (!opts.catalogId) throw new ConfigError('WHATSAPP_CATALOG_ID is not set: there is no Meta catalog to sync');
   const mark = await catalogSetting(opts.db, SYNCED_KEY);
   const since = opts.full || !mark ? null : mark;
@@ -68,7 +76,10 @@ export async function syncMetaCatalog(opts: { db: Db; client: WhatsAppClient; ca
       where id > ${after} ${since ? sql`and updated_at > ${since}::timestamptz` : sql``} order by id limit ${BATCH}`,
     );
     if (!rows.length) break;
-    const r = await opts.client.catalogItemsBatch(opts.catalogId, rows.map((p) => catalogItem(p, opts.publicUrl)));
+    const r = await opts.client.catalogItemsBatch(
+      opts.catalogId,
+      rows.map((p) => catalogItem(p, opts.publicUrl)),
+    );
     result.sent += rows.length;
     result.refused.push(...r.refused);
     after = rows.at(-1)!.id;

@@ -38,7 +38,12 @@ export function formatPrice(minor: number, currency: string, lang: Lang = 'ru'):
   let f = formats.get(k);
   if (!f) {
     try {
-      f = new Intl.NumberFormat(LOCALE[lang], { style: 'currency', currency, currencyDisplay: 'narrowSymbol', ...(whole ? { minimumFractionDigits: 0, maximumFractionDigits: 0 } : {}) });
+      f = new Intl.NumberFormat(LOCALE[lang], {
+        style: 'currency',
+        currency,
+        currencyDisplay: 'narrowSymbol',
+        ...(whole ? { minimumFractionDigits: 0, maximumFractionDigits: 0 } : {}),
+      });
     } catch {
       f = new Intl.NumberFormat(LOCALE[lang], { maximumFractionDigits: 2 });
     }

@@ -24,7 +24,12 @@ export interface SourceReading {
 
 const norm = (s: string) => s.trim().toLowerCase().replace(/ё/g, 'е').replace(/\s+/g, ' ').replace(/\.$/, '');
 /** A name as words only: «1) Розничная цена» → "розничная цена". */
-const words = (s: string) => ` ${s.toLowerCase().replace(/ё/g, 'е').replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `;
+const words = (s: string) =>
+  ` ${s
+    .toLowerCase()
+    .replace(/ё/g, 'е')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()} `;
 
 /**
  * A property or characteristic name without what 1C:Управление торговлей 11 appends to tell
@@ -43,7 +48,14 @@ export function bareName(name: string): string {
  * A property's values as 1C and feeds write several in one («красный;черный», «S; M»): each,
  * trimmed, in order, without repeats.
  */
-export const splitValues = (value: string): string[] => [...new Set(value.split(';').map((v) => v.trim()).filter(Boolean))];
+export const splitValues = (value: string): string[] => [
+  ...new Set(
+    value
+      .split(';')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  ),
+];
 
 let icu: Map<string, string> | null = null;
 
@@ -65,7 +77,9 @@ function icuCurrencies(): Map<string, string> {
     const names = new Intl.DisplayNames([locale], { type: 'currency' });
     for (const code of codes) {
       for (const display of ['symbol', 'narrowSymbol'] as const) {
-        const part = new Intl.NumberFormat(locale, { style: 'currency', currency: code, currencyDisplay: display }).formatToParts(1).find((p) => p.type === 'currency');
+        const part = new Intl.NumberFormat(locale, { style: 'currency', currency: code, currencyDisplay: display })
+          .formatToParts(1)
+          .find((p) => p.type === 'currency');
         if (part) own(part.value, code);
       }
       own(names.of(code) ?? '', code);
@@ -76,9 +90,14 @@ function icuCurrencies(): Map<string, string> {
   return icu;
 }
 
-export function sourceReading(lexicon: Pick<LexiconData, 'fields' | 'currencies' | 'retail_price_types'>, source: CatalogSource, defaultCurrency: string): SourceReading {
+export function sourceReading(
+  lexicon: Pick<LexiconData, 'fields' | 'currencies' | 'retail_price_types'>,
+  source: CatalogSource,
+  defaultCurrency: string,
+): SourceReading {
   const fields = new Map<string, FilterField>();
-  for (const [field, names] of Object.entries(lexicon.fields) as Array<[FilterField, string[]]>) for (const n of [...names, ...(source.fields[field] ?? [])]) fields.set(norm(n), field);
+  for (const [field, names] of Object.entries(lexicon.fields) as Array<[FilterField, string[]]>)
+    for (const n of [...names, ...(source.fields[field] ?? [])]) fields.set(norm(n), field);
   const currencies = new Map<string, string>();
   for (const [code, ws] of Object.entries(lexicon.currencies)) for (const w of [code, ...ws]) currencies.set(norm(w), code);
   const retail = lexicon.retail_price_types.map(words);
@@ -97,13 +116,22 @@ export function sourceReading(lexicon: Pick<LexiconData, 'fields' | 'currencies'
       if (source.priceType) {
         const w = norm(source.priceType);
         const t = types.find((x) => x.id === source.priceType || norm(x.name) === w);
-        return t ? { ok: true, type: t } : { ok: false, error: `price type «${source.priceType}» (store.yaml catalog_source.price_type) is not among 1C's: ${listed}` };
+        return t
+          ? { ok: true, type: t }
+          : { ok: false, error: `price type «${source.priceType}» (store.yaml catalog_source.price_type) is not among 1C's: ${listed}` };
       }
       const exact = types.filter((t) => retail.includes(words(t.name)));
       const named = exact.length ? exact : types.filter((t) => retail.some((r) => words(t.name).includes(r)));
       if (named.length === 1) return { ok: true, type: named[0]! };
-      if (!named.length) return { ok: false, error: `none of 1C's price types is named as a retail price: ${listed}. Shoppers must never see a wholesale price by chance: name the one they pay in store.yaml:\n${line(types[0]!.name)}` };
-      return { ok: false, error: `several of 1C's price types read as retail: ${named.map((t) => `«${t.name}»`).join(', ')}. Name the one shoppers pay in store.yaml:\n${line(named[0]!.name)}` };
+      if (!named.length)
+        return {
+          ok: false,
+          error: `none of 1C's price types is named as a retail price: ${listed}. Shoppers must never see a wholesale price by chance: name the one they pay in store.yaml:\n${line(types[0]!.name)}`,
+        };
+      return {
+        ok: false,
+        error: `several of 1C's price types read as retail: ${named.map((t) => `«${t.name}»`).join(', ')}. Name the one shoppers pay in store.yaml:\n${line(named[0]!.name)}`,
+      };
     },
   };
 }

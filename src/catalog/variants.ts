@@ -14,7 +14,7 @@ import { keys } from './words.ts';
 const CODE = /^\d{8,}$|^[\p{Lu}\d-]{10,}$/u;
 const MAX_VALUE = 24;
 
-const valueOf = (p: Product, key: string): string => {
+const valueIn = (p: Product, key: string): string => {
   if (key === 'color') return p.color;
   const v = p.attributes[key];
   return typeof v === 'string' || typeof v === 'number' ? String(v).trim() : '';
@@ -25,7 +25,7 @@ export function axesOf(variants: Product[]): Family['axes'] {
   const names = [...new Set(variants.flatMap((v) => Object.keys(v.attributes))), 'color'];
   const axes: Family['axes'] = [];
   for (const key of names) {
-    const values = [...new Set(variants.map((v) => valueOf(v, key)).filter(Boolean))];
+    const values = [...new Set(variants.map((v) => valueIn(v, key)).filter(Boolean))];
     if (values.length < 2 || values.some((v) => v.length > MAX_VALUE || CODE.test(v))) continue;
     const numeric = values.every((v) => /^\d+([.,]\d+)?$/.test(v));
     axes.push({ key, values: numeric ? values.sort((a, b) => Number(a.replace(',', '.')) - Number(b.replace(',', '.'))) : values });
@@ -47,7 +47,10 @@ export async function withFamilies(db: Tx, products: Product[], limit = products
     kept.push(p);
     if (kept.length >= limit) break;
   }
-  const families = await getVariants(db, kept.map((p) => p.parentId ?? p.id));
+  const families = await getVariants(
+    db,
+    kept.map((p) => p.parentId ?? p.id),
+  );
   return kept.map((p) => {
     const id = p.parentId ?? p.id;
     const f = families.get(id);
@@ -57,7 +60,10 @@ export async function withFamilies(db: Tx, products: Product[], limit = products
 
 /** What tells this variant apart, in its family's words: "52, серый". */
 export function variantLabel(p: Product, family: Family): string {
-  return family.axes.map((a) => valueOf(p, a.key)).filter(Boolean).join(', ');
+  return family.axes
+    .map((a) => valueIn(p, a.key))
+    .filter(Boolean)
+    .join(', ');
 }
 
 const contains = (text: string[], part: string[]) => part.length > 0 && text.some((_, i) => part.every((k, j) => text[i + j] === k));
@@ -75,7 +81,7 @@ export function pickVariant(family: Family, text: string, colors: string[] = [])
   if (!asked.length) return null;
   let best: { p: Product; score: number } | null = null;
   for (const v of family.variants) {
-    const score = asked.filter((a) => a.values.includes(valueOf(v, a.key))).length;
+    const score = asked.filter((a) => a.values.includes(valueIn(v, a.key))).length;
     if (score > (best?.score ?? 0)) best = { p: v, score };
   }
   return best?.p ?? null;

@@ -41,7 +41,15 @@ export class VectorIndex {
   private building: Promise<void> | null = null;
 
   private async build(ids: string[], matrix: Float32Array): Promise<void> {
-    const graph = new Index({ metric: MetricKind.Cos, dimensions: this.dimensions, quantization: ScalarKind.I8, connectivity: 16, expansion_add: 0, expansion_search: 0, multi: false });
+    const graph = new Index({
+      metric: MetricKind.Cos,
+      dimensions: this.dimensions,
+      quantization: ScalarKind.I8,
+      connectivity: 16,
+      expansion_add: 0,
+      expansion_search: 0,
+      multi: false,
+    });
     const d = this.dimensions;
     for (let from = 0; from < ids.length; from += VectorIndex.SLICE) {
       const to = Math.min(ids.length, from + VectorIndex.SLICE);

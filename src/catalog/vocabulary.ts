@@ -26,7 +26,15 @@ export interface Facets {
   latinWords: string[];
 }
 
-export const emptyFacets = (): Facets => ({ products: 0, fields: { category: [], brand: [], color: [], style: [], material: [] }, attributes: [], tags: [], currency: null, productWords: [], latinWords: [] });
+export const emptyFacets = (): Facets => ({
+  products: 0,
+  fields: { category: [], brand: [], color: [], style: [], material: [] },
+  attributes: [],
+  tags: [],
+  currency: null,
+  productWords: [],
+  latinWords: [],
+});
 
 /** A shopper's words read against the catalog. */
 export interface Reading {
@@ -71,11 +79,15 @@ const phraseKey = (text: string) => tokens(text).map(key).join(' ');
 
 /** Numbers as shoppers write them: "300 000", "34.99", "1,5", "300к". */
 const NUMBER = String.raw`(\d{1,3}(?:[\s\u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?)`;
-const escape = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // a long word may carry an ending (Kazakh «мыңға», Russian «тысяч»); a short one stands alone
-const wordRe = (w: string) => (!/\p{L}$/u.test(w) ? escape(w) : w.length >= 3 ? `${escape(w)}\\p{L}*` : `${escape(w)}(?!\\p{L})`);
-const exactRe = (w: string) => (/\p{L}$/u.test(w) ? `${escape(w)}(?!\\p{L})` : escape(w));
-const alt = (ws: string[], re = wordRe) => [...ws].sort((a, b) => b.length - a.length).map((w) => re(normalize(w))).join('|');
+const wordRe = (w: string) => (!/\p{L}$/u.test(w) ? escapeRegExp(w) : w.length >= 3 ? `${escapeRegExp(w)}\\p{L}*` : `${escapeRegExp(w)}(?!\\p{L})`);
+const exactRe = (w: string) => (/\p{L}$/u.test(w) ? `${escapeRegExp(w)}(?!\\p{L})` : escapeRegExp(w));
+const alt = (ws: string[], re = wordRe) =>
+  [...ws]
+    .sort((a, b) => b.length - a.length)
+    .map((w) => re(normalize(w)))
+    .join('|');
 
 /**
  * A store's vocabulary: the catalog's own values, and every word that names them — the values'
@@ -118,7 +130,8 @@ export class Vocabulary {
         const parts = k.split(' ');
         if (parts.length === 2) this.add(`${parts[1]} ${parts[0]}`, { kind: 'value', field, values });
         // one word of a longer category or brand names it too, weakly ("bags" → "Sleeping Bags")
-        if (parts.length > 1 && (field === 'category' || field === 'brand')) for (const p of parts) if (p.length >= 3) this.add(p, { kind: 'value', field, values, weak: true });
+        if (parts.length > 1 && (field === 'category' || field === 'brand'))
+          for (const p of parts) if (p.length >= 3) this.add(p, { kind: 'value', field, values, weak: true });
       }
     }
     for (const { value } of facets.fields.brand) {
@@ -141,7 +154,9 @@ export class Vocabulary {
       const ws = [...new Set(Object.values(c).flat().map(normalize))];
       for (const k of new Set(ws.flatMap(spellings).map(phraseKey))) if (k && !this.phrases.has(k)) this.add(k, { kind: 'alt', words: ws });
     }
-    this.valueKeys = [...this.phrases.entries()].filter(([k, ts]) => !k.includes(' ') && k.length >= 4 && ts.some((t) => t.kind === 'value' && !t.weak)).map(([k]) => k);
+    this.valueKeys = [...this.phrases.entries()]
+      .filter(([k, ts]) => !k.includes(' ') && k.length >= 4 && ts.some((t) => t.kind === 'value' && !t.weak))
+      .map(([k]) => k);
 
     for (const [target, ws] of Object.entries(synonyms)) for (const w of ws) this.rewrites.set(phraseKey(w), tokens(target));
 
@@ -157,7 +172,10 @@ export class Vocabulary {
       { re: new RegExp(`(?:^|[^\\p{L}])(?:${alt(b.from, exactRe)})\\s*${amount}`, 'iu'), bound: 'min' },
       { re: new RegExp(`${amount}(?:${alt(b.from_after, exactRe)})`, 'iu'), bound: 'min' },
       // an amount with its currency and no direction is a ceiling: "tent $100", «за 500 тенге»
-      { re: new RegExp(`(?:(?:${curAlt})\\s*${NUMBER}\\s*((?:${scaleAlt}))?(?![\\p{L}\\p{N}])|${NUMBER}\\s*((?:${scaleAlt}))?\\.?\\s*(?:${curAlt}))`, 'iu'), bound: 'max' },
+      {
+        re: new RegExp(`(?:(?:${curAlt})\\s*${NUMBER}\\s*((?:${scaleAlt}))?(?![\\p{L}\\p{N}])|${NUMBER}\\s*((?:${scaleAlt}))?\\.?\\s*(?:${curAlt}))`, 'iu'),
+        bound: 'max',
+      },
     ];
   }
 
@@ -198,15 +216,22 @@ export class Vocabulary {
   private linkProducts(concepts: LexiconData['products']) {
     // the stemmer cuts a word and its plural apart now and then («кровать» крова, «кровати»
     // кроват): a one-word category whose stem is the concept word's plus or minus one letter is it
-    const oneWord = [...this.phrases.entries()].filter(([k, ts]) => !k.includes(' ') && k.length >= 4 && ts.some((t) => t.kind === 'value' && t.field === 'category' && !t.weak));
+    const oneWord = [...this.phrases.entries()].filter(
+      ([k, ts]) => !k.includes(' ') && k.length >= 4 && ts.some((t) => t.kind === 'value' && t.field === 'category' && !t.weak),
+    );
     const nearCategories = (k: string) =>
-      k.includes(' ') || k.length < 4 ? [] : oneWord.filter(([c]) => c !== k && Math.abs(c.length - k.length) === 1 && (c.startsWith(k) || k.startsWith(c))).flatMap(([, ts]) => ts);
+      k.includes(' ') || k.length < 4
+        ? []
+        : oneWord.filter(([c]) => c !== k && Math.abs(c.length - k.length) === 1 && (c.startsWith(k) || k.startsWith(c))).flatMap(([, ts]) => ts);
     for (const ws of Object.values(concepts).map((c) => Object.values(c).flat())) {
       const wordKeys = [...new Set(ws.flatMap(spellings).map(phraseKey).filter(Boolean))];
       const categories = new Set<string>();
       for (const k of wordKeys)
-        for (const t of [...(this.phrases.get(k) ?? []), ...nearCategories(k)]) if (t.kind === 'value' && t.field === 'category' && !t.weak) for (const v of t.values) categories.add(v);
-      const target: Target = categories.size ? { kind: 'value', field: 'category', values: [...categories], soft: true } : { kind: 'alt', words: [...new Set(ws.map(normalize))], thing: true };
+        for (const t of [...(this.phrases.get(k) ?? []), ...nearCategories(k)])
+          if (t.kind === 'value' && t.field === 'category' && !t.weak) for (const v of t.values) categories.add(v);
+      const target: Target = categories.size
+        ? { kind: 'value', field: 'category', values: [...categories], soft: true }
+        : { kind: 'alt', words: [...new Set(ws.map(normalize))], thing: true };
       for (const k of wordKeys) if (!this.phrases.has(k)) this.add(k, target);
     }
   }
@@ -286,11 +311,30 @@ export class Vocabulary {
     let rest = normalize(text);
     for (const s of budget.spans) rest = rest.replace(s, ' ');
     // a hyphenated word the vocabulary does not know is read as its parts («шкаф-купе» → шкаф купе)
-    const split = this.rewrite(tokens(rest)).flatMap((t) => (t.word.includes('-') && !this.phrases.has(key(t.word)) ? t.word.split('-').filter(Boolean).map((w) => ({ word: w, said: w })) : [t]));
+    const split = this.rewrite(tokens(rest)).flatMap((t) =>
+      t.word.includes('-') && !this.phrases.has(key(t.word))
+        ? t.word
+            .split('-')
+            .filter(Boolean)
+            .map((w) => ({ word: w, said: w }))
+        : [t],
+    );
     const words = split.map((t) => t.word);
     const origin = split.map((t) => t.said);
     const ks = words.map(key);
-    const r: Reading = { filters: {}, said: {}, weak: new Set(), missing: {}, followUps: new Set(), corrected: [], rest: [], things: [], soft: [], budgetMax: budget.max, budgetMin: budget.min };
+    const r: Reading = {
+      filters: {},
+      said: {},
+      weak: new Set(),
+      missing: {},
+      followUps: new Set(),
+      corrected: [],
+      rest: [],
+      things: [],
+      soft: [],
+      budgetMax: budget.max,
+      budgetMin: budget.min,
+    };
     const weak: Array<{ field: Field; values: string[]; said: string; word: string }> = [];
     for (let i = 0; i < words.length; ) {
       let took = 0;
@@ -310,7 +354,10 @@ export class Vocabulary {
         if (!targets) continue;
         took = n;
         // the shopper's own words, also when a synonym stood in for them ("sofa", not «диваны»)
-        const said = origin.slice(i, i + n).filter(Boolean).join(' ');
+        const said = origin
+          .slice(i, i + n)
+          .filter(Boolean)
+          .join(' ');
         const strong = targets.filter((t) => t.kind !== 'value' || !t.weak);
         const t = pick(strong.length ? strong : targets);
         // a synonym stood in for the words when they differ from what was read
@@ -320,7 +367,13 @@ export class Vocabulary {
           r.said[t.field] = said;
           if (t.field === 'category' && (t.soft || rewritten)) r.soft.push([said]);
         } else if (t.kind === 'value' && !t.weak && t.field === 'category' && !t.values.some((v) => r.filters.category!.includes(v))) r.soft.push([said]);
-        else if (t.kind === 'value' && t.weak) weak.push({ field: t.field, values: targets.filter((x): x is Extract<Target, { kind: 'value' }> => x.kind === 'value' && x.field === t.field).flatMap((x) => x.values), said, word: words.slice(i, i + n).join(' ') });
+        else if (t.kind === 'value' && t.weak)
+          weak.push({
+            field: t.field,
+            values: targets.filter((x): x is Extract<Target, { kind: 'value' }> => x.kind === 'value' && x.field === t.field).flatMap((x) => x.values),
+            said,
+            word: words.slice(i, i + n).join(' '),
+          });
         else if (t.kind === 'missing') r.missing[t.field] ??= said;
         else if (t.kind === 'follow') r.followUps.add(t.name);
         else if (t.kind === 'alt') {
@@ -353,7 +406,9 @@ export class Vocabulary {
   /** A brand the words sound like in the other script («хуавей» → Huawei, "akvafor" → Аквафор); only for words of 3 letters or more. */
   private soundsLikeBrand(ws: string[]): Target[] | undefined {
     if (ws.some((w) => w.length < 3 || /\d/.test(w))) return undefined;
-    const values = this.brandSounds.get(ws.map(soundKey).join(' ')) ?? (ws.length === 1 && /^\p{Script=Cyrillic}+$/u.test(ws[0]!) ? this.brandHeads.get(soundKey(ws[0]!)) : undefined);
+    const values =
+      this.brandSounds.get(ws.map(soundKey).join(' ')) ??
+      (ws.length === 1 && /^\p{Script=Cyrillic}+$/u.test(ws[0]!) ? this.brandHeads.get(soundKey(ws[0]!)) : undefined);
     return values ? [{ kind: 'value', field: 'brand', values }] : undefined;
   }
 
@@ -408,7 +463,12 @@ export class Vocabulary {
     for (let i = 0; i < words.length; ) {
       let took = 0;
       for (let n = Math.min(MAX_PHRASE, words.length - i); n >= 1 && !took; n--) {
-        const to = this.rewrites.get(words.slice(i, i + n).map(key).join(' '));
+        const to = this.rewrites.get(
+          words
+            .slice(i, i + n)
+            .map(key)
+            .join(' '),
+        );
         if (to) {
           const said = words.slice(i, i + n).join(' ');
           out.push(...to.map((w, j) => ({ word: w, said: j === 0 ? said : '' })));
@@ -442,7 +502,9 @@ function kazakhWords(lexicon: LexiconData): Set<string> {
 const PRIORITY: Record<Target['kind'], number> = { value: 0, missing: 1, follow: 2, alt: 3, common: 4 };
 const FIELD_PRIORITY: Record<Field, number> = { category: 0, color: 1, brand: 2, style: 3, material: 4 };
 const pick = (ts: Target[]) =>
-  [...ts].sort((a, b) => PRIORITY[a.kind] - PRIORITY[b.kind] || (a.kind === 'value' && b.kind === 'value' ? FIELD_PRIORITY[a.field] - FIELD_PRIORITY[b.field] : 0))[0]!;
+  [...ts].sort(
+    (a, b) => PRIORITY[a.kind] - PRIORITY[b.kind] || (a.kind === 'value' && b.kind === 'value' ? FIELD_PRIORITY[a.field] - FIELD_PRIORITY[b.field] : 0),
+  )[0]!;
 
 function parseAmount(num: string, scale: string | undefined, scales: Array<{ re: RegExp; factor: number }>): number | null {
   let s = num.replace(/[\s\u00a0\u202f]/g, '');

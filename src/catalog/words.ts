@@ -41,7 +41,8 @@ export function tokens(text: string): string[] {
 const ru = snowball.newStemmer('russian');
 const en = snowball.newStemmer('english');
 // Kazakh endings (plural, possessive, case), longest first; a stem keeps at least 3 letters.
-const KK_ENDINGS = /(лардың|лердің|дардың|дердің|тардың|тердің|ларға|лерге|дарға|дерге|тарға|терге|ларды|лерді|дарды|дерді|тарды|терді|лары|лері|дары|дері|тары|тері|лар|лер|дар|дер|тар|тер|ның|нің|дың|дің|тың|тің|ға|ге|қа|ке|на|не|да|де|та|те|ды|ді|ты|ті|ны|ні|сы|сі|ы|і)$/;
+const KK_ENDINGS =
+  /(лардың|лердің|дардың|дердің|тардың|тердің|ларға|лерге|дарға|дерге|тарға|терге|ларды|лерді|дарды|дерді|тарды|терді|лары|лері|дары|дері|тары|тері|лар|лер|дар|дер|тар|тер|ның|нің|дың|дің|тың|тің|ға|ге|қа|ке|на|не|да|де|та|те|ды|ді|ты|ті|ны|ні|сы|сі|ы|і)$/;
 
 const cache = new Map<string, string>();
 
@@ -67,15 +68,59 @@ export const keys = (text: string) => tokens(text).map(key);
 // rather than taken from a transliteration library: the key below needs sounds, not a
 // reversible spelling, and both scripts must meet on the same letters.
 const LATIN: Record<string, string> = {
-  а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ж: 'zh', з: 'z', и: 'i', й: 'i', к: 'k', л: 'l', м: 'm', н: 'n', о: 'o', п: 'p', р: 'r',
-  с: 's', т: 't', у: 'u', ф: 'f', х: 'h', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'sh', ъ: '', ы: 'i', ь: '', э: 'e', ю: 'yu', я: 'ya',
+  а: 'a',
+  б: 'b',
+  в: 'v',
+  г: 'g',
+  д: 'd',
+  е: 'e',
+  ж: 'zh',
+  з: 'z',
+  и: 'i',
+  й: 'i',
+  к: 'k',
+  л: 'l',
+  м: 'm',
+  н: 'n',
+  о: 'o',
+  п: 'p',
+  р: 'r',
+  с: 's',
+  т: 't',
+  у: 'u',
+  ф: 'f',
+  х: 'h',
+  ц: 'ts',
+  ч: 'ch',
+  ш: 'sh',
+  щ: 'sh',
+  ъ: '',
+  ы: 'i',
+  ь: '',
+  э: 'e',
+  ю: 'yu',
+  я: 'ya',
 };
 // Latin spellings of one sound, longest first: digraphs become one symbol (S = sh or ch: "ch" is
 // «ш» in French names such as Chanel and «ч» in English ones, and both meet the shopper's spelling;
 // Z = zh, T = ts); English "-tion" is said «шн» (PlayStation, «плейстейшн»)
 const SOUNDS: Array<[RegExp, string]> = [
-  [/tion/g, 'Sn'], [/sch|sh/g, 'S'], [/tch|ch/g, 'S'], [/zh/g, 'Z'], [/ts|tz/g, 'T'], [/kh/g, 'h'], [/ph/g, 'f'], [/th/g, 't'], [/gh/g, 'g'], [/ck/g, 'k'],
-  [/qu/g, 'kv'], [/x/g, 'ks'], [/w/g, 'v'], [/c(?=[eiy])/g, 's'], [/[cq]/g, 'k'], [/j/g, 'dZ'],
+  [/tion/g, 'Sn'],
+  [/sch|sh/g, 'S'],
+  [/tch|ch/g, 'S'],
+  [/zh/g, 'Z'],
+  [/ts|tz/g, 'T'],
+  [/kh/g, 'h'],
+  [/ph/g, 'f'],
+  [/th/g, 't'],
+  [/gh/g, 'g'],
+  [/ck/g, 'k'],
+  [/qu/g, 'kv'],
+  [/x/g, 'ks'],
+  [/w/g, 'v'],
+  [/c(?=[eiy])/g, 's'],
+  [/[cq]/g, 'k'],
+  [/j/g, 'dZ'],
 ];
 
 /** A word in Latin letters, as it sounds («вотч» → votch); Latin words are left as they are. */

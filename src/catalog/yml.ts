@@ -30,11 +30,21 @@ export function plainText(s: string | undefined): string {
   if (!s) return '';
   let t = s;
   for (let i = 0; i < 3 && /&(?:#\d+|#x[\da-f]+|[a-z]+\d*);/i.test(t); i++) t = decodeHTML(t);
-  return t.replace(/<br\s*\/?>|<\/p>/gi, '\n').replace(/<[^>]*>/g, ' ').replace(/[ \t\u00a0]+/g, ' ').replace(/\s*\n\s*/g, '\n').trim();
+  return t
+    .replace(/<br\s*\/?>|<\/p>/gi, '\n')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/[ \t\u00a0]+/g, ' ')
+    .replace(/\s*\n\s*/g, '\n')
+    .trim();
 }
 
 /** A category written as a path («Одежда/Брюки», "Home > Sofas"): nearest first, as categoryPath gives it. */
-const pathOf = (s: string) => s.split(/\s*(?:\/|>|\\|»)\s*/).map((x) => x.trim()).filter(Boolean).reverse();
+const pathOf = (s: string) =>
+  s
+    .split(/\s*(?:\/|>|\\|»)\s*/)
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .reverse();
 
 /**
  * Reads a YML (Yandex Market Language) feed as a stream — UTF-8 or windows-1251 as its
@@ -71,7 +81,11 @@ export function ymlPass(open: () => AsyncIterable<Uint8Array>, reading: SourceRe
     if (!decoder) return { line: 0, error: 'the feed is empty' };
     // a price in a currency we cannot name would be sold in the store's: the whole feed waits for it to be named
     const unknown = [...currencies.keys(), ...offerCurrencies].find((w) => w && !reading.currency(w));
-    if (unknown) return { line: 0, error: `the currency «${unknown}» is not one Vitrina knows: write it as an ISO 4217 code (RUB, KZT, UAH…) in the feed, or add the word to templates/lexicon.yaml currencies` };
+    if (unknown)
+      return {
+        line: 0,
+        error: `the currency «${unknown}» is not one Vitrina knows: write it as an ISO 4217 code (RUB, KZT, UAH…) in the feed, or add the word to templates/lexicon.yaml currencies`,
+      };
     if (items.length) await take(items.splice(0));
     return null;
   };
@@ -96,7 +110,8 @@ function readYmlTags(categories: Categories, currencies: Map<string, string>, re
     text = '';
     if (tag.name === 'category' && path.includes('categories')) category = { id: a.id ?? '', parentId: a.parentId || null };
     else if (tag.name === 'currency' && path.includes('currencies') && a.id) currencies.set(a.id, reading.currency(a.id) ?? '');
-    else if (tag.name === 'offer' && path.includes('offers')) offer = { line: parser.line, id: a.id ?? '', available: a.available, group: a.group_id || undefined, fields: {}, pictures: [], params: [] };
+    else if (tag.name === 'offer' && path.includes('offers'))
+      offer = { line: parser.line, id: a.id ?? '', available: a.available, group: a.group_id || undefined, fields: {}, pictures: [], params: [] };
     else if (offer && tag.name === 'param') param = { name: a.name ?? '', unit: a.unit ?? '' };
   });
   parser.on('text', (t) => void (text += t));

@@ -42,13 +42,21 @@ export const accounts = {
   },
 
   async setPassword(db: Tx, login: string, password: string): Promise<boolean> {
-    const rows = await db.update(managers).set({ passwordHash: await hash(password) }).where(eq(managers.login, login)).returning({ id: managers.id });
+    const rows = await db
+      .update(managers)
+      .set({ passwordHash: await hash(password) })
+      .where(eq(managers.login, login))
+      .returning({ id: managers.id });
     if (rows[0]) await db.delete(managerSessions).where(eq(managerSessions.managerId, rows[0].id));
     return rows.length > 0;
   },
 
   async setDisabled(db: Tx, login: string, disabled: boolean, now: Date): Promise<boolean> {
-    const rows = await db.update(managers).set({ disabledAt: disabled ? now : null }).where(eq(managers.login, login)).returning({ id: managers.id });
+    const rows = await db
+      .update(managers)
+      .set({ disabledAt: disabled ? now : null })
+      .where(eq(managers.login, login))
+      .returning({ id: managers.id });
     if (rows[0] && disabled) await db.delete(managerSessions).where(eq(managerSessions.managerId, rows[0].id));
     return rows.length > 0;
   },
@@ -59,7 +67,10 @@ export const accounts = {
 
   /** A new session for the right login and password of an enabled account; null otherwise (the same answer for each reason). */
   async signIn(db: Tx, login: string, password: string, now: Date, hours: number): Promise<{ token: string; manager: Manager; expiresAt: Date } | null> {
-    const [row] = await db.select().from(managers).where(and(eq(managers.login, login), isNull(managers.disabledAt)));
+    const [row] = await db
+      .select()
+      .from(managers)
+      .where(and(eq(managers.login, login), isNull(managers.disabledAt)));
     // an unknown login still spends a hash's time, so timing does not tell which logins exist
     const ok = row ? await verify(row.passwordHash, password).catch(() => false) : (await hash(password), false);
     if (!row || !ok) return null;

@@ -26,7 +26,6 @@ const body = <T extends z.ZodType>(schema: T) =>
     if (!r.success) throw new BadRequestError('send {"login": …, "password": …}');
   });
 
-
 /**
  * `/console`: the managers' page, their sign-in (an account each, a session cookie the page's
  * calls to the admin API carry) and its server-sent events. The events also take the admin
@@ -43,7 +42,11 @@ export function consoleRoutes(s: Services): Hono {
   // the managers' page speaks the store's manager language (the phrase book's mgr_ui_* keys)
   app.get('/', (c) => {
     const p = s.profile.current();
-    const html = renderPage(PAGE.replace('{{TIME_ZONE}}', JSON.stringify(p.timeZone)), { name: p.name, lang: p.managerLanguage, words: pageWords(s.assistant.phrases, p.managerLanguage, 'mgr_ui_') });
+    const html = renderPage(PAGE.replace('{{TIME_ZONE}}', JSON.stringify(p.timeZone)), {
+      name: p.name,
+      lang: p.managerLanguage,
+      words: pageWords(s.assistant.phrases, p.managerLanguage, 'mgr_ui_'),
+    });
     return c.html(html, 200, pageHeaders(html));
   });
   // signing in and out: a session cookie the console's calls to /admin/api carry
@@ -51,16 +54,24 @@ export function consoleRoutes(s: Services): Hono {
     const { login, password } = c.req.valid('json');
     // ten attempts for a login within 15 minutes, counted before the password is checked
     const allowed = await signIns.take(login);
-    const r = allowed ? await accounts.signIn(s.database.db, login, password, s.clock.now(), s.config.MANAGER_SESSION_HOURS).catch(async (err: unknown) => {
-      await signIns.refund(login);
-      throw err;
-    }) : null;
+    const r = allowed
+      ? await accounts.signIn(s.database.db, login, password, s.clock.now(), s.config.MANAGER_SESSION_HOURS).catch(async (err: unknown) => {
+          await signIns.refund(login);
+          throw err;
+        })
+      : null;
     if (!r) {
       s.log.warn({ login, locked: !allowed }, 'console sign-in refused');
       throw new UnauthorizedError(allowed ? 'wrong login or password' : 'too many wrong passwords: try again in 15 minutes');
     }
     await signIns.clear(login);
-    setCookie(c, SESSION_COOKIE, r.token, { httpOnly: true, sameSite: 'Strict', path: '/', expires: r.expiresAt, secure: requestOrigin(c, s.config.TRUST_PROXY === 'on').https });
+    setCookie(c, SESSION_COOKIE, r.token, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/',
+      expires: r.expiresAt,
+      secure: requestOrigin(c, s.config.TRUST_PROXY === 'on').https,
+    });
     s.log.info({ login }, 'manager signed in to the console');
     return c.json({ manager: r.manager, expiresAt: r.expiresAt });
   });
@@ -82,15 +93,21 @@ export function consoleRoutes(s: Services): Hono {
     return c.html(html, 200, pageHeaders(html));
   });
   /** The page's numbers and its tables (the same as GET /admin/api/analytics and its CSV), for a signed-in manager. */
-  app.get('/analytics/data', zValidator('query', periodQuery, (r) => {
-    if (!r.success) throw new BadRequestError('from and to are days (YYYY-MM-DD), from ≤ to, at most 3 years apart');
-  }), async (c) => {
-    if (!(await managerOf(c))) throw new UnauthorizedError('not signed in');
-    const { from, to } = periodOf(c.req.valid('query'), s.analytics.today());
-    const report = await s.analytics.report(from, to);
-    return c.json({ report, tables: reportTables(report) });
-  });
-  app.get('/assets/chart.umd.min.js', (c) => c.body(CHART_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' }));
+  app.get(
+    '/analytics/data',
+    zValidator('query', periodQuery, (r) => {
+      if (!r.success) throw new BadRequestError('from and to are days (YYYY-MM-DD), from ≤ to, at most 3 years apart');
+    }),
+    async (c) => {
+      if (!(await managerOf(c))) throw new UnauthorizedError('not signed in');
+      const { from, to } = periodOf(c.req.valid('query'), s.analytics.today());
+      const report = await s.analytics.report(from, to);
+      return c.json({ report, tables: reportTables(report) });
+    },
+  );
+  app.get('/assets/chart.umd.min.js', (c) =>
+    c.body(CHART_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' }),
+  );
   app.get('/events', async (c) => {
     const token = c.req.query('token');
     const signedIn = token ? sameSecret(token, s.adminToken) : (await managerOf(c)) !== null;

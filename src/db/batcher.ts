@@ -52,7 +52,7 @@ export class Batcher<T, R> {
     this.inFlight++;
     try {
       const results = await this.opts.flush(batch.map((b) => b.items));
-      batch.forEach((b, i) => b.resolve(results[i]!));
+      for (const [i, b] of batch.entries()) b.resolve(results[i]!);
     } catch (err) {
       for (const b of batch) b.reject(err);
     } finally {

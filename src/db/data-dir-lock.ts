@@ -16,7 +16,8 @@ const held = new Set<string>();
 export function lockDataDir(dataDir: string): () => void {
   const file = join(dataDir, LOCK);
   const key = resolve(dataDir);
-  if (held.has(key)) throw new ConfigError(`DATA_DIR ${key} is in use by process ${process.pid} (this one): the embedded database allows one opening per folder`);
+  if (held.has(key))
+    throw new ConfigError(`DATA_DIR ${key} is in use by process ${process.pid} (this one): the embedded database allows one opening per folder`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx', 0o600);
@@ -31,7 +32,9 @@ export function lockDataDir(dataDir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = holder(file);
       if (pid !== null && pid !== process.pid && alive(pid))
-        throw new ConfigError(`DATA_DIR ${resolve(dataDir)} is in use by process ${pid} (a running \`npm start\` or CLI command): the embedded database allows one process per folder — stop it, or use its admin API`);
+        throw new ConfigError(
+          `DATA_DIR ${resolve(dataDir)} is in use by process ${pid} (a running \`npm start\` or CLI command): the embedded database allows one process per folder — stop it, or use its admin API`,
+        );
       rmSync(file, { force: true });
     }
   }

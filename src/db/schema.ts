@@ -1,5 +1,20 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, bigint, boolean, customType, date, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  bigint,
+  boolean,
+  customType,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -37,7 +52,9 @@ export const inbox = pgTable(
     type: text('type').notNull(),
     message: jsonb('message').notNull(),
     contact: jsonb('contact'),
-    status: text('status', { enum: ['pending', 'processing', 'done', 'failed'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'processing', 'done', 'failed'] })
+      .notNull()
+      .default('pending'),
     attempts: integer('attempts').notNull().default(0),
     notBefore: ts('not_before'),
     leaseUntil: ts('lease_until'),
@@ -223,11 +240,9 @@ export const priceHistory = pgTable(
 );
 
 /** Words of the catalog, for the trigram "did you mean". */
-export const catalogTerms = pgTable(
-  'catalog_terms',
-  { term: text('term').primaryKey() },
-  (t) => [index('catalog_terms_trgm_idx').using('gin', t.term.op('gin_trgm_ops'))],
-);
+export const catalogTerms = pgTable('catalog_terms', { term: text('term').primaryKey() }, (t) => [
+  index('catalog_terms_trgm_idx').using('gin', t.term.op('gin_trgm_ops')),
+]);
 
 /** Product views, keyed so a retried turn records a view once. */
 export const productViews = pgTable(
@@ -274,7 +289,9 @@ export const priceAlerts = pgTable(
     percent: integer('percent'),
     basePrice: bigint('base_price', { mode: 'number' }).notNull(),
     targetPrice: bigint('target_price', { mode: 'number' }).notNull(),
-    status: text('status', { enum: ['active', 'triggered', 'cancelled'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'triggered', 'cancelled'] })
+      .notNull()
+      .default('active'),
     createdAt: ts('created_at').notNull(),
     triggeredAt: ts('triggered_at'),
   },
@@ -292,7 +309,9 @@ export const escalations = pgTable(
     shopperKey: text('shopper_key').notNull(),
     reason: text('reason').notNull(),
     summary: text('summary').notNull().default(''),
-    status: text('status', { enum: ['open', 'taken', 'closed'] }).notNull().default('open'),
+    status: text('status', { enum: ['open', 'taken', 'closed'] })
+      .notNull()
+      .default('open'),
     /** Who took it: a manager's phone, or a console user. */
     takenBy: text('taken_by'),
     takenAt: ts('taken_at'),
@@ -384,7 +403,9 @@ export const orders = pgTable(
     number: text('number').notNull(),
     sourceKey: text('source_key').notNull(),
     shopperKey: text('shopper_key').notNull(),
-    status: text('status', { enum: ['new', 'confirmed', 'paid', 'shipped', 'delivered', 'cancelled'] }).notNull().default('new'),
+    status: text('status', { enum: ['new', 'confirmed', 'paid', 'shipped', 'delivered', 'cancelled'] })
+      .notNull()
+      .default('new'),
     fulfilment: text('fulfilment', { enum: ['delivery', 'pickup'] }).notNull(),
     address: text('address'),
     location: jsonb('location'),
@@ -452,7 +473,9 @@ export const catalogExchanges = pgTable(
     source: text('source', { enum: ['1c', 'feed', 'file'] }).notNull(),
     /** 1C: catalog or sale; a feed or file: its format (yml, commerceml, csv, json). */
     kind: text('kind').notNull(),
-    status: text('status', { enum: ['open', 'done', 'failed'] }).notNull().default('open'),
+    status: text('status', { enum: ['open', 'done', 'failed'] })
+      .notNull()
+      .default('open'),
     startedAt: ts('started_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
     finishedAt: ts('finished_at'),

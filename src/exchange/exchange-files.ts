@@ -39,18 +39,27 @@ export class TableFiles implements ExchangeFiles {
   }
 
   async size(exchangeId: string, name: string): Promise<number> {
-    const [r] = await query<{ size: string | number | null }>(this.db, sql`select sum(size) as size from exchange_files where exchange_id = ${exchangeId} and name = ${name}`);
+    const [r] = await query<{ size: string | number | null }>(
+      this.db,
+      sql`select sum(size) as size from exchange_files where exchange_id = ${exchangeId} and name = ${name}`,
+    );
     return Number(r?.size ?? 0);
   }
 
   async list(exchangeId: string): Promise<Array<{ name: string; size: number }>> {
-    const rows = await query<{ name: string; size: string | number }>(this.db, sql`select name, sum(size) as size from exchange_files where exchange_id = ${exchangeId} group by name order by name`);
+    const rows = await query<{ name: string; size: string | number }>(
+      this.db,
+      sql`select name, sum(size) as size from exchange_files where exchange_id = ${exchangeId} group by name order by name`,
+    );
     return rows.map((r) => ({ name: r.name, size: Number(r.size) }));
   }
 
   async *read(exchangeId: string, name: string): AsyncGenerator<Buffer> {
     for (let seq = 0; ; seq++) {
-      const [r] = await query<{ data: Uint8Array }>(this.db, sql`select data from exchange_files where exchange_id = ${exchangeId} and name = ${name} and seq = ${seq}`);
+      const [r] = await query<{ data: Uint8Array }>(
+        this.db,
+        sql`select data from exchange_files where exchange_id = ${exchangeId} and name = ${name} and seq = ${seq}`,
+      );
       if (!r) return;
       yield Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength);
     }
@@ -90,19 +99,34 @@ export class FolderFiles implements ExchangeFiles {
   }
 
   async size(exchangeId: string, name: string): Promise<number> {
-    return stat(await this.path(exchangeId, name)).then((s) => s.size, () => 0);
+    return stat(await this.path(exchangeId, name)).then(
+      (s) => s.size,
+      () => 0,
+    );
   }
 
   async list(exchangeId: string): Promise<Array<{ name: string; size: number }>> {
     const base = await this.path(exchangeId);
     const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch(() => []);
-    const files = entries.filter((e) => e.isFile()).map((e) => relative(base, join(e.parentPath ?? e.path, e.name)).split('\\').join('/'));
+    const files = entries
+      .filter((e) => e.isFile())
+      .map((e) =>
+        relative(base, join(e.parentPath ?? e.path, e.name))
+          .split('\\')
+          .join('/'),
+      );
     return Promise.all(files.sort().map(async (name) => ({ name, size: await this.size(exchangeId, name) })));
   }
 
   async *read(exchangeId: string, name: string): AsyncGenerator<Buffer> {
     const p = await this.path(exchangeId, name);
-    if (!(await stat(p).then(() => true, () => false))) return;
+    if (
+      !(await stat(p).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     yield* createReadStream(p, { highWaterMark: PIECE }) as AsyncIterable<Buffer>;
   }
 
@@ -119,7 +143,9 @@ export class FolderFiles implements ExchangeFiles {
 export async function keepPictures(db: Tx, pictures: AsyncIterable<{ name: string; data: Buffer }>, at: Date): Promise<number> {
   let n = 0;
   for await (const p of pictures) {
-    await db.execute(sql`insert into catalog_files (path, data, updated_at) values (${p.name}, ${p.data}, ${iso(at)}::timestamptz) on conflict (path) do update set data = excluded.data, updated_at = excluded.updated_at`);
+    await db.execute(
+      sql`insert into catalog_files (path, data, updated_at) values (${p.name}, ${p.data}, ${iso(at)}::timestamptz) on conflict (path) do update set data = excluded.data, updated_at = excluded.updated_at`,
+    );
     n++;
   }
   return n;

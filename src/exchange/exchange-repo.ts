@@ -44,7 +44,9 @@ const toExchange = (r: RawExchange): Exchange => ({
 });
 
 export async function openExchange(db: Tx, e: { id: string; source: Exchange['source']; kind: string; at: Date }): Promise<void> {
-  await db.execute(sql`insert into catalog_exchanges (id, source, kind, status, started_at, updated_at) values (${e.id}, ${e.source}, ${e.kind}, 'open', ${iso(e.at)}::timestamptz, ${iso(e.at)}::timestamptz)`);
+  await db.execute(
+    sql`insert into catalog_exchanges (id, source, kind, status, started_at, updated_at) values (${e.id}, ${e.source}, ${e.kind}, 'open', ${iso(e.at)}::timestamptz, ${iso(e.at)}::timestamptz)`,
+  );
 }
 
 export async function getExchange(db: Tx, id: string): Promise<Exchange | null> {
@@ -62,12 +64,16 @@ export async function addCounts(db: Tx, id: string, counts: ExchangeCounts, at: 
 }
 
 export async function finishExchange(db: Tx, id: string, status: 'done' | 'failed', error: string | null, at: Date): Promise<void> {
-  await db.execute(sql`update catalog_exchanges set status = ${status}, error = coalesce(${error}, error), finished_at = ${iso(at)}::timestamptz, updated_at = ${iso(at)}::timestamptz where id = ${id}`);
+  await db.execute(
+    sql`update catalog_exchanges set status = ${status}, error = coalesce(${error}, error), finished_at = ${iso(at)}::timestamptz, updated_at = ${iso(at)}::timestamptz where id = ${id}`,
+  );
 }
 
 /** A call came: the exchange is not abandoned. With `orders`, the ones `type=sale&mode=query` handed 1C. */
 export async function touchExchange(db: Tx, id: string, at: Date, orders?: number[]): Promise<void> {
-  await db.execute(sql`update catalog_exchanges set updated_at = ${iso(at)}::timestamptz${orders ? sql`, orders = ${JSON.stringify(orders)}::jsonb` : sql``} where id = ${id}`);
+  await db.execute(
+    sql`update catalog_exchanges set updated_at = ${iso(at)}::timestamptz${orders ? sql`, orders = ${JSON.stringify(orders)}::jsonb` : sql``} where id = ${id}`,
+  );
 }
 
 /** The latest exchanges, newest first (the operator's view). */
@@ -93,7 +99,6 @@ export async function abandonStale(db: Tx, before: Date, now: Date): Promise<str
 export async function clearImports(db: Tx, exchangeId: string): Promise<void> {
   await db.execute(sql`delete from exchange_imports where exchange_id = ${exchangeId}`);
 }
-
 
 export interface ImportState {
   status: 'running' | 'done' | 'failed';
@@ -130,9 +135,20 @@ export async function importState(db: Tx, exchangeId: string, filename: string):
 }
 
 export async function renewImport(db: Tx, exchangeId: string, filename: string, until: Date, progress: Record<string, number>): Promise<void> {
-  await db.execute(sql`update exchange_imports set lease_until = ${iso(until)}::timestamptz, progress = ${JSON.stringify(progress)}::jsonb where exchange_id = ${exchangeId} and filename = ${filename} and status = 'running'`);
+  await db.execute(
+    sql`update exchange_imports set lease_until = ${iso(until)}::timestamptz, progress = ${JSON.stringify(progress)}::jsonb where exchange_id = ${exchangeId} and filename = ${filename} and status = 'running'`,
+  );
 }
 
-export async function endImport(db: Tx, exchangeId: string, filename: string, status: 'done' | 'failed', progress: Record<string, number>, error: string | null): Promise<void> {
-  await db.execute(sql`update exchange_imports set status = ${status}, progress = ${JSON.stringify(progress)}::jsonb, error = ${error} where exchange_id = ${exchangeId} and filename = ${filename}`);
+export async function endImport(
+  db: Tx,
+  exchangeId: string,
+  filename: string,
+  status: 'done' | 'failed',
+  progress: Record<string, number>,
+  error: string | null,
+): Promise<void> {
+  await db.execute(
+    sql`update exchange_imports set status = ${status}, progress = ${JSON.stringify(progress)}::jsonb, error = ${error} where exchange_id = ${exchangeId} and filename = ${filename}`,
+  );
 }

@@ -9,7 +9,20 @@ import { canMove, getOrder } from '../orders/order-repo.ts';
 import type { Orders } from '../orders/orders.ts';
 import type { Profile } from '../profile/store-profile.ts';
 import { sameSecret } from '../secret.ts';
-import { abandonStale, addCounts, claimImport, clearImports, endImport, importState, finishExchange, getExchange, openExchange, renewImport, touchExchange, type Exchange } from './exchange-repo.ts';
+import {
+  abandonStale,
+  addCounts,
+  claimImport,
+  clearImports,
+  endImport,
+  importState,
+  finishExchange,
+  getExchange,
+  openExchange,
+  renewImport,
+  touchExchange,
+  type Exchange,
+} from './exchange-repo.ts';
 import { keepPictures, type ExchangeFiles } from './exchange-files.ts';
 import { markExported, ordersNotExported, ordersXml, statusesOf } from './onec-orders.ts';
 import { safeName, unzipEntries, UnzipError, zipEntry, zipNames } from './unzip.ts';
@@ -86,7 +99,8 @@ export class OneCExchange {
       return failure(`internal error: ${(err as Error).message ?? String(err)}`);
     });
     this.o.metrics.onecCalls.inc({ type: c.type, mode: c.mode, outcome: answer.outcome });
-    if (answer.outcome === 'failure') this.o.log.warn({ type: c.type, mode: c.mode, filename: c.filename, reason: answer.body.split('\n')[1] }, '1C exchange call refused');
+    if (answer.outcome === 'failure')
+      this.o.log.warn({ type: c.type, mode: c.mode, filename: c.filename, reason: answer.body.split('\n')[1] }, '1C exchange call refused');
     else this.o.log.info({ type: c.type, mode: c.mode, filename: c.filename, outcome: answer.outcome }, '1C exchange call');
     return answer;
   }
@@ -114,16 +128,18 @@ export class OneCExchange {
       const id = randomBytes(18).toString('base64url');
       const abandoned = await abandonStale(this.o.db, new Date(now.getTime() - ABANDONED_AFTER_MS), now);
       for (const a of abandoned) await this.o.files.clear(a);
-      if (abandoned.length) this.o.log.warn({ abandoned: abandoned.length }, '1C exchanges abandoned half-way: their files dropped, the catalog kept what they had imported');
+      if (abandoned.length)
+        this.o.log.warn({ abandoned: abandoned.length }, '1C exchanges abandoned half-way: their files dropped, the catalog kept what they had imported');
       await openExchange(this.o.db, { id, source: '1c', kind: c.type, at: now });
       const answer = text('success', COOKIE, id, `sessid=${id}`, `timestamp=${Math.floor(now.getTime() / 1000)}`);
       return { ...answer, cookie: id };
     }
     const ex = c.session ? await getExchange(this.o.db, c.session) : null;
-    if (!ex || ex.source !== '1c') return failure('not signed in: call mode=checkauth first and send its cookie');
+    if (ex?.source !== '1c') return failure('not signed in: call mode=checkauth first and send its cookie');
     if (ex.kind !== c.type) return failure(`this session is for type=${ex.kind}`);
     // a failure ends the exchange (1C stops at one): nothing more is taken in, nothing hidden by it
-    if (ex.status === 'failed' && ['init', 'file', 'deactivate'].includes(c.mode)) return failure(`this exchange was closed: ${ex.error ?? 'failed'}; start again with mode=checkauth`);
+    if (ex.status === 'failed' && ['init', 'file', 'deactivate'].includes(c.mode))
+      return failure(`this exchange was closed: ${ex.error ?? 'failed'}; start again with mode=checkauth`);
     switch (c.mode) {
       case 'init':
         this.layouts.delete(ex.id);
@@ -160,7 +176,8 @@ export class OneCExchange {
     if (!name) return failure(`filename missing or not allowed: ${JSON.stringify(c.filename ?? '')}`);
     if (!c.body) return failure('the file has no body');
     if (c.body.tooLarge) return this.fail(ex, `${name}: one call sent more than file_limit=${this.o.fileLimit} bytes`, now);
-    if ((await this.o.files.size(ex.id, name)) + c.body.data.length > this.o.maxFileBytes) return this.fail(ex, `${name}: the file grows past ${this.o.maxFileBytes} bytes`, now);
+    if ((await this.o.files.size(ex.id, name)) + c.body.data.length > this.o.maxFileBytes)
+      return this.fail(ex, `${name}: the file grows past ${this.o.maxFileBytes} bytes`, now);
     await this.o.files.append(ex.id, name, c.body.data);
     await touchExchange(this.o.db, ex.id, now);
     if (ex.kind === 'sale') return this.saleFile(ex, name, now);
@@ -236,7 +253,9 @@ export class OneCExchange {
     if (ex.status === 'failed') {
       // a failed exchange starts nothing new; an import it ran is answered as it ended
       const ended = await importState(this.o.db, ex.id, name);
-      return ended?.status === 'failed' ? failure(ended.error ?? `${name}: import failed`) : failure(`this exchange was closed: ${ex.error ?? 'failed'}; start again with mode=checkauth`);
+      return ended?.status === 'failed'
+        ? failure(ended.error ?? `${name}: import failed`)
+        : failure(`this exchange was closed: ${ex.error ?? 'failed'}; start again with mode=checkauth`);
     }
     const key = `${ex.id}:${name}`;
     const state = await claimImport(this.o.db, ex.id, name, this.o.clock.now(), LEASE_MS);
@@ -252,12 +271,16 @@ export class OneCExchange {
     } else if (state.status === 'running' && this.o.waitMs > 0) {
       // another process runs it: look again now and then, so 1C waits here instead of calling in a tight loop
       const until = Date.now() + this.o.waitMs;
-      while (Date.now() < until && (await importState(this.o.db, ex.id, name))?.status === 'running') await new Promise((r) => setTimeout(r, Math.min(500, until - Date.now())));
+      while (Date.now() < until && (await importState(this.o.db, ex.id, name))?.status === 'running')
+        await new Promise((r) => setTimeout(r, Math.min(500, until - Date.now())));
     }
     const now = await claimImport(this.o.db, ex.id, name, this.o.clock.now(), LEASE_MS);
     if (now.claimed) {
       // the runner before us died between the two reads: ours now
-      this.running.set(key, this.run(ex, name).finally(() => this.running.delete(key)));
+      this.running.set(
+        key,
+        this.run(ex, name).finally(() => this.running.delete(key)),
+      );
       return text('progress', `${name}: import restarted`);
     }
     if (now.status === 'done') return text('success');
@@ -279,7 +302,12 @@ export class OneCExchange {
       const pictures = name.startsWith('import') && !kept ? await keepPictures(db, this.pictures(ex, layout), clock.now()) : 0;
       const r = await this.o.writes.commerceML(this.open(ex, name, layout.get(name)!), (p) => (progress = p));
       if (!r.ok) throw new ImportRefused(`${name}: ${r.error}`);
-      await addCounts(db, ex.id, { ...r.counts, pictures, ...(name.startsWith('import') ? { picturesKept: true } : {}), ...(r.fullCatalog ? { fullCatalog: true } : {}) }, clock.now());
+      await addCounts(
+        db,
+        ex.id,
+        { ...r.counts, pictures, ...(name.startsWith('import') ? { picturesKept: true } : {}), ...(r.fullCatalog ? { fullCatalog: true } : {}) },
+        clock.now(),
+      );
       await endImport(db, ex.id, name, 'done', { goods: r.counts.goods, offers: r.counts.offers }, null);
       log.info({ exchange: ex.id, file: name, ms: Date.now() - started, ...r.counts }, '1C import done');
     } catch (err) {

@@ -26,7 +26,16 @@ const requisite = (name: string, value: string) => `<ЗначениеРекви�
 
 /** "2026-12-04" and "14:28:50" in the store's time zone. */
 function localDateTime(at: Date, timeZone: string): [string, string] {
-  const s = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(at);
+  const s = new Intl.DateTimeFormat('sv-SE', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
   const [d, t] = s.split(' ');
   return [d!, t!];
 }

@@ -3,7 +3,9 @@ import { Unzip, UnzipInflate } from 'fflate';
 /** A name 1C may use in its exchange folder: relative, no `..`, no drive or backslash tricks. */
 export function safeName(name: string): string | null {
   const n = name.replace(/\\/g, '/').replace(/^\.\/+/, '');
-  if (!n || n.length > 300 || n.startsWith('/') || /^[a-zA-Z]:/.test(n) || n.split('/').some((p) => p === '..' || p === '') || /[\u0000-\u001f]/.test(n)) return null;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a name with control characters is refused on purpose
+  if (!n || n.length > 300 || n.startsWith('/') || /^[a-zA-Z]:/.test(n) || n.split('/').some((p) => p === '..' || p === '') || /[\u0000-\u001f]/.test(n))
+    return null;
   return n;
 }
 

@@ -25,9 +25,7 @@ const ACTIVE = inArray(escalations.status, ['open', 'taken']);
 
 export async function listEscalations(db: Tx, status?: string): Promise<Escalation[]> {
   const q = db.select(COLS).from(escalations);
-  return status
-    ? q.where(eq(escalations.status, status as Escalation['status'])).orderBy(escalations.id)
-    : q.orderBy(desc(escalations.id)).limit(200);
+  return status ? q.where(eq(escalations.status, status as Escalation['status'])).orderBy(escalations.id) : q.orderBy(desc(escalations.id)).limit(200);
 }
 
 export async function getEscalation(db: Tx, id: number): Promise<Escalation | null> {
@@ -101,7 +99,14 @@ export async function closeQuiet(db: Tx, before: Date, now: Date): Promise<Array
 /** Escalations that have no CRM lead yet, oldest first, with the shopper's name and phone. */
 export async function withoutLead(db: Tx, limit: number) {
   return db
-    .select({ id: escalations.id, shopperKey: escalations.shopperKey, reason: escalations.reason, summary: escalations.summary, name: shoppers.name, waId: shoppers.waId })
+    .select({
+      id: escalations.id,
+      shopperKey: escalations.shopperKey,
+      reason: escalations.reason,
+      summary: escalations.summary,
+      name: shoppers.name,
+      waId: shoppers.waId,
+    })
     .from(escalations)
     .leftJoin(shoppers, eq(shoppers.key, escalations.shopperKey))
     .where(isNull(escalations.crmLeadId))
@@ -180,5 +185,9 @@ export async function lastInboundAt(db: Tx, key: string): Promise<Date | null> {
 
 /** Managers get shopper rows too, so the outbox can address them. */
 export async function ensureManagers(db: Tx, phones: string[]): Promise<void> {
-  if (phones.length) await db.insert(shoppers).values(phones.map((p) => ({ key: p, waId: p }))).onConflictDoNothing();
+  if (phones.length)
+    await db
+      .insert(shoppers)
+      .values(phones.map((p) => ({ key: p, waId: p })))
+      .onConflictDoNothing();
 }

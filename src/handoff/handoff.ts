@@ -101,7 +101,12 @@ export class Handoff {
   private notifyManagers(id: number, vals: { customer: string; reason: string; summary: string }, key: (manager: string) => string): OutboundItem[] {
     const t = this.opts.templates.current().get('escalation_new');
     if (!t) return [];
-    const message = templateMessage(t, this.opts.profile().managerLanguage, { customer: vals.customer, reason: vals.reason || '—', summary: vals.summary || '—' }, [encodePayload({ kind: 'take', escalation: id })]);
+    const message = templateMessage(
+      t,
+      this.opts.profile().managerLanguage,
+      { customer: vals.customer, reason: vals.reason || '—', summary: vals.summary || '—' },
+      [encodePayload({ kind: 'take', escalation: id })],
+    );
     return this.managers.map((m) => ({ dedupeKey: key(m), shopperKey: m, message }));
   }
 
@@ -112,7 +117,11 @@ export class Handoff {
   async open(tx: Tx, e: { shopperKey: string; customer: string; reason: string; summary: string; at: Date }): Promise<number | null> {
     const id = await repo.insertEscalation(tx, { shopperKey: e.shopperKey, reason: e.reason.slice(0, 500), summary: e.summary, at: e.at });
     if (id === null) return null;
-    await enqueueOutbound(tx, this.notifyManagers(id, e, (m) => `esc:${id}:notify:${m}`), e.at);
+    await enqueueOutbound(
+      tx,
+      this.notifyManagers(id, e, (m) => `esc:${id}:notify:${m}`),
+      e.at,
+    );
     return id;
   }
 
@@ -140,7 +149,12 @@ export class Handoff {
   async close(db: Tx, id: number): Promise<boolean> {
     const now = this.opts.clock.now();
     const shopperKey = await repo.closeEscalation(db, id, now);
-    if (shopperKey) await enqueueOutbound(db, [{ dedupeKey: `esc:${id}:closed`, shopperKey, message: wa.text(await this.shopperText(db, shopperKey, 'handoff_closed')) }], now);
+    if (shopperKey)
+      await enqueueOutbound(
+        db,
+        [{ dedupeKey: `esc:${id}:closed`, shopperKey, message: wa.text(await this.shopperText(db, shopperKey, 'handoff_closed')) }],
+        now,
+      );
     if (shopperKey) this.opts.events.changed(id);
     return shopperKey !== null;
   }
@@ -154,7 +168,10 @@ export class Handoff {
     const now = this.opts.clock.now();
     await this.opts.db.transaction(async (tx) => {
       await enqueueOutbound(tx, [{ dedupeKey: key, shopperKey: esc.shopperKey, message: wa.text(text) }], now);
-      await tx.insert(analyticsEvents).values({ dedupeKey: key, shopperKey: esc.shopperKey, kind: 'manager_reply', data: { escalation: esc.id, by }, at: now }).onConflictDoNothing();
+      await tx
+        .insert(analyticsEvents)
+        .values({ dedupeKey: key, shopperKey: esc.shopperKey, kind: 'manager_reply', data: { escalation: esc.id, by }, at: now })
+        .onConflictDoNothing();
     });
     this.opts.events.changed(esc.id);
   }
@@ -174,12 +191,23 @@ export class Handoff {
     const now = this.opts.clock.now();
     const last = await repo.lastInboundAt(this.opts.db, manager);
     const t = this.opts.templates.current().get('escalation_message');
-    const template = t ? templateMessage(t, this.opts.profile().managerLanguage, { customer: words.who, request: String(esc.id), text: words.text }, [encodePayload({ kind: 'resume', escalation: esc.id })]) : null;
+    const template = t
+      ? templateMessage(t, this.opts.profile().managerLanguage, { customer: words.who, request: String(esc.id), text: words.text }, [
+          encodePayload({ kind: 'resume', escalation: esc.id }),
+        ])
+      : null;
     if (!insideWindow(last, now)) {
       if (!template) return [];
       return [{ dedupeKey: `${windowKey(esc.id, manager)}${last?.toISOString() ?? 'never'}`, shopperKey: manager, message: template, inboxId: words.inboxId }];
     }
-    const items: OutboundItem[] = [{ dedupeKey: words.dedupeKey, shopperKey: manager, message: wa.text(this.managerText('relayed', { who: words.who, id: esc.id, text: words.text })), fallbackTemplate: template }];
+    const items: OutboundItem[] = [
+      {
+        dedupeKey: words.dedupeKey,
+        shopperKey: manager,
+        message: wa.text(this.managerText('relayed', { who: words.who, id: esc.id, text: words.text })),
+        fallbackTemplate: template,
+      },
+    ];
     if (extra) items.push({ dedupeKey: `${words.dedupeKey}:media`, shopperKey: manager, message: extra });
     return items;
   }
@@ -187,9 +215,11 @@ export class Handoff {
   /** "Ответить" on escalation_message: the window is open again; the messages that waited come along. */
   async resume(db: Tx, id: number, manager: string): Promise<string[]> {
     const esc = await repo.getEscalation(db, id);
-    if (!esc || esc.status !== 'taken' || esc.takenBy !== manager) return [this.managerText('nothing_owned')];
+    if (esc?.status !== 'taken' || esc.takenBy !== manager) return [this.managerText('nothing_owned')];
     const waiting = (await repo.waitingSince(db, esc.shopperKey, windowKey(id, manager))).map((l) => `· ${l}`);
-    return waiting.length ? [this.managerText('resumed', { id }), this.managerText('waiting', { id, lines: waiting.join('\n') })] : [this.managerText('resumed', { id })];
+    return waiting.length
+      ? [this.managerText('resumed', { id }), this.managerText('waiting', { id, lines: waiting.join('\n') })]
+      : [this.managerText('resumed', { id })];
   }
 
   /**
@@ -204,13 +234,26 @@ export class Handoff {
     for (const e of await repo.openSince(db, new Date(now.getTime() - slaMinutes * 60_000))) {
       const items: OutboundItem[] = [
         { dedupeKey: `esc:${e.id}:sla:shopper`, shopperKey: e.shopperKey, message: wa.text(await this.shopperText(db, e.shopperKey, 'handoff_sla_busy')) },
-        ...this.notifyManagers(e.id, { customer: customerLabel(e.name, e.shopperKey), reason: this.managerText('sla_reason', { minutes: slaMinutes, reason: e.reason }), summary: e.summary }, (m) => `esc:${e.id}:sla:${m}`),
+        ...this.notifyManagers(
+          e.id,
+          {
+            customer: customerLabel(e.name, e.shopperKey),
+            reason: this.managerText('sla_reason', { minutes: slaMinutes, reason: e.reason }),
+            summary: e.summary,
+          },
+          (m) => `esc:${e.id}:sla:${m}`,
+        ),
       ];
       if ((await enqueueOutbound(db, items, now)) > 0) reminded++;
     }
     const quiet = await repo.closeQuiet(db, new Date(now.getTime() - DAY_MS), now);
     const closed: OutboundItem[] = [];
-    for (const e of quiet) closed.push({ dedupeKey: `esc:${e.id}:auto-closed`, shopperKey: e.shopperKey, message: wa.text(await this.shopperText(db, e.shopperKey, 'handoff_auto_closed')) });
+    for (const e of quiet)
+      closed.push({
+        dedupeKey: `esc:${e.id}:auto-closed`,
+        shopperKey: e.shopperKey,
+        message: wa.text(await this.shopperText(db, e.shopperKey, 'handoff_auto_closed')),
+      });
     await enqueueOutbound(db, closed, now);
     if (quiet.length) this.opts.events.changed(null);
     return { reminded, closed: quiet.length };
@@ -227,7 +270,13 @@ export class Handoff {
     let created = 0;
     let failed = 0;
     for (const r of rows) {
-      const res = await crm.addLead({ originId: `vitrina-escalation-${r.id}`, title: `WhatsApp: ${r.reason}`.slice(0, 255), name: r.name ?? r.shopperKey, phone: r.waId, comments: r.summary });
+      const res = await crm.addLead({
+        originId: `vitrina-escalation-${r.id}`,
+        title: `WhatsApp: ${r.reason}`.slice(0, 255),
+        name: r.name ?? r.shopperKey,
+        phone: r.waId,
+        comments: r.summary,
+      });
       if (res.ok) {
         await repo.setLead(db, r.id, res.value);
         created++;

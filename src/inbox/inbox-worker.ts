@@ -7,7 +7,7 @@ import { Batcher } from '../db/batcher.ts';
 import { finishManyWithReplies, finishWithReplies } from '../outbox/outbox-repo.ts';
 import { Pump } from '../worker/pump.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
-import * as wa from '../whatsapp/messages.ts';
+import type * as wa from '../whatsapp/messages.ts';
 import { claimBurst, claimInbound, finishInbound, handBackInbound, releaseInbound, type InboxRow } from './inbox-repo.ts';
 
 /** Who sent the message, as the turn sees them. */
@@ -54,7 +54,6 @@ export interface InboxWorkerOptions {
   onReplies?: () => void;
 }
 
-
 const LEASE_LOST = Symbol('lease lost');
 
 /**
@@ -100,7 +99,13 @@ export class InboxWorker {
     if (await this.pump.stop(opts)) return 0;
     let handed = 0;
     for (const row of [...this.held]) {
-      for (const r of [row, ...row.merged]) if (await handBackInbound(this.db, r).catch((err: unknown) => (this.opts.log.warn({ err: String(err), wamid: r.wamid }, 'not handed back; its lease expires instead'), false))) handed++;
+      for (const r of [row, ...row.merged])
+        if (
+          await handBackInbound(this.db, r).catch(
+            (err: unknown) => (this.opts.log.warn({ err: String(err), wamid: r.wamid }, 'not handed back; its lease expires instead'), false),
+          )
+        )
+          handed++;
     }
     if (handed) this.opts.log.info({ handed }, 'unfinished messages handed back for another process');
     return handed;
@@ -127,7 +132,11 @@ export class InboxWorker {
     let committed: boolean;
     let ctx: TurnResult;
     try {
-      ctx = await this.opts.runTurn(row, { key: row.shopperKey, name, language: row.shopperLanguage, preferences: row.shopperPreferences, checkout: row.shopperCheckout }, mlog);
+      ctx = await this.opts.runTurn(
+        row,
+        { key: row.shopperKey, name, language: row.shopperLanguage, preferences: row.shopperPreferences, checkout: row.shopperCheckout },
+        mlog,
+      );
       committed = await this.commit(row, 'done', ctx.replies, undefined, ctx);
     } catch (err) {
       mlog.warn({ err }, 'turn failed');

@@ -48,7 +48,15 @@ interface DueCart {
  * carts are claimed with SKIP LOCKED and every reminder is keyed by the cart's change time and
  * attempt, so concurrent runs and retries remind once.
  */
-export async function runAbandonedCarts(opts: { db: Db; now: Date; hours: number; templates: TemplateSet; phrases: PhraseBook; defaultLanguage: Lang; managers: string[] }): Promise<AbandonedCartCounts> {
+export async function runAbandonedCarts(opts: {
+  db: Db;
+  now: Date;
+  hours: number;
+  templates: TemplateSet;
+  phrases: PhraseBook;
+  defaultLanguage: Lang;
+  managers: string[];
+}): Promise<AbandonedCartCounts> {
   const counts: AbandonedCartCounts = { due: 0, freeForm: 0, template: 0, optedOut: 0, backedOff: 0, dropped: 0 };
   const now = iso(opts.now);
 
@@ -63,7 +71,11 @@ export async function runAbandonedCarts(opts: { db: Db; now: Date; hours: number
       returning c.shopper_key, c.reminder_attempts as attempts`,
   );
   if (capped.length) {
-    const events = capped.map((c) => ({ key: `cart-capped:${c.shopper_key}:${opts.now.getTime()}`, shopper: c.shopper_key, action: Number(c.attempts) < MAX_TRIES ? 'backoff' : 'dropped' }));
+    const events = capped.map((c) => ({
+      key: `cart-capped:${c.shopper_key}:${opts.now.getTime()}`,
+      shopper: c.shopper_key,
+      action: Number(c.attempts) < MAX_TRIES ? 'backoff' : 'dropped',
+    }));
     await opts.db.execute(
       sql`insert into analytics_events (dedupe_key, shopper_key, kind, data, at)
       select x.key, x.shopper, 'cart_reminder_capped', jsonb_build_object('code', ${MARKETING_CAP_CODE}::int, 'action', x.action), ${now}::timestamptz
@@ -110,7 +122,8 @@ export async function runAbandonedCarts(opts: { db: Db; now: Date; hours: number
         const key = `cart:${r.shopper_key}:${new Date(r.changed_at).getTime()}:${Number(r.attempts) + 1}`;
         const open = insideWindow(r.last_inbound_at ? new Date(r.last_inbound_at) : null, opts.now);
         // the marketing template, for a shopper who has not said STOP
-        const template = t && !r.opted_out ? templateMessage(t, lang, vals, [encodePayload({ kind: 'checkout' }), encodePayload({ kind: 'unsubscribe' })]) : null;
+        const template =
+          t && !r.opted_out ? templateMessage(t, lang, vals, [encodePayload({ kind: 'checkout' }), encodePayload({ kind: 'unsubscribe' })]) : null;
         if (!open && !template) {
           counts.optedOut++;
           keys.push({ shopper: r.shopper_key, key: null });
@@ -125,7 +138,11 @@ export async function runAbandonedCarts(opts: { db: Db; now: Date; hours: number
             { id: encodePayload({ kind: 'cart' }), title: say(opts.phrases, lang, 'btn_cart') },
           ],
         });
-        items.push(open ? { dedupeKey: key, shopperKey: r.shopper_key, message: freeForm, fallbackTemplate: template } : { dedupeKey: key, shopperKey: r.shopper_key, message: template! });
+        items.push(
+          open
+            ? { dedupeKey: key, shopperKey: r.shopper_key, message: freeForm, fallbackTemplate: template }
+            : { dedupeKey: key, shopperKey: r.shopper_key, message: template! },
+        );
         keys.push({ shopper: r.shopper_key, key });
       }
       await tx.execute(

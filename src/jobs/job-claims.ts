@@ -27,7 +27,11 @@ export class JobClaims {
     const rows = await this.db
       .insert(jobLocks)
       .values({ job, holder, lockedUntil: until })
-      .onConflictDoUpdate({ target: jobLocks.job, set: { holder, lockedUntil: until }, where: sql`${jobLocks.lockedUntil} <= ${now.toISOString()}::timestamptz` })
+      .onConflictDoUpdate({
+        target: jobLocks.job,
+        set: { holder, lockedUntil: until },
+        where: sql`${jobLocks.lockedUntil} <= ${now.toISOString()}::timestamptz`,
+      })
       .returning({ holder: jobLocks.holder });
     return rows[0]?.holder === holder ? { job, holder } : null;
   }

@@ -16,7 +16,12 @@ type JobOutcome = Record<string, number> | { counts: Record<string, number>; rep
 /** Every scheduled job by name; each reports what it did as counts. */
 const JOBS: Record<string, (s: Services) => Promise<JobOutcome>> = {
   'price-alerts': async (s) => {
-    const counts = await runPriceAlerts({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.profile.current().defaultLanguage });
+    const counts = await runPriceAlerts({
+      db: s.database.db,
+      now: s.clock.now(),
+      templates: s.templates.current(),
+      defaultLanguage: s.profile.current().defaultLanguage,
+    });
     if (counts.enqueued || counts.backInStock) s.sender.pump.notify();
     return { ...counts };
   },
@@ -40,7 +45,14 @@ const JOBS: Record<string, (s: Services) => Promise<JobOutcome>> = {
     return { ...counts };
   },
   'meta-catalog': async (s) => {
-    const r = await syncMetaCatalog({ db: s.database.db, client: s.client, catalogId: s.config.WHATSAPP_CATALOG_ID, publicUrl: s.config.PUBLIC_URL ?? null, log: s.log, now: s.clock.now() });
+    const r = await syncMetaCatalog({
+      db: s.database.db,
+      client: s.client,
+      catalogId: s.config.WHATSAPP_CATALOG_ID,
+      publicUrl: s.config.PUBLIC_URL ?? null,
+      log: s.log,
+      now: s.clock.now(),
+    });
     return { counts: { sent: r.sent, refused: r.refused.length }, report: { refused: r.refused } };
   },
   'catalog-feed': async (s): Promise<JobOutcome> => {
@@ -54,14 +66,22 @@ const JOBS: Record<string, (s: Services) => Promise<JobOutcome>> = {
       redirects: s.config.CATALOG_FEED_REDIRECTS,
       maxRemovalPercent: s.config.CATALOG_FEED_MAX_REMOVAL_PERCENT,
     });
-    return { counts: { imported: r.status === 'imported' ? 1 : 0, notModified: r.status === 'not-modified' ? 1 : 0, failed: r.status === 'failed' ? 1 : 0 }, report: r };
+    return {
+      counts: { imported: r.status === 'imported' ? 1 : 0, notModified: r.status === 'not-modified' ? 1 : 0, failed: r.status === 'failed' ? 1 : 0 },
+      report: r,
+    };
   },
   analytics: async (s): Promise<JobOutcome> => {
     const r = await s.analytics.refresh();
     return { counts: { days: r.days }, report: r };
   },
   'new-arrivals': async (s) => {
-    const counts = await runNewArrivals({ db: s.database.db, now: s.clock.now(), templates: s.templates.current(), defaultLanguage: s.profile.current().defaultLanguage });
+    const counts = await runNewArrivals({
+      db: s.database.db,
+      now: s.clock.now(),
+      templates: s.templates.current(),
+      defaultLanguage: s.profile.current().defaultLanguage,
+    });
     if (counts.enqueued) s.sender.pump.notify();
     return counts;
   },

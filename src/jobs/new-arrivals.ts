@@ -22,7 +22,12 @@ export function isoWeek(d: Date): string {
  * — at most once a week (the outbox key is shopper + ISO week). Consent is checked again when
  * the message is sent.
  */
-export async function runNewArrivals(opts: { db: Db; now: Date; templates: TemplateSet; defaultLanguage: TemplateLang }): Promise<{ candidates: number; enqueued: number }> {
+export async function runNewArrivals(opts: {
+  db: Db;
+  now: Date;
+  templates: TemplateSet;
+  defaultLanguage: TemplateLang;
+}): Promise<{ candidates: number; enqueued: number }> {
   const t = opts.templates.get('new_arrivals_notification');
   if (!t) throw new Error('template new_arrivals_notification is missing');
   const since = iso(new Date(opts.now.getTime() - WEEK_MS));
@@ -47,7 +52,10 @@ export async function runNewArrivals(opts: { db: Db; now: Date; templates: Templ
       return {
         dedupeKey: `arrivals:${r.key}:${week}`,
         shopperKey: r.key,
-        message: templateMessage(t, lang, { customer_name: r.name?.trim() || '🙂', category: r.category.toLowerCase() }, [encodePayload({ kind: 'arrivals', category: r.category }), encodePayload({ kind: 'unsubscribe' })]),
+        message: templateMessage(t, lang, { customer_name: r.name?.trim() || '🙂', category: r.category.toLowerCase() }, [
+          encodePayload({ kind: 'arrivals', category: r.category }),
+          encodePayload({ kind: 'unsubscribe' }),
+        ]),
       };
     }),
     opts.now,

@@ -63,9 +63,9 @@ async function fire(
         rows.map((r) => {
           const lang = asLang(r.language, opts.defaultLanguage);
           return {
-          dedupeKey: key(r),
-          shopperKey: r.shopper_key,
-          message: templateMessage(t, lang, values(r, lang), [encodePayload({ kind: 'product', product: r.product_id }), encodePayload({ kind: 'manager' })]),
+            dedupeKey: key(r),
+            shopperKey: r.shopper_key,
+            message: templateMessage(t, lang, values(r, lang), [encodePayload({ kind: 'product', product: r.product_id }), encodePayload({ kind: 'manager' })]),
           };
         }),
         opts.now,
@@ -94,7 +94,11 @@ export async function runPriceAlerts(opts: Opts): Promise<PriceAlertCounts> {
     template(opts.templates, 'price_alert_notification'),
     sql`a.kind <> 'stock' and p.price <= a.target_price and p.stock > 0`,
     (a) => `alert:${a.id}:${a.price}`,
-    (a, lang) => ({ product_name: a.name, new_price: formatPrice(Number(a.price), a.currency, lang), old_price: formatPrice(Number(a.base_price), a.currency, lang) }),
+    (a, lang) => ({
+      product_name: a.name,
+      new_price: formatPrice(Number(a.price), a.currency, lang),
+      old_price: formatPrice(Number(a.base_price), a.currency, lang),
+    }),
   );
   const back = await fire(
     opts,

@@ -30,8 +30,9 @@ export const photoDescription = z.object({
 });
 export type PhotoDescription = z.infer<typeof photoDescription>;
 
-export type PhotoResult = { ok: true; description: PhotoDescription; usage: { model: string; promptTokens: number; completionTokens: number } } | { ok: false; reason: 'offline' | 'too_large' | 'unreadable' | 'failed' };
-
+export type PhotoResult =
+  | { ok: true; description: PhotoDescription; usage: { model: string; promptTokens: number; completionTokens: number } }
+  | { ok: false; reason: 'offline' | 'too_large' | 'unreadable' | 'failed' };
 
 export interface MediaOptions {
   client: WhatsAppClient;
@@ -104,7 +105,13 @@ export class Media {
         return { ok: false, reason: this.failure(err) };
       }
       const wav = join(dir, 'voice.wav');
-      const conv = await convertForTranscription({ ffmpegPath: ffmpeg.path, input, output: wav, timeoutMs: this.opts.convertTimeoutMs, maxSeconds: this.opts.maxVoiceSeconds });
+      const conv = await convertForTranscription({
+        ffmpegPath: ffmpeg.path,
+        input,
+        output: wav,
+        timeoutMs: this.opts.convertTimeoutMs,
+        maxSeconds: this.opts.maxVoiceSeconds,
+      });
       if (!conv.ok) return conv;
       try {
         const t = (await openai.audio.transcriptions.create(

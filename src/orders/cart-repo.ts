@@ -33,8 +33,22 @@ export async function readCart(db: Tx, shopperKey: string): Promise<CartLine[]> 
     where l.shopper_key = ${shopperKey} order by l.updated_at desc, l.product_id`,
   );
   if (!rows.length) return [];
-  const products = new Map((await getProducts(db, rows.map((r) => r.product_id))).map((p) => [p.id, p]));
-  return rows.map((r) => ({ productId: r.product_id, name: products.get(r.product_id)?.name ?? r.product_id, quantity: Number(r.quantity), seenPrice: Number(r.seen_price), product: r.active ? (products.get(r.product_id) ?? null) : null, updatedAt: new Date(r.updated_at) }));
+  const products = new Map(
+    (
+      await getProducts(
+        db,
+        rows.map((r) => r.product_id),
+      )
+    ).map((p) => [p.id, p]),
+  );
+  return rows.map((r) => ({
+    productId: r.product_id,
+    name: products.get(r.product_id)?.name ?? r.product_id,
+    quantity: Number(r.quantity),
+    seenPrice: Number(r.seen_price),
+    product: r.active ? (products.get(r.product_id) ?? null) : null,
+    updatedAt: new Date(r.updated_at),
+  }));
 }
 
 /** The cart changed: the abandoned-cart clock restarts and its reminder may go again. */
@@ -43,7 +57,13 @@ const touch = (shopperKey: string, now: Date) =>
     on conflict (shopper_key) do update set changed_at = excluded.changed_at, reminded_at = null, remind_after = null, reminder_attempts = 0`;
 
 /** Sets lines' quantities (0 removes the line); `replace` first empties the cart (an inbound WhatsApp order). */
-export async function setCartLines(tx: Tx, shopperKey: string, lines: Array<{ productId: string; quantity: number; seenPrice: number }>, now: Date, opts: { replace?: boolean } = {}): Promise<void> {
+export async function setCartLines(
+  tx: Tx,
+  shopperKey: string,
+  lines: Array<{ productId: string; quantity: number; seenPrice: number }>,
+  now: Date,
+  opts: { replace?: boolean } = {},
+): Promise<void> {
   if (opts.replace) await tx.execute(sql`delete from cart_lines where shopper_key = ${shopperKey}`);
   const keep = lines.filter((l) => l.quantity > 0);
   const drop = lines.filter((l) => l.quantity <= 0).map((l) => l.productId);
@@ -54,7 +74,10 @@ export async function setCartLines(tx: Tx, shopperKey: string, lines: Array<{ pr
       from jsonb_to_recordset(${JSON.stringify(keep.map((l) => ({ product_id: l.productId, quantity: l.quantity, seen_price: l.seenPrice })))}::jsonb) as x(product_id text, quantity int, seen_price bigint)
       on conflict (shopper_key, product_id) do update set quantity = excluded.quantity, seen_price = excluded.seen_price, updated_at = excluded.updated_at`,
     );
-  if (drop.length) await tx.execute(sql`delete from cart_lines where shopper_key = ${shopperKey} and product_id in (select jsonb_array_elements_text(${JSON.stringify(drop)}::jsonb))`);
+  if (drop.length)
+    await tx.execute(
+      sql`delete from cart_lines where shopper_key = ${shopperKey} and product_id in (select jsonb_array_elements_text(${JSON.stringify(drop)}::jsonb))`,
+    );
   await tx.execute(touch(shopperKey, now));
 }
 

@@ -22,7 +22,11 @@ export function renderInvoice(order: Order, profile: Profile, book: PhraseBook):
   const money = (minor: number) => formatPrice(minor, order.currency, lang);
   const date = new Intl.DateTimeFormat(LOCALE[lang], { timeZone: profile.timeZone, dateStyle: 'long' }).format(order.createdAt);
 
-  const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: t('inv_title', { number: order.number }), Author: profile.name, CreationDate: order.createdAt } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 50,
+    info: { Title: t('inv_title', { number: order.number }), Author: profile.name, CreationDate: order.createdAt },
+  });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -34,7 +38,10 @@ export function renderInvoice(order: Order, profile: Profile, book: PhraseBook):
 
   doc.font('bold').fontSize(18).text(profile.name);
   doc.moveDown(0.5);
-  doc.font('bold').fontSize(14).text(t('inv_title', { number: order.number }));
+  doc
+    .font('bold')
+    .fontSize(14)
+    .text(t('inv_title', { number: order.number }));
   doc.font('text').fontSize(10).fillColor('#444').text(date);
   doc.moveDown();
   doc.fillColor('#000').fontSize(11);
@@ -57,13 +64,24 @@ export function renderInvoice(order: Order, profile: Profile, book: PhraseBook):
     doc.y = y + h + 6;
   };
   row({ name: t('inv_item'), qty: t('inv_qty'), price: t('inv_price'), sum: t('inv_sum') }, 'bold');
-  doc.moveTo(left, doc.y - 3).lineTo(545, doc.y - 3).strokeColor('#999').stroke();
+  doc
+    .moveTo(left, doc.y - 3)
+    .lineTo(545, doc.y - 3)
+    .strokeColor('#999')
+    .stroke();
   for (const l of order.lines) row({ name: l.name, qty: String(l.quantity), price: money(l.price), sum: money(l.price * l.quantity) }, 'text');
   doc.moveTo(left, doc.y).lineTo(545, doc.y).stroke();
   doc.moveDown(0.5);
-  doc.font('bold').fontSize(12).text(`${t('inv_total')}: ${money(order.total)}`, left, doc.y, { width: 495, align: 'right' });
+  doc
+    .font('bold')
+    .fontSize(12)
+    .text(`${t('inv_total')}: ${money(order.total)}`, left, doc.y, { width: 495, align: 'right' });
   doc.moveDown(2);
-  doc.font('text').fontSize(9).fillColor('#666').text(order.paymentUrl ? t('inv_pay_link') : t('inv_pay_on_delivery'), left, doc.y, { width: 495 });
+  doc
+    .font('text')
+    .fontSize(9)
+    .fillColor('#666')
+    .text(order.paymentUrl ? t('inv_pay_link') : t('inv_pay_on_delivery'), left, doc.y, { width: 495 });
   doc.end();
   return done;
 }

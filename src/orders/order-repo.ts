@@ -187,13 +187,18 @@ export async function moveOrder(tx: Tx, number: string, to: OrderStatus, by: str
   await tx.execute(sql`insert into order_events (order_id, status, by, at) values (${r.id}, ${to}, ${by}, ${iso(at)}::timestamptz)`);
   // a cancelled order gives its reserved stock back
   if (to === 'cancelled')
-    await tx.execute(sql`update products p set stock = p.stock + l.quantity from (select product_id, sum(quantity)::int as quantity from order_lines where order_id = ${r.id} group by product_id) l where p.id = l.product_id`);
+    await tx.execute(
+      sql`update products p set stock = p.stock + l.quantity from (select product_id, sum(quantity)::int as quantity from order_lines where order_id = ${r.id} group by product_id) l where p.id = l.product_id`,
+    );
   return { before: r.status, id: Number(r.id) };
 }
 
 /** Orders not yet a Bitrix24 deal, oldest first. */
 export async function ordersWithoutDeal(db: Tx, limit: number): Promise<Array<{ id: number; number: string }>> {
-  const rows = await query<{ id: string | number; number: string }>(db, sql`select id, number from orders where crm_deal_id is null order by id limit ${limit}`);
+  const rows = await query<{ id: string | number; number: string }>(
+    db,
+    sql`select id, number from orders where crm_deal_id is null order by id limit ${limit}`,
+  );
   return rows.map((r) => ({ id: Number(r.id), number: r.number }));
 }
 

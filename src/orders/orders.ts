@@ -74,7 +74,11 @@ export class Orders {
       const lang = this.opts.profile().managerLanguage;
       const lines = d.lines.map((l) => `${l.name} × ${l.quantity}`).join('; ');
       const message = templateMessage(t, lang, { order: d.number, customer, total: formatPrice(total, d.currency, lang), lines });
-      await enqueueOutbound(tx, this.opts.managers.map((m) => ({ dedupeKey: `order:${id}:notify:${m}`, shopperKey: m, message })), d.at);
+      await enqueueOutbound(
+        tx,
+        this.opts.managers.map((m) => ({ dedupeKey: `order:${id}:notify:${m}`, shopperKey: m, message })),
+        d.at,
+      );
     }
     return id;
   }
@@ -101,7 +105,9 @@ export class Orders {
       const t = this.opts.templates.current().get(`order_${to}`);
       if (!t) return 0;
       const lang = asLang(order.language, this.opts.profile().defaultLanguage);
-      const message = templateMessage(t, lang, { order: order.number, total: formatPrice(order.total, order.currency, lang) }, [encodePayload({ kind: 'manager' })]);
+      const message = templateMessage(t, lang, { order: order.number, total: formatPrice(order.total, order.currency, lang) }, [
+        encodePayload({ kind: 'manager' }),
+      ]);
       return enqueueOutbound(tx, [{ dedupeKey: `order:${order.id}:${to}`, shopperKey: order.shopperKey, message }], now);
     });
     if (sent) this.opts.queued?.();
@@ -145,7 +151,10 @@ export class Orders {
         currency: o.currency,
         name: o.customerName,
         phone: /^\d+$/.test(o.shopperKey) ? o.shopperKey : null,
-        comments: [...o.lines.map((l) => `${l.name} × ${l.quantity} = ${formatPrice(l.price * l.quantity, o.currency, 'en')}`), o.fulfilment === 'delivery' ? `Delivery: ${o.address ?? ''}` : 'Pickup'].join('\n'),
+        comments: [
+          ...o.lines.map((l) => `${l.name} × ${l.quantity} = ${formatPrice(l.price * l.quantity, o.currency, 'en')}`),
+          o.fulfilment === 'delivery' ? `Delivery: ${o.address ?? ''}` : 'Pickup',
+        ].join('\n'),
       });
       if (res.ok) {
         await setDeal(db, o.id, res.value);

@@ -54,7 +54,15 @@ const json = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JS
  */
 function insertOutbound(items: OutboundItem[], now: Date, onlyIf?: SQL): SQL {
   const batch = JSON.stringify(
-    items.map((it, ord) => ({ dedupe_key: it.dedupeKey, shopper_key: it.shopperKey, pnid: it.phoneNumberId ?? null, inbox_id: it.inboxId ?? null, payload: it.message, fallback: it.fallbackTemplate ?? null, ord })),
+    items.map((it, ord) => ({
+      dedupe_key: it.dedupeKey,
+      shopper_key: it.shopperKey,
+      pnid: it.phoneNumberId ?? null,
+      inbox_id: it.inboxId ?? null,
+      payload: it.message,
+      fallback: it.fallbackTemplate ?? null,
+      ord,
+    })),
   );
   return sql`insert into outbox (dedupe_key, shopper_key, phone_number_id, inbox_id, payload, fallback_template, next_attempt_at, created_at, updated_at)
       select dedupe_key, shopper_key, pnid, inbox_id, payload, fallback, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz, ${iso(now)}::timestamptz
@@ -248,14 +256,14 @@ export async function recordStatuses(db: Tx, statuses: StatusUpdate[], now: Date
   // report; the earliest status dates it. Typed leniently: a webhook is never refused for it.
   if (statuses.some((s) => typeof s.raw.pricing === 'object' && s.raw.pricing !== null))
     await db.execute(
-    sql`insert into message_pricing (wamid, recipient, category, type, model, billable, at)
+      sql`insert into message_pricing (wamid, recipient, category, type, model, billable, at)
     select distinct on (wamid) wamid, raw->>'recipient_id', raw->'pricing'->>'category', raw->'pricing'->>'type', raw->'pricing'->>'pricing_model',
       case raw->'pricing'->'billable' when 'true'::jsonb then true when 'false'::jsonb then false end, at
     from jsonb_to_recordset(${batch}::jsonb) as x(wamid text, at timestamptz, raw jsonb)
     where jsonb_typeof(raw->'pricing') = 'object' and raw->'pricing'->>'category' is not null and raw->>'recipient_id' is not null
     order by wamid, at
     on conflict (wamid) do update set at = least(message_pricing.at, excluded.at)`,
-  );
+    );
   // A send whose answer never reached us (crash, timeout) is claimed by its callback data.
   await db.execute(
     sql`update outbox o set wamid = x.wamid, status = 'accepted', lease_until = null, claim_token = null, updated_at = ${iso(now)}::timestamptz, accepted_at = ${iso(now)}::timestamptz

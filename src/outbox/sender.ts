@@ -22,7 +22,6 @@ import {
 } from './outbox-repo.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
-
 export interface SenderOptions {
   db: Db;
   client: WhatsAppClient;

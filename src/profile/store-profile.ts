@@ -31,7 +31,12 @@ const schema = z
     /** Requests the greeting suggests, per language ("серый диван до 300 тысяч"). */
     examples: z.partialRecord(lang, z.array(z.string().min(1).max(80)).min(1)).default({}),
     /** What the assistant answers without a model, per language: where the store is, when it is open, how it delivers. */
-    info: z.partialRecord(lang, z.strictObject({ address: z.string().min(1).max(300), hours: z.string().min(1).max(300), delivery: z.string().min(1).max(600) }).partial()).default({}),
+    info: z
+      .partialRecord(
+        lang,
+        z.strictObject({ address: z.string().min(1).max(300), hours: z.string().min(1).max(300), delivery: z.string().min(1).max(600) }).partial(),
+      )
+      .default({}),
     /** How the store's own system (1C, a feed) is read. */
     catalog_source: z
       .strictObject({

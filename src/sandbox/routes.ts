@@ -63,26 +63,48 @@ export function sandboxRoutes(opts: {
   // Photos and voice notes from the page: stored like Meta media, downloaded through the same
   // path. Only what a shopper's WhatsApp sends (and the page's recorder makes) is taken: an
   // upload of any other type could be served back as a page on this origin.
-  app.post('/api/media', bodyLimit({ maxSize: 16 * 1024 * 1024, onError: () => { throw new PayloadTooLargeError('media over 16 MB'); } }), async (c) => {
-    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (!UPLOAD_TYPES.includes(type)) throw new BadRequestError(`a photo or a voice note: ${UPLOAD_TYPES.join(', ')}, not "${type || 'no type'}"`);
-    const bytes = Buffer.from(await c.req.arrayBuffer());
-    if (!bytes.length) throw new BadRequestError('empty upload');
-    const mime = c.req.header('content-type')!.trim();
-    return c.json({ ...opts.graph.addMedia(bytes, mime), mime_type: mime });
-  });
+  app.post(
+    '/api/media',
+    bodyLimit({
+      maxSize: 16 * 1024 * 1024,
+      onError: () => {
+        throw new PayloadTooLargeError('media over 16 MB');
+      },
+    }),
+    async (c) => {
+      const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!UPLOAD_TYPES.includes(type)) throw new BadRequestError(`a photo or a voice note: ${UPLOAD_TYPES.join(', ')}, not "${type || 'no type'}"`);
+      const bytes = Buffer.from(await c.req.arrayBuffer());
+      if (!bytes.length) throw new BadRequestError('empty upload');
+      const mime = c.req.header('content-type')!.trim();
+      return c.json({ ...opts.graph.addMedia(bytes, mime), mime_type: mime });
+    },
+  );
   app.get('/media/:id', (c) => {
     const m = opts.graph.getMedia(c.req.param('id'));
     if (!m) return c.notFound();
-    return c.body(new Uint8Array(m.bytes), 200, { 'content-type': m.mime, 'content-disposition': 'attachment', 'content-security-policy': "default-src 'none'; sandbox" });
+    return c.body(new Uint8Array(m.bytes), 200, {
+      'content-type': m.mime,
+      'content-disposition': 'attachment',
+      'content-security-policy': "default-src 'none'; sandbox",
+    });
   });
-  app.post('/api/webhook', bodyLimit({ maxSize: MAX_WEBHOOK_BYTES, onError: () => { throw new PayloadTooLargeError(`webhook body over ${MAX_WEBHOOK_BYTES} bytes`); } }), async (c) => {
-    const body = await c.req.json().catch(() => null);
-    const parsed = normalizeWebhook(body);
-    if (!parsed.ok) throw new BadRequestError(parsed.reason);
-    for (const m of parsed.value.messages) opts.graph.recordInbound(m.waId ?? m.userId ?? '?', m.message);
-    const res = await opts.postWebhook(body);
-    return c.json(await res.json(), res.status as 200);
-  });
+  app.post(
+    '/api/webhook',
+    bodyLimit({
+      maxSize: MAX_WEBHOOK_BYTES,
+      onError: () => {
+        throw new PayloadTooLargeError(`webhook body over ${MAX_WEBHOOK_BYTES} bytes`);
+      },
+    }),
+    async (c) => {
+      const body = await c.req.json().catch(() => null);
+      const parsed = normalizeWebhook(body);
+      if (!parsed.ok) throw new BadRequestError(parsed.reason);
+      for (const m of parsed.value.messages) opts.graph.recordInbound(m.waId ?? m.userId ?? '?', m.message);
+      const res = await opts.postWebhook(body);
+      return c.json(await res.json(), res.status as 200);
+    },
+  );
   return app;
 }

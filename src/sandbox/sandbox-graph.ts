@@ -56,7 +56,8 @@ export class SandboxGraph {
     this.app.post('/:version/:pnid/media', async (c) => {
       const form = await c.req.formData();
       const file = form.get('file');
-      if (!(file instanceof File)) return c.json({ error: { message: '(#100) The parameter file is required.', type: 'OAuthException', code: 100, fbtrace_id: 'sandbox' } }, 400);
+      if (!(file instanceof File))
+        return c.json({ error: { message: '(#100) The parameter file is required.', type: 'OAuthException', code: 100, fbtrace_id: 'sandbox' } }, 400);
       const { id } = this.addMedia(Buffer.from(await file.arrayBuffer()), String(form.get('type') ?? file.type));
       return c.json({ id });
     });
@@ -69,9 +70,26 @@ export class SandboxGraph {
       const id = c.req.param('mediaId');
       const m = this.media.get(id);
       if (!m) {
-        return c.json({ error: { message: `Unsupported get request. Object with ID '${id}' does not exist`, type: 'GraphMethodException', code: 100, fbtrace_id: 'sandbox' } }, 400);
+        return c.json(
+          {
+            error: {
+              message: `Unsupported get request. Object with ID '${id}' does not exist`,
+              type: 'GraphMethodException',
+              code: 100,
+              fbtrace_id: 'sandbox',
+            },
+          },
+          400,
+        );
       }
-      return c.json({ messaging_product: 'whatsapp', url: `http://sandbox/media-download/${id}`, mime_type: m.mime, sha256: m.sha256, file_size: String(m.bytes.length), id });
+      return c.json({
+        messaging_product: 'whatsapp',
+        url: `http://sandbox/media-download/${id}`,
+        mime_type: m.mime,
+        sha256: m.sha256,
+        file_size: String(m.bytes.length),
+        id,
+      });
     });
   }
 
@@ -143,6 +161,8 @@ export class SandboxGraph {
     if (!this.deliverWebhook) return;
     const ts = unixSeconds(this.opts.clock.now());
     const statuses = ['sent', 'delivered'].map((status) => ({ id: wamid, status, timestamp: ts, recipient_id: to }));
-    await this.deliverWebhook(statusesEnvelope({ phoneNumberId: pnid, displayPhoneNumber: 'sandbox', wabaId: 'sandbox', statuses })).catch((err: unknown) => this.opts.log?.warn({ err: String(err) }, 'sandbox: status webhook not delivered'));
+    await this.deliverWebhook(statusesEnvelope({ phoneNumberId: pnid, displayPhoneNumber: 'sandbox', wabaId: 'sandbox', statuses })).catch((err: unknown) =>
+      this.opts.log?.warn({ err: String(err) }, 'sandbox: status webhook not delivered'),
+    );
   }
 }

@@ -2,7 +2,21 @@ import { createHash, randomUUID } from 'node:crypto';
 import { eq, inArray, or, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.ts';
 import { query, type Db } from '../db/database.ts';
-import { analyticsEvents, cartLines, carts, escalations, inbox, messagePricing, messageStatuses, orders, outbox, preferences, priceAlerts, productViews, shoppers } from '../db/schema.ts';
+import {
+  analyticsEvents,
+  cartLines,
+  carts,
+  escalations,
+  inbox,
+  messagePricing,
+  messageStatuses,
+  orders,
+  outbox,
+  preferences,
+  priceAlerts,
+  productViews,
+  shoppers,
+} from '../db/schema.ts';
 import { readCart } from '../orders/cart-repo.ts';
 import { listOrders } from '../orders/order-repo.ts';
 import type { Logger } from '../log.ts';
@@ -16,7 +30,10 @@ import { shopperStoreKeys, type Store } from '../store/store.ts';
 async function findShopper(db: Db, who: string) {
   const id = who.trim().replace(/^\+/, '');
   if (!id) return null;
-  const [row] = await db.select().from(shoppers).where(or(eq(shoppers.key, id), eq(shoppers.waId, id), eq(shoppers.userId, who.trim())));
+  const [row] = await db
+    .select()
+    .from(shoppers)
+    .where(or(eq(shoppers.key, id), eq(shoppers.waId, id), eq(shoppers.userId, who.trim())));
   return row ?? null;
 }
 
@@ -31,11 +48,30 @@ export async function exportShopper(deps: { db: Db; store: Store; invoiceUrl: (t
   if (!shopper) return null;
   const key = shopper.key;
   const [received, sent, prefs, alerts, handoffs, views, bought, cart, checkout] = await Promise.all([
-    db.select({ wamid: inbox.wamid, type: inbox.type, message: inbox.message, at: inbox.receivedAt }).from(inbox).where(eq(inbox.shopperKey, key)).orderBy(inbox.id),
-    db.select({ wamid: outbox.wamid, message: outbox.payload, status: outbox.status, at: outbox.createdAt }).from(outbox).where(eq(outbox.shopperKey, key)).orderBy(outbox.id),
+    db
+      .select({ wamid: inbox.wamid, type: inbox.type, message: inbox.message, at: inbox.receivedAt })
+      .from(inbox)
+      .where(eq(inbox.shopperKey, key))
+      .orderBy(inbox.id),
+    db
+      .select({ wamid: outbox.wamid, message: outbox.payload, status: outbox.status, at: outbox.createdAt })
+      .from(outbox)
+      .where(eq(outbox.shopperKey, key))
+      .orderBy(outbox.id),
     db.select({ data: preferences.data, updatedAt: preferences.updatedAt }).from(preferences).where(eq(preferences.shopperKey, key)),
     db.select().from(priceAlerts).where(eq(priceAlerts.shopperKey, key)).orderBy(priceAlerts.id),
-    db.select({ id: escalations.id, reason: escalations.reason, summary: escalations.summary, status: escalations.status, createdAt: escalations.createdAt, closedAt: escalations.closedAt }).from(escalations).where(eq(escalations.shopperKey, key)).orderBy(escalations.id),
+    db
+      .select({
+        id: escalations.id,
+        reason: escalations.reason,
+        summary: escalations.summary,
+        status: escalations.status,
+        createdAt: escalations.createdAt,
+        closedAt: escalations.closedAt,
+      })
+      .from(escalations)
+      .where(eq(escalations.shopperKey, key))
+      .orderBy(escalations.id),
     db.select({ productId: productViews.productId, at: productViews.at }).from(productViews).where(eq(productViews.shopperKey, key)).orderBy(productViews.at),
     listOrders(db, { shopperKey: key, limit: 10_000 }),
     readCart(db, key),
@@ -44,7 +80,9 @@ export async function exportShopper(deps: { db: Db; store: Store; invoiceUrl: (t
   const { key: _key, ...profile } = shopper;
   return {
     shopper: { key, ...profile },
-    messages: [...received.map((m) => ({ direction: 'in' as const, ...m })), ...sent.map((m) => ({ direction: 'out' as const, ...m }))].sort((a, b) => a.at.getTime() - b.at.getTime()),
+    messages: [...received.map((m) => ({ direction: 'in' as const, ...m })), ...sent.map((m) => ({ direction: 'out' as const, ...m }))].sort(
+      (a, b) => a.at.getTime() - b.at.getTime(),
+    ),
     preferences: prefs[0]?.data ?? null,
     priceAlerts: alerts.map(({ shopperKey: _s, ...a }) => a),
     escalations: handoffs,
@@ -75,7 +113,9 @@ export async function forgetShopper(deps: { db: Db; store: Store; clock: Clock; 
   const pseudonym = `forgotten:${createHash('sha256').update(randomUUID()).digest('hex').slice(0, 16)}`;
   const now = clock.now();
   const counts = await db.transaction(async (tx) => {
-    const wamids = (await tx.select({ wamid: outbox.wamid }).from(outbox).where(eq(outbox.shopperKey, key))).map((r) => r.wamid).filter((w): w is string => !!w);
+    const wamids = (await tx.select({ wamid: outbox.wamid }).from(outbox).where(eq(outbox.shopperKey, key)))
+      .map((r) => r.wamid)
+      .filter((w): w is string => !!w);
     const n = async (q: Promise<unknown[]>) => (await q).length;
     // how others' messages quoted them («Иван Тестов (77015550077)» to a manager): in a message
     // that names their number, the number and the name (as written inside JSON) become the
@@ -85,7 +125,12 @@ export async function forgetShopper(deps: { db: Db; store: Store; clock: Clock; 
     const mentions = (col: 'payload' | 'message') => or(...ids.map((q) => sql`strpos(${sql.raw(col)}::text, ${q}) > 0`))!;
     const statuses =
       (wamids.length ? await n(tx.delete(messageStatuses).where(inArray(messageStatuses.wamid, wamids)).returning({ w: messageStatuses.wamid })) : 0) +
-      (await n(tx.delete(messageStatuses).where(inArray(sql`${messageStatuses.raw}->>'recipient_id'`, ids)).returning({ w: messageStatuses.wamid })));
+      (await n(
+        tx
+          .delete(messageStatuses)
+          .where(inArray(sql`${messageStatuses.raw}->>'recipient_id'`, ids))
+          .returning({ w: messageStatuses.wamid }),
+      ));
     const result = {
       messagesIn: await n(tx.delete(inbox).where(eq(inbox.shopperKey, key)).returning({ id: inbox.id })),
       messagesOut: await n(tx.delete(outbox).where(eq(outbox.shopperKey, key)).returning({ id: outbox.id })),
@@ -98,7 +143,11 @@ export async function forgetShopper(deps: { db: Db; store: Store; clock: Clock; 
         await query<{ id: number }>(tx, sql`delete from webhook_events where ${or(...ids.map((id) => sql`strpos(raw::text, ${id}) > 0`))} returning id`)
       ).length,
       escalations: await n(
-        tx.update(escalations).set({ shopperKey: pseudonym, reason: '', summary: '', updatedAt: now }).where(eq(escalations.shopperKey, key)).returning({ id: escalations.id }),
+        tx
+          .update(escalations)
+          .set({ shopperKey: pseudonym, reason: '', summary: '', updatedAt: now })
+          .where(eq(escalations.shopperKey, key))
+          .returning({ id: escalations.id }),
       ),
       analyticsEvents: await n(
         tx
@@ -111,15 +160,26 @@ export async function forgetShopper(deps: { db: Db; store: Store; clock: Clock; 
         tx
           .update(orders)
           // an invoice token with ':' never matches /invoices/<token>.pdf: the invoice is not served
-          .set({ shopperKey: pseudonym, address: null, location: null, customerName: '', invoiceToken: sql`'forgotten:' || md5(random()::text || ${orders.id}::text)`, updatedAt: now })
+          .set({
+            shopperKey: pseudonym,
+            address: null,
+            location: null,
+            customerName: '',
+            invoiceToken: sql`'forgotten:' || md5(random()::text || ${orders.id}::text)`,
+            updatedAt: now,
+          })
           .where(eq(orders.shopperKey, key))
           .returning({ id: orders.id }),
       ),
       cartLines: await n(tx.delete(cartLines).where(eq(cartLines.shopperKey, key)).returning({ p: cartLines.productId })),
       carts: await n(tx.delete(carts).where(eq(carts.shopperKey, key)).returning({ k: carts.shopperKey })),
-      messagePricing: await n(tx.update(messagePricing).set({ recipient: pseudonym }).where(inArray(messagePricing.recipient, ids)).returning({ w: messagePricing.wamid })),
-      quotedOut: (await query<{ id: number }>(tx, sql`update outbox set payload = (${scrub('payload')})::jsonb where ${mentions('payload')} returning id`)).length,
-      quotedIn: (await query<{ id: number }>(tx, sql`update inbox set message = (${scrub('message')})::jsonb where ${mentions('message')} returning id`)).length,
+      messagePricing: await n(
+        tx.update(messagePricing).set({ recipient: pseudonym }).where(inArray(messagePricing.recipient, ids)).returning({ w: messagePricing.wamid }),
+      ),
+      quotedOut: (await query<{ id: number }>(tx, sql`update outbox set payload = (${scrub('payload')})::jsonb where ${mentions('payload')} returning id`))
+        .length,
+      quotedIn: (await query<{ id: number }>(tx, sql`update inbox set message = (${scrub('message')})::jsonb where ${mentions('message')} returning id`))
+        .length,
       shopper: await n(tx.delete(shoppers).where(eq(shoppers.key, key)).returning({ k: shoppers.key })),
     };
     await tx.insert(analyticsEvents).values({ dedupeKey: `forget:${pseudonym}`, shopperKey: pseudonym, kind: 'shopper_forgotten', data: result, at: now });

@@ -58,7 +58,12 @@ export class RedisStore implements Store {
   }
 
   async listPush(key: string, items: string[], max: number, ttlSeconds = 30 * 24 * 3600): Promise<void> {
-    await this.r.multi().rpush(this.k(key), ...items).ltrim(this.k(key), -max, -1).expire(this.k(key), ttlSeconds).exec();
+    await this.r
+      .multi()
+      .rpush(this.k(key), ...items)
+      .ltrim(this.k(key), -max, -1)
+      .expire(this.k(key), ttlSeconds)
+      .exec();
   }
 
   async listGet(key: string): Promise<string[]> {
@@ -83,9 +88,11 @@ export class RedisStore implements Store {
   }
 
   async takeToken(bucket: string, ratePerSec: number, burst: number, nowMs: number): Promise<number> {
-    const r = await (this.r as unknown as {
-      vtTakeToken(k: string, rate: number, burst: number, now: number): Promise<number>;
-    }).vtTakeToken(this.k(`bucket:${bucket}`), ratePerSec, burst, nowMs);
+    const r = await (
+      this.r as unknown as {
+        vtTakeToken(k: string, rate: number, burst: number, now: number): Promise<number>;
+      }
+    ).vtTakeToken(this.k(`bucket:${bucket}`), ratePerSec, burst, nowMs);
     return Number(r);
   }
 

@@ -32,5 +32,12 @@ export const storeKeys = {
 export function shopperStoreKeys(shopper: string, nowMs: number): string[] {
   const minute = Math.floor(nowMs / 60_000);
   // `prefs:`, `lang:` and `model-fails:` were keys of earlier versions (expiring within 30 days): erased too
-  return [storeKeys.context(shopper), storeKeys.flood(shopper, minute), storeKeys.flood(shopper, minute - 1), `prefs:${shopper}`, `lang:${shopper}`, `model-fails:${shopper}`];
+  return [
+    storeKeys.context(shopper),
+    storeKeys.flood(shopper, minute),
+    storeKeys.flood(shopper, minute - 1),
+    `prefs:${shopper}`,
+    `lang:${shopper}`,
+    `model-fails:${shopper}`,
+  ];
 }

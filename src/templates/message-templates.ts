@@ -130,19 +130,30 @@ export interface ShownTemplate {
  */
 export function shownTemplate(set: TemplateSet, message: wa.OutboundMessage): ShownTemplate | null {
   if (message.type !== 'template') return null;
-  const sent = message.template as { name: string; language: { code: string }; components?: Array<{ type: string; sub_type?: string; index?: string; parameters?: Array<{ parameter_name?: string; text?: string; payload?: string }> }> };
+  const sent = message.template as {
+    name: string;
+    language: { code: string };
+    components?: Array<{ type: string; sub_type?: string; index?: string; parameters?: Array<{ parameter_name?: string; text?: string; payload?: string }> }>;
+  };
   const t = [...set.values()].find((x) => x.name === sent.name);
   const l = t && (TEMPLATE_LANGS as readonly string[]).includes(sent.language.code) ? t.languages[sent.language.code as TemplateLang] : null;
   if (!l) return null;
   const comps = sent.components ?? [];
-  const values = (type: string) => Object.fromEntries((comps.find((c) => c.type === type)?.parameters ?? []).map((p) => [p.parameter_name ?? '', p.text ?? '']));
+  const values = (type: string) =>
+    Object.fromEntries((comps.find((c) => c.type === type)?.parameters ?? []).map((p) => [p.parameter_name ?? '', p.text ?? '']));
   const payload = (i: number) => comps.find((c) => c.type === 'button' && c.index === String(i))?.parameters?.[0]?.payload;
   let quick = 0;
   return {
     ...(l.header ? { header: fill(l.header, values('header')) } : {}),
     body: fill(l.body, values('body')),
     ...(l.footer ? { footer: l.footer } : {}),
-    buttons: l.buttons.map((b) => (b.type === 'quick_reply' ? { type: b.type, text: b.text, payload: payload(quick++) } : b.type === 'url' ? { type: b.type, text: b.text, url: b.url } : { type: b.type, text: b.text })),
+    buttons: l.buttons.map((b) =>
+      b.type === 'quick_reply'
+        ? { type: b.type, text: b.text, payload: payload(quick++) }
+        : b.type === 'url'
+          ? { type: b.type, text: b.text, url: b.url }
+          : { type: b.type, text: b.text },
+    ),
   };
 }
 
@@ -182,6 +193,8 @@ export function templateMessage(t: MessageTemplate, lang: TemplateLang, values: 
     language: lang,
     header,
     body: component(l.body, LIMITS.templateBody),
-    quickReplies: l.buttons.filter((b) => b.type === 'quick_reply').map((_, i) => payloads[i] ?? encodePayload({ kind: 'template', template: t.key, index: i })),
+    quickReplies: l.buttons
+      .filter((b) => b.type === 'quick_reply')
+      .map((_, i) => payloads[i] ?? encodePayload({ kind: 'template', template: t.key, index: i })),
   });
 }

@@ -10,7 +10,12 @@ export function metaTemplate(t: MessageTemplate, lang: TemplateLang) {
   const named = (text: string | undefined) => params(text).map((p) => ({ param_name: p, example: t.examples[p]! }));
   const components: Array<Record<string, unknown>> = [];
   if (l.header) {
-    components.push({ type: 'HEADER', format: 'TEXT', text: l.header, ...(named(l.header).length ? { example: { header_text_named_params: named(l.header) } } : {}) });
+    components.push({
+      type: 'HEADER',
+      format: 'TEXT',
+      text: l.header,
+      ...(named(l.header).length ? { example: { header_text_named_params: named(l.header) } } : {}),
+    });
   }
   components.push({ type: 'BODY', text: l.body, ...(named(l.body).length ? { example: { body_text_named_params: named(l.body) } } : {}) });
   if (l.footer) components.push({ type: 'FOOTER', text: l.footer });
@@ -18,7 +23,11 @@ export function metaTemplate(t: MessageTemplate, lang: TemplateLang) {
     components.push({
       type: 'BUTTONS',
       buttons: l.buttons.map((b) =>
-        b.type === 'quick_reply' ? { type: 'QUICK_REPLY', text: b.text } : b.type === 'url' ? { type: 'URL', text: b.text, url: b.url } : { type: 'PHONE_NUMBER', text: b.text, phone_number: b.phone_number },
+        b.type === 'quick_reply'
+          ? { type: 'QUICK_REPLY', text: b.text }
+          : b.type === 'url'
+            ? { type: 'URL', text: b.text, url: b.url }
+            : { type: 'PHONE_NUMBER', text: b.text, phone_number: b.phone_number },
       ),
     });
   }
@@ -37,7 +46,10 @@ interface MetaListed {
 /** Every template Meta has for the WABA, following the paging cursors. */
 export async function listMetaTemplates(client: WhatsAppClient, wabaId: string): Promise<MetaListed[]> {
   const out: MetaListed[] = [];
-  let page = await client.graphGet<{ data: MetaListed[]; paging?: { next?: string } }>(`${wabaId}/message_templates`, { fields: 'id,name,language,status,category,components', limit: '100' });
+  let page = await client.graphGet<{ data: MetaListed[]; paging?: { next?: string } }>(`${wabaId}/message_templates`, {
+    fields: 'id,name,language,status,category,components',
+    limit: '100',
+  });
   for (;;) {
     out.push(...page.data);
     if (!page.paging?.next) return out;
@@ -105,6 +117,10 @@ export async function templatesStatus(opts: { client: WhatsAppClient; wabaId: st
       return { key: t.key, name: t.name, language: lang, status: m?.status ?? 'MISSING', id: m?.id };
     }),
   );
-  await record(opts.db, rows.filter((r) => r.status !== 'MISSING'), opts.now);
+  await record(
+    opts.db,
+    rows.filter((r) => r.status !== 'MISSING'),
+    opts.now,
+  );
   return rows;
 }

@@ -19,7 +19,16 @@ function envelope<V extends object>(opts: EnvelopeOpts, value: V) {
     entry: [
       {
         id: opts.wabaId ?? '419561257915477',
-        changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: opts.displayPhoneNumber ?? '15550783881', phone_number_id: opts.phoneNumberId }, ...value } as Record<string, unknown> & V }],
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: opts.displayPhoneNumber ?? '15550783881', phone_number_id: opts.phoneNumberId },
+              ...value,
+            } as Record<string, unknown> & V,
+          },
+        ],
       },
     ],
   };

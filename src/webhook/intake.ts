@@ -27,7 +27,16 @@ export class Intake {
   private readonly messages: Batcher<InboundMessage, number>;
   private readonly statuses: Batcher<StatusUpdate, undefined>;
 
-  constructor(private readonly opts: { db: Db; clock: Clock; log: Logger; onMessages?: () => void; maxInFlight?: number; urgent?: <T>(fn: () => Promise<T>) => Promise<T> }) {
+  constructor(
+    private readonly opts: {
+      db: Db;
+      clock: Clock;
+      log: Logger;
+      onMessages?: () => void;
+      maxInFlight?: number;
+      urgent?: <T>(fn: () => Promise<T>) => Promise<T>;
+    },
+  ) {
     const maxInFlight = opts.maxInFlight ?? 2;
     this.messages = new Batcher({
       maxInFlight,
@@ -76,9 +85,9 @@ export class Intake {
       log.info({ template: t.name, language: t.language, event: t.event }, 'template status update');
     }
     if (w.events.length) {
-      await db.insert(webhookEvents).values(
-        w.events.map((e) => ({ kind: e.kind, field: e.field, code: e.code, detail: e.detail, raw: asJsonRecord(e.raw), receivedAt: now })),
-      );
+      await db
+        .insert(webhookEvents)
+        .values(w.events.map((e) => ({ kind: e.kind, field: e.field, code: e.code, detail: e.detail, raw: asJsonRecord(e.raw), receivedAt: now })));
       for (const e of w.events) log.warn({ kind: e.kind, field: e.field, code: e.code, detail: e.detail }, 'webhook event recorded');
     }
     return {

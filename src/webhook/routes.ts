@@ -79,7 +79,11 @@ export function webhookRoutes(opts: {
         throw new UnavailableError('could not store the webhook; Meta will redeliver');
       }
       opts.metrics.webhookLatency.observe((performance.now() - started) / 1000);
-      if (opts.log.isLevelEnabled('debug')) opts.log.debug({ requestId: c.get('requestId'), wamids: parsed.value.messages.map((m) => m.wamid), statuses: parsed.value.statuses.length }, 'webhook stored');
+      if (opts.log.isLevelEnabled('debug'))
+        opts.log.debug(
+          { requestId: c.get('requestId'), wamids: parsed.value.messages.map((m) => m.wamid), statuses: parsed.value.statuses.length },
+          'webhook stored',
+        );
       return c.json({ ok: true, ...result }, 200);
     },
   );

@@ -8,6 +8,6 @@ export function signBody(raw: Uint8Array | string, appSecret: string): string {
 
 /** Constant-time check of X-Hub-Signature-256 against the raw bytes as received. */
 export function verifySignature(raw: Uint8Array, header: string | undefined | null, appSecret: string): boolean {
-  if (!header || !header.startsWith('sha256=')) return false;
+  if (!header?.startsWith('sha256=')) return false;
   return sameSecret(header.slice(7).trim().toLowerCase(), signBody(raw, appSecret).slice(7));
 }

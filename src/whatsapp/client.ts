@@ -60,7 +60,11 @@ export class WhatsAppClient {
       });
     } catch (err) {
       const timeout = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-      throw new WhatsAppApiError({ message: timeout ? `Graph API timed out after ${this.timeoutMs} ms` : `Graph API unreachable: ${String(err)}`, details: timeout ? 'timeout' : 'network', retryable: true });
+      throw new WhatsAppApiError({
+        message: timeout ? `Graph API timed out after ${this.timeoutMs} ms` : `Graph API unreachable: ${String(err)}`,
+        details: timeout ? 'timeout' : 'network',
+        retryable: true,
+      });
     }
     const raw = await res.text().catch(() => '');
     let json: unknown = null;
@@ -87,7 +91,12 @@ export class WhatsAppClient {
     form.set('file', new Blob([new Uint8Array(data)], { type: mimeType }), filename);
     let res: Response;
     try {
-      res = await this.fetch(this.url(`${phoneNumberId}/media`), { method: 'POST', headers: { authorization: `Bearer ${this.opts.token}` }, body: form, signal: AbortSignal.timeout(this.timeoutMs * 3) });
+      res = await this.fetch(this.url(`${phoneNumberId}/media`), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.opts.token}` },
+        body: form,
+        signal: AbortSignal.timeout(this.timeoutMs * 3),
+      });
     } catch (err) {
       throw new WhatsAppApiError({ message: `media upload failed: ${String(err)}`, retryable: true });
     }
@@ -124,14 +133,20 @@ export class WhatsAppClient {
    * the ones it refused and why; the batch itself is processed later under `handles`.
    */
   async catalogItemsBatch(catalogId: string, requests: Array<{ method: 'UPDATE' | 'DELETE'; data: Record<string, unknown> }>): Promise<CatalogBatchResult> {
-    const res = await this.call<{ handles?: string[]; validation_status?: Array<{ retailer_id?: string; errors?: Array<{ message?: string }> }> }>('POST', this.url(`${catalogId}/items_batch`), {
-      item_type: 'PRODUCT_ITEM',
-      allow_upsert: true,
-      requests,
-    });
+    const res = await this.call<{ handles?: string[]; validation_status?: Array<{ retailer_id?: string; errors?: Array<{ message?: string }> }> }>(
+      'POST',
+      this.url(`${catalogId}/items_batch`),
+      {
+        item_type: 'PRODUCT_ITEM',
+        allow_upsert: true,
+        requests,
+      },
+    );
     return {
       handles: res.handles ?? [],
-      refused: (res.validation_status ?? []).filter((v) => v.errors?.length).map((v) => ({ retailerId: v.retailer_id ?? '?', errors: v.errors!.map((e) => e.message ?? 'refused') })),
+      refused: (res.validation_status ?? [])
+        .filter((v) => v.errors?.length)
+        .map((v) => ({ retailerId: v.retailer_id ?? '?', errors: v.errors!.map((e) => e.message ?? 'refused') })),
     };
   }
 
@@ -166,7 +181,10 @@ export class WhatsAppClient {
    * partial file is removed. The sha256 of what arrived is returned (hex and base64, since
    * webhooks carry base64 and the media endpoint hex).
    */
-  async downloadMedia(mediaId: string, opts: { maxBytes: number; to: string }): Promise<{ info: MediaInfo; bytes: number; sha256: string; sha256Base64: string }> {
+  async downloadMedia(
+    mediaId: string,
+    opts: { maxBytes: number; to: string },
+  ): Promise<{ info: MediaInfo; bytes: number; sha256: string; sha256Base64: string }> {
     for (let attempt = 0; ; attempt++) {
       const info = await this.getMedia(mediaId);
       if (info.fileSize !== null && info.fileSize > opts.maxBytes) {

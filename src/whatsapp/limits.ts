@@ -49,12 +49,14 @@ export function fit(text: string, max: number): string {
  * Line breaks become " · ", other runs of white space one space; a lone no-break space stays.
  */
 export function flattenParam(value: string): string {
-  return value
-    .split(/\s*[\r\n\u2028\u2029]+\s*/)
-    // a lone no-break space stays (it keeps a price whole); any other run becomes one space
-    .map((line) => line.replace(/\s+/g, (run) => (run === NBSP ? run : ' ')).trim())
-    .filter(Boolean)
-    .join(' · ');
+  return (
+    value
+      .split(/\s*[\r\n\u2028\u2029]+\s*/)
+      // a lone no-break space stays (it keeps a price whole); any other run becomes one space
+      .map((line) => line.replace(/\s+/g, (run) => (run === NBSP ? run : ' ')).trim())
+      .filter(Boolean)
+      .join(' · ')
+  );
 }
 
 /**

@@ -111,7 +111,13 @@ export function product(opts: { catalogId: string; retailerId: string; body?: st
 }
 
 /** Several catalog products in sections (Meta: header text and body required, ≤ 10 sections, ≤ 30 products in all). */
-export function productList(opts: { catalogId: string; header: string; body: string; footer?: string; sections: Array<{ title: string; retailerIds: string[] }> }): OutboundMessage {
+export function productList(opts: {
+  catalogId: string;
+  header: string;
+  body: string;
+  footer?: string;
+  sections: Array<{ title: string; retailerIds: string[] }>;
+}): OutboundMessage {
   return {
     type: 'interactive',
     interactive: {
@@ -119,7 +125,10 @@ export function productList(opts: { catalogId: string; header: string; body: str
       header: { type: 'text', text: opts.header },
       body: { text: opts.body },
       ...(opts.footer ? { footer: { text: opts.footer } } : {}),
-      action: { catalog_id: opts.catalogId, sections: opts.sections.map((s) => ({ title: s.title, product_items: s.retailerIds.map((id) => ({ product_retailer_id: id })) })) },
+      action: {
+        catalog_id: opts.catalogId,
+        sections: opts.sections.map((s) => ({ title: s.title, product_items: s.retailerIds.map((id) => ({ product_retailer_id: id })) })),
+      },
     },
   };
 }
@@ -169,9 +178,9 @@ export function template(opts: {
     });
   }
   if (opts.body) components.push({ type: 'body', parameters: params(opts.body) });
-  (opts.quickReplies ?? []).forEach((payload, index) =>
-    components.push({ type: 'button', sub_type: 'quick_reply', index: String(index), parameters: [{ type: 'payload', payload }] }),
-  );
+  for (const [index, payload] of (opts.quickReplies ?? []).entries()) {
+    components.push({ type: 'button', sub_type: 'quick_reply', index: String(index), parameters: [{ type: 'payload', payload }] });
+  }
   return {
     type: 'template',
     template: { name: opts.name, language: { code: opts.language }, ...(components.length ? { components } : {}) },

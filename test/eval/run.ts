@@ -49,7 +49,7 @@ async function viaModel(client: OpenAI, model: string, text: string): Promise<Gu
     tools: toolSpecs(vocabulary),
   });
   const call = res.choices[0]?.message.tool_calls?.find((c) => c.type === 'function');
-  if (!call || call.type !== 'function') return { tool: 'none', args: {} };
+  if (call?.type !== 'function') return { tool: 'none', args: {} };
   return { tool: call.function.name, args: JSON.parse(call.function.arguments || '{}') };
 }
 

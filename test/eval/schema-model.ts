@@ -10,7 +10,11 @@ import type { Scripted } from '../fakes/openai.ts';
  */
 const DONE: Record<string, string> = { English: 'Here are some options.', Russian: 'Вот что подобрал.', Kazakh: 'Міне, таңдағандарым.' };
 /** What the model says when a search result tells it filters were relaxed (the eval looks for these words). */
-export const RELAXED: Record<string, string> = { English: 'Nothing matched exactly; here are the closest.', Russian: 'Точно такого нет; вот самое близкое.', Kazakh: 'Дәл осындай жоқ; міне, ең жақындары.' };
+export const RELAXED: Record<string, string> = {
+  English: 'Nothing matched exactly; here are the closest.',
+  Russian: 'Точно такого нет; вот самое близкое.',
+  Kazakh: 'Дәл осындай жоқ; міне, ең жақындары.',
+};
 const NONE: Record<string, string> = { English: 'Sorry, we do not have that.', Russian: 'К сожалению, такого нет.', Kazakh: 'Өкінішке орай, мұндай жоқ.' };
 const ORDINALS: Array<[RegExp, number]> = [
   [/\b(first|1st)\b|перв|бірінші/i, 1],
@@ -24,12 +28,20 @@ const REFINE: Array<[RegExp, string]> = [
   [/smaller|меньше|поменьше|кіші/i, 'smaller'],
 ];
 const SIMILAR = /more like this|similar|похож|ұқсас/i;
-const BUDGET = /(?:under|below|less than|up to|до|не дороже|дешевле)\s*\$?\s*(\d[\d\s]*)\s*(k|к|тыс\S*|мың\S*)?|\$\s*(\d+)|(\d[\d\s]*)\s*(мың\S*)?\s*(?:теңгеге|тенге)?\s*дейін/i;
+const BUDGET =
+  /(?:under|below|less than|up to|до|не дороже|дешевле)\s*\$?\s*(\d[\d\s]*)\s*(k|к|тыс\S*|мың\S*)?|\$\s*(\d+)|(\d[\d\s]*)\s*(мың\S*)?\s*(?:теңгеге|тенге)?\s*дейін/i;
 
 const norm = (t: string) => t.toLowerCase().replace(/ё/g, 'е');
 const mentions = (text: string, value: string) => {
   const t = ` ${norm(text).replace(/[^\p{L}\p{N}]+/gu, ' ')} `;
-  return ` ${norm(value).replace(/[^\p{L}\p{N}]+/gu, ' ')} `.trim().length > 1 && t.includes(` ${norm(value).replace(/[^\p{L}\p{N}]+/gu, ' ').trim()} `);
+  return (
+    ` ${norm(value).replace(/[^\p{L}\p{N}]+/gu, ' ')} `.trim().length > 1 &&
+    t.includes(
+      ` ${norm(value)
+        .replace(/[^\p{L}\p{N}]+/gu, ' ')
+        .trim()} `,
+    )
+  );
 };
 
 export function schemaFollowingModel(body: Record<string, any>): Scripted {
@@ -42,22 +54,24 @@ export function schemaFollowingModel(body: Record<string, any>): Scripted {
     return { content: words[language] ?? words.English! };
   }
   const text = String(last.content);
-  const shown = [...messages]
-    .reverse()
-    .map((m) => (m.role === 'assistant' ? /\[shown: (.*)\]/.exec(String(m.content ?? ''))?.[1] : undefined))
-    .find(Boolean)
-    ?.split('; ')
-    .map((x) => x.replace(/^\d+\) /, '').split(' ')[0]!) ?? [];
+  const shown =
+    [...messages]
+      .reverse()
+      .map((m) => (m.role === 'assistant' ? /\[shown: (.*)\]/.exec(String(m.content ?? ''))?.[1] : undefined))
+      .find(Boolean)
+      ?.split('; ')
+      .map((x) => x.replace(/^\d+\) /, '').split(' ')[0]!) ?? [];
   const short = text.split(/\s+/).length <= 4;
   if (shown.length && short) {
     for (const [re, n] of ORDINALS) if (re.test(text) && shown[n - 1]) return call('get_product_details', { product_id: shown[n - 1] });
     if (SIMILAR.test(text)) return call('get_recommendations', { product_id: shown[0] });
     for (const [re, refine] of REFINE) if (re.test(text)) return call('search_products', { query: text, refine });
-    if (!/\p{L}{5,}/u.test(text.replace(/^(and|а|и)\s+/i, '')) || /^(in|в|во)\s/i.test(text.replace(/^(and|а|и)\s+/i, ''))) return call('search_products', { query: text, refine: 'other' });
+    if (!/\p{L}{5,}/u.test(text.replace(/^(and|а|и)\s+/i, '')) || /^(in|в|во)\s/i.test(text.replace(/^(and|а|и)\s+/i, '')))
+      return call('search_products', { query: text, refine: 'other' });
   }
-  const props = (body.tools as Array<{ function: { name: string; parameters: { properties: Record<string, { enum?: Array<string | null>; examples?: string[] }> } } }>).find(
-    (t) => t.function.name === 'search_products',
-  )!.function.parameters.properties;
+  const props = (
+    body.tools as Array<{ function: { name: string; parameters: { properties: Record<string, { enum?: Array<string | null>; examples?: string[] }> } } }>
+  ).find((t) => t.function.name === 'search_products')!.function.parameters.properties;
   const args: Record<string, unknown> = { query: text };
   for (const field of ['category', 'brand', 'color', 'style']) {
     const values = (props[field]?.enum ?? props[field]?.examples ?? []).filter((v): v is string => typeof v === 'string');

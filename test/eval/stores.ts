@@ -64,7 +64,9 @@ const card = loadRateCard();
 const norm = (t: string) => t.toLowerCase().replace(/ё/g, 'е');
 
 export async function evalStore(store: string, mode: 'offline' | 'model', requests: Request[]): Promise<StoreScore> {
-  const catalog = new Map(parseJson(readFileSync(storeCatalogFile(sampleStoreDir(store)), 'utf8'), fileReading('USD')).rows.map((p) => [p.id, p] as [string, ProductRow]));
+  const catalog = new Map(
+    parseJson(readFileSync(storeCatalogFile(sampleStoreDir(store)), 'utf8'), fileReading('USD')).rows.map((p) => [p.id, p] as [string, ProductRow]),
+  );
   const model = mode === 'model' ? await new FakeOpenAI().start() : null;
   model?.respondWith(schemaFollowingModel);
   const h = await startHarness({
@@ -72,7 +74,20 @@ export async function evalStore(store: string, mode: 'offline' | 'model', reques
     demo: store,
     env: { BOT: 'assistant', ...(model ? { OPENAI_API_KEY: 'sk-eval', OPENAI_BASE_URL: model.url } : {}) },
   });
-  const score: StoreScore = { store, mode, requests: requests.length, right: 0, firstRight: 0, wrongProduct: 0, randomProducts: 0, messages: 0, usd: 0, turns: 0, wrongLanguage: 0, misses: [] };
+  const score: StoreScore = {
+    store,
+    mode,
+    requests: requests.length,
+    right: 0,
+    firstRight: 0,
+    wrongProduct: 0,
+    randomProducts: 0,
+    messages: 0,
+    usd: 0,
+    turns: 0,
+    wrongLanguage: 0,
+    misses: [],
+  };
   try {
     let n = 0;
     for (const r of requests) {
@@ -83,7 +98,11 @@ export async function evalStore(store: string, mode: 'offline' | 'model', reques
         await h.post(textWebhook({ from: shopper, body: t }));
         await h.drain();
       }
-      const out = h.services.sandbox!.history(shopper).slice(before).filter((e) => e.direction === 'out').map((e) => e.message as Record<string, any>);
+      const out = h.services
+        .sandbox!.history(shopper)
+        .slice(before)
+        .filter((e) => e.direction === 'out')
+        .map((e) => e.message as Record<string, any>);
       score.turns += r.turns.length;
       const sent = h.services.sandbox!.history(shopper).filter((e) => e.direction === 'out').length;
       score.messages += sent;
@@ -92,17 +111,25 @@ export async function evalStore(store: string, mode: 'offline' | 'model', reques
       const shown = productsShown(out);
       const words = replyWords(out, catalog);
       const relaxedSaid = saysRelaxed(words, r.lang);
-      const right = r.absent ? shown.length === 0 : r.none ? shown.length === 0 || relaxedSaid : r.first ? r.accept!.includes(shown[0] ?? '') : shown.some((id) => r.accept!.includes(id));
+      const right = r.absent
+        ? shown.length === 0
+        : r.none
+          ? shown.length === 0 || relaxedSaid
+          : r.first
+            ? r.accept!.includes(shown[0] ?? '')
+            : shown.some((id) => r.accept!.includes(id));
       const wrong = relaxedSaid ? [] : shown.filter((id) => violates(catalog.get(id), r));
       const lang = words.trim() ? detectLanguage(words, r.lang) : r.lang;
       if (right) score.right++;
-      if (r.accept && r.accept.includes(shown[0] ?? '')) score.firstRight++;
+      if (r.accept?.includes(shown[0] ?? '')) score.firstRight++;
       const asked = (id: string) => r.accept?.includes(id) ?? false;
       if (shown.length && !relaxedSaid && (r.absent || r.none || !shown.some(asked))) score.randomProducts++;
       if (wrong.length) score.wrongProduct++;
       if (lang !== r.lang) score.wrongLanguage++;
       if (!right || wrong.length || lang !== r.lang)
-        score.misses.push(`  ${r.turns.join(' → ')}: shown [${shown.join(', ')}]${wrong.length ? ` wrong [${wrong.join(', ')}]` : ''}${lang !== r.lang ? ` language ${lang}` : ''} · "${words.slice(0, 120)}"`);
+        score.misses.push(
+          `  ${r.turns.join(' → ')}: shown [${shown.join(', ')}]${wrong.length ? ` wrong [${wrong.join(', ')}]` : ''}${lang !== r.lang ? ` language ${lang}` : ''} · "${words.slice(0, 120)}"`,
+        );
     }
   } finally {
     await h.close();
@@ -116,7 +143,8 @@ function productsShown(out: Array<Record<string, any>>): string[] {
   const ids: string[] = [];
   for (const m of out) {
     const i = m.interactive;
-    if (i?.type === 'list') for (const s of i.action.sections) for (const row of s.rows) ids.push((parsePayload(row.id) as { product?: string })?.product ?? '');
+    if (i?.type === 'list')
+      for (const s of i.action.sections) for (const row of s.rows) ids.push((parsePayload(row.id) as { product?: string })?.product ?? '');
     if (i?.type === 'button')
       for (const b of i.action.buttons) {
         const p = parsePayload(b.reply.id) as { kind: string; product?: string } | null;
@@ -128,9 +156,7 @@ function productsShown(out: Array<Record<string, any>>): string[] {
 
 /** What the reply says in words, with product names, brands and prices taken out. */
 function replyWords(out: Array<Record<string, any>>, catalog: Map<string, ProductRow>): string {
-  let text = out
-    .map((m) => [m.text?.body, m.interactive?.body?.text, m.interactive?.action?.button, m.image?.caption].filter(Boolean).join(' '))
-    .join(' ');
+  let text = out.map((m) => [m.text?.body, m.interactive?.body?.text, m.interactive?.action?.button, m.image?.caption].filter(Boolean).join(' ')).join(' ');
   for (const p of catalog.values()) for (const w of [p.name, p.brand]) if (w) text = text.split(w).join(' ');
   return text.replace(/https?:\S+/g, ' ').replace(/[\d\s.,$₸]+/g, ' ');
 }
@@ -139,7 +165,10 @@ const MODEL_LANGUAGE: Record<Lang, string> = { ru: 'Russian', kk: 'Kazakh', en: 
 
 /** The reply says it relaxed something: the phrase book's words, or the eval model's. */
 function saysRelaxed(words: string, lang: Lang): boolean {
-  const head = phrases[lang].relaxed!.split('{{')[0]!.replace(/[\d\s.,$₸]+/g, ' ').trim();
+  const head = phrases[lang]
+    .relaxed!.split('{{')[0]!
+    .replace(/[\d\s.,$₸]+/g, ' ')
+    .trim();
   const model = RELAXED[MODEL_LANGUAGE[lang]]!.split(';')[0]!;
   return norm(words).includes(norm(head)) || norm(words).includes(norm(model));
 }
@@ -160,7 +189,9 @@ function violates(p: ProductRow | undefined, r: Request): boolean {
  */
 async function main() {
   // every sample store with a request set in test/eval/stores/, or those named
-  const sets = readdirSync(new URL('./stores/', import.meta.url)).filter((f) => /^[a-z0-9-]+\.json$/.test(f)).map((f) => f.slice(0, -'.json'.length));
+  const sets = readdirSync(new URL('./stores/', import.meta.url))
+    .filter((f) => /^[a-z0-9-]+\.json$/.test(f))
+    .map((f) => f.slice(0, -'.json'.length));
   const stores = process.argv.slice(2).length ? process.argv.slice(2) : sets;
   let failed = false;
   for (const store of stores) {

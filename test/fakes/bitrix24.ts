@@ -24,13 +24,22 @@ export class FakeBitrix24 {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(json));
       };
-      const time = { start: Date.now() / 1000, finish: Date.now() / 1000, duration: 0.01, processing: 0.005, date_start: new Date().toISOString(), date_finish: new Date().toISOString() };
+      const time = {
+        start: Date.now() / 1000,
+        finish: Date.now() / 1000,
+        duration: 0.01,
+        processing: 0.005,
+        date_start: new Date().toISOString(),
+        date_finish: new Date().toISOString(),
+      };
       if (!m) return send(401, { error: 'INVALID_CREDENTIALS', error_description: 'Invalid request credentials' });
       this.calls.push({ method: m[1]!, body });
       const fault = this.faults.shift();
       if (fault) return send(fault.status, { error: fault.error, error_description: fault.description });
       if (m[1] === 'crm.lead.list' || m[1] === 'crm.deal.list') {
-        const found = (m[1] === 'crm.lead.list' ? this.leads : this.deals).filter((l) => l.fields.ORIGIN_ID === body.filter?.ORIGIN_ID).map((l) => ({ ID: l.ID }));
+        const found = (m[1] === 'crm.lead.list' ? this.leads : this.deals)
+          .filter((l) => l.fields.ORIGIN_ID === body.filter?.ORIGIN_ID)
+          .map((l) => ({ ID: l.ID }));
         return send(200, { result: found, total: found.length, time });
       }
       if (m[1] === 'crm.lead.add' || m[1] === 'crm.deal.add') {

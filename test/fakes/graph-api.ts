@@ -30,7 +30,11 @@ export function refusal(body: Record<string, any>): Record<string, unknown> | nu
   for (const c of body.template?.components ?? []) {
     for (const p of c.parameters ?? []) {
       if (p.type === 'text' && /[\n\t]| {5,}/.test(String(p.text))) {
-        return metaError(132018, 'Param text cannot have new-line/tab characters or more than 4 consecutive spaces', '(#132018) There was an issue with the parameters in your template.');
+        return metaError(
+          132018,
+          'Param text cannot have new-line/tab characters or more than 4 consecutive spaces',
+          '(#132018) There was an issue with the parameters in your template.',
+        );
       }
     }
   }
@@ -40,15 +44,19 @@ export function refusal(body: Record<string, any>): Record<string, unknown> | nu
     const items = (i.action?.sections ?? []).flatMap((x: any) => x.product_items ?? []);
     if (i.header?.type !== 'text' || !i.header.text) return metaError(131009, 'Parameter value is not valid', 'product_list needs a text header');
     if (!i.body?.text) return metaError(131009, 'Parameter value is not valid', 'product_list needs a body');
-    if (items.length < 1 || items.length > 30 || i.action.sections.length > 10) return metaError(131009, 'Parameter value is not valid', 'product_list holds 1–30 products in ≤ 10 sections');
-    if (i.action.sections.length > 1 && i.action.sections.some((x: any) => !x.title)) return metaError(131009, 'Parameter value is not valid', 'sections need titles');
+    if (items.length < 1 || items.length > 30 || i.action.sections.length > 10)
+      return metaError(131009, 'Parameter value is not valid', 'product_list holds 1–30 products in ≤ 10 sections');
+    if (i.action.sections.length > 1 && i.action.sections.some((x: any) => !x.title))
+      return metaError(131009, 'Parameter value is not valid', 'sections need titles');
   }
-  if ((i?.type === 'product' || i?.type === 'product_list') && !i.action?.catalog_id) return metaError(131009, 'Parameter value is not valid', 'catalog_id is required');
+  if ((i?.type === 'product' || i?.type === 'product_list') && !i.action?.catalog_id)
+    return metaError(131009, 'Parameter value is not valid', 'catalog_id is required');
   if (i?.type === 'cta_url' && (!/^https?:\/\//.test(String(i.action?.parameters?.url)) || String(i.action?.parameters?.display_text ?? '').length > 20)) {
     return metaError(131009, 'Parameter value is not valid', 'cta_url needs an http(s) url and display_text ≤ 20');
   }
   const media = i?.header && ['image', 'video', 'document'].includes(i.header.type) ? i.header[i.header.type] : null;
-  if (i?.header && media === null && i.header.type !== 'text') return metaError(131009, 'Parameter value is not valid', 'header type must be text, image, video or document');
+  if (i?.header && media === null && i.header.type !== 'text')
+    return metaError(131009, 'Parameter value is not valid', 'header type must be text, image, video or document');
   if (media && (!(media.id || media.link) || (media.link !== undefined && !/^https?:\/\//.test(String(media.link))))) {
     return metaError(131009, 'Parameter value is not valid', 'a media header needs an id or an absolute http(s) link');
   }
@@ -188,7 +196,14 @@ export class FakeGraphApi {
         if (this.templates.some((t) => t.name === body.name && t.language === body.language)) {
           return reply(400, metaError(100, `Content in this language already exists`, 'Invalid parameter'));
         }
-        const created = { id: String(1_000_000_000 + this.templates.length), name: body.name, language: body.language, category: String(body.category).toUpperCase(), status: 'PENDING', components: body.components };
+        const created = {
+          id: String(1_000_000_000 + this.templates.length),
+          name: body.name,
+          language: body.language,
+          category: String(body.category).toUpperCase(),
+          status: 'PENDING',
+          components: body.components,
+        };
         this.templates.push(created);
         return reply(200, { id: created.id, status: created.status, category: created.category });
       }
@@ -202,7 +217,8 @@ export class FakeGraphApi {
     }
     if (req.method === 'POST' && parts.length === 3 && parts[2] === 'items_batch') {
       const body = JSON.parse(raw) as { item_type?: string; requests?: Array<Record<string, any>> };
-      if (body.item_type !== 'PRODUCT_ITEM' || !Array.isArray(body.requests) || body.requests.length > 5000) return reply(400, metaError(100, 'Invalid parameter'));
+      if (body.item_type !== 'PRODUCT_ITEM' || !Array.isArray(body.requests) || body.requests.length > 5000)
+        return reply(400, metaError(100, 'Invalid parameter'));
       const validation = [];
       for (const r of body.requests) {
         const errors = catalogItemErrors(r);
@@ -214,7 +230,11 @@ export class FakeGraphApi {
       return reply(200, { handles: [`fake-handle-${this.catalogBatches.length}`], validation_status: validation });
     }
     if (req.method === 'POST' && parts.length === 3 && parts[2] === 'media') {
-      const form = await new Request('http://fake/', { method: 'POST', headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) }).formData();
+      const form = await new Request('http://fake/', {
+        method: 'POST',
+        headers: req.headers as Record<string, string>,
+        body: Buffer.concat(chunks),
+      }).formData();
       const file = form.get('file') as File;
       const id = `uploaded-${randomUUID()}`;
       this.addMedia(id, Buffer.from(await file.arrayBuffer()), String(form.get('type') ?? file.type));
@@ -231,7 +251,8 @@ export class FakeGraphApi {
       }
       const refused = refusal(body);
       if (refused) return reply(400, refused);
-      const fault = this.faults.shift() ?? this.randomFault(String(body.biz_opaque_callback_data ?? `${body.to ?? body.recipient}:${JSON.stringify(body).length}`));
+      const fault =
+        this.faults.shift() ?? this.randomFault(String(body.biz_opaque_callback_data ?? `${body.to ?? body.recipient}:${JSON.stringify(body).length}`));
       if (fault?.kind === 'error') return reply(fault.status, fault.body);
       if (fault?.kind === 'hang') {
         this.hanging.push(res);

@@ -44,7 +44,11 @@ export class OneCClient {
     if (mode === 'checkauth') headers.authorization = `Basic ${Buffer.from(`${this.opts.user}:${this.opts.password}`).toString('base64')}`;
     if (this.cookie) headers.cookie = this.cookie;
     if (body) headers['content-type'] = 'application/octet-stream';
-    const res = await this.opts.fetch(`${this.opts.url}?${q}`, { method: body || mode !== 'checkauth' ? 'POST' : 'GET', headers, body: body ? new Uint8Array(body) : undefined });
+    const res = await this.opts.fetch(`${this.opts.url}?${q}`, {
+      method: body || mode !== 'checkauth' ? 'POST' : 'GET',
+      headers,
+      body: body ? new Uint8Array(body) : undefined,
+    });
     const answer = await res.text();
     this.calls.push({ type: this.type, mode, ...(params.filename ? { filename: params.filename } : {}), ...(body ? { bytes: body.length } : {}), answer });
     if (res.status !== 200) throw new Error(`1C: HTTP ${res.status} for mode=${mode}: ${answer}`);
@@ -107,7 +111,10 @@ export class OneCClient {
   }
 
   /** A whole catalog exchange as 1C runs it. Stops at the first failure and returns it. */
-  async exchangeCatalog(files: Array<{ name: string; data: Uint8Array }>, opts: { imports: string[]; deactivate?: boolean }): Promise<{ ok: boolean; answer: string }> {
+  async exchangeCatalog(
+    files: Array<{ name: string; data: Uint8Array }>,
+    opts: { imports: string[]; deactivate?: boolean },
+  ): Promise<{ ok: boolean; answer: string }> {
     const auth = await this.checkauth('catalog');
     if (auth[0] !== 'success') return { ok: false, answer: auth.join('\n') };
     await this.init();

@@ -15,7 +15,11 @@ export type ScriptedTranscription =
 
 export const RATE_LIMITED: Scripted = {
   status: 429,
-  error: { message: 'Rate limit reached for gpt-4o-mini in organization org-x on requests per min (RPM): Limit 3, Used 3, Requested 1.', type: 'requests', code: 'rate_limit_exceeded' },
+  error: {
+    message: 'Rate limit reached for gpt-4o-mini in organization org-x on requests per min (RPM): Limit 3, Used 3, Requested 1.',
+    type: 'requests',
+    code: 'rate_limit_exceeded',
+  },
 };
 export const SERVER_ERROR: Scripted = {
   status: 500,
@@ -48,7 +52,11 @@ export class FakeOpenAI {
       for await (const c of req) chunks.push(c as Buffer);
       if (req.method === 'POST' && req.url?.endsWith('/audio/transcriptions')) {
         // multipart/form-data, parsed the way any server would
-        const form = await new Request('http://fake/', { method: 'POST', headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) }).formData();
+        const form = await new Request('http://fake/', {
+          method: 'POST',
+          headers: req.headers as Record<string, string>,
+          body: Buffer.concat(chunks),
+        }).formData();
         const file = form.get('file') as File;
         this.transcriptions.push({
           model: String(form.get('model')),
@@ -101,7 +109,11 @@ export class FakeOpenAI {
     this.embeddingScript.push(...answers);
   }
 
-  private embeddings(body: { model: string; input: string | string[]; dimensions?: number }, s: FakeOpenAI['embeddingScript'][number], res: ServerResponse): void {
+  private embeddings(
+    body: { model: string; input: string | string[]; dimensions?: number },
+    s: FakeOpenAI['embeddingScript'][number],
+    res: ServerResponse,
+  ): void {
     if (s !== 'ok' && 'hang' in s) {
       this.hanging.push(res);
       return;
@@ -114,7 +126,14 @@ export class FakeOpenAI {
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
     const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(text, body.dimensions ?? 1536) }));
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: inputs.join(' ').length >> 2, total_tokens: inputs.join(' ').length >> 2 } }));
+    res.end(
+      JSON.stringify({
+        object: 'list',
+        data,
+        model: body.model,
+        usage: { prompt_tokens: inputs.join(' ').length >> 2, total_tokens: inputs.join(' ').length >> 2 },
+      }),
+    );
   }
 
   pushTranscription(...answers: ScriptedTranscription[]): void {
@@ -147,7 +166,20 @@ export class FakeOpenAI {
         language: s.language,
         duration: 1.9,
         text: s.text,
-        segments: [{ id: 0, seek: 0, start: 0, end: 1.9, text: s.text, tokens: [], temperature: 0, avg_logprob: -0.3, compression_ratio: 1, no_speech_prob: s.noSpeechProb ?? 0.01 }],
+        segments: [
+          {
+            id: 0,
+            seek: 0,
+            start: 0,
+            end: 1.9,
+            text: s.text,
+            tokens: [],
+            temperature: 0,
+            avg_logprob: -0.3,
+            compression_ratio: 1,
+            no_speech_prob: s.noSpeechProb ?? 0.01,
+          },
+        ],
       }),
     );
   }
@@ -169,7 +201,11 @@ export class FakeOpenAI {
             role: 'assistant',
             content: s.content ?? null,
             refusal: null,
-            tool_calls: s.toolCalls.map((c) => ({ id: `call_${++this.n}`, type: 'function', function: { name: c.name, arguments: typeof c.args === 'string' ? c.args : JSON.stringify(c.args) } })),
+            tool_calls: s.toolCalls.map((c) => ({
+              id: `call_${++this.n}`,
+              type: 'function',
+              function: { name: c.name, arguments: typeof c.args === 'string' ? c.args : JSON.stringify(c.args) },
+            })),
           }
         : { role: 'assistant', content: s.content, refusal: null };
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -194,7 +230,10 @@ export class FakeOpenAI {
  */
 export function fakeEmbedding(text: string, dimensions: number): number[] {
   const v = new Array<number>(dimensions).fill(0);
-  for (const word of text.toLowerCase().replace(/ё/g, 'е').match(/[\p{L}\p{N}]+/gu) ?? []) {
+  for (const word of text
+    .toLowerCase()
+    .replace(/ё/g, 'е')
+    .match(/[\p{L}\p{N}]+/gu) ?? []) {
     const w = ` ${word} `;
     for (let i = 0; i + 3 <= w.length; i++) {
       let h = 2166136261;

@@ -51,7 +51,10 @@ describe('fuzz: webhook parser', () => {
 
   const statuses: Record<number, number> = {};
   const post = async (body: string | Uint8Array, signed = true) => {
-    const r = await h.post(typeof body === 'string' ? body : Buffer.from(body).toString('latin1'), signed ? {} : { 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) });
+    const r = await h.post(
+      typeof body === 'string' ? body : Buffer.from(body).toString('latin1'),
+      signed ? {} : { 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) },
+    );
     statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     return r.status;
   };
@@ -67,9 +70,16 @@ describe('fuzz: webhook parser', () => {
 
   it('any JSON value, any text, any bytes: 200 or 400; unsigned: 401', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null'), fc.string({ unit: 'binary' }), fc.uint8Array({ maxLength: 2000 })), async (body) => {
-        expect([200, 400]).toContain(await post(body));
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null'),
+          fc.string({ unit: 'binary' }),
+          fc.uint8Array({ maxLength: 2000 }),
+        ),
+        async (body) => {
+          expect([200, 400]).toContain(await post(body));
+        },
+      ),
       { numRuns: RUNS },
     );
     await fc.assert(
@@ -79,7 +89,9 @@ describe('fuzz: webhook parser', () => {
       { numRuns: 50 },
     );
     expect((await h.app.request('/healthz')).status).toBe(200);
-    console.log(`[fault] fuzz webhook: ${Object.values(statuses).reduce((a, b) => a + b, 0)} bodies posted; answers ${JSON.stringify(statuses)}; no 5xx, service healthy`);
+    console.log(
+      `[fault] fuzz webhook: ${Object.values(statuses).reduce((a, b) => a + b, 0)} bodies posted; answers ${JSON.stringify(statuses)}; no 5xx, service healthy`,
+    );
     expect(Object.keys(statuses).filter((s) => Number(s) >= 500)).toEqual([]);
   });
 });
@@ -95,7 +107,14 @@ describe('fuzz: template loader', () => {
     .array(
       fc.oneof(
         fc.record({ kind: fc.constant('cut' as const), at: fc.nat(), len: fc.nat({ max: 200 }) }),
-        fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.string(), fc.constantFrom(':', '- ', '  ', '\t', '"', "'", '{{', '}}', '&a', '*a', '!!binary', '\n', '---', '#', '[', ']', '{', '}', '|', '>', '?')) }),
+        fc.record({
+          kind: fc.constant('insert' as const),
+          at: fc.nat(),
+          text: fc.oneof(
+            fc.string(),
+            fc.constantFrom(':', '- ', '  ', '\t', '"', "'", '{{', '}}', '&a', '*a', '!!binary', '\n', '---', '#', '[', ']', '{', '}', '|', '>', '?'),
+          ),
+        }),
         fc.record({ kind: fc.constant('duplicate' as const), at: fc.nat(), len: fc.nat({ max: 400 }) }),
       ),
       { minLength: 1, maxLength: 5 },
@@ -126,7 +145,9 @@ describe('fuzz: template loader', () => {
       }),
       { numRuns: RUNS * 2 },
     );
-    console.log(`[fault] fuzz templates: ${tally.ok + tally.problems} files checked; ${tally.problems} refused with file:line:col, ${tally.ok} valid; no crash`);
+    console.log(
+      `[fault] fuzz templates: ${tally.ok + tally.problems} files checked; ${tally.problems} refused with file:line:col, ${tally.ok} valid; no crash`,
+    );
   });
 
   it('a broken edit on hot reload keeps the last good set', () => {

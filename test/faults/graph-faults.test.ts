@@ -22,7 +22,10 @@ describe('fault: Graph 429/5xx/timeouts on 20% of sends', () => {
     await waitDrained(stack.databaseUrl, stack.graph, SHOPPERS * PER_SHOPPER, () => svc.tail(), 180_000);
     const ledger = echoLedger(sent, stack.graph);
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
-    const outbound = metrics.split('\n').filter((l) => l.startsWith('vitrina_outbound_total{')).join(', ');
+    const outbound = metrics
+      .split('\n')
+      .filter((l) => l.startsWith('vitrina_outbound_total{'))
+      .join(', ');
     printLedger('Graph faults on 20% of sends', ledger, `faults injected ${JSON.stringify(stack.graph.faultCounts)}; ${outbound}`);
     expect(Object.keys(stack.graph.faultCounts).sort()).toEqual(['accept-then-hang', 'hang', 'http 429', 'http 500']);
     expect(ledger).toMatchObject({ sent: SHOPPERS * PER_SHOPPER, answered: SHOPPERS * PER_SHOPPER, missing: [], duplicated: [], outOfOrder: [] });

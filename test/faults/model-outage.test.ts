@@ -36,7 +36,10 @@ describe('fault: model outage', () => {
     const ledger = await turnLedger(stack.databaseUrl, wamids, stack.graph);
     const byModel = stack.graph.sends.filter((s) => s.body.text?.body === 'ok').length;
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
-    const calls = metrics.split('\n').filter((l) => l.startsWith('vitrina_model_calls_total{')).join(', ');
+    const calls = metrics
+      .split('\n')
+      .filter((l) => l.startsWith('vitrina_model_calls_total{'))
+      .join(', ');
     printLedger('model outage', ledger, `${byModel} answers written by the model, ${ledger.replies - byModel} by the offline rules; ${calls}`);
     expect(ledger).toMatchObject({ sent: SHOPPERS * 3, answered: SHOPPERS * 3, missing: [], duplicated: [], outOfOrder: [] });
     expect(byModel).toBe(SHOPPERS * 2);

@@ -31,9 +31,17 @@ describe('fault: Postgres down for 30 s while webhooks, jobs and the console are
   it('stays up, answers 503 throughout, logs each job once, and answers every message once after', async () => {
     const [svc] = stack.services as [ServiceProcess];
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-    const created = await fetch(`${svc.url}/admin/api/managers`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ login: 'aigerim', name: 'Aigerim', password: 'correct horse battery' }) });
+    const created = await fetch(`${svc.url}/admin/api/managers`, {
+      method: 'POST',
+      headers: { ...admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'aigerim', name: 'Aigerim', password: 'correct horse battery' }),
+    });
     expect(created.status).toBe(201);
-    const signIn = await fetch(`${svc.url}/console/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'aigerim', password: 'correct horse battery' }) });
+    const signIn = await fetch(`${svc.url}/console/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'aigerim', password: 'correct horse battery' }),
+    });
     expect(signIn.status).toBe(200);
     const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
     // the console's live updates stay open across the outage (they need no database once open)
@@ -60,7 +68,12 @@ describe('fault: Postgres down for 30 s while webhooks, jobs and the console are
         probe('healthz', { url: '/healthz' }),
         probe('console session', { url: '/console/session', headers: { cookie } }),
         probe('console analytics', { url: '/console/analytics/data', headers: { cookie } }),
-        probe('console sign-in', { url: '/console/session', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'aigerim', password: 'correct horse battery' }) }),
+        probe('console sign-in', {
+          url: '/console/session',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ login: 'aigerim', password: 'correct horse battery' }),
+        }),
         probe('admin escalations', { url: '/admin/api/escalations', headers: admin }),
         probe('admin orders', { url: '/admin/api/orders', headers: admin }),
         probe('admin job run', { url: '/admin/api/jobs/price-alerts/run', method: 'POST', headers: admin }),
@@ -75,11 +88,20 @@ describe('fault: Postgres down for 30 s while webhooks, jobs and the console are
     const sent = await sending;
     events.abort();
     await waitDrained(stack.pg!.url, stack.graph, SHOPPERS * PER_SHOPPER, () => svc.tail());
-    const ledger = await turnLedger(stack.pg!.url, sent.map((s) => s.wamid!), stack.graph);
+    const ledger = await turnLedger(
+      stack.pg!.url,
+      sent.map((s) => s.wamid!),
+      stack.graph,
+    );
 
     const jobs = ['job analytics', 'job price-alerts', 'job escalation-sla', 'job abandoned-carts'];
     // each job's next tick after the outage logs its recovery (they tick every 1–3 s)
-    await waitFor('every job to log its recovery', async () => jobs.every((j) => svc.logLines().some((l) => l.what === j && String(l.msg).endsWith('works again'))), 15_000, () => svc.tail());
+    await waitFor(
+      'every job to log its recovery',
+      async () => jobs.every((j) => svc.logLines().some((l) => l.what === j && String(l.msg).endsWith('works again'))),
+      15_000,
+      () => svc.tail(),
+    );
     const lines = svc.logLines();
     const outageLines = (what: string) => lines.filter((l) => l.what === what && String(l.msg).includes('the database is unreachable')).length;
     printLedger(
@@ -92,7 +114,8 @@ describe('fault: Postgres down for 30 s while webhooks, jobs and the console are
     expect(Object.keys(meta.statuses).sort()).toEqual(['200', '503']);
     expect(answers.readyz).toEqual({ 503: probes });
     expect(answers.healthz).toEqual({ 200: probes });
-    for (const name of ['console session', 'console analytics', 'console sign-in', 'admin escalations', 'admin orders', 'admin job run']) expect(answers[name], name).toEqual({ 503: probes });
+    for (const name of ['console session', 'console analytics', 'console sign-in', 'admin escalations', 'admin orders', 'admin job run'])
+      expect(answers[name], name).toEqual({ 503: probes });
     for (const j of jobs) {
       expect(outageLines(j), `${j}: the outage logged once`).toBe(1);
     }

@@ -23,7 +23,12 @@ describe('fault: Postgres restarted mid-run', () => {
       stack.pg!.stop();
       duringOutage.refusedBefore = meta.refused;
       // the outage lasts until Meta has been refused a good number of times
-      await waitFor('webhooks to be refused', async () => meta.refused - duringOutage.refusedBefore >= 50, 30_000, () => `${JSON.stringify(meta.statuses)}\n${svc.tail()}`);
+      await waitFor(
+        'webhooks to be refused',
+        async () => meta.refused - duringOutage.refusedBefore >= 50,
+        30_000,
+        () => `${JSON.stringify(meta.statuses)}\n${svc.tail()}`,
+      );
       duringOutage.readyz = (await fetch(`${svc.url}/readyz`)).status;
       duringOutage.refusedAfter = meta.refused;
       stack.pg!.start();

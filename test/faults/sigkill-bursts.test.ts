@@ -34,7 +34,10 @@ describe('fault: SIGKILL during bursts', () => {
             if (killAt.length && sent.length >= killAt[0]! && !restarting) {
               killAt.shift();
               kills++;
-              restarting = svc.kill('SIGKILL').then(() => svc.start()).finally(() => (restarting = null));
+              restarting = svc
+                .kill('SIGKILL')
+                .then(() => svc.start())
+                .finally(() => (restarting = null));
             }
           }
           await new Promise((r) => setTimeout(r, 200));
@@ -44,9 +47,19 @@ describe('fault: SIGKILL during bursts', () => {
     if (restarting) await restarting;
     await waitDrained(stack.databaseUrl, stack.graph, 0, () => svc.tail());
     const ledger = echoLedger(sent, stack.graph);
-    printLedger('SIGKILL during bursts', ledger, `${kills} kills, ${meta.refused} deliveries refused or cut and repeated, ${stack.graph.sends.length} replies for ${sent.length} messages (bursts merged)`);
+    printLedger(
+      'SIGKILL during bursts',
+      ledger,
+      `${kills} kills, ${meta.refused} deliveries refused or cut and repeated, ${stack.graph.sends.length} replies for ${sent.length} messages (bursts merged)`,
+    );
     expect(kills).toBe(2);
-    expect(ledger).toMatchObject({ sent: SHOPPERS * BURSTS * BURST_SIZE, answered: SHOPPERS * BURSTS * BURST_SIZE, missing: [], duplicated: [], outOfOrder: [] });
+    expect(ledger).toMatchObject({
+      sent: SHOPPERS * BURSTS * BURST_SIZE,
+      answered: SHOPPERS * BURSTS * BURST_SIZE,
+      missing: [],
+      duplicated: [],
+      outOfOrder: [],
+    });
     expect(stack.graph.sends.every((s) => s.body.to !== undefined && s.path.includes(PHONE_NUMBER_ID))).toBe(true);
   });
 });

@@ -17,11 +17,23 @@ const PRODUCTS = [
  * once, and one confirmation, one payment link and one invoice.
  */
 describe('fault: SIGKILL during checkouts', () => {
-  const stack = faultStack({ env: { BOT: 'assistant', ADMIN_TOKEN: 'fault-admin', PUBLIC_URL: 'https://shop.example.kz', CHECKOUT_URL: 'https://pay.example.kz/?o={order}&t={total}&c={currency}', DEMO_CATALOG: 'off' } });
+  const stack = faultStack({
+    env: {
+      BOT: 'assistant',
+      ADMIN_TOKEN: 'fault-admin',
+      PUBLIC_URL: 'https://shop.example.kz',
+      CHECKOUT_URL: 'https://pay.example.kz/?o={order}&t={total}&c={currency}',
+      DEMO_CATALOG: 'off',
+    },
+  });
 
   it('no order is lost or doubled, nothing reserved twice, one payment link and one invoice each', async () => {
     const [svc] = stack.services as [ServiceProcess];
-    const res = await fetch(`${svc.url}/admin/api/products`, { method: 'POST', headers: { authorization: 'Bearer fault-admin', 'content-type': 'application/json' }, body: JSON.stringify({ products: PRODUCTS }) });
+    const res = await fetch(`${svc.url}/admin/api/products`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer fault-admin', 'content-type': 'application/json' },
+      body: JSON.stringify({ products: PRODUCTS }),
+    });
     expect(res.status).toBe(200);
 
     let restarting: Promise<unknown> | null = null;
@@ -37,11 +49,21 @@ describe('fault: SIGKILL during checkouts', () => {
       if (killAt.length && steps >= killAt[0]! && !restarting) {
         killAt.shift();
         kills++;
-        restarting = svc.kill('SIGKILL').then(() => svc.start()).finally(() => (restarting = null));
+        restarting = svc
+          .kill('SIGKILL')
+          .then(() => svc.start())
+          .finally(() => (restarting = null));
       }
     };
-    const tap = (from: string, id: string, reply: { id: string; title: string }) => post(from, id, { type: 'interactive', interactive: { type: 'button_reply', button_reply: reply } });
-    const reply = (from: string, pred: (b: any) => boolean) => waitFor(`a reply to ${from}`, async () => sends(from).find(pred), 120_000, () => svc.tail());
+    const tap = (from: string, id: string, reply: { id: string; title: string }) =>
+      post(from, id, { type: 'interactive', interactive: { type: 'button_reply', button_reply: reply } });
+    const reply = (from: string, pred: (b: any) => boolean) =>
+      waitFor(
+        `a reply to ${from}`,
+        async () => sends(from).find(pred),
+        120_000,
+        () => svc.tail(),
+      );
     const body = (b: any): string => b.interactive?.body?.text ?? b.text?.body ?? '';
 
     await Promise.all(
@@ -66,19 +88,27 @@ describe('fault: SIGKILL during checkouts', () => {
     );
     if (restarting) await restarting;
     // every shopper's turns done and replies out
-    await waitFor('the inbox and outbox to drain', async () => {
-      const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
-      try {
-        const [open] = await sql`select (select count(*) from inbox where status in ('pending', 'processing'))::int + (select count(*) from outbox where status in ('pending', 'sending'))::int as n`;
-        return open!.n === 0;
-      } finally {
-        await sql.end();
-      }
-    }, 90_000, () => svc.tail());
+    await waitFor(
+      'the inbox and outbox to drain',
+      async () => {
+        const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
+        try {
+          const [open] =
+            await sql`select (select count(*) from inbox where status in ('pending', 'processing'))::int + (select count(*) from outbox where status in ('pending', 'sending'))::int as n`;
+          return open!.n === 0;
+        } finally {
+          await sql.end();
+        }
+      },
+      90_000,
+      () => svc.tail(),
+    );
 
     const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
     try {
-      const orders = await sql<Array<{ shopper_key: string; n: number; total: string }>>`select shopper_key, count(*)::int as n, sum(total)::text as total from orders group by shopper_key`;
+      const orders = await sql<
+        Array<{ shopper_key: string; n: number; total: string }>
+      >`select shopper_key, count(*)::int as n, sum(total)::text as total from orders group by shopper_key`;
       const stock = await sql<Array<{ id: string; stock: number }>>`select id, stock from products order by id`;
       const perShopper = Array.from({ length: SHOPPERS }, (_, i) => `7706${String(i).padStart(7, '0')}`).map((from) => {
         const b = sends(from);
@@ -91,7 +121,9 @@ describe('fault: SIGKILL during checkouts', () => {
       });
       const wrong = perShopper.filter((p) => p.placed !== 1 || p.links !== 1 || p.invoices !== 1);
       const fk1 = Array.from({ length: SHOPPERS }, (_, i) => 1 + (i % 3)).reduce((a, b) => a + b, 0);
-      console.log(`[fault] SIGKILL during checkouts: ${kills} kills, ${meta.refused} deliveries refused or cut and repeated; ${orders.length} shoppers with orders, ${orders.reduce((a, o) => a + o.n, 0)} orders; stock FK-1 ${stock[0]!.stock} (expected ${1000 - fk1}), FK-2 ${stock[1]!.stock} (expected ${1000 - SHOPPERS}); ${wrong.length} shoppers with a missing or doubled message — ${wrong.length ? 'MISMATCH' : 'MATCH'}`);
+      console.log(
+        `[fault] SIGKILL during checkouts: ${kills} kills, ${meta.refused} deliveries refused or cut and repeated; ${orders.length} shoppers with orders, ${orders.reduce((a, o) => a + o.n, 0)} orders; stock FK-1 ${stock[0]!.stock} (expected ${1000 - fk1}), FK-2 ${stock[1]!.stock} (expected ${1000 - SHOPPERS}); ${wrong.length} shoppers with a missing or doubled message — ${wrong.length ? 'MISMATCH' : 'MATCH'}`,
+      );
       expect(kills).toBe(2);
       expect(orders).toHaveLength(SHOPPERS);
       expect(orders.every((o) => o.n === 1)).toBe(true);

@@ -32,13 +32,18 @@ describe('fault: SIGTERM mid-turn', () => {
 
     const stopping = svc.kill('SIGTERM');
     await waitFor('the process to start draining', async () => svc.logLines().some((l) => l.msg === 'shutting down'));
-    const during = await fetch(`${svc.url}/webhook`, { method: 'POST', body: '{}' }).then((r) => r.status, () => 0);
+    const during = await fetch(`${svc.url}/webhook`, { method: 'POST', body: '{}' }).then(
+      (r) => r.status,
+      () => 0,
+    );
     const { code, ms } = await stopping;
 
     const sql = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
     const [row] = await sql`select status, attempts from inbox where wamid = ${wamid}`;
     await sql.end();
-    console.log(`[fault] SIGTERM mid-turn: exit code ${code} after ${ms} ms; a webhook during the drain got ${during || 'connection refused'}; the message was left ${row!.status} with ${row!.attempts} attempts`);
+    console.log(
+      `[fault] SIGTERM mid-turn: exit code ${code} after ${ms} ms; a webhook during the drain got ${during || 'connection refused'}; the message was left ${row!.status} with ${row!.attempts} attempts`,
+    );
     expect(code).toBe(0);
     expect(ms).toBeLessThan(10_000);
     expect(during).not.toBe(200);

@@ -30,9 +30,14 @@ describe('fault: two processes on one Postgres and Redis', () => {
     await waitFor('five more cron ticks', async () => new Set(runs().map((r) => r.tick)).size >= ticksBefore + 5, 30_000);
 
     const ledger = echoLedger(sent, stack.graph);
-    const answeredBy = { A: a.logLines().filter((l) => l.msg === 'message answered').length, B: b.logLines().filter((l) => l.msg === 'message answered').length };
+    const answeredBy = {
+      A: a.logLines().filter((l) => l.msg === 'message answered').length,
+      B: b.logLines().filter((l) => l.msg === 'message answered').length,
+    };
     const perJob = JOBS.map((job) => {
-      const ticks = runs().filter((r) => r.job === job).map((r) => r.tick as string);
+      const ticks = runs()
+        .filter((r) => r.job === job)
+        .map((r) => r.tick as string);
       return { job, runs: ticks.length, ticks: new Set(ticks).size, byA: a.logLines().filter((l) => l.msg === 'job ran' && l.job === job).length };
     });
     printLedger(

@@ -19,10 +19,7 @@ export interface Backend {
 }
 
 export function backends(): Backend[] {
-  return [
-    { name: 'pglite+memory', env: async () => ({ DATA_DIR: 'memory://' }), cleanup: async () => {} },
-    postgresBackend(),
-  ];
+  return [{ name: 'pglite+memory', env: async () => ({ DATA_DIR: 'memory://' }), cleanup: async () => {} }, postgresBackend()];
 }
 
 function postgresBackend(): Backend {

@@ -70,7 +70,10 @@ export function faultStack(opts: { env?: Record<string, string>; model?: boolean
       () => stack.model?.stop(),
       () => backend.cleanup(),
     ];
-    for (const step of steps) await Promise.resolve().then(step).catch((err) => console.error('fault stack teardown:', err));
+    for (const step of steps)
+      await Promise.resolve()
+        .then(step)
+        .catch((err) => console.error('fault stack teardown:', err));
     if (alarms.length) throw new Error(`unhandled promise rejections during the scenario:\n${alarms.join('\n')}`);
   });
 

@@ -94,7 +94,11 @@ let seq = 0;
 
 /** A text-message webhook in the shape of inbound_text.json. */
 export function textWebhook(opts: { from: string; body: string; wamid?: string; at?: Date; name?: string }) {
-  return messagesWebhook(opts.from, [textMessage({ from: opts.from, id: opts.wamid ?? `wamid.test.${Date.now()}.${++seq}`, body: opts.body, at: opts.at })], opts.name);
+  return messagesWebhook(
+    opts.from,
+    [textMessage({ from: opts.from, id: opts.wamid ?? `wamid.test.${Date.now()}.${++seq}`, body: opts.body, at: opts.at })],
+    opts.name,
+  );
 }
 
 export function messagesWebhook(from: string, messages: Array<Record<string, unknown>>, name = 'Test Shopper') {

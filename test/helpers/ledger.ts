@@ -114,7 +114,9 @@ export async function waitDrained(databaseUrl: string, graph: FakeGraphApi, expe
 export async function turnLedger(databaseUrl: string, sentWamids: string[], graph: FakeGraphApi): Promise<Ledger> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    const inbox = await sql<Array<{ id: string; wamid: string; shopper_key: string; status: string }>>`select id::text, wamid, shopper_key, status from inbox order by id`;
+    const inbox = await sql<
+      Array<{ id: string; wamid: string; shopper_key: string; status: string }>
+    >`select id::text, wamid, shopper_key, status from inbox order by id`;
     const outbox = await sql<Array<{ id: string; inbox_id: string | null }>>`select id::text, inbox_id::text from outbox`;
     const inboxOf = new Map(outbox.map((o) => [`vt:${o.id}`, o.inbox_id]));
     const sendsPerCallback = new Map<string, number>();
@@ -129,7 +131,7 @@ export async function turnLedger(databaseUrl: string, sentWamids: string[], grap
     const answeredTurns = new Set(turnsSeen.filter((t): t is string => t !== null));
     for (const w of sentWamids) {
       const row = byWamid.get(w);
-      if (!row || row.status !== 'done' || !answeredTurns.has(row.id)) ledger.missing.push(w);
+      if (row?.status !== 'done' || !answeredTurns.has(row.id)) ledger.missing.push(w);
       else ledger.answered++;
     }
     for (const [cb, n] of sendsPerCallback) if (n > 1) ledger.duplicated.push(cb);

@@ -16,11 +16,22 @@ import { keys } from '../../src/catalog/words.ts';
 export function memoryCatalog(rows: Array<Record<string, unknown>>, currency = 'KZT'): { catalog: Catalog; products: Product[] } {
   const products: Product[] = rows.map((r, i) => ({ ...toRow(productInput.parse({ id: `p${i + 1}`, stock: 5, ...r }), currency) }));
   const stems = new Map(
-    products.map((p) => [p.id, new Set(keys([p.name, p.name.replace(/-/g, ' '), p.category, p.brand, p.color, p.style, p.material, ...p.tags, ...Object.values(p.attributes).map(String)].filter(Boolean).join(' ')))]),
+    products.map((p) => [
+      p.id,
+      new Set(
+        keys(
+          [p.name, p.name.replace(/-/g, ' '), p.category, p.brand, p.color, p.style, p.material, ...p.tags, ...Object.values(p.attributes).map(String)]
+            .filter(Boolean)
+            .join(' '),
+        ),
+      ),
+    ]),
   );
   const has = (p: Product, alts: string[]) => alts.some((a) => keys(a).every((k) => stems.get(p.id)!.has(k)));
   const passes = (p: Product, f: SearchFilters) =>
-    (['category', 'brand', 'color', 'style', 'material'] as const).every((field) => !f[field]?.length || f[field]!.some((v) => v.toLowerCase() === (p[field] ?? '').toLowerCase())) &&
+    (['category', 'brand', 'color', 'style', 'material'] as const).every(
+      (field) => !f[field]?.length || f[field]!.some((v) => v.toLowerCase() === (p[field] ?? '').toLowerCase()),
+    ) &&
     (f.minPrice == null || p.price >= f.minPrice) &&
     (f.maxPrice == null || p.price <= f.maxPrice) &&
     (!f.inStock || p.stock > 0) &&

@@ -33,7 +33,8 @@ export class PostgresServer {
   async init(): Promise<this> {
     this.port = await freePort();
     this.dir = mkdtempSync(join(tmpdir(), 'vt-pg-'));
-    if (userInfo().uid === 0) chownSync(this.dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
+    if (userInfo().uid === 0)
+      chownSync(this.dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
     this.run('initdb', ['-D', join(this.dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
     return this;
   }

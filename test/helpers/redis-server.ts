@@ -14,18 +14,22 @@ export class RedisServer {
   async start(): Promise<this> {
     this.port ||= await freePort();
     this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await waitFor('redis-server to answer', async () => {
-      const r = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      r.on('error', () => {});
-      try {
-        await r.connect();
-        return (await r.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        r.disconnect();
-      }
-    }, 10_000);
+    await waitFor(
+      'redis-server to answer',
+      async () => {
+        const r = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        r.on('error', () => {});
+        try {
+          await r.connect();
+          return (await r.ping()) === 'PONG';
+        } catch {
+          return false;
+        } finally {
+          r.disconnect();
+        }
+      },
+      10_000,
+    );
     return this;
   }
 

@@ -24,7 +24,10 @@ export function assertServicesAlive(): void {
 
 /** The HTTP status a service answers (0: connection refused or cut); a refusal from a dead service fails at once. */
 export async function statusOf(url: string, init: RequestInit = {}): Promise<number> {
-  const status = await fetch(url, { signal: AbortSignal.timeout(10_000), ...init }).then((r) => r.status, () => 0);
+  const status = await fetch(url, { signal: AbortSignal.timeout(10_000), ...init }).then(
+    (r) => r.status,
+    () => 0,
+  );
   if (status === 0) assertServicesAlive();
   return status;
 }
@@ -91,7 +94,10 @@ export class ServiceProcess {
       `${this.opts.name ?? 'service'} to start`,
       async () => {
         if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${this.tail()}`);
-        return fetch(`${this.url}/healthz`).then((r) => r.ok, () => false);
+        return fetch(`${this.url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
       },
       30_000,
       () => this.tail(),

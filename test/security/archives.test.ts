@@ -30,7 +30,14 @@ describe('archives', () => {
     };
     setImmediate(tick);
     // the archive arrives whole, as a finished 1C upload is read
-    await expect(zipNames((async function* () { yield zip; })(), 64 * 1024 * 1024)).rejects.toThrow(/unpacks to more than 67108864 bytes/);
+    await expect(
+      zipNames(
+        (async function* () {
+          yield zip;
+        })(),
+        64 * 1024 * 1024,
+      ),
+    ).rejects.toThrow(/unpacks to more than 67108864 bytes/);
     done = true;
     // at least one turn of the event loop per 16 MB unpacked
     expect(ticks).toBeGreaterThanOrEqual(4);

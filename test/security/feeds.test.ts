@@ -11,7 +11,9 @@ import { startHarness, type Harness } from '../helpers/harness.ts';
 const ONE_ROW = 'id,name,price,category\nX-1,Стул «Тест»,10000,Стулья\n';
 
 /** A host that serves routes: a body, or a redirect. */
-async function host(routes: Record<string, { body?: string; location?: string }>): Promise<{ url: (path: string, name?: string) => string; stop: () => Promise<void> }> {
+async function host(
+  routes: Record<string, { body?: string; location?: string }>,
+): Promise<{ url: (path: string, name?: string) => string; stop: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const r = routes[req.url ?? ''];
     if (!r) return void res.writeHead(404).end();
@@ -46,11 +48,18 @@ describe('catalog feeds from hosts that misbehave', () => {
 
     h = await startHarness({ backend, env: { ADMIN_TOKEN: 'adm', DEMO_CATALOG: 'off', CATALOG_FEED_URL: shop.url('/elsewhere.csv') } });
     const refused = await pull();
-    expect(refused.report).toEqual({ status: 'failed', exchange: null, error: expect.stringMatching(/^the feed redirected to another host \(localhost:\d+\): not followed; set CATALOG_FEED_REDIRECTS=any/) });
+    expect(refused.report).toEqual({
+      status: 'failed',
+      exchange: null,
+      error: expect.stringMatching(/^the feed redirected to another host \(localhost:\d+\): not followed; set CATALOG_FEED_REDIRECTS=any/),
+    });
     expect(await active()).toBe(0);
     await h.close();
 
-    h = await startHarness({ backend, env: { ADMIN_TOKEN: 'adm', DEMO_CATALOG: 'off', CATALOG_FEED_URL: shop.url('/elsewhere.csv'), CATALOG_FEED_REDIRECTS: 'any' } });
+    h = await startHarness({
+      backend,
+      env: { ADMIN_TOKEN: 'adm', DEMO_CATALOG: 'off', CATALOG_FEED_URL: shop.url('/elsewhere.csv'), CATALOG_FEED_REDIRECTS: 'any' },
+    });
     expect(await pull()).toMatchObject({ report: { status: 'imported' } });
   });
 
@@ -59,11 +68,18 @@ describe('catalog feeds from hosts that misbehave', () => {
     h = await startHarness({ backend, demo: true, env: { ADMIN_TOKEN: 'adm', CATALOG_FEED_URL: shop.url('/feed.csv') } });
     expect(await active()).toBe(305);
     const refused = await pull();
-    expect(refused.report).toMatchObject({ status: 'failed', error: 'csv: it would remove 305 of the 305 products (over 50 %): refused; set CATALOG_FEED_MAX_REMOVAL_PERCENT=100 if the catalog really shrank' });
+    expect(refused.report).toMatchObject({
+      status: 'failed',
+      error: 'csv: it would remove 305 of the 305 products (over 50 %): refused; set CATALOG_FEED_MAX_REMOVAL_PERCENT=100 if the catalog really shrank',
+    });
     expect(await active()).toBe(305);
     await h.close();
 
-    h = await startHarness({ backend, demo: true, env: { ADMIN_TOKEN: 'adm', CATALOG_FEED_URL: shop.url('/feed.csv'), CATALOG_FEED_MAX_REMOVAL_PERCENT: '100' } });
+    h = await startHarness({
+      backend,
+      demo: true,
+      env: { ADMIN_TOKEN: 'adm', CATALOG_FEED_URL: shop.url('/feed.csv'), CATALOG_FEED_MAX_REMOVAL_PERCENT: '100' },
+    });
     expect(await pull()).toMatchObject({ report: { status: 'imported', counts: { inserted: 1, deleted: 305 } } });
     expect(await active()).toBe(1);
   });
@@ -78,7 +94,8 @@ describe('a large CSV catalog is read as a stream', () => {
       for (let c = 0; c < state.chunks; c++) {
         state.read++;
         let text = '';
-        for (let i = c * 100; i < Math.min(rows, (c + 1) * 100); i++) text += odd[i] ?? `P-${i},Товар ${i},${1000 + i},"Описание, в две строки:\nпрочный ""Лофт"""\n`;
+        for (let i = c * 100; i < Math.min(rows, (c + 1) * 100); i++)
+          text += odd[i] ?? `P-${i},Товар ${i},${1000 + i},"Описание, в две строки:\nпрочный ""Лофт"""\n`;
         yield Buffer.from(text);
       }
     }
@@ -107,6 +124,9 @@ describe('a large CSV catalog is read as a stream', () => {
       { line: 41, error: 'this row cannot be read: Invalid Opening Quote: a quote is found on field "name", value is "Стул 5"' },
     ]);
     expect(items.length - errors.length).toBe(2_998);
-    expect(items.find((i) => 'row' in i && i.row.id === 'P-2999')).toMatchObject({ line: 2 + 2 * 2999 - 2, row: { description: 'Описание, в две строки:\nпрочный "Лофт"' } });
+    expect(items.find((i) => 'row' in i && i.row.id === 'P-2999')).toMatchObject({
+      line: 2 + 2 * 2999 - 2,
+      row: { description: 'Описание, в две строки:\nпрочный "Лофт"' },
+    });
   });
 });

@@ -22,7 +22,10 @@ async function whereFound(db: Db, needle: string): Promise<string[]> {
   );
   const found: string[] = [];
   for (const c of columns) {
-    const [row] = await query<{ n: number }>(db, sql`select count(*)::int as n from ${sql.identifier(c.table_name)} where ${sql.identifier(c.column_name)}::text ilike ${`%${needle}%`}`);
+    const [row] = await query<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from ${sql.identifier(c.table_name)} where ${sql.identifier(c.column_name)}::text ilike ${`%${needle}%`}`,
+    );
     if (row!.n) found.push(`${c.table_name}.${c.column_name}: ${row!.n}`);
   }
   return found;
@@ -41,14 +44,25 @@ describe.each(backends())('forget leaves no trace of the shopper ($name)', (back
   const say = (body: string) => send({ type: 'text', text: { body } });
   const tap = (id: string, title: string) => send({ type: 'interactive', interactive: { type: 'button_reply', button_reply: { id, title } } });
   const lastButtons = async () => {
-    const [row] = await query<{ payload: any }>(h.services.database.db, sql`select payload from outbox where shopper_key = ${SHOPPER} and payload->>'type' = 'interactive' order by id desc limit 1`);
-    return (row!.payload.interactive.action.buttons ?? []).map((b: { reply: { id: string; title: string } }) => b.reply) as Array<{ id: string; title: string }>;
+    const [row] = await query<{ payload: any }>(
+      h.services.database.db,
+      sql`select payload from outbox where shopper_key = ${SHOPPER} and payload->>'type' = 'interactive' order by id desc limit 1`,
+    );
+    return (row!.payload.interactive.action.buttons ?? []).map((b: { reply: { id: string; title: string } }) => b.reply) as Array<{
+      id: string;
+      title: string;
+    }>;
   };
   const admin = (path: string, method = 'GET') => h.app.request(`/admin/api${path}`, { method, headers: { authorization: 'Bearer adm' } });
 
   /** A shopper who ordered with an address, has a cart, asked for a person, and was billed for a message. */
   async function aShopperWhoBought() {
-    h = await startHarness({ backend, graphUrl: graph.url, demo: true, env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', MANAGER_PHONES: MANAGER, CHECKOUT_URL: 'https://pay.example.kz/?o={order}&t={total}&c={currency}' } });
+    h = await startHarness({
+      backend,
+      graphUrl: graph.url,
+      demo: true,
+      env: { BOT: 'assistant', ADMIN_TOKEN: 'adm', MANAGER_PHONES: MANAGER, CHECKOUT_URL: 'https://pay.example.kz/?o={order}&t={total}&c={currency}' },
+    });
     await say('голубой диван');
     await say('первый');
     const add = (await lastButtons())[0]!;
@@ -65,9 +79,20 @@ describe.each(backends())('forget leaves no trace of the shopper ($name)', (back
     const again = (await lastButtons())[0]!;
     await tap(again.id, again.title);
     await say('позовите менеджера');
-    const [sent] = await query<{ wamid: string }>(h.services.database.db, sql`select wamid from outbox where shopper_key = ${SHOPPER} and wamid is not null order by id limit 1`);
+    const [sent] = await query<{ wamid: string }>(
+      h.services.database.db,
+      sql`select wamid from outbox where shopper_key = ${SHOPPER} and wamid is not null order by id limit 1`,
+    );
     await h.post(
-      statusWebhook([{ id: sent!.wamid, status: 'delivered', timestamp: unixSeconds(h.clock.now()), recipient_id: SHOPPER, pricing: { billable: true, pricing_model: 'PMP', category: 'service', type: 'free_customer_service' } }]),
+      statusWebhook([
+        {
+          id: sent!.wamid,
+          status: 'delivered',
+          timestamp: unixSeconds(h.clock.now()),
+          recipient_id: SHOPPER,
+          pricing: { billable: true, pricing_model: 'PMP', category: 'service', type: 'free_customer_service' },
+        },
+      ]),
     );
     await h.drain();
   }
@@ -75,18 +100,37 @@ describe.each(backends())('forget leaves no trace of the shopper ($name)', (back
   it('export holds the orders, the cart and the invoices; after forget no column of any table holds the number, the name or the address, the invoice is gone, the books stay', async () => {
     await aShopperWhoBought();
     const db = h.services.database.db;
-    const [order] = await query<{ number: string; invoice_token: string; total: string }>(db, sql`select number, invoice_token, total::text from orders where shopper_key = ${SHOPPER}`);
+    const [order] = await query<{ number: string; invoice_token: string; total: string }>(
+      db,
+      sql`select number, invoice_token, total::text from orders where shopper_key = ${SHOPPER}`,
+    );
     expect(order).toBeDefined();
     // the scan sees what is there before
-    expect(await whereFound(db, SHOPPER)).toEqual(expect.arrayContaining([expect.stringMatching(/^orders\.shopper_key/), expect.stringMatching(/^message_pricing\.recipient/), expect.stringMatching(/^cart_lines\.shopper_key/)]));
+    expect(await whereFound(db, SHOPPER)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^orders\.shopper_key/),
+        expect.stringMatching(/^message_pricing\.recipient/),
+        expect.stringMatching(/^cart_lines\.shopper_key/),
+      ]),
+    );
     expect(await whereFound(db, ADDRESS)).toEqual(expect.arrayContaining([expect.stringMatching(/^orders\.address/)]));
     // the manager was told who it is: «Иван Тестов (77015550077)»
-    const [told] = await query<{ n: number }>(db, sql`select count(*)::int as n from outbox where shopper_key = ${MANAGER} and payload::text like ${`%${SHOPPER}%`}`);
+    const [told] = await query<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from outbox where shopper_key = ${MANAGER} and payload::text like ${`%${SHOPPER}%`}`,
+    );
     expect(told!.n).toBeGreaterThan(0);
 
     const exported = await (await admin(`/shoppers/${SHOPPER}/export`)).json();
     expect(exported.orders).toEqual([
-      expect.objectContaining({ number: order!.number, address: ADDRESS, customerName: NAME, total: Number(order!.total), invoice: expect.stringContaining(`/invoices/${order!.invoice_token}.pdf`), lines: [expect.objectContaining({ quantity: 1 })] }),
+      expect.objectContaining({
+        number: order!.number,
+        address: ADDRESS,
+        customerName: NAME,
+        total: Number(order!.total),
+        invoice: expect.stringContaining(`/invoices/${order!.invoice_token}.pdf`),
+        lines: [expect.objectContaining({ quantity: 1 })],
+      }),
     ]);
     expect(exported.cart).toEqual([expect.objectContaining({ quantity: 1 })]);
     expect((await h.app.request(`/invoices/${order!.invoice_token}.pdf`)).status).toBe(200);

@@ -15,13 +15,15 @@ describe.each(backends())('guessing passwords ($name)', (backend) => {
     h = await startHarness({ backend });
     const PASSWORD = 'correct horse battery';
     await accounts.create(h.services.database.db, { login: 'dana', name: 'Дана', password: PASSWORD }, h.clock.now());
-    const signIn = (password: string) => h.app.request('/console/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'dana', password }) });
+    const signIn = (password: string) =>
+      h.app.request('/console/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'dana', password }) });
     const answers = await Promise.all([...Array.from({ length: 59 }, (_, i) => signIn(`guess ${i}`)), signIn(PASSWORD)]);
     expect(answers.map((r) => r.status).filter((s) => s === 200)).toEqual([]);
     expect((await answers.at(-1)!.json()).error.message).toBe('too many wrong passwords: try again in 15 minutes');
     // a right password before the limit clears the count
     await accounts.create(h.services.database.db, { login: 'asel', name: 'Асель', password: PASSWORD }, h.clock.now());
-    const asel = (password: string) => h.app.request('/console/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'asel', password }) });
+    const asel = (password: string) =>
+      h.app.request('/console/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'asel', password }) });
     for (let i = 0; i < 9; i++) expect((await asel(`guess ${i}`)).status).toBe(401);
     expect((await asel(PASSWORD)).status).toBe(200);
     for (let i = 0; i < 9; i++) expect((await asel(`guess ${i}`)).status).toBe(401);
@@ -31,7 +33,9 @@ describe.each(backends())('guessing passwords ($name)', (backend) => {
   it('1C’s checkauth: ten wrong passwords from an address lock it, the right one included; another address is not locked', async () => {
     h = await startHarness({ backend, env: { ONEC_USER: 'exchange', ONEC_PASSWORD: 's3cret-1c-exchange', TRUST_PROXY: 'on' } });
     const checkauth = (password: string, from: string) =>
-      h.app.request('/exchange/1c?type=catalog&mode=checkauth', { headers: { authorization: `Basic ${Buffer.from(`exchange:${password}`).toString('base64')}`, 'x-forwarded-for': `${from}, 10.0.0.1` } });
+      h.app.request('/exchange/1c?type=catalog&mode=checkauth', {
+        headers: { authorization: `Basic ${Buffer.from(`exchange:${password}`).toString('base64')}`, 'x-forwarded-for': `${from}, 10.0.0.1` },
+      });
     const bodies = await Promise.all(Array.from({ length: 30 }, async (_, i) => (await checkauth(`guess-${i}`, '203.0.113.7')).text()));
     expect(bodies.filter((b) => b.startsWith('failure\nwrong user or password'))).toHaveLength(10);
     expect(bodies.filter((b) => b.startsWith('failure\ntoo many wrong passwords from this address'))).toHaveLength(20);

@@ -16,7 +16,14 @@ const ODD: Array<{ what: string; method?: string; path: string; body?: string; a
   { what: 'a catalog file with broken percent-encoding', path: '/catalog-files/%', status: 400 },
   { what: 'a catalog file with a bad escape inside', path: '/catalog-files/a%E0%A4%A.jpg', status: 400 },
   { what: 'a signed webhook nested 5,000 deep', method: 'POST', path: '/webhook', body: nested(5000), signed: true, status: 400 },
-  { what: 'a signed webhook nested 65 deep', method: 'POST', path: '/webhook', body: `{"object":"whatsapp_business_account","entry":[${nested(63)}]}`, signed: true, status: 400 },
+  {
+    what: 'a signed webhook nested 65 deep',
+    method: 'POST',
+    path: '/webhook',
+    body: `{"object":"whatsapp_business_account","entry":[${nested(63)}]}`,
+    signed: true,
+    status: 400,
+  },
   { what: 'an invoice name that is not a token', path: '/invoices/..%2F..%2Fetc%2Fpasswd.pdf', status: 404 },
 ];
 
@@ -44,13 +51,29 @@ describe.each(backends())('odd requests: a 4xx, never a 5xx ($name)', (backend) 
     const line = lines.find((l) => l.includes('request refused'))!;
     expect(line).not.toContain('77011234567');
     expect(line.match(/"msg":/g)).toHaveLength(1);
-    expect(JSON.parse(line)).toMatchObject({ msg: 'request refused', path: '/admin/api/shoppers/7701***4567/export', code: 'unauthorized', reason: expect.any(String) });
+    expect(JSON.parse(line)).toMatchObject({
+      msg: 'request refused',
+      path: '/admin/api/shoppers/7701***4567/export',
+      code: 'unauthorized',
+      reason: expect.any(String),
+    });
   });
 });
 
 describe('CSV exports', () => {
   it('a text cell Excel would run as a formula is neutralised as OWASP advises; numbers, and ordinary text, are as they were', () => {
-    const csv = toCsv({ columns: ['name', 'n'], rows: [['=HYPERLINK("http://x","y")', 1], ['+77011234567', -5], ['-2+3', 0], ['@SUM(A1)', 2], ['\tTab', 3], ['Диван «Осло», серый', 4], ['plain', null]] });
+    const csv = toCsv({
+      columns: ['name', 'n'],
+      rows: [
+        ['=HYPERLINK("http://x","y")', 1],
+        ['+77011234567', -5],
+        ['-2+3', 0],
+        ['@SUM(A1)', 2],
+        ['\tTab', 3],
+        ['Диван «Осло», серый', 4],
+        ['plain', null],
+      ],
+    });
     expect(csv.split('\r\n')).toEqual([
       'name,n',
       `"'=HYPERLINK(""http://x"",""y"")",1`,

@@ -9,7 +9,10 @@ import { freePort, ServiceProcess } from '../helpers/service-process.ts';
 /** Runs the service's entry point to its end (it is expected to refuse to start) and gives its code and output. */
 function startRefused(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += String(d)));
     child.stderr.on('data', (d) => (out += String(d)));
@@ -29,7 +32,9 @@ describe('one process per embedded store', () => {
     started.push(first);
     const second = await startRefused({ DATA_DIR: dataDir, PORT: String(await freePort()), DEMO_CATALOG: 'off' });
     expect(second.code).toBe(1);
-    expect(second.out.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^vitrina: DATA_DIR ${dataDir} is in use by process ${first.child!.pid} `))]);
+    expect(second.out.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^vitrina: DATA_DIR ${dataDir} is in use by process ${first.child!.pid} `)),
+    ]);
     // the running server's address for the CLI is still there, and it still answers
     expect(existsSync(join(dataDir, 'vitrina-server.json'))).toBe(true);
     expect((await fetch(`${first.url}/healthz`)).status).toBe(200);
