@@ -95,15 +95,55 @@ export interface Semantic {
 export type Effect = (tx: Tx) => Promise<void>;
 
 /** What the shopper sent, read once from the raw webhook message. */
-export interface InboundView {
+/** A photo, voice note, video, document or sticker as WhatsApp describes it. */
+export interface InboundMedia {
+  id?: string;
+  mime_type?: string;
+  sha256?: string;
+  caption?: string;
+  /** audio: a voice note rather than a file. */
+  voice?: boolean;
+  /** document: its file name. */
+  filename?: string;
+}
+
+export interface InboundLocation {
+  latitude?: number;
+  longitude?: number;
+  name?: string;
+  address?: string;
+}
+
+/** A cart sent from the store's Meta catalog. */
+export interface InboundOrder {
+  catalog_id?: string;
+  text?: string;
+  product_items?: Array<{ product_retailer_id?: string; quantity?: number | string; item_price?: number | string; currency?: string }>;
+}
+
+interface InboundBase {
   wamid: string;
-  type: string;
   /** Text body, caption or the title of a tapped reply. */
   text: string | null;
   /** id of a tapped list row or reply button, or a template quick-reply payload. */
   replyId: string | null;
-  raw: Record<string, unknown>;
 }
+
+/**
+ * One inbound message, narrowed by `type` (handlers take theirs with `on`): what each kind
+ * carries, read once from the stored webhook message. Kinds WhatsApp may add are `unsupported`,
+ * with the type they came as.
+ */
+export type InboundView =
+  | (InboundBase & { type: 'text' })
+  | (InboundBase & { type: 'interactive' | 'button' })
+  | (InboundBase & { type: 'image' | 'audio' | 'video' | 'document' | 'sticker'; media: InboundMedia })
+  | (InboundBase & { type: 'location'; location: InboundLocation })
+  | (InboundBase & { type: 'order'; order: InboundOrder })
+  | (InboundBase & { type: 'reaction'; reaction: { message_id?: string; emoji?: string } })
+  | (InboundBase & { type: 'unsupported'; original: string });
+
+export type InboundKind = InboundView['type'];
 
 /** The turn as core sees it: one inbound message, its shopper, reply and effect collectors. */
 export interface Turn {

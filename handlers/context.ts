@@ -1,5 +1,5 @@
 import type { Assistant } from '../core/assistant.ts';
-import type { CoreServices, Effect, InboundView, Turn } from '../core/ports.ts';
+import type { CoreServices, Effect, InboundKind, InboundLocation, InboundMedia, InboundOrder, InboundView, Turn } from '../core/ports.ts';
 import { analyticsEvents } from '../src/db/schema.ts';
 import type { InboxRow } from '../src/inbox/inbox-repo.ts';
 import type { TurnShopper } from '../src/inbox/inbox-worker.ts';
@@ -7,7 +7,7 @@ import type { Logger } from '../src/log.ts';
 import type { Media } from '../src/media/media.ts';
 import * as wa from '../src/whatsapp/messages.ts';
 
-export type { Effect, InboundView };
+export type { Effect, InboundKind, InboundView };
 
 /** Services a handler may use; built once at start-up and passed in, never imported as globals. */
 export interface TurnServices extends CoreServices {
@@ -15,35 +15,40 @@ export interface TurnServices extends CoreServices {
   media: Media;
 }
 
+const MEDIA = ['image', 'audio', 'video', 'document', 'sticker'] as const;
+
+/** The stored webhook message as the turn's typed view: the one place its JSON is read. */
 export function readInbound(row: InboxRow): InboundView {
   const m = row.message as Record<string, any>;
-  let text: string | null = null;
-  let replyId: string | null = null;
+  const base = { wamid: row.wamid, text: null, replyId: null };
+  const object = <T>(v: unknown): T => (v && typeof v === 'object' ? v : {}) as T;
   switch (row.type) {
-    case 'text':
-      text =
-        [m, ...row.merged.map((r) => r.message as Record<string, any>)]
-          .map((x) => x.text?.body ?? '')
-          .filter(Boolean)
-          .join('\n') || null;
-      break;
+    case 'text': {
+      const text = [m, ...row.merged.map((r) => r.message as Record<string, any>)]
+        .map((x) => x.text?.body ?? '')
+        .filter(Boolean)
+        .join('\n');
+      return { ...base, type: 'text', text: text || null };
+    }
     case 'interactive': {
       const reply = m.interactive?.list_reply ?? m.interactive?.button_reply;
-      text = reply?.title ?? null;
-      replyId = reply?.id ?? null;
-      break;
+      return { ...base, type: 'interactive', text: reply?.title ?? null, replyId: reply?.id ?? null };
     }
     case 'button':
-      text = m.button?.text ?? null;
-      replyId = m.button?.payload ?? null;
-      break;
-    case 'image':
-    case 'video':
-    case 'document':
-      text = m[row.type]?.caption ?? null;
-      break;
+      return { ...base, type: 'button', text: m.button?.text ?? null, replyId: m.button?.payload ?? null };
+    case 'location':
+      return { ...base, type: 'location', location: object<InboundLocation>(m.location) };
+    case 'order':
+      return { ...base, type: 'order', order: object<InboundOrder>(m.order) };
+    case 'reaction':
+      return { ...base, type: 'reaction', reaction: object<{ message_id?: string; emoji?: string }>(m.reaction) };
   }
-  return { wamid: row.wamid, type: row.type, text, replyId, raw: m };
+  const kind = MEDIA.find((k) => k === row.type);
+  if (kind) {
+    const media = object<InboundMedia>(m[kind]);
+    return { ...base, type: kind, media, text: kind === 'audio' || kind === 'sticker' ? null : (media.caption ?? null) };
+  }
+  return { ...base, type: 'unsupported', original: row.type };
 }
 
 /**
@@ -122,12 +127,36 @@ export class TurnContext implements Turn {
 export type Next = () => Promise<void>;
 export type Handler = (ctx: TurnContext, next: Next) => Promise<void> | void;
 
-/** Koa/grammY-style composition: each handler may answer, or pass the turn on with `next()`. */
+/** The members of the view of the kinds K (a member may stand for several kinds: media). */
+type Narrow<V, K> = V extends { type: infer T } ? ([Extract<T, K>] extends [never] ? never : V & { type: Extract<T, K> }) : never;
+
+/** The turn of a message of the kinds K: its `message` narrowed to them. */
+export type TurnOf<K extends InboundKind> = TurnContext & { readonly message: Narrow<InboundView, K> };
+
+/** A handler for some kinds only (like grammY's `Composer.on`); other messages go on untouched. */
+export function on<K extends InboundKind>(kinds: K | readonly K[], handler: (ctx: TurnOf<K>, next: Next) => Promise<void> | void): Handler {
+  const taken: readonly InboundKind[] = typeof kinds === 'string' ? [kinds] : kinds;
+  return (ctx, next) => (taken.includes(ctx.message.type) ? handler(ctx as TurnOf<K>, next) : next());
+}
+
+/** The kind a message came as, for logs and relays («[sticker]», «[contacts]»). */
+export const kindOf = (m: InboundView): string => (m.type === 'unsupported' ? m.original : m.type);
+
+/**
+ * Koa/grammY-style composition: each handler may answer, or pass the turn on with `next()`,
+ * once: a second call would run the rest of the chain again (two answers), so it throws.
+ */
 export function compose(handlers: Handler[]): (ctx: TurnContext) => Promise<void> {
   return (ctx) => {
     const dispatch = async (i: number): Promise<void> => {
       const h = handlers[i];
-      if (h) await h(ctx, () => dispatch(i + 1));
+      if (!h) return;
+      let passed = false;
+      await h(ctx, () => {
+        if (passed) throw new Error(`handler ${h.name || i} called next() twice`);
+        passed = true;
+        return dispatch(i + 1);
+      });
     };
     return dispatch(0);
   };

@@ -1,4 +1,4 @@
-import { compose, type Handler } from './context.ts';
+import { compose, kindOf, type Handler } from './context.ts';
 
 /**
  * BOT=echo: answers every message with what it received. For checking the WhatsApp wiring
@@ -7,7 +7,7 @@ import { compose, type Handler } from './context.ts';
  */
 export const echoHandler: Handler = async (ctx) => {
   const m = ctx.message;
-  ctx.replyText(m.type === 'text' ? `Эхо: ${m.text ?? ''}` : `Эхо: [${m.type}${m.replyId ? ` ${m.replyId}` : ''}]`);
+  ctx.replyText(m.type === 'text' ? `Эхо: ${m.text ?? ''}` : `Эхо: [${kindOf(m)}${m.replyId ? ` ${m.replyId}` : ''}]`);
 };
 
 export const runEchoTurn = compose([echoHandler]);

@@ -1,5 +1,5 @@
-import { acknowledgement } from './acknowledgement.ts';
-import type { Handler, TurnContext } from './context.ts';
+import { onlyAcknowledges } from './acknowledgement.ts';
+import { kindOf, type Handler, type TurnContext } from './context.ts';
 import { enqueueOutbound, type OutboundItem } from '../src/outbox/outbox-repo.ts';
 import * as wa from '../src/whatsapp/messages.ts';
 import { encodePayload, parsePayload } from '../src/whatsapp/payloads.ts';
@@ -17,16 +17,16 @@ function queue(ctx: TurnContext, items: OutboundItem[]): void {
  * failure.
  */
 async function forwardMedia(ctx: TurnContext): Promise<wa.OutboundMessage | null> {
-  const kind = ctx.message.type as 'image' | 'audio' | 'video' | 'document';
-  if (!['image', 'audio', 'video', 'document'].includes(kind)) return null;
-  const media = ctx.message.raw[kind] as { id?: string; voice?: boolean; filename?: string } | undefined;
-  if (!media?.id) return null;
+  const m = ctx.message;
+  if (m.type !== 'image' && m.type !== 'audio' && m.type !== 'video' && m.type !== 'document') return null;
+  const { type: kind, media } = m;
+  if (!media.id) return null;
   const fwd = await ctx.services.media.forward(media.id, ctx.inbound.phoneNumberId ?? ctx.services.config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox');
   if (!fwd) return null;
   return wa.media(kind, { id: fwd.id }, { voice: kind === 'audio' && media.voice === true, filename: kind === 'document' ? media.filename : undefined });
 }
 
-const describe = (ctx: TurnContext) => ctx.message.text ?? `[${ctx.message.type}]`;
+const describe = (ctx: TurnContext) => ctx.message.text ?? `[${kindOf(ctx.message)}]`;
 
 /** A manager's message: a command (/list, /take N, /close, the template and card buttons) or words for their shopper. */
 const fromManager = async (ctx: TurnContext): Promise<void> => {
@@ -107,7 +107,7 @@ export const handoffHandler: Handler = async (ctx, next) => {
         fwd,
       ),
     );
-  } else if (esc.status === 'open' && !acknowledgement(ctx)) {
+  } else if (esc.status === 'open' && ctx.message.type !== 'reaction' && !onlyAcknowledges(ctx)) {
     queue(ctx, handoff.waiting(esc, ctx.shopper.language ?? null));
   }
 };

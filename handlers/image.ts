@@ -1,15 +1,14 @@
-import type { Handler } from './context.ts';
+import { on } from './context.ts';
 
 /**
  * A photo (with its caption): the vision model describes it, the catalog finds look-alikes.
  * Without a model, a caption is still searched as words; otherwise a polite answer.
  */
-export const imageHandler: Handler = async (ctx, next) => {
-  if (ctx.message.type !== 'image') return next();
-  const image = ctx.message.raw.image as { id?: string; sha256?: string; caption?: string } | undefined;
+export const imageHandler = on('image', async (ctx) => {
+  const image = ctx.message.media;
   const { assistant, media } = ctx.services;
-  const caption = image?.caption?.trim() || null;
-  if (!image?.id) return assistant.sayPhrase(ctx, 'photo_none');
+  const caption = image.caption?.trim() || null;
+  if (!image.id) return assistant.sayPhrase(ctx, 'photo_none');
   const r = await media.photo(image.id, { sha256: image.sha256, caption });
   if (r.ok) {
     ctx.event('model_usage', { ...r.usage, calls: 1 });
@@ -19,4 +18,4 @@ export const imageHandler: Handler = async (ctx, next) => {
   if (caption) return assistant.reply(ctx, caption);
   if (r.reason === 'too_large') return assistant.sayPhrase(ctx, 'media_too_large');
   return assistant.sayPhrase(ctx, 'photo_offline');
-};
+});

@@ -1,14 +1,13 @@
 import { addedPlan, addToCart, cancelCheckout, cartView, checkoutAnswer, confirmOrder, emptyCart, startCheckout } from '../core/cart.ts';
 import { parsePayload } from '../src/whatsapp/payloads.ts';
-import type { Handler } from './context.ts';
+import { on } from './context.ts';
 
 /**
  * Taps: a list row (its id is a product id) opens that product's card; our reply buttons and
  * template quick replies carry their action (src/whatsapp/payloads.ts) and run it directly,
  * without the model. Anything else is treated as the words on the button.
  */
-export const interactiveHandler: Handler = async (ctx, next) => {
-  if (ctx.message.type !== 'interactive' && ctx.message.type !== 'button') return next();
+export const interactiveHandler = on(['interactive', 'button'], async (ctx, next) => {
   const { assistant } = ctx.services;
   const tap = parsePayload(ctx.message.replyId);
   const said = ctx.message.text ?? ctx.message.replyId ?? '';
@@ -46,4 +45,4 @@ export const interactiveHandler: Handler = async (ctx, next) => {
   }
   if (said) return assistant.reply(ctx, said);
   return next();
-};
+});

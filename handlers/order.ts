@@ -1,20 +1,13 @@
 import { cartFromOrder } from '../core/cart.ts';
-import type { Handler } from './context.ts';
-
-interface OrderMessage {
-  catalog_id?: string;
-  text?: string;
-  product_items?: Array<{ product_retailer_id?: string; quantity?: number | string; item_price?: number | string; currency?: string }>;
-}
+import { on } from './context.ts';
 
 /**
  * A WhatsApp `order` (a cart sent from the store's Meta catalog) becomes the shopper's cart and
  * goes to checkout. `product_retailer_id` is our SKU; `item_price` is what the shopper saw, in
  * currency units — checkout says when ours differs.
  */
-export const orderHandler: Handler = async (ctx, next) => {
-  if (ctx.message.type !== 'order') return next();
-  const order = (ctx.message.raw.order ?? {}) as OrderMessage;
+export const orderHandler = on('order', async (ctx) => {
+  const { order } = ctx.message;
   const items = (order.product_items ?? [])
     .filter((i) => typeof i.product_retailer_id === 'string' && i.product_retailer_id)
     .map((i) => ({
@@ -26,4 +19,4 @@ export const orderHandler: Handler = async (ctx, next) => {
   // an order without a product we can read: nothing to check out
   if (!items.length) return ctx.services.assistant.sayPhrase(ctx, 'cart_empty');
   await ctx.services.assistant.shop(ctx, said, (s) => cartFromOrder(s, items));
-};
+});

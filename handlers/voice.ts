@@ -1,16 +1,15 @@
 import { spokenLanguage } from '../core/language.ts';
-import type { Handler } from './context.ts';
+import { on } from './context.ts';
 
 /**
  * A voice note (or forwarded audio): ffmpeg → Whisper; the transcript becomes the turn and
  * its language the reply language, shown back as "🎤 …". Every failure gets a polite answer in
  * the shopper's language, never silence.
  */
-export const voiceHandler: Handler = async (ctx, next) => {
-  if (ctx.message.type !== 'audio') return next();
-  const audio = ctx.message.raw.audio as { id?: string; sha256?: string } | undefined;
+export const voiceHandler = on('audio', async (ctx) => {
+  const audio = ctx.message.media;
   const { assistant, media, config } = ctx.services;
-  if (!audio?.id) return assistant.sayPhrase(ctx, 'voice_unreadable');
+  if (!audio.id) return assistant.sayPhrase(ctx, 'voice_unreadable');
   const r = await media.voice(audio.id, audio.sha256);
   if (r.ok) {
     // Whisper is priced by the minute: rates.yaml's per_minute
@@ -33,4 +32,4 @@ export const voiceHandler: Handler = async (ctx, next) => {
     default:
       return assistant.sayPhrase(ctx, 'voice_unreadable');
   }
-};
+});

@@ -42,7 +42,7 @@ const byName = (name: string) => products.find((p) => p.name === name)!;
 function session(history: ContextEntry[] = [], over: Catalog = catalog, words = vocabulary) {
   const effects: Effect[] = [];
   const turn = {
-    message: { wamid: 'wamid.1', type: 'text', text: '', replyId: null, raw: {} },
+    message: { wamid: 'wamid.1', type: 'text', text: '', replyId: null },
     shopper: { key: 'shopper-1', name: null, language: 'ru', preferences: null, checkout: null },
     services: {
       catalog: over,
