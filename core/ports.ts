@@ -21,6 +21,7 @@ import type { CheckoutState } from '../src/orders/cart-repo.ts';
 export type { Config, Clock, Db, Tx, Handoff, Logger, Store, OutboundMessage, Profile, Vocabulary };
 export type { StoreInfo } from '../src/profile/store-profile.ts';
 import type { Product, SearchFilters, SearchResult } from '../src/catalog/catalog-repo.ts';
+import type { EventKind } from '../src/analytics/event-kinds.ts';
 export type { Product, SearchFilters, SearchResult };
 export type { PhotoDescription } from '../src/media/media.ts';
 export { clearCart, readCart, saveCheckout, setCartLines, type CartLine, type CheckoutState } from '../src/orders/cart-repo.ts';
@@ -156,7 +157,7 @@ export interface Turn {
   /** Registers a side effect, run in the transaction that marks the message done. */
   effect(fn: Effect): this;
   /** An analytics event, written with the turn's other effects (one insert for all). */
-  event(kind: string, data: Record<string, unknown>): this;
+  event(kind: EventKind, data: Record<string, unknown>): this;
   /** Runs after the commit, best effort (cache refresh, conversation context). */
   afterCommit(fn: () => Promise<void>): this;
   /** A stable key for this message's n-th effect of a kind. */

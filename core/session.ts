@@ -28,6 +28,7 @@ import {
   type Vocabulary,
   variantLabel,
 } from './ports.ts';
+import type { EventKind } from '../src/analytics/event-kinds.ts';
 
 /** Semantic neighbours read per search, and the reciprocal-rank constant that fuses them with the lexical list. */
 const SEMANTIC_K = 40;
@@ -154,7 +155,7 @@ export class Session {
   private now() {
     return this.ctx.services.clock.now();
   }
-  private event(kind: string, data: Record<string, unknown>) {
+  private event(kind: EventKind, data: Record<string, unknown>) {
     this.ctx.event(kind, data);
   }
 

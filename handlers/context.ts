@@ -6,6 +6,7 @@ import type { TurnShopper } from '../src/inbox/inbox-worker.ts';
 import type { Logger } from '../src/log.ts';
 import type { Media } from '../src/media/media.ts';
 import * as wa from '../src/whatsapp/messages.ts';
+import type { EventKind } from '../src/analytics/event-kinds.ts';
 
 export type { Effect, InboundKind, InboundView };
 
@@ -89,7 +90,7 @@ export class TurnContext implements Turn {
    * An analytics event of this turn. All of them go in with one insert at commit, each keyed by
    * the message and its place in the turn, so a retried turn adds none.
    */
-  event(kind: string, data: Record<string, unknown>): this {
+  event(kind: EventKind, data: Record<string, unknown>): this {
     if (this.events.length === 0) this.effect(async (tx) => void (await tx.insert(analyticsEvents).values(this.events).onConflictDoNothing()));
     this.events.push({ dedupeKey: this.key(kind, this.events.length), shopperKey: this.shopper.key, kind, data, at: this.services.clock.now() });
     return this;

@@ -40,7 +40,7 @@ import { Sender } from './outbox/sender.ts';
 import { SandboxGraph } from './sandbox/sandbox-graph.ts';
 import { MemoryStore } from './store/memory-store.ts';
 import { RedisStore } from './store/redis-store.ts';
-import type { Store } from './store/store.ts';
+import { storeKeys, type Store } from './store/store.ts';
 import { Intake } from './webhook/intake.ts';
 import { WhatsAppClient } from './whatsapp/client.ts';
 import * as wa from './whatsapp/messages.ts';
@@ -334,7 +334,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
           orders,
           user: config.ONEC_USER,
           password: config.ONEC_PASSWORD,
-          attempts: new Attempts(store, { prefix: 'onec:auth-attempts:', limit: WRONG_PASSWORDS, windowMs: LOCKOUT_MS }),
+          attempts: new Attempts(store, { prefix: storeKeys.onecAuthAttempts, limit: WRONG_PASSWORDS, windowMs: LOCKOUT_MS }),
           fileLimit: config.ONEC_FILE_LIMIT,
           maxFileBytes: config.ONEC_MAX_FILE_MB * 1024 * 1024,
           waitMs: config.ONEC_IMPORT_WAIT_MS,

@@ -3,6 +3,7 @@ import { fromMinor } from '../catalog/money.ts';
 import { rollupComputedAt } from './daily-rollup.ts';
 import type { RateCard } from './rate-card.ts';
 import { monthForecast, whatsappCosts, type CostReport, type MonthForecast } from './whatsapp-costs.ts';
+import { EVENT } from './event-kinds.ts';
 
 /** A share rounded to four places; null when there is nothing to divide by. */
 const rate = (part: number, whole: number): number | null => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null);
@@ -88,9 +89,9 @@ export interface AnalyticsReport {
 
 /** The funnel's steps, in order: each is a metric (and key) of the roll-up. */
 const FUNNEL: Array<{ step: string; metric: string; key?: string }> = [
-  { step: 'searches', metric: 'event', key: 'search' },
-  { step: 'product_views', metric: 'event', key: 'product_view' },
-  { step: 'alerts_set', metric: 'event', key: 'alert_set' },
+  { step: 'searches', metric: 'event', key: EVENT.search },
+  { step: 'product_views', metric: 'event', key: EVENT.product_view },
+  { step: 'alerts_set', metric: 'event', key: EVENT.alert_set },
   { step: 'alerts_fired', metric: 'alerts_fired' },
   { step: 'alert_taps', metric: 'alert_taps' },
   { step: 'carts', metric: 'carts' },
@@ -238,12 +239,12 @@ export async function analyticsReport(
     features: {
       voiceNotes: n('in', 'audio'),
       photos: n('in', 'image'),
-      recommendationTaps: n('event', 'recommendation_tap'),
-      listTaps: n('event', 'list_tap'),
-      alertsSet: n('event', 'alert_set'),
+      recommendationTaps: n('event', EVENT.recommendation_tap),
+      listTaps: n('event', EVENT.list_tap),
+      alertsSet: n('event', EVENT.alert_set),
       alertsFired: n('alerts_fired'),
     },
-    consent: { stop: n('event', 'opt_out'), start: n('event', 'opt_in'), marketingCapped: n('out_error', '131049') },
+    consent: { stop: n('event', EVENT.opt_out), start: n('event', EVENT.opt_in), marketingCapped: n('out_error', '131049') },
     model: {
       calls: n('model_calls'),
       tokensIn: n('model_tokens_in'),

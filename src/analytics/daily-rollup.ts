@@ -1,6 +1,7 @@
 import type { SQL } from 'drizzle-orm';
 import { query, sql, type Db, type Tx } from '../db/database.ts';
 import { addDays, localDay } from './period.ts';
+import { EVENT } from './event-kinds.ts';
 
 /**
  * The daily roll-up (`analytics_daily`): what the raw tables say, counted once per local day of
@@ -87,12 +88,12 @@ export async function rebuildDays(db: Db, scope: RollupScope, from: string, to: 
     put(sql`select ${day(sql`at`)}, 'event', kind, count(*), 0 from analytics_events
       where ${within(sql`at`)} and kind <> 'model_usage' group by 1, 3`),
     put(sql`select ${day(sql`at`)}, 'carts', '', count(distinct shopper_key), 0 from analytics_events
-      where ${within(sql`at`)} and kind = 'cart_add' group by 1`),
+      where ${within(sql`at`)} and kind = ${EVENT.cart_add} group by 1`),
     put(sql`select d, m.metric, g.model, m.n, m.amount from (
         select ${day(sql`at`)} as d, coalesce(data->>'model', '') as model, sum(coalesce((data->>'calls')::bigint, 1)) as calls,
           sum(coalesce((data->>'promptTokens')::bigint, 0)) as tin, sum(coalesce((data->>'completionTokens')::bigint, 0)) as tout,
           sum(coalesce((data->>'seconds')::numeric, 0)) as seconds
-        from analytics_events where ${within(sql`at`)} and kind = 'model_usage' group by 1, 2) g
+        from analytics_events where ${within(sql`at`)} and kind = ${EVENT.model_usage} group by 1, 2) g
       cross join lateral (values ('model_calls', g.calls, 0), ('model_tokens_in', g.tin, 0), ('model_tokens_out', g.tout, 0), ('model_audio', 0, g.seconds)) m(metric, n, amount)
       where m.n > 0 or m.amount > 0`),
     put(sql`select ${day(sql`triggered_at`)}, 'alerts_fired', kind, count(*), 0 from price_alerts
@@ -111,11 +112,11 @@ export async function rebuildDays(db: Db, scope: RollupScope, from: string, to: 
     put(sql`select ${day(sql`closed_at`)}, 'handoff_closed', coalesce(taken_by, ''), count(*), 0 from escalations
       where ${within(sql`closed_at`)} group by 1, 3`),
     put(sql`select ${day(sql`at`)}, 'manager_replies', data->>'by', count(*), 0 from analytics_events
-      where ${within(sql`at`)} and kind = 'manager_reply' group by 1, 3`),
+      where ${within(sql`at`)} and kind = ${EVENT.manager_reply} group by 1, 3`),
     // the first reply of each escalation, on the day it was written
     put(sql`select ${day(sql`f.at`)}, 'handoff_first_ms', f.by || '|' || ${bucket(sql`extract(epoch from (f.at - e.created_at)) * 1000`)}, count(*), 0
       from (select distinct on ((data->>'escalation')::bigint) (data->>'escalation')::bigint as id, data->>'by' as by, at
-            from analytics_events where kind = 'manager_reply' and at < ((${to}::date + 1)::timestamp at time zone ${tz})
+            from analytics_events where kind = ${EVENT.manager_reply} and at < ((${to}::date + 1)::timestamp at time zone ${tz})
             order by (data->>'escalation')::bigint, at) f
       join escalations e on e.id = f.id
       where ${within(sql`f.at`)} group by 1, 3`),

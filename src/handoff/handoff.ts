@@ -16,6 +16,7 @@ import * as repo from './escalations.ts';
 import type { Escalation } from './escalations.ts';
 import { workingHours } from './working-hours.ts';
 import type { EscalationEvents } from './events.ts';
+import { EVENT } from '../analytics/event-kinds.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** No "your request waits" in the first minutes after the hand-off answer, then at most one per period. */
@@ -170,7 +171,7 @@ export class Handoff {
       await enqueueOutbound(tx, [{ dedupeKey: key, shopperKey: esc.shopperKey, message: wa.text(text) }], now);
       await tx
         .insert(analyticsEvents)
-        .values({ dedupeKey: key, shopperKey: esc.shopperKey, kind: 'manager_reply', data: { escalation: esc.id, by }, at: now })
+        .values({ dedupeKey: key, shopperKey: esc.shopperKey, kind: EVENT.manager_reply, data: { escalation: esc.id, by }, at: now })
         .onConflictDoNothing();
     });
     this.opts.events.changed(esc.id);

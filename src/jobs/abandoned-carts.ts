@@ -6,6 +6,7 @@ import { say, type PhraseBook } from '../phrases.ts';
 import { templateMessage, type TemplateSet } from '../templates/message-templates.ts';
 import * as wa from '../whatsapp/messages.ts';
 import { encodePayload } from '../whatsapp/payloads.ts';
+import { EVENT } from '../analytics/event-kinds.ts';
 
 /** Meta's marketing frequency cap: not delivered "to maintain healthy ecosystem engagement". */
 export const MARKETING_CAP_CODE = 131049;
@@ -78,7 +79,7 @@ export async function runAbandonedCarts(opts: {
     }));
     await opts.db.execute(
       sql`insert into analytics_events (dedupe_key, shopper_key, kind, data, at)
-      select x.key, x.shopper, 'cart_reminder_capped', jsonb_build_object('code', ${MARKETING_CAP_CODE}::int, 'action', x.action), ${now}::timestamptz
+      select x.key, x.shopper, ${EVENT.cart_reminder_capped}::text, jsonb_build_object('code', ${MARKETING_CAP_CODE}::int, 'action', x.action), ${now}::timestamptz
       from jsonb_to_recordset(${JSON.stringify(events)}::jsonb) as x(key text, shopper text, action text) on conflict do nothing`,
     );
     for (const e of events) counts[e.action === 'backoff' ? 'backedOff' : 'dropped']++;

@@ -1,4 +1,5 @@
 import { iso, query, sql, type Tx } from '../db/database.ts';
+import { EVENT } from '../analytics/event-kinds.ts';
 
 /** Meta's "user opted out of marketing messages": recorded like a STOP. */
 export const OPTED_OUT_CODE = 131050;
@@ -14,7 +15,7 @@ export async function setMarketingConsent(db: Tx, shopperKey: string, optedOut: 
   if (was && was.out !== optedOut)
     await db.execute(
       sql`insert into analytics_events (dedupe_key, shopper_key, kind, data, at)
-      values (${`consent:${shopperKey}:${iso(now)}`}, ${shopperKey}, ${optedOut ? 'opt_out' : 'opt_in'}, '{}'::jsonb, ${iso(now)}::timestamptz)
+      values (${`consent:${shopperKey}:${iso(now)}`}, ${shopperKey}, ${optedOut ? EVENT.opt_out : EVENT.opt_in}, '{}'::jsonb, ${iso(now)}::timestamptz)
       on conflict do nothing`,
     );
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { MemoryStore } from '../store/memory-store.ts';
-import type { Store } from '../store/store.ts';
+import { storeKeys, type Store } from '../store/store.ts';
 
 /**
  * Holds messages per second per business phone number across processes (a token bucket in
@@ -22,7 +22,7 @@ export class RateLimiter {
 
   async acquire(phoneNumberId: string): Promise<void> {
     const { store, clock } = this.opts;
-    const bucket = `mps:${phoneNumberId}`;
+    const bucket = storeKeys.sendRate(phoneNumberId);
     for (;;) {
       let wait: number;
       try {

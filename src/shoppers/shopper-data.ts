@@ -21,6 +21,7 @@ import { readCart } from '../orders/cart-repo.ts';
 import { listOrders } from '../orders/order-repo.ts';
 import type { Logger } from '../log.ts';
 import { shopperStoreKeys, type Store } from '../store/store.ts';
+import { EVENT } from '../analytics/event-kinds.ts';
 
 /**
  * A shopper's data on request, as Kazakhstan's and Russia's personal-data laws give a person the
@@ -182,7 +183,7 @@ export async function forgetShopper(deps: { db: Db; store: Store; clock: Clock; 
         .length,
       shopper: await n(tx.delete(shoppers).where(eq(shoppers.key, key)).returning({ k: shoppers.key })),
     };
-    await tx.insert(analyticsEvents).values({ dedupeKey: `forget:${pseudonym}`, shopperKey: pseudonym, kind: 'shopper_forgotten', data: result, at: now });
+    await tx.insert(analyticsEvents).values({ dedupeKey: `forget:${pseudonym}`, shopperKey: pseudonym, kind: EVENT.shopper_forgotten, data: result, at: now });
     return result;
   });
   let store_ = 'cleared';

@@ -22,10 +22,17 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Every per-shopper key kept in the store, named in one place (forgetting a shopper clears them all). */
+/**
+ * Every key kept in the store, named in one place: per shopper (forgetting a shopper clears
+ * them all), the send rate's bucket per business number, and the wrong-password counters.
+ */
 export const storeKeys = {
   context: (shopper: string) => `ctx:${shopper}`,
   flood: (shopper: string, minute: number) => `flood:${shopper}:${minute}`,
+  sendRate: (phoneNumberId: string) => `mps:${phoneNumberId}`,
+  /** Prefixes: the counter's own key (an address, a login) follows. */
+  consoleSignInAttempts: 'console:signin-attempts:',
+  onecAuthAttempts: 'onec:auth-attempts:',
 } as const;
 
 /** The keys a shopper's data may sit under now (flood counters: this minute and the last). */
