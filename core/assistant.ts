@@ -1,9 +1,8 @@
-import { sql } from 'drizzle-orm';
 import { asLang, detectLanguage, type Lang } from './language.ts';
 import { LANGUAGE_NAME, llmAnswer, type LlmOptions } from './llm-assistant.ts';
 import { appendContext, loadContext, savedPreferences } from './memory.ts';
 import { offlineAnswer } from './offline-assistant.ts';
-import { say, workingHours, type PhraseBook } from './ports.ts';
+import { saveLanguage, say, workingHours, type PhraseBook } from './ports.ts';
 import { render, type ReplyPlan } from './render.ts';
 import { FittedProfiles } from './profile-fit.ts';
 import { Session } from './session.ts';
@@ -97,7 +96,7 @@ export class Assistant {
     if (saved !== lang) {
       // templates (price alerts, new arrivals) go out in the language the shopper writes in
       const key = ctx.shopper.key;
-      ctx.effect((tx) => tx.execute(sql`update shoppers set language = ${lang} where key = ${key}`).then(() => undefined));
+      ctx.effect((tx) => saveLanguage(tx, key, lang));
     }
     let s = await this.session(ctx, lang);
     await s.learnFrom(text);

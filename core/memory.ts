@@ -1,4 +1,6 @@
-import { preferences, productViews, storeKeys, type Store, type Tx } from './ports.ts';
+import { storeKeys, type Preferences, type Store } from './ports.ts';
+
+export type { Preferences };
 
 /** One line of the conversation kept in the store (Redis): what was said, and what was shown. */
 export interface ContextEntry {
@@ -8,16 +10,6 @@ export interface ContextEntry {
   shown?: Array<{ id: string; name: string }>;
   /** For an answer the model was asked for: whether it answered or failed (two failures in a row hand over to a person). */
   model?: 'ok' | 'failed';
-}
-
-export interface Preferences {
-  /** Currency units. */
-  budgetMax?: number;
-  budgetMin?: number;
-  colors: string[];
-  styles: string[];
-  categories: string[];
-  sizes: string[];
 }
 
 export const emptyPreferences = (): Preferences => ({ colors: [], styles: [], categories: [], sizes: [] });
@@ -64,17 +56,6 @@ export function mergePreferences(p: Preferences, change: Partial<Preferences>): 
     categories: union(p.categories, change.categories),
     sizes: union(p.sizes, change.sizes),
   };
-}
-
-export async function savePreferences(tx: Tx, shopper: string, prefs: Preferences, now: Date): Promise<void> {
-  await tx
-    .insert(preferences)
-    .values({ shopperKey: shopper, data: prefs, updatedAt: now })
-    .onConflictDoUpdate({ target: preferences.shopperKey, set: { data: prefs, updatedAt: now } });
-}
-
-export async function recordView(tx: Tx, key: string, shopper: string, productId: string, now: Date): Promise<void> {
-  await tx.insert(productViews).values({ dedupeKey: key, shopperKey: shopper, productId, at: now }).onConflictDoNothing();
 }
 
 export function describePreferences(p: Preferences, currency: string): string {

@@ -3,8 +3,9 @@
  * `core/` that imports `src/`. The platform implements these (handlers' TurnContext is a
  * `Turn`; src/services.ts builds the services); swapping a storage or messaging adapter never
  * touches the rest of core. Values re-exported here are pure data formats (WhatsApp payloads,
- * Meta's limits, money, the payload codec) and the catalog and record queries the assistant
- * runs inside a turn's transaction.
+ * Meta's limits, money, the payload codec) and the platform's functions the assistant calls
+ * with a turn's transaction (the shopper's records: src/shoppers/shopper-repo.ts); no SQL, table
+ * or client crosses here.
  */
 import type { Config } from '../src/config.ts';
 import type { Clock } from '../src/clock.ts';
@@ -22,12 +23,13 @@ export type { Config, Clock, Db, Tx, Handoff, Logger, Store, OutboundMessage, Pr
 export type { StoreInfo } from '../src/profile/store-profile.ts';
 import type { Product, SearchFilters, SearchResult } from '../src/catalog/catalog-repo.ts';
 import type { EventKind } from '../src/analytics/event-kinds.ts';
+export type { EventKind };
 export type { Product, SearchFilters, SearchResult };
 export type { PhotoDescription } from '../src/media/media.ts';
 export { clearCart, readCart, saveCheckout, setCartLines, type CartLine, type CheckoutState } from '../src/orders/cart-repo.ts';
 export { newInvoiceToken, nextOrderNumber, type OrderDraft, type OrderLine } from '../src/orders/order-repo.ts';
 export type { CartReading } from '../src/catalog/cart-words.ts';
-export { getProducts, MAX_FETCH, MAX_RESULTS, type Family } from '../src/catalog/catalog-repo.ts';
+export { MAX_FETCH, MAX_RESULTS, type Family } from '../src/catalog/catalog-repo.ts';
 export { pickVariant, variantLabel } from '../src/catalog/variants.ts';
 export { FIELDS, type Field, type Reading } from '../src/catalog/vocabulary.ts';
 export type { FollowUp } from '../src/catalog/lexicon.ts';
@@ -35,9 +37,9 @@ export { keys, normalize } from '../src/catalog/words.ts';
 export { formatPrice, fromMinor, toMinor } from '../src/catalog/money.ts';
 export { LANGS, LOCALE, asLang, isLang, type Lang } from '../src/lang.ts';
 export { say, type PhraseBook } from '../src/phrases.ts';
+export { recordView, saveAlert, saveLanguage, savePreferences, type Preferences } from '../src/shoppers/shopper-repo.ts';
+export { recommend } from '../src/catalog/recommendations.ts';
 export { workingHours } from '../src/handoff/working-hours.ts';
-export { query, sql } from '../src/db/database.ts';
-export { analyticsEvents, preferences, priceAlerts, productViews } from '../src/db/schema.ts';
 export { TemplateError } from '../src/errors.ts';
 export { customerLabel } from '../src/handoff/handoff.ts';
 export { storeKeys } from '../src/store/store.ts';
@@ -45,7 +47,6 @@ export { fit, LIMITS } from '../src/whatsapp/limits.ts';
 export * as wa from '../src/whatsapp/messages.ts';
 export type { ReplyButton } from '../src/whatsapp/messages.ts';
 export { encodePayload, parsePayload, type AlertLevel, type Payload } from '../src/whatsapp/payloads.ts';
-export { readYamlFile } from '../src/yaml-file.ts';
 
 /** The services a turn reaches; built once at start-up. */
 export interface CoreServices {

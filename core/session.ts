@@ -1,10 +1,8 @@
-import { sql } from 'drizzle-orm';
 import { extract } from './extract.ts';
 import type { Lang } from './language.ts';
-import { describePreferences, mergePreferences, recordView, savePreferences, type ContextEntry, type Preferences } from './memory.ts';
+import { describePreferences, mergePreferences, type ContextEntry, type Preferences } from './memory.ts';
 import { say, type PhraseBook } from './ports.ts';
-import type { ReplyButton } from './ports.ts';
-import { recommend } from './recommend.ts';
+import type { EventKind, ReplyButton } from './ports.ts';
 import {
   FIELDS,
   customerLabel,
@@ -13,7 +11,10 @@ import {
   MAX_FETCH,
   MAX_RESULTS,
   pickVariant,
-  priceAlerts,
+  recommend,
+  recordView,
+  savePreferences,
+  saveAlert,
   toMinor,
   type Field,
   type FollowUp,
@@ -28,7 +29,6 @@ import {
   type Vocabulary,
   variantLabel,
 } from './ports.ts';
-import type { EventKind } from '../src/analytics/event-kinds.ts';
 
 /** Semantic neighbours read per search, and the reciprocal-rank constant that fuses them with the lexical list. */
 const SEMANTIC_K = 40;
@@ -435,16 +435,9 @@ export class Session {
           : p.price - 1;
     const shopper = this.shopper;
     const at = this.now();
-    this.ctx.effect(async (tx) => {
-      await tx
-        .insert(priceAlerts)
-        .values({ shopperKey: shopper, productId: p.id, kind, percent: args.drop_percent ?? null, basePrice: p.price, targetPrice: target, createdAt: at })
-        .onConflictDoUpdate({
-          target: [priceAlerts.shopperKey, priceAlerts.productId],
-          targetWhere: sql`status = 'active'`,
-          set: { kind, percent: args.drop_percent ?? null, basePrice: p.price, targetPrice: target, createdAt: at },
-        });
-    });
+    this.ctx.effect((tx) =>
+      saveAlert(tx, { shopperKey: shopper, productId: p.id, kind, percent: args.drop_percent ?? null, basePrice: p.price, targetPrice: target, at }),
+    );
     this.event('alert_set', { product: p.id, kind, target });
     return { ok: true as const, product: p, kind, target, targetText: formatPrice(target, p.currency, this.lang) };
   }

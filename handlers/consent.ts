@@ -1,7 +1,7 @@
 import { parsePayload } from '../src/whatsapp/payloads.ts';
 import type { Handler } from './context.ts';
 import { detectLanguage } from '../core/language.ts';
-import { setMarketingConsent } from '../src/outbox/consent.ts';
+import { setMarketingConsent } from '../src/shoppers/shopper-repo.ts';
 
 const STOP = /^(stop|стоп|тоқта|токта|отписаться|отписка|unsubscribe|жазылымнан шығу)[.!]?$/i;
 const START = /^(start|старт|бастау|подписаться|subscribe)[.!]?$/i;

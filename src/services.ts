@@ -3,7 +3,7 @@ import { Assistant } from '../core/assistant.ts';
 import { asLang } from '../core/language.ts';
 import { createOpenAI } from '../core/llm-assistant.ts';
 import { loadPhrases } from './phrases.ts';
-import { loadComplements } from '../core/recommend.ts';
+import { loadComplements } from './catalog/recommendations.ts';
 import { runEchoTurn } from '../handlers/echo.ts';
 import { runTurn as defaultRunTurn } from '../handlers/index.ts';
 import { systemClock, type Clock } from './clock.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPhrases, say } from '../src/phrases.ts';
-import { loadComplements } from '../core/recommend.ts';
+import { loadComplements } from '../src/catalog/recommendations.ts';
 import { TemplateError } from '../src/errors.ts';
 import { demoStoreDir } from '../src/config.ts';
 

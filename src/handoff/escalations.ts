@@ -176,18 +176,3 @@ export async function waitingSince(db: Tx, shopperKey: string, keyPrefix: string
     .limit(30);
   return rows.map((r) => lineText(r.message as Record<string, any>));
 }
-
-/** When someone last wrote to us (null: never): a manager's 24-hour window. */
-export async function lastInboundAt(db: Tx, key: string): Promise<Date | null> {
-  const [row] = await db.select({ at: shoppers.lastInboundAt }).from(shoppers).where(eq(shoppers.key, key));
-  return row?.at ?? null;
-}
-
-/** Managers get shopper rows too, so the outbox can address them. */
-export async function ensureManagers(db: Tx, phones: string[]): Promise<void> {
-  if (phones.length)
-    await db
-      .insert(shoppers)
-      .values(phones.map((p) => ({ key: p, waId: p })))
-      .onConflictDoNothing();
-}

@@ -13,6 +13,7 @@ import { asLang } from '../lang.ts';
 import { say, type PhraseBook } from '../phrases.ts';
 import type { Profile } from '../profile/store-profile.ts';
 import * as repo from './escalations.ts';
+import { ensureShoppers, lastInboundAt } from '../shoppers/shopper-repo.ts';
 import type { Escalation } from './escalations.ts';
 import { workingHours } from './working-hours.ts';
 import type { EscalationEvents } from './events.ts';
@@ -96,7 +97,7 @@ export class Handoff {
 
   /** Start-up: managers are addressable like shoppers. */
   async ensureManagers(): Promise<void> {
-    await repo.ensureManagers(this.opts.db, this.managers);
+    await ensureShoppers(this.opts.db, this.managers);
   }
 
   private notifyManagers(id: number, vals: { customer: string; reason: string; summary: string }, key: (manager: string) => string): OutboundItem[] {
@@ -190,7 +191,7 @@ export class Handoff {
   ): Promise<OutboundItem[]> {
     const manager = esc.takenBy!;
     const now = this.opts.clock.now();
-    const last = await repo.lastInboundAt(this.opts.db, manager);
+    const last = await lastInboundAt(this.opts.db, manager);
     const t = this.opts.templates.current().get('escalation_message');
     const template = t
       ? templateMessage(t, this.opts.profile().managerLanguage, { customer: words.who, request: String(esc.id), text: words.text }, [

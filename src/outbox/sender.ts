@@ -7,7 +7,8 @@ import { Batcher } from '../db/batcher.ts';
 import { Pump } from '../worker/pump.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
 import type { Recipient } from '../whatsapp/messages.ts';
-import { markOptedOut, OPTED_OUT_CODE, templateStatus } from './consent.ts';
+import { OPTED_OUT_CODE, templateStatus } from './consent.ts';
+import { markOptedOut } from '../shoppers/shopper-repo.ts';
 import {
   insideWindow,
   callbackDataFor,

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import type { Preferences } from './memory.ts';
-import { getProducts, toMinor, query, readYamlFile, sql, type Product, type Tx } from './ports.ts';
+import type { Preferences } from '../shoppers/shopper-repo.ts';
+import { query, sql, type Tx } from '../db/database.ts';
+import { readYamlFile } from '../yaml-file.ts';
+import { getProducts, type Product } from './catalog-repo.ts';
+import { toMinor } from './money.ts';
 
 /** Categories that go with a category (sofa → coffee table), from the store folder's recommendations.yaml. */
 export function loadComplements(path: URL | string): Record<string, string[]> {

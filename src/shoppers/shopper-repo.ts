@@ -1,0 +1,95 @@
+import { eq } from 'drizzle-orm';
+import { EVENT } from '../analytics/event-kinds.ts';
+import { iso, query, sql, type Tx } from '../db/database.ts';
+import { preferences, priceAlerts, productViews, shoppers } from '../db/schema.ts';
+
+/**
+ * The `shoppers` table's writes and the reads that go with them, in one place. A shopper's row is
+ * created by intake itself (src/inbox/inbox-repo.ts: the one statement that stores a webhook's
+ * messages also upserts their senders, so a burst costs one round trip); everything after is here.
+ */
+
+/** What the shopper told us: budget, colours, styles, categories, sizes. */
+export interface Preferences {
+  /** Currency units. */
+  budgetMax?: number;
+  budgetMin?: number;
+  colors: string[];
+  styles: string[];
+  categories: string[];
+  sizes: string[];
+}
+
+/** The language the shopper writes in: templates (price alerts, new arrivals) go out in it. */
+export async function saveLanguage(db: Tx, key: string, language: string): Promise<void> {
+  await db.update(shoppers).set({ language }).where(eq(shoppers.key, key));
+}
+
+/** STOP / START, recorded with the time; marketing is checked against it at send time. */
+export async function setMarketingConsent(db: Tx, shopperKey: string, optedOut: boolean, now: Date): Promise<void> {
+  // a change of mind is counted (analytics: opt_out / opt_in) once; a repeated STOP only re-dates it
+  const [was] = await query<{ out: boolean }>(db, sql`select marketing_opt_out_at is not null as out from shoppers where key = ${shopperKey}`);
+  await db.execute(
+    sql`update shoppers set marketing_opt_out_at = ${optedOut ? iso(now) : null}::timestamptz, consent_changed_at = ${iso(now)}::timestamptz
+    where key = ${shopperKey}`,
+  );
+  if (was && was.out !== optedOut)
+    await db.execute(
+      sql`insert into analytics_events (dedupe_key, shopper_key, kind, data, at)
+      values (${`consent:${shopperKey}:${iso(now)}`}, ${shopperKey}, ${optedOut ? EVENT.opt_out : EVENT.opt_in}, '{}'::jsonb, ${iso(now)}::timestamptz)
+      on conflict do nothing`,
+    );
+}
+
+export const markOptedOut = (db: Tx, shopperKey: string, now: Date) => setMarketingConsent(db, shopperKey, true, now);
+
+/** When someone last wrote to us (null: never): a manager's 24-hour window. */
+export async function lastInboundAt(db: Tx, key: string): Promise<Date | null> {
+  const [row] = await db.select({ at: shoppers.lastInboundAt }).from(shoppers).where(eq(shoppers.key, key));
+  return row?.at ?? null;
+}
+
+/** Managers get shopper rows too, so the outbox can address them. */
+export async function ensureShoppers(db: Tx, phones: string[]): Promise<void> {
+  if (phones.length)
+    await db
+      .insert(shoppers)
+      .values(phones.map((p) => ({ key: p, waId: p })))
+      .onConflictDoNothing();
+}
+
+/**
+ * A price alert, one active per shopper and product: a new one replaces the active one's target
+ * (a triggered or cancelled alert stays as history). Prices in minor units.
+ */
+export async function saveAlert(
+  db: Tx,
+  a: {
+    shopperKey: string;
+    productId: string;
+    kind: 'price' | 'percent' | 'any' | 'stock';
+    percent: number | null;
+    basePrice: number;
+    targetPrice: number;
+    at: Date;
+  },
+): Promise<void> {
+  const set = { kind: a.kind, percent: a.percent, basePrice: a.basePrice, targetPrice: a.targetPrice, createdAt: a.at };
+  await db
+    .insert(priceAlerts)
+    .values({ shopperKey: a.shopperKey, productId: a.productId, ...set })
+    .onConflictDoUpdate({ target: [priceAlerts.shopperKey, priceAlerts.productId], targetWhere: sql`status = 'active'`, set });
+}
+
+/** What the shopper told us, as it ends up after the turn. */
+export async function savePreferences(tx: Tx, shopper: string, prefs: Preferences, now: Date): Promise<void> {
+  await tx
+    .insert(preferences)
+    .values({ shopperKey: shopper, data: prefs, updatedAt: now })
+    .onConflictDoUpdate({ target: preferences.shopperKey, set: { data: prefs, updatedAt: now } });
+}
+
+/** A product the shopper looked at, keyed so a retried turn records it once. */
+export async function recordView(tx: Tx, key: string, shopper: string, productId: string, now: Date): Promise<void> {
+  await tx.insert(productViews).values({ dedupeKey: key, shopperKey: shopper, productId, at: now }).onConflictDoNothing();
+}
