@@ -60,20 +60,17 @@ export class Assistant {
     if (!llm) return undefined;
     const language = LANGUAGE_NAME[ctx.services.profile.current().managerLanguage];
     return async (digest) => {
-      const res = await llm.client.chat.completions.create(
-        {
-          model: llm.model,
-          messages: [
-            {
-              role: 'system',
-              content: `Summarize for a store manager, in ${language}, in at most 3 short lines: what the shopper wants, budget and preferences, products discussed, why a person is needed.`,
-            },
-            { role: 'user', content: digest || '(no conversation yet)' },
-          ],
-        },
-        { timeout: llm.timeoutMs },
-      );
-      return res.choices[0]?.message.content?.trim() || digest;
+      const res = await llm.model.complete({
+        messages: [
+          {
+            role: 'system',
+            content: `Summarize for a store manager, in ${language}, in at most 3 short lines: what the shopper wants, budget and preferences, products discussed, why a person is needed.`,
+          },
+          { role: 'user', content: digest || '(no conversation yet)' },
+        ],
+        timeoutMs: llm.timeoutMs,
+      });
+      return res.message?.content?.trim() || digest;
     };
   }
 
@@ -106,7 +103,7 @@ export class Assistant {
       try {
         const { plan: p, usage } = await llmAnswer(s, text, this.opts.llm);
         plan = p;
-        ctx.event('model_usage', { model: this.opts.llm!.model, ...usage });
+        ctx.event('model_usage', { model: this.opts.llm!.model.name, ...usage });
         if (!plan.text.trim() && !plan.products.length) plan = await offline();
       } catch (err) {
         ctx.log.warn({ err: String(err) }, 'model failed; offline answer');

@@ -1,6 +1,5 @@
-import OpenAI from 'openai';
-import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { describePreferences } from './memory.ts';
+import type { ChatMessage, ChatModel } from './ports.ts';
 import type { ReplyPlan } from './render.ts';
 import type { Session } from './session.ts';
 import { runTool, toolSpecs } from './tools.ts';
@@ -8,8 +7,7 @@ import { runTool, toolSpecs } from './tools.ts';
 export const LANGUAGE_NAME = { ru: 'Russian', kk: 'Kazakh', en: 'English' } as const;
 
 export interface LlmOptions {
-  client: OpenAI;
-  model: string;
+  model: ChatModel;
   /** Per model call. */
   timeoutMs: number;
   /** Model calls per turn; the last round is asked to answer without tools. */
@@ -22,46 +20,6 @@ export interface LlmUsage {
   calls: number;
 }
 
-/** What each model call reports to /metrics. */
-export interface ModelObserver {
-  call(endpoint: string, outcome: string, seconds: number): void;
-  tokens(endpoint: string, prompt: number, completion: number): void;
-}
-
-/**
- * Builds the OpenAI client once (the SDK, pointed at OPENAI_BASE_URL when set). Every call,
- * chat, transcription or vision, passes through one fetch that reports its time, outcome and
- * token usage, so no call site can forget to.
- */
-export function createOpenAI(opts: { apiKey: string; baseURL?: string; timeoutMs: number; observe?: ModelObserver }): OpenAI {
-  const observe = opts.observe;
-  const observed: typeof fetch | undefined = observe
-    ? async (input, init) => {
-        const endpoint = new URL(input instanceof Request ? input.url : String(input)).pathname.split('/').slice(-2).join('/');
-        const started = performance.now();
-        const took = () => (performance.now() - started) / 1000;
-        let res: Response;
-        try {
-          res = await fetch(input, init);
-        } catch (err) {
-          const name = (err as Error).name;
-          observe.call(endpoint, name === 'AbortError' || name === 'TimeoutError' ? 'timeout' : 'network', took());
-          throw err;
-        }
-        observe.call(endpoint, res.ok ? 'ok' : `http_${res.status}`, took());
-        if (!res.ok || !res.headers.get('content-type')?.includes('json')) return res;
-        // Read once, before the SDK does, so usage is counted by the time the call returns; the
-        // SDK parses the same text (a clone would tee the stream and parse it twice).
-        const body = await res.text();
-        const usage = body.slice(body.lastIndexOf('"usage"'));
-        const tokens = (name: string) => Number(usage.match(new RegExp(`"${name}"\\s*:\\s*(\\d+)`))?.[1] ?? 0);
-        if (usage.startsWith('"usage"')) observe.tokens(endpoint, tokens('prompt_tokens'), tokens('completion_tokens'));
-        return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-      }
-    : undefined;
-  return new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: opts.timeoutMs, maxRetries: 0, fetch: observed });
-}
-
 /**
  * The model with tools. The loop is bounded; each call has a timeout; token usage is
  * reported. The model writes the words; the products come from the tools, never from it.
@@ -69,7 +27,7 @@ export function createOpenAI(opts: { apiKey: string; baseURL?: string; timeoutMs
 export async function llmAnswer(s: Session, text: string, o: LlmOptions): Promise<{ plan: ReplyPlan; usage: LlmUsage }> {
   const p = s.profile;
   const categories = s.vocabulary.values('category');
-  const messages: ChatCompletionMessageParam[] = [
+  const messages: ChatMessage[] = [
     {
       role: 'system',
       content: [
@@ -84,7 +42,7 @@ export async function llmAnswer(s: Session, text: string, o: LlmOptions): Promis
       ].join('\n'),
     },
     ...s.history.map(
-      (e): ChatCompletionMessageParam =>
+      (e): ChatMessage =>
         e.role === 'user'
           ? { role: 'user', content: e.text }
           : { role: 'assistant', content: e.shown?.length ? `${e.text}\n[shown: ${e.shown.map((p, i) => `${i + 1}) ${p.id} ${p.name}`).join('; ')}]` : e.text },
@@ -95,23 +53,20 @@ export async function llmAnswer(s: Session, text: string, o: LlmOptions): Promis
   const tools = toolSpecs(s.vocabulary);
   for (let round = 1; round <= o.maxRounds; round++) {
     const last = round === o.maxRounds;
-    const res = await o.client.chat.completions.create(
-      { model: o.model, messages, ...(last ? {} : { tools, tool_choice: 'auto' as const }) },
-      { timeout: o.timeoutMs },
-    );
+    const res = await o.model.complete({ messages, tools: last ? undefined : tools, timeoutMs: o.timeoutMs });
     usage.calls++;
-    usage.promptTokens += res.usage?.prompt_tokens ?? 0;
-    usage.completionTokens += res.usage?.completion_tokens ?? 0;
-    const msg = res.choices[0]?.message;
+    usage.promptTokens += res.usage.prompt;
+    usage.completionTokens += res.usage.completion;
+    const msg = res.message;
     if (!msg) throw new Error('model answered without a message');
-    const calls = (msg.tool_calls ?? []).filter((c) => c.type === 'function');
+    const calls = msg.toolCalls;
     if (calls.length === 0 || last) {
       return { plan: { text: msg.content ?? '', products: s.shown, buttons: s.buttons, after: s.after }, usage };
     }
-    messages.push({ role: 'assistant', content: msg.content ?? null, tool_calls: calls });
+    messages.push({ role: 'assistant', content: msg.content, toolCalls: calls });
     for (const call of calls) {
-      const result = await runTool(s, call.function.name, call.function.arguments);
-      messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
+      const result = await runTool(s, call.name, call.arguments);
+      messages.push({ role: 'tool', toolCallId: call.id, content: JSON.stringify(result) });
     }
   }
   throw new Error('unreachable');

@@ -166,3 +166,5 @@ export interface Turn {
   reply(message: OutboundMessage): this;
   replyText(body: string): this;
 }
+
+export type { ChatMessage, ChatModel, ChatToolCall } from '../src/model/chat.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Assistant } from '../core/assistant.ts';
 import { asLang } from '../core/language.ts';
-import { createOpenAI } from '../core/llm-assistant.ts';
+import { createOpenAI, openAIChat } from './model/openai-chat.ts';
 import { loadPhrases } from './phrases.ts';
 import { loadComplements } from './catalog/recommendations.ts';
 import { runEchoTurn } from '../handlers/echo.ts';
@@ -234,8 +234,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     phrases,
     llm: openai
       ? {
-          client: openai,
-          model: config.OPENAI_MODEL,
+          model: openAIChat(openai, config.OPENAI_MODEL),
           timeoutMs: config.OPENAI_TIMEOUT_MS,
           maxRounds: config.OPENAI_MAX_ROUNDS,
         }

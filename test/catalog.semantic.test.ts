@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { ProductEmbeddings } from '../src/catalog/embeddings.ts';
-import { createOpenAI } from '../core/llm-assistant.ts';
+import { createOpenAI } from '../src/model/openai-chat.ts';
 import { query, sql } from '../src/db/database.ts';
 import { FakeOpenAI } from './fakes/openai.ts';
 import { backends } from './helpers/backends.ts';
