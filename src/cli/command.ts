@@ -1,7 +1,7 @@
-import { type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { readLiveServer } from '../server-info.ts';
 import { buildServices } from '../services.ts';

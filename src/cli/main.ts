@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { type Command } from './command.ts';
+import type { Command } from './command.ts';
 import { catalogCommands } from './commands/catalog.ts';
 import { databaseCommands } from './commands/database.ts';
 import { jobsCommands } from './commands/jobs.ts';

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config.ts';
 import { openDatabase } from '../../db/database.ts';
-import { type Command } from '../command.ts';
+import type { Command } from '../command.ts';
 
 /** The database: apply the migrations. */
 export const databaseCommands: Record<string, Command> = {

@@ -1,8 +1,8 @@
 import { accounts, checkLogin, MIN_PASSWORD, type Manager } from '../../console/manager-accounts.ts';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../config.ts';
-import { buildServices } from '../../services.ts';
-import { liveServer, UsageError, whereStored, withServices, type Command } from '../command.ts';
+import type { buildServices } from '../../services.ts';
+import { type liveServer, UsageError, whereStored, withServices, type Command } from '../command.ts';
 
 /** The first line of stdin (a password piped in), or null when stdin is a terminal. */
 async function stdinLine(): Promise<string | null> {
