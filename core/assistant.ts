@@ -34,7 +34,7 @@ export class Assistant {
 
   private async session(ctx: Turn, lang: Lang): Promise<Session> {
     const { catalog } = ctx.services;
-    const history = await loadContext(ctx.services.store, ctx.shopper.key);
+    const history = await loadContext(ctx.services.kv, ctx.shopper.key);
     const prefs = savedPreferences(ctx.shopper.preferences);
     ctx.language = lang;
     const vocabulary = ctx.services.vocabulary.current();
@@ -224,10 +224,10 @@ export class Assistant {
   private deliver(ctx: Turn, s: Session, said: string, plan: ReplyPlan, model?: 'ok' | 'failed'): void {
     for (const m of render(plan, s.lang, this.phrases, { catalogId: ctx.services.config.WHATSAPP_CATALOG_ID })) ctx.reply(m);
     const shown = plan.products.slice(0, 10).map((p) => ({ id: p.id, name: p.name }));
-    const store = ctx.services.store;
+    const kv = ctx.services.kv;
     ctx.afterCommit(() =>
       appendContext(
-        store,
+        kv,
         ctx.shopper.key,
         [
           { role: 'user', text: said },

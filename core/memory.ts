@@ -1,4 +1,4 @@
-import { storeKeys, type Preferences, type Store } from './ports.ts';
+import { kvKeys, type Preferences, type Kv } from './ports.ts';
 
 export type { Preferences };
 
@@ -14,10 +14,10 @@ export interface ContextEntry {
 
 export const emptyPreferences = (): Preferences => ({ colors: [], styles: [], categories: [], sizes: [] });
 
-const ctxKey = storeKeys.context;
+const ctxKey = kvKeys.context;
 
 /** The last N messages; empty when the store is down (the bot answers without context). */
-export async function loadContext(store: Store, shopper: string): Promise<ContextEntry[]> {
+export async function loadContext(store: Kv, shopper: string): Promise<ContextEntry[]> {
   try {
     return (await store.listGet(ctxKey(shopper))).flatMap((s) => {
       try {
@@ -31,7 +31,7 @@ export async function loadContext(store: Store, shopper: string): Promise<Contex
   }
 }
 
-export async function appendContext(store: Store, shopper: string, entries: ContextEntry[], max: number): Promise<void> {
+export async function appendContext(store: Kv, shopper: string, entries: ContextEntry[], max: number): Promise<void> {
   if (entries.length)
     await store.listPush(
       ctxKey(shopper),

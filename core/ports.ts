@@ -12,14 +12,14 @@ import type { Clock } from '../src/clock.ts';
 import type { Db, Tx } from '../src/db/database.ts';
 import type { Handoff } from '../src/handoff/handoff.ts';
 import type { Logger } from '../src/log.ts';
-import type { Store } from '../src/store/store.ts';
+import type { Kv } from '../src/kv/kv.ts';
 import type { Vocabulary } from '../src/catalog/vocabulary.ts';
 import type { Profile } from '../src/profile/store-profile.ts';
 import type { OutboundMessage } from '../src/whatsapp/messages.ts';
 import type { Orders } from '../src/orders/orders.ts';
 import type { CheckoutState } from '../src/orders/cart-repo.ts';
 
-export type { Config, Clock, Db, Tx, Handoff, Logger, Store, OutboundMessage, Profile, Vocabulary };
+export type { Config, Clock, Db, Tx, Handoff, Logger, Kv, OutboundMessage, Profile, Vocabulary };
 export type { StoreInfo } from '../src/profile/store-profile.ts';
 import type { Product, SearchFilters, SearchResult } from '../src/catalog/catalog-repo.ts';
 import type { EventKind } from '../src/analytics/event-kinds.ts';
@@ -42,7 +42,7 @@ export { recommend } from '../src/catalog/recommendations.ts';
 export { workingHours } from '../src/handoff/working-hours.ts';
 export { TemplateError } from '../src/errors.ts';
 export { customerLabel } from '../src/handoff/handoff.ts';
-export { storeKeys } from '../src/store/store.ts';
+export { kvKeys } from '../src/kv/kv.ts';
 export { fit, LIMITS } from '../src/whatsapp/limits.ts';
 export * as wa from '../src/whatsapp/messages.ts';
 export type { ReplyButton } from '../src/whatsapp/messages.ts';
@@ -52,7 +52,7 @@ export { encodePayload, parsePayload, type AlertLevel, type Payload } from '../s
 export interface CoreServices {
   config: Config;
   db: Db;
-  store: Store;
+  kv: Kv;
   clock: Clock;
   handoff: Handoff;
   /** The store's profile (store.yaml), current at the turn's start. */

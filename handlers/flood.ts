@@ -1,6 +1,6 @@
 import type { Handler } from './context.ts';
 import { say } from '../src/phrases.ts';
-import { storeKeys } from '../src/store/store.ts';
+import { kvKeys } from '../src/kv/kv.ts';
 
 /**
  * A shopper over FLOOD_LIMIT_PER_MINUTE turns gets one polite notice and then silence (no
@@ -8,11 +8,11 @@ import { storeKeys } from '../src/store/store.ts';
  * across processes; with the store down, nobody is limited.
  */
 export const floodHandler: Handler = async (ctx, next) => {
-  const { store, clock, config, assistant } = ctx.services;
+  const { kv, clock, config, assistant } = ctx.services;
   const minute = Math.floor(clock.now().getTime() / 60_000);
   let count: number;
   try {
-    count = await store.incr(storeKeys.flood(ctx.shopper.key, minute), 61_000);
+    count = await kv.incr(kvKeys.flood(ctx.shopper.key, minute), 61_000);
   } catch {
     return next();
   }

@@ -3,7 +3,7 @@ import type { Database } from './db/database.ts';
 import { recentExchanges, type Exchange } from './exchange/exchange-repo.ts';
 import type { Media } from './media/media.ts';
 import type { SandboxGraph } from './sandbox/sandbox-graph.ts';
-import type { Store } from './store/store.ts';
+import type { Kv } from './kv/kv.ts';
 import type { TemplateRegistry } from './templates/registry.ts';
 
 export interface Readiness {
@@ -23,7 +23,7 @@ export class Health {
   draining = false;
   private modelProbe: { at: number; result: Promise<string> } | null = null;
 
-  constructor(private readonly s: { database: Database; store: Store; templates: TemplateRegistry; media: Media; sandbox: SandboxGraph | null }) {}
+  constructor(private readonly s: { database: Database; kv: Kv; templates: TemplateRegistry; media: Media; sandbox: SandboxGraph | null }) {}
 
   async readiness(): Promise<Readiness> {
     const { s } = this;
@@ -38,9 +38,9 @@ export class Health {
         checks[name] = `down: ${String(err)}`;
       }
     };
-    await Promise.all([check('database', true, () => s.database.ping()), check('store', false, () => s.store.ping())]);
+    await Promise.all([check('database', true, () => s.database.ping()), check('store', false, () => s.kv.ping())]);
     checks.database_kind = s.database.kind;
-    checks.store_kind = s.store.kind;
+    checks.store_kind = s.kv.kind;
     const templates = s.templates.current().size;
     checks.templates = templates > 0 ? `${templates} loaded` : 'none loaded';
     if (templates === 0) ok = false;

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     services.embeddings?.watch(30_000);
     if (services.database.kind === 'pglite') writeServerInfo(config.DATA_DIR, { pid: process.pid, port: info.port, adminToken: services.adminToken });
     services.log.info(
-      { port: info.port, database: services.database.kind, store: services.store.kind, whatsapp: services.sandbox ? 'sandbox' : 'graph' },
+      { port: info.port, database: services.database.kind, store: services.kv.kind, whatsapp: services.sandbox ? 'sandbox' : 'graph' },
       services.sandbox ? `Vitrina is up — open http://localhost:${info.port}/sandbox` : 'Vitrina is up',
     );
     void background.tick('console accounts check', async () => {

@@ -38,13 +38,13 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { RateLimiter } from './outbox/rate-limiter.ts';
 import { Sender } from './outbox/sender.ts';
 import { SandboxGraph } from './sandbox/sandbox-graph.ts';
-import { MemoryStore } from './store/memory-store.ts';
-import { RedisStore } from './store/redis-store.ts';
-import { storeKeys, type Store } from './store/store.ts';
+import { MemoryKv } from './kv/memory-kv.ts';
+import { RedisKv } from './kv/redis-kv.ts';
+import { kvKeys, type Kv } from './kv/kv.ts';
 import { Intake } from './webhook/intake.ts';
 import { WhatsAppClient } from './whatsapp/client.ts';
 import * as wa from './whatsapp/messages.ts';
-import { Attempts, LOCKOUT_MS, WRONG_PASSWORDS } from './store/attempts.ts';
+import { Attempts, LOCKOUT_MS, WRONG_PASSWORDS } from './kv/attempts.ts';
 
 export interface Services {
   config: Config;
@@ -71,7 +71,7 @@ export interface Services {
   /** The only way products are written (admin API, CLI, feed, 1C, demo): then counted, the vocabulary refreshed, price alerts run. */
   catalogWrites: CatalogWrites;
   database: Database;
-  store: Store;
+  kv: Kv;
   client: WhatsAppClient;
   /** Present in sandbox mode (no WHATSAPP_TOKEN). */
   sandbox: SandboxGraph | null;
@@ -110,9 +110,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     () => queueDepth(database.db, clock.now()),
     (err) => log.warn({ err: String(err) }, 'queue depth not read for /metrics'),
   );
-  const store: Store = config.REDIS_URL
-    ? new RedisStore({ url: config.REDIS_URL, prefix: opts.redisPrefix })
-    : new MemoryStore({ now: () => clock.now().getTime() });
+  const kv: Kv = config.REDIS_URL ? new RedisKv({ url: config.REDIS_URL, prefix: opts.redisPrefix }) : new MemoryKv({ now: () => clock.now().getTime() });
   const phoneNumberId = config.WHATSAPP_PHONE_NUMBER_ID ?? 'sandbox';
   const templates = new TemplateRegistry({ log });
   const sandbox = config.sandbox ? new SandboxGraph({ clock, phoneNumberId, log, templates: () => templates.current() }) : null;
@@ -134,7 +132,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
   const sender = new Sender({
     db: database.db,
     client,
-    limiter: new RateLimiter({ store, clock, mps: config.WHATSAPP_MAX_MPS, log }),
+    limiter: new RateLimiter({ kv, clock, mps: config.WHATSAPP_MAX_MPS, log }),
     clock,
     log,
     metrics,
@@ -247,7 +245,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     config,
     db: database.db,
     catalog: catalogReader(database.db),
-    store,
+    kv,
     clock,
     assistant,
     media,
@@ -333,7 +331,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
           orders,
           user: config.ONEC_USER,
           password: config.ONEC_PASSWORD,
-          attempts: new Attempts(store, { prefix: storeKeys.onecAuthAttempts, limit: WRONG_PASSWORDS, windowMs: LOCKOUT_MS }),
+          attempts: new Attempts(kv, { prefix: kvKeys.onecAuthAttempts, limit: WRONG_PASSWORDS, windowMs: LOCKOUT_MS }),
           fileLimit: config.ONEC_FILE_LIMIT,
           maxFileBytes: config.ONEC_MAX_FILE_MB * 1024 * 1024,
           waitMs: config.ONEC_IMPORT_WAIT_MS,
@@ -341,7 +339,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
         })
       : null;
 
-  const health = new Health({ database, store, templates, media, sandbox });
+  const health = new Health({ database, kv, templates, media, sandbox });
 
   return {
     config,
@@ -362,7 +360,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
     catalogWrites,
     analytics,
     database,
-    store,
+    kv,
     client,
     sandbox,
     appSecret,
@@ -385,7 +383,7 @@ export async function buildServices(config: Config, opts: BuildOptions = {}): Pr
       // A send still in flight after its share keeps its lease; its status webhook or the
       // lease settles it later, so nothing is sent twice.
       await sender.pump.stop(graceMs === undefined ? {} : { graceMs: graceMs * 0.3 });
-      await store.close();
+      await kv.close();
       await database.close();
     },
   };

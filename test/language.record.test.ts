@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { shopperStoreKeys } from '../src/store/store.ts';
+import { shopperKvKeys } from '../src/kv/kv.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { messagesWebhook, startHarness, textWebhook, type Harness, unixSeconds } from './helpers/harness.ts';
 
@@ -14,7 +14,7 @@ describe.each(backends())('the shopper’s language is kept in Postgres, not the
     await h.post(textWebhook({ from, body: 'маған жасыл кресло керек', at: h.clock.now() }));
     await h.drain();
     // everything the store held for the shopper is gone, as after a Redis restart
-    await h.services.store.del(shopperStoreKeys(from, h.clock.now().getTime()));
+    await h.services.kv.del(shopperKvKeys(from, h.clock.now().getTime()));
     const ts = unixSeconds(h.clock.now());
     await h.post(
       messagesWebhook(from, [

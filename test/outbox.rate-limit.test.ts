@@ -2,9 +2,9 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
 import { RateLimiter } from '../src/outbox/rate-limiter.ts';
-import { MemoryStore } from '../src/store/memory-store.ts';
-import { RedisStore } from '../src/store/redis-store.ts';
-import type { Store } from '../src/store/store.ts';
+import { MemoryKv } from '../src/kv/memory-kv.ts';
+import { RedisKv } from '../src/kv/redis-kv.ts';
+import type { Kv } from '../src/kv/kv.ts';
 import { FakeGraphApi } from './fakes/graph-api.ts';
 import { backends, TEST_REDIS_URL } from './helpers/backends.ts';
 import { startHarness, textWebhook } from './helpers/harness.ts';
@@ -22,17 +22,17 @@ function maxPerSecond(times: number[]): number {
   return best;
 }
 
-const stores: Array<[string, () => Store]> = [
-  ['memory', () => new MemoryStore()],
-  ['redis', () => new RedisStore({ url: TEST_REDIS_URL, prefix: `rl-test-${Date.now()}-${Math.random()}:` })],
+const stores: Array<[string, () => Kv]> = [
+  ['memory', () => new MemoryKv()],
+  ['redis', () => new RedisKv({ url: TEST_REDIS_URL, prefix: `rl-test-${Date.now()}-${Math.random()}:` })],
 ];
 
 describe.each(stores)('rate limit under a burst (%s store)', (_, makeStore) => {
   it('two processes sharing the bucket never exceed WHATSAPP_MAX_MPS in any second', async () => {
     const store = makeStore();
     const clock = new ManualClock();
-    const a = new RateLimiter({ store, clock, mps: 80, log });
-    const b = new RateLimiter({ store, clock, mps: 80, log });
+    const a = new RateLimiter({ kv: store, clock, mps: 80, log });
+    const b = new RateLimiter({ kv: store, clock, mps: 80, log });
     const grants: number[] = [];
     await Promise.all(
       Array.from({ length: 400 }, async (_, i) => {
@@ -52,7 +52,7 @@ describe.each(stores)('rate limit under a burst (%s store)', (_, makeStore) => {
   it('separate phone numbers have separate buckets', async () => {
     const store = makeStore();
     const clock = new ManualClock();
-    const limiter = new RateLimiter({ store, clock, mps: 10, log });
+    const limiter = new RateLimiter({ kv: store, clock, mps: 10, log });
     for (let i = 0; i < 2; i++) await limiter.acquire('A');
     const t = clock.now().getTime();
     await limiter.acquire('B');

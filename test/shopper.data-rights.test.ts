@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
-import { storeKeys } from '../src/store/store.ts';
+import { kvKeys } from '../src/kv/kv.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { messagesWebhook, startHarness, statusWebhook, textWebhook, type Harness, unixSeconds } from './helpers/harness.ts';
 
@@ -70,7 +70,7 @@ describe.each(backends())('a shopper’s data on request: export and forget ($na
     expect(exported.escalations).toEqual([expect.objectContaining({ reason: expect.any(String), status: 'open' })]);
 
     const eventsBefore = await count('analytics_events');
-    await h.services.store.set(storeKeys.flood(SHOPPER, Math.floor(h.clock.now().getTime() / 60_000)), '1', 3600);
+    await h.services.kv.set(kvKeys.flood(SHOPPER, Math.floor(h.clock.now().getTime() / 60_000)), '1', 3600);
     const forgot = await (await api(`/shoppers/${SHOPPER}/forget`, 'POST')).json();
     expect(forgot).toMatchObject({ forgotten: true, store: 'cleared', erased: { shopper: 1, priceAlerts: 1, preferences: 1, escalations: 1 } });
     expect(forgot.erased.messagesIn).toBe(3);
@@ -90,8 +90,8 @@ describe.each(backends())('a shopper’s data on request: export and forget ($na
     ] as const) {
       expect(await count(table, where), table).toBe(0);
     }
-    expect(await h.services.store.get(storeKeys.flood(SHOPPER, Math.floor(h.clock.now().getTime() / 60_000)))).toBeNull();
-    expect(await h.services.store.listGet(storeKeys.context(SHOPPER))).toEqual([]);
+    expect(await h.services.kv.get(kvKeys.flood(SHOPPER, Math.floor(h.clock.now().getTime() / 60_000)))).toBeNull();
+    expect(await h.services.kv.listGet(kvKeys.context(SHOPPER))).toEqual([]);
     // the counts stay: every event is still there (under a pseudonym), plus the audit record
     expect(await count('analytics_events')).toBe(eventsBefore + 1);
     expect(await count('analytics_events', `kind = 'search'`)).toBeGreaterThan(0);

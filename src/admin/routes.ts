@@ -273,12 +273,12 @@ export function adminRoutes(s: Services): Hono<{ Variables: { actor: Actor } }> 
 
   /** A shopper's data on request (personal-data laws): by phone number, shopper key or user id. */
   app.get('/shoppers/:who/export', async (c) => {
-    const data = await exportShopper({ db: s.database.db, store: s.store, invoiceUrl: (t) => s.orders.invoiceUrl(t) }, c.req.param('who'));
+    const data = await exportShopper({ db: s.database.db, kv: s.kv, invoiceUrl: (t) => s.orders.invoiceUrl(t) }, c.req.param('who'));
     if (!data) throw new NotFoundError('no shopper with this phone number or id');
     return c.json(data);
   });
   app.post('/shoppers/:who/forget', async (c) => {
-    const result = await forgetShopper({ db: s.database.db, store: s.store, clock: s.clock, log: s.log }, c.req.param('who'));
+    const result = await forgetShopper({ db: s.database.db, kv: s.kv, clock: s.clock, log: s.log }, c.req.param('who'));
     if (!result) throw new NotFoundError('no shopper with this phone number or id');
     return c.json(result);
   });

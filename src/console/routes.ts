@@ -14,8 +14,8 @@ import { accounts, SESSION_COOKIE } from './manager-accounts.ts';
 import { sameSecret } from '../secret.ts';
 import type { Services } from '../services.ts';
 import { ownPageWrite, requestOrigin } from '../request-origin.ts';
-import { Attempts, LOCKOUT_MS, WRONG_PASSWORDS } from '../store/attempts.ts';
-import { storeKeys } from '../store/store.ts';
+import { Attempts, LOCKOUT_MS, WRONG_PASSWORDS } from '../kv/attempts.ts';
+import { kvKeys } from '../kv/kv.ts';
 
 const PAGE = readFileSync(new URL('./page.html', import.meta.url), 'utf8');
 const ANALYTICS_PAGE = readFileSync(new URL('./analytics.html', import.meta.url), 'utf8');
@@ -38,7 +38,7 @@ export function consoleRoutes(s: Services): Hono {
     ownPageWrite(c, s.config.TRUST_PROXY === 'on');
     return next();
   });
-  const signIns = new Attempts(s.store, { prefix: storeKeys.consoleSignInAttempts, limit: WRONG_PASSWORDS, windowMs: LOCKOUT_MS });
+  const signIns = new Attempts(s.kv, { prefix: kvKeys.consoleSignInAttempts, limit: WRONG_PASSWORDS, windowMs: LOCKOUT_MS });
   const managerOf = (c: Context) => accounts.session(s.database.db, getCookie(c, SESSION_COOKIE) ?? '', s.clock.now());
   // the managers' page speaks the store's manager language (the phrase book's mgr_ui_* keys)
   app.get('/', (c) => {

@@ -26,7 +26,7 @@ import {
 import { keepPictures, type ExchangeFiles } from './exchange-files.ts';
 import { markExported, ordersNotExported, ordersXml, statusesOf } from './onec-orders.ts';
 import { safeName, unzipEntries, UnzipError, zipEntry, zipNames } from './unzip.ts';
-import type { Attempts } from '../store/attempts.ts';
+import type { Attempts } from '../kv/attempts.ts';
 
 /** The cookie 1C is given at checkauth and sends back on every later call. */
 export const COOKIE = 'vitrina_1c';
@@ -83,7 +83,7 @@ export class OneCExchange {
       orders: Orders;
       user: string;
       password: string;
-      /** Wrong passwords per calling address (src/store/attempts.ts). */
+      /** Wrong passwords per calling address (src/kv/attempts.ts). */
       attempts: Attempts;
       fileLimit: number;
       maxFileBytes: number;

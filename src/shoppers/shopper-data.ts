@@ -20,7 +20,7 @@ import {
 import { readCart } from '../orders/cart-repo.ts';
 import { listOrders } from '../orders/order-repo.ts';
 import type { Logger } from '../log.ts';
-import { shopperStoreKeys, type Store } from '../store/store.ts';
+import { shopperKvKeys, type Kv } from '../kv/kv.ts';
 import { EVENT } from '../analytics/event-kinds.ts';
 
 /**
@@ -43,7 +43,7 @@ async function findShopper(db: Db, who: string) {
  * alerts, escalations, views, orders (lines, address, name, invoice link), the cart and where
  * its checkout stands.
  */
-export async function exportShopper(deps: { db: Db; store: Store; invoiceUrl: (token: string) => string }, who: string) {
+export async function exportShopper(deps: { db: Db; kv: Kv; invoiceUrl: (token: string) => string }, who: string) {
   const { db } = deps;
   const shopper = await findShopper(db, who);
   if (!shopper) return null;
@@ -105,8 +105,8 @@ export async function exportShopper(deps: { db: Db; store: Store; invoiceUrl: (t
  * same pseudonym, with the words they held removed. The log line and the audit event carry
  * counts only. `test/security/forget.test.ts` scans every text column of every table.
  */
-export async function forgetShopper(deps: { db: Db; store: Store; clock: Clock; log: Logger }, who: string) {
-  const { db, store, clock, log } = deps;
+export async function forgetShopper(deps: { db: Db; kv: Kv; clock: Clock; log: Logger }, who: string) {
+  const { db, kv, clock, log } = deps;
   const shopper = await findShopper(db, who);
   if (!shopper) return null;
   const key = shopper.key;
@@ -188,7 +188,7 @@ export async function forgetShopper(deps: { db: Db; store: Store; clock: Clock; 
   });
   let store_ = 'cleared';
   try {
-    await store.del(shopperStoreKeys(key, now.getTime()));
+    await kv.del(shopperKvKeys(key, now.getTime()));
   } catch (err) {
     // the cache expires by itself (context 30 days at most); Postgres, the record, is clean
     store_ = 'unreachable';

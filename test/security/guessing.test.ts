@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { accounts } from '../../src/console/manager-accounts.ts';
-import { Attempts } from '../../src/store/attempts.ts';
-import { MemoryStore } from '../../src/store/memory-store.ts';
+import { Attempts } from '../../src/kv/attempts.ts';
+import { MemoryKv } from '../../src/kv/memory-kv.ts';
 import { backends } from '../helpers/backends.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 
@@ -46,7 +46,7 @@ describe.each(backends())('guessing passwords ($name)', (backend) => {
 
 describe('what guessing leaves behind', () => {
   it('an attempt the database could not check is given back: an outage locks nobody out', async () => {
-    const attempts = new Attempts(new MemoryStore(), { prefix: 'a:', limit: 10, windowMs: 60_000 });
+    const attempts = new Attempts(new MemoryKv(), { prefix: 'a:', limit: 10, windowMs: 60_000 });
     for (let i = 0; i < 10; i++) {
       expect(await attempts.take('dana')).toBe(true);
       await attempts.refund('dana');
@@ -62,7 +62,7 @@ describe('what guessing leaves behind', () => {
 
   it('the in-process store forgets expired keys: a thousand unknown logins are gone from memory a minute after their window', async () => {
     let now = Date.parse('2026-12-06T10:00:00Z');
-    const store = new MemoryStore({ now: () => now });
+    const store = new MemoryKv({ now: () => now });
     for (let i = 0; i < 1000; i++) await store.incr(`console:signin-attempts:nobody-${i}`, 15 * 60_000);
     await store.listPush('ctx:1', ['a'], 10, 60);
     expect(store.size).toBe(1001);

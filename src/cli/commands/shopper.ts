@@ -13,7 +13,7 @@ export const shopperCommands: Record<string, Command> = {
         loadConfig(),
         async (api) => printResponse(await api(`/shoppers/${encodeURIComponent(who!)}/export`)),
         async (s) => {
-          const data = await exportShopper({ db: s.database.db, store: s.store, invoiceUrl: (t) => s.orders.invoiceUrl(t) }, who!);
+          const data = await exportShopper({ db: s.database.db, kv: s.kv, invoiceUrl: (t) => s.orders.invoiceUrl(t) }, who!);
           if (!data) throw new UsageError('no shopper with this phone number or id');
           console.log(JSON.stringify(data, null, 2));
           return 0;
@@ -29,7 +29,7 @@ export const shopperCommands: Record<string, Command> = {
         loadConfig(),
         async (api) => printResponse(await api(`/shoppers/${encodeURIComponent(who!)}/forget`, { method: 'POST' })),
         async (s) => {
-          const result = await forgetShopper({ db: s.database.db, store: s.store, clock: s.clock, log: s.log }, who!);
+          const result = await forgetShopper({ db: s.database.db, kv: s.kv, clock: s.clock, log: s.log }, who!);
           if (!result) throw new UsageError('no shopper with this phone number or id');
           console.log(JSON.stringify(result));
           return 0;

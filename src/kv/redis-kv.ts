@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Store } from './store.ts';
+import type { Kv } from './kv.ts';
 
 // Token bucket in one round trip. Time comes from the caller so every process (and test) agrees.
 const TAKE_TOKEN = `
@@ -18,7 +18,7 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
 return wait
 `;
 
-export class RedisStore implements Store {
+export class RedisKv implements Kv {
   readonly kind = 'redis' as const;
   readonly redis: Redis;
   private readonly prefix: string;
@@ -43,7 +43,7 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Everything here may be lost (see Store), so while Redis is away callers get an error at
+   * Everything here may be lost (see Kv), so while Redis is away callers get an error at
    * once and degrade (no context, the in-process rate bucket) instead of each waiting for a
    * reconnect. Commands issued while a connection attempt is under way still queue.
    */

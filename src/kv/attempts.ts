@@ -1,4 +1,4 @@
-import type { Store } from './store.ts';
+import type { Kv } from './kv.ts';
 
 /** Wrong passwords a console login or 1C's address may try per window, and the window. */
 export const WRONG_PASSWORDS = 10;
@@ -13,23 +13,23 @@ export const LOCKOUT_MS = 15 * 60_000;
  */
 export class Attempts {
   constructor(
-    private readonly store: Store,
+    private readonly kv: Kv,
     private readonly opts: { prefix: string; limit: number; windowMs: number },
   ) {}
 
   /** Counts an attempt; false when the key has used up its attempts in this window. */
   async take(key: string): Promise<boolean> {
-    const n = await this.store.incr(this.opts.prefix + key, this.opts.windowMs).catch(() => 0);
+    const n = await this.kv.incr(this.opts.prefix + key, this.opts.windowMs).catch(() => 0);
     return n <= this.opts.limit;
   }
 
   /** An attempt that could not be checked (the database away) is given back: a store's outage locks nobody out. */
   async refund(key: string): Promise<void> {
-    await this.store.incr(this.opts.prefix + key, this.opts.windowMs, -1).catch(() => undefined);
+    await this.kv.incr(this.opts.prefix + key, this.opts.windowMs, -1).catch(() => undefined);
   }
 
   /** After a right guess: the next wrong one starts a fresh count. */
   async clear(key: string): Promise<void> {
-    await this.store.del([this.opts.prefix + key]).catch(() => undefined);
+    await this.kv.del([this.opts.prefix + key]).catch(() => undefined);
   }
 }

@@ -1,8 +1,10 @@
 /**
- * What may be lost lives here: conversation context, caches, rate-limit buckets.
- * Postgres stays the record. Redis in production, memory in the embedded default.
+ * The key-value store ("kv": "store" is the shop): what may be lost lives here, conversation
+ * context, caches, rate-limit buckets, counters. Postgres stays the record. Redis in
+ * production, memory in the embedded default. /readyz still reports it as `store` (an operator's
+ * contract).
  */
-export interface Store {
+export interface Kv {
   readonly kind: 'redis' | 'memory';
   /** Appends items to a capped list (newest last), in one round trip; the list keeps `max` items. */
   listPush(key: string, items: string[], max: number, ttlSeconds?: number): Promise<void>;
@@ -26,7 +28,7 @@ export interface Store {
  * Every key kept in the store, named in one place: per shopper (forgetting a shopper clears
  * them all), the send rate's bucket per business number, and the wrong-password counters.
  */
-export const storeKeys = {
+export const kvKeys = {
   context: (shopper: string) => `ctx:${shopper}`,
   flood: (shopper: string, minute: number) => `flood:${shopper}:${minute}`,
   sendRate: (phoneNumberId: string) => `mps:${phoneNumberId}`,
@@ -36,13 +38,13 @@ export const storeKeys = {
 } as const;
 
 /** The keys a shopper's data may sit under now (flood counters: this minute and the last). */
-export function shopperStoreKeys(shopper: string, nowMs: number): string[] {
+export function shopperKvKeys(shopper: string, nowMs: number): string[] {
   const minute = Math.floor(nowMs / 60_000);
   // `prefs:`, `lang:` and `model-fails:` were keys of earlier versions (expiring within 30 days): erased too
   return [
-    storeKeys.context(shopper),
-    storeKeys.flood(shopper, minute),
-    storeKeys.flood(shopper, minute - 1),
+    kvKeys.context(shopper),
+    kvKeys.flood(shopper, minute),
+    kvKeys.flood(shopper, minute - 1),
     `prefs:${shopper}`,
     `lang:${shopper}`,
     `model-fails:${shopper}`,

@@ -1,13 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { MemoryStore } from '../src/store/memory-store.ts';
-import { RedisStore } from '../src/store/redis-store.ts';
-import type { Store } from '../src/store/store.ts';
+import { MemoryKv } from '../src/kv/memory-kv.ts';
+import { RedisKv } from '../src/kv/redis-kv.ts';
+import type { Kv } from '../src/kv/kv.ts';
 import { TEST_REDIS_URL } from './helpers/backends.ts';
 
 const now = 1_000_000;
-const stores: Array<[string, () => Store]> = [
-  ['memory', () => new MemoryStore({ now: () => now })],
-  ['redis', () => new RedisStore({ url: TEST_REDIS_URL, prefix: `store-test-${process.pid}-${Math.random()}:` })],
+const stores: Array<[string, () => Kv]> = [
+  ['memory', () => new MemoryKv({ now: () => now })],
+  ['redis', () => new RedisKv({ url: TEST_REDIS_URL, prefix: `store-test-${process.pid}-${Math.random()}:` })],
 ];
 
 describe.each(stores)('store port (%s)', (_, make) => {

@@ -1,4 +1,4 @@
-import type { Store } from './store.ts';
+import type { Kv } from './kv.ts';
 
 /** How often expired keys are swept, and how long an idle token bucket is kept (it is full again long before). */
 const SWEEP_MS = 60_000;
@@ -9,7 +9,7 @@ const BUCKET_IDLE_MS = 60 * 60_000;
  * expired value reads as absent at once, and at most a minute later, on the next write, it is
  * gone from memory (each unknown login, each shopper's flood counter would otherwise stay).
  */
-export class MemoryStore implements Store {
+export class MemoryKv implements Kv {
   readonly kind = 'memory' as const;
   private lists = new Map<string, { items: string[]; until: number }>();
   private buckets = new Map<string, { tokens: number; at: number; touched: number }>();
