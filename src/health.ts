@@ -4,7 +4,7 @@ import { recentExchanges, type Exchange } from './exchange/exchange-repo.ts';
 import type { Media } from './media/media.ts';
 import type { SandboxGraph } from './sandbox/sandbox-graph.ts';
 import type { Kv } from './kv/kv.ts';
-import type { TemplateRegistry } from './templates/registry.ts';
+import type { TemplateRegistry } from './meta-templates/registry.ts';
 
 export interface Readiness {
   ok: boolean;

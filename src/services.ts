@@ -31,7 +31,7 @@ import { Analytics } from './analytics/analytics.ts';
 import { loadRateCard } from './analytics/rate-card.ts';
 import { sourceReading, type SourceReading } from './catalog/source-reading.ts';
 import { Bitrix24Client } from '../integrations/bitrix24/client.ts';
-import { TemplateRegistry } from './templates/registry.ts';
+import { TemplateRegistry } from './meta-templates/registry.ts';
 import { Health } from './health.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';

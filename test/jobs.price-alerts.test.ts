@@ -3,7 +3,7 @@ import { query, sql } from '../src/db/database.ts';
 import { jobSchedules } from '../src/jobs/jobs.ts';
 import { runPriceAlerts } from '../src/jobs/price-alerts.ts';
 import { enqueueOutbound } from '../src/outbox/outbox-repo.ts';
-import { templateMessage } from '../src/templates/message-templates.ts';
+import { templateMessage } from '../src/meta-templates/message-templates.ts';
 import { metaError } from './fakes/graph-api.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { messagesWebhook, startHarness, textWebhook, type Harness, unixSeconds } from './helpers/harness.ts';

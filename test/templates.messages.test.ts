@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { checkTemplates, preview, shownTemplate, templateMessage, TEMPLATES_FILE } from '../src/templates/message-templates.ts';
-import { TemplateRegistry } from '../src/templates/registry.ts';
+import { checkTemplates, preview, shownTemplate, templateMessage, TEMPLATES_FILE } from '../src/meta-templates/message-templates.ts';
+import { TemplateRegistry } from '../src/meta-templates/registry.ts';
 
 const run = promisify(execFile);
 const shipped = readFileSync(TEMPLATES_FILE, 'utf8');

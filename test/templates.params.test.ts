@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadTemplates, TEMPLATE_LANGS, templateMessage } from '../src/templates/message-templates.ts';
+import { loadTemplates, TEMPLATE_LANGS, templateMessage } from '../src/meta-templates/message-templates.ts';
 import { LIMITS } from '../src/whatsapp/limits.ts';
 import { refusal } from './fakes/graph-api.ts';
 

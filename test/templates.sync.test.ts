@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { query, sql } from '../src/db/database.ts';
-import { metaTemplate, syncTemplates, templatesStatus } from '../src/templates/meta-sync.ts';
+import { metaTemplate, syncTemplates, templatesStatus } from '../src/meta-templates/meta-sync.ts';
 import { WhatsAppClient } from '../src/whatsapp/client.ts';
 import { backends, fakeGraphFor } from './helpers/backends.ts';
 import { startHarness, type Harness } from './helpers/harness.ts';

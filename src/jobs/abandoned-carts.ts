@@ -3,7 +3,7 @@ import { iso, query, sql, type Db } from '../db/database.ts';
 import { asLang, type Lang } from '../lang.ts';
 import { enqueueOutbound, insideWindow, type OutboundItem } from '../outbox/outbox-repo.ts';
 import { say, type PhraseBook } from '../phrases.ts';
-import { templateMessage, type TemplateSet } from '../templates/message-templates.ts';
+import { templateMessage, type TemplateSet } from '../meta-templates/message-templates.ts';
 import * as wa from '../whatsapp/messages.ts';
 import { encodePayload } from '../whatsapp/payloads.ts';
 import { EVENT } from '../analytics/event-kinds.ts';

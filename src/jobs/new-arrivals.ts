@@ -2,7 +2,7 @@ import { encodePayload } from '../whatsapp/payloads.ts';
 import { iso, query, sql, type Db } from '../db/database.ts';
 import { enqueueOutbound } from '../outbox/outbox-repo.ts';
 import { asLang } from '../lang.ts';
-import { templateMessage, type TemplateLang, type TemplateSet } from '../templates/message-templates.ts';
+import { templateMessage, type TemplateLang, type TemplateSet } from '../meta-templates/message-templates.ts';
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 

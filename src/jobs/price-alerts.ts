@@ -3,7 +3,7 @@ import { formatPrice } from '../catalog/money.ts';
 import { asLang, type Lang } from '../lang.ts';
 import { iso, query, sql, type Db } from '../db/database.ts';
 import { enqueueOutbound } from '../outbox/outbox-repo.ts';
-import { templateMessage, type MessageTemplate, type TemplateLang, type TemplateSet } from '../templates/message-templates.ts';
+import { templateMessage, type MessageTemplate, type TemplateLang, type TemplateSet } from '../meta-templates/message-templates.ts';
 
 export interface PriceAlertCounts {
   due: number;

@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import type { Clock } from '../clock.ts';
 import type { FetchLike } from '../whatsapp/client.ts';
 import type { OutboundMessage } from '../whatsapp/messages.ts';
-import { shownTemplate, type ShownTemplate, type TemplateSet } from '../templates/message-templates.ts';
+import { shownTemplate, type ShownTemplate, type TemplateSet } from '../meta-templates/message-templates.ts';
 
 /** The most bytes of uploaded photos and voice notes the sandbox keeps. */
 const MEDIA_BYTES = 64 * 1024 * 1024;

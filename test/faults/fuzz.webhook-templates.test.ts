@@ -5,8 +5,8 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TemplateError } from '../../src/errors.ts';
-import { checkTemplates, loadTemplates, TEMPLATES_FILE } from '../../src/templates/message-templates.ts';
-import { TemplateRegistry } from '../../src/templates/registry.ts';
+import { checkTemplates, loadTemplates, TEMPLATES_FILE } from '../../src/meta-templates/message-templates.ts';
+import { TemplateRegistry } from '../../src/meta-templates/registry.ts';
 import { backends } from '../helpers/backends.ts';
 import { startHarness, type Harness } from '../helpers/harness.ts';
 

@@ -8,8 +8,8 @@ import { loadProfile } from '../../profile/store-profile.ts';
 import { readYamlFile } from '../../yaml-file.ts';
 import { loadConfig } from '../../config.ts';
 import { openDatabase } from '../../db/database.ts';
-import { syncTemplates, templatesStatus } from '../../templates/meta-sync.ts';
-import { checkTemplates, loadTemplates, preview, TEMPLATE_LANGS, TEMPLATES_FILE, type TemplateLang } from '../../templates/message-templates.ts';
+import { syncTemplates, templatesStatus } from '../../meta-templates/meta-sync.ts';
+import { checkTemplates, loadTemplates, preview, TEMPLATE_LANGS, TEMPLATES_FILE, type TemplateLang } from '../../meta-templates/message-templates.ts';
 import { WhatsAppClient } from '../../whatsapp/client.ts';
 import { UsageError, type Command } from '../command.ts';
 
