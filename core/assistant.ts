@@ -5,7 +5,7 @@ import { offlineAnswer } from './offline-assistant.ts';
 import { saveLanguage, say, workingHours, type PhraseBook } from './ports.ts';
 import { render, type ReplyPlan } from './render.ts';
 import { FittedProfiles } from './profile-fit.ts';
-import { Session } from './session.ts';
+import { AssistantTurn } from './assistant-turn.ts';
 import { encodePayload, type AlertLevel, type Logger, type PhotoDescription, type Product, type Turn } from './ports.ts';
 
 export interface AssistantOptions {
@@ -32,7 +32,7 @@ export class Assistant {
     return this.opts.phrases;
   }
 
-  private async session(ctx: Turn, lang: Lang): Promise<Session> {
+  private async session(ctx: Turn, lang: Lang): Promise<AssistantTurn> {
     const { catalog } = ctx.services;
     const history = await loadContext(ctx.services.kv, ctx.shopper.key);
     const prefs = savedPreferences(ctx.shopper.preferences);
@@ -41,7 +41,13 @@ export class Assistant {
     const written = ctx.services.profile.current();
     const finds = async (words: string[][]) => (await catalog.search(words, {}, { languages: written.languages, limit: 1 })).products.length > 0;
     const profile = await this.profiles.get(written, vocabulary, finds);
-    return new Session(ctx, { phrases: this.opts.phrases, complements: this.opts.complements, summarize: this.summarizer(ctx), profile }, lang, prefs, history);
+    return new AssistantTurn(
+      ctx,
+      { phrases: this.opts.phrases, complements: this.opts.complements, summarize: this.summarizer(ctx), profile },
+      lang,
+      prefs,
+      history,
+    );
   }
 
   /**
@@ -112,12 +118,12 @@ export class Assistant {
         const previous = [...s.history].reverse().find((e) => e.model !== undefined);
         if (previous?.model === 'failed') {
           // the model is failing: the managers get the plain digest
-          s = new Session(ctx, { ...s.deps, summarize: undefined }, lang, s.prefs, s.history);
+          s = new AssistantTurn(ctx, { ...s.deps, summarize: undefined }, lang, s.prefs, s.history);
           await s.escalate('the assistant failed twice in a row');
           return this.deliver(ctx, s, text, { text: this.handoffText(ctx, lang), products: [] });
         }
         ctx.event('offline_answer', { reason: String(err).slice(0, 300) });
-        s = new Session(ctx, { ...s.deps, summarize: undefined }, lang, s.prefs, s.history);
+        s = new AssistantTurn(ctx, { ...s.deps, summarize: undefined }, lang, s.prefs, s.history);
         return this.deliver(ctx, s, text, await offline(), 'failed');
       }
       return this.deliver(ctx, s, text, plan, 'ok');
@@ -203,7 +209,7 @@ export class Assistant {
   }
 
   /** A cart or checkout step (core/cart.ts): a tap, a location, a WhatsApp order. */
-  async shop(ctx: Turn, said: string, step: (s: Session) => Promise<ReplyPlan>): Promise<void> {
+  async shop(ctx: Turn, said: string, step: (s: AssistantTurn) => Promise<ReplyPlan>): Promise<void> {
     const s = await this.session(ctx, await this.languageOf(ctx));
     this.deliver(ctx, s, said, await step(s));
   }
@@ -221,7 +227,7 @@ export class Assistant {
     return hours.inside ? say(this.phrases, lang, 'manager_handoff') : say(this.phrases, lang, 'manager_after_hours', { opens: hours.open });
   }
 
-  private deliver(ctx: Turn, s: Session, said: string, plan: ReplyPlan, model?: 'ok' | 'failed'): void {
+  private deliver(ctx: Turn, s: AssistantTurn, said: string, plan: ReplyPlan, model?: 'ok' | 'failed'): void {
     for (const m of render(plan, s.lang, this.phrases, { catalogId: ctx.services.config.WHATSAPP_CATALOG_ID })) ctx.reply(m);
     const shown = plan.products.slice(0, 10).map((p) => ({ id: p.id, name: p.name }));
     const kv = ctx.services.kv;

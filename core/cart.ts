@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ReplyPlan } from './render.ts';
-import type { Session } from './session.ts';
+import type { AssistantTurn } from './assistant-turn.ts';
 import {
   customerLabel,
   encodePayload,
@@ -28,16 +28,16 @@ import {
  * kept here as it will be after the commit.
  */
 
-const carts = new WeakMap<Session, CartLine[]>();
+const carts = new WeakMap<AssistantTurn, CartLine[]>();
 
-async function lines(s: Session): Promise<CartLine[]> {
+async function lines(s: AssistantTurn): Promise<CartLine[]> {
   let c = carts.get(s);
   if (!c) carts.set(s, (c = await readCart(s.db, s.shopper)));
   return c;
 }
 
 /** Writes lines' new quantities (0 removes) with the turn, and keeps the turn's copy current. */
-function write(s: Session, changed: CartLine[], opts: { replace?: boolean } = {}) {
+function write(s: AssistantTurn, changed: CartLine[], opts: { replace?: boolean } = {}) {
   const now = s.ctx.services.clock.now();
   const shopper = s.shopper;
   const rows = changed.map((l) => ({ productId: l.productId, quantity: l.quantity, seenPrice: l.seenPrice }));
@@ -49,10 +49,13 @@ function write(s: Session, changed: CartLine[], opts: { replace?: boolean } = {}
 const available = (ls: CartLine[]) => ls.filter((l): l is CartLine & { product: Product } => l.product !== null && l.quantity > 0);
 const count = (ls: CartLine[]) => available(ls).reduce((n, l) => n + l.quantity, 0);
 const total = (ls: CartLine[]) => available(ls).reduce((n, l) => n + l.product.price * l.quantity, 0);
-const currencyOf = (s: Session, ls: CartLine[]) => available(ls)[0]?.product.currency ?? s.currency;
-const money = (s: Session, minor: number, ls: CartLine[]) => formatPrice(minor, currencyOf(s, ls), s.lang);
-const t = (s: Session, key: string, vars: Record<string, string | number> = {}) => say(s.deps.phrases, s.lang, key, vars);
-const button = (s: Session, payload: Parameters<typeof encodePayload>[0], key: string): wa.ReplyButton => ({ id: encodePayload(payload), title: t(s, key) });
+const currencyOf = (s: AssistantTurn, ls: CartLine[]) => available(ls)[0]?.product.currency ?? s.currency;
+const money = (s: AssistantTurn, minor: number, ls: CartLine[]) => formatPrice(minor, currencyOf(s, ls), s.lang);
+const t = (s: AssistantTurn, key: string, vars: Record<string, string | number> = {}) => say(s.deps.phrases, s.lang, key, vars);
+const button = (s: AssistantTurn, payload: Parameters<typeof encodePayload>[0], key: string): wa.ReplyButton => ({
+  id: encodePayload(payload),
+  title: t(s, key),
+});
 
 export type AddResult =
   /** `quantity` is the line's quantity now, `before` what it was. */
@@ -63,7 +66,7 @@ export type AddResult =
  * Adds `quantity` of a product (or sets it, `set`), never more than the stock. The price the
  * shopper sees now is kept with the line, so checkout can say when it changed.
  */
-export async function addToCart(s: Session, productId: string, opts: { quantity?: number; set?: boolean } = {}): Promise<AddResult> {
+export async function addToCart(s: AssistantTurn, productId: string, opts: { quantity?: number; set?: boolean } = {}): Promise<AddResult> {
   const ls = await lines(s);
   const line = ls.find((l) => l.productId === productId);
   const product = line?.product ?? (await s.catalog.get([productId], { activeOnly: true }))[0] ?? null;
@@ -77,22 +80,22 @@ export async function addToCart(s: Session, productId: string, opts: { quantity?
 }
 
 /** The buttons under a cart change: go to checkout, see the cart, or ask a person. */
-const cartButtons = (s: Session) => [
+const cartButtons = (s: AssistantTurn) => [
   button(s, { kind: 'checkout' }, 'btn_checkout'),
   button(s, { kind: 'cart' }, 'btn_cart'),
   button(s, { kind: 'manager' }, 'btn_manager'),
 ];
 
 /** "• name × 2 — 287 980 ₸" per line, then the total: the cart view's and the summary's lines. */
-const linesWithTotal = (s: Session, ls: Array<CartLine & { product: Product }>) => [
+const linesWithTotal = (s: AssistantTurn, ls: Array<CartLine & { product: Product }>) => [
   ...ls.map((l) => `• ${l.product.name} × ${l.quantity} — ${money(s, l.product.price * l.quantity, ls)}`),
   t(s, 'cart_total', { total: money(s, total(ls), ls) }),
 ];
 
 /** "Your cart: 3 items, …" after a change, or nothing when it is empty. */
-const cartNow = (s: Session, ls: CartLine[]) => (count(ls) ? t(s, 'cart_summary', { count: count(ls), total: money(s, total(ls), ls) }) : '');
+const cartNow = (s: AssistantTurn, ls: CartLine[]) => (count(ls) ? t(s, 'cart_summary', { count: count(ls), total: money(s, total(ls), ls) }) : '');
 
-export function addedPlan(s: Session, r: AddResult): ReplyPlan {
+export function addedPlan(s: AssistantTurn, r: AddResult): ReplyPlan {
   if (!r.ok) {
     if (r.error === 'out of stock')
       return {
@@ -114,7 +117,7 @@ export function addedPlan(s: Session, r: AddResult): ReplyPlan {
 }
 
 /** The cart as a message: a line per product with its quantity and sum, and the total. */
-export async function cartView(s: Session): Promise<ReplyPlan> {
+export async function cartView(s: AssistantTurn): Promise<ReplyPlan> {
   const ls = available(await lines(s));
   s.ctx.event('cart_view', { lines: ls.length });
   if (!ls.length) return { text: t(s, 'cart_empty'), products: [] };
@@ -130,7 +133,7 @@ export async function cartView(s: Session): Promise<ReplyPlan> {
 }
 
 /** The cart data the model reads (view_cart, add_to_cart). */
-export async function cartFacts(s: Session) {
+export async function cartFacts(s: AssistantTurn) {
   const ls = available(await lines(s));
   return {
     lines: ls.map((l) => ({ product_id: l.productId, name: l.product.name, quantity: l.quantity, price_text: money(s, l.product.price, ls) })),
@@ -139,7 +142,7 @@ export async function cartFacts(s: Session) {
   };
 }
 
-export async function removeFromCart(s: Session, productId?: string): Promise<ReplyPlan> {
+export async function removeFromCart(s: AssistantTurn, productId?: string): Promise<ReplyPlan> {
   const ls = await lines(s);
   const line = productId ? ls.find((l) => l.productId === productId) : ls[0];
   if (!line) return cartView(s);
@@ -152,7 +155,7 @@ export async function removeFromCart(s: Session, productId?: string): Promise<Re
   };
 }
 
-export async function emptyCart(s: Session): Promise<ReplyPlan> {
+export async function emptyCart(s: AssistantTurn): Promise<ReplyPlan> {
   const ls = await lines(s);
   if (ls.length)
     write(
@@ -164,7 +167,7 @@ export async function emptyCart(s: Session): Promise<ReplyPlan> {
 }
 
 /** A WhatsApp `order` (a cart sent from the Meta catalog) becomes the cart, and checkout starts. */
-export async function cartFromOrder(s: Session, items: Array<{ productId: string; quantity: number; itemPrice: number | null }>): Promise<ReplyPlan> {
+export async function cartFromOrder(s: AssistantTurn, items: Array<{ productId: string; quantity: number; itemPrice: number | null }>): Promise<ReplyPlan> {
   const products = new Map(
     (
       await s.catalog.get(
@@ -198,7 +201,7 @@ type Change = { key: 'checkout_gone' | 'checkout_sold_out' | 'checkout_capped' |
  * Checks the cart against the catalog as it is now: gone or sold-out lines leave, quantities
  * over the stock come down, changed prices are taken. Says what changed, in the shopper's words.
  */
-async function reconcile(s: Session): Promise<{ lines: Array<CartLine & { product: Product }>; changes: Change[] }> {
+async function reconcile(s: AssistantTurn): Promise<{ lines: Array<CartLine & { product: Product }>; changes: Change[] }> {
   const ls = await lines(s);
   const changes: Change[] = [];
   const changed: CartLine[] = [];
@@ -230,20 +233,20 @@ async function reconcile(s: Session): Promise<{ lines: Array<CartLine & { produc
   return { lines: available(await lines(s)), changes };
 }
 
-function setCheckout(s: Session, state: CheckoutState | null) {
+function setCheckout(s: AssistantTurn, state: CheckoutState | null) {
   const now = s.ctx.services.clock.now();
   const shopper = s.shopper;
   s.ctx.effect((tx) => saveCheckout(tx, shopper, state, now));
   checkouts.set(s, state);
 }
-const checkouts = new WeakMap<Session, CheckoutState | null>();
-const checkoutOf = (s: Session): CheckoutState | null => (checkouts.has(s) ? checkouts.get(s)! : (s.ctx.shopper.checkout ?? null));
+const checkouts = new WeakMap<AssistantTurn, CheckoutState | null>();
+const checkoutOf = (s: AssistantTurn): CheckoutState | null => (checkouts.has(s) ? checkouts.get(s)! : (s.ctx.shopper.checkout ?? null));
 
 /** Where the checkout stands for this turn (null: none under way). */
-export const checkoutStep = (s: Session) => checkoutOf(s)?.step ?? null;
+export const checkoutStep = (s: AssistantTurn) => checkoutOf(s)?.step ?? null;
 
 /** "Checkout": the lines checked against the catalog, then delivery or pickup. */
-export async function startCheckout(s: Session): Promise<ReplyPlan> {
+export async function startCheckout(s: AssistantTurn): Promise<ReplyPlan> {
   const { lines: ls, changes } = await reconcile(s);
   const said = changes.map((c) => t(s, c.key, c.vars));
   if (!ls.length) {
@@ -263,7 +266,7 @@ export async function startCheckout(s: Session): Promise<ReplyPlan> {
   };
 }
 
-export async function cancelCheckout(s: Session): Promise<ReplyPlan> {
+export async function cancelCheckout(s: AssistantTurn): Promise<ReplyPlan> {
   setCheckout(s, null);
   return { text: t(s, 'checkout_cancelled'), products: [], buttons: [button(s, { kind: 'cart' }, 'btn_cart')] };
 }
@@ -277,7 +280,7 @@ export type CheckoutInput =
  * One answer to the step asked: delivery or pickup, then the address (words or a location),
  * then the name, then the summary. An answer with no checkout under way starts one.
  */
-export async function checkoutAnswer(s: Session, input: CheckoutInput): Promise<ReplyPlan> {
+export async function checkoutAnswer(s: AssistantTurn, input: CheckoutInput): Promise<ReplyPlan> {
   const state = checkoutOf(s);
   if (!state) return startCheckout(s);
   let next: CheckoutState;
@@ -307,7 +310,7 @@ function digest(ls: Array<CartLine & { product: Product }>, state: CheckoutState
   return h.digest('hex').slice(0, 16);
 }
 
-async function summary(s: Session, state: CheckoutState, preface: string[]): Promise<ReplyPlan> {
+async function summary(s: AssistantTurn, state: CheckoutState, preface: string[]): Promise<ReplyPlan> {
   const { lines: ls, changes } = await reconcile(s);
   const said = [...preface, ...changes.map((c) => t(s, c.key, c.vars))];
   if (!ls.length) {
@@ -340,7 +343,7 @@ async function summary(s: Session, state: CheckoutState, preface: string[]): Pro
  * redelivered tap, a crash or a second process cannot place it twice, reserve twice, or send a
  * second payment link or invoice (they are this turn's replies, committed with it).
  */
-export async function confirmOrder(s: Session, shown: string): Promise<ReplyPlan> {
+export async function confirmOrder(s: AssistantTurn, shown: string): Promise<ReplyPlan> {
   const state = checkoutOf(s);
   if (state?.step !== 'confirm' || !state.fulfilment || !state.name) return startCheckout(s);
   // the number is drawn while the cart is read (one round trip less); a confirm that finds
@@ -390,7 +393,7 @@ export async function confirmOrder(s: Session, shown: string): Promise<ReplyPlan
  * штуки", "корзина", "оформить", "убери", "очистить корзину", "доставка"/"самовывоз". Null
  * when the words are about something else (a search, a question).
  */
-export async function cartWords(s: Session, text: string, ordinal?: number): Promise<ReplyPlan | null> {
+export async function cartWords(s: AssistantTurn, text: string, ordinal?: number): Promise<ReplyPlan | null> {
   const r = s.vocabulary.readCart(text);
   if (!r.action && r.quantity === null) return null;
   // "добавь диван в корзину" is a search; the cart words act on what was shown

@@ -1,7 +1,7 @@
 import { describePreferences } from './memory.ts';
 import type { ChatMessage, ChatModel } from './ports.ts';
 import type { ReplyPlan } from './render.ts';
-import type { Session } from './session.ts';
+import type { AssistantTurn } from './assistant-turn.ts';
 import { runTool, toolSpecs } from './tools.ts';
 
 export const LANGUAGE_NAME = { ru: 'Russian', kk: 'Kazakh', en: 'English' } as const;
@@ -24,7 +24,7 @@ export interface LlmUsage {
  * The model with tools. The loop is bounded; each call has a timeout; token usage is
  * reported. The model writes the words; the products come from the tools, never from it.
  */
-export async function llmAnswer(s: Session, text: string, o: LlmOptions): Promise<{ plan: ReplyPlan; usage: LlmUsage }> {
+export async function llmAnswer(s: AssistantTurn, text: string, o: LlmOptions): Promise<{ plan: ReplyPlan; usage: LlmUsage }> {
   const p = s.profile;
   const categories = s.vocabulary.values('category');
   const messages: ChatMessage[] = [

@@ -2,7 +2,7 @@ import { cartWords } from './cart.ts';
 import { extract } from './extract.ts';
 import { keys, say, type StoreInfo } from './ports.ts';
 import type { ReplyPlan } from './render.ts';
-import type { SearchOutcome, Session } from './session.ts';
+import type { SearchOutcome, AssistantTurn } from './assistant-turn.ts';
 import type { Vocabulary } from './ports.ts';
 
 const MANAGER = /(менеджер|оператор|жив(ой|ым) человек|позовите человека|консультант|manager|human|operator|real person|менеджерді|адаммен)/i;
@@ -22,7 +22,7 @@ const ORDINALS: Array<[RegExp, number]> = [
 ];
 
 /** The answer's first line for a search: what was found, with the filters in the shopper's words, and what was let go. */
-export function searchText(s: Session, out: SearchOutcome): string {
+export function searchText(s: AssistantTurn, out: SearchOutcome): string {
   const book = s.deps.phrases;
   const lang = s.lang;
   const filters = out.labels.length ? ` (${out.labels.join(', ')})` : '';
@@ -101,7 +101,7 @@ export function classify(text: string, vocabulary: Vocabulary): Intent {
 }
 
 /** A greeting's example request, in the shopper's language, from the store profile. */
-function example(s: Session): string {
+function example(s: AssistantTurn): string {
   const list = s.profile.examples[s.lang] ?? s.profile.examples[s.profile.defaultLanguage] ?? [];
   return list.length ? list[Math.abs(hash(s.shopper)) % list.length]! : '';
 }
@@ -109,9 +109,9 @@ const hash = (t: string) => [...t].reduce((h, c) => (h * 31 + c.charCodeAt(0)) |
 
 /**
  * The rule-based assistant: used with no OPENAI_API_KEY and whenever the model fails, so no
- * shopper is left unanswered. It acts through the same Session as the model's tools.
+ * shopper is left unanswered. It acts through the same AssistantTurn as the model's tools.
  */
-export async function offlineAnswer(s: Session, text: string, opts: { shopperName: string | null; handoffText?: string }): Promise<ReplyPlan> {
+export async function offlineAnswer(s: AssistantTurn, text: string, opts: { shopperName: string | null; handoffText?: string }): Promise<ReplyPlan> {
   const t = text.trim();
   const book = s.deps.phrases;
   const lang = s.lang;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { brief, type Session } from './session.ts';
+import { brief, type AssistantTurn } from './assistant-turn.ts';
 import type { Vocabulary } from './ports.ts';
 import { addToCart, addedPlan, cartFacts, cartView, startCheckout } from './cart.ts';
 
@@ -71,7 +71,7 @@ const escalate = z.object({ reason: z.string().max(500).default('').describe('wh
 interface Tool<S extends z.ZodType> {
   description: string;
   schema: S;
-  run(s: Session, args: z.infer<S>): Promise<unknown>;
+  run(s: AssistantTurn, args: z.infer<S>): Promise<unknown>;
 }
 
 const tool = <S extends z.ZodType>(t: Tool<S>) => t;
@@ -211,7 +211,7 @@ function forVocabulary(v: Vocabulary) {
 export const toolSpecs = (v: Vocabulary) => forVocabulary(v).specs;
 
 /** Runs one tool call; bad JSON, unknown tools and invalid arguments come back as readable errors. */
-export async function runTool(s: Session, name: string, rawArgs: string): Promise<unknown> {
+export async function runTool(s: AssistantTurn, name: string, rawArgs: string): Promise<unknown> {
   const t = (TOOLS as Record<string, Tool<z.ZodType>>)[name];
   if (!t) return { error: `unknown tool ${name}` };
   const schema = forVocabulary(s.vocabulary).schemas.get(name)!;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContextEntry } from '../core/memory.ts';
 import { offlineAnswer } from '../core/offline-assistant.ts';
 import type { Catalog, Effect, Turn } from '../core/ports.ts';
-import { Session } from '../core/session.ts';
+import { AssistantTurn } from '../core/assistant-turn.ts';
 import { loadLexicon } from '../src/catalog/lexicon.ts';
 import { TEMPLATES_DIR } from '../src/config.ts';
 import { loadPhrases } from '../src/phrases.ts';
@@ -70,7 +70,7 @@ function session(history: ContextEntry[] = [], over: Catalog = catalog, words = 
       return this;
     },
   } as unknown as Turn;
-  return new Session(turn, { phrases, profile }, 'ru', { budgetMax: null, budgetMin: null, colors: [], styles: [], categories: [] } as never, history);
+  return new AssistantTurn(turn, { phrases, profile }, 'ru', { budgetMax: null, budgetMin: null, colors: [], styles: [], categories: [] } as never, history);
 }
 const names = (ps: Array<{ name: string }>) => ps.map((p) => p.name);
 const shown = (...ns: string[]): ContextEntry => ({ role: 'assistant', text: '', shown: ns.map((n) => ({ id: byName(n).id, name: n })) });

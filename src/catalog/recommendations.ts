@@ -22,7 +22,7 @@ export function loadComplements(path: URL | string): Record<string, string[]> {
  * Recommendations from preferences (budget, colours, styles, categories), viewed categories,
  * complementary categories and "shoppers who viewed X also viewed Y"; never what the shopper
  * already viewed, only what is in stock and within budget. Products like one product are
- * Session.similar's.
+ * AssistantTurn.similar's.
  */
 export async function recommend(
   db: Tx,

@@ -116,7 +116,7 @@ const pendingPreferences = new WeakMap<Turn, { prefs: Preferences }>();
  * `ctx.shopper`, whatever a model's arguments say; writes are effects committed with the
  * message, keyed by its wamid.
  */
-export class Session {
+export class AssistantTurn {
   shown: Product[] = [];
   /** Quick replies and messages a tool decided on (the cart's buttons, the payment link), shown after the model's words. */
   buttons: ReplyButton[] | undefined;
