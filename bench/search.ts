@@ -10,7 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
-import { searchConfigs, searchProducts, useSearchConfigs } from '../src/catalog/catalog-repo.ts';
+import { searchConfigs, useSearchConfigs } from '../src/catalog/catalog-repo.ts';
+import { searchProducts } from '../src/catalog/catalog-search.ts';
 import { importRows } from '../src/catalog/import.ts';
 import { readFacets } from '../src/catalog/facets.ts';
 import { loadLexicon, loadSynonyms } from '../src/catalog/lexicon.ts';

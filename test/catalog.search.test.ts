@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_FETCH, removeProductsExcept, searchConfigs, searchProducts, upsertProducts, useSearchConfigs } from '../src/catalog/catalog-repo.ts';
+import { removeProductsExcept, searchConfigs, upsertProducts, useSearchConfigs } from '../src/catalog/catalog-repo.ts';
+import { MAX_FETCH, searchProducts } from '../src/catalog/catalog-search.ts';
 import { readFacets } from '../src/catalog/facets.ts';
 import { loadLexicon } from '../src/catalog/lexicon.ts';
 import { toRow, productInput } from '../src/catalog/product.ts';

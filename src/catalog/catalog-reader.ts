@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.ts';
-import { getProducts, searchConfigs, searchProducts, type Product, type SearchFilters, type SearchResult } from './catalog-repo.ts';
+import { getProducts, searchConfigs, type Product } from './catalog-repo.ts';
+import { searchProducts, type SearchFilters, type SearchResult } from './catalog-search.ts';
 import { withFamilies } from './variants.ts';
 
 /**

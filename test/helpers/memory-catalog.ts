@@ -1,5 +1,5 @@
 import type { Catalog, Product, SearchFilters, SearchResult } from '../../core/ports.ts';
-import { MAX_FETCH } from '../../src/catalog/catalog-repo.ts';
+import { MAX_FETCH } from '../../src/catalog/catalog-search.ts';
 import { facetsOf } from '../../src/catalog/facets.ts';
 import type { LexiconData } from '../../src/catalog/lexicon.ts';
 import { productInput, toRow } from '../../src/catalog/product.ts';
