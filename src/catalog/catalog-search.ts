@@ -1,5 +1,6 @@
 import { distance } from 'fastest-levenshtein';
 import { query, sql, type Tx } from '../db/database.ts';
+import { FIELDS } from './fields.ts';
 import { COLUMNS, toProduct, type Product, type RawProduct } from './catalog-repo.ts';
 
 /**
@@ -42,11 +43,10 @@ const lowerIn = (col: string, values: string[], indexed: boolean) =>
     values.map((v) => sql`${v.toLowerCase()}`),
     sql`, `,
   )})`;
-const FILTER_FIELDS = ['category', 'brand', 'color', 'style', 'material'] as const;
 
 /** The filters as search-vector tokens (vitrina_filter_token in migration 0008): AND-ed into a full-text query. */
 function filterTokens(f: SearchFilters) {
-  const parts = FILTER_FIELDS.filter((field) => f[field]?.length).map(
+  const parts = FIELDS.filter((field) => f[field]?.length).map(
     (field) =>
       sql`(${sql.join(
         f[field]!.map((v) => sql`to_tsquery('simple', vitrina_filter_token(${field}, ${v}))`),
@@ -60,7 +60,7 @@ const attrNumber = (key: string) => sql`(case when p.attributes->>${key} ~ ${NUM
 
 function filterSql(f: SearchFilters, indexed = true) {
   const parts = [sql`p.active`];
-  for (const field of FILTER_FIELDS) {
+  for (const field of FIELDS) {
     const values = f[field];
     if (values?.length) parts.push(lowerIn(`p.${field}`, values, indexed));
   }

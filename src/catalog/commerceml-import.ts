@@ -3,7 +3,8 @@ import { catalogSetting, catalogWords, flushSearchIndex, setCatalogSetting } fro
 import type { ProductRow } from './product.ts';
 import { CommerceMLError, readCommerceML, type CmlEvent } from './commerceml.ts';
 import { toMinor } from './money.ts';
-import { bareName, categoryPath, readNumber, splitValues, type FilterField, type SourceReading } from './source-reading.ts';
+import { bareName, categoryPath, readNumber, splitValues, type SourceReading } from './source-reading.ts';
+import type { Field } from './fields.ts';
 
 type Good = Extract<CmlEvent, { kind: 'good' }>;
 type Offer = Extract<CmlEvent, { kind: 'offer' }>;
@@ -302,7 +303,7 @@ function propertyValue(tree: Tree, p: { id: string; value: string }): Array<{ na
  * so each is found; other properties are attributes under their name without 1C:УТ's suffix.
  */
 function readProperties(pairs: Array<{ name: string; value: string }>, reading: SourceReading) {
-  const fields: Partial<Record<FilterField, string>> = {};
+  const fields: Partial<Record<Field, string>> = {};
   const attributes: Record<string, string> = {};
   for (const { name, value } of pairs) {
     const values = splitValues(value);

@@ -3,7 +3,8 @@ import { query, sql, type Tx } from '../db/database.ts';
 import { BackgroundFailures } from '../background.ts';
 import type { Logger } from '../log.ts';
 import { LEXICON_FILE, loadLexicon, loadSynonyms, type LexiconData } from './lexicon.ts';
-import { FIELDS, Vocabulary, emptyFacets, type Facets, type Field } from './vocabulary.ts';
+import { FIELDS, emptyFacets, type Facets, type Field } from './fields.ts';
+import { Vocabulary } from './vocabulary.ts';
 import { normalize, tokens } from './words.ts';
 
 /** Attribute values longer than this are descriptions, not values a shopper names. */

@@ -1,7 +1,6 @@
 import type { CatalogSource } from '../profile/store-profile.ts';
 import type { LexiconData } from './lexicon.ts';
-
-export type FilterField = 'color' | 'brand' | 'material' | 'style' | 'category';
+import type { Field } from './fields.ts';
 
 /** What 1C's price list calls the retail price, or why it cannot be told (the text names store.yaml's line). */
 export type PriceTypeChoice<T> = { ok: true; type: T } | { ok: false; error: string };
@@ -13,7 +12,7 @@ export type PriceTypeChoice<T> = { ok: true; type: T } | { ok: false; error: str
  */
 export interface SourceReading {
   /** A property or param name (any case, 1C:УТ's suffix «(Одежда)» or not) → the product field it fills, or null for a free attribute. */
-  field(name: string): FilterField | null;
+  field(name: string): Field | null;
   /** A currency as the system writes it ("руб.", "RUR", "тг", "₴", "KZT") → ISO 4217, or null when unknown. */
   currency(word: string): string | null;
   /** The store's currency, for prices that name none. */
@@ -95,8 +94,8 @@ export function sourceReading(
   source: CatalogSource,
   defaultCurrency: string,
 ): SourceReading {
-  const fields = new Map<string, FilterField>();
-  for (const [field, names] of Object.entries(lexicon.fields) as Array<[FilterField, string[]]>)
+  const fields = new Map<string, Field>();
+  for (const [field, names] of Object.entries(lexicon.fields) as Array<[Field, string[]]>)
     for (const n of [...names, ...(source.fields[field] ?? [])]) fields.set(norm(n), field);
   const currencies = new Map<string, string>();
   for (const [code, ws] of Object.entries(lexicon.currencies)) for (const w of [code, ...ws]) currencies.set(norm(w), code);

@@ -2,39 +2,7 @@ import { CartWords, type CartReading } from './cart-words.ts';
 import { distance } from 'fastest-levenshtein';
 import type { FollowUp, LexiconData } from './lexicon.ts';
 import { fold, key, normalize, soundKey, toLatin, tokens } from './words.ts';
-
-/** The catalog columns a shopper's words can filter on. */
-export type Field = 'category' | 'brand' | 'color' | 'style' | 'material';
-export const FIELDS: Field[] = ['category', 'brand', 'color', 'style', 'material'];
-
-export interface Counted {
-  value: string;
-  count: number;
-}
-
-/** What the catalog holds, with counts: computed at import and start-up (facets.ts). */
-export interface Facets {
-  products: number;
-  fields: Record<Field, Counted[]>;
-  attributes: Array<{ key: string; values: Counted[] }>;
-  tags: Counted[];
-  /** The currency most products are priced in (ISO 4217): budgets and labels speak it. null with no products. */
-  currency: string | null;
-  /** Words of the lexicon's colours and materials that this catalog also writes in its names, categories or brands («крем» in a beauty shop). */
-  productWords: string[];
-  /** Latin words of the catalog's names (model words: "watch", "sonicare"), for shoppers who write them in Cyrillic. */
-  latinWords: string[];
-}
-
-export const emptyFacets = (): Facets => ({
-  products: 0,
-  fields: { category: [], brand: [], color: [], style: [], material: [] },
-  attributes: [],
-  tags: [],
-  currency: null,
-  productWords: [],
-  latinWords: [],
-});
+import { FIELDS, type Facets, type Field } from './fields.ts';
 
 /** A shopper's words read against the catalog. */
 export interface Reading {
