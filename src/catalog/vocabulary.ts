@@ -3,6 +3,7 @@ import { distance } from 'fastest-levenshtein';
 import type { FollowUp, LexiconData } from './lexicon.ts';
 import { fold, key, normalize, soundKey, toLatin, tokens } from './words.ts';
 import { FIELDS, type Facets, type Field } from './fields.ts';
+import { BudgetWords, type Budget } from './budget-words.ts';
 
 /** A shopper's words read against the catalog. */
 export interface Reading {
@@ -45,18 +46,6 @@ type Target =
 const MAX_PHRASE = 3;
 const phraseKey = (text: string) => tokens(text).map(key).join(' ');
 
-/** Numbers as shoppers write them: "300 000", "34.99", "1,5", "300к". */
-const NUMBER = String.raw`(\d{1,3}(?:[\s\u00a0\u202f]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?)`;
-const escapeRegExp = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-// a long word may carry an ending (Kazakh «мыңға», Russian «тысяч»); a short one stands alone
-const wordRe = (w: string) => (!/\p{L}$/u.test(w) ? escapeRegExp(w) : w.length >= 3 ? `${escapeRegExp(w)}\\p{L}*` : `${escapeRegExp(w)}(?!\\p{L})`);
-const exactRe = (w: string) => (/\p{L}$/u.test(w) ? `${escapeRegExp(w)}(?!\\p{L})` : escapeRegExp(w));
-const alt = (ws: string[], re = wordRe) =>
-  [...ws]
-    .sort((a, b) => b.length - a.length)
-    .map((w) => re(normalize(w)))
-    .join('|');
-
 /**
  * A store's vocabulary: the catalog's own values, and every word that names them — the values'
  * own stems, the shipped lexicon's concepts (a colour in ru, kk and en), the merchant's
@@ -73,8 +62,7 @@ export class Vocabulary {
   private readonly latinSounds = new Map<string, string[]>();
   /** Brands of several words by how their first word sounds, for a Cyrillic word alone. */
   private readonly brandHeads = new Map<string, string[]>();
-  private readonly budgetRes: Array<{ re: RegExp; bound: 'max' | 'min' }>;
-  private readonly scales: Array<{ re: RegExp; factor: number }>;
+  private readonly budgets: BudgetWords;
   private readonly cartWords: CartWords;
 
   constructor(
@@ -128,23 +116,7 @@ export class Vocabulary {
 
     for (const [target, ws] of Object.entries(synonyms)) for (const w of ws) this.rewrites.set(phraseKey(w), tokens(target));
 
-    const scale = Object.entries(lexicon.scales).map(([f, ws]) => ({ re: new RegExp(`^(?:${alt(ws)})`, 'iu'), factor: Number(f) }));
-    this.scales = scale;
-    const scaleAlt = alt(Object.values(lexicon.scales).flat());
-    const curAlt = alt(Object.values(lexicon.currencies).flat());
-    const amount = String.raw`(?:(?:${curAlt})\s*)?${NUMBER}\s*((?:${scaleAlt}))?\.?\s*(?:(?:${curAlt})\s*)?`;
-    const b = lexicon.budget;
-    this.budgetRes = [
-      { re: new RegExp(`(?:^|[^\\p{L}])(?:${alt(b.upto, exactRe)})\\s*${amount}`, 'iu'), bound: 'max' },
-      { re: new RegExp(`${amount}(?:${alt(b.upto_after, exactRe)})`, 'iu'), bound: 'max' },
-      { re: new RegExp(`(?:^|[^\\p{L}])(?:${alt(b.from, exactRe)})\\s*${amount}`, 'iu'), bound: 'min' },
-      { re: new RegExp(`${amount}(?:${alt(b.from_after, exactRe)})`, 'iu'), bound: 'min' },
-      // an amount with its currency and no direction is a ceiling: "tent $100", «за 500 тенге»
-      {
-        re: new RegExp(`(?:(?:${curAlt})\\s*${NUMBER}\\s*((?:${scaleAlt}))?(?![\\p{L}\\p{N}])|${NUMBER}\\s*((?:${scaleAlt}))?\\.?\\s*(?:${curAlt}))`, 'iu'),
-        bound: 'max',
-      },
-    ];
+    this.budgets = new BudgetWords(lexicon);
   }
 
   private add(k: string, t: Target) {
@@ -235,24 +207,8 @@ export class Vocabulary {
   }
 
   /** Budget in currency units from the words: "до 300 тысяч", "under $50", «20 мыңға дейін», «500 тенге». */
-  budget(text: string): { max: number | null; min: number | null; spans: string[] } {
-    let t = normalize(text);
-    const out = { max: null as number | null, min: null as number | null, spans: [] as string[] };
-    // every budget has a number: most messages skip the patterns entirely
-    if (!/\d/.test(t)) return out;
-    for (const { re, bound } of this.budgetRes) {
-      if ((bound === 'max' ? out.max : out.min) !== null) continue;
-      const m = t.match(re);
-      if (!m) continue;
-      const num = m[1] ?? m[3] ?? m[5];
-      const scale = m[2] ?? m[4] ?? m[6];
-      const n = parseAmount(num!, scale, this.scales);
-      if (n === null) continue;
-      out[bound] = n;
-      out.spans.push(m[0]);
-      t = t.replace(m[0], ' ');
-    }
-    return out;
+  budget(text: string): Budget {
+    return this.budgets.read(text);
   }
 
   /** Reads a shopper's words: filters on the catalog's values, follow-ups, budget, what is left to search. */
@@ -473,13 +429,3 @@ const pick = (ts: Target[]) =>
   [...ts].sort(
     (a, b) => PRIORITY[a.kind] - PRIORITY[b.kind] || (a.kind === 'value' && b.kind === 'value' ? FIELD_PRIORITY[a.field] - FIELD_PRIORITY[b.field] : 0),
   )[0]!;
-
-function parseAmount(num: string, scale: string | undefined, scales: Array<{ re: RegExp; factor: number }>): number | null {
-  let s = num.replace(/[\s\u00a0\u202f]/g, '');
-  // "1,5" and "34.99" are fractions; "300,000" and "1.200" group thousands
-  s = /[.,]\d{3}$/.test(s) && !/[.,]\d+[.,]/.test(s) ? s.replace(/[.,]/g, '') : s.replace(',', '.');
-  const n = Number(s);
-  if (!Number.isFinite(n)) return null;
-  const factor = scale ? (scales.find((x) => x.re.test(scale))?.factor ?? 1) : 1;
-  return Math.round(n * factor * 100) / 100;
-}
