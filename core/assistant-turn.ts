@@ -1,5 +1,7 @@
 import { extract } from './extract.ts';
 import type { Lang } from './language.ts';
+import { fuseSemantic } from './hybrid-search.ts';
+import { sizeAttribute } from './size-attribute.ts';
 import { describePreferences, mergePreferences, type ContextEntry, type Preferences } from './memory.ts';
 import { say, type PhraseBook } from './ports.ts';
 import type { EventKind, ReplyButton } from './ports.ts';
@@ -7,7 +9,6 @@ import {
   FIELDS,
   customerLabel,
   formatPrice,
-  fromMinor,
   MAX_FETCH,
   MAX_RESULTS,
   pickVariant,
@@ -22,17 +23,10 @@ import {
   type Product,
   type Profile,
   type SearchFilters,
-  type SearchResult,
   type Catalog,
-  type Semantic,
   type Turn,
   type Vocabulary,
-  variantLabel,
 } from './ports.ts';
-
-/** Semantic neighbours read per search, and the reciprocal-rank constant that fuses them with the lexical list. */
-const SEMANTIC_K = 40;
-const RRF_K = 60;
 
 export interface AssistantDeps {
   phrases: PhraseBook;
@@ -41,33 +35,6 @@ export interface AssistantDeps {
   summarize?: (digest: string) => Promise<string>;
   /** The store's profile as the catalog bears it out (profile-fit.ts); the profile as written when absent. */
   profile?: Profile;
-}
-
-/** A product as tools report it to the model: facts only, prices in currency units. */
-export function brief(p: Product, lang: Lang) {
-  return {
-    id: p.id,
-    name: p.name,
-    price: fromMinor(p.price, p.currency),
-    price_text: formatPrice(p.price, p.currency, lang),
-    old_price: p.oldPrice ? fromMinor(p.oldPrice, p.currency) : null,
-    category: p.category,
-    brand: p.brand || null,
-    color: p.color || null,
-    style: p.style || null,
-    material: p.material || null,
-    in_stock: p.stock > 0,
-    ...(p.family
-      ? {
-          variants: p.family.variants.map((v) => ({
-            id: v.id,
-            label: variantLabel(v, p.family!),
-            price_text: formatPrice(v.price, v.currency, lang),
-            in_stock: v.stock > 0,
-          })),
-        }
-      : {}),
-  };
 }
 
 /** What a search asked for and what it gave up to find something, for the answer's words. */
@@ -206,7 +173,10 @@ export class AssistantTurn {
     let result = await find(words, filters);
     // with a model, words left after the filters also search by meaning: the nearest products
     // that pass the same filters join the lexical ones
-    if (words.length && this.ctx.services.semantic) result = await this.hybrid(this.ctx.services.semantic, args.query ?? '', result, filters, opts);
+    if (words.length && this.ctx.services.semantic)
+      result = await fuseSemantic(this.catalog, this.ctx.services.semantic, args.query ?? '', result, filters, opts, (counts) =>
+        this.event('semantic', counts),
+      );
     const relaxed = [...missing];
     let f = { ...filters };
     let ws = words;
@@ -260,40 +230,6 @@ export class AssistantTurn {
         ? { words: ws.map((a) => a[0]).join(' '), categories: v.values('category').slice(0, SELLS_NAMED) }
         : undefined;
     return { ...result, didYouMean, labels, relaxed: result.products.length ? relaxed : [], ...(notSold ? { notSold } : {}) };
-  }
-
-  /**
-   * Lexical and semantic results fused by reciprocal rank (each list adds 1 / (RRF_K + rank)): a
-   * product both find ranks first. When every word matched, the lexical products are only
-   * reordered; otherwise the nearest join them. The shopper's words are embedded once; products
-   * under the similarity floor never join, so a thing the store does not sell still finds nothing.
-   */
-  private async hybrid(
-    semantic: Semantic,
-    text: string,
-    lexical: SearchResult,
-    filters: SearchFilters,
-    opts: { languages: string[]; limit: number },
-  ): Promise<SearchResult> {
-    const near = (await semantic.nearest(text, SEMANTIC_K))?.filter((n) => n.score >= semantic.minSimilarity);
-    if (!near?.length) return lexical;
-    const found = await this.catalog.search([], { ...filters, ids: near.map((n) => n.id) }, { ...opts, limit: near.length });
-    if (!found.products.length) return lexical;
-    const score = new Map<string, number>();
-    const byId = new Map<string, Product>();
-    const add = (p: Product, rank: number) => {
-      score.set(p.id, (score.get(p.id) ?? 0) + 1 / (RRF_K + rank));
-      byId.set(p.id, p);
-    };
-    lexical.products.forEach(add);
-    const rank = new Map(near.map((n, i) => [n.id, i]));
-    for (const p of found.products) add(p, rank.get(p.id)!);
-    // every word matched: meaning reorders those products and adds none (a bear's «побольше»
-    // stays among bears); otherwise the nearest join them
-    const pool = lexical.match === 'all' && lexical.products.length ? lexical.products : [...byId.values()];
-    const products = [...pool].sort((a, b) => score.get(b.id)! - score.get(a.id)!).slice(0, opts.limit);
-    this.event('semantic', { lexical: lexical.products.length, semantic: found.products.length });
-    return { ...lexical, products, match: lexical.products.length ? lexical.match : 'any' };
   }
 
   /**
@@ -503,16 +439,4 @@ export class AssistantTurn {
     }
     return null;
   }
-}
-
-/** A numeric size-like attribute the shown products share, with its range. */
-function sizeAttribute(products: Product[], keys: (k: string) => boolean): { key: string; min: number; max: number } | null {
-  const counts = new Map<string, number[]>();
-  for (const p of products)
-    for (const [k, v] of Object.entries(p.attributes)) {
-      const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+([.,]\d+)?$/.test(v) ? Number(v.replace(',', '.')) : NaN;
-      if (Number.isFinite(n) && keys(k)) counts.set(k, [...(counts.get(k) ?? []), n]);
-    }
-  const best = [...counts.entries()].sort((a, b) => b[1].length - a[1].length)[0];
-  return best ? { key: best[0], min: Math.min(...best[1]), max: Math.max(...best[1]) } : null;
 }

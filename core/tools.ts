@@ -1,7 +1,34 @@
 import { z } from 'zod';
-import { brief, type AssistantTurn } from './assistant-turn.ts';
-import type { Vocabulary } from './ports.ts';
+import type { AssistantTurn } from './assistant-turn.ts';
+import { formatPrice, fromMinor, variantLabel, type Lang, type Product, type Vocabulary } from './ports.ts';
 import { addToCart, addedPlan, cartFacts, cartView, startCheckout } from './cart.ts';
+
+/** A product as tools report it to the model: facts only, prices in currency units. */
+export function brief(p: Product, lang: Lang) {
+  return {
+    id: p.id,
+    name: p.name,
+    price: fromMinor(p.price, p.currency),
+    price_text: formatPrice(p.price, p.currency, lang),
+    old_price: p.oldPrice ? fromMinor(p.oldPrice, p.currency) : null,
+    category: p.category,
+    brand: p.brand || null,
+    color: p.color || null,
+    style: p.style || null,
+    material: p.material || null,
+    in_stock: p.stock > 0,
+    ...(p.family
+      ? {
+          variants: p.family.variants.map((v) => ({
+            id: v.id,
+            label: variantLabel(v, p.family!),
+            price_text: formatPrice(v.price, v.currency, lang),
+            in_stock: v.stock > 0,
+          })),
+        }
+      : {}),
+  };
+}
 
 /**
  * The model's tools. None takes a shopper id: every tool acts for the shopper of the webhook.
