@@ -178,20 +178,25 @@ export async function claimInbound(db: Tx, opts: { now: Date; leaseMs: number; l
 
 /**
  * Takes the text messages that followed a claimed text head within `gapMs` of each other (a
- * burst) under the head's claim, so they are answered as one turn and finished with it.
+ * burst) under the head's claim, so they are answered as one turn and finished with it. Rows a
+ * dead worker had taken into the head's burst (processing, their lease run out with the head's)
+ * are taken again, in order: skipping them would answer a later message before them.
  */
 export async function claimBurst(db: Tx, head: InboxRow, opts: { now: Date; gapMs: number; max: number }): Promise<InboxRow[]> {
   if (head.type !== 'text' || opts.gapMs <= 0) return [];
-  const next = await query<{ id: number | string; type: string; received_at: string }>(
+  const now = iso(opts.now);
+  const next = await query<{ id: number | string; type: string; received_at: string; free: boolean }>(
     db,
-    sql`select id, type, received_at from inbox where shopper_key = ${head.shopperKey} and status = 'pending' and id > ${head.id}
+    sql`select id, type, received_at, (status = 'pending' or lease_until < ${now}::timestamptz) as free from inbox
+    where shopper_key = ${head.shopperKey} and status in ('pending', 'processing') and id > ${head.id}
     order by id limit ${opts.max}`,
   );
   const ids: number[] = [];
   let last = head.receivedAt.getTime();
   for (const r of next) {
     const at = new Date(r.received_at).getTime();
-    if (r.type !== 'text' || at - last > opts.gapMs || at > opts.now.getTime()) break;
+    // a row another live claim holds ends the burst, like a gap or a tap
+    if (!r.free || r.type !== 'text' || at - last > opts.gapMs || at > opts.now.getTime()) break;
     ids.push(Number(r.id));
     last = at;
   }
@@ -200,7 +205,8 @@ export async function claimBurst(db: Tx, head: InboxRow, opts: { now: Date; gapM
     db,
     sql`update inbox set status = 'processing', attempts = attempts + 1, claim_token = ${head.claimToken},
       lease_until = (select lease_until from inbox where id = ${head.id})
-    where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::bigint) and status = 'pending'
+    where id in (select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::bigint)
+      and (status = 'pending' or (status = 'processing' and lease_until < ${now}::timestamptz))
     returning id, wamid, shopper_key, phone_number_id, type, message, contact, attempts, claim_token, message_at, received_at`,
   );
   return rows.map(toRow).sort((a, b) => a.id - b.id);
