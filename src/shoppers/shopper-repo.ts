@@ -67,7 +67,7 @@ export async function saveAlert(
   a: {
     shopperKey: string;
     productId: string;
-    kind: 'price' | 'percent' | 'any' | 'stock';
+    kind: (typeof priceAlerts.$inferInsert)['kind'];
     percent: number | null;
     basePrice: number;
     targetPrice: number;
