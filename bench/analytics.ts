@@ -22,7 +22,7 @@ import { createApp } from '../src/app.ts';
 import { addDays } from '../src/analytics/period.ts';
 import { loadConfig } from '../src/config.ts';
 import { accounts } from '../src/console/manager-accounts.ts';
-import { buildServices } from '../src/services.ts';
+import { buildServices } from '../src/services/services.ts';
 import { sql } from '../src/db/database.ts';
 import { seededMessages, seedTraffic, YEAR_OF_A_BUSY_STORE } from './analytics-seed.ts';
 import { headline, pct, table } from './lib.ts';

@@ -23,7 +23,7 @@ import { loadConfig } from '../src/config.ts';
 import { query, sql } from '../src/db/database.ts';
 import { renderInvoice } from '../src/orders/invoice.ts';
 import { listOrders } from '../src/orders/order-repo.ts';
-import { buildServices, type Services } from '../src/services.ts';
+import { buildServices, type Services } from '../src/services/services.ts';
 import { messagesEnvelope } from '../src/webhook/envelopes.ts';
 import { signBody } from '../src/webhook/signature.ts';
 import { FakeGraphApi } from '../test/fakes/graph-api.ts';

@@ -10,7 +10,7 @@ import postgres from 'postgres';
 import { loadConfig } from '../src/config.ts';
 import { query, sql } from '../src/db/database.ts';
 import { runPriceAlerts } from '../src/jobs/price-alerts.ts';
-import { buildServices } from '../src/services.ts';
+import { buildServices } from '../src/services/services.ts';
 import { FakeGraphApi } from '../test/fakes/graph-api.ts';
 import { table, headline } from './lib.ts';
 

@@ -14,7 +14,7 @@ import postgres from 'postgres';
 import { createApp } from '../src/app.ts';
 import { loadDemoCatalogIfEmpty } from '../src/catalog/demo.ts';
 import { loadConfig } from '../src/config.ts';
-import { buildServices } from '../src/services.ts';
+import { buildServices } from '../src/services/services.ts';
 import { signBody } from '../src/webhook/signature.ts';
 import { FakeGraphApi } from '../test/fakes/graph-api.ts';
 import { FakeOpenAI } from '../test/fakes/openai.ts';

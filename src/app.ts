@@ -11,7 +11,7 @@ import { formatPrice, fromMinor } from './catalog/money.ts';
 import { catalogFile } from './exchange/exchange-files.ts';
 import { onecRoutes } from './exchange/onec-routes.ts';
 import { sandboxRoutes } from './sandbox/routes.ts';
-import type { Services } from './services.ts';
+import type { Services } from './services/services.ts';
 import { signBody } from './webhook/signature.ts';
 import { webhookRoutes } from './webhook/routes.ts';
 
@@ -107,7 +107,7 @@ export function createApp(s: Services): Hono<Env> {
     app.get('/', (c) => c.redirect('/sandbox'));
     const store = () => {
       const p = s.profile.current();
-      return { name: p.name, lang: p.defaultLanguage, words: pageWords(s.assistant.phrases, p.defaultLanguage, 'ui_') };
+      return { name: p.name, lang: p.defaultLanguage, words: pageWords(s.phrases, p.defaultLanguage, 'ui_') };
     };
     const products = async (ids: string[]) => {
       const lang = s.profile.current().defaultLanguage;

@@ -5,7 +5,7 @@ import { loadConfig, type Config } from './config.ts';
 import { ConfigError, TemplateError } from './errors.ts';
 import { loadDemoCatalogIfEmpty } from './catalog/demo.ts';
 import { removeServerInfo, writeServerInfo } from './server-info.ts';
-import { buildServices, type Services } from './services.ts';
+import { buildServices, type Services } from './services/services.ts';
 import cron, { type ScheduledTask } from 'node-cron';
 import { jobSchedules, runJob } from './jobs/jobs.ts';
 import { BackgroundFailures, installRejectionAlarm } from './background.ts';

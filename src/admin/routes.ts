@@ -8,12 +8,12 @@ import { z } from 'zod';
 import { recentExchanges } from '../exchange/exchange-repo.ts';
 import { accounts, checkLogin, MIN_PASSWORD, SESSION_COOKIE, type Manager } from '../console/manager-accounts.ts';
 import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError, UnauthorizedError } from '../errors.ts';
-import { runJob } from '../jobs/jobs.ts';
+import { runJob, type JobServices } from '../jobs/jobs.ts';
 import { reportTables, toCsv } from '../analytics/analytics-report.ts';
 import { periodOf, periodQuery } from '../analytics/period.ts';
 import { ORDER_STATUSES } from '../orders/order-repo.ts';
 import { sameSecret } from '../secret.ts';
-import type { Services } from '../services.ts';
+import type { CatalogArea } from '../services/services.ts';
 import { exportShopper, forgetShopper } from '../shoppers/shopper-data.ts';
 import { ownPageWrite } from '../request-origin.ts';
 
@@ -46,7 +46,7 @@ export type Actor = { kind: 'admin' } | { kind: 'manager'; manager: Manager };
 const CONSOLE_MAY = /^\/admin\/api\/(escalations|orders|analytics)(\/|$)|^\/admin\/api\/catalog\/exchanges$/;
 
 /** `/admin/api/*`: Bearer ADMIN_TOKEN, or a manager's console session for the console's part. */
-export function adminRoutes(s: Services): Hono<{ Variables: { actor: Actor } }> {
+export function adminRoutes(s: JobServices & Pick<CatalogArea, 'vocabulary'>): Hono<{ Variables: { actor: Actor } }> {
   const app = new Hono<{ Variables: { actor: Actor } }>();
   const bearer = bearerAuth({
     verifyToken: (token) => sameSecret(token, s.adminToken),

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { readLiveServer } from '../server-info.ts';
-import { buildServices } from '../services.ts';
+import { buildServices } from '../services/services.ts';
 
 /** A CLI failure the user can fix: printed as one line, exit code 1. */
 export class UsageError extends Error {}

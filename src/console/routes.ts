@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { BadRequestError, UnauthorizedError } from '../errors.ts';
 import { accounts, SESSION_COOKIE } from './manager-accounts.ts';
 import { sameSecret } from '../secret.ts';
-import type { Services } from '../services.ts';
+import type { AnalyticsArea, HandoffArea, Platform } from '../services/services.ts';
 import { ownPageWrite, requestOrigin } from '../request-origin.ts';
 import { Attempts, LOCKOUT_MS, WRONG_PASSWORDS } from '../kv/attempts.ts';
 import { kvKeys } from '../kv/kv.ts';
@@ -32,7 +32,7 @@ const body = <T extends z.ZodType>(schema: T) =>
  * calls to the admin API carry) and its server-sent events. The events also take the admin
  * token as a query parameter, for tools (EventSource cannot send headers).
  */
-export function consoleRoutes(s: Services): Hono {
+export function consoleRoutes(s: Platform & HandoffArea & AnalyticsArea): Hono {
   const app = new Hono();
   app.use('*', async (c, next) => {
     ownPageWrite(c, s.config.TRUST_PROXY === 'on');
@@ -46,7 +46,7 @@ export function consoleRoutes(s: Services): Hono {
     const html = renderPage(PAGE.replace('{{TIME_ZONE}}', JSON.stringify(p.timeZone)), {
       name: p.name,
       lang: p.managerLanguage,
-      words: pageWords(s.assistant.phrases, p.managerLanguage, 'mgr_ui_'),
+      words: pageWords(s.phrases, p.managerLanguage, 'mgr_ui_'),
     });
     return c.html(html, 200, pageHeaders(html));
   });
@@ -90,7 +90,7 @@ export function consoleRoutes(s: Services): Hono {
   app.get('/analytics', (c) => {
     const p = s.profile.current();
     const page = ANALYTICS_PAGE.replace('{{TODAY}}', JSON.stringify(s.analytics.today())).replace('{{CURRENCY}}', JSON.stringify(p.currency));
-    const html = renderPage(page, { name: p.name, lang: p.managerLanguage, words: pageWords(s.assistant.phrases, p.managerLanguage, 'mgr_ui_') });
+    const html = renderPage(page, { name: p.name, lang: p.managerLanguage, words: pageWords(s.phrases, p.managerLanguage, 'mgr_ui_') });
     return c.html(html, 200, pageHeaders(html));
   });
   /** The page's numbers and its tables (the same as GET /admin/api/analytics and its CSV), for a signed-in manager. */

@@ -1,6 +1,6 @@
 import { validate } from 'node-cron';
 import { ConfigError, NotFoundError } from '../errors.ts';
-import type { Services } from '../services.ts';
+import type { AnalyticsArea, CatalogArea, Commerce, HandoffArea, Messaging, Platform } from '../services/services.ts';
 import { runAbandonedCarts } from './abandoned-carts.ts';
 import { syncMetaCatalog } from '../catalog/meta-catalog.ts';
 import { runNewArrivals } from './new-arrivals.ts';
@@ -13,9 +13,14 @@ export type JobResult = { job: string; ran: boolean; reason?: string; counts?: R
 /** A job's counts, or its counts and a report to print (what Meta refused). */
 type JobOutcome = Record<string, number> | { counts: Record<string, number>; report: unknown };
 
+/** What the jobs reach together; each job's own parameter names the part it uses. */
+export type JobServices = Platform & Pick<Messaging, 'sender' | 'client'> & HandoffArea & Commerce & Pick<CatalogArea, 'catalogWrites'> & AnalyticsArea;
+
+type Notify = Pick<Messaging, 'sender'>;
+
 /** Every scheduled job by name; each reports what it did as counts. */
-const JOBS: Record<string, (s: Services) => Promise<JobOutcome>> = {
-  'price-alerts': async (s) => {
+const JOBS: Record<string, (s: JobServices) => Promise<JobOutcome>> = {
+  'price-alerts': async (s: Platform & Notify) => {
     const counts = await runPriceAlerts({
       db: s.database.db,
       now: s.clock.now(),
@@ -25,26 +30,26 @@ const JOBS: Record<string, (s: Services) => Promise<JobOutcome>> = {
     if (counts.enqueued || counts.backInStock) s.sender.pump.notify();
     return { ...counts };
   },
-  'escalation-sla': async (s) => {
+  'escalation-sla': async (s: HandoffArea & Notify) => {
     const counts = await s.handoff.runSla();
     s.sender.pump.notify();
     return counts;
   },
-  'crm-sync': async (s) => ({ ...(await s.handoff.syncCrm()), ...(await s.orders.syncCrm()) }),
-  'abandoned-carts': async (s) => {
+  'crm-sync': async (s: HandoffArea & Commerce) => ({ ...(await s.handoff.syncCrm()), ...(await s.orders.syncCrm()) }),
+  'abandoned-carts': async (s: Platform & HandoffArea & Notify) => {
     const counts = await runAbandonedCarts({
       db: s.database.db,
       now: s.clock.now(),
       hours: s.config.ABANDONED_CART_HOURS,
       templates: s.templates.current(),
-      phrases: s.assistant.phrases,
+      phrases: s.phrases,
       defaultLanguage: s.profile.current().defaultLanguage,
       managers: s.handoff.managers,
     });
     if (counts.freeForm || counts.template) s.sender.pump.notify();
     return { ...counts };
   },
-  'meta-catalog': async (s) => {
+  'meta-catalog': async (s: Platform & Pick<Messaging, 'client'>) => {
     const r = await syncMetaCatalog({
       db: s.database.db,
       client: s.client,
@@ -55,7 +60,7 @@ const JOBS: Record<string, (s: Services) => Promise<JobOutcome>> = {
     });
     return { counts: { sent: r.sent, refused: r.refused.length }, report: { refused: r.refused } };
   },
-  'catalog-feed': async (s): Promise<JobOutcome> => {
+  'catalog-feed': async (s: Platform & Pick<CatalogArea, 'catalogWrites'>): Promise<JobOutcome> => {
     if (!s.config.CATALOG_FEED_URL) return { counts: { failed: 1 }, report: { status: 'failed', error: 'CATALOG_FEED_URL is not set' } };
     const r = await pullFeed({
       db: s.database.db,
@@ -71,11 +76,11 @@ const JOBS: Record<string, (s: Services) => Promise<JobOutcome>> = {
       report: r,
     };
   },
-  analytics: async (s): Promise<JobOutcome> => {
+  analytics: async (s: AnalyticsArea): Promise<JobOutcome> => {
     const r = await s.analytics.refresh();
     return { counts: { days: r.days }, report: r };
   },
-  'new-arrivals': async (s) => {
+  'new-arrivals': async (s: Platform & Notify) => {
     const counts = await runNewArrivals({
       db: s.database.db,
       now: s.clock.now(),
@@ -123,7 +128,7 @@ export function jobSchedules(env: {
  * does not run that tick a second time. Postgres down: nothing is claimed and nothing runs
  * (the jobs need it anyway); Redis down changes nothing.
  */
-export async function runJob(s: Services, name: string, opts: { tick?: Date } = {}): Promise<JobResult> {
+export async function runJob(s: JobServices, name: string, opts: { tick?: Date } = {}): Promise<JobResult> {
   const job = JOBS[name];
   if (!job) throw new NotFoundError(`no job "${name}" (have: ${JOB_NAMES.join(', ')})`);
   const claims = new JobClaims(s.database.db);

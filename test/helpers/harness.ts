@@ -3,7 +3,7 @@ import { createApp } from '../../src/app.ts';
 import { loadDemoCatalogIfEmpty } from '../../src/catalog/demo.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { loadConfig, sampleStoreDir } from '../../src/config.ts';
-import { buildServices, type BuildOptions, type Services } from '../../src/services.ts';
+import { buildServices, type BuildOptions, type Services } from '../../src/services/services.ts';
 import { signBody } from '../../src/webhook/signature.ts';
 import { messagesEnvelope, statusesEnvelope, textMessage, unixSeconds } from '../../src/webhook/envelopes.ts';
 import type { Backend } from './backends.ts';

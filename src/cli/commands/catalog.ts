@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { loadConfig, type Config } from '../../config.ts';
 import { createLogger } from '../../log.ts';
 import { readLiveServer } from '../../server-info.ts';
-import { buildServices } from '../../services.ts';
+import { buildServices } from '../../services/services.ts';
 import { UsageError, whereStored, type Command } from '../command.ts';
 import { runJobCommand } from './jobs.ts';
 

@@ -1,7 +1,7 @@
 import { accounts, checkLogin, MIN_PASSWORD, type Manager } from '../../console/manager-accounts.ts';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../config.ts';
-import type { buildServices } from '../../services.ts';
+import type { buildServices } from '../../services/services.ts';
 import { type liveServer, UsageError, whereStored, withServices, type Command } from '../command.ts';
 
 /** The first line of stdin (a password piped in), or null when stdin is a terminal. */
