@@ -2,15 +2,9 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { loadConfig, type Config } from '../../config.ts';
-import { createLogger } from '../../log.ts';
-import { readLiveServer } from '../../server-info.ts';
-import { buildServices } from '../../services/services.ts';
 import { UsageError, whereStored, type Command } from '../command.ts';
+import { withOperations } from '../operations.ts';
 import { runJobCommand } from './jobs.ts';
-
-type ImportAnswer =
-  | { ok: true; format: string; counts: Record<string, number>; errors: Array<{ line: number; error: string }> }
-  | { ok: false; error: string; errors: Array<{ line: number; error: string }> };
 
 /** An import's counts in words: rows formats as products, CommerceML as what 1C's file held. */
 function importSummary(counts: Record<string, number>): string {
@@ -35,46 +29,34 @@ function importSummary(counts: Record<string, number>): string {
  */
 async function catalogImport(config: Config, file: string, replace: boolean): Promise<number> {
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${file}: no such file`);
-  const size = String(statSync(file).size);
-  const server = config.DATABASE_URL ? null : readLiveServer(config.DATA_DIR);
   // a catalog may be imported before the store's first start: the database is made, and the line says where
-  const made = !server && !config.DATABASE_URL && !config.DATA_DIR.startsWith('memory://') && !existsSync(join(config.DATA_DIR, 'PG_VERSION'));
-  const where = `${server ? 'through the running server, ' : ''}into ${whereStored(config)}${made ? ' (made now)' : ''}`;
-  const report = (r: ImportAnswer) => {
-    for (const e of r.errors) process.stderr.write(`${file}:${e.line}: ${e.error}\n`);
-    if (!r.ok) {
-      console.error(`${file}: not imported, the catalog in ${whereStored(config)} is as it was: ${r.error}`);
-      return 1;
-    }
-    console.log(`imported ${file} (${r.format}) ${where}: ${importSummary(r.counts)}`);
-    return r.errors.length ? 1 : 0;
-  };
-  if (server) {
-    const res = await fetch(`http://127.0.0.1:${server.port}/admin/api/catalog/import${replace ? '?replace=true' : ''}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${config.ADMIN_TOKEN ?? server.adminToken}`, 'content-length': size },
-      body: Readable.toWeb(createReadStream(file)) as ReadableStream,
-      duplex: 'half',
-    } as RequestInit);
-    const body = (await res.json()) as { format: string; counts: Record<string, number>; errors: Array<{ line: number; error: string }> } & {
-      error?: { message: string; fields?: { rows?: string[] } };
-    };
-    if (!res.ok) {
+  const made = !config.DATABASE_URL && !config.DATA_DIR.startsWith('memory://') && !existsSync(join(config.DATA_DIR, 'PG_VERSION'));
+  return withOperations(
+    config,
+    async ({ ops, fetch, where }) => {
+      // the typed client sends JSON and forms; the file goes as it is, streamed, on the same transport
+      const res = await fetch(ops.catalog.import.$url({ query: replace ? { replace: 'true' } : {} }), {
+        method: 'POST',
+        headers: { 'content-length': String(statSync(file).size) },
+        body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+      const body = (await res.json()) as { format: string; counts: Record<string, number>; errors: Array<{ line: number; error: string }> } & {
+        error?: { message: string; fields?: { rows?: string[] } };
+      };
       const rows = (body.error?.fields?.rows ?? []).map((r) => /^line (\d+): (.*)$/s.exec(r)).flatMap((m) => (m ? [{ line: Number(m[1]), error: m[2]! }] : []));
-      return report({ ok: false, error: body.error?.message ?? `the server answered ${res.status}`, errors: rows });
-    }
-    return report({ ok: true, ...body });
-  }
-  // the report below names every skipped row: the log adds only what failed outright
-  const services = await buildServices({ ...config, CRON: 'off' }, { log: createLogger({ level: 'error', stderr: true }) });
-  try {
-    const r = await services.catalogWrites.stream({ source: 'file', body: createReadStream(file), declaredLength: size, replace });
-    // deliver the price alerts the new prices fired before exiting
-    await services.sender.pump.drain();
-    return report(r);
-  } finally {
-    await services.close();
-  }
+      for (const e of res.ok ? body.errors : rows) process.stderr.write(`${file}:${e.line}: ${e.error}\n`);
+      if (!res.ok) {
+        console.error(
+          `${file}: not imported, the catalog in ${whereStored(config)} is as it was: ${body.error?.message ?? `the server answered ${res.status}`}`,
+        );
+        return 1;
+      }
+      console.log(`imported ${file} (${body.format}) ${where('into')}${made ? ' (made now)' : ''}: ${importSummary(body.counts)}`);
+      return body.errors.length ? 1 : 0;
+    },
+    { makeDatabase: true },
+  );
 }
 
 /** The catalog: import a file, push to the Meta catalog. */

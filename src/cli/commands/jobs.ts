@@ -1,19 +1,13 @@
 import { loadConfig } from '../../config.ts';
-import { runJob } from '../../jobs/jobs.ts';
-import { printResponse, withServices, type Command } from '../command.ts';
+import type { Command } from '../command.ts';
+import { answer, withOperations } from '../operations.ts';
 
-/** A job, through the running server's admin API when there is one (PGlite: one process per data directory). */
+/** A job, run once across processes; in process, what it enqueued is delivered before the command exits. */
 export const runJobCommand = (name: string) =>
-  withServices(
-    loadConfig(),
-    async (api) => printResponse(await api(`/jobs/${encodeURIComponent(name)}/run`, { method: 'POST' })),
-    async (s) => {
-      console.log(JSON.stringify(await runJob(s, name)));
-      // deliver what the job enqueued before exiting
-      await s.sender.pump.drain();
-      return 0;
-    },
-  );
+  withOperations(loadConfig(), async ({ ops }) => {
+    console.log(JSON.stringify(await answer(await ops.jobs[':name'].run.$post({ param: { name } }))));
+    return 0;
+  });
 
 /** The jobs: run one now. */
 export const jobsCommands: Record<string, Command> = {

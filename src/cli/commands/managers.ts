@@ -1,8 +1,8 @@
-import { accounts, checkLogin, MIN_PASSWORD, type Manager } from '../../console/manager-accounts.ts';
+import { checkLogin, MIN_PASSWORD } from '../../console/manager-accounts.ts';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../config.ts';
-import type { buildServices } from '../../services/services.ts';
-import { type liveServer, UsageError, whereStored, withServices, type Command } from '../command.ts';
+import { UsageError, type Command } from '../command.ts';
+import { answer, type Operations, withOperations } from '../operations.ts';
 
 /** The first line of stdin (a password piped in), or null when stdin is a terminal. */
 async function stdinLine(): Promise<string | null> {
@@ -21,39 +21,20 @@ async function newPassword(fromStdin: boolean): Promise<{ password: string; made
   return { password: line, made: false };
 }
 
-/** A change to a console account, through the running server or in the database; its line says where it was written. */
-const managerCommand = (
-  viaApi: (api: NonNullable<ReturnType<typeof liveServer>>) => Promise<Response>,
-  direct: (s: Awaited<ReturnType<typeof buildServices>>) => Promise<unknown>,
-  done: (body: unknown) => string,
-  opts: { writes: boolean } = { writes: true },
-) => {
-  const config = loadConfig();
-  const where = (line: string, how: string) => (opts.writes ? `${line} (${how}${whereStored(config)})` : line);
-  return withServices(
-    config,
-    async (api) => {
-      const res = await viaApi(api);
-      const body = (await res.json()) as { error?: { message: string } };
-      if (!res.ok) throw new UsageError(body.error?.message ?? `HTTP ${res.status}`);
-      console.log(where(done(body), 'through the running server, in '));
-      return 0;
-    },
-    async (s) => {
-      console.log(where(done(await direct(s)), 'in '));
-      return 0;
-    },
-  );
-};
+/** A console-account operation; a line that writes says where it wrote. */
+const managerCommand = (call: (ops: Operations) => Promise<string>, opts: { writes: boolean } = { writes: true }) =>
+  withOperations(loadConfig(), async ({ ops, where }) => {
+    const line = await call(ops);
+    console.log(opts.writes ? `${line} (${where('in')})` : line);
+    return 0;
+  });
 
 const toggleManager = (login: string, disabled: boolean) =>
-  managerCommand(
-    (api) => api(`/managers/${encodeURIComponent(login)}/${disabled ? 'disable' : 'enable'}`, { method: 'POST' }),
-    async (s) => {
-      if (!(await accounts.setDisabled(s.database.db, login, disabled, new Date()))) throw new UsageError('no manager with this login');
-    },
-    () => `${login} ${disabled ? 'disabled' : 'enabled'}`,
-  );
+  managerCommand(async (ops) => {
+    const account = ops.managers[':login'];
+    await answer(await (disabled ? account.disable : account.enable).$post({ param: { login } }));
+    return `${login} ${disabled ? 'disabled' : 'enabled'}`;
+  });
 
 /** Console accounts. */
 export const managersCommands: Record<string, Command> = {
@@ -69,15 +50,10 @@ export const managersCommands: Record<string, Command> = {
       if (values.phone !== undefined && !/^\+?\d{6,15}$/.test(String(values.phone))) throw new UsageError('--phone is an international number, digits only');
       const { password, made } = await newPassword(values['password-stdin'] === true);
       const m = { login: login!, name: values.name.trim(), phone: typeof values.phone === 'string' ? values.phone : null, password };
-      return managerCommand(
-        (api) => api('/managers', { method: 'POST', body: m }),
-        async (s) => {
-          const r = await accounts.create(s.database.db, m, new Date());
-          if (r === 'taken') throw new UsageError(`the login "${login}" is taken`);
-          return r;
-        },
-        () => `created ${login}${made ? `; password: ${password} (shown once)` : ''}`,
-      );
+      return managerCommand(async (ops) => {
+        await answer(await ops.managers.$post({ json: m }));
+        return `created ${login}${made ? `; password: ${password} (shown once)` : ''}`;
+      });
     },
   },
   'managers passwd': {
@@ -87,13 +63,10 @@ export const managersCommands: Record<string, Command> = {
     options: { 'password-stdin': { type: 'boolean' } },
     async run({ positionals: [login], values }) {
       const { password, made } = await newPassword(values['password-stdin'] === true);
-      return managerCommand(
-        (api) => api(`/managers/${encodeURIComponent(login!)}/password`, { method: 'POST', body: { password } }),
-        async (s) => {
-          if (!(await accounts.setPassword(s.database.db, login!, password))) throw new UsageError('no manager with this login');
-        },
-        () => `password set for ${login}${made ? `: ${password} (shown once)` : ''}`,
-      );
+      return managerCommand(async (ops) => {
+        await answer(await ops.managers[':login'].password.$post({ param: { login: login! }, json: { password } }));
+        return `password set for ${login}${made ? `: ${password} (shown once)` : ''}`;
+      });
     },
   },
   'managers disable': {
@@ -114,10 +87,8 @@ export const managersCommands: Record<string, Command> = {
     positionals: 0,
     run: () =>
       managerCommand(
-        (api) => api('/managers'),
-        async (s) => ({ managers: await accounts.list(s.database.db) }),
-        (body) =>
-          (body as { managers: Manager[] }).managers
+        async (ops) =>
+          (await answer(await ops.managers.$get())).managers
             .map((m) => `${m.login.padEnd(20)} ${m.name}${m.phone ? ` +${m.phone}` : ''}${m.disabled ? ' (disabled)' : ''}`)
             .join('\n') || 'no accounts yet: vitrina managers add LOGIN --name NAME',
         { writes: false },

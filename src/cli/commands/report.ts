@@ -1,8 +1,8 @@
 import { reportTables, toCsv, type AnalyticsReport } from '../../analytics/analytics-report.ts';
-import { isDay, periodOf } from '../../analytics/period.ts';
+import { isDay } from '../../analytics/period.ts';
 import { loadConfig } from '../../config.ts';
-import { runJob } from '../../jobs/jobs.ts';
-import { UsageError, withServices, type Command } from '../command.ts';
+import { UsageError, type Command } from '../command.ts';
+import { answer, withOperations } from '../operations.ts';
 
 /** `report --csv` without --table: every table in one long CSV (table, row, column, value). */
 function longCsv(tables: ReturnType<typeof reportTables>): string {
@@ -32,22 +32,11 @@ export const reportCommands: Record<string, Command> = {
         }
         return 0;
       };
-      return withServices(
-        loadConfig(),
-        async (api) => {
-          await api('/jobs/analytics/run', { method: 'POST' });
-          const res = await api(`/analytics?${q}`);
-          if (!res.ok) throw new UsageError(((await res.json()) as { error: { message: string } }).error.message);
-          return print((await res.json()) as AnalyticsReport);
-        },
-        async (s) => {
-          for (const [k, v] of q) if (!isDay(v)) throw new UsageError(`--${k} is a calendar day such as 2026-11-30`);
-          await runJob(s, 'analytics');
-          const { from, to } = periodOf({ from: q.get('from') ?? undefined, to: q.get('to') ?? undefined }, s.analytics.today());
-          if (from > to) throw new UsageError('--from comes before --to');
-          return print(await s.analytics.report(from, to));
-        },
-      );
+      for (const [k, v] of q) if (!isDay(v)) throw new UsageError(`--${k} is a calendar day such as 2026-11-30`);
+      return withOperations(loadConfig(), async ({ ops }) => {
+        await answer(await ops.jobs[':name'].run.$post({ param: { name: 'analytics' } }));
+        return print((await answer(await ops.analytics.$get({ query: Object.fromEntries(q) }))) as AnalyticsReport);
+      });
     },
   },
 };
