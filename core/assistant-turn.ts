@@ -14,7 +14,6 @@ import {
   pickVariant,
   recommend,
   recordView,
-  savePreferences,
   saveAlert,
   toMinor,
   type Field,
@@ -75,8 +74,6 @@ export type SearchArgs = {
  * kayaks?".
  */
 const RELAX_ORDER = ['words', 'weak', 'style', 'material', 'color', 'brand', 'budget'] as const;
-
-const pendingPreferences = new WeakMap<Turn, { prefs: Preferences }>();
 
 /**
  * The state of one turn and the actions both assistants take through it. Every action is for
@@ -383,15 +380,7 @@ export class AssistantTurn {
     if (JSON.stringify(next) === JSON.stringify(this.prefs)) return next;
     this.prefs = next;
     // however often they change in a turn, preferences are written once, as they end up
-    const pending = pendingPreferences.get(this.ctx);
-    if (pending) pending.prefs = next;
-    else {
-      const latest = { prefs: next };
-      pendingPreferences.set(this.ctx, latest);
-      const shopper = this.shopper;
-      const at = this.now();
-      this.ctx.effect((tx) => savePreferences(tx, shopper, latest.prefs, at));
-    }
+    this.ctx.rememberPreferences(next, this.now());
     this.event('preference', { change });
     return next;
   }

@@ -2,7 +2,7 @@ import { asLang, detectLanguage, type Lang } from './language.ts';
 import { LANGUAGE_NAME, llmAnswer, type LlmOptions } from './llm-assistant.ts';
 import { appendContext, loadContext, savedPreferences } from './memory.ts';
 import { offlineAnswer } from './offline-assistant.ts';
-import { saveLanguage, say, workingHours, type PhraseBook } from './ports.ts';
+import { say, workingHours, type PhraseBook } from './ports.ts';
 import { render, type ReplyPlan } from './render.ts';
 import { FittedProfiles } from './profile-fit.ts';
 import { AssistantTurn } from './assistant-turn.ts';
@@ -98,8 +98,7 @@ export class Assistant {
     if (opts.heard) ctx.replyText(say(this.phrases, lang, 'voice_heard', { text }));
     if (saved !== lang) {
       // templates (price alerts, new arrivals) go out in the language the shopper writes in
-      const key = ctx.shopper.key;
-      ctx.effect((tx) => saveLanguage(tx, key, lang));
+      ctx.rememberLanguage(lang);
     }
     let s = await this.session(ctx, lang);
     await s.learnFrom(text);

@@ -18,6 +18,7 @@ import type { Profile } from '../src/profile/store-profile.ts';
 import type { OutboundMessage } from '../src/whatsapp/messages.ts';
 import type { Orders } from '../src/orders/orders.ts';
 import type { CheckoutState } from '../src/orders/cart-repo.ts';
+import type { Preferences } from '../src/shoppers/shopper-repo.ts';
 
 export type { Config, Clock, Db, Tx, Handoff, Logger, Kv, OutboundMessage, Profile, Vocabulary };
 export type { StoreInfo } from '../src/profile/store-profile.ts';
@@ -40,7 +41,7 @@ export { keys, normalize } from '../src/catalog/words.ts';
 export { formatPrice, fromMinor, toMinor } from '../src/catalog/money.ts';
 export { LANGS, LOCALE, asLang, isLang, type Lang } from '../src/lang.ts';
 export { say, type PhraseBook } from '../src/phrases.ts';
-export { recordView, saveAlert, saveLanguage, savePreferences, type Preferences } from '../src/shoppers/shopper-repo.ts';
+export { recordView, saveAlert, type Preferences } from '../src/shoppers/shopper-repo.ts';
 export { recommend } from '../src/catalog/recommendations.ts';
 export { workingHours } from '../src/handoff/working-hours.ts';
 export { TemplateError } from '../src/errors.ts';
@@ -160,8 +161,12 @@ export interface Turn {
   language: string;
   /** Registers a side effect, run in the transaction that marks the message done. */
   effect(fn: Effect): this;
-  /** An analytics event, written with the turn's other effects (one insert for all). */
+  /** An analytics event, written with the message's finish (one statement for the turns finishing together). */
   event(kind: EventKind, data: Record<string, unknown>): this;
+  /** The language the shopper writes in now (templates follow it); written with the message's finish. */
+  rememberLanguage(language: string): this;
+  /** The shopper's preferences as this turn leaves them (the last call wins); written with the message's finish. */
+  rememberPreferences(prefs: Preferences, at: Date): this;
   /** Runs after the commit, best effort (cache refresh, conversation context). */
   afterCommit(fn: () => Promise<void>): this;
   /** A stable key for this message's n-th effect of a kind. */

@@ -1,6 +1,7 @@
 import type { Assistant } from '../core/assistant.ts';
 import type { CoreServices, Effect, InboundKind, InboundLocation, InboundMedia, InboundOrder, InboundView, Turn } from '../core/ports.ts';
-import { analyticsEvents } from '../src/db/schema.ts';
+import { noWrites, type TurnWrites } from '../src/inbox/turn-writes.ts';
+import type { Preferences } from '../src/shoppers/shopper-repo.ts';
 import type { InboxRow } from '../src/inbox/inbox-repo.ts';
 import type { TurnShopper } from '../src/inbox/inbox-worker.ts';
 import type { Logger } from '../src/log.ts';
@@ -84,15 +85,26 @@ export class TurnContext implements Turn {
     return this;
   }
 
-  private readonly events: Array<typeof analyticsEvents.$inferInsert> = [];
+  /** Language, preferences and events: data the statement that finishes the message writes (src/inbox/turn-writes.ts). */
+  readonly writes: TurnWrites = noWrites();
 
   /**
-   * An analytics event of this turn. All of them go in with one insert at commit, each keyed by
-   * the message and its place in the turn, so a retried turn adds none.
+   * An analytics event of this turn. They go in with the message's finish, each keyed by the
+   * message and its place in the turn, so a retried turn adds none.
    */
   event(kind: EventKind, data: Record<string, unknown>): this {
-    if (this.events.length === 0) this.effect(async (tx) => void (await tx.insert(analyticsEvents).values(this.events).onConflictDoNothing()));
-    this.events.push({ dedupeKey: this.key(kind, this.events.length), shopperKey: this.shopper.key, kind, data, at: this.services.clock.now() });
+    const events = this.writes.events;
+    events.push({ dedupeKey: this.key(kind, events.length), shopperKey: this.shopper.key, kind, data, at: this.services.clock.now() });
+    return this;
+  }
+
+  rememberLanguage(language: string): this {
+    this.writes.language = language;
+    return this;
+  }
+
+  rememberPreferences(data: Preferences, at: Date): this {
+    this.writes.preferences = { data, at };
     return this;
   }
 

@@ -59,6 +59,12 @@ function session(history: ContextEntry[] = [], over: Catalog = catalog, words = 
     event() {
       return this;
     },
+    rememberLanguage() {
+      return this;
+    },
+    rememberPreferences() {
+      return this;
+    },
     afterCommit() {
       return this;
     },

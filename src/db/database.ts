@@ -184,7 +184,7 @@ export async function query<T>(db: Tx, q: SQL): Promise<T[]> {
   return (Array.isArray(res) ? res : (res as { rows: T[] }).rows) as T[];
 }
 
-export { sql };
+export { sql, type SQL };
 
 /** Timestamps go into raw SQL as ISO strings: drizzle's postgres.js driver does not serialize Date. */
 export const iso = (d: Date): string => d.toISOString();

@@ -4,7 +4,8 @@ import type { Db, Tx } from '../db/database.ts';
 import { maskId, type Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { Batcher } from '../db/batcher.ts';
-import { finishManyWithReplies, finishWithReplies } from '../outbox/outbox-repo.ts';
+import { finishManyWithReplies } from '../outbox/outbox-repo.ts';
+import { noWrites, turnWritesCtes, type TurnWrites } from './turn-writes.ts';
 import { Pump } from '../worker/pump.ts';
 import type { WhatsAppClient } from '../whatsapp/client.ts';
 import type * as wa from '../whatsapp/messages.ts';
@@ -23,9 +24,15 @@ export interface TurnShopper {
 }
 
 /** What a turn decided: replies, and writes to commit with them. */
+/** A turn as its finishing statement takes it. */
+type Finish = Parameters<typeof finishManyWithReplies>[1][number] & { row: InboxRow; writes: TurnWrites };
+const writesOf = (t: Finish) => ({ inboxId: t.row.id, shopperKey: t.row.shopperKey, writes: t.writes });
+
 export interface TurnResult {
   readonly replies: wa.OutboundMessage[];
-  /** Writes that must happen exactly once: they run in the transaction that marks the message done. */
+  /** The turn's routine writes (language, preferences, events): in the statement that marks the message done. */
+  readonly writes: TurnWrites;
+  /** Any other write that must happen exactly once: it runs in the transaction that marks the message done. */
   readonly effects: Array<(tx: Tx) => Promise<void>>;
   /** Best-effort steps after the commit (caches, conversation context). */
   readonly afterCommits: Array<() => Promise<void>>;
@@ -79,11 +86,12 @@ export class InboxWorker {
     });
   }
 
-  private readonly finisher = new Batcher<Parameters<typeof finishManyWithReplies>[1][number], boolean>({
+  private readonly finisher = new Batcher<Finish, boolean>({
     maxInFlight: 2,
     maxItems: 200,
     flush: async (groups) => {
-      const done = await finishManyWithReplies(this.db, groups.flat(), this.opts.clock.now());
+      const turns = groups.flat();
+      const done = await finishManyWithReplies(this.db, turns, this.opts.clock.now(), (finished) => turnWritesCtes(turns.map(writesOf), finished));
       return groups.map((g) => done.has(g[0]!.row.id));
     },
   });
@@ -170,18 +178,19 @@ export class InboxWorker {
       message,
     }));
     const effects = ctx?.effects ?? [];
-    // The common turn (no effects, no burst) is one statement, atomic by itself, shared with
-    // the other turns finishing at the same moment (group commit).
+    const turn: Finish = { row, status, items, error, writes: ctx?.writes ?? noWrites() };
+    // The common turn (its writes as data, no other effect, no burst) is one statement, atomic
+    // by itself, shared with the other turns finishing at the same moment (group commit).
     const ok =
       effects.length === 0 && row.merged.length === 0
-        ? await this.finisher.add([{ row, status, items, error }])
+        ? await this.finisher.add([turn])
         : await this.db
             .transaction(async (tx) => {
               // The turn's writes are issued together: postgres.js pipelines them on the
               // transaction's connection (one round trip between BEGIN and COMMIT; PGlite runs
               // them in turn). Should the lease have been lost, all of it rolls back.
               const settled = await Promise.allSettled([
-                finishWithReplies(tx, row, status, now, items, error),
+                finishManyWithReplies(tx, [turn], now, (finished) => turnWritesCtes([writesOf(turn)], finished)).then((done) => done.has(row.id)),
                 ...row.merged.map((m) => finishInbound(tx, m, status, now, error)),
                 ...effects.map((effect) => effect(tx)),
               ]);

@@ -80,36 +80,17 @@ export async function enqueueOutbound(db: Tx, items: OutboundItem[], now: Date):
 }
 
 /**
- * Marks an inbox row finished (if still held) and enqueues its replies in one statement:
- * both happen or neither. False when the lease was lost.
- */
-export async function finishWithReplies(
-  db: Tx,
-  row: { id: number; claimToken: string },
-  status: 'done' | 'failed',
-  now: Date,
-  items: OutboundItem[],
-  error?: string,
-): Promise<boolean> {
-  const rows = await query<{ id: number }>(
-    db,
-    sql`with fin as (
-      update inbox set status = ${status}, finished_at = ${iso(now)}::timestamptz, lease_until = null, claim_token = null, last_error = ${error ?? null}
-      where id = ${row.id} and claim_token = ${row.claimToken} and status = 'processing' returning id
-    ), ins as (${insertOutbound(items, now, sql`exists (select 1 from fin)`)})
-    select id from fin`,
-  );
-  return rows.length === 1;
-}
-
-/**
- * Many turns finished at once (group commit): each inbox row is marked done if still held, and
- * only the replies of rows that were go in. Returns the ids finished.
+ * Turns finished in one statement: each inbox row is marked done if still held, and only the
+ * replies of rows that were go in — both or neither. Many turns at once is the group commit; a
+ * turn with effects calls it inside its transaction. `also` adds the turns' own writes as CTEs
+ * (src/inbox/turn-writes.ts), given the set of ids finished. Returns the ids finished (a row
+ * whose lease was lost is not among them).
  */
 export async function finishManyWithReplies(
   db: Tx,
   turns: Array<{ row: { id: number; claimToken: string }; status: 'done' | 'failed'; items: OutboundItem[]; error?: string }>,
   now: Date,
+  also: (finished: SQL) => SQL[] = () => [],
 ): Promise<Set<number>> {
   const held = JSON.stringify(turns.map((t) => ({ id: t.row.id, token: t.row.claimToken, status: t.status, error: t.error ?? null })));
   const items = turns.flatMap((t) => t.items.map((it) => ({ ...it, inboxId: t.row.id })));
@@ -119,7 +100,7 @@ export async function finishManyWithReplies(
       update inbox i set status = x.status, finished_at = ${iso(now)}::timestamptz, lease_until = null, claim_token = null, last_error = x.error
       from jsonb_to_recordset(${held}::jsonb) as x(id bigint, token text, status text, error text)
       where i.id = x.id and i.claim_token = x.token and i.status = 'processing' returning i.id
-    ), ins as (${insertOutbound(items, now, sql`inbox_id in (select id from fin)`)})
+    ), ins as (${insertOutbound(items, now, sql`inbox_id in (select id from fin)`)})${sql.join(also(sql`(select id from fin)`).map((cte) => sql`, ${cte}`))}
     select id from fin`,
   );
   return new Set(rows.map((r) => Number(r.id)));

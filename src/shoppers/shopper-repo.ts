@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { EVENT } from '../analytics/event-kinds.ts';
-import { iso, query, sql, type Tx } from '../db/database.ts';
+import { iso, query, sql, type SQL, type Tx } from '../db/database.ts';
 import { preferences, priceAlerts, productViews, shoppers } from '../db/schema.ts';
 
 /**
@@ -23,6 +23,39 @@ export interface Preferences {
 /** The language the shopper writes in: templates (price alerts, new arrivals) go out in it. */
 export async function saveLanguage(db: Tx, key: string, language: string): Promise<void> {
   await db.update(shoppers).set({ language }).where(eq(shoppers.key, key));
+}
+
+/** What a turn leaves of its shopper: the language they write in, their preferences as the turn ends. */
+export interface ShopperWrites {
+  language?: string;
+  preferences?: { data: Preferences; at: Date };
+}
+
+/**
+ * A batch of turns' shopper writes as CTEs of the statement that finishes their messages
+ * (src/inbox/turn-writes.ts), each only for a turn whose inbox row `finished` (a set of inbox
+ * ids) holds: the language and preferences go in with the finish or not at all, in one round
+ * trip shared by the turns committing together. One turn per shopper is in flight at a time;
+ * should two of a batch name one shopper, the later one's values win.
+ */
+export function shopperWritesCtes(turns: Array<{ inboxId: number; shopperKey: string } & ShopperWrites>, finished: SQL): SQL[] {
+  const last = <T>(rows: Array<T & { key: string }>) => [...new Map(rows.map((r) => [r.key, r])).values()];
+  const langs = last(turns.flatMap((t) => (t.language ? [{ inbox: t.inboxId, key: t.shopperKey, language: t.language }] : [])));
+  const prefs = last(
+    turns.flatMap((t) => (t.preferences ? [{ inbox: t.inboxId, key: t.shopperKey, data: t.preferences.data, at: iso(t.preferences.at) }] : [])),
+  );
+  const ctes: SQL[] = [];
+  if (langs.length)
+    ctes.push(sql`shopper_language as (
+      update shoppers s set language = x.language from jsonb_to_recordset(${JSON.stringify(langs)}::jsonb) as x(inbox bigint, key text, language text)
+      where s.key = x.key and x.inbox in ${finished})`);
+  if (prefs.length)
+    ctes.push(sql`shopper_preferences as (
+      insert into preferences (shopper_key, data, updated_at)
+      select x.key, x.data, x.at from jsonb_to_recordset(${JSON.stringify(prefs)}::jsonb) as x(inbox bigint, key text, data jsonb, at timestamptz)
+      where x.inbox in ${finished}
+      on conflict (shopper_key) do update set data = excluded.data, updated_at = excluded.updated_at)`);
+  return ctes;
 }
 
 /** STOP / START, recorded with the time; marketing is checked against it at send time. */
