@@ -16,7 +16,7 @@ import { importRows } from '../src/catalog/import.ts';
 import { readFacets } from '../src/catalog/facets.ts';
 import { loadLexicon, loadSynonyms } from '../src/catalog/lexicon.ts';
 import { toMinor } from '../src/catalog/money.ts';
-import { Vocabulary } from '../src/catalog/vocabulary.ts';
+import { Vocabulary } from '../core/vocabulary.ts';
 import { storeCatalogFile } from '../src/catalog/demo.ts';
 import { demoStoreDir } from '../src/config.ts';
 import { productInput, toRow, type ProductRow } from '../src/catalog/product.ts';

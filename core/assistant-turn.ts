@@ -24,8 +24,8 @@ import {
   type SearchFilters,
   type Catalog,
   type Turn,
-  type Vocabulary,
 } from './ports.ts';
+import type { Vocabulary } from './vocabulary.ts';
 
 export interface AssistantDeps {
   phrases: PhraseBook;

@@ -1,4 +1,4 @@
-import type { Reading, Vocabulary } from './ports.ts';
+import type { Reading, Vocabulary } from './vocabulary.ts';
 
 /**
  * A shopper's words read against the store's vocabulary: filters on the catalog's own values,

@@ -1,4 +1,5 @@
-import { LANGS, asLang, normalize, type Lang, type Vocabulary } from './ports.ts';
+import { LANGS, asLang, normalize, type Lang } from './ports.ts';
+import type { Vocabulary } from './vocabulary.ts';
 
 export { LANGS, asLang, type Lang };
 

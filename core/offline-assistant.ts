@@ -3,7 +3,7 @@ import { extract } from './extract.ts';
 import { keys, say, type StoreInfo } from './ports.ts';
 import type { ReplyPlan } from './render.ts';
 import type { SearchOutcome, AssistantTurn } from './assistant-turn.ts';
-import type { Vocabulary } from './ports.ts';
+import type { Vocabulary } from './vocabulary.ts';
 
 const MANAGER = /(менеджер|оператор|жив(ой|ым) человек|позовите человека|консультант|manager|human|operator|real person|менеджерді|адаммен)/i;
 const COMPLAINT =

@@ -1,4 +1,5 @@
-import type { Profile, Vocabulary } from './ports.ts';
+import type { Profile } from './ports.ts';
+import type { Vocabulary } from './vocabulary.ts';
 
 /** Whether words find any product of the catalog (the catalog's search, or a list in a test). */
 export type Finds = (words: string[][]) => Promise<boolean>;

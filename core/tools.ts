@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AssistantTurn } from './assistant-turn.ts';
-import { formatPrice, fromMinor, variantLabel, type Lang, type Product, type Vocabulary } from './ports.ts';
+import { formatPrice, fromMinor, variantLabel, type Lang, type Product } from './ports.ts';
+import type { Vocabulary } from './vocabulary.ts';
 import { addToCart, addedPlan, cartFacts, cartView, startCheckout } from './cart.ts';
 
 /** A product as tools report it to the model: facts only, prices in currency units. */

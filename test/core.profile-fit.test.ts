@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fitProfile, type Finds } from '../core/profile-fit.ts';
-import { storeCatalogFile, storeVocabulary } from '../src/catalog/demo.ts';
+import { storeCatalogFile } from '../src/catalog/demo.ts';
+import { storeVocabulary } from './helpers/store-vocabulary.ts';
 import { facetsOf } from '../src/catalog/facets.ts';
 import { loadLexicon } from '../src/catalog/lexicon.ts';
-import { Vocabulary } from '../src/catalog/vocabulary.ts';
+import { Vocabulary } from '../core/vocabulary.ts';
 import { keys } from '../src/catalog/words.ts';
 import { demoStoreDir, sampleStoreDir } from '../src/config.ts';
 import { loadProfile } from '../src/profile/store-profile.ts';

@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { extract } from '../core/extract.ts';
 import { detectLanguage } from '../core/language.ts';
 import { classify } from '../core/offline-assistant.ts';
-import { storeVocabulary } from '../src/catalog/demo.ts';
+import { storeVocabulary } from './helpers/store-vocabulary.ts';
 import { demoStoreDir, sampleStoreDir } from '../src/config.ts';
 import { facetsOf } from '../src/catalog/facets.ts';
 import { loadLexicon } from '../src/catalog/lexicon.ts';
-import { Vocabulary } from '../src/catalog/vocabulary.ts';
+import { Vocabulary } from '../core/vocabulary.ts';
 import { key, normalize, tokens } from '../src/catalog/words.ts';
 
 const vocabulary = storeVocabulary(demoStoreDir());

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CartWords } from '../src/catalog/cart-words.ts';
+import { CartWords } from '../core/cart-words.ts';
 import { loadLexicon } from '../src/catalog/lexicon.ts';
 import { removeProductsExcept } from '../src/catalog/catalog-repo.ts';
 import { query, sql } from '../src/db/database.ts';

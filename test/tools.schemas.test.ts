@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toolSpecs, TOOLS } from '../core/tools.ts';
-import { storeVocabulary } from '../src/catalog/demo.ts';
+import { storeVocabulary } from './helpers/store-vocabulary.ts';
 import { sampleStoreDir } from '../src/config.ts';
 
 const vocabulary = storeVocabulary(sampleStoreDir('sports'));

@@ -1,12 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { query, sql, type Db } from '../db/database.ts';
 import type { Logger } from '../log.ts';
-import { facetsOf } from './facets.ts';
 import type { CatalogWrites } from './catalog-writes.ts';
-import { parseJson } from './import.ts';
 import { sourceReading, type SourceReading } from './source-reading.ts';
-import { loadLexicon, loadSynonyms } from './lexicon.ts';
-import { Vocabulary } from './vocabulary.ts';
+import { loadLexicon } from './lexicon.ts';
 
 /** A store folder's demo catalog (catalog.json next to its store.yaml), if it has one. */
 export const storeCatalogFile = (storeDir: string) => `${storeDir}catalog.json`;
@@ -40,13 +37,6 @@ export async function loadDemoCatalogIfEmpty(opts: { db: Db; writes: CatalogWrit
   if (!r.ok || r.errors.length) throw new Error(`${file}: ${r.errors.map((e) => `product ${e.index + 1}: ${e.error}`).join('; ')}`);
   opts.log.info({ products: r.result.inserted, file }, 'demo catalog loaded');
   return r.result.inserted;
-}
-
-/** A store folder's vocabulary without a database: its catalog.json's facets, the lexicon and its synonyms (tests, the eval, benches). */
-export function storeVocabulary(storeDir: string): Vocabulary {
-  const { rows } = parseJson(readFileSync(storeCatalogFile(storeDir), 'utf8'), fileReading('KZT'));
-  const lexicon = loadLexicon();
-  return new Vocabulary(facetsOf(rows, lexicon), lexicon, loadSynonyms(`${storeDir}synonyms.yaml`));
 }
 
 /** How a catalog file is read outside a store (the demo's files, the eval, benches): the shipped lexicon, no store.yaml choices. */

@@ -4,7 +4,6 @@ import { BackgroundFailures } from '../background.ts';
 import type { Logger } from '../log.ts';
 import { LEXICON_FILE, loadLexicon, loadSynonyms, type LexiconData } from './lexicon.ts';
 import { FIELDS, emptyFacets, type Facets, type Field } from './fields.ts';
-import { Vocabulary } from './vocabulary.ts';
 import { normalize, tokens } from './words.ts';
 
 /** Attribute values longer than this are descriptions, not values a shopper names. */
@@ -107,13 +106,17 @@ const lexiconWords = (lexicon: LexiconData) => [
   ),
 ];
 
+/** Builds the vocabulary the assistant reads words with (core/vocabulary.ts), from the catalog's facets, the lexicon and the store's synonyms. */
+export type MakeVocabulary<V> = (facets: Facets, lexicon: LexiconData, synonyms: Record<string, string[]>) => V;
+
 /**
  * The store's current vocabulary: built at start-up, rebuilt after every import or catalog
  * change (`refresh`), and when lexicon.yaml or synonyms.yaml change on disk. Another process's
- * import is seen within `pollMs` through the catalog's version (count, last change).
+ * import is seen within `pollMs` through the catalog's version (count, last change). What it
+ * builds is core's (`make`, given where services are built): this keeps the files and the facets.
  */
-export class Vocabularies {
-  private vocabulary: Vocabulary;
+export class Vocabularies<V> {
+  private vocabulary: V;
   private facets: Facets = emptyFacets();
   /** The shipped lexicon as last read (re-read when lexicon.yaml changes). */
   lexicon: LexiconData;
@@ -123,22 +126,24 @@ export class Vocabularies {
   private timer: NodeJS.Timeout | null = null;
   private readonly failures: BackgroundFailures;
 
-  constructor(private readonly opts: { db: Tx; log: Logger; synonymsFile: URL | string; lexiconFile?: URL | string; pollMs?: number }) {
+  constructor(
+    private readonly opts: { db: Tx; log: Logger; make: MakeVocabulary<V>; synonymsFile: URL | string; lexiconFile?: URL | string; pollMs?: number },
+  ) {
     this.lexicon = loadLexicon(opts.lexiconFile ?? LEXICON_FILE);
     this.synonyms = loadSynonyms(opts.synonymsFile);
-    this.vocabulary = new Vocabulary(this.facets, this.lexicon, this.synonyms);
+    this.vocabulary = this.opts.make(this.facets, this.lexicon, this.synonyms);
     this.failures = new BackgroundFailures(opts.log);
   }
 
-  current(): Vocabulary {
+  current(): V {
     return this.vocabulary;
   }
 
   /** Re-reads the catalog's facets; cheap to call after every import. */
-  async refresh(): Promise<Vocabulary> {
+  async refresh(): Promise<V> {
     this.version = await this.catalogVersion();
     this.facets = await readFacets(this.opts.db, this.lexicon);
-    this.vocabulary = new Vocabulary(this.facets, this.lexicon, this.synonyms);
+    this.vocabulary = this.opts.make(this.facets, this.lexicon, this.synonyms);
     this.opts.log.debug({ products: this.facets.products }, 'vocabulary rebuilt');
     return this.vocabulary;
   }
@@ -154,7 +159,7 @@ export class Vocabularies {
       try {
         this.lexicon = loadLexicon(this.opts.lexiconFile ?? LEXICON_FILE);
         this.synonyms = loadSynonyms(this.opts.synonymsFile);
-        this.vocabulary = new Vocabulary(this.facets, this.lexicon, this.synonyms);
+        this.vocabulary = this.opts.make(this.facets, this.lexicon, this.synonyms);
         this.opts.log.info('vocabulary reloaded');
       } catch (err) {
         this.opts.log.error({ err: (err as Error).message }, 'vocabulary not reloaded: keeping the last good words');

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type OpenAI from 'openai';
 import { z } from 'zod';
-import type { Vocabulary } from '../catalog/vocabulary.ts';
 import type { Profile } from '../profile/store-profile.ts';
 import { MediaError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -37,7 +36,8 @@ export type PhotoResult =
 export interface MediaOptions {
   client: WhatsAppClient;
   /** The catalog's values the vision model answers in, current at each call. */
-  vocabulary: () => Vocabulary;
+  /** The catalog's own values, offered to the vision model as the only answers (core/vocabulary.ts). */
+  vocabulary: () => { values(field: 'category' | 'color' | 'style'): string[] };
   profile: () => Profile;
   ffmpeg: FfmpegBinary | null;
   /** null with no OPENAI_API_KEY: voice and photos get a polite offline answer. */

@@ -1,3 +1,4 @@
+import { Vocabulary } from '../../core/vocabulary.ts';
 import { CatalogWrites } from '../catalog/catalog-writes.ts';
 import { ProductEmbeddings } from '../catalog/embeddings.ts';
 import { Vocabularies } from '../catalog/facets.ts';
@@ -13,7 +14,7 @@ import type { Platform } from './platform.ts';
 
 /** The catalog: its vocabulary, embeddings, and every way products are written (admin API, CLI, feed, 1C). */
 export interface CatalogArea {
-  vocabulary: Vocabularies;
+  vocabulary: Vocabularies<Vocabulary>;
   /** With a model: product embeddings and their index (hybrid search); null offline. */
   embeddings: ProductEmbeddings | null;
   /** 1C's exchange, when ONEC_USER and ONEC_PASSWORD are set. */
@@ -28,7 +29,12 @@ export interface CatalogArea {
 
 export async function buildCatalog(p: Platform, m: Pick<Messaging, 'sender'>, c: Commerce): Promise<CatalogArea> {
   const { config, database, clock, log, profile } = p;
-  const vocabulary = new Vocabularies({ db: database.db, log, synonymsFile: `${config.storeDir}synonyms.yaml` });
+  const vocabulary = new Vocabularies({
+    db: database.db,
+    log,
+    make: (facets, lexicon, synonyms) => new Vocabulary(facets, lexicon, synonyms),
+    synonymsFile: `${config.storeDir}synonyms.yaml`,
+  });
   await vocabulary.refresh();
   // with a model, search is hybrid: embeddings computed in the background, lexical until they are
   const embeddings =

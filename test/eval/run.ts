@@ -11,7 +11,7 @@ import OpenAI from 'openai';
 import { extract } from '../../core/extract.ts';
 import { classify } from '../../core/offline-assistant.ts';
 import { toolSpecs } from '../../core/tools.ts';
-import { storeVocabulary } from '../../src/catalog/demo.ts';
+import { storeVocabulary } from '../helpers/store-vocabulary.ts';
 import { demoStoreDir } from '../../src/config.ts';
 
 const vocabulary = storeVocabulary(demoStoreDir());

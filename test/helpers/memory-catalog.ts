@@ -3,7 +3,7 @@ import { MAX_FETCH } from '../../src/catalog/catalog-search.ts';
 import { facetsOf } from '../../src/catalog/facets.ts';
 import type { LexiconData } from '../../src/catalog/lexicon.ts';
 import { productInput, toRow } from '../../src/catalog/product.ts';
-import { Vocabulary } from '../../src/catalog/vocabulary.ts';
+import { Vocabulary } from '../../core/vocabulary.ts';
 import { keys } from '../../src/catalog/words.ts';
 
 /**

@@ -1,5 +1,4 @@
-import type { CartWord, LexiconData } from './lexicon.ts';
-import { key, tokens } from './words.ts';
+import { key, tokens, type CartWord, type LexiconData } from './ports.ts';
 
 /** What a message says about the cart: an action, a quantity, and how many other words it has. */
 export interface CartReading {

@@ -1,8 +1,6 @@
 import { CartWords, type CartReading } from './cart-words.ts';
 import { distance } from 'fastest-levenshtein';
-import type { FollowUp, LexiconData } from './lexicon.ts';
-import { fold, key, normalize, soundKey, toLatin, tokens } from './words.ts';
-import { FIELDS, type Facets, type Field } from './fields.ts';
+import { fold, key, normalize, soundKey, toLatin, tokens, FIELDS, type Facets, type Field, type FollowUp, type LexiconData } from './ports.ts';
 import { BudgetWords, type Budget } from './budget-words.ts';
 
 /** A shopper's words read against the catalog. */

@@ -1,5 +1,4 @@
-import type { LexiconData } from './lexicon.ts';
-import { normalize } from './words.ts';
+import { normalize, type LexiconData } from './ports.ts';
 
 /** A budget in currency units, and the words that said it (taken out of the search). */
 export interface Budget {
