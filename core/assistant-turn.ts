@@ -12,9 +12,6 @@ import {
   MAX_FETCH,
   MAX_RESULTS,
   pickVariant,
-  recommend,
-  recordView,
-  saveAlert,
   toMinor,
   type Field,
   type FollowUp,
@@ -299,7 +296,12 @@ export class AssistantTurn {
     const products = anchor
       ? await this.similar(anchor)
       : await this.catalog.families(
-          await recommend(this.db, { shopper: this.shopper, prefs: this.prefs, complements: this.deps.complements, currency: this.currency }),
+          await this.ctx.services.recommendations.recommend(this.db, {
+            shopper: this.shopper,
+            prefs: this.prefs,
+            complements: this.deps.complements,
+            currency: this.currency,
+          }),
         );
     this.shown = products;
     this.event('recommendations', { anchor: anchor?.id ?? null, shown: products.map((p) => p.id) });
@@ -334,7 +336,8 @@ export class AssistantTurn {
     const key = this.ctx.key('view', p.id);
     const shopper = this.shopper;
     const at = this.now();
-    this.ctx.effect((tx) => recordView(tx, key, shopper, p.id, at));
+    const records = this.ctx.services.records;
+    this.ctx.effect((tx) => records.recordView(tx, key, shopper, p.id, at));
     this.event('product_view', { product: p.id });
     return p;
   }
@@ -368,8 +371,9 @@ export class AssistantTurn {
           : p.price - 1;
     const shopper = this.shopper;
     const at = this.now();
+    const records = this.ctx.services.records;
     this.ctx.effect((tx) =>
-      saveAlert(tx, { shopperKey: shopper, productId: p.id, kind, percent: args.drop_percent ?? null, basePrice: p.price, targetPrice: target, at }),
+      records.saveAlert(tx, { shopperKey: shopper, productId: p.id, kind, percent: args.drop_percent ?? null, basePrice: p.price, targetPrice: target, at }),
     );
     this.event('alert_set', { product: p.id, kind, target });
     return { ok: true as const, product: p, kind, target, targetText: formatPrice(target, p.currency, this.lang) };

@@ -7,12 +7,7 @@ import {
   fit,
   LIMITS,
   formatPrice,
-  newInvoiceToken,
-  nextOrderNumber,
-  readCart,
-  saveCheckout,
   say,
-  setCartLines,
   toMinor,
   type wa,
   type CartLine,
@@ -32,7 +27,7 @@ const carts = new WeakMap<AssistantTurn, CartLine[]>();
 
 async function lines(s: AssistantTurn): Promise<CartLine[]> {
   let c = carts.get(s);
-  if (!c) carts.set(s, (c = await readCart(s.db, s.shopper)));
+  if (!c) carts.set(s, (c = await s.ctx.services.cart.readCart(s.db, s.shopper)));
   return c;
 }
 
@@ -41,7 +36,8 @@ function write(s: AssistantTurn, changed: CartLine[], opts: { replace?: boolean 
   const now = s.ctx.services.clock.now();
   const shopper = s.shopper;
   const rows = changed.map((l) => ({ productId: l.productId, quantity: l.quantity, seenPrice: l.seenPrice }));
-  s.ctx.effect((tx) => setCartLines(tx, shopper, rows, now, opts));
+  const cart = s.ctx.services.cart;
+  s.ctx.effect((tx) => cart.setCartLines(tx, shopper, rows, now, opts));
   const current = opts.replace ? [] : (carts.get(s) ?? []).filter((l) => !changed.some((c) => c.productId === l.productId));
   carts.set(s, [...changed.filter((l) => l.quantity > 0).map((l) => ({ ...l, updatedAt: now })), ...current]);
 }
@@ -236,7 +232,8 @@ async function reconcile(s: AssistantTurn): Promise<{ lines: Array<CartLine & { 
 function setCheckout(s: AssistantTurn, state: CheckoutState | null) {
   const now = s.ctx.services.clock.now();
   const shopper = s.shopper;
-  s.ctx.effect((tx) => saveCheckout(tx, shopper, state, now));
+  const cart = s.ctx.services.cart;
+  s.ctx.effect((tx) => cart.saveCheckout(tx, shopper, state, now));
   checkouts.set(s, state);
 }
 const checkouts = new WeakMap<AssistantTurn, CheckoutState | null>();
@@ -348,7 +345,7 @@ export async function confirmOrder(s: AssistantTurn, shown: string): Promise<Rep
   if (state?.step !== 'confirm' || !state.fulfilment || !state.name) return startCheckout(s);
   // the number is drawn while the cart is read (one round trip less); a confirm that finds
   // changes leaves a gap in the numbers, as a crashed turn does
-  const [{ lines: ls, changes }, number] = await Promise.all([reconcile(s), nextOrderNumber(s.db)]);
+  const [{ lines: ls, changes }, number] = await Promise.all([reconcile(s), s.ctx.services.orderNumbers.nextOrderNumber(s.db)]);
   if (!ls.length || changes.length || digest(ls, state) !== shown) {
     s.ctx.event('checkout_changed', { changes: changes.length, stale: digest(ls, state) !== shown });
     return summary(s, state, [t(s, 'checkout_changed'), ...changes.map((c) => t(s, c.key, c.vars))]);
@@ -367,7 +364,7 @@ export async function confirmOrder(s: AssistantTurn, shown: string): Promise<Rep
     currency,
     language: s.lang,
     paymentUrl,
-    invoiceToken: newInvoiceToken(),
+    invoiceToken: s.ctx.services.orderNumbers.newInvoiceToken(),
     at: clock.now(),
   };
   const customer = customerLabel(state.name, s.shopper);

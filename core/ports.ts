@@ -1,11 +1,12 @@
 /**
  * The assistant's ports: everything `core/` needs from the platform, and the only file in
  * `core/` that imports `src/`. The platform implements these (handlers' TurnContext is a
- * `Turn`; src/services.ts builds the services); swapping a storage or messaging adapter never
- * touches the rest of core. Values re-exported here are pure data formats (WhatsApp payloads,
- * Meta's limits, money, the payload codec) and the platform's functions the assistant calls
- * with a turn's transaction (the shopper's records: src/shoppers/shopper-repo.ts); no SQL, table
- * or client crosses here.
+ * `Turn`; src/services/turns.ts builds the services a turn reaches); swapping a storage or
+ * messaging adapter never touches the rest of core. Every port is a type: the catalog, the
+ * cart, the shopper's records, orders, recommendations and the model are handed in as
+ * services. Values re-exported here are pure: data formats (WhatsApp payloads, Meta's limits,
+ * money, the payload codec), text primitives (words, fields) and pure helpers (variants,
+ * working hours); no SQL, table, client or file crosses here.
  */
 import type { Config } from '../src/config.ts';
 import type { Clock } from '../src/clock.ts';
@@ -18,6 +19,10 @@ import type { Profile } from '../src/profile/store-profile.ts';
 import type { OutboundMessage } from '../src/whatsapp/messages.ts';
 import type { Orders } from '../src/orders/orders.ts';
 import type { CheckoutState } from '../src/orders/cart-repo.ts';
+import type * as CartRepo from '../src/orders/cart-repo.ts';
+import type * as OrderRepo from '../src/orders/order-repo.ts';
+import type * as ShopperRepo from '../src/shoppers/shopper-repo.ts';
+import type * as RecommendationRepo from '../src/catalog/recommendations.ts';
 import type { Preferences } from '../src/shoppers/shopper-repo.ts';
 
 export type { Config, Clock, Db, Tx, Handoff, Logger, Kv, OutboundMessage, Profile };
@@ -28,8 +33,8 @@ import type { EventKind } from '../src/analytics/event-kinds.ts';
 export type { EventKind };
 export type { Product, SearchFilters, SearchResult };
 export type { PhotoDescription } from '../src/media/media.ts';
-export { clearCart, readCart, saveCheckout, setCartLines, type CartLine, type CheckoutState } from '../src/orders/cart-repo.ts';
-export { newInvoiceToken, nextOrderNumber, type OrderDraft, type OrderLine } from '../src/orders/order-repo.ts';
+export type { CartLine, CheckoutState } from '../src/orders/cart-repo.ts';
+export type { OrderDraft, OrderLine } from '../src/orders/order-repo.ts';
 export type { Family } from '../src/catalog/catalog-repo.ts';
 export { MAX_FETCH, MAX_RESULTS } from '../src/catalog/catalog-search.ts';
 export { pickVariant, variantLabel } from '../src/catalog/variants.ts';
@@ -39,8 +44,7 @@ export { fold, key, keys, normalize, soundKey, toLatin, tokens } from '../src/ca
 export { formatPrice, fromMinor, toMinor } from '../src/catalog/money.ts';
 export { LANGS, LOCALE, asLang, isLang, type Lang } from '../src/lang.ts';
 export { say, type PhraseBook } from '../src/phrases.ts';
-export { recordView, saveAlert, type Preferences } from '../src/shoppers/shopper-repo.ts';
-export { recommend } from '../src/catalog/recommendations.ts';
+export type { Preferences } from '../src/shoppers/shopper-repo.ts';
 export { workingHours } from '../src/handoff/working-hours.ts';
 export { TemplateError } from '../src/errors.ts';
 export { customerLabel } from '../src/handoff/handoff.ts';
@@ -65,6 +69,14 @@ export interface CoreServices {
   vocabulary: { current(): Vocabulary };
   /** Orders: placing one in the turn's transaction, its payment link and invoice message. */
   orders: Pick<Orders, 'place' | 'paymentUrl' | 'confirmationMessage'>;
+  /** An order's number and invoice token, drawn before it is placed. */
+  orderNumbers: OrderNumbers;
+  /** The shopper's cart and checkout: read on the turn's connection, written in its transaction. */
+  cart: CartStore;
+  /** What the assistant records of a shopper beyond the turn's routine writes: views, price alerts. */
+  records: ShopperRecords;
+  /** Products for this shopper from their preferences, history and the store's complements. */
+  recommendations: Recommendations;
   /** With a model: the products nearest in meaning to the shopper's words (src/catalog/embeddings.ts); absent offline. */
   semantic?: Semantic;
 }
@@ -94,6 +106,12 @@ export interface Semantic {
   /** Products at least this near (cosine) join the lexical results. */
   readonly minSimilarity: number;
 }
+
+/** The ports below are the shapes of src/'s repositories (type-only); src/services/turns.ts hands in the modules themselves. */
+export type CartStore = Pick<typeof CartRepo, 'readCart' | 'setCartLines' | 'saveCheckout'>;
+export type OrderNumbers = Pick<typeof OrderRepo, 'nextOrderNumber' | 'newInvoiceToken'>;
+export type ShopperRecords = Pick<typeof ShopperRepo, 'recordView' | 'saveAlert'>;
+export type Recommendations = Pick<typeof RecommendationRepo, 'recommend'>;
 
 /** A write that must happen exactly once per message: it commits with the inbox row. */
 export type Effect = (tx: Tx) => Promise<void>;

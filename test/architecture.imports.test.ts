@@ -34,6 +34,9 @@ describe('the layers depend one way', () => {
     const ports = readFileSync(join(ROOT, 'core/ports.ts'), 'utf8');
     expect(ports).not.toMatch(/export \{[^}]*\b(sql|query)\b[^}]*\} from '\.\.\/src\/db\//);
     expect(ports).not.toMatch(/from '\.\.\/src\/db\/schema/);
+    // repositories reach core as services typed by their shape, never as functions it imports
+    expect(ports).not.toMatch(/^export \{[^}]*\} from '\.\.\/src\/[^']*(-repo|recommendations)\.ts'/m);
+    expect(ports).not.toMatch(/^import \{[^}]*\} from '\.\.\/src\/[^']*(-repo|recommendations)\.ts'/m);
   });
 
   it('src/ imports core/ and handlers/ only where services are built', () => {

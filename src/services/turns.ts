@@ -4,7 +4,11 @@ import { TurnContext, type TurnServices } from '../../handlers/context.ts';
 import { runEchoTurn } from '../../handlers/echo.ts';
 import { runTurn as defaultRunTurn } from '../../handlers/index.ts';
 import { catalogReader } from '../catalog/catalog-reader.ts';
+import * as recommendationRepo from '../catalog/recommendations.ts';
 import { loadComplements } from '../catalog/recommendations.ts';
+import * as cartRepo from '../orders/cart-repo.ts';
+import * as orderRepo from '../orders/order-repo.ts';
+import * as shopperRepo from '../shoppers/shopper-repo.ts';
 import { InboxWorker } from '../inbox/inbox-worker.ts';
 import { resolveFfmpeg } from '../media/ffmpeg.ts';
 import { Media } from '../media/media.ts';
@@ -60,6 +64,10 @@ export function buildTurns(p: Platform, m: Messaging, h: HandoffArea, c: Commerc
     vocabulary: cat.vocabulary,
     profile,
     orders: c.orders,
+    orderNumbers: orderRepo,
+    cart: cartRepo,
+    records: shopperRepo,
+    recommendations: recommendationRepo,
     ...(cat.embeddings ? { semantic: cat.embeddings } : {}),
   };
   const handle = opts.runTurn ?? (config.BOT === 'echo' ? runEchoTurn : defaultRunTurn);
