@@ -1,6 +1,8 @@
 import type { SQL } from 'drizzle-orm';
 import { iso, query, sql, type Tx } from '../db/database.ts';
 import type { ProductRow } from './product.ts';
+import type { products } from '../db/schema.ts';
+import type { SqlRow } from '../db/sql-row.ts';
 
 /**
  * A catalog product as the service uses it: the one shape (declared in product.ts), prices in
@@ -26,25 +28,27 @@ export interface UpsertResult {
   priceChanges: number;
 }
 
-export interface RawProduct {
-  id: string;
-  name: string;
-  description: string;
-  category: string;
-  brand: string;
-  color: string;
-  style: string;
-  material: string;
-  price: number | string;
-  old_price: number | string | null;
-  currency: string;
-  stock: number;
-  image_url: string | null;
-  url: string | null;
-  tags: string[] | string;
-  attributes: Record<string, unknown> | string;
-  parent_id: string | null;
-}
+/** A product as raw SQL selects it (`COLUMNS`). */
+export type RawProduct = Pick<
+  SqlRow<typeof products.$inferSelect>,
+  | 'id'
+  | 'name'
+  | 'description'
+  | 'category'
+  | 'brand'
+  | 'color'
+  | 'style'
+  | 'material'
+  | 'price'
+  | 'old_price'
+  | 'currency'
+  | 'stock'
+  | 'image_url'
+  | 'url'
+  | 'tags'
+  | 'attributes'
+  | 'parent_id'
+>;
 
 export const COLUMNS = sql.raw(
   'p.id, p.name, p.description, p.category, p.brand, p.color, p.style, p.material, p.price, p.old_price, p.currency, p.stock, p.image_url, p.url, p.tags, p.attributes, p.parent_id',

@@ -11,7 +11,7 @@ import { categoryPath, readNumber, type SourceReading } from './source-reading.t
  */
 export const UNCOUNTED_STOCK = 100;
 
-interface RawOffer {
+interface OfferElement {
   line: number;
   id: string;
   available: string | undefined;
@@ -96,12 +96,12 @@ export const readYml = (input: AsyncIterable<Uint8Array>, reading: SourceReading
 
 type Categories = Map<string, { name: string; parentId: string | null }>;
 
-function readYmlTags(categories: Categories, currencies: Map<string, string>, reading: SourceReading, onOffer: (o: RawOffer) => void): SaxesParser {
+function readYmlTags(categories: Categories, currencies: Map<string, string>, reading: SourceReading, onOffer: (o: OfferElement) => void): SaxesParser {
   const parser = new SaxesParser({ position: true });
   const path: string[] = [];
   let text = '';
   let category: { id: string; parentId: string | null } | null = null;
-  let offer: RawOffer | null = null;
+  let offer: OfferElement | null = null;
   let param: { name: string; unit: string } | null = null;
 
   parser.on('opentag', (tag) => {
@@ -137,7 +137,7 @@ function readYmlTags(categories: Categories, currencies: Map<string, string>, re
   return parser;
 }
 
-function offerItem(o: RawOffer, categories: Categories, currencies: Map<string, string>, reading: SourceReading): CatalogItem {
+function offerItem(o: OfferElement, categories: Categories, currencies: Map<string, string>, reading: SourceReading): CatalogItem {
   const f = o.fields;
   const attributes: Record<string, string> = {};
   const fields: Record<string, string> = {};

@@ -1,7 +1,9 @@
 import { iso, query, sql, type Tx } from '../db/database.ts';
+import type { catalogExchanges } from '../db/schema.ts';
+import type { SqlRow } from '../db/sql-row.ts';
 
 /** What an exchange did, added up over its calls (inserted, updated, priceChanges, deactivated, …). */
-export type ExchangeCounts = Record<string, number | boolean | string>;
+export type ExchangeCounts = NonNullable<(typeof catalogExchanges.$inferSelect)['counts']>;
 
 export interface Exchange {
   id: string;
@@ -16,18 +18,8 @@ export interface Exchange {
   orders: number[] | null;
 }
 
-interface RawExchange {
-  id: string;
-  source: Exchange['source'];
-  kind: string;
-  status: Exchange['status'];
-  started_at: string | Date;
-  updated_at: string | Date;
-  finished_at: string | Date | null;
-  counts: ExchangeCounts | string;
-  error: string | null;
-  orders: number[] | string | null;
-}
+/** A catalog exchange as raw SQL selects it. */
+type RawExchange = SqlRow<typeof catalogExchanges.$inferSelect>;
 
 const json = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 const toExchange = (r: RawExchange): Exchange => ({

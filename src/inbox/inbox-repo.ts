@@ -3,6 +3,8 @@ import type { Escalation } from '../handoff/escalations.ts';
 import { randomUUID } from 'node:crypto';
 import { iso, query, sql, type Tx } from '../db/database.ts';
 import type { InboundMessage } from '../webhook/normalize.ts';
+import type { inbox } from '../db/schema.ts';
+import type { SqlRow } from '../db/sql-row.ts';
 
 export interface InboxRow {
   id: number;
@@ -29,23 +31,18 @@ export interface InboxRow {
   merged: InboxRow[];
 }
 
-interface RawInboxRow {
-  id: number | string;
-  wamid: string;
-  shopper_key: string;
-  phone_number_id: string | null;
-  type: string;
-  message: Record<string, unknown> | string;
-  contact: Record<string, unknown> | string | null;
-  attempts: number;
+/** A claimed inbox row as the claim selects it, with what it reads of the shopper alongside. */
+type RawInboxRow = Pick<
+  SqlRow<typeof inbox.$inferSelect>,
+  'id' | 'wamid' | 'shopper_key' | 'phone_number_id' | 'type' | 'message' | 'contact' | 'attempts' | 'message_at' | 'received_at'
+> & {
+  /** A claimed row holds its claim's token. */
   claim_token: string;
-  message_at: string | Date;
-  received_at: string | Date;
   shopper_language?: string | null;
   shopper_preferences?: Record<string, unknown> | string | null;
   shopper_checkout?: CheckoutState | string | null;
   active_escalation?: (Omit<Escalation, 'createdAt'> & { createdAt: string }) | string | null;
-}
+};
 
 const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 const toEscalation = (e: Omit<Escalation, 'createdAt'> & { createdAt: string }): Escalation => ({ ...e, id: Number(e.id), createdAt: new Date(e.createdAt) });

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { ConflictError } from '../errors.ts';
 import { iso, query, sql, type Tx } from '../db/database.ts';
 import type { CheckoutState } from './cart-repo.ts';
+import type { orders } from '../db/schema.ts';
+import type { SqlRow } from '../db/sql-row.ts';
 
 export const ORDER_STATUSES = ['new', 'confirmed', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -112,25 +114,28 @@ export async function placeOrder(tx: Tx, d: OrderDraft): Promise<number | null> 
   return Number(row.id);
 }
 
-interface RawOrder {
-  id: string | number;
-  number: string;
-  shopper_key: string;
-  status: OrderStatus;
-  fulfilment: 'delivery' | 'pickup';
-  address: string | null;
-  customer_name: string;
-  total: string | number;
-  currency: string;
-  language: string;
-  payment_url: string | null;
-  invoice_token: string;
-  crm_deal_id: string | null;
-  created_at: string | Date;
-  updated_at: string | Date;
+/** An order as `SELECT` reads it, with its lines and history gathered as JSON. */
+type RawOrder = Pick<
+  SqlRow<typeof orders.$inferSelect>,
+  | 'id'
+  | 'number'
+  | 'shopper_key'
+  | 'status'
+  | 'fulfilment'
+  | 'address'
+  | 'customer_name'
+  | 'total'
+  | 'currency'
+  | 'language'
+  | 'payment_url'
+  | 'invoice_token'
+  | 'crm_deal_id'
+  | 'created_at'
+  | 'updated_at'
+> & {
   lines: OrderLine[] | string | null;
   history: Array<{ status: string; by: string; at: string }> | string | null;
-}
+};
 
 const json = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 

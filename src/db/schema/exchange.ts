@@ -23,9 +23,11 @@ export const catalogExchanges = pgTable(
     startedAt: ts('started_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
     finishedAt: ts('finished_at'),
-    counts: jsonb('counts').notNull().default(sql`'{}'::jsonb`),
+    /** What the exchange did so far, by name (goods, offers, inserted, …). */
+    counts: jsonb('counts').$type<Record<string, number | boolean | string>>().notNull().default(sql`'{}'::jsonb`),
     error: text('error'),
-    orders: jsonb('orders'),
+    /** A sale exchange: the orders it handed 1C. */
+    orders: jsonb('orders').$type<number[]>(),
   },
   (t) => [index('catalog_exchanges_started_idx').on(t.startedAt)],
 );

@@ -13,8 +13,10 @@ export const inbox = pgTable(
     shopperKey: text('shopper_key').notNull(),
     phoneNumberId: text('phone_number_id'),
     type: text('type').notNull(),
-    message: jsonb('message').notNull(),
-    contact: jsonb('contact'),
+    /** The webhook's message object, as Meta sent it. */
+    message: jsonb('message').$type<Record<string, unknown>>().notNull(),
+    /** The webhook's contact for the sender (profile name, wa_id, user_id). */
+    contact: jsonb('contact').$type<Record<string, unknown>>(),
     status: text('status', { enum: ['pending', 'processing', 'done', 'failed'] })
       .notNull()
       .default('pending'),
