@@ -40,10 +40,11 @@ export async function readFacets(db: Tx, lexicon?: LexiconData): Promise<Facets>
       sql`select t as v, count(*)::int as n from products p, unnest(p.tags) t where p.active group by t order by n desc, t limit 500`,
     )
   ).map((r) => ({ value: r.v, count: Number(r.n) }));
-  const currencies = await query<{ currency: string; n: number }>(
+  const currencies = await query<{ currency: string; n: number; variants: number }>(
     db,
-    sql`select currency, count(*)::int as n from products where active group by currency order by n desc, currency`,
+    sql`select currency, count(*)::int as n, count(parent_id)::int as variants from products where active group by currency order by n desc, currency`,
   );
+  facets.variants = currencies.reduce((sum, r) => sum + Number(r.variants), 0);
   facets.products = currencies.reduce((sum, r) => sum + Number(r.n), 0);
   facets.currency = currencies[0]?.currency ?? null;
   // catalog_terms holds the words of every product's name, category, brand and fields

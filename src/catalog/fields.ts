@@ -15,6 +15,8 @@ export interface Counted {
 /** What the catalog holds, with counts: computed at import and start-up (facets.ts). */
 export interface Facets {
   products: number;
+  /** Active products that are a variant in a family (parent_id set): with none, search results need no family lookup. */
+  variants: number;
   fields: Record<Field, Counted[]>;
   attributes: Array<{ key: string; values: Counted[] }>;
   tags: Counted[];
@@ -28,6 +30,7 @@ export interface Facets {
 
 export const emptyFacets = (): Facets => ({
   products: 0,
+  variants: 0,
   fields: { category: [], brand: [], color: [], style: [], material: [] },
   attributes: [],
   tags: [],

@@ -36,8 +36,9 @@ export function axesOf(variants: Product[]): Family['axes'] {
 /**
  * One product per family, in the order found: the first variant found stands for its family
  * (the one the words matched best), with the family attached; at most `limit` of them.
+ * `lookup: false` (a catalog with no variants) keeps the order and the limit, and reads nothing.
  */
-export async function withFamilies(db: Tx, products: Product[], limit = products.length): Promise<Product[]> {
+export async function withFamilies(db: Tx, products: Product[], limit = products.length, opts = { lookup: true }): Promise<Product[]> {
   const seen = new Set<string>();
   const kept: Product[] = [];
   for (const p of products) {
@@ -47,6 +48,7 @@ export async function withFamilies(db: Tx, products: Product[], limit = products
     kept.push(p);
     if (kept.length >= limit) break;
   }
+  if (!opts.lookup) return kept;
   const families = await getVariants(
     db,
     kept.map((p) => p.parentId ?? p.id),

@@ -55,7 +55,7 @@ export function buildTurns(p: Platform, m: Messaging, h: HandoffArea, c: Commerc
   const turnServices: TurnServices = {
     config,
     db: database.db,
-    catalog: catalogReader(database.db),
+    catalog: catalogReader(database.db, { hasVariants: () => cat.vocabulary.current().facets.variants > 0 }),
     kv: p.kv,
     clock,
     assistant,
