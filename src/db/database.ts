@@ -20,6 +20,13 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db;
 
 export interface Database {
   db: Db;
+  /**
+   * Webhook intake's own handle. On Postgres, a pool of INTAKE_CONNECTIONS apart from the
+   * workers' and opened at start-up, so a burst of webhooks never waits for a connection the
+   * turns hold, nor for one still being made on a busy machine (a connect timeout would answer
+   * Meta 503). On PGlite, `db` (one connection; `urgent` puts intake first).
+   */
+  intakeDb: Db;
   kind: 'postgres' | 'pglite';
   /** Runs `fn` with its statements ahead of others waiting (PGlite); webhook intake uses it. */
   urgent<T>(fn: () => Promise<T>): Promise<T>;
@@ -48,6 +55,9 @@ const MIGRATION_LOCK = 7_231_004;
  */
 const reconnectDelaySeconds = (retries: number) => Math.min(0.05 * 2 ** retries, 0.5);
 
+/** Connections kept for webhook intake (its group commit writes a burst in one statement: two cover one in flight and the next). */
+const INTAKE_CONNECTIONS = 2;
+
 export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number; log?: Logger }): Promise<Database> {
   if (opts.databaseUrl) {
     const migrator = postgres(opts.databaseUrl, { max: 1, onnotice: () => {} });
@@ -66,13 +76,23 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
     // at start-up, and the connections made after a restart do not read them again.
     await client`select 1`;
     client.options.fetch_types = false;
+    const intake = postgres(opts.databaseUrl, {
+      max: INTAKE_CONNECTIONS,
+      onnotice: () => {},
+      backoff: reconnectDelaySeconds,
+      connect_timeout: 5,
+      fetch_types: false,
+    });
+    // open them now: postgres.js makes a pool's connections on demand, and a burst is the worst time to
+    await Promise.all(Array.from({ length: INTAKE_CONNECTIONS }, () => intake`select 1`));
     const db = drizzlePostgres(client, { schema }) as unknown as Db;
     return {
       db,
+      intakeDb: drizzlePostgres(intake, { schema }) as unknown as Db,
       kind: 'postgres',
       urgent: (fn) => fn(),
       ping: async () => void (await client`select 1`),
-      close: () => client.end({ timeout: 2 }),
+      close: async () => void (await Promise.all([client.end({ timeout: 2 }), intake.end({ timeout: 2 })])),
     };
   }
   const memory = opts.dataDir.startsWith('memory://');
@@ -116,6 +136,7 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
   maintenance.unref();
   return {
     db: pdb as unknown as Db,
+    intakeDb: pdb as unknown as Db,
     kind: 'pglite',
     urgent: (fn) => URGENT.run(true, fn),
     ping: async () => void (await front.query('select 1')),

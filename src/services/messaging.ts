@@ -34,7 +34,7 @@ export function buildMessaging(p: Platform, opts: BuildOptions, onInbound: () =>
     timeoutMs: config.WHATSAPP_TIMEOUT_MS,
     fetch: sandbox?.fetch,
   });
-  const intake = new Intake({ db: database.db, clock, log, onMessages: onInbound, urgent: database.urgent });
+  const intake = new Intake({ db: database.intakeDb, clock, log, onMessages: onInbound, urgent: database.urgent });
   const sender = new Sender({
     db: database.db,
     client,
