@@ -32,7 +32,7 @@ export class Assistant {
     return this.opts.phrases;
   }
 
-  private async session(ctx: Turn, lang: Lang): Promise<AssistantTurn> {
+  private async turnOf(ctx: Turn, lang: Lang): Promise<AssistantTurn> {
     const { catalog } = ctx.services;
     const history = await loadContext(ctx.services.kv, ctx.shopper.key);
     const prefs = savedPreferences(ctx.shopper.preferences);
@@ -100,7 +100,7 @@ export class Assistant {
       // templates (price alerts, new arrivals) go out in the language the shopper writes in
       ctx.rememberLanguage(lang);
     }
-    let s = await this.session(ctx, lang);
+    let s = await this.turnOf(ctx, lang);
     await s.learnFrom(text);
     let plan: ReplyPlan;
     const offline = () => offlineAnswer(s, text, { shopperName: ctx.shopper.name, handoffText: this.handoffText(ctx, lang) });
@@ -137,7 +137,7 @@ export class Assistant {
     const known = await this.languageOf(ctx);
     const seen = caption ? detectLanguage(caption, known, ctx.services.vocabulary.current()) : known;
     const lang = ctx.services.profile.current().languages.includes(seen) ? seen : known;
-    const s = await this.session(ctx, lang);
+    const s = await this.turnOf(ctx, lang);
     const said = caption ? `📷 ${caption}` : '📷';
     if (!d.is_product) return this.deliver(ctx, s, said, { text: say(this.phrases, lang, 'photo_not_product'), products: [] });
     // From the closest match to the broadest, until there are a few look-alikes to choose from.
@@ -160,7 +160,7 @@ export class Assistant {
 
   /** A list row or "the second one": the product card, and a recorded view. */
   async showProduct(ctx: Turn, productId: string, said: string): Promise<boolean> {
-    const s = await this.session(ctx, await this.languageOf(ctx));
+    const s = await this.turnOf(ctx, await this.languageOf(ctx));
     const p = await s.product(productId);
     if (!p) return false;
     ctx.event('list_tap', { product: p.id });
@@ -171,7 +171,7 @@ export class Assistant {
   /** "🔔 Следить за ценой": how to watch it. */
   async alertOptions(ctx: Turn, productId: string, said: string): Promise<void> {
     const lang = await this.languageOf(ctx);
-    const s = await this.session(ctx, lang);
+    const s = await this.turnOf(ctx, lang);
     const [p] = await ctx.services.catalog.get([productId]);
     if (!p) return this.deliver(ctx, s, said, { text: say(this.phrases, lang, 'product_missing'), products: [] });
     this.deliver(ctx, s, said, {
@@ -187,7 +187,7 @@ export class Assistant {
 
   async setAlert(ctx: Turn, productId: string, level: AlertLevel, said: string): Promise<void> {
     const lang = await this.languageOf(ctx);
-    const s = await this.session(ctx, lang);
+    const s = await this.turnOf(ctx, lang);
     const r = await s.setPriceAlert({ product_id: productId, drop_percent: level === 'any' ? undefined : Number(level) });
     const text = !r.ok
       ? say(this.phrases, lang, 'product_missing')
@@ -201,7 +201,7 @@ export class Assistant {
 
   async similar(ctx: Turn, productId: string, said: string): Promise<void> {
     const lang = await this.languageOf(ctx);
-    const s = await this.session(ctx, lang);
+    const s = await this.turnOf(ctx, lang);
     const products = await s.recommendations({ product_id: productId });
     ctx.event('recommendation_tap', { anchor: productId });
     this.deliver(ctx, s, said, { text: say(this.phrases, lang, products.length ? 'recommendations' : 'recommendations_none'), products });
@@ -209,13 +209,13 @@ export class Assistant {
 
   /** A cart or checkout step (core/cart.ts): a tap, a location, a WhatsApp order. */
   async shop(ctx: Turn, said: string, step: (s: AssistantTurn) => Promise<ReplyPlan>): Promise<void> {
-    const s = await this.session(ctx, await this.languageOf(ctx));
+    const s = await this.turnOf(ctx, await this.languageOf(ctx));
     this.deliver(ctx, s, said, await step(s));
   }
 
   async manager(ctx: Turn, said: string, reason: string): Promise<void> {
     const lang = await this.languageOf(ctx);
-    const s = await this.session(ctx, lang);
+    const s = await this.turnOf(ctx, lang);
     await s.escalate(reason);
     this.deliver(ctx, s, said, { text: this.handoffText(ctx, lang), products: [] });
   }

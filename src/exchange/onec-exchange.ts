@@ -55,15 +55,15 @@ export interface OneCCall {
   authorization?: string;
   /** The caller's address (request-origin.ts): wrong passwords are limited per address. */
   source: string;
-  /** The cookie's value, when sent. */
-  session?: string;
+  /** The exchange this call continues: 1C sends back the cookie checkauth gave it (its "session"), or `sessid`. */
+  exchangeId?: string;
   /** The body of `mode=file`, read up to the limit; `tooLarge` when it was over. */
   body?: { data: Uint8Array; tooLarge: boolean };
 }
 
 /**
  * 1C's "обмен с сайтом" (CommerceML 2), as 1C:Enterprise's standard modules speak it — nothing
- * to install on the 1C side. The session and the uploaded files live in Postgres, so a call may
+ * to install on the 1C side. The exchange (named by the cookie checkauth gives 1C) and the uploaded files live in Postgres, so a call may
  * reach any process; an import runs in the process that took it, holds a lease while it runs,
  * and a repeated `mode=import` after that process died takes it over. Every failure is answered
  * `failure\n<reason>` (1C shows the reason to its operator), logged, and leaves the catalog as it was.
@@ -134,9 +134,9 @@ export class OneCExchange {
       const answer = text('success', COOKIE, id, `sessid=${id}`, `timestamp=${Math.floor(now.getTime() / 1000)}`);
       return { ...answer, cookie: id };
     }
-    const ex = c.session ? await getExchange(this.o.db, c.session) : null;
+    const ex = c.exchangeId ? await getExchange(this.o.db, c.exchangeId) : null;
     if (ex?.source !== '1c') return failure('not signed in: call mode=checkauth first and send its cookie');
-    if (ex.kind !== c.type) return failure(`this session is for type=${ex.kind}`);
+    if (ex.kind !== c.type) return failure(`this exchange is for type=${ex.kind}`);
     // a failure ends the exchange (1C stops at one): nothing more is taken in, nothing hidden by it
     if (ex.status === 'failed' && ['init', 'file', 'deactivate'].includes(c.mode))
       return failure(`this exchange was closed: ${ex.error ?? 'failed'}; start again with mode=checkauth`);

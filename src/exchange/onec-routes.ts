@@ -56,7 +56,7 @@ export function onecRoutes(opts: { exchange: OneCExchange | null; fileLimit: num
       filename: c.req.query('filename'),
       authorization: c.req.header('authorization'),
       source: requestOrigin(c, opts.trustProxy).ip,
-      session: getCookie(c, COOKIE) ?? c.req.query('sessid'),
+      exchangeId: getCookie(c, COOKIE) ?? c.req.query('sessid'),
       body: mode === 'file' ? await readBody(c.req.raw, opts.fileLimit) : undefined,
     });
     return reply(answer);
