@@ -55,8 +55,8 @@ const MIGRATION_LOCK = 7_231_004;
  */
 const reconnectDelaySeconds = (retries: number) => Math.min(0.05 * 2 ** retries, 0.5);
 
-/** Connections kept for webhook intake (its group commit writes a burst in one statement: two cover one in flight and the next). */
-const INTAKE_CONNECTIONS = 2;
+/** Connections kept for webhook intake: its two group commits (messages, statuses) each have up to two statements in flight (src/webhook/intake.ts). */
+const INTAKE_CONNECTIONS = 4;
 
 export async function openDatabase(opts: { databaseUrl?: string; dataDir: string; poolSize?: number; log?: Logger }): Promise<Database> {
   if (opts.databaseUrl) {
