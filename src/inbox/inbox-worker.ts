@@ -23,11 +23,11 @@ export interface TurnShopper {
   checkout: CheckoutState | null;
 }
 
-/** What a turn decided: replies, and writes to commit with them. */
 /** A turn as its finishing statement takes it. */
 type Finish = Parameters<typeof finishManyWithReplies>[1][number] & { row: InboxRow; writes: TurnWrites };
 const writesOf = (t: Finish) => ({ inboxId: t.row.id, shopperKey: t.row.shopperKey, writes: t.writes });
 
+/** What a turn decided: replies, and writes to commit with them. */
 export interface TurnResult {
   readonly replies: wa.OutboundMessage[];
   /** The turn's routine writes (language, preferences, events): in the statement that marks the message done. */

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { EVENT } from '../analytics/event-kinds.ts';
 import { iso, query, sql, type SQL, type Tx } from '../db/database.ts';
-import { preferences, priceAlerts, productViews, shoppers } from '../db/schema.ts';
+import { priceAlerts, productViews, shoppers } from '../db/schema.ts';
 
 /**
  * The `shoppers` table's writes and the reads that go with them, in one place. A shopper's row is
@@ -20,13 +20,9 @@ export interface Preferences {
   sizes: string[];
 }
 
-/** The language the shopper writes in: templates (price alerts, new arrivals) go out in it. */
-export async function saveLanguage(db: Tx, key: string, language: string): Promise<void> {
-  await db.update(shoppers).set({ language }).where(eq(shoppers.key, key));
-}
-
 /** What a turn leaves of its shopper: the language they write in, their preferences as the turn ends. */
 export interface ShopperWrites {
+  /** Templates (price alerts, new arrivals) go out in it. */
   language?: string;
   preferences?: { data: Preferences; at: Date };
 }
@@ -112,14 +108,6 @@ export async function saveAlert(
     .insert(priceAlerts)
     .values({ shopperKey: a.shopperKey, productId: a.productId, ...set })
     .onConflictDoUpdate({ target: [priceAlerts.shopperKey, priceAlerts.productId], targetWhere: sql`status = 'active'`, set });
-}
-
-/** What the shopper told us, as it ends up after the turn. */
-export async function savePreferences(tx: Tx, shopper: string, prefs: Preferences, now: Date): Promise<void> {
-  await tx
-    .insert(preferences)
-    .values({ shopperKey: shopper, data: prefs, updatedAt: now })
-    .onConflictDoUpdate({ target: preferences.shopperKey, set: { data: prefs, updatedAt: now } });
 }
 
 /** A product the shopper looked at, keyed so a retried turn records it once. */
