@@ -41,7 +41,7 @@ export interface TurnResult {
 export interface InboxWorkerOptions {
   db: Db;
   clock: Clock;
-  /** The handlers (built with the services in src/services.ts). */
+  /** The handlers (built with the turns' services in src/services/turns.ts). */
   runTurn: (row: InboxRow, shopper: TurnShopper, log: Logger) => Promise<TurnResult>;
   /** The message a shopper gets when their message failed for good, in their language. */
   apology: (language: string | null) => wa.OutboundMessage;
