@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       enabled: config.DEMO_CATALOG !== 'off',
     });
   }
+  await services.database.warmIntake();
   installRejectionAlarm(services.log, () => services.metrics.unhandledRejections.inc());
   const background = new BackgroundFailures(services.log);
   const app = createApp(services);

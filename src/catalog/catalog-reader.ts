@@ -9,11 +9,11 @@ import { withFamilies } from './variants.ts';
  * vocabulary's count, refreshed after every catalog write and followed across processes)
  * spares a store without variants the family lookup on every search.
  */
-export function catalogReader(db: Db, opts: { hasVariants: () => boolean } = { hasVariants: () => true }) {
+export function catalogReader(db: Db, opts: { hasVariants: () => boolean }) {
   return {
     search: (words: string[][], filters: SearchFilters, opts: { languages: string[]; limit: number }): Promise<SearchResult> =>
       searchProducts(db, words, filters, { configs: searchConfigs(opts.languages), limit: opts.limit }),
     get: (ids: string[], opts?: { activeOnly?: boolean }): Promise<Product[]> => getProducts(db, ids, opts),
-    families: (products: Product[], limit?: number): Promise<Product[]> => withFamilies(db, products, limit, { lookup: opts.hasVariants() }),
+    families: (products: Product[], limit?: number): Promise<Product[]> => withFamilies(db, products, limit ?? products.length, { lookup: opts.hasVariants() }),
   };
 }

@@ -38,7 +38,7 @@ export function axesOf(variants: Product[]): Family['axes'] {
  * (the one the words matched best), with the family attached; at most `limit` of them.
  * `lookup: false` (a catalog with no variants) keeps the order and the limit, and reads nothing.
  */
-export async function withFamilies(db: Tx, products: Product[], limit = products.length, opts = { lookup: true }): Promise<Product[]> {
+export async function withFamilies(db: Tx, products: Product[], limit: number, opts: { lookup: boolean }): Promise<Product[]> {
   const seen = new Set<string>();
   const kept: Product[] = [];
   for (const p of products) {

@@ -22,11 +22,16 @@ export interface Database {
   db: Db;
   /**
    * Webhook intake's own handle. On Postgres, a pool of INTAKE_CONNECTIONS apart from the
-   * workers' and opened at start-up, so a burst of webhooks never waits for a connection the
-   * turns hold, nor for one still being made on a busy machine (a connect timeout would answer
-   * Meta 503). On PGlite, `db` (one connection; `urgent` puts intake first).
+   * workers', so a burst of webhooks never waits for a connection the turns hold. On PGlite,
+   * `db` (one connection; `urgent` puts intake first).
    */
   intakeDb: Db;
+  /**
+   * Opens intake's connections now (the server, before it listens): a burst is the worst time
+   * to make one on a busy machine, where a connect timeout would answer Meta 503. Commands and
+   * tests that take no webhooks never call it.
+   */
+  warmIntake(): Promise<void>;
   kind: 'postgres' | 'pglite';
   /** Runs `fn` with its statements ahead of others waiting (PGlite); webhook intake uses it. */
   urgent<T>(fn: () => Promise<T>): Promise<T>;
@@ -83,12 +88,12 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
       connect_timeout: 5,
       fetch_types: false,
     });
-    // open them now: postgres.js makes a pool's connections on demand, and a burst is the worst time to
-    await Promise.all(Array.from({ length: INTAKE_CONNECTIONS }, () => intake`select 1`));
     const db = drizzlePostgres(client, { schema }) as unknown as Db;
     return {
       db,
       intakeDb: drizzlePostgres(intake, { schema }) as unknown as Db,
+      // postgres.js makes a pool's connections on demand: as many statements at once make them all
+      warmIntake: async () => void (await Promise.all(Array.from({ length: INTAKE_CONNECTIONS }, () => intake`select 1`))),
       kind: 'postgres',
       urgent: (fn) => fn(),
       ping: async () => void (await client`select 1`),
@@ -137,6 +142,7 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
   return {
     db: pdb as unknown as Db,
     intakeDb: pdb as unknown as Db,
+    warmIntake: async () => {},
     kind: 'pglite',
     urgent: (fn) => URGENT.run(true, fn),
     ping: async () => void (await front.query('select 1')),
