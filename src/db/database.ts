@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { lockDataDir } from './data-dir-lock.ts';
+import { preparing } from './prepared.ts';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
@@ -88,10 +89,10 @@ export async function openDatabase(opts: { databaseUrl?: string; dataDir: string
       connect_timeout: 5,
       fetch_types: false,
     });
-    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    const db = drizzlePostgres(preparing(client), { schema }) as unknown as Db;
     return {
       db,
-      intakeDb: drizzlePostgres(intake, { schema }) as unknown as Db,
+      intakeDb: drizzlePostgres(preparing(intake), { schema }) as unknown as Db,
       // postgres.js makes a pool's connections on demand: as many statements at once make them all
       warmIntake: async () => void (await Promise.all(Array.from({ length: INTAKE_CONNECTIONS }, () => intake`select 1`))),
       kind: 'postgres',

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { outboundFetch } from '../outbound-fetch.ts';
 import type { ChatMessage, ChatModel } from './chat.ts';
 
 /** What each model call reports to /metrics. */
@@ -9,20 +10,20 @@ export interface ModelObserver {
 }
 
 /**
- * Builds the OpenAI client once (the SDK, pointed at OPENAI_BASE_URL when set). Every call,
- * chat, transcription or vision, passes through one fetch that reports its time, outcome and
- * token usage, so no call site can forget to.
+ * Builds the OpenAI client once (the SDK, pointed at OPENAI_BASE_URL when set, over the pooled
+ * outbound fetch). Every call, chat, transcription or vision, passes through one fetch that
+ * reports its time, outcome and token usage, so no call site can forget to.
  */
 export function createOpenAI(opts: { apiKey: string; baseURL?: string; timeoutMs: number; observe?: ModelObserver }): OpenAI {
   const observe = opts.observe;
-  const observed: typeof fetch | undefined = observe
+  const observed: typeof fetch = observe
     ? async (input, init) => {
         const endpoint = new URL(input instanceof Request ? input.url : String(input)).pathname.split('/').slice(-2).join('/');
         const started = performance.now();
         const took = () => (performance.now() - started) / 1000;
         let res: Response;
         try {
-          res = await fetch(input, init);
+          res = await outboundFetch(input, init);
         } catch (err) {
           const name = (err as Error).name;
           observe.call(endpoint, name === 'AbortError' || name === 'TimeoutError' ? 'timeout' : 'network', took());
@@ -38,7 +39,7 @@ export function createOpenAI(opts: { apiKey: string; baseURL?: string; timeoutMs
         if (usage.startsWith('"usage"')) observe.tokens(endpoint, tokens('prompt_tokens'), tokens('completion_tokens'));
         return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
       }
-    : undefined;
+    : outboundFetch;
   return new OpenAI({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: opts.timeoutMs, maxRetries: 0, fetch: observed });
 }
 

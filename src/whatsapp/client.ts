@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { MediaError, WhatsAppApiError } from '../errors.ts';
+import { outboundFetch } from '../outbound-fetch.ts';
 import { envelope, type OutboundMessage, type Recipient } from './messages.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -25,7 +26,7 @@ export interface WhatsAppClientOptions {
   version: string;
   token: string;
   timeoutMs?: number;
-  /** The sandbox passes its in-process Graph here; production uses global fetch. */
+  /** The sandbox passes its in-process Graph here; production uses the pooled outbound fetch. */
   fetch?: FetchLike;
 }
 
@@ -38,7 +39,7 @@ export class WhatsAppClient {
   private readonly timeoutMs: number;
 
   constructor(private readonly opts: WhatsAppClientOptions) {
-    this.fetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.fetch = opts.fetch ?? outboundFetch;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
