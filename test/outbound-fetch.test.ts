@@ -126,6 +126,24 @@ describe('the pooled outbound fetch answers as fetch does', () => {
     expect(chunks).toBeGreaterThan(1);
   });
 
+  it('a body cancelled part-way ends the request (the media cap), and nothing throws after', async () => {
+    const before = api.seen.length;
+    for (let i = 0; i < 20; i++) {
+      const res = await outboundFetch(`${api.url}/big`);
+      if (i % 2) {
+        await res.body!.cancel();
+        continue;
+      }
+      const reader = res.body!.getReader();
+      await reader.read();
+      await reader.cancel();
+    }
+    // a request after the cancels is answered on the pool as before
+    const again = await outboundFetch(`${api.url}/v23.0/1/messages`, { method: 'POST', body: '{}' });
+    expect(again.status).toBe(200);
+    expect(api.seen.length).toBe(before + 21);
+  });
+
   it('rejects with the timeout signal as fetch does, and on a refused connection', async () => {
     const timedOut = await outboundFetch(`${api.url}/hang`, { signal: AbortSignal.timeout(100) }).catch((e: Error) => e);
     expect((timedOut as Error).name).toBe('TimeoutError');
