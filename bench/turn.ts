@@ -1,13 +1,20 @@
 /**
- * bench/turn: time from inbox claim to committed outbox write, per turn, at a steady 200
- * turns/s on Postgres + Redis, with a zero-latency fake model (search tool call, then words)
- * and with the offline assistant. Prints p50/p95/p99, the rate achieved and the CPU time per
- * turn (process.cpuUsage over the run ÷ turns: it moves less between machines than latency),
- * the messages sent per turn and what they cost per 100 conversations at the shipped rates
- * (every reply a billed service message since 2026-10-01; a conversation is one shopper's turns
- * in the run).
+ * bench/turn: time from inbox claim to committed outbox write, per turn, at steady offered rates
+ * on Postgres + Redis, with a zero-latency fake model (search tool call, then words) and with
+ * the offline assistant. Prints p50/p95/p99, the rate achieved and the CPU time per turn
+ * (process.cpuUsage over the run ÷ turns: it moves less between machines than latency), the
+ * messages sent per turn and what they cost per 100 conversations at the shipped rates (every
+ * reply a billed service message since 2026-10-01; a conversation is one shopper's turns in the
+ * run).
  *
- *   npm run bench:turn        (BENCH_SECONDS, BENCH_RATES=50,100,200, BENCH_MODES=model,offline)
+ * The fakes of Graph API and the model run in a process of their own (bench/fakes-process.ts),
+ * as Meta and OpenAI are not on the service's CPU; their CPU per turn is printed apart. Each rate
+ * starts after WARMUP turns from other shoppers, not counted (the JIT, lazily loaded modules and
+ * the pools settle over the first few hundred turns). `BENCH_FAKES=in-process BENCH_WARMUP=0`
+ * measures as this benchmark did until 2026-12-07: one process, from a cold start.
+ *
+ *   npm run bench:turn   (BENCH_SECONDS, BENCH_RATES=50,100,200, BENCH_MODES=model,offline,
+ *                         BENCH_WARMUP=500, BENCH_FAKES=in-process)
  */
 import pino from 'pino';
 import postgres from 'postgres';
