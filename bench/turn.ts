@@ -61,6 +61,8 @@ async function run(mode: 'model' | 'offline', RATE: number): Promise<Record<stri
   const s = await buildServices(config, { log: pino({ level: 'silent' }), observeTurn: (ms) => latencies.push(ms), redisPrefix: `${db}:` });
   await loadDemoCatalogIfEmpty({ db: s.database.db, writes: s.catalogWrites, log: s.log, storeDir: config.storeDir });
   await s.vocabulary.refresh();
+  // a store's product embeddings are computed long before its shoppers write
+  await s.embeddings?.refresh();
   const app = createApp(s);
   s.inbox.pump.start();
   s.sender.pump.start();

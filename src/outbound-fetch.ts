@@ -1,5 +1,5 @@
 import { ReadableStream as WebStream } from 'node:stream/web';
-import { Agent, interceptors, request } from 'undici';
+import { Agent, type Dispatcher, interceptors, request } from 'undici';
 
 /**
  * fetch's contract for the calls the service makes on every turn (Graph API sends and read
@@ -24,12 +24,13 @@ export const outboundFetch: typeof fetch = (input, init) => {
 const pool = new Agent({ keepAliveTimeout: 30_000 }).compose(interceptors.redirect({ maxRedirections: 20 }));
 
 /** Status codes whose Response must have a null body. */
-const NO_BODY = new Set([101, 103, 204, 205, 304]);
+const NO_BODY = new Set([204, 205, 304]);
 
 async function viaPool(url: string, init: RequestInit): Promise<Response> {
+  const method = (init.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod;
   const res = await request(url, {
     dispatcher: pool,
-    method: (init.method ?? 'GET').toUpperCase() as 'GET',
+    method,
     headers: headerRecord(init.headers),
     body: init.body as string | Uint8Array | null | undefined,
     signal: init.signal ?? undefined,
@@ -39,7 +40,7 @@ async function viaPool(url: string, init: RequestInit): Promise<Response> {
     if (Array.isArray(value)) for (const v of value) headers.append(name, v);
     else if (value !== undefined) headers.set(name, value);
   }
-  if (NO_BODY.has(res.statusCode) || init.method === 'HEAD') {
+  if (NO_BODY.has(res.statusCode) || method === 'HEAD') {
     res.body.resume();
     return new Response(null, { status: res.statusCode, headers });
   }
